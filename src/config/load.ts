@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { swError } from '../errors.js';
+import { ConfigSchema, SECRET_KEYS, type Config } from './schema.js';
+
+export interface LoadOptions {
+  /** Configuration files applied in order over the built-in defaults. */
+  files?: string[];
+  /** `SEALWATCH_*` variables; defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** `key.path=value` overrides (the CLI's --set), applied last. */
+  sets?: string[];
+  /** Plain object overrides applied after files and env, before sets (CLI flags). */
+  overrides?: Record<string, unknown>;
+}
+
+type Source = { value: unknown; from: string };
+
+/**
+ * Built-in defaults, then each file, then SEALWATCH_* environment variables,
+ * then CLI overrides. A wrong value anywhere stops with the key, the value
+ * (unless secret), where it came from and what was expected.
+ */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const merged: Record<string, unknown> = {};
+  const sources = new Map<string, Source>();
+  for (const file of options.files ?? []) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw swError('SW_ERR_CONFIG_FILE', file, (err as Error).message);
+    }
+    let doc: unknown;
+    try {
+      doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    } catch (err) {
+      throw swError('SW_ERR_CONFIG_FILE', file, (err as Error).message);
+    }
+    if (doc === null || doc === undefined) continue;
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw swError('SW_ERR_CONFIG_FILE', file, 'expected a mapping at the top level');
+    mergeInto(merged, doc as Record<string, unknown>, [], sources, file);
+  }
+  const defaults = ConfigSchema.parse({});
+  const envVars = envKeyMap(defaults);
+  const env = options.env ?? process.env;
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('SEALWATCH_') || raw === undefined) continue;
+    const path = envVars.get(name.slice('SEALWATCH_'.length));
+    if (!path) continue; // other SEALWATCH_* variables belong to scripts (cache dirs, log level)
+    setPath(merged, path, coerce(raw, getPath(defaults, path)), sources, `environment ${name}`);
+  }
+  if (options.overrides) mergeInto(merged, options.overrides, [], sources, 'command line');
+  for (const set of options.sets ?? []) {
+    const eq = set.indexOf('=');
+    if (eq <= 0) throw swError('SW_ERR_CONFIG_INVALID', `--set ${JSON.stringify(set)}: expected key.path=value`);
+    const path = set.slice(0, eq).split('.');
+    setPath(merged, path, coerce(set.slice(eq + 1), getPath(defaults, path)), sources, `--set ${path.join('.')}`);
+  }
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) throw swError('SW_ERR_CONFIG_INVALID', describeConfigError(result.error, merged, sources));
+  return result.data;
+}
+
+export function describeConfigError(error: z.ZodError, input: Record<string, unknown>, sources: Map<string, Source>): string {
+  return error.issues
+    .map((issue) => {
+      const key = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') {
+        const where = key ? `${key}: ` : '';
+        return `${where}unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+      }
+      const value = getPath(input, issue.path.map(String));
+      const shown = SECRET_KEYS.has(key) ? '[redacted]' : JSON.stringify(value);
+      const from = findSource(sources, key);
+      return `${key} = ${shown}${from ? ` (from ${from})` : ''}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function findSource(sources: Map<string, Source>, key: string): string | undefined {
+  for (let k = key; k; k = k.includes('.') ? k.slice(0, k.lastIndexOf('.')) : '') {
+    const s = sources.get(k);
+    if (s) return s.from;
+  }
+  return undefined;
+}
+
+/** Maps `RULES_DOOR_OPEN_MOVING_SPEED_KN` to ['rules','doorOpen','movingSpeedKn'] for every leaf. */
+export function envKeyMap(defaults: unknown): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const walk = (node: unknown, path: string[]) => {
+    if (node && typeof node === 'object' && !Array.isArray(node)) {
+      for (const [k, v] of Object.entries(node)) walk(v, [...path, k]);
+    } else {
+      out.set(path.map(toEnvSegment).join('_'), path);
+    }
+  };
+  walk(defaults, []);
+  return out;
+}
+
+function toEnvSegment(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase();
+}
+
+/** Turns a string from the environment or --set into the type the default has. */
+function coerce(raw: string, like: unknown): unknown {
+  if (typeof like === 'number') return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  if (typeof like === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
+  if (Array.isArray(like)) {
+    if (raw.trim().startsWith('[')) {
+      try {
+        return JSON.parse(raw);
+      } catch {
+        return raw;
+      }
+    }
+    return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+  if (like === null && raw === '') return null;
+  return raw;
+}
+
+function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>, path: string[], sources: Map<string, Source>, from: string) {
+  for (const [k, v] of Object.entries(src)) {
+    const p = [...path, k];
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const existing = target[k];
+      const child = existing && typeof existing === 'object' && !Array.isArray(existing) ? (existing as Record<string, unknown>) : {};
+      target[k] = child;
+      mergeInto(child, v as Record<string, unknown>, p, sources, from);
+    } else {
+      target[k] = v;
+      sources.set(p.join('.'), { value: v, from });
+    }
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown, sources: Map<string, Source>, from: string) {
+  let node = target;
+  for (const seg of path.slice(0, -1)) {
+    const next = node[seg];
+    if (!next || typeof next !== 'object' || Array.isArray(next)) node[seg] = {};
+    node = node[seg] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+  sources.set(path.join('.'), { value, from });
+}
+
+function getPath(obj: unknown, path: string[]): unknown {
+  let node: unknown = obj;
+  for (const seg of path) {
+    if (!node || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[seg];
+  }
+  return node;
+}
+
+/** A copy of the configuration safe to log: secrets replaced. */
+export function redactConfig(config: Config): unknown {
+  const copy = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
+  for (const key of SECRET_KEYS) {
+    const [a, b] = key.split('.') as [string, string];
+    if (copy[a] && copy[a][b] != null) copy[a][b] = '[redacted]';
+  }
+  return copy;
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { HOUR, MINUTE, DAY } from '../model/time.js';
+
+const port = z.number().int().min(0).max(65535);
+const positive = z.number().positive();
+const ms = z.number().int().min(0);
+
+/**
+ * The one schema for every setting. Every key has a default here, so the
+ * defaults file only documents them; the numbers are reasoned in the README
+ * ("Rule thresholds").
+ */
+export const ConfigSchema = z
+  .object({
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
+    mqtt: z
+      .object({
+        url: z.string().regex(/^(mqtts?|wss?|tcp):\/\/[^\s]+$/, 'a broker URL such as mqtt://127.0.0.1:1883').default('mqtt://127.0.0.1:1883'),
+        topicRoot: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'topic levels without wildcards').default('ssd'),
+        username: z.string().nullable().default(null),
+        password: z.string().nullable().default(null),
+        clientId: z.string().min(1).default('sealwatch-ingest'),
+        qos: z.union([z.literal(0), z.literal(1)]).default(1),
+        /** A persistent session, so a restart of the pipeline misses nothing the broker kept. */
+        cleanSession: z.boolean().default(false),
+        /** Honour the MQTT 5 user property `received-at` (set by `replay --stack`) as arrival time. */
+        trustReceivedAtProperty: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    embeddedBroker: z
+      .object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(1883) })
+      .strict()
+      .prefault({}),
+    ingest: z
+      .object({
+        maxPayloadBytes: z
+          .object({ 'json-v1': z.number().int().positive().default(16 * 1024), 'csv-v1': z.number().int().positive().default(1024), 'batch-v1': z.number().int().positive().default(8 * 1024 * 1024) })
+          .strict()
+          .prefault({}),
+        maxBatchEvents: z.number().int().positive().max(1_000_000).default(10_000),
+        maxFutureSkewMs: ms.default(1 * HOUR),
+        maxPastAgeMs: ms.default(30 * DAY),
+        dedupIdsPerDevice: z.number().int().min(16).default(2048),
+        dedupMaxDevices: z.number().int().min(1).default(500_000),
+      })
+      .strict()
+      .prefault({}),
+    bus: z.object({ kind: z.enum(['memory', 'kafka']).default('memory') }).strict().prefault({}),
+    kafka: z
+      .object({
+        brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).min(1).default(['127.0.0.1:9092']),
+        clientId: z.string().min(1).default('sealwatch'),
+        groupId: z.string().min(1).default('sealwatch-rules'),
+        ssl: z.boolean().default(false),
+        username: z.string().nullable().default(null),
+        password: z.string().nullable().default(null),
+        replicationFactor: z.number().int().min(1).default(1),
+        partitions: z
+          .object({ raw: z.number().int().positive().default(6), telemetry: z.number().int().positive().default(6), deadletter: z.number().int().positive().default(1), alerts: z.number().int().positive().default(3), trips: z.number().int().positive().default(1), late: z.number().int().positive().default(1) })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    influx: z
+      .object({
+        enabled: z.boolean().default(false),
+        url: z.string().url().default('http://127.0.0.1:8086'),
+        org: z.string().min(1).default('sealwatch'),
+        bucket: z.string().min(1).default('sealwatch'),
+        token: z.string().nullable().default(null),
+        writeTelemetry: z.boolean().default(true),
+        flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
+        batchSize: z.number().int().min(1).default(5000),
+      })
+      .strict()
+      .prefault({}),
+    engine: z
+      .object({
+        /** Arrival-time hold before a reading is released in measurement-time order. */
+        reorderWindowMs: ms.max(HOUR).default(60_000),
+        /** How long after a silence's deadline the engine waits for store-and-forward before believing it. */
+        allowedLatenessMs: ms.max(7 * DAY).default(6 * HOUR),
+        /** Live mode only: wall-clock idle period after which held readings are released. */
+        idleFlushMs: z.number().int().min(10).default(1000),
+      })
+      .strict()
+      .prefault({}),
+    trips: z
+      .object({
+        dir: z.string().nullable().default(null),
+        defaultZoneRadiusKm: positive.max(200).default(15),
+        bindBeforeDepartureMs: ms.default(2 * DAY),
+        activeAfterEtaMs: ms.default(72 * HOUR),
+      })
+      .strict()
+      .prefault({}),
+    rules: z
+      .object({
+        enabled: z.array(z.string()).nullable().default(null),
+        doorOpen: z
+          .object({
+            movingSpeedKn: positive.max(30).default(3),
+            fixMaxAgeMs: ms.min(MINUTE).default(30 * MINUTE),
+            atSeaMinPortDistanceKm: positive.default(20),
+            derivedSpeedMinIntervalMs: ms.min(1000).default(2 * MINUTE),
+          })
+          .strict()
+          .prefault({}),
+        lightWithDoorClosed: z
+          .object({
+            luxThreshold: positive.default(20),
+            strongLuxThreshold: positive.default(200),
+            doorClosedGraceMs: ms.default(2 * MINUTE),
+            confirmWithinMs: ms.min(MINUTE).default(15 * MINUTE),
+          })
+          .strict()
+          .prefault({}),
+        temperatureExcursion: z
+          .object({ sustainMs: ms.min(MINUTE).default(45 * MINUTE), defaultToleranceC: positive.max(20).default(2) })
+          .strict()
+          .prefault({}),
+        locationJump: z
+          .object({
+            maxSpeedKn: positive.min(30).default(80),
+            minDistanceKm: positive.default(5),
+            incidentMs: ms.default(6 * HOUR),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    sinks: z
+      .object({
+        alertsFile: z.string().nullable().default(null),
+        console: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Keys whose values are never printed, in logs or in errors. */
+export const SECRET_KEYS = new Set(['mqtt.password', 'kafka.password', 'influx.token']);

@@ -1,0 +1,107 @@
+import { isUtf8 } from 'node:buffer';
+import type { Reading, WireFormat } from '../model/reading.js';
+import { decodeBatchEnvelope, decodeBatchEvent } from './batch-v1.js';
+import type { DecodeContext, DecodeResult, Rejection } from './context.js';
+import { decodeCsvV1 } from './csv-v1.js';
+import { deadLetter, type DeadLetter } from './dead-letter.js';
+import { Deduper } from './dedup.js';
+import { decodeJsonV1, isJsonV1Kind } from './json-v1.js';
+
+export interface NormaliserOptions extends DecodeContext {
+  topicRoot: string;
+  maxPayloadBytes: Record<WireFormat, number>;
+  dedupIdsPerDevice: number;
+  dedupMaxDevices: number;
+}
+
+export interface NormaliseResult extends DecodeResult {
+  duplicates: number;
+}
+
+type Route = { format: WireFormat; id: string; kind?: string } | null;
+
+/**
+ * Picks the decoder from the topic, enforces size and encoding, decodes, and
+ * drops duplicates per device. Never throws on input: everything that is not
+ * a reading comes back as a dead letter with its reason.
+ */
+export class Normaliser {
+  private readonly dedup: Deduper;
+  private readonly rootLevels: number;
+
+  constructor(private readonly opts: NormaliserOptions) {
+    this.dedup = new Deduper(opts.dedupIdsPerDevice, opts.dedupMaxDevices);
+    this.rootLevels = opts.topicRoot.split('/').length;
+  }
+
+  route(topic: string): Route {
+    const levels = topic.split('/');
+    const root = levels.slice(0, this.rootLevels).join('/');
+    if (root !== this.opts.topicRoot) return null;
+    const rest = levels.slice(this.rootLevels);
+    const valid = (s: string | undefined): s is string => !!s && s.length <= 200;
+    if (rest[0] === 'json' && rest.length === 3 && valid(rest[1]) && valid(rest[2])) return { format: 'json-v1', id: rest[1], kind: rest[2] };
+    if (rest[0] === 'csv' && rest.length === 2 && valid(rest[1])) return { format: 'csv-v1', id: rest[1] };
+    if (rest[0] === 'batch' && rest.length === 2 && valid(rest[1])) return { format: 'batch-v1', id: rest[1] };
+    return null;
+  }
+
+  normalise(topic: string, payload: Buffer, receivedAt: number): NormaliseResult {
+    const out: NormaliseResult = { readings: [], deadLetters: [], duplicates: 0 };
+    try {
+      this.decodeInto(out, topic, payload, receivedAt);
+    } catch (err) {
+      // A decoder bug must not stop the stream either: keep the message with what went wrong.
+      out.deadLetters.push(deadLetter('schema-violation', `decoder error: ${(err as Error).message}`, topic, payload, receivedAt, isUtf8(payload) ? payload.toString('utf8') : null));
+    }
+    return out;
+  }
+
+  private decodeInto(out: NormaliseResult, topic: string, payload: Buffer, receivedAt: number): void {
+    const route = this.route(topic);
+    const fail = (r: Rejection, text: string | null) => out.deadLetters.push(deadLetter(r.reason, r.detail, topic, payload, receivedAt, text));
+    if (!route) return void fail({ reason: 'unknown-topic', detail: `expected ${this.opts.topicRoot}/json/{deviceId}/{kind}, ${this.opts.topicRoot}/csv/{deviceId} or ${this.opts.topicRoot}/batch/{gatewayId}` }, isUtf8(payload) ? payload.toString('utf8') : null);
+    const limit = this.opts.maxPayloadBytes[route.format];
+    if (payload.length > limit) return void fail({ reason: 'payload-too-large', detail: `${payload.length} bytes, limit for ${route.format} is ${limit}` }, null);
+    if (!isUtf8(payload)) return void fail({ reason: 'not-utf8', detail: `${route.format} payloads are UTF-8 text` }, null);
+    const text = payload.toString('utf8');
+    if (route.format === 'csv-v1') return void this.accept(out, decodeCsvV1(route.id, text, receivedAt, this.opts), topic, text, receivedAt);
+    if (route.format === 'json-v1' && !isJsonV1Kind(route.kind!)) return void fail({ reason: 'unknown-reading-type', detail: `kind ${JSON.stringify(route.kind)}: expected door, gps, light or temp` }, text);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      return void fail({ reason: 'invalid-json', detail: (err as Error).message.slice(0, 200) }, text);
+    }
+    if (route.format === 'json-v1') return void this.accept(out, decodeJsonV1(route.id, route.kind as 'door', doc, receivedAt, this.opts), topic, text, receivedAt);
+    const env = decodeBatchEnvelope(route.id, doc, this.opts);
+    if ('reason' in env) return void fail(env, text);
+    for (let i = 0; i < env.events.length; i++) {
+      const ev = env.events[i];
+      const result = decodeBatchEvent(ev, receivedAt, this.opts);
+      if ('reason' in result) {
+        out.deadLetters.push(deadLetter(result.reason, `events[${i}]: ${result.detail}`, topic, safeStringify(ev), receivedAt));
+      } else this.keep(out, result);
+    }
+  }
+
+  private accept(out: NormaliseResult, result: Reading | Rejection, topic: string, text: string, receivedAt: number): void {
+    if ('reason' in result) out.deadLetters.push(deadLetter(result.reason, result.detail, topic, text, receivedAt));
+    else this.keep(out, result);
+  }
+
+  private keep(out: NormaliseResult, r: Reading): void {
+    if (this.dedup.isDuplicate(r.deviceId, r.eventId)) out.duplicates++;
+    else out.readings.push(r);
+  }
+}
+
+function safeStringify(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? 'undefined';
+  } catch {
+    return String(v);
+  }
+}
+
+export type { DeadLetter };

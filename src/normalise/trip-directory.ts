@@ -1,0 +1,100 @@
+import type { TripPlan } from '../model/trip-plan.js';
+
+export interface BindingWindow {
+  bindBeforeDepartureMs: number;
+  activeAfterEtaMs: number;
+}
+
+interface Entry {
+  plan: TripPlan;
+  departure: number;
+  from: number;
+  until: number;
+}
+
+/**
+ * Which trip plan binds a device or a container at a given measurement time.
+ * A plan binds from `departure - bindBeforeDepartureMs` (containers wait at
+ * the origin terminal with the device on) to `eta + activeAfterEtaMs`.
+ */
+export class TripDirectory {
+  private readonly byId = new Map<string, Entry>();
+  private readonly byDevice = new Map<string, Entry[]>();
+  private readonly byContainer = new Map<string, Entry[]>();
+  private listeners: Array<(plan: TripPlan) => void> = [];
+
+  constructor(private readonly window: BindingWindow, plans: Iterable<TripPlan> = []) {
+    for (const p of plans) this.upsert(p);
+  }
+
+  /** Adds or replaces a plan (by tripId). */
+  upsert(plan: TripPlan): void {
+    const old = this.byId.get(plan.tripId);
+    if (old) {
+      remove(this.byDevice, old.plan.deviceId, old);
+      remove(this.byContainer, old.plan.containerId, old);
+    }
+    const departure = Date.parse(plan.departure);
+    const entry: Entry = { plan, departure, from: departure - this.window.bindBeforeDepartureMs, until: Date.parse(plan.eta) + this.window.activeAfterEtaMs };
+    this.byId.set(plan.tripId, entry);
+    insert(this.byDevice, plan.deviceId, entry);
+    insert(this.byContainer, plan.containerId, entry);
+    for (const l of this.listeners) l(plan);
+  }
+
+  onChange(listener: (plan: TripPlan) => void): void {
+    this.listeners.push(listener);
+  }
+
+  get(tripId: string): TripPlan | undefined {
+    return this.byId.get(tripId)?.plan;
+  }
+
+  all(): TripPlan[] {
+    return [...this.byId.values()].map((e) => e.plan);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  forDevice(deviceId: string, ts: number): TripPlan | null {
+    return pick(this.byDevice.get(deviceId), ts);
+  }
+
+  forContainer(containerId: string, ts: number): TripPlan | null {
+    return pick(this.byContainer.get(containerId), ts);
+  }
+}
+
+function insert(index: Map<string, Entry[]>, key: string, entry: Entry) {
+  const list = index.get(key) ?? [];
+  list.push(entry);
+  list.sort((a, b) => a.departure - b.departure || (a.plan.tripId < b.plan.tripId ? -1 : 1));
+  index.set(key, list);
+}
+
+function remove(index: Map<string, Entry[]>, key: string, entry: Entry) {
+  const list = index.get(key);
+  if (!list) return;
+  const i = list.indexOf(entry);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length === 0) index.delete(key);
+}
+
+/**
+ * Of the plans whose window holds ts: the one that departed last before ts
+ * (a newer trip supersedes an older one still in its grace period), or, when
+ * none has departed yet, the one departing first.
+ */
+function pick(list: Entry[] | undefined, ts: number): TripPlan | null {
+  if (!list) return null;
+  let departed: Entry | null = null;
+  let upcoming: Entry | null = null;
+  for (const e of list) {
+    if (ts < e.from || ts > e.until) continue;
+    if (e.departure <= ts) departed = e; // list is sorted by departure: the last one wins
+    else if (!upcoming) upcoming = e;
+  }
+  return (departed ?? upcoming)?.plan ?? null;
+}

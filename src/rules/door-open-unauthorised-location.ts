@@ -1,0 +1,45 @@
+import { describePlace, fmtDuration, onDoorFixTimer, trackDoorOpenings, type DoorOpeningState, type DoorPlace } from './door-opening.js';
+import { defineRule, type RaisedAlert } from './rule.js';
+
+/**
+ * DOOR_OPEN_UNAUTHORISED_LOCATION: a door opened while stationary outside
+ * every authorised zone; also an opening no fix can place (medium: the
+ * analyst should know, but cannot be told where).
+ */
+function decide(place: DoorPlace, opening: { ts: number; eventId: string }, evidence: string[]): RaisedAlert | null {
+  if (place.kind === 'stationary') {
+    return {
+      severity: 'high',
+      incidentKey: opening.eventId,
+      startedAt: opening.ts,
+      detectedAt: Math.max(opening.ts, place.fix.ts),
+      location: { lat: place.fix.lat, lon: place.fix.lon },
+      summary: `Door opened while stationary outside every authorised zone, ${describePlace(place)}`,
+      evidence,
+      details: { speedKn: place.speedKn === null ? null : Math.round(place.speedKn * 10) / 10, distanceToZoneKm: Math.round(place.zoneKm * 10) / 10, nearestZone: place.zoneName, nearestPort: place.portName },
+    };
+  }
+  if (place.kind === 'unknown') {
+    const last = place.lastFix;
+    return {
+      severity: 'medium',
+      incidentKey: opening.eventId,
+      startedAt: opening.ts,
+      detectedAt: opening.ts,
+      location: last ? { lat: last.lat, lon: last.lon } : null,
+      summary: last
+        ? `Door opened with no position fix within ${fmtDuration(Math.abs(opening.ts - last.ts) )} of it; last known position shown`
+        : 'Door opened and the device has never reported a position on this trip',
+      evidence,
+      details: { lastFixAgeMin: last ? Math.round((opening.ts - last.ts) / 60000) : null },
+    };
+  }
+  return null;
+}
+
+export const doorOpenUnauthorisedLocation = defineRule<DoorOpeningState>({
+  id: 'DOOR_OPEN_UNAUTHORISED_LOCATION',
+  initialState: () => ({ pending: null }),
+  onReading: (state, r, ctx) => trackDoorOpenings(state, r, ctx, decide),
+  onTimer: (state, _at, _key, ctx) => onDoorFixTimer(state, ctx, decide),
+});

@@ -1,0 +1,104 @@
+import { booleanPointInPolygon, distance, pointToLineDistance, polygon as turfPolygon, lineString, polygonToLine } from '@turf/turf';
+import type { Feature, LineString, Polygon } from 'geojson';
+import { swError } from '../errors.js';
+import type { PortTable } from '../model/ports.js';
+import type { TripPlan } from '../model/trip-plan.js';
+
+export interface CompiledZone {
+  name: string;
+  locode: string | null;
+  /** circle: centre and radius; polygon: the shape and its outline. */
+  center: [number, number] | null;
+  radiusKm: number;
+  polygon: Feature<Polygon> | null;
+  outline: Feature<LineString> | null;
+}
+
+export interface CompiledPlan {
+  plan: TripPlan;
+  tripId: string;
+  departure: number;
+  eta: number;
+  /** The plan stops being active here at the latest (eta + grace). */
+  activeUntil: number;
+  zones: CompiledZone[];
+  destinationZones: CompiledZone[];
+  /** Named ports of the plan, for summaries. */
+  plannedLocodes: string[];
+}
+
+export interface PlanOptions {
+  defaultZoneRadiusKm: number;
+  activeAfterEtaMs: number;
+}
+
+/**
+ * Resolves a plan's zones once, when it is loaded: explicit zones when the
+ * plan has them, otherwise circles around origin, transshipments and
+ * destination. An unknown port is a plan error, named.
+ */
+export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions): CompiledPlan {
+  const portZone = (locode: string, radiusKm: number, name?: string): CompiledZone => {
+    const p = ports.get(locode);
+    if (!p) throw swError('SW_ERR_TRIP_UNKNOWN_PORT', plan.tripId, locode);
+    return { name: name ?? `${p.name} (${locode})`, locode, center: [p.lon, p.lat], radiusKm, polygon: null, outline: null };
+  };
+  let zones: CompiledZone[];
+  if (plan.authorisedZones && plan.authorisedZones.length > 0) {
+    zones = plan.authorisedZones.map((z) => {
+      if ('polygon' in z) {
+        const poly = turfPolygon([z.polygon]);
+        return { name: z.name, locode: null, center: null, radiusKm: 0, polygon: poly, outline: polygonToLine(poly) as Feature<LineString> };
+      }
+      if ('locode' in z) return portZone(z.locode, z.radiusKm, z.name);
+      return { name: z.name, locode: null, center: [z.lon, z.lat] as [number, number], radiusKm: z.radiusKm, polygon: null, outline: null };
+    });
+  } else {
+    const codes = [plan.origin, ...plan.transshipments, plan.destination];
+    zones = [...new Set(codes)].map((c) => portZone(c, opts.defaultZoneRadiusKm));
+  }
+  let destinationZones = zones.filter((z) => z.locode === plan.destination);
+  if (destinationZones.length === 0 && ports.get(plan.destination)) destinationZones = [portZone(plan.destination, opts.defaultZoneRadiusKm)];
+  const eta = Date.parse(plan.eta);
+  return {
+    plan,
+    tripId: plan.tripId,
+    departure: Date.parse(plan.departure),
+    eta,
+    activeUntil: eta + opts.activeAfterEtaMs,
+    zones,
+    destinationZones,
+    plannedLocodes: [...new Set([plan.origin, ...plan.transshipments, plan.destination])],
+  };
+}
+
+/** Distance in km from a point to a zone's edge; 0 inside. */
+export function distanceToZoneKm(zone: CompiledZone, lat: number, lon: number): number {
+  if (zone.center) return Math.max(0, distance([lon, lat], zone.center, { units: 'kilometers' }) - zone.radiusKm);
+  if (booleanPointInPolygon([lon, lat], zone.polygon!)) return 0;
+  return pointToLineDistance([lon, lat], zone.outline!, { units: 'kilometers' });
+}
+
+export interface ZoneFix {
+  /** The authorised zone the point is inside, if any. */
+  inside: CompiledZone | null;
+  nearest: CompiledZone | null;
+  nearestKm: number;
+}
+
+export function locateInZones(zones: readonly CompiledZone[], lat: number, lon: number): ZoneFix {
+  let nearest: CompiledZone | null = null;
+  let nearestKm = Infinity;
+  for (const z of zones) {
+    const d = distanceToZoneKm(z, lat, lon);
+    if (d < nearestKm) {
+      nearestKm = d;
+      nearest = z;
+    }
+  }
+  return { inside: nearestKm === 0 ? nearest : null, nearest, nearestKm };
+}
+
+export function routeLine(coords: Array<[number, number]>): Feature<LineString> {
+  return lineString(coords);
+}

@@ -1,0 +1,78 @@
+import type { Config } from '../config/schema.js';
+import type { RuleId, Severity } from '../model/alert.js';
+import type { PortTable } from '../model/ports.js';
+import type { Reading } from '../model/reading.js';
+import type { CompiledPlan, ZoneFix } from './plan.js';
+
+export interface Fix {
+  ts: number;
+  lat: number;
+  lon: number;
+  /** Speed over ground as the device reported it, if it did. */
+  speedKn: number | null;
+  hdop: number | null;
+  eventId: string;
+}
+
+/**
+ * What the engine knows of one container at the current reading, shared by
+ * every rule and kept up to date by the engine alone (rules only read it).
+ */
+export interface ContainerView {
+  containerId: string;
+  deviceId: string;
+  plan: CompiledPlan | null;
+  /** A plan binds the container and the trip is under way (departed, not arrived, not expired). */
+  active: boolean;
+  fix: Fix | null;
+  prevFix: Fix | null;
+  door: 'open' | 'closed' | 'unknown';
+  doorSince: number;
+  doorEventId: string | null;
+  /** The door reading being processed changed the state (closed/unknown -> open or back). */
+  doorChanged: boolean;
+  /** Measurement time of the latest reading of any kind, and of the latest position. */
+  lastTs: number;
+  arrivedAt: number | null;
+}
+
+export interface RaisedAlert {
+  severity: Severity;
+  /** Identifies the incident within this container and trip: the alert id derives from it. */
+  incidentKey: string;
+  startedAt: number;
+  detectedAt: number;
+  location: { lat: number; lon: number } | null;
+  summary: string;
+  evidence: string[];
+  details?: Record<string, number | string | boolean | null>;
+}
+
+export interface RuleContext {
+  readonly rules: Config['rules'];
+  readonly view: ContainerView;
+  readonly ports: PortTable;
+  /** The authorised-zone situation of a fix under the current plan (cached per fix). */
+  zones(fix: Fix): ZoneFix;
+  raise(alert: RaisedAlert): void;
+  /** An event-time timer for this rule and container; the same key replaces the earlier one. */
+  setTimer(at: number, key: string): void;
+  cancelTimer(key: string): void;
+}
+
+/**
+ * A rule is pure: its state is plain data it owns per container and trip; it
+ * reads the shared view, and raises alerts and sets timers through ctx. No I/O
+ * and no clock: time is the readings' measurement time and the engine's
+ * event-time timers.
+ */
+export interface Rule<S = unknown> {
+  readonly id: RuleId;
+  initialState(): S;
+  onReading(state: S, reading: Reading, ctx: RuleContext): void;
+  onTimer?(state: S, at: number, key: string, ctx: RuleContext): void;
+}
+
+export function defineRule<S>(rule: Rule<S>): Rule<S> {
+  return rule;
+}
