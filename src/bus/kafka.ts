@@ -1,0 +1,120 @@
+import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer, type Admin, CompressionTypes } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { SealwatchError } from '../errors.js';
+import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './port.js';
+
+/**
+ * The Kafka adapter (kafkajs 2.2). Idempotent producer with acks=all; the
+ * consumer commits a batch's offsets only after the handler resolved. kafkajs
+ * stays behind this file: nothing else in sealwatch imports it.
+ */
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private producer: Producer | null = null;
+  private producing: Promise<Producer> | null = null;
+  private readonly consumers: Consumer[] = [];
+
+  constructor(private readonly cfg: Config['kafka'], private readonly log?: Logger, overrides: Partial<KafkaConfig> = {}) {
+    const kafkaLog = log?.child({ module: 'kafkajs' });
+    this.kafka = new Kafka({
+      clientId: cfg.clientId,
+      brokers: cfg.brokers,
+      ssl: cfg.ssl,
+      ...(cfg.username && cfg.password ? { sasl: { mechanism: 'scram-sha-512' as const, username: cfg.username, password: cfg.password } } : {}),
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry) => {
+        if (!kafkaLog) return;
+        const { message, ...extra } = entry.log as { message: string } & Record<string, unknown>;
+        const lvl = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'debug';
+        kafkaLog[lvl]({ namespace: entry.namespace, ...extra }, message);
+      },
+      ...overrides,
+    });
+  }
+
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    const admin: Admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.topic));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions,
+          replicationFactor: this.cfg.replicationFactor,
+          configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        })),
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async getProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    this.producing ??= (async () => {
+      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await p.connect();
+      this.producer = p;
+      return p;
+    })();
+    return this.producing;
+  }
+
+  async produce(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const p = await this.getProducer();
+    try {
+      await p.send({ topic, acks: -1, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
+    } catch (err) {
+      throw new SealwatchError('SW_ERR_BUS_PRODUCE', [topic, (err as Error).message], { cause: err });
+    }
+  }
+
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    const consumer = this.kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? false });
+    this.consumers.push(consumer);
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const out: BusMessage[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key ? m.key.toString() : null,
+          value: m.value ?? Buffer.alloc(0),
+          headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : v === undefined ? '' : v.toString()])),
+        }));
+        await opts.handler(out);
+        const last = batch.messages[batch.messages.length - 1]!.offset;
+        resolveOffset(last);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        await heartbeat();
+      },
+    });
+    return {
+      stop: async () => {
+        await consumer.disconnect();
+        const i = this.consumers.indexOf(consumer);
+        if (i >= 0) this.consumers.splice(i, 1);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.consumers.splice(0)) await c.disconnect();
+    if (this.producer) await this.producer.disconnect();
+    this.producer = null;
+    this.producing = null;
+  }
+}

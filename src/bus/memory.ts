@@ -1,0 +1,128 @@
+import { swError } from '../errors.js';
+import { partitionFor, type Bus, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
+
+interface Partition { log: BusMessage[] }
+interface Topic { partitions: Partition[] }
+interface Group { committed: Map<string, number>; members: Member[] }
+interface Member { opts: SubscribeOptions; running: boolean; wake: () => void; assigned: Array<{ topic: string; partition: number }>; done: Promise<void> }
+
+/**
+ * The in-process bus for the embedded single-process mode and for unit tests
+ * of the core. It keeps Kafka's semantics that the pipeline relies on
+ * (per-key ordering through partitions, consumer groups sharing partitions,
+ * commit after the handler) without durability: a restart loses it.
+ */
+export class MemoryBus implements Bus {
+  readonly kind = 'memory' as const;
+  private readonly topics = new Map<string, Topic>();
+  private readonly groups = new Map<string, Group>();
+  private closed = false;
+  private rr = 0;
+
+  constructor(private readonly defaultPartitions = 6) {}
+
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    for (const s of specs) if (!this.topics.has(s.topic)) this.topics.set(s.topic, { partitions: Array.from({ length: s.partitions }, () => ({ log: [] })) });
+  }
+
+  private topic(name: string): Topic {
+    let t = this.topics.get(name);
+    if (!t) {
+      t = { partitions: Array.from({ length: this.defaultPartitions }, () => ({ log: [] })) };
+      this.topics.set(name, t);
+      for (const g of this.groups.values()) this.rebalance(g);
+    }
+    return t;
+  }
+
+  async produce(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (this.closed) throw swError('SW_ERR_BUS_CLOSED');
+    const t = this.topic(topic);
+    for (const m of messages) {
+      const p = partitionFor(m.key, t.partitions.length, this.rr++);
+      const log = t.partitions[p]!.log;
+      log.push({ topic, partition: p, offset: String(log.length), key: m.key, value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value, headers: { ...(m.headers ?? {}) } });
+    }
+    for (const g of this.groups.values()) for (const mem of g.members) mem.wake();
+  }
+
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    if (this.closed) throw swError('SW_ERR_BUS_CLOSED');
+    let group = this.groups.get(opts.groupId);
+    if (!group) {
+      group = { committed: new Map(), members: [] };
+      this.groups.set(opts.groupId, group);
+    }
+    for (const name of opts.topics) this.topic(name);
+    let wake: () => void = () => {};
+    const member: Member = { opts, running: true, wake: () => wake(), assigned: [], done: Promise.resolve() };
+    group.members.push(member);
+    this.rebalance(group);
+    const g = group;
+    member.done = (async () => {
+      while (member.running) {
+        let delivered = false;
+        for (const a of member.assigned) {
+          if (!member.running) break;
+          const key = `${a.topic}/${a.partition}`;
+          const log = this.topics.get(a.topic)!.partitions[a.partition]!.log;
+          const from = g.committed.get(key) ?? (opts.fromBeginning ? 0 : log.length);
+          if (!g.committed.has(key)) g.committed.set(key, from);
+          if (from >= log.length) continue;
+          const batch = log.slice(from, Math.min(log.length, from + 500));
+          await opts.handler(batch);
+          g.committed.set(key, from + batch.length);
+          delivered = true;
+        }
+        if (!delivered && member.running) await new Promise<void>((resolve) => (wake = resolve));
+      }
+    })();
+    return {
+      stop: async () => {
+        member.running = false;
+        wake();
+        await member.done;
+        g.members.splice(g.members.indexOf(member), 1);
+        this.rebalance(g);
+      },
+    };
+  }
+
+  /** Round-robin assignment of every partition of the group's topics over its members. */
+  private rebalance(g: Group): void {
+    const topics = [...new Set(g.members.flatMap((m) => m.opts.topics))].sort();
+    const all: Array<{ topic: string; partition: number }> = [];
+    for (const t of topics) {
+      const n = this.topics.get(t)?.partitions.length ?? 0;
+      for (let p = 0; p < n; p++) all.push({ topic: t, partition: p });
+    }
+    g.members.forEach((m) => (m.assigned = []));
+    const eligible = (t: string) => g.members.filter((m) => m.opts.topics.includes(t));
+    const counters = new Map<string, number>();
+    for (const a of all) {
+      const ms = eligible(a.topic);
+      if (ms.length === 0) continue;
+      const i = counters.get(a.topic) ?? 0;
+      counters.set(a.topic, i + 1);
+      ms[i % ms.length]!.assigned.push(a);
+    }
+    for (const m of g.members) m.wake();
+  }
+
+  /** Messages of a topic, all partitions, for tests and the embedded API. */
+  read(topic: string): BusMessage[] {
+    return this.topics.get(topic)?.partitions.flatMap((p) => p.log) ?? [];
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const g of this.groups.values()) {
+      for (const m of [...g.members]) {
+        m.running = false;
+        m.wake();
+        await m.done;
+      }
+      g.members = [];
+    }
+  }
+}

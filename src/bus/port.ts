@@ -1,0 +1,66 @@
+/**
+ * The bus port: what the pipeline needs from a log-structured message bus.
+ * One implementation per technology (memory.ts, kafka.ts); both pass the same
+ * contract suite (test/contract/bus-contract.ts).
+ *
+ * Semantics every implementation keeps:
+ * - messages with the same key land in the same partition and are delivered
+ *   in the order produced;
+ * - a subscription's handler gets batches of one partition at a time; the
+ *   batch's offsets are committed only after the handler resolves, so a
+ *   crash redelivers (at least once);
+ * - consumers of one group share the partitions; different groups each get
+ *   every message.
+ */
+export interface OutgoingMessage {
+  key: string | null;
+  value: Buffer | string;
+  headers?: Record<string, string>;
+}
+
+export interface BusMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts: the oldest retained message (true) or new ones only. */
+  fromBeginning?: boolean;
+  handler: (batch: BusMessage[]) => Promise<void>;
+}
+
+export interface Subscription {
+  /** Stops consuming after the batch in hand; committed offsets stay. */
+  stop(): Promise<void>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  compacted?: boolean;
+}
+
+export interface Bus {
+  readonly kind: 'memory' | 'kafka';
+  ensureTopics(specs: TopicSpec[]): Promise<void>;
+  produce(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  subscribe(opts: SubscribeOptions): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/** Stable partition choice for a key (FNV-1a; Kafka uses its own murmur2, which is fine: only stability matters). */
+export function partitionFor(key: string | null, partitions: number, roundRobin: number): number {
+  if (key === null) return roundRobin % partitions;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}

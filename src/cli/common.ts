@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { loadTripPlans } from '../config/trips.js';
+import { createLogger } from '../log.js';
+import { defaultPorts, type PortTable } from '../model/ports.js';
+import type { TripDirectory } from '../normalise/trip-directory.js';
+import { packagePath } from '../paths.js';
+import { newTripDirectory } from '../pipeline/app.js';
+
+export interface GlobalOptions {
+  config?: string[];
+  profile?: string;
+  set?: string[];
+  logLevel?: string;
+}
+
+export interface Context {
+  config: Config;
+  log: Logger;
+  ports: PortTable;
+}
+
+/** Configuration: built-in defaults < config/default.yaml < profile < --config files < env < flags < --set. */
+export function context(g: GlobalOptions, overrides: Record<string, unknown> = {}): Context {
+  const files = [packagePath('config', 'default.yaml')];
+  if (g.profile) {
+    const f = packagePath('config', `${g.profile}.yaml`);
+    if (!existsSync(f)) throw new Error(`unknown profile ${JSON.stringify(g.profile)}: no ${f}`);
+    files.push(f);
+  }
+  files.push(...(g.config ?? []));
+  const config = loadConfig({ files, sets: g.set ?? [], overrides: g.logLevel ? { ...overrides, log: { level: g.logLevel } } : overrides });
+  return { config, log: createLogger(config.log.level), ports: defaultPorts() };
+}
+
+export function tripsFrom(ctx: Context, dir: string | null | undefined): TripDirectory {
+  const trips = newTripDirectory(ctx.config);
+  const path = dir ?? ctx.config.trips.dir;
+  if (path) for (const p of loadTripPlans(path, ctx.ports, ctx.config.trips)) trips.upsert(p);
+  return trips;
+}
+
+/** A one-line progress display on a terminal (stderr), silent elsewhere. */
+export function progress(label: string): { update(text: string): void; done(): void } {
+  const tty = Boolean(process.stderr.isTTY);
+  let last = 0;
+  return {
+    update(text) {
+      if (!tty) return;
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      process.stderr.write(`\r\x1b[2K${label} ${text}`);
+    },
+    done() {
+      if (tty) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+export function bar(fraction: number, width = 30): string {
+  const f = Math.max(0, Math.min(1, fraction));
+  const n = Math.round(f * width);
+  return `[${'#'.repeat(n)}${'.'.repeat(width - n)}] ${(f * 100).toFixed(0).padStart(3)}%`;
+}

@@ -1,0 +1,67 @@
+import { rmSync } from 'node:fs';
+import mqtt from 'mqtt';
+import { startEmbeddedBroker } from '../ingest/embedded-broker.js';
+import { startPipeline } from '../pipeline/app.js';
+import type { Alert } from '../model/alert.js';
+import { simulateFleet } from '../../simulators/fleet.js';
+import { publishLive } from '../../simulators/publish.js';
+import { context, type GlobalOptions } from './common.js';
+import type { AlertSink } from '../sinks/sink.js';
+
+export interface DemoOptions {
+  duration?: string;
+  alertsOut?: string;
+  containers: string;
+  seed: string;
+  speed: string;
+  port?: string;
+}
+
+/**
+ * Everything in one process: the embedded aedes broker on a real TCP port,
+ * the pipeline on the in-process bus, and a simulated fleet publishing to the
+ * broker over MQTT in accelerated time. Alerts are printed as they come.
+ */
+export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<void> {
+  const ctx = context({ ...g, profile: g.profile ?? 'demo' }, opts.alertsOut ? { sinks: { alertsFile: opts.alertsOut } } : {});
+  if (opts.alertsOut) rmSync(opts.alertsOut, { force: true });
+  const speed = Number(opts.speed);
+  const durationS = opts.duration ? Number(opts.duration) : null;
+  const containers = Number(opts.containers);
+  // Simulated time ends "now": measurement times never run ahead of the wall clock.
+  const horizonMs = (durationS ?? 600) * 1000 * speed;
+  const start = Date.now() - horizonMs;
+  const sim = simulateFleet({ seed: Number(opts.seed), containers, start, demo: true, faults: true, voyageHours: Math.ceil(horizonMs / 3_600_000) });
+  const trips = new (await import('../normalise/trip-directory.js')).TripDirectory({ bindBeforeDepartureMs: ctx.config.trips.bindBeforeDepartureMs, activeAfterEtaMs: ctx.config.trips.activeAfterEtaMs }, sim.trips);
+  const broker = await startEmbeddedBroker({ host: ctx.config.embeddedBroker.host, port: opts.port ? Number(opts.port) : ctx.config.embeddedBroker.port, log: ctx.log });
+  const byRule: Record<string, number> = {};
+  const counter: AlertSink = { name: 'count', write: async (alerts: readonly Alert[]) => void alerts.forEach((a) => (byRule[a.rule] = (byRule[a.rule] ?? 0) + 1)), close: async () => {} };
+  const pipeline = await startPipeline({ config: ctx.config, ports: ctx.ports, trips, log: ctx.log, mqttUrl: broker.url, extraSinks: [counter] });
+  process.stderr.write(`sealwatch demo: embedded MQTT broker on ${broker.url}, ${containers} simulated containers, ${sim.messages.length.toLocaleString('en')} messages at ${speed}x${durationS ? `, stopping after ${durationS} s` : ''}\n`);
+  const publisher = mqtt.connect(broker.url, { clientId: `sealwatch-demo-fleet-${process.pid}` });
+  await new Promise<void>((resolve, reject) => {
+    publisher.once('connect', () => resolve());
+    publisher.once('error', reject);
+  });
+  const abort = new AbortController();
+  const stopAt = durationS ? setTimeout(() => abort.abort(), durationS * 1000) : null;
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const wallStart = Date.now();
+  const startT = sim.messages[0]?.t ?? start;
+  // Align the published stream so that measurement times trail the wall clock.
+  await publishLive(sim, publisher, { speed, signal: abort.signal, startAtT: startT, wallStart });
+  if (!abort.signal.aborted && durationS) await new Promise<void>((r) => abort.signal.addEventListener('abort', () => r(), { once: true }));
+  if (stopAt) clearTimeout(stopAt);
+  await publisher.endAsync();
+  await new Promise((r) => setTimeout(r, 300));
+  await pipeline.drain();
+  await pipeline.rules.flush();
+  await pipeline.stop();
+  await broker.close();
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  const summary = { seconds: Math.round((Date.now() - wallStart) / 1000), messages: pipeline.ingest.counts.messages, readings: pipeline.ingest.counts.readings, duplicates: pipeline.ingest.counts.duplicates, deadLetters: pipeline.ingest.counts.deadLetters, alerts: byRule, late: pipeline.rules.counts.late };
+  process.stdout.write(JSON.stringify(summary) + '\n');
+}

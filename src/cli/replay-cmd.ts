@@ -1,0 +1,42 @@
+import { rmSync } from 'node:fs';
+import { replayCapture } from '../replay/replay.js';
+import { FanOutSink, type AlertSink } from '../sinks/sink.js';
+import { NdjsonAlertSink } from '../sinks/ndjson-file.js';
+import { ConsoleAlertSink } from '../sinks/console.js';
+import { context, progress, tripsFrom, type GlobalOptions } from './common.js';
+import { swError } from '../errors.js';
+
+export interface ReplayCmdOptions {
+  trips?: string;
+  alertsOut?: string;
+  speed: string;
+  print?: boolean;
+}
+
+export function parseSpeed(s: string): 'max' | number {
+  if (s === 'max') return 'max';
+  const n = Number(s);
+  if (!Number.isFinite(n) || n <= 0) throw swError('SW_ERR_USAGE', `--speed ${JSON.stringify(s)}: expected "max" or a positive number (times real time)`);
+  return n;
+}
+
+export async function replayCommand(capture: string, opts: ReplayCmdOptions, g: GlobalOptions): Promise<void> {
+  const speed = parseSpeed(opts.speed);
+  const ctx = context(g);
+  const trips = tripsFrom(ctx, opts.trips);
+  const sinks: AlertSink[] = [];
+  if (opts.alertsOut) {
+    rmSync(opts.alertsOut, { force: true });
+    sinks.push(new NdjsonAlertSink(opts.alertsOut));
+  }
+  if (opts.print) sinks.push(new ConsoleAlertSink(process.stderr));
+  const sink = new FanOutSink(sinks);
+  const bar = progress('replay');
+  const summary = await replayCapture(capture, ctx.config, trips, ctx.ports, sink, {
+    speed,
+    onProgress: (n, t) => bar.update(`${n.toLocaleString('en')} messages, at ${new Date(t).toISOString()}`),
+  }, ctx.log);
+  bar.done();
+  await sink.close();
+  process.stdout.write(JSON.stringify({ ...summary, trips: trips.size, alertsOut: opts.alertsOut ?? null }) + '\n');
+}

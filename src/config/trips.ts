@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { swError } from '../errors.js';
+import type { PortTable } from '../model/ports.js';
+import { describeZodError, TripPlanSchema, type TripPlan } from '../model/trip-plan.js';
+import { compilePlan, type PlanOptions } from '../rules/plan.js';
+
+/** Parses one plan document, naming the source and the field on error. */
+export function parseTripPlan(doc: unknown, source: string, ports: PortTable, opts: PlanOptions): TripPlan {
+  const r = TripPlanSchema.safeParse(doc);
+  if (!r.success) throw swError('SW_ERR_TRIP_INVALID', source, describeZodError(r.error));
+  compilePlan(r.data, ports, opts); // resolves every port now, so a bad plan fails at load, not mid-stream
+  return r.data;
+}
+
+/** Loads every `.json`, `.yaml` or `.yml` plan in a directory (or one file), sorted by name. */
+export function loadTripPlans(path: string, ports: PortTable, opts: PlanOptions): TripPlan[] {
+  let files: string[];
+  try {
+    files = statSync(path).isDirectory()
+      ? readdirSync(path).filter((f) => /\.(json|ya?ml)$/i.test(f)).sort().map((f) => join(path, f))
+      : [path];
+  } catch (err) {
+    throw swError('SW_ERR_TRIP_INVALID', path, (err as Error).message);
+  }
+  const plans: TripPlan[] = [];
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    let doc: unknown;
+    try {
+      const text = readFileSync(file, 'utf8');
+      doc = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+    } catch (err) {
+      throw swError('SW_ERR_TRIP_INVALID', file, (err as Error).message);
+    }
+    const docs = Array.isArray(doc) ? doc : [doc];
+    docs.forEach((d, i) => {
+      const plan = parseTripPlan(d, docs.length > 1 ? `${file}[${i}]` : file, ports, opts);
+      const dup = seen.get(plan.tripId);
+      if (dup) throw swError('SW_ERR_TRIP_INVALID', file, `tripId ${plan.tripId} is also defined in ${dup}`);
+      seen.set(plan.tripId, file);
+      plans.push(plan);
+    });
+  }
+  return plans;
+}

@@ -1,0 +1,71 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { SealwatchError } from '../errors.js';
+
+export type MessageHandler = (topic: string, payload: Buffer, receivedAt: number) => Promise<void>;
+
+export interface Listener {
+  readonly client: MqttClient;
+  close(): Promise<void>;
+}
+
+/**
+ * Subscribes to `{root}/#` on any MQTT broker. With QoS 1 a message is
+ * acknowledged only once the handler resolved (the bus has it), so a crash
+ * before that makes the broker deliver it again. The arrival time is taken
+ * here, from the injected clock, or from the `received-at` user property when
+ * configured to trust it (replay through a broker).
+ */
+export async function startListener(cfg: Config['mqtt'], handler: MessageHandler, opts: { log?: Logger; clock?: () => number; url?: string } = {}): Promise<Listener> {
+  const clock = opts.clock ?? Date.now;
+  const url = opts.url ?? cfg.url;
+  const arrival = (packet: { properties?: { userProperties?: Record<string, string | string[]> } }): number => {
+    if (cfg.trustReceivedAtProperty) {
+      const v = packet.properties?.userProperties?.['received-at'];
+      const t = typeof v === 'string' ? Date.parse(v) : Number.NaN;
+      if (!Number.isNaN(t)) return t;
+    }
+    return clock();
+  };
+  const client = mqtt.connect(url, {
+    clientId: cfg.clientId,
+    clean: cfg.cleanSession,
+    protocolVersion: 5,
+    ...(cfg.cleanSession ? {} : { properties: { sessionExpiryInterval: 7 * 24 * 3600 } }),
+    ...(cfg.username ? { username: cfg.username } : {}),
+    ...(cfg.password ? { password: cfg.password } : {}),
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    customHandleAcks: (topic, message, packet, done) => {
+      handler(topic, message, arrival(packet)).then(
+        () => done(0),
+        (err: Error) => {
+          opts.log?.error({ topic, err: err.message }, 'ingest.handler_failed');
+          // No PUBACK: the broker keeps the message and redelivers it after a reconnect.
+          client.end(true, () => client.reconnect());
+        },
+      );
+    },
+  });
+  // Messages are handed to the handler through customHandleAcks; the 'message' event is not used.
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => {
+      client.end(true);
+      reject(new SealwatchError('SW_ERR_MQTT_CONNECT', [url, err.message], { cause: err }));
+    };
+    client.once('error', onError);
+    client.once('connect', () => {
+      client.off('error', onError);
+      resolve();
+    });
+  });
+  client.on('error', (err) => opts.log?.warn({ err: err.message }, 'ingest.mqtt_error'));
+  client.on('reconnect', () => opts.log?.info({ url }, 'ingest.mqtt_reconnecting'));
+  await client.subscribeAsync(`${cfg.topicRoot}/#`, { qos: cfg.qos });
+  opts.log?.info({ url, topic: `${cfg.topicRoot}/#`, qos: cfg.qos }, 'ingest.subscribed');
+  return {
+    client,
+    close: () => new Promise<void>((resolve) => client.end(false, {}, () => resolve())),
+  };
+}

@@ -1,0 +1,102 @@
+import type { Logger } from 'pino';
+import { KafkaBus } from '../bus/kafka.js';
+import { MemoryBus } from '../bus/memory.js';
+import type { Bus, TopicSpec } from '../bus/port.js';
+import { TOPICS } from '../bus/topics.js';
+import type { Config } from '../config/schema.js';
+import { startListener, type Listener } from '../ingest/listener.js';
+import type { PortTable } from '../model/ports.js';
+import { TripDirectory } from '../normalise/trip-directory.js';
+import { BusAlertSink } from '../sinks/bus-alerts.js';
+import { ConsoleAlertSink } from '../sinks/console.js';
+import { InfluxAlertSink, InfluxWriter } from '../sinks/influx.js';
+import { NdjsonAlertSink } from '../sinks/ndjson-file.js';
+import { FanOutSink, type AlertSink } from '../sinks/sink.js';
+import { IngestStage } from './ingest-stage.js';
+import { buildNormaliser, CollectingEngine } from './processor.js';
+import { RulesStage } from './rules-stage.js';
+import { TelemetryStage } from './telemetry-stage.js';
+
+export interface PipelineOptions {
+  config: Config;
+  ports: PortTable;
+  trips: TripDirectory;
+  log: Logger;
+  /** Overrides the configured broker URL (the embedded broker's). */
+  mqttUrl?: string;
+  bus?: Bus;
+  extraSinks?: AlertSink[];
+}
+
+export interface Pipeline {
+  bus: Bus;
+  ingest: IngestStage;
+  rules: RulesStage;
+  listener: Listener;
+  /** Waits until the rules stage has processed everything on the bus so far. */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function topicSpecs(config: Config): TopicSpec[] {
+  const p = config.kafka.partitions;
+  return [
+    { topic: TOPICS.raw, partitions: p.raw },
+    { topic: TOPICS.telemetry, partitions: p.telemetry },
+    { topic: TOPICS.deadletter, partitions: p.deadletter },
+    { topic: TOPICS.alerts, partitions: p.alerts },
+    { topic: TOPICS.trips, partitions: p.trips, compacted: true },
+    { topic: TOPICS.late, partitions: p.late },
+  ];
+}
+
+export function createBus(config: Config, log: Logger): Bus {
+  return config.bus.kind === 'kafka' ? new KafkaBus(config.kafka, log) : new MemoryBus(config.kafka.partitions.telemetry);
+}
+
+/**
+ * MQTT -> ingest -> bus -> rules -> sinks, in one process. With the memory bus
+ * this is the embedded mode; with Kafka each stage could as well run alone.
+ */
+export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
+  const { config, log } = o;
+  const bus = o.bus ?? createBus(config, log);
+  await bus.ensureTopics(topicSpecs(config));
+  const sinks: AlertSink[] = [new BusAlertSink(bus), ...(o.extraSinks ?? [])];
+  if (config.sinks.alertsFile) sinks.push(new NdjsonAlertSink(config.sinks.alertsFile));
+  if (config.sinks.console) sinks.push(new ConsoleAlertSink());
+  let influx: InfluxWriter | null = null;
+  let telemetry: TelemetryStage | null = null;
+  if (config.influx.enabled) {
+    influx = new InfluxWriter(config.influx, log);
+    sinks.push(new InfluxAlertSink(influx));
+    if (config.influx.writeTelemetry) {
+      telemetry = new TelemetryStage(bus, influx, `${config.kafka.groupId}-telemetry-influx`, log);
+      await telemetry.start();
+    }
+  }
+  const sink = new FanOutSink(sinks);
+  const rules = new RulesStage(bus, new CollectingEngine(config, o.trips, o.ports), sink, { groupId: config.kafka.groupId, idleFlushMs: config.engine.idleFlushMs }, log.child({ module: 'rules' }));
+  await rules.start();
+  const ingest = new IngestStage(bus, buildNormaliser(config, o.trips), log.child({ module: 'ingest' }));
+  const listener = await startListener(config.mqtt, ingest.handle, { log: log.child({ module: 'ingest' }), ...(o.mqttUrl ? { url: o.mqttUrl } : {}) });
+  return {
+    bus,
+    ingest,
+    rules,
+    listener,
+    drain: () => rules.drain(),
+    async stop() {
+      await listener.close();
+      await rules.stop();
+      await telemetry?.stop();
+      await sink.close();
+      await influx?.close();
+      await bus.close();
+    },
+  };
+}
+
+export function newTripDirectory(config: Config): TripDirectory {
+  return new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs });
+}

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/port.js';
+import { TOPICS } from '../bus/topics.js';
+import { readingToWire } from '../model/reading.js';
+import type { Normaliser } from '../normalise/registry.js';
+
+export interface IngestCounts {
+  messages: number;
+  readings: number;
+  duplicates: number;
+  deadLetters: Record<string, number>;
+}
+
+/**
+ * MQTT message in; raw copy, normalised readings and dead letters onto the
+ * bus. Resolves only when the bus has all of them, so the listener can
+ * acknowledge the MQTT message after that and not before.
+ */
+export class IngestStage {
+  readonly counts: IngestCounts = { messages: 0, readings: 0, duplicates: 0, deadLetters: {} };
+
+  constructor(private readonly bus: Bus, private readonly normaliser: Normaliser, private readonly log?: Logger, private readonly keepRaw = true) {}
+
+  readonly handle = async (topic: string, payload: Buffer, receivedAt: number): Promise<void> => {
+    this.counts.messages++;
+    const n = this.normaliser.normalise(topic, payload, receivedAt);
+    this.counts.readings += n.readings.length;
+    this.counts.duplicates += n.duplicates;
+    const receivedIso = new Date(receivedAt).toISOString();
+    const writes: Array<Promise<void>> = [];
+    if (this.keepRaw) writes.push(this.bus.produce(TOPICS.raw, [{ key: topic, value: payload, headers: { 'mqtt-topic': topic, 'received-at': receivedIso } }]));
+    if (n.readings.length) writes.push(this.bus.produce(TOPICS.telemetry, n.readings.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r)) }))));
+    if (n.deadLetters.length) {
+      for (const d of n.deadLetters) {
+        this.counts.deadLetters[d.reason] = (this.counts.deadLetters[d.reason] ?? 0) + 1;
+        this.log?.debug({ topic, reason: d.reason, detail: d.detail }, 'normalise.dead_lettered');
+      }
+      writes.push(this.bus.produce(TOPICS.deadletter, n.deadLetters.map((d) => ({ key: topic, value: JSON.stringify(d) }))));
+    }
+    await Promise.all(writes);
+  };
+}
