@@ -60,6 +60,7 @@ export class MemoryBus implements Bus {
     this.rebalance(group);
     const g = group;
     member.done = (async () => {
+      let failures = 0;
       while (member.running) {
         let delivered = false;
         for (const a of member.assigned) {
@@ -70,7 +71,16 @@ export class MemoryBus implements Bus {
           if (!g.committed.has(key)) g.committed.set(key, from);
           if (from >= log.length) continue;
           const batch = log.slice(from, Math.min(log.length, from + 500));
-          await opts.handler(batch);
+          try {
+            await opts.handler(batch);
+          } catch {
+            // As with Kafka: the offset stays, the batch comes again after a pause.
+            failures++;
+            await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** Math.min(failures, 7))));
+            delivered = true;
+            continue;
+          }
+          failures = 0;
           g.committed.set(key, from + batch.length);
           delivered = true;
         }

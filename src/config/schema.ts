@@ -21,6 +21,8 @@ export const ConfigSchema = z
         password: z.string().nullable().default(null),
         clientId: z.string().min(1).default('sealwatch-ingest'),
         qos: z.union([z.literal(0), z.literal(1)]).default(1),
+        /** 4 = MQTT 3.1.1 (every broker, aedes included); 5 = MQTT 5 (Mosquitto, EMQX, HiveMQ; user properties). */
+        protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
         /** A persistent session, so a restart of the pipeline misses nothing the broker kept. */
         cleanSession: z.boolean().default(false),
         /** Honour the MQTT 5 user property `received-at` (set by `replay --stack`) as arrival time. */

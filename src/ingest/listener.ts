@@ -31,24 +31,28 @@ export async function startListener(cfg: Config['mqtt'], handler: MessageHandler
   const client = mqtt.connect(url, {
     clientId: cfg.clientId,
     clean: cfg.cleanSession,
-    protocolVersion: 5,
-    ...(cfg.cleanSession ? {} : { properties: { sessionExpiryInterval: 7 * 24 * 3600 } }),
+    protocolVersion: cfg.protocolVersion,
+    ...(cfg.cleanSession || cfg.protocolVersion < 5 ? {} : { properties: { sessionExpiryInterval: 7 * 24 * 3600 } }),
     ...(cfg.username ? { username: cfg.username } : {}),
     ...(cfg.password ? { password: cfg.password } : {}),
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
-    customHandleAcks: (topic, message, packet, done) => {
-      handler(topic, message, arrival(packet)).then(
-        () => done(0),
-        (err: Error) => {
-          opts.log?.error({ topic, err: err.message }, 'ingest.handler_failed');
-          // No PUBACK: the broker keeps the message and redelivers it after a reconnect.
-          client.end(true, () => client.reconnect());
-        },
-      );
-    },
   });
-  // Messages are handed to the handler through customHandleAcks; the 'message' event is not used.
+  // mqtt.js sends the PUBACK of a QoS 1 message only after handleMessage's callback: the
+  // handler resolving means the bus has the message. It works for MQTT 3.1.1 and 5 alike.
+  client.handleMessage = (packet, callback) => {
+    const topic = packet.topic.toString();
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    handler(topic, payload, arrival(packet)).then(
+      () => callback(),
+      (err: Error) => {
+        opts.log?.error({ topic, err: err.message }, 'ingest.handler_failed');
+        // No PUBACK: reconnecting makes the broker deliver the message again.
+        callback(err);
+        client.end(true, {}, () => client.reconnect());
+      },
+    );
+  };
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => {
       client.end(true);

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bus, BusMessage } from '../../src/bus/port.js';
+
+/**
+ * The contract every Bus adapter passes (memory in unit tests, Kafka in the
+ * integration suite), so the in-process bus cannot drift from Kafka.
+ */
+export function busContract(name: string, make: () => Promise<Bus>, opts: { settleMs: number; timeoutMs: number }): void {
+  describe(`bus contract: ${name}`, () => {
+    let bus: Bus;
+    beforeAll(async () => {
+      bus = await make();
+    });
+    afterAll(async () => {
+      await bus.close();
+    });
+
+    const topic = () => `sealwatch.contract.${randomUUID().slice(0, 8)}`;
+
+    async function collect(b: Bus, t: string, groupId: string, until: (got: BusMessage[]) => boolean, handlerDelayMs = 0) {
+      const got: BusMessage[] = [];
+      let resolveDone!: () => void;
+      const done = new Promise<void>((r) => (resolveDone = r));
+      const sub = await b.subscribe({
+        groupId,
+        topics: [t],
+        fromBeginning: true,
+        handler: async (batch) => {
+          if (handlerDelayMs) await new Promise((r) => setTimeout(r, handlerDelayMs));
+          got.push(...batch);
+          if (until(got)) resolveDone();
+        },
+      });
+      const timer = new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`timed out with ${got.length} messages`)), opts.timeoutMs));
+      await Promise.race([done, timer]);
+      return { got, sub };
+    }
+
+    it('delivers what was produced, with key, value and headers, in order per key', async () => {
+      const t = topic();
+      await bus.ensureTopics([{ topic: t, partitions: 3 }]);
+      const msgs = Array.from({ length: 60 }, (_, i) => ({ key: `k${i % 4}`, value: JSON.stringify({ i }), headers: { 'mqtt-topic': `ssd/x/${i}` } }));
+      await bus.produce(t, msgs.slice(0, 30));
+      await bus.produce(t, msgs.slice(30));
+      const { got, sub } = await collect(bus, t, `g-${randomUUID()}`, (g) => g.length >= 60);
+      await sub.stop();
+      expect(got).toHaveLength(60);
+      for (const k of ['k0', 'k1', 'k2', 'k3']) {
+        const seq = got.filter((m) => m.key === k).map((m) => JSON.parse(m.value.toString()).i as number);
+        expect(seq).toEqual([...seq].sort((a, b) => a - b));
+        expect(new Set(got.filter((m) => m.key === k).map((m) => m.partition)).size).toBe(1);
+      }
+      expect(got[0]!.headers['mqtt-topic']).toMatch(/^ssd\/x\//);
+      expect(got.every((m) => m.topic === t)).toBe(true);
+    });
+
+    it('each group gets every message; a group resumes after its committed offset', async () => {
+      const t = topic();
+      await bus.ensureTopics([{ topic: t, partitions: 2 }]);
+      await bus.produce(t, Array.from({ length: 10 }, (_, i) => ({ key: `c${i}`, value: String(i) })));
+      const g1 = `g-${randomUUID()}`;
+      const a = await collect(bus, t, g1, (g) => g.length >= 10);
+      const b = await collect(bus, t, `g-${randomUUID()}`, (g) => g.length >= 10);
+      expect(a.got.map((m) => m.value.toString()).sort()).toEqual(b.got.map((m) => m.value.toString()).sort());
+      await a.sub.stop();
+      await b.sub.stop();
+      await bus.produce(t, [{ key: 'c-new', value: 'new' }]);
+      const again = await collect(bus, t, g1, (g) => g.length >= 1);
+      await new Promise((r) => setTimeout(r, opts.settleMs));
+      await again.sub.stop();
+      expect(again.got.map((m) => m.value.toString())).toEqual(['new']);
+    });
+
+    it('a batch whose handler did not finish is delivered again to the next consumer (at least once)', async () => {
+      const t = topic();
+      await bus.ensureTopics([{ topic: t, partitions: 1 }]);
+      await bus.produce(t, [{ key: 'x', value: 'one' }]);
+      const g = `g-${randomUUID()}`;
+      let failOnce = true;
+      const seen: string[] = [];
+      let resolveSeen!: () => void;
+      const twice = new Promise<void>((r) => (resolveSeen = r));
+      const first = await bus.subscribe({
+        groupId: g,
+        topics: [t],
+        fromBeginning: true,
+        handler: async (batch) => {
+          seen.push(...batch.map((m) => m.value.toString()));
+          if (failOnce) {
+            failOnce = false;
+            throw new Error('sink down');
+          }
+          resolveSeen();
+        },
+      });
+      await Promise.race([twice, new Promise((_, reject) => setTimeout(() => reject(new Error(`seen ${seen.join(',')}`)), opts.timeoutMs))]);
+      await first.stop();
+      expect(seen.filter((v) => v === 'one').length).toBeGreaterThanOrEqual(2);
+    });
+  });
+}

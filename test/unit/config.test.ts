@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { SealwatchError } from '../../src/errors.js';
+import { packagePath } from '../../src/paths.js';
+
+function failure(fn: () => unknown): SealwatchError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(SealwatchError);
+    return err as SealwatchError;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('configuration', () => {
+  it('the shipped default file equals the built-in defaults', () => {
+    expect(loadConfig({ files: [packagePath('config', 'default.yaml')], env: {} })).toEqual(loadConfig({ env: {} }));
+  });
+
+  it('layers file < environment < overrides < --set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-cfg-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, 'mqtt:\n  topicRoot: fleet\nrules:\n  doorOpen:\n    movingSpeedKn: 4\n');
+    const c = loadConfig({ files: [file], env: { SEALWATCH_RULES_DOOR_OPEN_MOVING_SPEED_KN: '5', SEALWATCH_KAFKA_BROKERS: 'a:9092,b:9093', SEALWATCH_INFLUX_ENABLED: 'true' }, sets: ['engine.reorderWindowMs=1000'] });
+    expect(c.mqtt.topicRoot).toBe('fleet');
+    expect(c.rules.doorOpen.movingSpeedKn).toBe(5);
+    expect(c.kafka.brokers).toEqual(['a:9092', 'b:9093']);
+    expect(c.influx.enabled).toBe(true);
+    expect(c.engine.reorderWindowMs).toBe(1000);
+  });
+
+  it('a wrong value names the key, the value, its source and what was expected', () => {
+    const e = failure(() => loadConfig({ env: { SEALWATCH_RULES_DOOR_OPEN_MOVING_SPEED_KN: 'fast' } }));
+    expect(e.code).toBe('SW_ERR_CONFIG_INVALID');
+    expect(e.message).toContain('rules.doorOpen.movingSpeedKn = "fast"');
+    expect(e.message).toContain('SEALWATCH_RULES_DOOR_OPEN_MOVING_SPEED_KN');
+    expect(e.message).toMatch(/expected number/);
+    const range = failure(() => loadConfig({ env: {}, sets: ['embeddedBroker.port=70000'] }));
+    expect(range.message).toMatch(/embeddedBroker\.port = 70000 \(from --set embeddedBroker\.port\): .*65535/);
+    const url = failure(() => loadConfig({ env: { SEALWATCH_MQTT_URL: 'localhost:1883' } }));
+    expect(url.message).toMatch(/mqtt\.url = "localhost:1883".*a broker URL/);
+  });
+
+  it('an unknown key in a file is refused, by name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-cfg-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, 'rules:\n  doorOpen:\n    movingSpeed: 4\n');
+    expect(failure(() => loadConfig({ files: [file], env: {} })).message).toMatch(/rules\.doorOpen: unknown key\(s\) "movingSpeed"/);
+  });
+
+  it('never echoes a secret', () => {
+    const e = failure(() => loadConfig({ env: {}, overrides: { influx: { token: 12345 } } }));
+    expect(e.message).toContain('influx.token = [redacted]');
+    expect(e.message).not.toContain('12345');
+  });
+
+  it('an unreadable or malformed file is named', () => {
+    expect(failure(() => loadConfig({ files: ['/nonexistent/sw.yaml'], env: {} })).code).toBe('SW_ERR_CONFIG_FILE');
+    const dir = mkdtempSync(join(tmpdir(), 'sw-cfg-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'mqtt: [unclosed');
+    expect(failure(() => loadConfig({ files: [join(dir, 'bad.yaml')], env: {} })).message).toContain('bad.yaml');
+  });
+});
