@@ -55,7 +55,7 @@ export class RulesStage {
       }
       this.counts.readings++;
       if (reading.receivedAt > this.lastArrival) this.lastArrival = reading.receivedAt;
-      engine.ingest(reading);
+      engine.ingest(reading, m.partition);
     }
     this.lastWall = this.wall();
     await this.emit();

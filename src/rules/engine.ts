@@ -46,10 +46,26 @@ interface Slot {
   atPosition: string[];
   timers: Map<string, number>;
   zoneCache: WeakMap<Fix, ZoneFix>;
+  lane: Lane;
 }
 
 interface Maturity { at: number; seq: number; slot: Slot; ts: number }
 interface Timer { at: number; containerId: string; ruleIdx: number; key: string; gen: number }
+
+/**
+ * One ordered input stream (a Kafka partition; the whole stream when
+ * embedded). Each lane has its own arrival clock, so a partition consumed
+ * ahead of another never makes the other's readings look late: a container's
+ * reasoning depends only on its own readings and its own lane's clock, which
+ * is why the embedded single stream and Kafka's partitions give the same
+ * alerts.
+ */
+class Lane {
+  clock = -Infinity;
+  readonly maturities = new Heap<Maturity>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+  readonly timers = new Heap<Timer>((a, b) => a.at < b.at || (a.at === b.at && (a.containerId < b.containerId || (a.containerId === b.containerId && (a.ruleIdx < b.ruleIdx || (a.ruleIdx === b.ruleIdx && a.gen < b.gen))))));
+  readonly dirty = new Set<Slot>();
+}
 
 /**
  * The event-time rule engine. Per container, readings are held for a short
@@ -63,12 +79,10 @@ interface Timer { at: number; containerId: string; ruleIdx: number; key: string;
  */
 export class RuleEngine {
   private readonly slots = new Map<string, Slot>();
-  private readonly maturities = new Heap<Maturity>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
-  private readonly timers = new Heap<Timer>((a, b) => a.at < b.at || (a.at === b.at && (a.containerId < b.containerId || (a.containerId === b.containerId && (a.ruleIdx < b.ruleIdx || (a.ruleIdx === b.ruleIdx && a.gen < b.gen))))));
+  private readonly lanes = new Map<number, Lane>();
   private readonly plans = new Map<string, CompiledPlan | null>();
   private readonly window: number;
   private readonly lateness: number;
-  private clock = -Infinity;
   private seq = 0;
   private gen = 0;
   private readonly ctx: EngineContext;
@@ -81,20 +95,28 @@ export class RuleEngine {
     opts.trips.onChange((plan) => this.plans.delete(plan.tripId));
   }
 
-  /** The arrival clock: the latest arrival time seen or advanced to. */
-  get arrivalClock(): number {
-    return this.clock;
+  private lane(id: number): Lane {
+    let l = this.lanes.get(id);
+    if (!l) this.lanes.set(id, (l = new Lane()));
+    return l;
   }
 
-  /** The event-time watermark for timers. */
-  get watermark(): number {
-    return this.clock - this.lateness;
+  /** A lane's arrival clock: the latest arrival time seen or advanced to. */
+  arrivalClock(lane = 0): number {
+    return this.lanes.get(lane)?.clock ?? -Infinity;
   }
 
-  ingest(r: Reading): void {
+  /** A lane's event-time watermark for timers. */
+  watermark(lane = 0): number {
+    return this.arrivalClock(lane) - this.lateness;
+  }
+
+  /** One reading from input stream `lane` (a container's readings must all come through one lane). */
+  ingest(r: Reading, laneId = 0): void {
     this.stats.readingsIn++;
-    this.advanceTo(r.receivedAt);
-    const slot = this.slot(r);
+    this.advanceTo(r.receivedAt, laneId);
+    const slot = this.slot(r, laneId);
+    const lane = slot.lane;
     if (r.ts === slot.position && slot.atPosition.includes(r.eventId)) {
       this.stats.duplicates++;
       return;
@@ -109,21 +131,22 @@ export class RuleEngine {
       return;
     }
     this.stats.held++;
-    const at = Math.max(r.receivedAt, this.clock) + this.window;
+    const at = Math.max(r.receivedAt, lane.clock) + this.window;
     if (this.window === 0) {
       if (r.ts > slot.theta) slot.theta = r.ts;
       this.release(slot, slot.theta);
-    } else this.maturities.push({ at, seq: this.seq++, slot, ts: r.ts });
+    } else lane.maturities.push({ at, seq: this.seq++, slot, ts: r.ts });
   }
 
-  /** Moves the arrival clock forward: releases matured readings and fires due timers. */
-  advanceTo(arrival: number): void {
-    if (!(arrival > this.clock)) return;
-    this.clock = arrival;
-    this.mature(arrival);
-    const wm = this.clock - this.lateness;
-    for (let t = this.timers.peek(); t && t.at <= wm; t = this.timers.peek()) {
-      this.timers.pop();
+  /** Moves a lane's arrival clock forward: releases matured readings and fires due timers. */
+  advanceTo(arrival: number, laneId = 0): void {
+    const lane = this.lane(laneId);
+    if (!(arrival > lane.clock)) return;
+    lane.clock = arrival;
+    this.mature(lane, arrival);
+    const wm = lane.clock - this.lateness;
+    for (let t = lane.timers.peek(); t && t.at <= wm; t = lane.timers.peek()) {
+      lane.timers.pop();
       const slot = this.slots.get(t.containerId)!;
       const key = `${t.ruleIdx}:${t.key}`;
       if (slot.timers.get(key) !== t.gen) continue; // replaced or cancelled
@@ -136,18 +159,22 @@ export class RuleEngine {
       }
       this.fire(slot, t);
     }
-    for (const slot of this.dirty) this.release(slot, Math.max(slot.theta, wm));
-    this.dirty.clear();
+    for (const slot of lane.dirty) this.release(slot, Math.max(slot.theta, wm));
+    lane.dirty.clear();
   }
 
   /**
    * Live mode only: when no message has arrived for a while, held readings
-   * whose hold has expired by `arrival` are released. Timers do not move.
+   * whose hold has expired by `arrival` are released (every lane, or one).
+   * Timers do not move.
    */
-  releaseHeld(arrival: number): void {
-    this.mature(arrival);
-    for (const slot of this.dirty) this.release(slot, slot.theta);
-    this.dirty.clear();
+  releaseHeld(arrival: number, laneId?: number): void {
+    for (const [id, lane] of this.lanes) {
+      if (laneId !== undefined && id !== laneId) continue;
+      this.mature(lane, arrival);
+      for (const slot of lane.dirty) this.release(slot, slot.theta);
+      lane.dirty.clear();
+    }
   }
 
   /** End of input (replay): every held reading is released; timers stay where the data left them. */
@@ -155,13 +182,11 @@ export class RuleEngine {
     this.releaseHeld(Infinity);
   }
 
-  private readonly dirty = new Set<Slot>();
-
-  private mature(arrival: number): void {
-    for (let m = this.maturities.peek(); m && m.at <= arrival; m = this.maturities.peek()) {
-      this.maturities.pop();
+  private mature(lane: Lane, arrival: number): void {
+    for (let m = lane.maturities.peek(); m && m.at <= arrival; m = lane.maturities.peek()) {
+      lane.maturities.pop();
       if (m.ts > m.slot.theta) m.slot.theta = m.ts;
-      this.dirty.add(m.slot);
+      lane.dirty.add(m.slot);
     }
   }
 
@@ -174,7 +199,7 @@ export class RuleEngine {
     for (const r of batch) this.process(slot, r);
   }
 
-  private slot(r: Reading): Slot {
+  private slot(r: Reading, laneId: number): Slot {
     let s = this.slots.get(r.containerId);
     if (!s) {
       s = {
@@ -187,9 +212,12 @@ export class RuleEngine {
         atPosition: [],
         timers: new Map(),
         zoneCache: new WeakMap(),
+        lane: this.lane(laneId),
       };
       this.slots.set(r.containerId, s);
       this.stats.containers++;
+    } else if (s.lane !== this.lanes.get(laneId)) {
+      s.lane = this.lane(laneId); // the container's partition moved; its pending timers still fire from the old lane
     }
     return s;
   }
@@ -289,7 +317,7 @@ export class RuleEngine {
   setTimer(slot: Slot, ruleIdx: number, at: number, key: string): void {
     const gen = ++this.gen;
     slot.timers.set(`${ruleIdx}:${key}`, gen);
-    this.timers.push({ at, containerId: slot.view.containerId, ruleIdx, key, gen });
+    slot.lane.timers.push({ at, containerId: slot.view.containerId, ruleIdx, key, gen });
   }
 
   /** @internal */
