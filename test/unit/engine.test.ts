@@ -16,7 +16,7 @@ function scenario(): Reading[] {
     ...track([46.5, -7], [45.5, -8.2], DAY1, 240, 5, 15, B),
     reading(DAY1 + 62 * MIN, { kind: 'door', open: true }, { id: 'a-open' }),
     reading(DAY1 + 80 * MIN, { kind: 'door', open: false }, { id: 'a-close' }),
-    ...[3, 4, 60, 90, 70, 2].map((lux, i) => reading(DAY1 + 100 * MIN + i * 5 * MIN, { kind: 'light', lux }, { ...B, id: `b-light${i}` })),
+    ...[3, 4, 60, 90, 70, 2].map((lux, i) => reading(DAY1 + 100 * MIN + i * 5 * MIN + 20_000, { kind: 'light', lux }, { ...B, id: `b-light${i}` })),
     ...[-18, -17.5, -14, -13, -12.5, -12, -13, -18].map((c, i) => reading(DAY1 + 120 * MIN + i * 15 * MIN, { kind: 'temperature', celsius: c }, { id: `a-temp${i}` })),
     reading(DAY1 + 151 * MIN, { kind: 'location', lat: 38, lon: 12 }, { ...B, id: 'b-spoof' }),
   ];
@@ -36,7 +36,9 @@ describe('rule engine ordering and determinism', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 55_000 }), { minLength: 200, maxLength: 200 }), (delays) => {
         const rs = scenario().map((r, i) => ({ ...r, receivedAt: r.ts + delays[i % delays.length]! }));
-        const alerts = harness(PLANS).feed(rs);
+        const h = harness(PLANS);
+        const alerts = h.feed(rs);
+        expect(h.engine.stats.late).toBe(0);
         expect(ids(alerts)).toEqual(ids(baseline));
         expect(alerts.map((a) => a.summary).sort()).toEqual(baseline.map((a) => a.summary).sort());
       }),
@@ -71,8 +73,10 @@ describe('rule engine ordering and determinism', () => {
 
   it('per-partition lanes consumed out of step give the same alerts as one stream', () => {
     fc.assert(
-      fc.property(fc.array(fc.boolean(), { minLength: 400, maxLength: 400 }), (coin) => {
-        const arrival = scenario().sort((a, b) => a.receivedAt - b.receivedAt);
+      fc.property(fc.array(fc.boolean(), { minLength: 400, maxLength: 400 }), fc.array(fc.integer({ min: 0, max: 55_000 }), { minLength: 200, maxLength: 200 }), (coin, delays) => {
+        const arrival = scenario()
+          .map((r, k) => ({ ...r, receivedAt: r.ts + delays[k % delays.length]! }))
+          .sort((a, b) => a.receivedAt - b.receivedAt);
         const laneOf = (r: Reading) => (r.containerId === 'MSCU1234566' ? 0 : 1);
         const queues = [arrival.filter((r) => laneOf(r) === 0), arrival.filter((r) => laneOf(r) === 1)];
         const h = harness(PLANS);
@@ -84,6 +88,7 @@ describe('rule engine ordering and determinism', () => {
           h.engine.ingest(r, pick);
         }
         h.engine.flush();
+        expect(h.engine.stats.late).toBe(0);
         expect(ids(h.alerts)).toEqual(ids(baseline));
       }),
       { numRuns: 40 },
