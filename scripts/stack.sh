@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The local stack without Docker: Kafka (KRaft, 127.0.0.1:9092), InfluxDB (v2 API,
+# 127.0.0.1:8086) and Mosquitto (127.0.0.1:1884). See scripts/stack/README.md.
+#
+#   bash scripts/stack.sh up [--fresh]   build what is missing, start, wait until healthy,
+#                                         write .stack/env; a no-op when all are up
+#   bash scripts/stack.sh down           stop everything started by `up`
+#   bash scripts/stack.sh status         one line per service; exit 1 if any is down
+#
+# Environment: SEALWATCH_CACHE (downloads and builds, default ~/.cache/sealwatch),
+# SEALWATCH_STACK_DIR (data, logs, pids, env; default <repo>/.stack), SEALWATCH_STACK_FRESH=1
+# (same as --fresh: wipe the data dirs first), SEALWATCH_KAFKA_VERSION,
+# SEALWATCH_INFLUX_SERVER (2.x or 1.8), SEALWATCH_INFLUXDB_VERSION.
+set -euo pipefail
+
+STACK_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/stack" && pwd)
+REPO_ROOT=$(cd "$STACK_SCRIPTS/../.." && pwd)
+STACK_DIR=${SEALWATCH_STACK_DIR:-$REPO_ROOT/.stack}
+STACK_CACHE=${SEALWATCH_CACHE:-$HOME/.cache/sealwatch}
+SERVICES=(mosquitto kafka influxdb)
+
+# Rust lives in ~/.cargo/bin after rustup; login shells add it, CI shells may not.
+case ":$PATH:" in *":$HOME/.cargo/bin:"*) ;; *) [ -d "$HOME/.cargo/bin" ] && PATH="$PATH:$HOME/.cargo/bin" ;; esac
+
+# shellcheck source=stack/lib.sh
+source "$STACK_SCRIPTS/lib.sh"
+# shellcheck source=stack/mosquitto.sh
+source "$STACK_SCRIPTS/mosquitto.sh"
+# shellcheck source=stack/kafka.sh
+source "$STACK_SCRIPTS/kafka.sh"
+# shellcheck source=stack/influxdb.sh
+source "$STACK_SCRIPTS/influxdb.sh"
+
+write_env() {
+  local file="$STACK_DIR/env"
+  {
+    printf '# Written by scripts/stack.sh up at %s. Local development credentials only.\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    kafka_env
+    influxdb_env
+    mosquitto_env
+  } >"$file.tmp"
+  mv "$file.tmp" "$file"
+}
+
+stack_up() {
+  local fresh=${SEALWATCH_STACK_FRESH:-0}
+  [ "${1:-}" = --fresh ] && fresh=1
+  need_command stack node "Node.js 20 runs the readiness probes"
+  local start
+  start=$(now_ms)
+  mkdir -p "$STACK_DIR/run" "$STACK_DIR/log" "$STACK_DIR/data" "$STACK_CACHE"
+  if [ "$fresh" = 1 ]; then
+    say "fresh: stopping services and wiping $STACK_DIR/data"
+    stack_down
+    rm -rf "$STACK_DIR/data"
+    mkdir -p "$STACK_DIR/data"
+  fi
+  local service
+  for service in "${SERVICES[@]}"; do "${service}_up"; done
+  write_env
+  say "all healthy ($(seconds_since "$start")); settings in $STACK_DIR/env"
+}
+
+stack_down() {
+  local service i
+  for (( i = ${#SERVICES[@]} - 1; i >= 0; i-- )); do
+    service=${SERVICES[$i]}
+    "${service}_down"
+  done
+}
+
+stack_status() {
+  local service rc=0
+  for service in "${SERVICES[@]}"; do "${service}_status" || rc=1; done
+  return "$rc"
+}
+
+case "${1:-}" in
+  up) shift; stack_up "$@" ;;
+  down) stack_down ;;
+  status) stack_status ;;
+  *)
+    printf 'usage: %s up [--fresh] | down | status\n' "$0" >&2
+    exit 2
+    ;;
+esac
