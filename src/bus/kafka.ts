@@ -56,6 +56,64 @@ export class KafkaBus implements Bus {
     }
   }
 
+  /** Commits the group's offsets at the current end of each topic (the group must have no active member). */
+  private async positionAtEnd(groupId: string, topics: string[]): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Current end offset of each partition of a topic. */
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, e.high]));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Reads a topic from the given offsets (default: the beginning) up to its end as of the call. */
+  async readRange(topic: string, from: Map<number, string> = new Map(), timeoutMs = 30_000): Promise<BusMessage[]> {
+    const ends = await this.endOffsets(topic);
+    const pending = new Map([...ends].filter(([p, end]) => BigInt(end) > BigInt(from.get(p) ?? '0')));
+    const out: BusMessage[] = [];
+    if (pending.size === 0) return out;
+    const consumer = this.kafka.consumer({ groupId: `sealwatch-reader-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      let finish!: () => void;
+      const done = new Promise<void>((r) => (finish = r));
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          const end = pending.get(batch.partition);
+          if (end === undefined) return;
+          for (const m of batch.messages) {
+            if (BigInt(m.offset) < BigInt(from.get(batch.partition) ?? '0') || BigInt(m.offset) >= BigInt(end)) continue;
+            out.push({ topic, partition: batch.partition, offset: m.offset, key: m.key ? m.key.toString() : null, value: m.value ?? Buffer.alloc(0), headers: {} });
+          }
+          if (BigInt(batch.lastOffset()) + 1n >= BigInt(end)) pending.delete(batch.partition);
+          if (pending.size === 0) finish();
+        },
+      });
+      for (const [p, off] of from) if (pending.has(p)) consumer.seek({ topic, partition: p, offset: off });
+      await Promise.race([done, new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`reading ${topic} timed out`)), timeoutMs))]);
+    } finally {
+      await consumer.disconnect();
+    }
+    return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  }
+
   private async getProducer(): Promise<Producer> {
     if (this.producer) return this.producer;
     this.producing ??= (async () => {
@@ -78,6 +136,7 @@ export class KafkaBus implements Bus {
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    if (opts.fromNow) await this.positionAtEnd(opts.groupId, opts.topics);
     const consumer = this.kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 100 });
     await consumer.connect();
     for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? false });

@@ -53,7 +53,10 @@ export class MemoryBus implements Bus {
       group = { committed: new Map(), members: [] };
       this.groups.set(opts.groupId, group);
     }
-    for (const name of opts.topics) this.topic(name);
+    for (const name of opts.topics) {
+      const t = this.topic(name);
+      if (opts.fromNow) t.partitions.forEach((p, i) => group!.committed.set(`${name}/${i}`, p.log.length));
+    }
     let wake: () => void = () => {};
     const member: Member = { opts, running: true, wake: () => wake(), assigned: [], done: Promise.resolve() };
     group.members.push(member);

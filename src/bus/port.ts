@@ -32,6 +32,12 @@ export interface SubscribeOptions {
   topics: string[];
   /** Where a group with no committed offset starts: the oldest retained message (true) or new ones only. */
   fromBeginning?: boolean;
+  /**
+   * Position the group at the current end of every partition before consuming,
+   * so it sees exactly what is produced after subscribe() resolves (a replay's
+   * private group). Overrides fromBeginning and any committed offset.
+   */
+  fromNow?: boolean;
   handler: (batch: BusMessage[]) => Promise<void>;
 }
 

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -31,8 +32,23 @@ export function context(g: GlobalOptions, overrides: Record<string, unknown> = {
     files.push(f);
   }
   files.push(...(g.config ?? []));
-  const config = loadConfig({ files, sets: g.set ?? [], overrides: g.logLevel ? { ...overrides, log: { level: g.logLevel } } : overrides });
+  const config = loadConfig({ files, env: g.profile === 'stack' ? { ...stackEnv(), ...process.env } : process.env, sets: g.set ?? [], overrides: g.logLevel ? { ...overrides, log: { level: g.logLevel } } : overrides });
   return { config, log: createLogger(config.log.level), ports: defaultPorts() };
+}
+
+/**
+ * With the stack profile, the local stack's `.stack/env` (written by
+ * `npm run stack:up`) supplies connection settings the environment lacks.
+ */
+export function stackEnv(): Record<string, string> {
+  const file = process.env.SEALWATCH_STACK_DIR ? join(process.env.SEALWATCH_STACK_DIR, 'env') : packagePath('.stack', 'env');
+  if (!existsSync(file)) return {};
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^(SEALWATCH_[A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) out[m[1]!] = m[2]!.replace(/^["']|["']$/g, '');
+  }
+  return out;
 }
 
 export function tripsFrom(ctx: Context, dir: string | null | undefined): TripDirectory {

@@ -5,12 +5,14 @@ import { NdjsonAlertSink } from '../sinks/ndjson-file.js';
 import { ConsoleAlertSink } from '../sinks/console.js';
 import { context, progress, tripsFrom, type GlobalOptions } from './common.js';
 import { swError } from '../errors.js';
+import { replayThroughStack } from '../replay/stack-replay.js';
 
 export interface ReplayCmdOptions {
   trips?: string;
   alertsOut?: string;
   speed: string;
   print?: boolean;
+  stack?: boolean;
 }
 
 export function parseSpeed(s: string): 'max' | number {
@@ -22,6 +24,7 @@ export function parseSpeed(s: string): 'max' | number {
 
 export async function replayCommand(capture: string, opts: ReplayCmdOptions, g: GlobalOptions): Promise<void> {
   const speed = parseSpeed(opts.speed);
+  if (opts.stack) return stackReplay(capture, opts, g);
   const ctx = context(g);
   const trips = tripsFrom(ctx, opts.trips);
   const sinks: AlertSink[] = [];
@@ -39,4 +42,21 @@ export async function replayCommand(capture: string, opts: ReplayCmdOptions, g: 
   bar.done();
   await sink.close();
   process.stdout.write(JSON.stringify({ ...summary, trips: trips.size, alertsOut: opts.alertsOut ?? null }) + '\n');
+}
+
+/** `replay --stack`: through Mosquitto, Kafka, the rule engine and InfluxDB; alerts read back from the alerts topic. */
+async function stackReplay(capture: string, opts: ReplayCmdOptions, g: GlobalOptions): Promise<void> {
+  const ctx = context({ ...g, profile: g.profile ?? 'stack' });
+  const trips = tripsFrom(ctx, opts.trips);
+  const bar = progress('replay --stack');
+  const result = await replayThroughStack(capture, ctx.config, trips, ctx.ports, ctx.log, (stage, done, total) => bar.update(`${stage} ${done}${total ? `/${total}` : ''}`));
+  bar.done();
+  const alerts = [...result.alerts].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.alertId < b.alertId ? -1 : 1));
+  if (opts.alertsOut) {
+    rmSync(opts.alertsOut, { force: true });
+    await new NdjsonAlertSink(opts.alertsOut).write(alerts);
+  }
+  const byRule: Record<string, number> = {};
+  for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
+  process.stdout.write(JSON.stringify({ capture, mode: 'stack', published: result.published, ingested: result.ingested, readings: result.readings, deadLetters: result.deadLetters, alerts: byRule, trips: trips.size, alertsOut: opts.alertsOut ?? null }) + '\n');
 }

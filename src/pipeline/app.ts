@@ -16,6 +16,7 @@ import { IngestStage } from './ingest-stage.js';
 import { buildNormaliser, CollectingEngine } from './processor.js';
 import { RulesStage } from './rules-stage.js';
 import { TelemetryStage } from './telemetry-stage.js';
+import { followTrips } from './trips-sync.js';
 
 export interface PipelineOptions {
   config: Config;
@@ -26,6 +27,8 @@ export interface PipelineOptions {
   mqttUrl?: string;
   bus?: Bus;
   extraSinks?: AlertSink[];
+  /** The rules stage's group starts at the current end of the telemetry topic (a replay's private group). */
+  rulesFromNow?: boolean;
 }
 
 export interface Pipeline {
@@ -71,12 +74,13 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     influx = new InfluxWriter(config.influx, log);
     sinks.push(new InfluxAlertSink(influx));
     if (config.influx.writeTelemetry) {
-      telemetry = new TelemetryStage(bus, influx, `${config.kafka.groupId}-telemetry-influx`, log);
+      telemetry = new TelemetryStage(bus, influx, `${config.kafka.groupId}-telemetry-influx`, log, o.rulesFromNow ?? false);
       await telemetry.start();
     }
   }
   const sink = new FanOutSink(sinks);
-  const rules = new RulesStage(bus, new CollectingEngine(config, o.trips, o.ports), sink, { groupId: config.kafka.groupId, idleFlushMs: config.engine.idleFlushMs }, log.child({ module: 'rules' }));
+  const tripsSub = bus.kind === 'kafka' ? await followTrips(bus, o.trips, log.child({ module: 'trips' })) : null;
+  const rules = new RulesStage(bus, new CollectingEngine(config, o.trips, o.ports), sink, { groupId: config.kafka.groupId, idleFlushMs: config.engine.idleFlushMs, fromNow: o.rulesFromNow ?? false }, log.child({ module: 'rules' }));
   await rules.start();
   const ingest = new IngestStage(bus, buildNormaliser(config, o.trips), log.child({ module: 'ingest' }));
   const listener = await startListener(config.mqtt, ingest.handle, { log: log.child({ module: 'ingest' }), ...(o.mqttUrl ? { url: o.mqttUrl } : {}) });
@@ -90,6 +94,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       await listener.close();
       await rules.stop();
       await telemetry?.stop();
+      await tripsSub?.stop();
       await sink.close();
       await influx?.close();
       await bus.close();

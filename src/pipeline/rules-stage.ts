@@ -8,6 +8,7 @@ import type { CollectingEngine } from './processor.js';
 export interface RulesStageOptions {
   groupId: string;
   idleFlushMs: number;
+  fromNow?: boolean;
   /** Wall clock for idle release of held readings only; the rules never see it. */
   wallClock?: () => number;
 }
@@ -31,7 +32,7 @@ export class RulesStage {
   }
 
   async start(): Promise<void> {
-    this.sub = await this.bus.subscribe({ groupId: this.opts.groupId, topics: [TOPICS.telemetry], fromBeginning: true, handler: (batch) => this.enqueue(() => this.onBatch(batch)) });
+    this.sub = await this.bus.subscribe({ groupId: this.opts.groupId, topics: [TOPICS.telemetry], fromBeginning: true, fromNow: this.opts.fromNow ?? false, handler: (batch) => this.enqueue(() => this.onBatch(batch)) });
     this.timer = setInterval(() => void this.enqueue(() => this.onIdle()), this.opts.idleFlushMs);
     this.timer.unref();
   }

@@ -8,13 +8,14 @@ import type { InfluxWriter } from '../sinks/influx.js';
 export class TelemetryStage {
   private sub: Subscription | null = null;
   written = 0;
-  constructor(private readonly bus: Bus, private readonly writer: InfluxWriter, private readonly groupId: string, private readonly log?: Logger) {}
+  constructor(private readonly bus: Bus, private readonly writer: InfluxWriter, private readonly groupId: string, private readonly log?: Logger, private readonly fromNow = false) {}
 
   async start(): Promise<void> {
     this.sub = await this.bus.subscribe({
       groupId: this.groupId,
       topics: [TOPICS.telemetry],
       fromBeginning: true,
+      fromNow: this.fromNow,
       handler: async (batch) => {
         const readings: Reading[] = [];
         for (const m of batch) {

@@ -72,6 +72,20 @@ export function busContract(name: string, make: () => Promise<Bus>, opts: { sett
       expect(again.got.map((m) => m.value.toString())).toEqual(['new']);
     });
 
+    it('fromNow sees only what is produced after subscribing', async () => {
+      const t = topic();
+      await bus.ensureTopics([{ topic: t, partitions: 2 }]);
+      await bus.produce(t, [{ key: 'a', value: 'old-1' }, { key: 'b', value: 'old-2' }]);
+      const got: string[] = [];
+      const sub = await bus.subscribe({ groupId: `g-${randomUUID()}`, topics: [t], fromNow: true, fromBeginning: true, handler: async (batch) => void got.push(...batch.map((m) => m.value.toString())) });
+      await bus.produce(t, [{ key: 'a', value: 'new-1' }, { key: 'b', value: 'new-2' }]);
+      const deadline = Date.now() + opts.timeoutMs;
+      while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, opts.settleMs));
+      await sub.stop();
+      expect(got.sort()).toEqual(['new-1', 'new-2']);
+    });
+
     it('a batch whose handler did not finish is delivered again to the next consumer (at least once)', async () => {
       const t = topic();
       await bus.ensureTopics([{ topic: t, partitions: 1 }]);

@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { KafkaBus } from '../bus/kafka.js';
+import type { Bus, Subscription } from '../bus/port.js';
+import { TOPICS } from '../bus/topics.js';
+import { TripPlanSchema, type TripPlan } from '../model/trip-plan.js';
+import type { TripDirectory } from '../normalise/trip-directory.js';
+
+/** Plans onto the compacted `sealwatch.trips.v1`, keyed by trip id. */
+export async function publishPlans(bus: Bus, plans: readonly TripPlan[]): Promise<void> {
+  if (plans.length) await bus.produce(TOPICS.trips, plans.map((p) => ({ key: p.tripId, value: JSON.stringify(p) })));
+}
+
+/**
+ * Keeps a directory in step with the trips topic: everything retained is read
+ * before this resolves, then new plans apply as they arrive. Each process
+ * reads the whole topic (a private group), since every stage needs every plan.
+ */
+export async function followTrips(bus: Bus, trips: TripDirectory, log?: Logger): Promise<Subscription> {
+  const apply = (value: Buffer) => {
+    try {
+      trips.upsert(TripPlanSchema.parse(JSON.parse(value.toString('utf8'))));
+    } catch (err) {
+      log?.error({ err: (err as Error).message }, 'trips.invalid_plan_on_topic');
+    }
+  };
+  if (bus instanceof KafkaBus) {
+    const ends = await bus.endOffsets(TOPICS.trips);
+    for (const m of await bus.readRange(TOPICS.trips)) apply(m.value);
+    const sub = await bus.subscribe({ groupId: `sealwatch-trips-${randomUUID()}`, topics: [TOPICS.trips], fromNow: true, handler: async (batch) => batch.forEach((m) => apply(m.value)) });
+    log?.info({ plans: trips.size, partitions: ends.size }, 'trips.loaded_from_topic');
+    return sub;
+  }
+  return bus.subscribe({ groupId: `sealwatch-trips-${randomUUID()}`, topics: [TOPICS.trips], fromBeginning: true, handler: async (batch) => batch.forEach((m) => apply(m.value)) });
+}
