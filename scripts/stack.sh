@@ -42,6 +42,19 @@ write_env() {
   mv "$file.tmp" "$file"
 }
 
+# One `up` or `down` at a time per stack dir: two test runs starting together must not both
+# start (or one stop) the same services. fd 9 holds the lock; start_daemon closes it so the
+# services do not inherit it.
+take_lock() {
+  need_command stack flock "flock (util-linux) serialises concurrent stack.sh runs"
+  mkdir -p "$STACK_DIR/run"
+  exec 9>"$STACK_DIR/run/stack.lock"
+  if ! flock -n 9; then
+    say "waiting for another 'stack.sh up/down' on $STACK_DIR to finish..."
+    flock -w 3600 9 || fail stack "another stack.sh held $STACK_DIR/run/stack.lock for an hour"
+  fi
+}
+
 stack_up() {
   local fresh=${SEALWATCH_STACK_FRESH:-0}
   [ "${1:-}" = --fresh ] && fresh=1
@@ -76,8 +89,8 @@ stack_status() {
 }
 
 case "${1:-}" in
-  up) shift; stack_up "$@" ;;
-  down) stack_down ;;
+  up) shift; take_lock; stack_up "$@" ;;
+  down) take_lock; stack_down ;;
   status) stack_status ;;
   *)
     printf 'usage: %s up [--fresh] | down | status\n' "$0" >&2

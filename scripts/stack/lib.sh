@@ -65,6 +65,7 @@ start_daemon() {
   # as `| tail` or a test runner's spawn would otherwise wait for the service to exit).
   (
     cd "$workdir" || exit 1
+    exec 9>&- # the stack.sh lock stays with stack.sh
     exec setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@"
   ) </dev/null >>"$logf" 2>&1 &
   local i
@@ -137,7 +138,7 @@ run_logged() {
   mkdir -p "$(dirname "$log")"
   local start
   start=$(now_ms)
-  "$@" >"$log" 2>&1 </dev/null &
+  "$@" >"$log" 2>&1 </dev/null 9>&- &
   local job=$! next_note=$(( $(now_ms) + 60000 ))
   while kill -0 "$job" 2>/dev/null; do
     if [ "$(now_ms)" -ge "$next_note" ]; then
