@@ -14,6 +14,14 @@ npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/test-
 
 if [ "${SEALWATCH_SKIP_STACK_TESTS:-0}" != "1" ]; then
   echo "== stack integration tests: provisioning Kafka, InfluxDB and Mosquitto =="
+  if ! command -v docker-compose >/dev/null 2>&1; then
+    echo "[setup] installing Debian's docker-compose (validates docker-compose.yml; no engine needed)"
+    if [ "$(id -u)" = 0 ]; then
+      (apt-get install -y -qq docker-compose >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null; }) || echo "[setup] docker-compose could not be installed"
+    else
+      sudo apt-get install -y -qq docker-compose >/dev/null || echo "[setup] docker-compose could not be installed"
+    fi
+  fi
   npx vitest run --config vitest.stack.config.ts --reporter=default --reporter=json --outputFile.json=.cache/test-results/stack.json || status=$?
 fi
 

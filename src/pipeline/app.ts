@@ -82,7 +82,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const tripsSub = bus.kind === 'kafka' ? await followTrips(bus, o.trips, log.child({ module: 'trips' })) : null;
   const rules = new RulesStage(bus, new CollectingEngine(config, o.trips, o.ports), sink, { groupId: config.kafka.groupId, idleFlushMs: config.engine.idleFlushMs, fromNow: o.rulesFromNow ?? false }, log.child({ module: 'rules' }));
   await rules.start();
-  const ingest = new IngestStage(bus, buildNormaliser(config, o.trips), log.child({ module: 'ingest' }));
+  const ingest = new IngestStage(bus, buildNormaliser(config, o.trips), log.child({ module: 'ingest' }), influx);
   const listener = await startListener(config.mqtt, ingest.handle, { log: log.child({ module: 'ingest' }), ...(o.mqttUrl ? { url: o.mqttUrl } : {}) });
   return {
     bus,

@@ -3,6 +3,7 @@ import type { Bus } from '../bus/port.js';
 import { TOPICS } from '../bus/topics.js';
 import { readingToWire } from '../model/reading.js';
 import type { Normaliser } from '../normalise/registry.js';
+import type { InfluxWriter } from '../sinks/influx.js';
 
 export interface IngestCounts {
   messages: number;
@@ -19,7 +20,7 @@ export interface IngestCounts {
 export class IngestStage {
   readonly counts: IngestCounts = { messages: 0, readings: 0, duplicates: 0, deadLetters: {} };
 
-  constructor(private readonly bus: Bus, private readonly normaliser: Normaliser, private readonly log?: Logger, private readonly keepRaw = true) {}
+  constructor(private readonly bus: Bus, private readonly normaliser: Normaliser, private readonly log?: Logger, private readonly influx?: InfluxWriter | null, private readonly keepRaw = true) {}
 
   readonly handle = async (topic: string, payload: Buffer, receivedAt: number): Promise<void> => {
     this.counts.messages++;
@@ -35,6 +36,7 @@ export class IngestStage {
         this.counts.deadLetters[d.reason] = (this.counts.deadLetters[d.reason] ?? 0) + 1;
         this.log?.debug({ topic, reason: d.reason, detail: d.detail }, 'normalise.dead_lettered');
       }
+      this.influx?.deadLetters(n.deadLetters);
       writes.push(this.bus.produce(TOPICS.deadletter, n.deadLetters.map((d) => ({ key: topic, value: JSON.stringify(d) }))));
     }
     await Promise.all(writes);

@@ -37,6 +37,11 @@ export class InfluxWriter {
     for (const a of alerts) this.api.writePoint(alertPoint(a));
   }
 
+  /** Dead letters as points too (measurement `deadletter`, beyond WIRE), for the dashboard. */
+  deadLetters(items: ReadonlyArray<{ reason: string; topic: string; receivedAt: string }>): void {
+    for (const d of items) this.api.writePoint(new Point('deadletter').tag('reason', d.reason).intField('count', 1).stringField('topic', d.topic.slice(0, 200)).timestamp(Date.parse(d.receivedAt)));
+  }
+
   flush(): Promise<void> {
     return this.api.flush();
   }

@@ -1,0 +1,21 @@
+# sealwatch pipeline image. Validated, not run, on the development machines
+# (no Docker engine there): see README "Docker Compose".
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+COPY src ./src
+COPY simulators ./simulators
+COPY config ./config
+COPY scripts/ensure-built.mjs ./scripts/ensure-built.mjs
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY config ./config
+USER node
+ENTRYPOINT ["node", "dist/src/cli.js"]
+CMD ["run"]
