@@ -123,6 +123,87 @@ export const ConfigSchema = z
           .object({ sustainMs: ms.min(MINUTE).default(45 * MINUTE), defaultToleranceC: positive.max(20).default(2) })
           .strict()
           .prefault({}),
+        stationary: z
+          .object({
+            /** An anchored ship swings round its anchor (a few hundred metres) and GNSS adds tens: 2 km holds a stop. */
+            radiusKm: positive.max(20).default(2),
+            /** Reported speed above which the container is under way, whatever its position says. */
+            maxSpeedKn: positive.max(10).default(1.5),
+          })
+          .strict()
+          .prefault({}),
+        unscheduledStop: z
+          .object({
+            minStopMs: ms.min(10 * MINUTE).default(3 * HOUR),
+            /** Ships wait at anchorages 10-40 km off the ports they call at: a stop this close to a planned port is waiting, not a call. */
+            plannedPortAnchorageKm: positive.default(50),
+            /** Within this distance of a port the plan does not name, a stop is an unplanned port call (high). */
+            portCallKm: positive.default(15),
+            /** Canal and strait waiting areas where any ship may wait for hours (name, lat, lon, radiusKm). */
+            waitingAreas: z
+              .array(z.object({ name: z.string(), lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), radiusKm: positive }).strict())
+              .default([
+                { name: 'Port Said anchorage (Suez Canal north)', lat: 31.35, lon: 32.4, radiusKm: 40 },
+                { name: 'Suez Bay anchorage (Suez Canal south)', lat: 29.85, lon: 32.55, radiusKm: 40 },
+                { name: 'Great Bitter Lake (Suez Canal)', lat: 30.35, lon: 32.4, radiusKm: 20 },
+                { name: 'Panama Canal Pacific anchorage', lat: 8.85, lon: -79.5, radiusKm: 40 },
+                { name: 'Panama Canal Atlantic anchorage', lat: 9.4, lon: -79.9, radiusKm: 40 },
+                { name: 'Gatun Lake (Panama Canal)', lat: 9.2, lon: -79.85, radiusKm: 20 },
+                { name: 'Singapore Strait anchorages', lat: 1.25, lon: 103.9, radiusKm: 50 },
+                { name: 'Bosphorus approaches', lat: 41.05, lon: 29.0, radiusKm: 40 },
+              ]),
+          })
+          .strict()
+          .prefault({}),
+        ripOnRipOff: z
+          .object({
+            /** Open, short dwell, close: an opening longer than this is not the quick rip pattern. */
+            maxOpenMs: ms.min(MINUTE).default(3 * HOUR),
+          })
+          .strict()
+          .prefault({}),
+        routeDeviation: z
+          .object({
+            /** Ships stray tens of km for weather and traffic separation; 100 km off the planned track is a different route. */
+            maxDistanceKm: positive.default(100),
+            sustainMs: ms.min(10 * MINUTE).default(2 * HOUR),
+            /** An excursion ends once back within this share of the threshold (hysteresis). */
+            returnFactor: positive.max(1).default(0.7),
+            /** Evaluate at most one fix per container in this event-time interval (distance to a long polyline costs). */
+            evaluateEveryMs: ms.default(10 * MINUTE),
+          })
+          .strict()
+          .prefault({}),
+        locationGap: z
+          .object({
+            /** No position for this long while other readings arrive (trackers fix every 5-30 min). */
+            maxPositionGapMs: ms.min(10 * MINUTE).default(2 * HOUR),
+            /** The gap must also exceed this many times the device's own usual fix interval. */
+            intervalFactor: positive.default(4),
+            /** Every reading stopped for this long mid-trip. */
+            maxSilenceMs: ms.min(10 * MINUTE).default(4 * HOUR),
+            /** A gap whose last fix was this close to a port is low severity (coverage and power routines in port). */
+            nearPortKm: positive.default(50),
+          })
+          .strict()
+          .prefault({}),
+        temperatureAnomaly: z
+          .object({
+            windowReadings: z.number().int().min(12).max(500).default(48),
+            minBaselineReadings: z.number().int().min(6).default(16),
+            /** Robust z: deviation from the rolling median in units of 1.4826 x MAD. */
+            robustZ: positive.default(5),
+            /** Sensor resolution and reefer control jitter: sigma never below this. */
+            minSigmaC: positive.default(0.3),
+            /** Minimum deviation worth an analyst's time: reefers (inside their band), dry boxes (weather-driven). */
+            minDeltaReeferC: positive.default(1.2),
+            minDeltaDryC: positive.default(6),
+            /** Longer than a defrost cycle (20-40 min). */
+            sustainMs: ms.min(10 * MINUTE).default(60 * MINUTE),
+            minReadings: z.number().int().min(2).default(3),
+          })
+          .strict()
+          .prefault({}),
         locationJump: z
           .object({
             maxSpeedKn: positive.min(30).default(80),

@@ -4,7 +4,8 @@ import type { PortTable } from '../model/ports.js';
 import type { Reading } from '../model/reading.js';
 import type { TripDirectory } from '../normalise/trip-directory.js';
 import { Heap } from './heap.js';
-import { compilePlan, locateInZones, type CompiledPlan, type ZoneFix } from './plan.js';
+import { kmBetween } from './motion.js';
+import { compilePlan, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from './plan.js';
 import type { ContainerView, Fix, RaisedAlert, Rule, RuleContext } from './rule.js';
 
 export interface EngineOutput {
@@ -19,6 +20,8 @@ export interface EngineOptions {
   ports: PortTable;
   rules: readonly Rule[];
   output: EngineOutput;
+  /** Computes the planned track of a plan that has no `route` (sea routing between its ports). */
+  router?: SeaRouter;
 }
 
 export interface EngineStats {
@@ -203,7 +206,7 @@ export class RuleEngine {
     let s = this.slots.get(r.containerId);
     if (!s) {
       s = {
-        view: { containerId: r.containerId, deviceId: r.deviceId, plan: null, active: false, fix: null, prevFix: null, door: 'unknown', doorSince: r.ts, doorEventId: null, doorChanged: false, lastTs: -Infinity, arrivedAt: null },
+        view: { containerId: r.containerId, deviceId: r.deviceId, plan: null, active: false, fix: null, prevFix: null, door: 'unknown', doorSince: r.ts, doorEventId: null, doorChanged: false, stopAnchor: null, lastTs: -Infinity, arrivedAt: null },
         tripId: null,
         states: [],
         held: [],
@@ -227,7 +230,7 @@ export class RuleEngine {
     let p = this.plans.get(tripId);
     if (p === undefined) {
       const plan = this.opts.trips.get(tripId);
-      p = plan ? compilePlan(plan, this.opts.ports, this.opts.config.trips) : null;
+      p = plan ? compilePlan(plan, this.opts.ports, this.opts.config.trips, this.opts.router) : null;
       this.plans.set(tripId, p);
     }
     return p;
@@ -246,6 +249,7 @@ export class RuleEngine {
       slot.states = this.opts.rules.map((rule) => rule.initialState());
       slot.timers.clear();
       v.arrivedAt = null;
+      v.stopAnchor = null;
       slot.zoneCache = new WeakMap();
     }
     const plan = this.plan(r.tripId);
@@ -254,7 +258,11 @@ export class RuleEngine {
     v.doorChanged = false;
     if (r.kind === 'location') {
       v.prevFix = v.fix;
-      v.fix = { ts: r.ts, lat: r.lat, lon: r.lon, speedKn: r.speedKn ?? null, hdop: r.hdop ?? null, eventId: r.eventId };
+      const fix: Fix = { ts: r.ts, lat: r.lat, lon: r.lon, speedKn: r.speedKn ?? null, hdop: r.hdop ?? null, eventId: r.eventId };
+      v.fix = fix;
+      const st = this.opts.config.rules.stationary;
+      const a = v.stopAnchor;
+      if (!a || (fix.speedKn !== null && fix.speedKn > st.maxSpeedKn) || kmBetween(a, fix) > st.radiusKm) v.stopAnchor = fix;
     } else if (r.kind === 'door') {
       const next = r.open ? 'open' : 'closed';
       if (next !== v.door) {

@@ -6,6 +6,11 @@ import { lightWithDoorClosed } from './light-with-door-closed.js';
 import { locationJump } from './location-jump.js';
 import type { Rule } from './rule.js';
 import { temperatureExcursion } from './temperature-excursion.js';
+import { temperatureAnomaly } from './temperature-anomaly.js';
+import { locationGap } from './location-gap.js';
+import { routeDeviation } from './route-deviation.js';
+import { unscheduledStop } from './unscheduled-stop.js';
+import { ripOnRipOff } from './rip-on-rip-off.js';
 
 /** Every rule, in evaluation order. */
 export const ALL_RULES: readonly Rule[] = [
@@ -13,7 +18,12 @@ export const ALL_RULES: readonly Rule[] = [
   doorOpenUnauthorisedLocation,
   lightWithDoorClosed,
   temperatureExcursion,
+  temperatureAnomaly,
+  locationGap,
   locationJump,
+  routeDeviation,
+  unscheduledStop,
+  ripOnRipOff,
 ] as Rule[];
 
 export function selectRules(enabled: readonly string[] | null): Rule[] {

@@ -25,7 +25,14 @@ export interface CompiledPlan {
   destinationZones: CompiledZone[];
   /** Named ports of the plan, for summaries. */
   plannedLocodes: string[];
+  /** Planned ports' positions (known ones). */
+  plannedPorts: Array<{ locode: string; name: string; lat: number; lon: number }>;
+  /** The planned track: the plan's route, else one computed between its ports, else null. */
+  route: Feature<LineString> | null;
 }
+
+/** Computes a sea route through the given [lon, lat] points (origin, transshipments, destination). */
+export type SeaRouter = (points: Array<[number, number]>) => Array<[number, number]> | null;
 
 export interface PlanOptions {
   defaultZoneRadiusKm: number;
@@ -37,7 +44,7 @@ export interface PlanOptions {
  * plan has them, otherwise circles around origin, transshipments and
  * destination. An unknown port is a plan error, named.
  */
-export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions): CompiledPlan {
+export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions, router?: SeaRouter): CompiledPlan {
   const portZone = (locode: string, radiusKm: number, name?: string): CompiledZone => {
     const p = ports.get(locode);
     if (!p) throw swError('SW_ERR_TRIP_UNKNOWN_PORT', plan.tripId, locode);
@@ -60,6 +67,19 @@ export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions)
   let destinationZones = zones.filter((z) => z.locode === plan.destination);
   if (destinationZones.length === 0 && ports.get(plan.destination)) destinationZones = [portZone(plan.destination, opts.defaultZoneRadiusKm)];
   const eta = Date.parse(plan.eta);
+  const plannedLocodes = [...new Set([plan.origin, ...plan.transshipments, plan.destination])];
+  const plannedPorts = plannedLocodes.flatMap((c) => {
+    const p = ports.get(c);
+    return p ? [{ locode: c, name: p.name, lat: p.lat, lon: p.lon }] : [];
+  });
+  let routeCoords: Array<[number, number]> | null = plan.route ? plan.route.map(([lon, lat]) => [lon, lat] as [number, number]) : null;
+  if (!routeCoords && router && plannedPorts.length >= 2) {
+    const stops = [plan.origin, ...plan.transshipments, plan.destination].flatMap((c) => {
+      const p = ports.get(c);
+      return p ? [[p.lon, p.lat] as [number, number]] : [];
+    });
+    routeCoords = router(stops);
+  }
   return {
     plan,
     tripId: plan.tripId,
@@ -68,7 +88,9 @@ export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions)
     activeUntil: eta + opts.activeAfterEtaMs,
     zones,
     destinationZones,
-    plannedLocodes: [...new Set([plan.origin, ...plan.transshipments, plan.destination])],
+    plannedLocodes,
+    plannedPorts,
+    route: routeCoords && routeCoords.length >= 2 ? lineString(routeCoords) : null,
   };
 }
 

@@ -31,7 +31,9 @@ export interface ContainerView {
   doorEventId: string | null;
   /** The door reading being processed changed the state (closed/unknown -> open or back). */
   doorChanged: boolean;
-  /** Measurement time of the latest reading of any kind, and of the latest position. */
+  /** The first fix of the current stationary period (equals `fix` while under way). */
+  stopAnchor: Fix | null;
+  /** Measurement time of the latest reading of any kind. */
   lastTs: number;
   arrivedAt: number | null;
 }

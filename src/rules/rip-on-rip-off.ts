@@ -1,0 +1,54 @@
+import { fmtDuration, fmtKm } from './door-opening.js';
+import { defineRule, type Fix } from './rule.js';
+import { placeStop } from './unscheduled-stop.js';
+
+/**
+ * RIP_ON_RIP_OFF: the door opens during a stop or port call the plan does not
+ * name, stays open a short while, and closes again (drugs put in or taken
+ * out). Raised when the door closes, naming the place and the dwell.
+ * Openings inside authorised zones, while under way, or that never close are
+ * left to the other door rules.
+ */
+interface Opening { ts: number; eventId: string; anchor: Fix }
+interface State { opening: Opening | null }
+
+export const ripOnRipOff = defineRule<State>({
+  id: 'RIP_ON_RIP_OFF',
+  initialState: () => ({ opening: null }),
+  onReading(state, r, ctx) {
+    if (r.kind !== 'door' || !ctx.view.doorChanged) return;
+    const v = ctx.view;
+    if (r.open) {
+      state.opening = null;
+      const anchor = v.stopAnchor;
+      const fix = v.fix;
+      // stationary now: the current fix is recent and part of a stop
+      if (!anchor || !fix || Math.abs(r.ts - fix.ts) > ctx.rules.doorOpen.fixMaxAgeMs) return;
+      if (fix.speedKn !== null && fix.speedKn > ctx.rules.stationary.maxSpeedKn) return;
+      state.opening = { ts: r.ts, eventId: r.eventId, anchor };
+      return;
+    }
+    const o = state.opening;
+    state.opening = null;
+    if (!o) return;
+    const openFor = r.ts - o.ts;
+    if (openFor > ctx.rules.ripOnRipOff.maxOpenMs) return;
+    // No door has a reason to open outside an authorised zone: anchorages and waiting areas excuse a stop, not an opening.
+    if (ctx.zones(o.anchor).inside) return;
+    const place = placeStop(o.anchor, ctx);
+    const stopSoFar = r.ts - o.anchor.ts;
+    const where = place.unplannedPort
+      ? `at ${place.unplannedPort.name}, which the plan does not name`
+      : `during a stop outside every authorised zone${place.nearestPort ? ` (nearest port ${place.nearestPort.name}, ${fmtKm(place.nearestPort.km)})` : ''}${place.excusedBy ? `, in the ${place.excusedBy}` : ''}`;
+    ctx.raise({
+      severity: 'critical',
+      incidentKey: o.eventId,
+      startedAt: o.ts,
+      detectedAt: r.ts,
+      location: { lat: o.anchor.lat, lon: o.anchor.lon },
+      summary: `Door opened for ${fmtDuration(openFor)} and closed again ${where}; stopped there for ${fmtDuration(stopSoFar)} so far: rip-on/rip-off pattern`,
+      evidence: [o.eventId, r.eventId, o.anchor.eventId],
+      details: { openMin: Math.round(openFor / 60000), stopMin: Math.round(stopSoFar / 60000), port: place.unplannedPort?.name ?? null, nearestPort: place.nearestPort?.name ?? null },
+    });
+  },
+});

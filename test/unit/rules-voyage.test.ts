@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import type { Reading } from '../../src/model/reading.js';
+import { harness, HOUR, MIN, plan, reading, T0, track } from '../helpers/fixtures.js';
+
+const DAY2 = T0 + 48 * HOUR;
+const MID_ATLANTIC: [number, number] = [35.0, -30.0];
+const SINES: [number, number] = [37.935, -8.845]; // a real port the plan does not name
+const SANTOS_ANCHORAGE: [number, number] = [-24.15, -46.2]; // ~20 km off the planned destination
+const PORT_SAID_ROADS: [number, number] = [31.45, 32.35];
+const ROUTE: Array<[number, number]> = [[4.48, 51.92], [-5.45, 36.14], [-46.3, -23.98]];
+const rules = (alerts: { rule: string }[], rule: string) => alerts.filter((a) => a.rule === rule);
+
+/** A stop at one place, fixes every 10 min with a little swing, plus temperature readings. */
+function stop(at: [number, number], start: number, minutes: number): Reading[] {
+  const out: Reading[] = [];
+  for (let m = 0; m <= minutes; m += 10) out.push(reading(start + m * MIN, { kind: 'location', lat: at[0] + ((m / 10) % 3) * 0.001, lon: at[1] - ((m / 10) % 2) * 0.001, speedKn: 0.3 }));
+  return out;
+}
+
+describe('UNSCHEDULED_STOP', () => {
+  it('a 4-hour stop in mid-ocean: medium, once', () => {
+    const a = rules(harness().feed(stop(MID_ATLANTIC, DAY2, 300)), 'UNSCHEDULED_STOP');
+    expect(a.map((x) => x.severity)).toEqual(['medium']);
+    expect(a[0]!.summary).toMatch(/^Stationary for 3\.0 h outside every authorised zone, nearest port .* away$/);
+    expect(a[0]!.startedAt).toBe(new Date(DAY2).toISOString());
+  });
+  it('a stop at a port the plan does not name: an unplanned port call, high', () => {
+    const a = rules(harness().feed(stop(SINES, DAY2, 240)), 'UNSCHEDULED_STOP');
+    expect(a.map((x) => x.severity)).toEqual(['high']);
+    expect(a[0]!.summary).toMatch(/at Sines \(PTSIE\), a port the plan does not name/);
+  });
+  it('waiting at the anchorage of a planned port, at a canal, a slow canal transit, or a short stop raise nothing', () => {
+    expect(rules(harness().feed(stop(SANTOS_ANCHORAGE, DAY2, 600)), 'UNSCHEDULED_STOP')).toEqual([]);
+    expect(rules(harness().feed(stop(PORT_SAID_ROADS, DAY2, 600)), 'UNSCHEDULED_STOP')).toEqual([]);
+    expect(rules(harness().feed(track([30.6, 32.33], [29.95, 32.56], DAY2, 600, 10, 7)), 'UNSCHEDULED_STOP')).toEqual([]);
+    expect(rules(harness().feed(stop(MID_ATLANTIC, DAY2, 150)), 'UNSCHEDULED_STOP')).toEqual([]);
+  });
+});
+
+describe('RIP_ON_RIP_OFF', () => {
+  const closed = reading(DAY2 - HOUR, { kind: 'door', open: false });
+  it('open, short dwell, close during a call at an unplanned port: critical, naming the port and the dwell', () => {
+    const rs = [closed, ...stop(SINES, DAY2, 180), reading(DAY2 + 62 * MIN, { kind: 'door', open: true }), reading(DAY2 + 104 * MIN, { kind: 'door', open: false })];
+    const a = rules(harness().feed(rs), 'RIP_ON_RIP_OFF');
+    expect(a.map((x) => x.severity)).toEqual(['critical']);
+    expect(a[0]!.summary).toMatch(/Door opened for 42 min and closed again at Sines \(PTSIE\), which the plan does not name; stopped there for 104 min so far/);
+    expect(a[0]!.startedAt).toBe(new Date(DAY2 + 62 * MIN).toISOString());
+    expect(a[0]!.detectedAt).toBe(new Date(DAY2 + 104 * MIN).toISOString());
+  });
+  it('not inside an authorised zone, not while under way, not when the door stays open', () => {
+    const algeciras: [number, number] = [36.13, -5.44];
+    expect(rules(harness().feed([closed, ...stop(algeciras, DAY2, 180), reading(DAY2 + 60 * MIN, { kind: 'door', open: true }), reading(DAY2 + 90 * MIN, { kind: 'door', open: false })]), 'RIP_ON_RIP_OFF')).toEqual([]);
+    expect(rules(harness().feed([closed, ...track([45.5, -8], [44.5, -9], DAY2, 180, 10, 16), reading(DAY2 + 60 * MIN, { kind: 'door', open: true }), reading(DAY2 + 90 * MIN, { kind: 'door', open: false })]), 'RIP_ON_RIP_OFF')).toEqual([]);
+    expect(rules(harness().feed([closed, ...stop(SINES, DAY2, 600), reading(DAY2 + 60 * MIN, { kind: 'door', open: true }), reading(DAY2 + 9 * HOUR, { kind: 'door', open: false })]), 'RIP_ON_RIP_OFF')).toEqual([]);
+  });
+});
+
+describe('ROUTE_DEVIATION', () => {
+  const routed = [plan({ route: ROUTE })];
+  it('following the planned route raises nothing', () => {
+    // along the Gibraltar -> Santos leg
+    expect(rules(harness(routed).feed(track([36.1, -5.6], [30.48, -10.67], DAY2, 24 * 60, 15, 16)), 'ROUTE_DEVIATION')).toEqual([]);
+  });
+  it('300 km off the route for 3 h: one alert with the distance', () => {
+    const on = track([36.1, -5.6], [33.34, -8.14], DAY2, 120, 15, 16);
+    const off = track([34.0, -11.0], [34.2, -12.5], DAY2 + 135 * MIN, 240, 15, 16);
+    const a = rules(harness(routed).feed([...on, ...off]), 'ROUTE_DEVIATION');
+    expect(a).toHaveLength(1);
+    expect(a[0]!.severity).toBe('high');
+    expect(a[0]!.summary).toMatch(/^\d+ km from the planned route \(up to \d+ km\) for 2\.0 h, limit 100 km$/);
+    expect(a[0]!.details!.maxDistanceKm).toBeGreaterThan(300);
+    expect(a[0]!.startedAt).toBe(new Date(DAY2 + 135 * MIN).toISOString());
+  });
+  it('no route and no router: the rule has nothing to compare with and stays silent', () => {
+    expect(rules(harness().feed(track([36.5, -12.0], [36.0, -13.0], DAY2, 240, 15, 16)), 'ROUTE_DEVIATION')).toEqual([]);
+  });
+});
+
+describe('LOCATION_GAP', () => {
+  it('positions stop while temperature keeps coming: medium at sea, once', () => {
+    const rs = [...track([45.5, -8], [45.0, -8.5], DAY2, 60, 10, 16), ...Array.from({ length: 20 }, (_, i) => reading(DAY2 + 70 * MIN + i * 15 * MIN, { kind: 'temperature', celsius: 12 }))];
+    const a = rules(harness().feed(rs), 'LOCATION_GAP');
+    expect(a.map((x) => x.severity)).toEqual(['medium']);
+    expect(a[0]!.summary).toMatch(/No position for 2\.\d h while the device kept reporting \(\d+ other readings\)/);
+  });
+  it('near a port the same gap is low', () => {
+    const rs = [...stop(SINES, DAY2, 30), ...Array.from({ length: 14 }, (_, i) => reading(DAY2 + 40 * MIN + i * 15 * MIN, { kind: 'temperature', celsius: 12 }))];
+    expect(rules(harness().feed(rs), 'LOCATION_GAP').map((x) => x.severity)).toEqual(['low']);
+  });
+  it('every reading stops mid-trip: the silence timer raises it once the allowed lateness has passed', () => {
+    const h = harness([plan(), plan({ tripId: 'T-OTHER', containerId: 'TGHU7654320', deviceId: 'acme-00077' })]);
+    for (const r of track([45.5, -8], [45.0, -8.5], DAY2, 60, 10, 16)) h.engine.ingest(r);
+    // another container keeps the arrival clock moving for 12 h
+    for (let i = 0; i <= 72; i++) h.engine.ingest(reading(DAY2 + i * 10 * MIN, { kind: 'temperature', celsius: 10 }, { containerId: 'TGHU7654320', tripId: 'T-OTHER', deviceId: 'acme-00077' }));
+    const a = rules(h.alerts, 'LOCATION_GAP');
+    expect(a.map((x) => x.severity)).toEqual(['high']);
+    expect(a[0]!.summary).toMatch(/Every reading has stopped for 4\.0 h mid-trip and none has arrived since/);
+  });
+  it('a regular cadence raises nothing; a sparse tracker is judged on its own cadence', () => {
+    expect(rules(harness().feed(track([45.5, -8], [40, -12], DAY2, 24 * 60, 15, 16)), 'LOCATION_GAP')).toEqual([]);
+    const hourly = [...track([45.5, -8], [44, -9], DAY2, 6 * 60, 60, 16), ...Array.from({ length: 24 }, (_, i) => reading(DAY2 + i * 15 * MIN + 7 * MIN, { kind: 'light', lux: 0 }))];
+    expect(rules(harness().feed(hourly), 'LOCATION_GAP')).toEqual([]);
+  });
+});
+
+describe('TEMPERATURE_ANOMALY', () => {
+  const reefer = [plan({ reefer: { setpointC: -18, toleranceC: 2 } })];
+  const series = (values: number[], stepMin = 15) => values.map((c, i) => reading(DAY2 + i * stepMin * MIN, { kind: 'temperature', celsius: c }));
+  const steady = Array.from({ length: 24 }, (_, i) => -18 + ((i * 7) % 5 - 2) * 0.1);
+  it('a reefer steady at -18 that settles at -16.3 for 90 min (inside its band): medium', () => {
+    const a = rules(harness(reefer).feed(series([...steady, -16.4, -16.3, -16.2, -16.3, -16.4, -16.3, -16.3])), 'TEMPERATURE_ANOMALY');
+    expect(a.map((x) => x.severity)).toEqual(['medium']);
+    expect(a[0]!.summary).toMatch(/this container's recent median of -18\.0 °C .*still inside the reefer band/);
+  });
+  it('a defrost spike, out-of-band readings (the excursion rule\'s) and a dry box\'s daily cycle raise nothing', () => {
+    expect(rules(harness(reefer).feed(series([...steady, -16.2, -16.0, -18, -18.1, -17.9])), 'TEMPERATURE_ANOMALY')).toEqual([]);
+    expect(rules(harness(reefer).feed(series([...steady, -12, -11, -10, -10, -11, -12])), 'TEMPERATURE_ANOMALY')).toEqual([]);
+    const daily = Array.from({ length: 96 }, (_, i) => 22 + 6 * Math.sin((2 * Math.PI * i) / 48));
+    expect(rules(harness().feed(series(daily, 30)), 'TEMPERATURE_ANOMALY')).toEqual([]);
+  });
+  it('a dry box that jumps 14 °C above its own history for hours: low', () => {
+    const a = rules(harness().feed(series([...Array.from({ length: 24 }, (_, i) => 20 + (i % 3) * 0.5), 34, 35, 35, 34, 35, 36, 35])), 'TEMPERATURE_ANOMALY');
+    expect(a.map((x) => x.severity)).toEqual(['low']);
+  });
+});
