@@ -17,18 +17,22 @@ STACK_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/stack" && pwd)
 REPO_ROOT=$(cd "$STACK_SCRIPTS/../.." && pwd)
 STACK_DIR=${SEALWATCH_STACK_DIR:-$REPO_ROOT/.stack}
 STACK_CACHE=${SEALWATCH_CACHE:-$HOME/.cache/sealwatch}
+# Absolute, since services run from other directories and are recognised by these paths.
+mkdir -p "$STACK_DIR" "$STACK_CACHE"
+STACK_DIR=$(cd "$STACK_DIR" && pwd)
+STACK_CACHE=$(cd "$STACK_CACHE" && pwd)
 SERVICES=(mosquitto kafka influxdb)
 
 # Rust lives in ~/.cargo/bin after rustup; login shells add it, CI shells may not.
 case ":$PATH:" in *":$HOME/.cargo/bin:"*) ;; *) [ -d "$HOME/.cargo/bin" ] && PATH="$PATH:$HOME/.cargo/bin" ;; esac
 
-# shellcheck source=stack/lib.sh
+# shellcheck source=scripts/stack/lib.sh
 source "$STACK_SCRIPTS/lib.sh"
-# shellcheck source=stack/mosquitto.sh
+# shellcheck source=scripts/stack/mosquitto.sh
 source "$STACK_SCRIPTS/mosquitto.sh"
-# shellcheck source=stack/kafka.sh
+# shellcheck source=scripts/stack/kafka.sh
 source "$STACK_SCRIPTS/kafka.sh"
-# shellcheck source=stack/influxdb.sh
+# shellcheck source=scripts/stack/influxdb.sh
 source "$STACK_SCRIPTS/influxdb.sh"
 
 write_env() {
@@ -61,7 +65,7 @@ stack_up() {
   need_command stack node "Node.js 20 runs the readiness probes"
   local start
   start=$(now_ms)
-  mkdir -p "$STACK_DIR/run" "$STACK_DIR/log" "$STACK_DIR/data" "$STACK_CACHE"
+  mkdir -p "$STACK_DIR/run" "$STACK_DIR/log" "$STACK_DIR/data"
   if [ "$fresh" = 1 ]; then
     say "fresh: stopping services and wiping $STACK_DIR/data"
     stack_down

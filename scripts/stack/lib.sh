@@ -26,14 +26,19 @@ seconds_since() {
 pid_file() { printf '%s/run/%s.pid' "$STACK_DIR" "$1"; }
 log_file() { printf '%s/log/%s.log' "$STACK_DIR" "$1"; }
 
-# running_pid SERVICE: print the pid from its pid file if that process is alive.
+# running_pid SERVICE: print the pid from its pid file if that process is alive and is ours:
+# every service is started with a path under STACK_DIR on its command line, so a pid reused by
+# an unrelated process after a reboot is never taken for (or stopped as) a service.
 running_pid() {
   local file pid
   file=$(pid_file "$1")
   [ -f "$file" ] || return 1
   pid=$(cat "$file" 2>/dev/null) || return 1
   [ -n "$pid" ] && alive "$pid" || return 1
-  printf '%s' "$pid"
+  case "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" in
+    *"$STACK_DIR/"*) printf '%s' "$pid" ;;
+    *) return 1 ;;
+  esac
 }
 
 # alive PID: the process exists and is not a zombie (an orphan's zombie lingers where PID 1

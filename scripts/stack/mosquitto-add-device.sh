@@ -20,6 +20,7 @@ esac
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STACK_DIR=${SEALWATCH_STACK_DIR:-$(cd "$here/../.." && pwd)/.stack}
+STACK_DIR=$(cd "$STACK_DIR" 2>/dev/null && pwd) || { echo "mosquitto-add-device: no stack dir: run 'bash scripts/stack.sh up' first" >&2; exit 1; }
 conf="$STACK_DIR/conf/mosquitto"
 if [ ! -f "$conf/passwd" ]; then
   echo "mosquitto-add-device: $conf/passwd not found: run 'bash scripts/stack.sh up' first" >&2
@@ -29,7 +30,8 @@ fi
 mosquitto_passwd -b "$conf/passwd" "$device" "$password"
 
 pid=$(cat "$STACK_DIR/run/mosquitto.pid" 2>/dev/null || true)
-if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+# Only our broker (its command line names our config) gets the signal, never a reused pid.
+if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$conf/mosquitto.conf"; then
   kill -HUP "$pid" # Mosquitto re-reads its password and ACL files on SIGHUP, asynchronously
   for _ in $(seq 1 50); do
     if node "$here/probe.mjs" mqtt 127.0.0.1 1884 "$device" "$password" 2>/dev/null; then

@@ -40,8 +40,10 @@ mosquitto_install() {
 # Stop the distribution's broker if something started it anyway (systemd, an init script).
 mosquitto_stop_system_service() {
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
+    say "mosquitto: stopping and disabling the system mosquitto service (it holds 1883, aedes' port)"
     systemctl disable --now mosquitto >/dev/null 2>&1 || true
-  elif [ -x /etc/init.d/mosquitto ] && [ -f /run/mosquitto/mosquitto.pid ]; then
+  elif [ -x /etc/init.d/mosquitto ] && [ -s /run/mosquitto/mosquitto.pid ] && kill -0 "$(cat /run/mosquitto/mosquitto.pid)" 2>/dev/null; then
+    say "mosquitto: stopping the system mosquitto service (it holds 1883, aedes' port)"
     /etc/init.d/mosquitto stop >/dev/null 2>&1 || true
   fi
 }
