@@ -215,6 +215,59 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The targeting centre's HTTP API and dashboard (src/api). */
+    api: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Loopback by default: nothing is reachable from another machine unless asked for. */
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(8080),
+        /**
+         * Bearer tokens, stored as the sha256 hex of the token (never the token itself):
+         * `node -e "console.log(require('crypto').createHash('sha256').update(process.argv[1]).digest('hex'))" TOKEN`.
+         * With none configured, reads are allowed without a token from loopback clients only.
+         */
+        tokens: z
+          .array(z.object({ name: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the sha256 hex of the token (64 lowercase hex digits)'), scopes: z.array(z.enum(['read', 'write'])).min(1) }).strict())
+          .default([]),
+        /** Origins allowed to call the API from a browser; empty = CORS closed. */
+        corsOrigins: z.array(z.string().min(1)).default([]),
+        rateLimit: z.object({ max: z.number().int().positive().default(1200), timeWindowMs: z.number().int().min(1000).default(60_000) }).strict().prefault({}),
+        /** HTTPS when both are set: paths of the PEM key and certificate. */
+        tls: z.object({ keyFile: z.string().min(1), certFile: z.string().min(1) }).strict().nullable().default(null),
+        /** Recent stream events kept so a reconnecting client can resume with Last-Event-ID. */
+        streamBufferSize: z.number().int().min(10).max(1_000_000).default(2000),
+        /** Alerts held in memory for queries (oldest dropped first). */
+        maxAlerts: z.number().int().min(100).default(100_000),
+        /** Fixes kept per container for tracks (embedded mode). */
+        trackPoints: z.number().int().min(10).max(100_000).default(2000),
+        /** Readings of every kind kept per container for evidence timelines. */
+        evidenceReadings: z.number().int().min(10).max(100_000).default(5000),
+      })
+      .strict()
+      .prefault({}),
+    /** Alerts POSTed to targeting centres, signed (src/sinks/webhook.ts). */
+    webhooks: z
+      .object({
+        targets: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                url: z.string().regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL'),
+                /** Name of the environment variable holding the HMAC secret (kept out of files and logs). */
+                secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+              })
+              .strict(),
+          )
+          .default([]),
+        maxAttempts: z.number().int().min(1).max(50).default(8),
+        initialBackoffMs: z.number().int().min(1).default(500),
+        maxBackoffMs: z.number().int().min(1).default(60_000),
+        timeoutMs: z.number().int().min(100).default(10_000),
+      })
+      .strict()
+      .prefault({}),
     sinks: z
       .object({
         alertsFile: z.string().nullable().default(null),

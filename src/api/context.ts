@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/port.js';
+import type { Config } from '../config/schema.js';
+import type { PortTable } from '../model/ports.js';
+import type { TripDirectory } from '../normalise/trip-directory.js';
+import type { IngestCounts } from '../pipeline/ingest-stage.js';
+import type { WebhookSink } from '../sinks/webhook.js';
+import type { AlertStore } from './alert-store.js';
+import type { TokenTable } from './auth.js';
+import type { ContainerView } from './container-view.js';
+import type { LifecycleStore } from './lifecycle.js';
+import type { TrackSource } from './tracks.js';
+
+/** What the API reads of a running pipeline: its counters and its MQTT connection. */
+export interface PipelineProbe {
+  ingest: { counts: IngestCounts };
+  rules: { counts: { readings: number; undecodable: number; alerts: number; late: number } };
+  listener: { client: { connected: boolean } };
+}
+
+/** Everything the route plugins share, handed to each as its options. */
+export interface ApiContext {
+  config: Config;
+  bus: Bus;
+  trips: TripDirectory;
+  ports: PortTable;
+  log: Logger;
+  alerts: AlertStore;
+  lifecycle: LifecycleStore;
+  containers: ContainerView;
+  tracks: TrackSource;
+  auth: TokenTable;
+  webhooks: WebhookSink | null;
+  pipeline: PipelineProbe | null;
+}
