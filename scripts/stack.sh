@@ -23,8 +23,10 @@ STACK_DIR=$(cd "$STACK_DIR" && pwd)
 STACK_CACHE=$(cd "$STACK_CACHE" && pwd)
 SERVICES=(mosquitto kafka influxdb)
 
-# Rust lives in ~/.cargo/bin after rustup; login shells add it, CI shells may not.
-case ":$PATH:" in *":$HOME/.cargo/bin:"*) ;; *) [ -d "$HOME/.cargo/bin" ] && PATH="$PATH:$HOME/.cargo/bin" ;; esac
+# rustup's and the Go tarball's usual homes; login shells add them, CI shells may not.
+for dir in "$HOME/.cargo/bin" /usr/local/go/bin; do
+  case ":$PATH:" in *":$dir:"*) ;; *) if [ -d "$dir" ]; then PATH="$PATH:$dir"; fi ;; esac
+done
 
 # shellcheck source=scripts/stack/lib.sh
 source "$STACK_SCRIPTS/lib.sh"

@@ -9,7 +9,10 @@ KAFKA_CONTROLLER_PORT=9093
 KAFKA_CLUSTER_ID=c2VhbHdhdGNoLWxvY2FsMQ
 KAFKA_HEAP_OPTS=${SEALWATCH_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
 
-kafka_libs() { printf '%s/kafka/%s/libs' "$STACK_CACHE" "$KAFKA_VERSION"; }
+# Keyed by the version and the pom's content, so an edited pom resolves again.
+kafka_libs() {
+  printf '%s/kafka/%s-%s/libs' "$STACK_CACHE" "$KAFKA_VERSION" "$(sha256sum "$STACK_SCRIPTS/kafka/pom.xml" | cut -c1-8)"
+}
 
 kafka_java() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
