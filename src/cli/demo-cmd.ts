@@ -7,6 +7,8 @@ import { simulateFleet } from '../../simulators/fleet.js';
 import { publishLive } from '../../simulators/publish.js';
 import { context, type GlobalOptions } from './common.js';
 import type { AlertSink } from '../sinks/sink.js';
+import { startApi, type Api } from '../api/server.js';
+import { createWebhookSink } from '../sinks/webhook.js';
 
 export interface DemoOptions {
   duration?: string;
@@ -36,8 +38,16 @@ export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<
   const broker = await startEmbeddedBroker({ host: ctx.config.embeddedBroker.host, port: opts.port ? Number(opts.port) : ctx.config.embeddedBroker.port, log: ctx.log });
   const byRule: Record<string, number> = {};
   const counter: AlertSink = { name: 'count', write: async (alerts: readonly Alert[]) => void alerts.forEach((a) => (byRule[a.rule] = (byRule[a.rule] ?? 0) + 1)), close: async () => {} };
-  const pipeline = await startPipeline({ config: ctx.config, ports: ctx.ports, trips, log: ctx.log, mqttUrl: broker.url, extraSinks: [counter] });
+  const webhooks = createWebhookSink(ctx.config.webhooks, ctx.log);
+  const pipeline = await startPipeline({ config: ctx.config, ports: ctx.ports, trips, log: ctx.log, mqttUrl: broker.url, extraSinks: webhooks ? [counter, webhooks] : [counter] });
   process.stderr.write(`sealwatch demo: embedded MQTT broker on ${broker.url}, ${containers} simulated containers, ${sim.messages.length.toLocaleString('en')} messages at ${speed}x${durationS ? `, stopping after ${durationS} s` : ''}\n`);
+  // With no token configured, reads are open to loopback clients and this run's write token is printed (never logged).
+  let api: Api | null = null;
+  if (ctx.config.api.enabled) {
+    api = await startApi({ config: ctx.config, bus: pipeline.bus, trips, ports: ctx.ports, log: ctx.log, pipeline, webhooks, demoWriteToken: ctx.config.api.tokens.length === 0 });
+    process.stderr.write(`sealwatch demo: dashboard ${api.dashboardUrl}${api.demoWriteToken ? `#token=${api.demoWriteToken}` : ''}\n`);
+    process.stderr.write(`sealwatch demo: API ${api.url} (reference ${api.url}/openapi.json)${api.demoWriteToken ? `, write token for this run: ${api.demoWriteToken}` : ''}\n`);
+  }
   const publisher = mqtt.connect(broker.url, { clientId: `sealwatch-demo-fleet-${process.pid}` });
   await new Promise<void>((resolve, reject) => {
     publisher.once('connect', () => resolve());
@@ -52,12 +62,17 @@ export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<
   const startT = sim.messages[0]?.t ?? start;
   // Align the published stream so that measurement times trail the wall clock.
   await publishLive(sim, publisher, { speed, signal: abort.signal, startAtT: startT, wallStart });
-  if (!abort.signal.aborted && durationS) await new Promise<void>((r) => abort.signal.addEventListener('abort', () => r(), { once: true }));
+  // The dashboard stays up after the simulated feed ends, until Ctrl-C (or --duration).
+  if (!abort.signal.aborted && (durationS || api)) {
+    if (api && !durationS) process.stderr.write('sealwatch demo: simulated feed complete; the dashboard stays up until Ctrl-C\n');
+    await new Promise<void>((r) => abort.signal.addEventListener('abort', () => r(), { once: true }));
+  }
   if (stopAt) clearTimeout(stopAt);
   await publisher.endAsync();
   await new Promise((r) => setTimeout(r, 300));
   await pipeline.drain();
   await pipeline.rules.flush();
+  await api?.close();
   await pipeline.stop();
   await broker.close();
   process.removeListener('SIGINT', onSignal);
