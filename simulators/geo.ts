@@ -96,3 +96,29 @@ export function alongPath(path: readonly LonLat[], cum: readonly number[], km: n
   const heading = len > 0 ? bearingDeg(point, f < 1 ? b : point) : 0;
   return { point, heading: f < 1 ? heading : bearingDeg(a, b), segment: lo };
 }
+
+/** Shortest distance (km) from p to a polyline; equirectangular around p, good to a few per cent at the distances it is used for (tens of km). */
+export function kmFromPolyline(p: LonLat, path: readonly LonLat[]): number {
+  const k = Math.cos(p[1] * RAD) * EARTH_RADIUS_KM * RAD;
+  const ky = EARTH_RADIUS_KM * RAD;
+  const xy = (q: LonLat): [number, number] => {
+    let dx = q[0] - p[0];
+    if (dx > 180) dx -= 360;
+    if (dx < -180) dx += 360;
+    return [dx * k, (q[1] - p[1]) * ky];
+  };
+  let best = Infinity;
+  for (let i = 0; i + 1 < path.length; i++) {
+    const [ax, ay] = xy(path[i]!);
+    const [bx, by] = xy(path[i + 1]!);
+    const dx = bx - ax;
+    const dy = by - ay;
+    const len2 = dx * dx + dy * dy;
+    const t = len2 > 0 ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2)) : 0;
+    const cx = ax + t * dx;
+    const cy = ay + t * dy;
+    const d = Math.sqrt(cx * cx + cy * cy);
+    if (d < best) best = d;
+  }
+  return best;
+}

@@ -81,14 +81,44 @@ export function routeLegs(from: RoutePoint, to: RoutePoint): RouteLegs {
     const i = G.index.get(s.node)!;
     if (s.km < dist[i]!) dist[i] = s.km;
   }
-  // n is a few hundred: a linear scan for the minimum is fast enough
+  // Dijkstra with a binary heap of [distance, node]; stale entries are skipped
+  const heap: Array<[number, number]> = [];
+  const push = (d: number, i: number): void => {
+    heap.push([d, i]);
+    let k = heap.length - 1;
+    while (k > 0) {
+      const p = (k - 1) >> 1;
+      if (heap[p]![0] <= heap[k]![0]) break;
+      [heap[p], heap[k]] = [heap[k]!, heap[p]!];
+      k = p;
+    }
+  };
+  const pop = (): [number, number] => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      let k = 0;
+      for (;;) {
+        const l = 2 * k + 1;
+        const r = l + 1;
+        let m = k;
+        if (l < heap.length && heap[l]![0] < heap[m]![0]) m = l;
+        if (r < heap.length && heap[r]![0] < heap[m]![0]) m = r;
+        if (m === k) break;
+        [heap[m], heap[k]] = [heap[k]!, heap[m]!];
+        k = m;
+      }
+    }
+    return top;
+  };
+  for (let i = 0; i < n; i++) if (dist[i]! < Infinity) push(dist[i]!, i);
   let best = Infinity;
   let bestEnd = -1;
-  for (;;) {
-    let u = -1;
-    let du = Infinity;
-    for (let i = 0; i < n; i++) if (!done[i] && dist[i]! < du) { du = dist[i]!; u = i; }
-    if (u < 0 || du >= best) break;
+  while (heap.length > 0) {
+    const [du, u] = pop();
+    if (done[u] || du > dist[u]!) continue;
+    if (du >= best) break;
     done[u] = 1;
     const ek = endKm.get(u);
     if (ek !== undefined && du + ek < best) {
@@ -100,6 +130,7 @@ export function routeLegs(from: RoutePoint, to: RoutePoint): RouteLegs {
       if (nd < dist[e.to]!) {
         dist[e.to] = nd;
         prev[e.to] = u;
+        push(nd, e.to);
       }
     }
   }
