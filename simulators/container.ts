@@ -121,11 +121,15 @@ export function temperatureAt(m: ContainerModel, t: number, where: Where): numbe
     if (b && b.kind === 'TEMPERATURE_EXCURSION') c += excursion(b, t);
     return c;
   }
-  // a dry box follows the air around it: warmer in the tropics, a daily swing, bigger on land
+  // A dry box follows the air around it: warmer in the tropics, colder in the winter of its hemisphere,
+  // and a daily swing. The swing is kept the same in the yard and at sea, and the air changes slowly as the
+  // ship changes latitude, so the box never looks unlike its own recent history.
   const lat = where.point[1];
-  const base = 27 - 0.5 * Math.max(0, Math.abs(lat) - 15) + m.ambient.offset;
-  const swing = where.phase.kind === 'yard' ? m.ambient.swing * 1.8 : m.ambient.swing;
-  return base + swing * Math.sin((2 * Math.PI * (localHour(t, where.point[0]) - 9)) / 24);
+  const over = Math.max(0, Math.abs(lat) - 12);
+  const dayOfYear = (t / 86_400_000) % 365.25;
+  const winter = Math.cos((2 * Math.PI * (dayOfYear - 15)) / 365.25) * (lat >= 0 ? 1 : -1);
+  const base = 27 - 0.45 * over - 0.2 * over * winter + m.ambient.offset;
+  return base + m.ambient.swing * Math.sin((2 * Math.PI * (localHour(t, where.point[0]) - 9)) / 24);
 }
 
 function excursion(b: Extract<Breach, { kind: 'TEMPERATURE_EXCURSION' }>, t: number): number {

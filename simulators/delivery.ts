@@ -56,7 +56,7 @@ export function deliverDevice(m: ContainerModel, readings: readonly TrueReading[
   const gaps = opts.faults ? drawGaps(rng, m.first, m.last, 0.2) : [];
   const json = fmt === 'json-v1' ? new JsonV1Encoder(opts.topicRoot, m.deviceId, m.containerId, (hash32(m.deviceId) & 0xffff).toString(16).padStart(4, '0'), rng.int(1, 5000)) : null;
   const csv = fmt === 'csv-v1' ? new CsvV1Encoder(opts.topicRoot, m.deviceId, rng.int(0, 65535)) : null;
-  let backlog = 0;
+  let cursor = 0;
   let lastGap: Gap | null = null;
   for (const r of readings) {
     const enc = (json ?? csv)!.encode(r);
@@ -68,9 +68,11 @@ export function deliverDevice(m: ContainerModel, readings: readonly TrueReading[
     if (gap) {
       if (gap !== lastGap) {
         lastGap = gap;
-        backlog = 0;
+        cursor = gap.to + 2_000;
       }
-      t = gap.to + 2_000 + ++backlog * rng.uniform(40, 120);
+      // the backlog goes out oldest first, back to back
+      cursor += rng.uniform(40, 120);
+      t = cursor;
       fault = 'delayed';
     }
     const msg: SimMessage = { t: Math.round(t), topic: enc.topic, payload: enc.payload };
@@ -111,7 +113,7 @@ export function deliverBatches(events: GatewayEvent[], gatewayWindows: ReadonlyM
     const w = gatewayWindows.get(id);
     const gaps = opts.faults && w && id.startsWith('VSL-') ? drawGaps(grng, w.from, w.to, 0.25) : [];
     let i = 0;
-    let backlog = 0;
+    let cursor = 0;
     let lastGap: Gap | null = null;
     while (i < list.length) {
       const win = Math.floor(list[i]!.tt / BATCH_WINDOW_MS);
@@ -123,9 +125,10 @@ export function deliverBatches(events: GatewayEvent[], gatewayWindows: ReadonlyM
       if (gap) {
         if (gap !== lastGap) {
           lastGap = gap;
-          backlog = 0;
+          cursor = gap.to + 2_000;
         }
-        sentAt = gap.to + 2_000 + ++backlog * grng.uniform(100, 300);
+        cursor += grng.uniform(100, 300);
+        sentAt = cursor;
         fault = 'delayed';
       }
       sentAt = Math.round(sentAt);
