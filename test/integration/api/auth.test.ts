@@ -142,3 +142,29 @@ describe('rate limiting, CORS and TLS', () => {
     }
   });
 });
+
+describe('tokens stay out of logs', () => {
+  it('logs nothing of a presented token, good or bad, at the most verbose level', async () => {
+    const { pino } = await import('pino');
+    const { Writable } = await import('node:stream');
+    const { startApi } = await import('../../../src/api/server.js');
+    const { defaultPorts } = await import('../../../src/model/ports.js');
+    const { newTripDirectory } = await import('../../../src/pipeline/app.js');
+    const { MemoryBus } = await import('../../../src/bus/memory.js');
+    const { testConfig } = await import('../../helpers/fixtures.js');
+    let logged = '';
+    const sink = new Writable({ write(chunk, _enc, cb) { logged += chunk.toString(); cb(); } });
+    const config = testConfig([`api.tokens=${tokens}`]);
+    const api = await startApi({ config, bus: new MemoryBus(), trips: newTripDirectory(config), ports: defaultPorts(), log: pino({ level: 'trace' }, sink), port: 0 });
+    try {
+      expect((await getJson(`${api.url}/api/alerts`, { headers: bearer(READ) })).status).toBe(200);
+      expect((await getJson(`${api.url}/api/alerts`, { headers: bearer('wrong-secret-token-xyz') })).status).toBe(401);
+      expect((await getJson(`${api.url}/api/trips/T-1`, { method: 'PUT', headers: { 'content-type': 'application/json', ...bearer(WRITE) }, body: '{"tripId":"T-1"}' })).status).toBe(400);
+      expect((await getJson(`${api.url}/api/nowhere`, { headers: bearer(WRITE) })).status).toBe(404);
+    } finally {
+      await api.close();
+    }
+    expect(logged).toContain('api.listening');
+    for (const secret of [READ, WRITE, 'wrong-secret-token-xyz']) expect(logged).not.toContain(secret);
+  });
+});
