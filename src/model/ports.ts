@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { distance } from '@turf/turf';
+import { PointIndex } from '../rules/geo-index.js';
 import { packagePath } from '../paths.js';
 
 export interface Port {
@@ -13,8 +13,10 @@ export interface Port {
 /** The UN/LOCODE port table shipped in config/ports.json (sources in config/ports.README.md). */
 export class PortTable {
   private readonly byLocode: Map<string, Port>;
+  private readonly index: PointIndex;
   constructor(readonly ports: readonly Port[]) {
     this.byLocode = new Map(ports.map((p) => [p.locode, p]));
+    this.index = new PointIndex(ports.map((p) => [p.lon, p.lat] as const));
   }
 
   static load(file = packagePath('config', 'ports.json')): PortTable {
@@ -27,18 +29,8 @@ export class PortTable {
 
   /** The nearest port and its great-circle distance in km. */
   nearest(lat: number, lon: number): { port: Port; distanceKm: number } | null {
-    let best: Port | null = null;
-    let bestKm = Infinity;
-    for (const p of this.ports) {
-      // cheap reject before the great-circle distance: 1 degree of latitude is ~111 km
-      if (Math.abs(p.lat - lat) * 111 > bestKm) continue;
-      const d = distance([lon, lat], [p.lon, p.lat], { units: 'kilometers' });
-      if (d < bestKm) {
-        bestKm = d;
-        best = p;
-      }
-    }
-    return best ? { port: best, distanceKm: bestKm } : null;
+    const n = this.index.nearest(lat, lon);
+    return n ? { port: this.ports[n.i]!, distanceKm: n.km } : null;
   }
 }
 

@@ -1,11 +1,11 @@
-import { distance } from '@turf/turf';
+import { greatCircleKm } from './geo-index.js';
 import type { Config } from '../config/schema.js';
 import type { ContainerView, Fix } from './rule.js';
 
 const KM_PER_NM = 1.852;
 
 export function kmBetween(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  return distance([a.lon, a.lat], [b.lon, b.lat], { units: 'kilometers' });
+  return greatCircleKm(a.lat, a.lon, b.lat, b.lon);
 }
 
 /** Knots implied by covering `km` in `ms`. */

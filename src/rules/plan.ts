@@ -1,8 +1,9 @@
-import { booleanPointInPolygon, distance, pointToLineDistance, polygon as turfPolygon, lineString, polygonToLine } from '@turf/turf';
+import { booleanPointInPolygon, pointToLineDistance, polygon as turfPolygon, lineString, polygonToLine } from '@turf/turf';
 import type { Feature, LineString, Polygon } from 'geojson';
 import { swError } from '../errors.js';
 import type { PortTable } from '../model/ports.js';
 import type { TripPlan } from '../model/trip-plan.js';
+import { greatCircleKm, PointIndex, trackIndex } from './geo-index.js';
 
 export interface CompiledZone {
   name: string;
@@ -29,6 +30,8 @@ export interface CompiledPlan {
   plannedPorts: Array<{ locode: string; name: string; lat: number; lon: number }>;
   /** The planned track: the plan's route, else one computed between its ports, else null. */
   route: Feature<LineString> | null;
+  /** The planned track indexed for distance queries. */
+  routeIndex: PointIndex | null;
 }
 
 /** Computes a sea route through the given [lon, lat] points (origin, transshipments, destination). */
@@ -91,12 +94,13 @@ export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions,
     plannedLocodes,
     plannedPorts,
     route: routeCoords && routeCoords.length >= 2 ? lineString(routeCoords) : null,
+    routeIndex: routeCoords && routeCoords.length >= 2 ? trackIndex(routeCoords) : null,
   };
 }
 
 /** Distance in km from a point to a zone's edge; 0 inside. */
 export function distanceToZoneKm(zone: CompiledZone, lat: number, lon: number): number {
-  if (zone.center) return Math.max(0, distance([lon, lat], zone.center, { units: 'kilometers' }) - zone.radiusKm);
+  if (zone.center) return Math.max(0, greatCircleKm(lat, lon, zone.center[1], zone.center[0]) - zone.radiusKm);
   if (booleanPointInPolygon([lon, lat], zone.polygon!)) return 0;
   return pointToLineDistance([lon, lat], zone.outline!, { units: 'kilometers' });
 }

@@ -1,4 +1,3 @@
-import { pointToLineDistance } from '@turf/turf';
 import { fmtDuration, fmtKm } from './door-opening.js';
 import { defineRule } from './rule.js';
 
@@ -17,7 +16,7 @@ export const routeDeviation = defineRule<State>({
   onReading(state, r, ctx) {
     if (r.kind !== 'location') return;
     const cfg = ctx.rules.routeDeviation;
-    const route = ctx.view.plan?.route;
+    const route = ctx.view.plan?.routeIndex;
     if (!route) return;
     // Within an excursion every fix counts; otherwise one fix per interval is enough to notice one.
     if (!state.excursion && r.ts - state.lastEvalTs < cfg.evaluateEveryMs) return;
@@ -27,7 +26,7 @@ export const routeDeviation = defineRule<State>({
       state.excursion = null;
       return;
     }
-    const km = pointToLineDistance([fix.lon, fix.lat], route, { units: 'kilometers' });
+    const km = route.nearest(fix.lat, fix.lon)!.km;
     if (km <= cfg.maxDistanceKm * cfg.returnFactor) {
       state.excursion = null;
       return;

@@ -9,7 +9,7 @@ import { defineRule, type Fix, type RuleContext } from './rule.js';
  * name it is an unplanned port call (high); elsewhere a stop at sea or on land
  * (medium). One alert per stop.
  */
-interface State { raisedFor: string | null }
+interface State { raisedFor: string | null; excusedFor: string | null }
 
 export interface StopPlace {
   /** Why the stop is legitimate, if it is. */
@@ -37,16 +37,19 @@ export function placeStop(anchor: Fix, ctx: RuleContext): StopPlace {
 
 export const unscheduledStop = defineRule<State>({
   id: 'UNSCHEDULED_STOP',
-  initialState: () => ({ raisedFor: null }),
+  initialState: () => ({ raisedFor: null, excusedFor: null }),
   onReading(state, r, ctx) {
     if (r.kind !== 'location') return;
     const anchor = ctx.view.stopAnchor;
-    if (!anchor || anchor.eventId === state.raisedFor) return;
+    if (!anchor || anchor.eventId === state.raisedFor || anchor.eventId === state.excusedFor) return;
     const fix = ctx.view.fix!;
     const dwell = fix.ts - anchor.ts;
     if (dwell < ctx.rules.unscheduledStop.minStopMs) return;
     const place = placeStop(anchor, ctx);
-    if (place.excusedBy) return;
+    if (place.excusedBy) {
+      state.excusedFor = anchor.eventId; // the place of a stop does not change while it lasts
+      return;
+    }
     state.raisedFor = anchor.eventId;
     const where = place.unplannedPort
       ? `at ${place.unplannedPort.name}, a port the plan does not name (${fmtKm(place.unplannedPort.km)} away)`

@@ -71,6 +71,14 @@ describe('ROUTE_DEVIATION', () => {
     expect(a[0]!.details!.maxDistanceKm).toBeGreaterThan(300);
     expect(a[0]!.startedAt).toBe(new Date(DAY2 + 135 * MIN).toISOString());
   });
+  it('a trans-Pacific route across the antimeridian is followed without alarm', () => {
+    const pacific = [plan({ origin: 'CAVAN', destination: 'JPYOK', transshipments: [], route: [[-123.08, 49.29], [-140, 50], [-175, 47], [170, 45], [141, 34.6]] })];
+    const across = track([46.9, -176.5], [45.3, -187.5], DAY2, 20 * 60, 15, 18).map((r) => (r.kind === 'location' && r.lon < -180 ? { ...r, lon: r.lon + 360 } : r));
+    expect(across.some((r) => r.kind === 'location' && r.lon > 170)).toBe(true);
+    expect(rules(harness(pacific).feed(across), 'ROUTE_DEVIATION')).toEqual([]);
+    expect(rules(harness(pacific).feed(track([45.3, 172.5], [45.0, 170.2], DAY2, 6 * 60, 15, 18)), 'ROUTE_DEVIATION')).toEqual([]);
+  });
+
   it('no route and no router: the rule has nothing to compare with and stays silent', () => {
     expect(rules(harness().feed(track([36.5, -12.0], [36.0, -13.0], DAY2, 240, 15, 16)), 'ROUTE_DEVIATION')).toEqual([]);
   });

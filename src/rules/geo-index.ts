@@ -1,0 +1,52 @@
+import { along, lineString, length } from '@turf/turf';
+import KDBush from 'kdbush';
+import { around, distance } from 'geokdbush';
+
+/** Great-circle distance in km (geokdbush: cheap enough for every reading). */
+export function greatCircleKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  return distance(lon1, lat1, lon2, lat2);
+}
+
+/** Nearest-neighbour search over fixed points by great-circle distance (kdbush + geokdbush). */
+export class PointIndex {
+  private readonly index: KDBush;
+  constructor(private readonly points: ReadonlyArray<readonly [number, number]>) {
+    this.index = new KDBush(Math.max(1, points.length));
+    for (const [lon, lat] of points) this.index.add(lon, lat);
+    if (points.length === 0) this.index.add(0, 0);
+    this.index.finish();
+  }
+
+  nearest(lat: number, lon: number): { i: number; km: number } | null {
+    if (this.points.length === 0) return null;
+    const [i] = around(this.index, lon, lat, 1);
+    if (i === undefined) return null;
+    const [plon, plat] = this.points[i]!;
+    return { i, km: distance(lon, lat, plon, plat) };
+  }
+}
+
+/**
+ * A planned track as points every `stepKm` along its segments, indexed for
+ * nearest search: the distance to the track is then exact to within half a
+ * step, far finer than any deviation threshold, at a tiny fraction of the cost
+ * of projecting onto every segment.
+ */
+export function trackIndex(coords: ReadonlyArray<[number, number]>, stepKm = 5): PointIndex {
+  const pts: Array<[number, number]> = [];
+  for (let i = 0; i + 1 < coords.length; i++) {
+    const seg = lineString([coords[i]!, coords[i + 1]!]);
+    const len = length(seg, { units: 'kilometers' });
+    const n = Math.max(1, Math.ceil(len / stepKm));
+    for (let k = 0; k < n; k++) {
+      const [lon, lat] = along(seg, (len * k) / n, { units: 'kilometers' }).geometry.coordinates as [number, number];
+      pts.push([normaliseLon(lon), lat]); // across the antimeridian turf may step past +-180
+    }
+  }
+  if (coords.length) pts.push(coords[coords.length - 1]!);
+  return new PointIndex(pts);
+}
+
+function normaliseLon(lon: number): number {
+  return ((((lon + 180) % 360) + 360) % 360) - 180;
+}
