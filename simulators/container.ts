@@ -122,8 +122,9 @@ export function temperatureAt(m: ContainerModel, t: number, where: Where): numbe
     return c;
   }
   // A dry box follows the air around it: warmer in the tropics, colder in the winter of its hemisphere,
-  // and a daily swing. The swing is kept the same in the yard and at sea, and the air changes slowly as the
-  // ship changes latitude, so the box never looks unlike its own recent history.
+  // and a daily swing of 1-2 degrees either way (a steel box in a stack, its air lagging the outside).
+  // The swing is the same in the yard and at sea, and the air changes only as fast as the ship changes
+  // latitude, so the box never looks unlike its own recent history.
   const lat = where.point[1];
   const over = Math.max(0, Math.abs(lat) - 12);
   const dayOfYear = (t / 86_400_000) % 365.25;

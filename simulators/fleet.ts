@@ -180,7 +180,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
       doorOpen: built.doorOpen,
       breach: built.breach,
       defrosts: reefer ? drawDefrosts(c.fork('defrost'), built.first, built.last, built.breach) : [],
-      ambient: { offset: c.normal(0, 2), swing: c.uniform(1.2, 3) },
+      ambient: { offset: c.normal(0, 2), swing: c.uniform(0.8, 2) },
     };
     models.push(m);
     trips.push(makePlan(c.fork('plan'), m, built.itinerary, built.sailings));
