@@ -32,12 +32,11 @@ influx_go_env() {
 }
 
 # influx_fetch_module MODULE@VERSION: download a module from the Go module proxy; sets
-# MODULE_DIR and MODULE_COMMIT (the release's git commit, for the version string).
+# MODULE_DIR to its (read-only) source directory.
 influx_fetch_module() {
   local json
   json=$(cd "$STACK_CACHE" && go mod download -json "$1" 2>>"$INFLUX_BUILD_LOG") || true
   MODULE_DIR=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  MODULE_COMMIT=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Hash": "\([0-9a-f]*\)",*$/\1/p')
   [ -n "$MODULE_DIR" ] && [ -d "$MODULE_DIR" ] || fail influxdb "go mod download $1 failed: $json" "$INFLUX_BUILD_LOG"
 }
 
@@ -72,7 +71,7 @@ influx_build_2x() {
     export PKG_CONFIG="$work/bin/pkg-config" RUSTC_WRAPPER="$STACK_SCRIPTS/influxdb/rustc-cap-lints.sh" \
       PKG_CONFIG_LOG="$STACK_DIR/log/influxdb-libflux.log"
     run_logged influxdb "compiling influxd" "$INFLUX_BUILD_LOG" \
-      go build -trimpath -ldflags "-s -w -X main.version=${INFLUX_VERSION#v} -X main.commit=${MODULE_COMMIT:-unknown}" \
+      go build -trimpath -ldflags "-s -w -X main.version=${INFLUX_VERSION#v} -X main.commit=${INFLUX_VERSION}" \
       -o "$out" ./cmd/influxd
   )
   rm -rf "$work"
