@@ -79,6 +79,7 @@ export class RulesStage {
     }
     if (out.late.length) {
       this.counts.late += out.late.length;
+      for (const { reading, detail } of out.late) this.log?.debug({ containerId: reading.containerId, eventId: reading.eventId, detail }, 'rules.late_reading');
       await this.bus.produce(TOPICS.late, out.late.map(({ reading, detail }) => ({ key: reading.containerId, value: JSON.stringify({ ...readingToWire(reading), lateDetail: detail }) })));
     }
   }

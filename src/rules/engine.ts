@@ -45,6 +45,8 @@ interface Slot {
   position: number;
   /** Release bound from matured arrivals: the largest ts of a reading whose hold has expired. */
   theta: number;
+  /** Arrival time of the container's latest reading. */
+  lastArrival: number;
   /** Event ids already evaluated at exactly `position`, so a duplicate at that time is not evaluated twice. */
   atPosition: string[];
   timers: Map<string, number>;
@@ -53,7 +55,8 @@ interface Slot {
 }
 
 interface Maturity { at: number; seq: number; slot: Slot; ts: number }
-interface Timer { at: number; containerId: string; ruleIdx: number; key: string; gen: number }
+/** `due` orders the heap (event time, or an arrival time once deferred); `at` is the event time the timer fires at. */
+interface Timer { due: number; at: number; containerId: string; ruleIdx: number; key: string; gen: number }
 
 /**
  * One ordered input stream (a Kafka partition; the whole stream when
@@ -66,7 +69,7 @@ interface Timer { at: number; containerId: string; ruleIdx: number; key: string;
 class Lane {
   clock = -Infinity;
   readonly maturities = new Heap<Maturity>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
-  readonly timers = new Heap<Timer>((a, b) => a.at < b.at || (a.at === b.at && (a.containerId < b.containerId || (a.containerId === b.containerId && (a.ruleIdx < b.ruleIdx || (a.ruleIdx === b.ruleIdx && a.gen < b.gen))))));
+  readonly timers = new Heap<Timer>((a, b) => a.due < b.due || (a.due === b.due && (a.containerId < b.containerId || (a.containerId === b.containerId && (a.ruleIdx < b.ruleIdx || (a.ruleIdx === b.ruleIdx && a.gen < b.gen))))));
   readonly dirty = new Set<Slot>();
 }
 
@@ -120,6 +123,7 @@ export class RuleEngine {
     this.advanceTo(r.receivedAt, laneId);
     const slot = this.slot(r, laneId);
     const lane = slot.lane;
+    if (r.receivedAt > slot.lastArrival) slot.lastArrival = r.receivedAt;
     if (r.ts === slot.position && slot.atPosition.includes(r.eventId)) {
       this.stats.duplicates++;
       return;
@@ -148,11 +152,17 @@ export class RuleEngine {
     lane.clock = arrival;
     this.mature(lane, arrival);
     const wm = lane.clock - this.lateness;
-    for (let t = lane.timers.peek(); t && t.at <= wm; t = lane.timers.peek()) {
+    for (let t = lane.timers.peek(); t && t.due <= wm; t = lane.timers.peek()) {
       lane.timers.pop();
       const slot = this.slots.get(t.containerId)!;
       const key = `${t.ruleIdx}:${t.key}`;
       if (slot.timers.get(key) !== t.gen) continue; // replaced or cancelled
+      // A container still delivering (a store-and-forward backlog arriving now) is not silent:
+      // its timers wait until it has been quiet, in arrival time, for the allowed lateness too.
+      if (slot.lastArrival > wm) {
+        lane.timers.push({ ...t, due: slot.lastArrival });
+        continue;
+      }
       this.release(slot, Math.max(slot.theta, t.at));
       if (slot.timers.get(key) !== t.gen) continue; // a released reading re-armed it
       slot.timers.delete(key);
@@ -212,6 +222,7 @@ export class RuleEngine {
         held: [],
         position: -Infinity,
         theta: -Infinity,
+        lastArrival: -Infinity,
         atPosition: [],
         timers: new Map(),
         zoneCache: new WeakMap(),
@@ -325,7 +336,7 @@ export class RuleEngine {
   setTimer(slot: Slot, ruleIdx: number, at: number, key: string): void {
     const gen = ++this.gen;
     slot.timers.set(`${ruleIdx}:${key}`, gen);
-    slot.lane.timers.push({ at, containerId: slot.view.containerId, ruleIdx, key, gen });
+    slot.lane.timers.push({ due: at, at, containerId: slot.view.containerId, ruleIdx, key, gen });
   }
 
   /** @internal */

@@ -118,3 +118,43 @@ describe('rule engine ordering and determinism', () => {
     expect(ids(otherTrip)).not.toEqual(ids(baseline));
   });
 });
+
+describe('store-and-forward backlogs', () => {
+  /** Container A reports live for 2 h, then loses coverage; its backlog arrives `outageH` later, oldest first, while B reports live throughout. */
+  function outage(outageH: number) {
+    const h = harness(PLANS);
+    const live: Reading[] = [];
+    for (let m = 0; m <= (outageH + 4) * 60; m += 10) live.push(reading(DAY1 + m * MIN, { kind: 'temperature', celsius: 12 }, { ...B, id: `live-${m}` }));
+    const own: Reading[] = [];
+    const back = 120 + outageH * 60;
+    for (let m = 0; m <= back; m += 10) {
+      const arrival = m < 120 ? DAY1 + m * MIN + 5000 : DAY1 + back * MIN + (m - 120) * 100;
+      own.push(reading(DAY1 + m * MIN, { kind: 'location', lat: 45.5 - m * 0.002, lon: -8 - m * 0.002, speedKn: 16 }, { id: `own-${m}`, delay: arrival - (DAY1 + m * MIN) }));
+    }
+    h.feed([...live, ...own]);
+    return h;
+  }
+
+  it('a 5-hour backlog (within the allowed lateness) delivered at once is evaluated in full: nothing late, no false silence', () => {
+    const h = outage(5);
+    expect(h.engine.stats.late).toBe(0);
+    expect(h.alerts.filter((a) => a.rule === 'LOCATION_GAP')).toEqual([]);
+  });
+
+  it('a device whose every reading arrives 12 h after measurement (batch uploads) is not mistaken for a silent one', () => {
+    const h = harness(PLANS);
+    const rs: Reading[] = [];
+    for (let m = 0; m <= 24 * 60; m += 10) rs.push(reading(DAY1 + m * MIN, { kind: 'location', lat: 45.5 - m * 0.001, lon: -8 - m * 0.001, speedKn: 16 }, { id: `late12-${m}`, delay: 12 * HOUR }));
+    for (let m = 0; m <= 36 * 60; m += 10) rs.push(reading(DAY1 + m * MIN, { kind: 'temperature', celsius: 12 }, { ...B, id: `b-${m}` }));
+    h.feed(rs);
+    expect(h.engine.stats.late).toBe(0);
+    expect(h.alerts).toEqual([]);
+  });
+
+  it('a 12-hour outage exceeds the 6-hour allowed lateness: the silence is believed and what arrives for the time before it is late, kept aside', () => {
+    const h = outage(12);
+    expect(h.alerts.filter((a) => a.rule === 'LOCATION_GAP').map((a) => a.severity)).toEqual(['high']);
+    expect(h.engine.stats.late).toBeGreaterThan(0);
+    expect(h.late.every((r) => r.containerId === 'MSCU1234566')).toBe(true);
+  });
+});
