@@ -143,7 +143,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
         sailings = join.sailings;
       } else {
         itinerary = pickItinerary(a, ports, { transshipShare: 0.3 });
-        const made = makeSailings(a, itinerary, { start, demo, kind, newGateway, nextId: () => `S${++sailingSeq}`, ports });
+        const made = makeSailings(a, itinerary, { start, capEnd, demo, kind, newGateway, nextId: () => `S${++sailingSeq}`, ports });
         if (!made) continue;
         sailings = made.sailings;
         detour = made.detour;
@@ -158,7 +158,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
       for (let attempt = 0; attempt < 20 && !built; attempt++) {
         const a = c.fork(`fallback:${attempt}`);
         const itinerary = pickItinerary(a, ports, { transshipShare: 0 });
-        const made = makeSailings(a, itinerary, { start, demo, kind: null, newGateway, nextId: () => `S${++sailingSeq}`, ports })!;
+        const made = makeSailings(a, itinerary, { start, capEnd, demo, kind: null, newGateway, nextId: () => `S${++sailingSeq}`, ports })!;
         const b = buildContainer(a, { itinerary, sailings: made.sailings, start, capEnd, demo, kind: null, device, reefer, detour: null, ports, first: i === 0 && !demo });
         if (b) built = { ...b, itinerary, sailings: made.sailings, join: null };
       }
@@ -248,6 +248,8 @@ function drawDefrosts(r: Rng, first: number, last: number, breach: Breach | null
 
 interface SailingContext {
   start: number;
+  /** No reading after this (start + voyageHours), Infinity without a cap. */
+  capEnd: number;
   demo: boolean;
   kind: ScenarioKind | null;
   newGateway: (r: Rng) => string;
@@ -269,7 +271,7 @@ function makeSailings(r: Rng, it: Itinerary, ctx: SailingContext): { sailings: S
   if (ctx.demo) {
     const transitMs = (km1 / (cruise1 * KM_PER_NM)) * H;
     dep1 = r.chance(0.7) ? ctx.start - r.uniform(0.5 * H, Math.max(H, 0.6 * transitMs)) : ctx.start + r.uniform(0.3 * H, 1.5 * H);
-  } else dep1 = ctx.start + r.uniform(3 * H, 60 * H);
+  } else dep1 = ctx.start + r.uniform(3 * H, Math.max(3.5 * H, Math.min(60 * H, 0.3 * (ctx.capEnd - ctx.start))));
   dep1 = Math.round(dep1);
   let detour: Port | null = null;
   let s1: Sailing;
