@@ -14,6 +14,26 @@ import { Sailing } from './voyage.js';
 export type { ScenarioKind } from './container.js';
 export type { SimMessage } from './delivery.js';
 
+/*
+ * The fleet model, in short (details beside the code that does it):
+ *
+ * - Itineraries follow weighted trade lanes between regions of the port
+ *   table (itinerary.ts), 30 % via a transshipment hub; routes come from the
+ *   sea-lane network (route.ts). Containers join earlier containers' ships
+ *   (up to 8 per ship), so batch-v1 devices on one ship share its VSL gateway;
+ *   in terminal yards they report through a `TRM-{locode}` gateway.
+ * - Timeline per container: origin yard (4-30 h) -> ship -> [hub yard, next
+ *   ship] -> destination yard (4-18 h), then the device stops. Ships: 14-20 kn
+ *   at sea, 2-8 kn within 10 km of a berth, canals 6-8 kn (voyage.ts).
+ * - Labels, in the device's clock (what the pipeline sees):
+ *   DOOR_OPEN_IN_TRANSIT     from = door opened at sea, to = door closed;
+ *   DOOR_OPEN_UNAUTHORISED_LOCATION from = the ship is 3 km from the unplanned
+ *                            quay (slowing to call there), to = door closed;
+ *   LIGHT_WITH_DOOR_CLOSED   from = first lit reading, to = first dark reading after;
+ *   TEMPERATURE_EXCURSION    from = leaves setpoint +/- tolerance, to = back inside;
+ *   LOCATION_JUMP            from = first spoofed fix, to = first true fix after.
+ */
+
 export interface SimOptions {
   seed: number;
   containers: number;
