@@ -22,7 +22,8 @@ if [ "${SEALWATCH_SKIP_STACK_TESTS:-0}" != "1" ]; then
       sudo apt-get install -y -qq docker-compose >/dev/null || echo "[setup] docker-compose could not be installed"
     fi
   fi
-  npx vitest run --config vitest.stack.config.ts --reporter=default --reporter=json --outputFile.json=.cache/test-results/stack.json || status=$?
+  # fresh data directories for every run (the builds stay cached)
+  SEALWATCH_STACK_FRESH=1 npx vitest run --config vitest.stack.config.ts --reporter=default --reporter=json --outputFile.json=.cache/test-results/stack.json || status=$?
 fi
 
 # One plain closing line over every suite that ran.

@@ -65,6 +65,10 @@ acl_file $conf/acl
 persistence true
 persistence_location $data/
 autosave_interval 30
+# Mosquitto drops QoS 1 messages beyond 1000 queued for a slow subscriber by default:
+# the pipeline acknowledges only after Kafka has a message, so let the queue grow instead.
+max_queued_messages 0
+max_queued_bytes 0
 log_dest stdout
 log_type error
 log_type warning

@@ -59,6 +59,8 @@ export async function replayThroughStack(file: string, config: Config, trips: Tr
       inflight.add(p);
       void p.finally(() => inflight.delete(p));
       if (inflight.size >= 100) await Promise.race(inflight);
+      // Flow control: stay at most a few thousand messages ahead of the pipeline, whatever the broker's queue limits.
+      while (published - pipeline.ingest.counts.messages > 2000) await new Promise((r) => setTimeout(r, 20));
       if (++published % 1000 === 0) onProgress?.('published', published, 0);
     }
     await Promise.all(inflight);
