@@ -26,8 +26,9 @@ function load(): LandPart[] {
   const out: LandPart[] = [];
   for (const f of features) {
     const polys: Position[][][] = f.geometry.type === 'Polygon' ? [f.geometry.coordinates as Position[][]] : (f.geometry.coordinates as Position[][][]);
-    for (const rings of polys) {
-      let minX = 180, minY = 90, maxX = -180, maxY = -90;
+    for (const original of polys) {
+      const rings = original.map(unwrap);
+      let minX = Infinity, minY = 90, maxX = -Infinity, maxY = -90;
       for (const [x, y] of rings[0]!) {
         if (x! < minX) minX = x!;
         if (x! > maxX) maxX = x!;
@@ -44,8 +45,35 @@ export function isOnLand(lat: number, lon: number): boolean {
   parts ??= load();
   for (const p of parts) {
     const [minX, minY, maxX, maxY] = p.bbox;
-    if (lon < minX || lon > maxX || lat < minY || lat > maxY) continue;
-    if (booleanPointInPolygon([lon, lat], p.polygon)) return true;
+    if (lat < minY || lat > maxY) continue;
+    // an unwrapped ring may extend past +-180: try the point's equivalent longitudes too
+    for (const x of [lon, lon + 360, lon - 360]) {
+      if (x < minX || x > maxX) continue;
+      if (booleanPointInPolygon([x, lat], p.polygon)) return true;
+    }
   }
   return false;
+}
+
+/**
+ * Rings cut at the antimeridian (Chukotka, Fiji) jump from +180 to -180;
+ * taken as plane shapes they would span the globe. Unwrap them into one
+ * continuous longitude range. A ring round a pole (Antarctica) does not close
+ * when unwrapped: it stays as it is.
+ */
+function unwrap(ring: Position[]): Position[] {
+  let offset = 0;
+  const out: Position[] = [];
+  for (let i = 0; i < ring.length; i++) {
+    const [x, y] = ring[i] as [number, number];
+    if (i > 0) {
+      const prev = (ring[i - 1] as [number, number])[0];
+      if (x - prev > 180) offset -= 360;
+      else if (prev - x > 180) offset += 360;
+    }
+    out.push([x + offset, y]);
+  }
+  const first = out[0]!;
+  const last = out[out.length - 1]!;
+  return Math.abs(first[0]! - last[0]!) > 1e-9 ? ring : out;
 }
