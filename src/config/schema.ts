@@ -189,8 +189,13 @@ export const ConfigSchema = z
           .prefault({}),
         temperatureAnomaly: z
           .object({
-            windowReadings: z.number().int().min(12).max(500).default(48),
+            /** The baseline: readings of the last 26 h (a whole day, so a dry box's daily cycle is part of its normal), at most 200. */
+            baselineMs: ms.min(HOUR).default(26 * HOUR),
+            maxBaselineReadings: z.number().int().min(12).max(2000).default(200),
             minBaselineReadings: z.number().int().min(6).default(16),
+            /** How much history a baseline needs before it judges: half a day for a reefer, most of a day for a dry box. */
+            minBaselineSpanReeferMs: ms.default(12 * HOUR),
+            minBaselineSpanDryMs: ms.default(20 * HOUR),
             /** Robust z: deviation from the rolling median in units of 1.4826 x MAD. */
             robustZ: positive.default(5),
             /** Sensor resolution and reefer control jitter: sigma never below this. */

@@ -4,7 +4,8 @@ import { defineRule } from './rule.js';
 
 /**
  * TEMPERATURE_ANOMALY: temperature unlike the container's own recent history,
- * judged with robust statistics: the rolling median of the last readings and
+ * judged with robust statistics: the median of its last 26 h of readings (a
+ * whole day, so a dry box's daily cycle is part of its normal) and
  * 1.4826 x their median absolute deviation as sigma (floored at the sensor's
  * resolution). Anomalous for an hour or more (longer than a defrost), at least
  * `robustZ` sigmas and `minDelta` degrees away. Reefers are judged inside
@@ -12,11 +13,11 @@ import { defineRule } from './rule.js';
  * wider minimum, since their air follows the weather.
  */
 interface Episode { startTs: number; startEventId: string; count: number; peakC: number; baseline: number; sigma: number; raised: boolean; evidence: string[] }
-interface State { window: number[]; episode: Episode | null }
+interface State { ts: number[]; values: number[]; episode: Episode | null }
 
 export const temperatureAnomaly = defineRule<State>({
   id: 'TEMPERATURE_ANOMALY',
-  initialState: () => ({ window: [], episode: null }),
+  initialState: () => ({ ts: [], values: [], episode: null }),
   onReading(state, r, ctx) {
     if (r.kind !== 'temperature') return;
     const cfg = ctx.rules.temperatureAnomaly;
@@ -25,17 +26,22 @@ export const temperatureAnomaly = defineRule<State>({
       state.episode = null; // the excursion rule's domain
       return;
     }
-    if (state.window.length < cfg.minBaselineReadings) {
-      push(state.window, r.celsius, cfg.windowReadings);
+    while (state.ts.length && (state.ts[0]! < r.ts - cfg.baselineMs || state.ts.length > cfg.maxBaselineReadings)) {
+      state.ts.shift();
+      state.values.shift();
+    }
+    const span = state.ts.length ? r.ts - state.ts[0]! : 0;
+    if (state.values.length < cfg.minBaselineReadings || span < (reefer ? cfg.minBaselineSpanReeferMs : cfg.minBaselineSpanDryMs)) {
+      push(state, r.ts, r.celsius);
       return;
     }
-    const base = median(state.window);
-    const sigma = Math.max(cfg.minSigmaC, 1.4826 * medianAbsoluteDeviation(state.window));
+    const base = median(state.values);
+    const sigma = Math.max(cfg.minSigmaC, 1.4826 * medianAbsoluteDeviation(state.values));
     const dev = r.celsius - base;
     const minDelta = reefer ? cfg.minDeltaReeferC : cfg.minDeltaDryC;
     if (Math.abs(dev) < Math.max(cfg.robustZ * sigma, minDelta)) {
       state.episode = null;
-      push(state.window, r.celsius, cfg.windowReadings);
+      push(state, r.ts, r.celsius);
       return;
     }
     // Anomalous readings stay out of the baseline, so a sustained anomaly cannot become the new normal at once.
@@ -59,7 +65,7 @@ export const temperatureAnomaly = defineRule<State>({
   },
 });
 
-function push(window: number[], x: number, max: number): void {
-  window.push(x);
-  if (window.length > max) window.shift();
+function push(state: State, ts: number, c: number): void {
+  state.ts.push(ts);
+  state.values.push(c);
 }

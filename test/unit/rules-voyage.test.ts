@@ -114,7 +114,7 @@ describe('LOCATION_GAP', () => {
 describe('TEMPERATURE_ANOMALY', () => {
   const reefer = [plan({ reefer: { setpointC: -18, toleranceC: 2 } })];
   const series = (values: number[], stepMin = 15) => values.map((c, i) => reading(DAY2 + i * stepMin * MIN, { kind: 'temperature', celsius: c }));
-  const steady = Array.from({ length: 24 }, (_, i) => -18 + ((i * 7) % 5 - 2) * 0.1);
+  const steady = Array.from({ length: 60 }, (_, i) => -18 + ((i * 7) % 5 - 2) * 0.1); // 15 h of history
   it('a reefer steady at -18 that settles at -16.3 for 90 min (inside its band): medium', () => {
     const a = rules(harness(reefer).feed(series([...steady, -16.4, -16.3, -16.2, -16.3, -16.4, -16.3, -16.3])), 'TEMPERATURE_ANOMALY');
     expect(a.map((x) => x.severity)).toEqual(['medium']);
@@ -125,9 +125,12 @@ describe('TEMPERATURE_ANOMALY', () => {
     expect(rules(harness(reefer).feed(series([...steady, -12, -11, -10, -10, -11, -12])), 'TEMPERATURE_ANOMALY')).toEqual([]);
     const daily = Array.from({ length: 96 }, (_, i) => 22 + 6 * Math.sin((2 * Math.PI * i) / 48));
     expect(rules(harness().feed(series(daily, 30)), 'TEMPERATURE_ANOMALY')).toEqual([]);
+    // a box on deck in the tropics: 24 °C at night, 45 °C at noon, for three days
+    const deck = Array.from({ length: 288 }, (_, i) => 34.5 + 10.5 * Math.sin((2 * Math.PI * i) / 96) + ((i * 13) % 7 - 3) * 0.2);
+    expect(rules(harness().feed(series(deck, 15)), 'TEMPERATURE_ANOMALY')).toEqual([]);
   });
   it('a dry box that jumps 14 °C above its own history for hours: low', () => {
-    const a = rules(harness().feed(series([...Array.from({ length: 24 }, (_, i) => 20 + (i % 3) * 0.5), 34, 35, 35, 34, 35, 36, 35])), 'TEMPERATURE_ANOMALY');
+    const a = rules(harness().feed(series([...Array.from({ length: 96 }, (_, i) => 20 + 1.5 * Math.sin((2 * Math.PI * i) / 96) + (i % 3) * 0.3), 34, 35, 35, 34, 35, 36, 35])), 'TEMPERATURE_ANOMALY');
     expect(a.map((x) => x.severity)).toEqual(['low']);
   });
 });
