@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 node scripts/ensure-built.mjs
 mkdir -p .cache/test-results
+rm -f .cache/test-results/*.json
 status=0
+as_root() { if [ "$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive "$@"; else sudo DEBIAN_FRONTEND=noninteractive "$@"; fi; }
 
 echo "== unit and embedded tests (vitest) =="
 npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/test-results/unit.json || status=$?
@@ -16,21 +18,26 @@ if [ "${SEALWATCH_SKIP_STACK_TESTS:-0}" != "1" ]; then
   echo "== stack integration tests: provisioning Kafka, InfluxDB and Mosquitto =="
   if ! command -v docker-compose >/dev/null 2>&1; then
     echo "[setup] installing Debian's docker-compose (validates docker-compose.yml; no engine needed)"
-    if [ "$(id -u)" = 0 ]; then
-      (apt-get install -y -qq docker-compose >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null; }) || echo "[setup] docker-compose could not be installed"
-    else
-      sudo apt-get install -y -qq docker-compose >/dev/null || echo "[setup] docker-compose could not be installed"
-    fi
+    as_root apt-get install -y -qq docker-compose >/dev/null 2>&1 || { as_root apt-get update -qq && as_root apt-get install -y -qq docker-compose >/dev/null; } || echo "[setup] docker-compose could not be installed"
   fi
   # fresh data directories for every run (the builds stay cached)
   SEALWATCH_STACK_FRESH=1 npx vitest run --config vitest.stack.config.ts --reporter=default --reporter=json --outputFile.json=.cache/test-results/stack.json || status=$?
+fi
+
+if [ "${SEALWATCH_SKIP_E2E_TESTS:-0}" != "1" ]; then
+  echo "== browser end-to-end test (Debian Chromium, playwright-core) =="
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "[setup] installing Debian's chromium (never a downloaded browser)"
+    as_root apt-get install -y -qq chromium >/dev/null 2>&1 || { as_root apt-get update -qq && as_root apt-get install -y -qq chromium >/dev/null; } || echo "[setup] chromium could not be installed"
+  fi
+  npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json=.cache/test-results/e2e.json || status=$?
 fi
 
 # One plain closing line over every suite that ran.
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0, skipped = 0;
-  for (const f of ["unit", "stack"]) {
+  for (const f of ["unit", "stack", "e2e"]) {
     const p = `.cache/test-results/${f}.json`;
     if (!fs.existsSync(p)) continue;
     const r = JSON.parse(fs.readFileSync(p, "utf8"));
