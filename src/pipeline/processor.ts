@@ -7,6 +7,7 @@ import { Normaliser } from '../normalise/registry.js';
 import type { TripDirectory } from '../normalise/trip-directory.js';
 import { RuleEngine } from '../rules/engine.js';
 import { selectRules } from '../rules/index.js';
+import { seaLaneRouter } from '../rules/sea-router.js';
 
 export interface Collected {
   alerts: Alert[];
@@ -48,6 +49,7 @@ export class CollectingEngine {
       trips,
       ports,
       rules: selectRules(config.rules.enabled),
+      router: seaLaneRouter,
       output: {
         alert: (a) => this.collected.alerts.push(a),
         late: (reading, detail) => this.collected.late.push({ reading, detail }),

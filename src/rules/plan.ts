@@ -34,8 +34,8 @@ export interface CompiledPlan {
   routeIndex: PointIndex | null;
 }
 
-/** Computes a sea route through the given [lon, lat] points (origin, transshipments, destination). */
-export type SeaRouter = (points: Array<[number, number]>) => Array<[number, number]> | null;
+/** Computes a sea route ([lon, lat] waypoints) through the given ports (origin, transshipments, destination). */
+export type SeaRouter = (ports: Array<{ locode: string; lat: number; lon: number }>) => Array<[number, number]> | null;
 
 export interface PlanOptions {
   defaultZoneRadiusKm: number;
@@ -79,7 +79,7 @@ export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions,
   if (!routeCoords && router && plannedPorts.length >= 2) {
     const stops = [plan.origin, ...plan.transshipments, plan.destination].flatMap((c) => {
       const p = ports.get(c);
-      return p ? [[p.lon, p.lat] as [number, number]] : [];
+      return p ? [{ locode: c, lat: p.lat, lon: p.lon }] : [];
     });
     routeCoords = router(stops);
   }

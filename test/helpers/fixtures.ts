@@ -7,6 +7,7 @@ import type { TripPlan } from '../../src/model/trip-plan.js';
 import { TripDirectory } from '../../src/normalise/trip-directory.js';
 import { RuleEngine } from '../../src/rules/engine.js';
 import { ALL_RULES } from '../../src/rules/index.js';
+import { seaLaneRouter } from '../../src/rules/sea-router.js';
 
 export const T0 = Date.parse('2026-01-07T10:00:00Z');
 export const MIN = 60_000;
@@ -65,7 +66,7 @@ export function harness(plans: TripPlan[] = [plan()], sets: string[] = []): Harn
   const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, plans);
   const alerts: Alert[] = [];
   const late: Reading[] = [];
-  const engine = new RuleEngine({ config, trips, ports: defaultPorts(), rules: ALL_RULES, output: { alert: (a) => alerts.push(a), late: (r) => late.push(r) } });
+  const engine = new RuleEngine({ config, trips, ports: defaultPorts(), rules: ALL_RULES, router: seaLaneRouter, output: { alert: (a) => alerts.push(a), late: (r) => late.push(r) } });
   return {
     engine,
     alerts,

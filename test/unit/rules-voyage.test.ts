@@ -79,8 +79,8 @@ describe('ROUTE_DEVIATION', () => {
     expect(rules(harness(pacific).feed(track([45.3, 172.5], [45.0, 170.2], DAY2, 6 * 60, 15, 18)), 'ROUTE_DEVIATION')).toEqual([]);
   });
 
-  it('no route and no router: the rule has nothing to compare with and stays silent', () => {
-    expect(rules(harness().feed(track([36.5, -12.0], [36.0, -13.0], DAY2, 240, 15, 16)), 'ROUTE_DEVIATION')).toEqual([]);
+  it('a plan whose ports cannot be routed and has no route: nothing to compare with, silent', () => {
+    expect(rules(harness([plan({ origin: 'NLRTM', destination: 'NLRTM', transshipments: [] })]).feed(track([36.5, -12.0], [36.0, -13.0], DAY2, 240, 15, 16)), 'ROUTE_DEVIATION')).toEqual([]);
   });
 });
 
@@ -132,5 +132,24 @@ describe('TEMPERATURE_ANOMALY', () => {
   it('a dry box that jumps 14 °C above its own history for hours: low', () => {
     const a = rules(harness().feed(series([...Array.from({ length: 96 }, (_, i) => 20 + 1.5 * Math.sin((2 * Math.PI * i) / 96) + (i % 3) * 0.3), 34, 35, 35, 34, 35, 36, 35])), 'TEMPERATURE_ANOMALY');
     expect(a.map((x) => x.severity)).toEqual(['low']);
+  });
+});
+
+describe('ROUTE_DEVIATION without a route in the plan', () => {
+  it('judges against the sea route computed between the planned ports', async () => {
+    const { seaLaneRouter } = await import('../../src/rules/sea-router.js');
+    const { defaultPorts } = await import('../../src/model/ports.js');
+    const ports = defaultPorts();
+    const stops = ['NLRTM', 'ESALG', 'BRSSZ'].map((c) => ({ locode: c, lat: ports.get(c)!.lat, lon: ports.get(c)!.lon }));
+    const route = seaLaneRouter(stops)!;
+    expect(route.length).toBeGreaterThan(5);
+    // a leg of the computed route well away from ports, sailed at 16 kn
+    const legs = route.map((p, i) => [p, route[i + 1]] as const).filter(([a, b]) => b && Math.abs(a[1]) < 40 && Math.abs(a[1]) > 5 && Math.abs(b[1] - a[1]) > 3);
+    expect(legs.length).toBeGreaterThan(0);
+    const [a, b] = legs[0]!;
+    const on = track([a[1], a[0]], [b![1], b![0]], DAY2, 6 * 60, 15, 16);
+    expect(rules(harness([plan()]).feed(on), 'ROUTE_DEVIATION')).toEqual([]);
+    const off = track([a[1], a[0] - 4], [b![1], b![0] - 4], DAY2, 6 * 60, 15, 16);
+    expect(rules(harness([plan()]).feed(off), 'ROUTE_DEVIATION')).toHaveLength(1);
   });
 });
