@@ -1,0 +1,59 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { packagePath } from '../../src/paths.js';
+
+const cli = packagePath('dist', 'src', 'cli.js');
+const run = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, SEALWATCH_LOG_LEVEL: 'warn', ...env }, timeout: 120_000 });
+
+describe('the sealwatch command', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [packagePath('scripts', 'ensure-built.mjs')], { stdio: 'inherit' });
+  }, 300_000);
+
+  it('--help lists the subcommands', () => {
+    const r = run(['--help']);
+    expect(r.status).toBe(0);
+    for (const c of ['demo', 'run', 'simulate', 'record', 'replay', 'evaluate', 'config']) expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+  });
+
+  it('a wrong configuration value stops start-up with exit 2, naming key, value and expectation', () => {
+    const r = run(['config'], { SEALWATCH_ENGINE_REORDER_WINDOW_MS: 'soon' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/SW_ERR_CONFIG_INVALID: invalid configuration: engine\.reorderWindowMs = "soon" \(from environment SEALWATCH_ENGINE_REORDER_WINDOW_MS\): .*number/);
+    const ok = run(['config', '--set', 'engine.reorderWindowMs=2000']);
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout).engine.reorderWindowMs).toBe(2000);
+  });
+
+  it('simulate -> replay -> evaluate on a small corpus, with one-line JSON summaries', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-cli-'));
+    const sim = run(['simulate', '--out-dir', dir, '--seed', '5', '--containers', '6', '--breach-share', '1', '--scenarios', 'DOOR_OPEN_IN_TRANSIT,LOCATION_JUMP']);
+    expect(sim.status, sim.stderr).toBe(0);
+    expect(JSON.parse(sim.stdout)).toMatchObject({ trips: 6, labels: 6 });
+    for (const f of ['capture.ndjson.gz', 'labels.ndjson', 'trips']) expect(existsSync(join(dir, f))).toBe(true);
+    const rep = run(['replay', join(dir, 'capture.ndjson.gz'), '--trips', join(dir, 'trips'), '--alerts-out', join(dir, 'alerts.ndjson')]);
+    expect(rep.status, rep.stderr).toBe(0);
+    const summary = JSON.parse(rep.stdout.trim().split('\n').pop()!);
+    expect(summary.messages).toBeGreaterThan(1000);
+    expect(summary.trips).toBe(6);
+    expect(readFileSync(join(dir, 'alerts.ndjson'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(6);
+    const ev = run(['evaluate', '--labels', join(dir, 'labels.ndjson'), '--alerts', join(dir, 'alerts.ndjson')]);
+    expect(ev.status).toBe(0);
+    const score = JSON.parse(ev.stdout);
+    expect(score.recall).toBe(1);
+    expect(score.perRule.DOOR_OPEN_IN_TRANSIT.recall).toBe(1);
+    expect(score.perRule.LOCATION_JUMP.recall).toBe(1);
+  });
+
+  it('a missing trip directory or a bad speed is a clear usage error', () => {
+    const r = run(['replay', '/nonexistent.ndjson', '--speed', 'fast']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/SW_ERR_USAGE: --speed "fast": expected "max" or a positive number/);
+    const t = run(['replay', '/nonexistent.ndjson', '--trips', '/nonexistent-dir']);
+    expect(t.status).toBe(2);
+    expect(t.stderr).toMatch(/SW_ERR_TRIP_INVALID: invalid trip plan \/nonexistent-dir/);
+  });
+});
