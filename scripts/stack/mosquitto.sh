@@ -67,8 +67,8 @@ persistence_location $data/
 autosave_interval 30
 # Mosquitto drops QoS 1 messages beyond 1000 queued for a slow subscriber by default:
 # the pipeline acknowledges only after Kafka has a message, so let the queue grow instead.
-max_queued_messages 0
-max_queued_bytes 0
+# (Not 0, "no limit": with it Mosquitto 2.0.11 never answers an MQTT 5 publish its ACL denies.)
+max_queued_messages 10000000
 log_dest stdout
 log_type error
 log_type warning
