@@ -1,3 +1,4 @@
+import { Heap } from '../src/rules/heap.js';
 import { haversineKm, type LonLat } from './geo.js';
 import { APPROACH_OVERRIDES, CANAL_NODES, EDGES, NODES, RIVER_NODES, edgeKind, type EdgeKind } from './sea-lanes.js';
 
@@ -82,40 +83,13 @@ export function routeLegs(from: RoutePoint, to: RoutePoint): RouteLegs {
     if (s.km < dist[i]!) dist[i] = s.km;
   }
   // Dijkstra with a binary heap of [distance, node]; stale entries are skipped
-  const heap: Array<[number, number]> = [];
-  const push = (d: number, i: number): void => {
-    heap.push([d, i]);
-    let k = heap.length - 1;
-    while (k > 0) {
-      const p = (k - 1) >> 1;
-      if (heap[p]![0] <= heap[k]![0]) break;
-      [heap[p], heap[k]] = [heap[k]!, heap[p]!];
-      k = p;
-    }
-  };
-  const pop = (): [number, number] => {
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let k = 0;
-      for (;;) {
-        const l = 2 * k + 1;
-        const r = l + 1;
-        let m = k;
-        if (l < heap.length && heap[l]![0] < heap[m]![0]) m = l;
-        if (r < heap.length && heap[r]![0] < heap[m]![0]) m = r;
-        if (m === k) break;
-        [heap[m], heap[k]] = [heap[k]!, heap[m]!];
-        k = m;
-      }
-    }
-    return top;
-  };
+  const heap = new Heap<[number, number]>((a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]));
+  const push = (d: number, i: number): void => heap.push([d, i]);
+  const pop = (): [number, number] => heap.pop()!;
   for (let i = 0; i < n; i++) if (dist[i]! < Infinity) push(dist[i]!, i);
   let best = Infinity;
   let bestEnd = -1;
-  while (heap.length > 0) {
+  while (heap.size > 0) {
     const [du, u] = pop();
     if (done[u] || du > dist[u]!) continue;
     if (du >= best) break;
