@@ -16,6 +16,8 @@ export interface PipelineProbe {
   ingest: { counts: IngestCounts };
   rules: { counts: { readings: number; undecodable: number; alerts: number; late: number } };
   listener: { client: { connected: boolean } };
+  /** Latency histograms of the stages (merged into /metrics). */
+  instruments?: { registry: import('prom-client').Registry };
 }
 
 /** Everything the route plugins share, handed to each as its options. */

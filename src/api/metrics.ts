@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ApiContext } from './context.js';
 import { bearer } from './schemas.js';
+import { TOPICS } from '../bus/topics.js';
 
 /**
  * Prometheus metrics read from the stages' own counters at scrape time (no
@@ -33,6 +34,19 @@ export function buildRegistry(ctx: ApiContext): Registry {
     counter('sealwatch_rules_undecodable_total', 'Telemetry messages the rules stage could not decode', () => p.rules.counts.undecodable);
     counter('sealwatch_rules_late_total', 'Readings that arrived after the engine reasoned past their time (sealwatch.late.v1)', () => p.rules.counts.late);
     counter('sealwatch_rules_alerts_raised_total', 'Alerts raised by the rule engine of this process (before deduplication)', () => p.rules.counts.alerts);
+    const groupId = ctx.config.kafka.groupId;
+    new Gauge({
+      name: 'sealwatch_rules_consumer_lag',
+      help: 'Telemetry messages not yet committed by the rule engine\'s consumer group',
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(await ctx.bus.lag(groupId, TOPICS.telemetry));
+        } catch (err) {
+          ctx.log.warn({ err: (err as Error).message }, 'api.lag_unavailable');
+        }
+      },
+    });
   }
   new Counter({
     name: 'sealwatch_alerts_total',
@@ -58,7 +72,7 @@ export function buildRegistry(ctx: ApiContext): Registry {
       },
     });
   }
-  return registry;
+  return p?.instruments ? Registry.merge([registry, p.instruments.registry]) : registry;
 }
 
 export const metricsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => {

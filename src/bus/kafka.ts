@@ -70,6 +70,24 @@ export class KafkaBus implements Bus {
     }
   }
 
+  async lag(groupId: string, topic: string): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+      let lag = 0n;
+      for (const e of ends) {
+        const c = byPartition.get(e.partition);
+        lag += BigInt(e.high) - (c === undefined || c < 0n ? BigInt(e.low) : c);
+      }
+      return Number(lag);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** Current end offset of each partition of a topic. */
   async endOffsets(topic: string): Promise<Map<number, string>> {
     const admin = this.kafka.admin();

@@ -122,6 +122,13 @@ export class MemoryBus implements Bus {
     for (const m of g.members) m.wake();
   }
 
+  async lag(groupId: string, topic: string): Promise<number> {
+    const t = this.topics.get(topic);
+    if (!t) return 0;
+    const g = this.groups.get(groupId);
+    return t.partitions.reduce((sum, p, i) => sum + p.log.length - (g?.committed.get(`${topic}/${i}`) ?? 0), 0);
+  }
+
   /** Messages of a topic, all partitions, for tests and the embedded API. */
   read(topic: string): BusMessage[] {
     return this.topics.get(topic)?.partitions.flatMap((p) => p.log) ?? [];

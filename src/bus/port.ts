@@ -57,6 +57,8 @@ export interface Bus {
   ensureTopics(specs: TopicSpec[]): Promise<void>;
   produce(topic: string, messages: OutgoingMessage[]): Promise<void>;
   subscribe(opts: SubscribeOptions): Promise<Subscription>;
+  /** Messages of `topic` not yet committed by `groupId`, over all partitions (a group with no commit counts from the start). */
+  lag(groupId: string, topic: string): Promise<number>;
   close(): Promise<void>;
 }
 

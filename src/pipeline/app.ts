@@ -17,6 +17,7 @@ import { buildNormaliser, CollectingEngine } from './processor.js';
 import { RulesStage } from './rules-stage.js';
 import { TelemetryStage } from './telemetry-stage.js';
 import { followTrips } from './trips-sync.js';
+import { PipelineInstruments } from './instruments.js';
 
 export interface PipelineOptions {
   config: Config;
@@ -33,6 +34,7 @@ export interface PipelineOptions {
 
 export interface Pipeline {
   bus: Bus;
+  instruments: PipelineInstruments;
   ingest: IngestStage;
   rules: RulesStage;
   listener: Listener;
@@ -79,13 +81,15 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     }
   }
   const sink = new FanOutSink(sinks);
+  const instruments = new PipelineInstruments();
   const tripsSub = bus.kind === 'kafka' ? await followTrips(bus, o.trips, log.child({ module: 'trips' })) : null;
-  const rules = new RulesStage(bus, new CollectingEngine(config, o.trips, o.ports), sink, { groupId: config.kafka.groupId, idleFlushMs: config.engine.idleFlushMs, fromNow: o.rulesFromNow ?? false }, log.child({ module: 'rules' }));
+  const rules = new RulesStage(bus, new CollectingEngine(config, o.trips, o.ports), sink, { groupId: config.kafka.groupId, idleFlushMs: config.engine.idleFlushMs, fromNow: o.rulesFromNow ?? false, instruments }, log.child({ module: 'rules' }));
   await rules.start();
-  const ingest = new IngestStage(bus, buildNormaliser(config, o.trips), log.child({ module: 'ingest' }), influx);
+  const ingest = new IngestStage(bus, buildNormaliser(config, o.trips), log.child({ module: 'ingest' }), influx, instruments);
   const listener = await startListener(config.mqtt, ingest.handle, { log: log.child({ module: 'ingest' }), ...(o.mqttUrl ? { url: o.mqttUrl } : {}) });
   return {
     bus,
+    instruments,
     ingest,
     rules,
     listener,

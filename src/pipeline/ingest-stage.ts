@@ -4,6 +4,7 @@ import { TOPICS } from '../bus/topics.js';
 import { readingToWire } from '../model/reading.js';
 import type { Normaliser } from '../normalise/registry.js';
 import type { InfluxWriter } from '../sinks/influx.js';
+import type { PipelineInstruments } from './instruments.js';
 
 export interface IngestCounts {
   messages: number;
@@ -20,9 +21,10 @@ export interface IngestCounts {
 export class IngestStage {
   readonly counts: IngestCounts = { messages: 0, readings: 0, duplicates: 0, deadLetters: {} };
 
-  constructor(private readonly bus: Bus, private readonly normaliser: Normaliser, private readonly log?: Logger, private readonly influx?: InfluxWriter | null, private readonly keepRaw = true) {}
+  constructor(private readonly bus: Bus, private readonly normaliser: Normaliser, private readonly log?: Logger, private readonly influx?: InfluxWriter | null, private readonly instruments?: PipelineInstruments, private readonly keepRaw = true) {}
 
   readonly handle = async (topic: string, payload: Buffer, receivedAt: number): Promise<void> => {
+    const end = this.instruments?.ingestSeconds.startTimer();
     this.counts.messages++;
     const n = this.normaliser.normalise(topic, payload, receivedAt);
     this.counts.readings += n.readings.length;
@@ -40,5 +42,6 @@ export class IngestStage {
       writes.push(this.bus.produce(TOPICS.deadletter, n.deadLetters.map((d) => ({ key: topic, value: JSON.stringify(d) }))));
     }
     await Promise.all(writes);
+    end?.();
   };
 }

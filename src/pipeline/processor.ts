@@ -11,6 +11,8 @@ import { seaLaneRouter } from '../rules/sea-router.js';
 
 export interface Collected {
   alerts: Alert[];
+  /** Arrival time of the reading (or clock) that completed each alert, for latency metrics. */
+  alertArrivals: number[];
   late: Array<{ reading: Reading; detail: string }>;
 }
 
@@ -41,7 +43,7 @@ export function buildNormaliser(config: Config, trips: TripDirectory): Normalise
  */
 export class CollectingEngine {
   readonly engine: RuleEngine;
-  private collected: Collected = { alerts: [], late: [] };
+  private collected: Collected = { alerts: [], alertArrivals: [], late: [] };
 
   constructor(config: Config, trips: TripDirectory, ports: PortTable) {
     this.engine = new RuleEngine({
@@ -51,7 +53,10 @@ export class CollectingEngine {
       rules: selectRules(config.rules.enabled),
       router: seaLaneRouter,
       output: {
-        alert: (a) => this.collected.alerts.push(a),
+        alert: (a, arrival) => {
+          this.collected.alerts.push(a);
+          this.collected.alertArrivals.push(arrival);
+        },
         late: (reading, detail) => this.collected.late.push({ reading, detail }),
       },
     });
@@ -60,7 +65,7 @@ export class CollectingEngine {
   /** What the engine produced since the last take. */
   take(): Collected {
     const out = this.collected;
-    this.collected = { alerts: [], late: [] };
+    this.collected = { alerts: [], alertArrivals: [], late: [] };
     return out;
   }
 }

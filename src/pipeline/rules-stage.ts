@@ -4,11 +4,13 @@ import { TOPICS } from '../bus/topics.js';
 import { parseWireReading, readingToWire } from '../model/reading.js';
 import type { AlertSink } from '../sinks/sink.js';
 import type { CollectingEngine } from './processor.js';
+import type { PipelineInstruments } from './instruments.js';
 
 export interface RulesStageOptions {
   groupId: string;
   idleFlushMs: number;
   fromNow?: boolean;
+  instruments?: PipelineInstruments;
   /** Wall clock for idle release of held readings only; the rules never see it. */
   wallClock?: () => number;
 }
@@ -44,6 +46,7 @@ export class RulesStage {
   }
 
   private async onBatch(batch: BusMessage[]): Promise<void> {
+    const end = this.opts.instruments?.rulesBatchSeconds.startTimer();
     const engine = this.rules.engine;
     for (const m of batch) {
       let reading;
@@ -60,6 +63,7 @@ export class RulesStage {
     }
     this.lastWall = this.wall();
     await this.emit();
+    end?.();
   }
 
   private async onIdle(): Promise<void> {
@@ -74,6 +78,8 @@ export class RulesStage {
     const out = this.rules.take();
     if (out.alerts.length) {
       this.counts.alerts += out.alerts.length;
+      const h = this.opts.instruments?.arrivalToAlertSeconds;
+      if (h) for (const arrival of out.alertArrivals) h.observe(Math.max(0, this.wall() - arrival) / 1000);
       for (const a of out.alerts) this.log?.info({ alertId: a.alertId, rule: a.rule, severity: a.severity, containerId: a.containerId, tripId: a.tripId }, 'rules.alert_raised');
       await this.sink.write(out.alerts);
     }

@@ -9,7 +9,8 @@ import { compilePlan, locateInZones, type CompiledPlan, type SeaRouter, type Zon
 import type { ContainerView, Fix, RaisedAlert, Rule, RuleContext } from './rule.js';
 
 export interface EngineOutput {
-  alert(alert: Alert): void;
+  /** `arrival`: arrival time of the reading being processed (or the lane clock, for a timer). */
+  alert(alert: Alert, arrival: number): void;
   /** A reading that came after the container's reasoning had passed its time: kept, counted, not evaluated. */
   late(reading: Reading, detail: string): void;
 }
@@ -247,8 +248,11 @@ export class RuleEngine {
     return p;
   }
 
+  private currentArrival = 0;
+
   private process(slot: Slot, r: Reading): void {
     this.stats.processed++;
+    this.currentArrival = r.receivedAt;
     if (r.ts > slot.position) {
       slot.position = r.ts;
       slot.atPosition.length = 0;
@@ -299,6 +303,7 @@ export class RuleEngine {
 
   private fire(slot: Slot, t: Timer): void {
     this.stats.timersFired++;
+    this.currentArrival = slot.lane.clock;
     const v = slot.view;
     const plan = v.plan;
     if (!plan || v.arrivedAt !== null || t.at > plan.activeUntil) return;
@@ -329,7 +334,7 @@ export class RuleEngine {
     };
     if (a.details) alert.details = a.details;
     this.stats.alerts++;
-    this.opts.output.alert(alert);
+    this.opts.output.alert(alert, this.currentArrival);
   }
 
   /** @internal */

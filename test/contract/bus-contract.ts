@@ -72,6 +72,21 @@ export function busContract(name: string, make: () => Promise<Bus>, opts: { sett
       expect(again.got.map((m) => m.value.toString())).toEqual(['new']);
     });
 
+    it('reports a group\'s lag: what it has not yet committed', async () => {
+      const t = topic();
+      await bus.ensureTopics([{ topic: t, partitions: 2 }]);
+      await bus.produce(t, Array.from({ length: 7 }, (_, i) => ({ key: `k${i}`, value: String(i) })));
+      const g = `g-${randomUUID()}`;
+      expect(await bus.lag(g, t)).toBe(7);
+      const { sub } = await collect(bus, t, g, (got) => got.length >= 7);
+      const deadline = Date.now() + opts.timeoutMs;
+      while ((await bus.lag(g, t)) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await bus.lag(g, t)).toBe(0);
+      await sub.stop();
+      await bus.produce(t, [{ key: 'x', value: 'later' }]);
+      expect(await bus.lag(g, t)).toBe(1);
+    });
+
     it('fromNow sees only what is produced after subscribing', async () => {
       const t = topic();
       await bus.ensureTopics([{ topic: t, partitions: 2 }]);

@@ -144,6 +144,11 @@ describe('API over the embedded pipeline', () => {
     expect(text).toMatch(/^sealwatch_ingest_readings_total 5$/m);
     expect(text).toMatch(/^sealwatch_alerts_total\{rule="DOOR_OPEN_IN_TRANSIT"\} 1$/m);
     expect(text).toMatch(/^sealwatch_rules_readings_total 5$/m);
+    // stage latency histograms and the rule engine's consumer lag
+    expect(text).toMatch(/^sealwatch_ingest_handle_seconds_count 6$/m);
+    expect(text).toMatch(/^sealwatch_rules_batch_seconds_count [1-9]\d*$/m);
+    expect(text).toMatch(/^sealwatch_arrival_to_alert_seconds_count 1$/m);
+    expect(text).toMatch(/^sealwatch_rules_consumer_lag 0$/m);
     // an API without a pipeline in its process is not ready
     const alone = await startApiOnly();
     try {
