@@ -2,6 +2,7 @@ import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer, type A
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SealwatchError } from '../errors.js';
+import { retry } from '../retry.js';
 import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './port.js';
 
 /**
@@ -36,9 +37,7 @@ export class KafkaBus implements Bus {
   }
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
-    const admin: Admin = this.kafka.admin();
-    await admin.connect();
-    try {
+    await this.withAdmin('ensure topics', async (admin) => {
       const existing = new Set(await admin.listTopics());
       const missing = specs.filter((s) => !existing.has(s.topic));
       if (missing.length === 0) return;
@@ -51,29 +50,37 @@ export class KafkaBus implements Bus {
           configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
         })),
       });
-    } finally {
-      await admin.disconnect();
-    }
+    });
+  }
+
+  /**
+   * One admin session, retried as a whole while the broker answers with a
+   * retriable error (a topic created a moment ago may have no leader yet).
+   */
+  private async withAdmin<T>(what: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
+    return retry(async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        return await fn(admin);
+      } finally {
+        await admin.disconnect();
+      }
+    }, { attempts: 8, minDelayMs: 200, maxDelayMs: 5000, onRetry: (err, attempt) => this.log?.warn({ what, attempt, err: (err as Error).message }, 'bus.kafka_admin_retry') });
   }
 
   /** Commits the group's offsets at the current end of each topic (the group must have no active member). */
   private async positionAtEnd(groupId: string, topics: string[]): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
+    await this.withAdmin('position group at end', async (admin) => {
       for (const topic of topics) {
         const ends = await admin.fetchTopicOffsets(topic);
         await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
       }
-    } finally {
-      await admin.disconnect();
-    }
+    });
   }
 
   async lag(groupId: string, topic: string): Promise<number> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
+    return this.withAdmin('lag', async (admin) => {
       const ends = await admin.fetchTopicOffsets(topic);
       const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
       const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
@@ -83,20 +90,12 @@ export class KafkaBus implements Bus {
         lag += BigInt(e.high) - (c === undefined || c < 0n ? BigInt(e.low) : c);
       }
       return Number(lag);
-    } finally {
-      await admin.disconnect();
-    }
+    });
   }
 
   /** Current end offset of each partition of a topic. */
   async endOffsets(topic: string): Promise<Map<number, string>> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      return new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, e.high]));
-    } finally {
-      await admin.disconnect();
-    }
+    return this.withAdmin('end offsets', async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, e.high])));
   }
 
   /** Reads a topic from the given offsets (default: the beginning) up to its end as of the call. */
