@@ -124,7 +124,3 @@ export function locateInZones(zones: readonly CompiledZone[], lat: number, lon: 
   }
   return { inside: nearestKm === 0 ? nearest : null, nearest, nearestKm };
 }
-
-export function routeLine(coords: Array<[number, number]>): Feature<LineString> {
-  return lineString(coords);
-}
