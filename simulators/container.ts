@@ -10,7 +10,17 @@ import type { Sailing } from './voyage.js';
  * its device measures. Breaches are overlays on this model, so a breach is
  * physically consistent with everything else the device reports.
  */
-export type ScenarioKind = 'DOOR_OPEN_IN_TRANSIT' | 'DOOR_OPEN_UNAUTHORISED_LOCATION' | 'LIGHT_WITH_DOOR_CLOSED' | 'TEMPERATURE_EXCURSION' | 'LOCATION_JUMP';
+export type ScenarioKind =
+  | 'DOOR_OPEN_IN_TRANSIT'
+  | 'DOOR_OPEN_UNAUTHORISED_LOCATION'
+  | 'LIGHT_WITH_DOOR_CLOSED'
+  | 'TEMPERATURE_EXCURSION'
+  | 'LOCATION_JUMP'
+  | 'ROUTE_DEVIATION'
+  | 'UNSCHEDULED_STOP'
+  | 'RIP_ON_RIP_OFF'
+  | 'LOCATION_GAP'
+  | 'TEMPERATURE_ANOMALY';
 
 export type Phase =
   | { kind: 'yard'; from: number; to: number; port: Port; point: LonLat }
@@ -18,10 +28,24 @@ export type Phase =
 
 export type Breach =
   | { kind: 'DOOR_OPEN_IN_TRANSIT'; from: number; to: number }
-  | { kind: 'DOOR_OPEN_UNAUTHORISED_LOCATION'; from: number; to: number; port: Port; stoppedAt: number; openAt: number }
+  /** An unplanned call where the door is opened (from) and closed again (to) while the ship is alongside (stoppedAt..leftAt). */
+  | { kind: 'DOOR_OPEN_UNAUTHORISED_LOCATION' | 'RIP_ON_RIP_OFF'; from: number; to: number; port: Port; stoppedAt: number; leftAt: number }
   | { kind: 'LIGHT_WITH_DOOR_CLOSED'; from: number; to: number }
   | { kind: 'TEMPERATURE_EXCURSION'; start: number; rise: number; plateau: number; fall: number; peak: number; from: number; to: number }
-  | { kind: 'LOCATION_JUMP'; from: number; to: number; anchor: LonLat; fakeHeading: number; fakeKn: number };
+  | { kind: 'LOCATION_JUMP'; from: number; to: number; anchor: LonLat; fakeHeading: number; fakeKn: number }
+  /** The ship leaves the planned route at leftRouteAt, strays up to offKm off it, is back on it at rejoinedAt; `route` is the plan's. */
+  | { kind: 'ROUTE_DEVIATION'; from: number; to: number; route: LonLat[]; offKm: number }
+  /** The ship stops at sea or off a coast (anchored or holding position). */
+  | { kind: 'UNSCHEDULED_STOP'; from: number; to: number; point: LonLat; anchored: boolean }
+  /** jammed: no GNSS fix in [from, to), other readings go on; silenced: no reading at all in [from, to), then a power-on report. */
+  | { kind: 'LOCATION_GAP'; variant: 'jammed' | 'silenced'; from: number; to: number }
+  /**
+   * reefer: the air moves deltaC (inside the band) over `rise`, stays `hold`, comes back over `fall` (linear ramps);
+   * dry: a heat source on from `start` for `hold`, the air approaching ambient + deltaC with time constant `rise`
+   * and cooling back with time constant `fall` once it is off; deltaC puts the air aboveRangeC over the box's own
+   * range of the previous day (set once the box's ambient character is known).
+   */
+  | { kind: 'TEMPERATURE_ANOMALY'; variant: 'reefer' | 'dry'; start: number; rise: number; hold: number; fall: number; deltaC: number; aboveRangeC: number; from: number; to: number };
 
 export interface DeviceProfile {
   format: WireFormat;
@@ -119,6 +143,7 @@ export function temperatureAt(m: ContainerModel, t: number, where: Where): numbe
     }
     const b = m.breach;
     if (b && b.kind === 'TEMPERATURE_EXCURSION') c += excursion(b, t);
+    if (b && b.kind === 'TEMPERATURE_ANOMALY') c += anomaly(b, t);
     return c;
   }
   // A dry box follows the air around it: warmer in the tropics, colder in the winter of its hemisphere,
@@ -130,7 +155,26 @@ export function temperatureAt(m: ContainerModel, t: number, where: Where): numbe
   const dayOfYear = (t / 86_400_000) % 365.25;
   const winter = Math.cos((2 * Math.PI * (dayOfYear - 15)) / 365.25) * (lat >= 0 ? 1 : -1);
   const base = 27 - 0.45 * over - 0.2 * over * winter + m.ambient.offset;
-  return base + m.ambient.swing * Math.sin((2 * Math.PI * (localHour(t, where.point[0]) - 9)) / 24);
+  const air = base + m.ambient.swing * Math.sin((2 * Math.PI * (localHour(t, where.point[0]) - 9)) / 24);
+  const b = m.breach;
+  return b && b.kind === 'TEMPERATURE_ANOMALY' ? air + anomaly(b, t) : air;
+}
+
+/** What a TEMPERATURE_ANOMALY adds to the air of the box at time t. */
+function anomaly(b: Extract<Breach, { kind: 'TEMPERATURE_ANOMALY' }>, t: number): number {
+  const u = t - b.start;
+  if (u <= 0) return 0;
+  if (b.variant === 'reefer') {
+    // the controller (or the unit fighting a heat source) settles the air at a new level, still inside the band
+    if (u < b.rise) return (b.deltaC * u) / b.rise;
+    if (u < b.rise + b.hold) return b.deltaC;
+    if (u < b.rise + b.hold + b.fall) return b.deltaC * (1 - (u - b.rise - b.hold) / b.fall);
+    return 0;
+  }
+  // a heat source in a closed steel box: first-order warming towards ambient + deltaC, then cooling back
+  const on = Math.min(u, b.hold);
+  const reached = b.deltaC * (1 - Math.exp(-on / b.rise));
+  return u <= b.hold ? reached : reached * Math.exp(-(u - b.hold) / b.fall);
 }
 
 function excursion(b: Extract<Breach, { kind: 'TEMPERATURE_EXCURSION' }>, t: number): number {
@@ -180,7 +224,8 @@ export function generateReadings(m: ContainerModel, rng: Rng): TrueReading[] {
     const r: TrueReading = { tt, ts: tt + skew, kind: 'gps', lat: q[1], lon: q[0], hdop };
     if (d.reportsSpeed) {
       if (w.stopped) {
-        r.speedKn = Math.abs(rng.normal(0, 0.12));
+        // moored or in a yard: Doppler noise only; anchored or holding position at sea: the slow wander too
+        r.speedKn = Math.abs(w.speedKn + rng.normal(0, 0.12));
         lastHeading = (lastHeading + rng.normal(0, 60) + 360) % 360; // course over ground is noise at rest
         r.headingDeg = lastHeading;
       } else {
@@ -250,9 +295,35 @@ export function generateReadings(m: ContainerModel, rng: Rng): TrueReading[] {
     out.push(r);
   }
 
+  // a location gap: GNSS jammed or shielded (no fix, the rest goes on), or the whole device silenced
+  let kept = out;
+  if (b && b.kind === 'LOCATION_GAP') {
+    const inGap = (r: TrueReading): boolean => r.tt >= b.from && r.tt < b.to && (b.variant === 'silenced' || r.kind === 'gps');
+    kept = out.filter((r) => !inGap(r));
+    if (b.variant === 'silenced' && b.to <= last) {
+      // switched on again: a status report at once, the position once the receiver has its first fix (tens of seconds to minutes)
+      const at = b.to;
+      kept.push({ tt: at, ts: at + skew, kind: 'door', open: isDoorOpen(m, at) });
+      const tt = Math.round(at + rng.uniform(3_000, 10_000));
+      const w = whereAt(m, tt);
+      const noise = m.reefer ? Math.max(-0.3, Math.min(0.3, rng.normal(0, 0.12))) : rng.normal(0, 0.3);
+      const temp: TrueReading = { tt, ts: tt + skew, kind: 'temp', celsius: Math.max(-59, Math.min(79, temperatureAt(m, tt, w) + noise)) };
+      if (m.reefer) temp.setpointC = m.reefer.setpointC;
+      kept.push(temp);
+      const lt = Math.round(at + rng.uniform(3_000, 10_000));
+      kept.push({ tt: lt, ts: lt + skew, kind: 'light', lux: lightAt(lt) });
+      const ttff = Math.round(at + rng.uniform(40_000, 240_000));
+      if (ttff <= last) {
+        const before = out.length;
+        fix(ttff);
+        kept.push(...out.splice(before));
+      }
+    }
+  }
+
   // stable sort by true time; at equal times the door goes first (it triggers the others)
   const order: Record<TrueReading['kind'], number> = { door: 0, gps: 1, light: 2, temp: 3 };
-  const key = Float64Array.from(out, (r) => r.tt * 4 + order[r.kind]);
-  const idx = Array.from(out.keys()).sort((x, y) => key[x]! - key[y]! || x - y);
-  return idx.map((i) => out[i]!);
+  const key = Float64Array.from(kept, (r) => r.tt * 4 + order[r.kind]);
+  const idx = Array.from(kept.keys()).sort((x, y) => key[x]! - key[y]! || x - y);
+  return idx.map((i) => kept[i]!);
 }

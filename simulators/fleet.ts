@@ -1,15 +1,16 @@
 import { makeContainerNumber } from '../src/model/iso6346.js';
 import { defaultPorts, type Port, type PortTable } from '../src/model/ports.js';
 import type { TripPlan } from '../src/model/trip-plan.js';
-import { generateReadings, whereAt, type Breach, type ContainerModel, type DeviceProfile, type Phase, type ScenarioKind, type TrueReading } from './container.js';
+import { generateReadings, temperatureAt, whereAt, type Breach, type ContainerModel, type DeviceProfile, type Phase, type ScenarioKind, type TrueReading } from './container.js';
 import { addFieldFaults, deliverBatches, deliverDevice, gatewayEvents, type GatewayEvent, type SimMessage } from './delivery.js';
 import type { WireFormat } from './encoders.js';
+import { anchorageWait, planDeviation, planSeaStop, RouteDistance } from './detours.js';
 import { alongPath, cumulativeKm, destination, haversineKm, KM_PER_NM, kmFromPolyline, type LonLat } from './geo.js';
 import { nearestPortKm, pickItinerary, routeKm, type Itinerary } from './itinerary.js';
 import { Rng } from './rng.js';
 import { routeLegs, type RouteLegs } from './route.js';
 import type { EdgeKind } from './sea-lanes.js';
-import { Sailing } from './voyage.js';
+import { Sailing, type SailingSpec, type StopSpec } from './voyage.js';
 
 export type { ScenarioKind } from './container.js';
 export type { SimMessage } from './delivery.js';
@@ -25,13 +26,35 @@ export type { SimMessage } from './delivery.js';
  * - Timeline per container: origin yard (4-30 h) -> ship -> [hub yard, next
  *   ship] -> destination yard (4-18 h), then the device stops. Ships: 14-20 kn
  *   at sea, 2-8 kn within 10 km of a berth, canals 6-8 kn (voyage.ts).
+ * - Ships bound for a port wait at its anchorage (10-40 km off, 2-20 h) on
+ *   30 % of sailings: legitimate, so clean containers do it too.
+ * - Breaches that change the ship's voyage (an unplanned call, a deviation, a
+ *   stop at sea) sail on a ship of their own, which no other container joins.
  * - Labels, in the device's clock (what the pipeline sees):
  *   DOOR_OPEN_IN_TRANSIT     from = door opened at sea, to = door closed;
- *   DOOR_OPEN_UNAUTHORISED_LOCATION from = the ship is 3 km from the unplanned
- *                            quay (slowing to call there), to = door closed;
+ *   DOOR_OPEN_UNAUTHORISED_LOCATION an unplanned call where the box is opened
+ *                            and partly unloaded for hours (3.5-6 h):
+ *                            from = door opened, to = door closed;
+ *   RIP_ON_RIP_OFF           an unplanned call where the door is opened for
+ *                            10-90 min and closed again: from = door opened,
+ *                            to = door closed;
+ *                            an unplanned call (3.5-10 h alongside) is also an
+ *                            unscheduled stop: both call kinds carry a second
+ *                            label UNSCHEDULED_STOP, from = alongside, to = leaving;
  *   LIGHT_WITH_DOOR_CLOSED   from = first lit reading, to = first dark reading after;
  *   TEMPERATURE_EXCURSION    from = leaves setpoint +/- tolerance, to = back inside;
- *   LOCATION_JUMP            from = first spoofed fix, to = first true fix after.
+ *   LOCATION_JUMP            from = first spoofed fix, to = first true fix after;
+ *   ROUTE_DEVIATION          from = first fix more than 100 km off the planned
+ *                            route, to = first fix back within 70 km;
+ *   UNSCHEDULED_STOP         a stop at sea or off a coast, 3.5-10 h, more than
+ *                            60 km from every planned port: from = stopped
+ *                            (under 1 kn), to = under way again;
+ *   LOCATION_GAP             GNSS jammed or shielded (no fix for 2.5-8 h, the
+ *                            rest goes on) or the device silenced (nothing for
+ *                            4.5-10 h at sea): from = last fix before, to = first fix after;
+ *   TEMPERATURE_ANOMALY      reefer: 1.5-1.9 °C off its setpoint, inside its band,
+ *                            for 1.5-5 h; dry box: 10-20 °C over its own range of
+ *                            the previous day for 2-6 h: from = start, to = back to normal.
  */
 
 export interface SimOptions {
@@ -70,7 +93,21 @@ export interface SimResult {
   cleanContainers: string[];
 }
 
-export const SCENARIO_KINDS: readonly ScenarioKind[] = ['DOOR_OPEN_IN_TRANSIT', 'DOOR_OPEN_UNAUTHORISED_LOCATION', 'LIGHT_WITH_DOOR_CLOSED', 'TEMPERATURE_EXCURSION', 'LOCATION_JUMP'];
+export const SCENARIO_KINDS: readonly ScenarioKind[] = [
+  'DOOR_OPEN_IN_TRANSIT',
+  'DOOR_OPEN_UNAUTHORISED_LOCATION',
+  'LIGHT_WITH_DOOR_CLOSED',
+  'TEMPERATURE_EXCURSION',
+  'LOCATION_JUMP',
+  'ROUTE_DEVIATION',
+  'UNSCHEDULED_STOP',
+  'RIP_ON_RIP_OFF',
+  'LOCATION_GAP',
+  'TEMPERATURE_ANOMALY',
+];
+
+/** Breaches that change the ship's voyage: the container sails on a ship of its own. */
+const OWN_SHIP: ReadonlySet<ScenarioKind | null> = new Set<ScenarioKind | null>(['DOOR_OPEN_UNAUTHORISED_LOCATION', 'RIP_ON_RIP_OFF', 'ROUTE_DEVIATION', 'UNSCHEDULED_STOP']);
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -114,8 +151,15 @@ export function simulateFleet(opts: SimOptions): SimResult {
     if (cycle.length === 0) cycle = plan.shuffle(kinds);
     kindOf.set(order[j]!, cycle.shift()!);
   }
-  const forcedReefers = [...kindOf.values()].filter((k) => k === 'TEMPERATURE_EXCURSION').length;
-  const reeferP = n > forcedReefers ? Math.max(0, (0.25 * n - forcedReefers) / (n - forcedReefers)) : 0;
+  // an excursion needs a reefer; anomalies are half reefers, half dry boxes; the rest of the fleet is 25 % reefers
+  const boxOf = new Map<number, boolean>();
+  for (const [i, k] of [...kindOf.entries()].sort((a, b) => a[0] - b[0])) {
+    if (k === 'TEMPERATURE_EXCURSION') boxOf.set(i, true);
+    // (the demo has no day of history before its first hours: a reefer's half day has to do)
+    else if (k === 'TEMPERATURE_ANOMALY') boxOf.set(i, demo || plan.chance(0.5));
+  }
+  const forcedReefers = [...boxOf.values()].filter((x) => x).length;
+  const reeferP = n > boxOf.size ? Math.max(0, Math.min(1, (0.25 * n - forcedReefers) / (n - boxOf.size))) : 0;
 
   const ids = root.fork('ids');
   const deviceBase = ids.int(1, 60_000);
@@ -140,7 +184,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
   for (let i = 0; i < n; i++) {
     const c = root.fork(`container:${i}`);
     let kind = kindOf.get(i) ?? null;
-    const reefer = kind === 'TEMPERATURE_EXCURSION' || c.chance(reeferP) ? { setpointC: c.pick([-18, 2, 5]), toleranceC: 2 } : null;
+    const reefer = (boxOf.has(i) ? boxOf.get(i)! : c.chance(reeferP)) ? { setpointC: c.pick([-18, 2, 5]), toleranceC: 2 } : null;
     let containerId: string;
     do containerId = makeContainerNumber(c.pick(reefer ? REEFER_PREFIXES : OWNER_PREFIXES), c.int(100_000, 999_999));
     while (usedNumbers.has(containerId));
@@ -154,10 +198,10 @@ export function simulateFleet(opts: SimOptions): SimResult {
     for (let attempt = 0; attempt < 40 && !built; attempt++) {
       const a = c.fork(`attempt:${attempt}`);
       const candidates = joinable.filter((j) => j.members < 8);
-      const join = kind !== 'DOOR_OPEN_UNAUTHORISED_LOCATION' && attempt < 3 && candidates.length > 0 && a.chance(0.45) ? a.pick(candidates) : null;
+      const join = !OWN_SHIP.has(kind) && attempt < 3 && candidates.length > 0 && a.chance(0.45) ? a.pick(candidates) : null;
       let itinerary: Itinerary;
       let sailings: Sailing[];
-      let detour: Port | null = null;
+      let special: Special | null = null;
       if (join) {
         itinerary = join.itinerary;
         sailings = join.sailings;
@@ -166,9 +210,9 @@ export function simulateFleet(opts: SimOptions): SimResult {
         const made = makeSailings(a, itinerary, { start, capEnd, demo, kind, newGateway, nextId: () => `S${++sailingSeq}`, ports });
         if (!made) continue;
         sailings = made.sailings;
-        detour = made.detour;
+        special = made.special;
       }
-      const b = buildContainer(a, { itinerary, sailings, start, capEnd, demo, kind, device, reefer, detour, ports, first: i === 0 && !demo });
+      const b = buildContainer(a, { itinerary, sailings, start, capEnd, demo, kind, device, reefer, special, ports, first: i === 0 && !demo });
       if (!b) continue;
       built = { ...b, itinerary, sailings, join };
     }
@@ -179,13 +223,13 @@ export function simulateFleet(opts: SimOptions): SimResult {
         const a = c.fork(`fallback:${attempt}`);
         const itinerary = pickItinerary(a, ports, { transshipShare: 0 });
         const made = makeSailings(a, itinerary, { start, capEnd, demo, kind: null, newGateway, nextId: () => `S${++sailingSeq}`, ports })!;
-        const b = buildContainer(a, { itinerary, sailings: made.sailings, start, capEnd, demo, kind: null, device, reefer, detour: null, ports, first: i === 0 && !demo });
+        const b = buildContainer(a, { itinerary, sailings: made.sailings, start, capEnd, demo, kind: null, device, reefer, special: null, ports, first: i === 0 && !demo });
         if (b) built = { ...b, itinerary, sailings: made.sailings, join: null };
       }
       if (!built) throw new RangeError(`container ${i}: no voyage fits in the simulated window (voyageHours ${opts.voyageHours}); allow at least a few hours`);
     }
     if (built.join) built.join.members++;
-    else if (kind !== 'DOOR_OPEN_UNAUTHORISED_LOCATION') joinable.push({ itinerary: built.itinerary, sailings: built.sailings, members: 1 });
+    else if (!OWN_SHIP.has(kind)) joinable.push({ itinerary: built.itinerary, sailings: built.sailings, members: 1 });
 
     const m: ContainerModel = {
       index: i,
@@ -202,6 +246,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
       defrosts: reefer ? drawDefrosts(c.fork('defrost'), built.first, built.last, built.breach) : [],
       ambient: { offset: c.normal(0, 2), swing: c.uniform(0.8, 2) },
     };
+    if (m.breach && m.breach.kind === 'TEMPERATURE_ANOMALY' && m.breach.variant === 'dry') settleDryAnomaly(m, m.breach);
     models.push(m);
     trips.push(makePlan(c.fork('plan'), m, built.itinerary, built.sailings));
   }
@@ -222,9 +267,8 @@ export function simulateFleet(opts: SimOptions): SimResult {
       const w = gatewayWindows.get(ph.sailing.gatewayId);
       if (!w) gatewayWindows.set(ph.sailing.gatewayId, { from: ph.sailing.departure, to: ph.sailing.arrival });
     }
-    const label = m.breach ? makeLabel(m, readings) : null;
-    if (label) labels.push(label);
-    else cleanContainers.push(m.containerId);
+    if (!m.breach) cleanContainers.push(m.containerId);
+    else labels.push(...makeLabels(m, readings));
   }
   deliverBatches(gw, gatewayWindows, { topicRoot, faults }, root.fork('gateways'), messages);
   if (faults) addFieldFaults(messages, topicRoot, root.fork('faults'));
@@ -277,13 +321,19 @@ interface SailingContext {
   ports: PortTable;
 }
 
+/** What a breach that changes the voyage did to the first ship's passage. */
+type Special = { kind: 'call'; port: Port } | { kind: 'deviation'; offKm: number; leaveKm: number; rejoinKm: number; route: LonLat[] } | { kind: 'seaStop'; point: LonLat; anchored: boolean };
+
 /**
  * The ships of an itinerary: leg 1 departs in the next few days (demo: is
  * already at sea or about to sail); leg 2 leaves the hub 10-40 h after leg 1
- * arrives. A DOOR_OPEN_UNAUTHORISED_LOCATION container sails on its own ship,
- * which makes an unplanned call at a port that is not in the plan.
+ * arrives. 30 % of sailings wait at the anchorage of the port they are bound
+ * for. A container whose breach changes the voyage sails on its own ship:
+ * an unplanned call at a port that is not in the plan
+ * (DOOR_OPEN_UNAUTHORISED_LOCATION, RIP_ON_RIP_OFF), a deviation far off the
+ * planned route (ROUTE_DEVIATION), or a stop at sea (UNSCHEDULED_STOP).
  */
-function makeSailings(r: Rng, it: Itinerary, ctx: SailingContext): { sailings: Sailing[]; detour: Port | null } | null {
+function makeSailings(r: Rng, it: Itinerary, ctx: SailingContext): { sailings: Sailing[]; special: Special | null } | null {
   const leg1 = it.legs[0]!;
   const cruise1 = r.uniform(15.5, 18.5);
   const km1 = routeKm(leg1);
@@ -293,27 +343,52 @@ function makeSailings(r: Rng, it: Itinerary, ctx: SailingContext): { sailings: S
     dep1 = r.chance(0.7) ? ctx.start - r.uniform(0.5 * H, Math.max(H, 0.6 * transitMs)) : ctx.start + r.uniform(0.3 * H, 1.5 * H);
   } else dep1 = ctx.start + r.uniform(3 * H, Math.max(3.5 * H, Math.min(60 * H, 0.3 * (ctx.capEnd - ctx.start))));
   dep1 = Math.round(dep1);
-  let detour: Port | null = null;
-  let s1: Sailing;
-  if (ctx.kind === 'DOOR_OPEN_UNAUTHORISED_LOCATION') {
+  const arrival1 = it.hub ?? it.destination;
+  // the anchorage wait is drawn from its own stream, so it is the same whatever else the ship does
+  const wait = (legs: RouteLegs, port: Port, label: string): StopSpec[] => {
+    const w = r.fork(`wait:${label}`);
+    if (!w.chance(0.3)) return [];
+    const stop = anchorageWait(w, legs, port);
+    return stop ? [stop] : [];
+  };
+  let special: Special | null = null;
+  let spec: SailingSpec = { id: '', gatewayId: '', path: leg1.path, kind: leg1.kind, departure: dep1, cruiseKn: cruise1 };
+  if (OWN_SHIP.has(ctx.kind)) {
     const plain = new Sailing({ id: 'probe', gatewayId: 'probe', path: leg1.path, kind: leg1.kind, departure: dep1, cruiseKn: cruise1 }, r.fork('probe'));
     const ref = Math.max(ctx.start, dep1);
     const from = ctx.demo ? ref + 0.5 * H : dep1 + 2 * H;
-    const to = ctx.demo ? ref + 8 * H : plain.arrival - 12 * H;
-    const d = planDetour(r, it, leg1, plain, from, to, ctx.ports);
-    if (!d) return null;
-    detour = d.port;
-    s1 = new Sailing({ id: ctx.nextId(), gatewayId: ctx.newGateway(r), path: d.path, kind: d.kind, departure: dep1, cruiseKn: cruise1, stops: [{ atKm: d.stopKm, dwellMs: r.uniform(2.5, 6) * H }] }, r.fork('s1'));
-  } else {
-    s1 = new Sailing({ id: ctx.nextId(), gatewayId: ctx.newGateway(r), path: leg1.path, kind: leg1.kind, departure: dep1, cruiseKn: cruise1 }, r.fork('s1'));
+    // leave room after the event for it to end before the simulated window does
+    const to = ctx.demo ? ref + 8 * H : Math.min(plain.arrival - 12 * H, ctx.capEnd - (ctx.kind === 'ROUTE_DEVIATION' ? 36 : 16) * H);
+    const planned = [it.origin, it.destination, ...(it.hub ? [it.hub] : [])];
+    if (ctx.kind === 'ROUTE_DEVIATION') {
+      const route = it.legs.flatMap((l) => l.path);
+      const d = planDeviation(r, route, leg1, plain, from, to, planned);
+      if (!d) return null;
+      special = { kind: 'deviation', offKm: d.offKm, leaveKm: d.leaveKm, rejoinKm: d.rejoinKm, route };
+      spec = { ...spec, path: d.path, kind: d.kind, stops: d.rendezvous ? [d.rendezvous] : [] };
+    } else if (ctx.kind === 'UNSCHEDULED_STOP') {
+      const st = planSeaStop(r, leg1, plain, from, to, planned, ctx.ports.ports);
+      if (!st) return null;
+      special = { kind: 'seaStop', point: st.point, anchored: st.anchored };
+      spec = { ...spec, stops: [st.stop] };
+    } else {
+      const d = planDetour(r, it, leg1, plain, from, to, ctx.ports);
+      if (!d) return null;
+      special = { kind: 'call', port: d.port };
+      // even a short call takes hours: pilot, tugs, mooring, a few crane moves, unmooring
+      const dwellMs = (ctx.kind === 'RIP_ON_RIP_OFF' ? r.uniform(3.5, 8) : r.uniform(5.5, 10)) * H;
+      spec = { ...spec, path: d.path, kind: d.kind, stops: [{ atKm: d.stopKm, dwellMs, profile: 'berth', tag: 'call' }] };
+    }
   }
+  const legs1: RouteLegs = { path: spec.path, kind: spec.kind };
+  const s1 = new Sailing({ ...spec, id: ctx.nextId(), gatewayId: ctx.newGateway(r), stops: [...(spec.stops ?? []), ...wait(legs1, arrival1, 's1')] }, r.fork('s1'));
   const sailings = [s1];
   if (it.legs.length > 1) {
     const leg2 = it.legs[1]!;
     const dep2 = Math.round(s1.arrival + r.uniform(10 * H, 40 * H));
-    sailings.push(new Sailing({ id: ctx.nextId(), gatewayId: ctx.newGateway(r), path: leg2.path, kind: leg2.kind, departure: dep2, cruiseKn: r.uniform(15.5, 18.5) }, r.fork('s2')));
+    sailings.push(new Sailing({ id: ctx.nextId(), gatewayId: ctx.newGateway(r), path: leg2.path, kind: leg2.kind, departure: dep2, cruiseKn: r.uniform(15.5, 18.5), stops: wait(leg2, it.destination, 's2') }, r.fork('s2')));
   }
-  return { sailings, detour };
+  return { sailings, special };
 }
 
 /**
@@ -391,7 +466,7 @@ interface BuildContext {
   kind: ScenarioKind | null;
   device: DeviceProfile;
   reefer: { setpointC: number; toleranceC: number } | null;
-  detour: Port | null;
+  special: Special | null;
   ports: PortTable;
   /** The first container of a non-demo fleet switches on exactly at `start`. */
   first: boolean;
@@ -444,7 +519,7 @@ function buildContainer(r: Rng, ctx: BuildContext): Omit<Built, 'itinerary' | 's
   const breach = ctx.kind ? placeBreach(r, ctx, model, sailings) : null;
   if (ctx.kind && !breach) return null;
   if (breach && breach.kind === 'DOOR_OPEN_IN_TRANSIT') doorOpen.push({ from: breach.from, to: breach.to });
-  if (breach && breach.kind === 'DOOR_OPEN_UNAUTHORISED_LOCATION') doorOpen.push({ from: breach.openAt, to: breach.to });
+  if (breach && (breach.kind === 'DOOR_OPEN_UNAUTHORISED_LOCATION' || breach.kind === 'RIP_ON_RIP_OFF')) doorOpen.push({ from: breach.from, to: breach.to });
   doorOpen.sort((a, b) => a.from - b.from);
   return { phases, first, last, doorOpen, breach };
 }
@@ -525,19 +600,75 @@ function placeBreach(r: Rng, ctx: BuildContext, m: Pick<ContainerModel, 'phases'
         }
       }
       return null;
-    case 'DOOR_OPEN_UNAUTHORISED_LOCATION': {
-      // the incident is the unplanned call: from = the ship is 3 km from the unplanned quay (slowing to berth), to = door closed again
+    case 'DOOR_OPEN_UNAUTHORISED_LOCATION':
+    case 'RIP_ON_RIP_OFF': {
+      // the unplanned call: berthed at a port the plan does not name; the door opens once the box can be reached
+      const stop = sailings[0]!.stopWindows.find((w) => w.tag === 'call');
+      if (!stop || ctx.special?.kind !== 'call') return null;
+      const openAt = Math.round(stop.from + r.uniform(20, 60) * MIN);
+      const room = stop.to - 20 * MIN - openAt;
+      // rip-on/rip-off: a bag put in or taken out, minutes; the other: part of the cargo unloaded by hand, hours
+      const open = ctx.kind === 'RIP_ON_RIP_OFF' ? r.uniform(10, 90) * MIN : r.uniform(3.5 * H, Math.max(3.5 * H, Math.min(6 * H, room)));
+      const closeAt = Math.round(openAt + open);
+      if (closeAt > stop.to - 20 * MIN) return null;
+      if (stop.from < lo - 0.5 * H || stop.to > m.last - 0.5 * H || (ctx.demo && openAt > hi)) return null;
+      return { kind: ctx.kind, from: openAt, to: closeAt, port: ctx.special.port, stoppedAt: Math.round(stop.from), leftAt: Math.round(stop.to) };
+    }
+    case 'UNSCHEDULED_STOP': {
+      const stop = sailings[0]!.stopWindows.find((w) => w.tag === 'unscheduled');
+      if (!stop || ctx.special?.kind !== 'seaStop') return null;
+      if (stop.from < lo - 0.5 * H || stop.to > m.last - 0.5 * H || (ctx.demo && stop.from > hi)) return null;
+      return { kind: 'UNSCHEDULED_STOP', from: Math.round(stop.from), to: Math.round(stop.to), point: ctx.special.point, anchored: ctx.special.anchored };
+    }
+    case 'ROUTE_DEVIATION': {
+      if (ctx.special?.kind !== 'deviation') return null;
       const s1 = sailings[0]!;
-      const stop = s1.stopWindows[0];
-      if (!stop || !ctx.detour) return null;
-      const open = r.uniform(10, 60) * MIN;
-      const dwell = stop.to - stop.from;
-      const openAt = Math.round(stop.from + r.uniform(20 * MIN, Math.min(45 * MIN, dwell - open - 20 * MIN)));
-      const to = Math.round(openAt + open);
-      if (!(openAt >= stop.from + 20 * MIN) || to > stop.to - 15 * MIN) return null;
-      const from = Math.round(s1.timeAtKm(stop.atKm - 3));
-      if (from < lo - 0.5 * H || to > (ctx.demo ? hi + 2 * H : m.last - H)) return null;
-      return { kind: 'DOOR_OPEN_UNAUTHORISED_LOCATION', from, to, port: ctx.detour, stoppedAt: Math.round(stop.from), openAt };
+      const left = Math.round(s1.timeAtKm(ctx.special.leaveKm));
+      const back = Math.round(s1.timeAtKm(ctx.special.rejoinKm));
+      if (left < lo - 0.5 * H || back > m.last - H || (ctx.demo && left > hi)) return null;
+      // from and to are refined on the fixes when labelling (first fix > 100 km off, first fix back within 70 km)
+      return { kind: 'ROUTE_DEVIATION', from: left, to: back, route: ctx.special.route, offKm: ctx.special.offKm };
+    }
+    case 'LOCATION_GAP': {
+      const silenced = r.chance(0.5);
+      const end = ctx.demo ? hi + 8 * H : hi;
+      for (let i = 0; i < 80; i++) {
+        const len = (silenced ? r.uniform(4.5, 10) : r.uniform(2.5, 8)) * H;
+        const from = Math.round(r.uniform(lo, Math.min(hi, end - len)));
+        const to = Math.round(from + len);
+        if (!(to <= end) || from < lo) continue;
+        // a door opening inside the gap would be another story (an opening with no position)
+        if (m.doorOpen.some((o) => o.to > from - 30 * MIN && o.from < to + 30 * MIN)) continue;
+        // silenced mid-voyage at sea: under way far from ports when it goes quiet and when it comes back
+        if (silenced && !(underWay(from, 5) && portKm(from) > 50 && underWay(to, 5) && portKm(to) > 20)) continue;
+        return { kind: 'LOCATION_GAP', variant: silenced ? 'silenced' : 'jammed', from, to };
+      }
+      return null;
+    }
+    case 'TEMPERATURE_ANOMALY': {
+      // unlike its own history: a reefer has been reporting for half a day at least, a dry box for a day (its daily cycle)
+      const from0 = Math.max(lo, m.first + (ctx.reefer ? 12 : 24) * H);
+      const end = ctx.demo ? Math.min(hi + 6 * H, from0 + 7.5 * H) : hi;
+      if (ctx.reefer) {
+        // the air settles at the new level in 10-25 min (the unit's control loop), stays there 1.5-5 h, and comes back
+        const hold = r.uniform(1.5, 5) * H;
+        const rise = r.uniform(10, 25) * MIN;
+        const fall = r.uniform(10, 30) * MIN;
+        const total = rise + hold + fall;
+        // frozen cargo is only ever warmed; a chilled box may be pushed either way
+        const warm = ctx.reefer.setpointC < 0 || r.chance(0.75);
+        const deltaC = (warm ? 1 : -1) * r.uniform(1.5, 1.9);
+        if (end - from0 < total) return null;
+        const start = Math.round(r.uniform(from0, end - total));
+        return { kind: 'TEMPERATURE_ANOMALY', variant: 'reefer', start, rise, hold, fall, deltaC, aboveRangeC: 0, from: start, to: Math.round(start + total) };
+      }
+      const hold = r.uniform(2, 6) * H;
+      const rise = r.uniform(5, 15) * MIN;
+      const fall = r.uniform(15, 40) * MIN;
+      const total = hold + 3 * fall;
+      if (end - from0 < total) return null;
+      const start = Math.round(r.uniform(from0, end - total));
+      return { kind: 'TEMPERATURE_ANOMALY', variant: 'dry', start, rise, hold, fall, deltaC: NaN, aboveRangeC: r.uniform(10, 20), from: start, to: Math.round(start + total) };
     }
     default:
       return null;
@@ -591,8 +722,8 @@ function makePlan(r: Rng, m: ContainerModel, it: Itinerary, sailings: Sailing[])
   } as TripPlan;
 }
 
-/** The label of a container's breach, in the device's own clock (what the pipeline sees). */
-function makeLabel(m: ContainerModel, readings: readonly TrueReading[]): Label | null {
+/** The labels of a container's breach, in the device's own clock (what the pipeline sees); none when the breach fell outside the reporting window. */
+function makeLabels(m: ContainerModel, readings: readonly TrueReading[]): Label[] {
   const b = m.breach!;
   const skew = m.device.skewMs;
   const csv = m.device.format === 'csv-v1';
@@ -600,15 +731,48 @@ function makeLabel(m: ContainerModel, readings: readonly TrueReading[]): Label |
     const ms = tt + skew;
     return iso(csv ? Math.floor(ms / 1000) * 1000 : ms);
   };
+  const fixes = readings.filter((r): r is Extract<TrueReading, { kind: 'gps' }> => r.kind === 'gps');
   let from = b.from;
   let to = b.to;
   if (b.kind === 'LOCATION_JUMP') {
-    const spoofed = readings.filter((r) => r.kind === 'gps' && r.spoofed);
-    if (spoofed.length === 0) return null;
+    const spoofed = fixes.filter((r) => r.spoofed);
+    if (spoofed.length === 0) return [];
     from = spoofed[0]!.tt;
-    const back = readings.find((r) => r.kind === 'gps' && !r.spoofed && r.tt > from);
+    const back = fixes.find((r) => !r.spoofed && r.tt > from);
     to = back ? back.tt : spoofed[spoofed.length - 1]!.tt;
+  } else if (b.kind === 'ROUTE_DEVIATION') {
+    // what the fixes show: the first one more than 100 km off the planned route, the first one back within 70 km
+    const route = new RouteDistance(b.route);
+    const during = fixes.filter((r) => r.tt >= b.from - H && r.tt <= b.to + H);
+    const out = during.find((r) => route.km([r.lon, r.lat]) > 100);
+    if (!out) return [];
+    const back = during.find((r) => r.tt > out.tt && route.km([r.lon, r.lat]) <= 70);
+    if (!back) return [];
+    from = out.tt;
+    to = back.tt;
+  } else if (b.kind === 'LOCATION_GAP') {
+    const before = fixes.filter((r) => r.tt < b.from);
+    const after = fixes.find((r) => r.tt >= b.to);
+    if (before.length === 0 || !after) return [];
+    from = before[before.length - 1]!.tt;
+    to = after.tt;
   }
-  if (from < m.first || to > m.last) return null;
-  return { containerId: m.containerId, tripId: m.tripId, rule: b.kind, from: dev(from), to: dev(to) };
+  const out: Label[] = [];
+  const add = (rule: ScenarioKind, f: number, t: number): boolean => {
+    if (f < m.first || t > m.last) return false;
+    out.push({ containerId: m.containerId, tripId: m.tripId, rule, from: dev(f), to: dev(t) });
+    return true;
+  };
+  if (!add(b.kind, from, to)) return [];
+  // an unplanned call of hours is also an unscheduled stop, from berthed to leaving
+  if (b.kind === 'DOOR_OPEN_UNAUTHORISED_LOCATION' || b.kind === 'RIP_ON_RIP_OFF') add('UNSCHEDULED_STOP', b.stoppedAt, b.leftAt);
+  return out;
+}
+
+/** A dry box's heat source: where its air ends up, aboveRangeC over the highest the box read in the previous day. */
+function settleDryAnomaly(m: ContainerModel, b: Extract<Breach, { kind: 'TEMPERATURE_ANOMALY' }>): void {
+  const calm: ContainerModel = { ...m, breach: null };
+  let top = -Infinity;
+  for (let t = Math.max(m.first, b.start - 24 * H); t <= b.start; t += 10 * MIN) top = Math.max(top, temperatureAt(calm, t, whereAt(calm, t)));
+  b.deltaC = top + b.aboveRangeC - temperatureAt(calm, b.start, whereAt(calm, b.start));
 }

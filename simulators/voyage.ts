@@ -1,4 +1,4 @@
-import { alongPath, cumulativeKm, KM_PER_NM, type LonLat } from './geo.js';
+import { alongPath, cumulativeKm, KM_PER_NM, offsetMetres, type LonLat } from './geo.js';
 import type { Rng } from './rng.js';
 import type { EdgeKind } from './sea-lanes.js';
 
@@ -23,8 +23,46 @@ export interface SailingSpec {
   departure: number;
   /** Service speed, knots. */
   cruiseKn: number;
-  /** Stops on the way (an unplanned call): where along the path and for how long. */
-  stops?: Array<{ atKm: number; dwellMs: number }>;
+  /** Stops on the way: where along the path and for how long. */
+  stops?: StopSpec[];
+}
+
+/**
+ * A stop on the way. `berth`: alongside a quay (harbour approach, moored, no
+ * motion). `sea`: anchored or holding position off a coast or in open water:
+ * the ship slows over a few kilometres (constant deceleration, `decelKmH2`),
+ * then wanders round its stop point (`wander`), then speeds up again the same way.
+ */
+export interface StopSpec {
+  atKm: number;
+  dwellMs: number;
+  profile?: 'berth' | 'sea';
+  /** Deceleration and acceleration at a sea stop, km/h per hour (70: from 16 kn to rest in about 25 min, over about 6 km). */
+  decelKmH2?: number;
+  wander?: StopWander;
+  /** What the stop is, for the scenario code: 'call', 'anchorage', 'unscheduled', 'rendezvous'. */
+  tag?: string;
+}
+
+/**
+ * Motion round the stop point while stopped: a sum of slow oscillations
+ * (km, along a bearing), faded in and out over the first and last 45 min so
+ * the track stays continuous. An anchored ship swings round its anchor with the
+ * tide (a few hundred metres, 12.4 h) and sheers a few tens of metres every
+ * quarter of an hour; a ship holding position at sea drifts with wind and
+ * current and is brought back by engine kicks (a few hundred metres over hours).
+ */
+export interface StopWander {
+  terms: Array<{ ampKm: number; periodMs: number; phase: number; bearingDeg: number }>;
+}
+
+export interface StopWindow {
+  from: number;
+  to: number;
+  atKm: number;
+  profile: 'berth' | 'sea';
+  tag: string | undefined;
+  wander: StopWander | undefined;
 }
 
 export interface ShipState {
@@ -50,7 +88,7 @@ export class Sailing {
   readonly arrival: number;
   readonly cruiseKn: number;
   /** Actual stop windows along the way. */
-  readonly stopWindows: Array<{ from: number; to: number; atKm: number }> = [];
+  readonly stopWindows: StopWindow[] = [];
   private readonly xs: Float64Array;
   private readonly vs: Float32Array;
   private readonly sampleMs = STEP_MS * SAMPLE_EVERY;
@@ -100,10 +138,16 @@ export class Sailing {
         else if (k === 'river') target = Math.min(target, riverKn + rng.normal(0, 0.05));
         // distance to the nearest berth or stop, along the route
         let d = Math.min(x, this.totalKm - x);
-        if (stopIdx < stops.length) d = Math.min(d, Math.abs(stops[stopIdx]!.atKm - x));
-        if (stopIdx > 0) d = Math.min(d, Math.abs(x - stops[stopIdx - 1]!.atKm));
+        let seaKn = Infinity;
+        for (const s of [stops[stopIdx], stops[stopIdx - 1]]) {
+          if (!s) continue;
+          const ds = Math.abs(s.atKm - x);
+          if (s.profile === 'sea') seaKn = Math.min(seaKn, Math.max(0.8, Math.sqrt(2 * (s.decelKmH2 ?? 70) * ds) / KM_PER_NM));
+          else d = Math.min(d, ds);
+        }
         if (d < 10) target = Math.min(target, 2 + 0.6 * d);
         else if (d < 20) target = Math.min(target, 8 + ((target - 8) * (d - 10)) / 10);
+        target = Math.min(target, seaKn);
         // ships change speed gradually (about 1 kn per minute at most)
         v = v + Math.max(-1, Math.min(1, target - v));
         let nx = x + (v * KM_PER_NM * STEP_MS) / 3_600_000;
@@ -111,7 +155,7 @@ export class Sailing {
           const s = stops[stopIdx]!;
           nx = s.atKm;
           holdUntil = t + s.dwellMs;
-          this.stopWindows.push({ from: spec.departure + t, to: spec.departure + t + s.dwellMs, atKm: s.atKm });
+          this.stopWindows.push({ from: spec.departure + t, to: spec.departure + t + s.dwellMs, atKm: s.atKm, profile: s.profile ?? 'berth', tag: s.tag, wander: s.wander });
           stopIdx++;
           v = 0;
         }
@@ -140,6 +184,15 @@ export class Sailing {
     const km = this.xs[i]! + (this.xs[i + 1]! - this.xs[i]!) * w;
     const speedKn = this.vs[i]! + (this.vs[i + 1]! - this.vs[i]!) * w;
     const a = alongPath(this.path, this.cum, km);
+    for (const sw of this.stopWindows) {
+      if (t < sw.from || t >= sw.to || !sw.wander) continue;
+      const p = wanderOffset(sw.wander, t - sw.from, sw.to - sw.from);
+      const q = wanderOffset(sw.wander, t - sw.from + 60_000, sw.to - sw.from);
+      const point = offsetMetres(a.point, p[0] * 1000, p[1] * 1000);
+      const kmPerMin = Math.hypot(q[0] - p[0], q[1] - p[1]);
+      const heading = (Math.atan2(q[0] - p[0], q[1] - p[1]) * 180) / Math.PI;
+      return { point, speedKn: (kmPerMin * 60) / KM_PER_NM, heading: (heading + 360) % 360, stopped: true, km };
+    }
     return { point: a.point, speedKn, heading: a.heading, stopped: speedKn < 0.5, km };
   }
 
@@ -166,4 +219,20 @@ export class Sailing {
     while (i < this.kind.length - 1 && this.cum[i + 1]! <= km) i++;
     return i;
   }
+}
+
+const FADE_MS = 45 * 60_000;
+
+/** East and north offset (km) of a wandering stop, `u` ms after it began. */
+function wanderOffset(w: StopWander, u: number, dwell: number): [number, number] {
+  const env = Math.max(0, Math.min(1, u / FADE_MS, (dwell - u) / FADE_MS));
+  let e = 0;
+  let n = 0;
+  for (const t of w.terms) {
+    const x = t.ampKm * Math.sin((2 * Math.PI * u) / t.periodMs + t.phase);
+    const b = (t.bearingDeg * Math.PI) / 180;
+    e += x * Math.sin(b);
+    n += x * Math.cos(b);
+  }
+  return [e * env, n * env];
 }

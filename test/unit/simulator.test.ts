@@ -205,7 +205,7 @@ describe('simulateFleet', () => {
   });
 
   it('delivers messages in arrival order, every one in its format grammar except the deliberate garbage', () => {
-    const r = sim();
+    const r = sim({ containers: 16 });
     let garbage = 0;
     const formats = new Set<string>();
     for (let i = 0; i < r.messages.length; i++) {
@@ -273,9 +273,18 @@ describe('simulateFleet', () => {
   it('labels name existing containers and trips, lie within the trip window, and leave the rest clean', () => {
     const r = sim({ containers: 20, seed: 3, voyageHours: undefined });
     const byTrip = new Map(r.trips.map((t) => [t.tripId, t]));
-    expect(r.labels.length).toBe(10);
-    expect(r.labels.length + r.cleanContainers.length).toBe(20);
+    // one breach per breached container; an unplanned call is also an unscheduled stop (a second label, around the first)
+    const breached = new Set(r.labels.map((l) => l.containerId));
+    expect(breached.size).toBe(10);
+    expect(breached.size + r.cleanContainers.length).toBe(20);
     expect(new Set(r.labels.map((l) => l.rule))).toEqual(new Set(SCENARIO_KINDS));
+    for (const l of r.labels.filter((x) => x.rule === 'RIP_ON_RIP_OFF' || x.rule === 'DOOR_OPEN_UNAUTHORISED_LOCATION')) {
+      const stop = r.labels.find((x) => x.containerId === l.containerId && x.rule === 'UNSCHEDULED_STOP')!;
+      expect(stop, `the call of ${l.containerId}`).toBeTruthy();
+      expect(Date.parse(stop.from)).toBeLessThan(Date.parse(l.from));
+      expect(Date.parse(stop.to)).toBeGreaterThan(Date.parse(l.to));
+    }
+    expect(r.labels.length).toBe(breached.size + r.labels.filter((x) => x.rule === 'RIP_ON_RIP_OFF' || x.rule === 'DOOR_OPEN_UNAUTHORISED_LOCATION').length);
     for (const l of r.labels) {
       const t = byTrip.get(l.tripId)!;
       expect(t.containerId).toBe(l.containerId);
@@ -286,7 +295,7 @@ describe('simulateFleet', () => {
       expect(Date.parse(l.to)).toBeLessThanOrEqual(Date.parse(t.eta) + 72 * HOUR);
       if (l.rule === 'TEMPERATURE_EXCURSION') expect(t.reefer).toBeTruthy();
     }
-    expect(new Set(r.labels.map((l) => l.containerId)).size).toBe(r.labels.length);
+    expect(new Set(r.labels.map((l) => `${l.containerId} ${l.rule}`)).size).toBe(r.labels.length);
   });
 
   it('never delivers a reading before it was measured (beyond the device clock skew), nor outside the pipeline limits', () => {
@@ -345,7 +354,7 @@ describe('simulateFleet', () => {
     expect(() => simulateFleet({ seed: 1, containers: 2, start: START, scenarios: ['NOPE' as never] })).toThrow(/unknown kind/);
   });
 
-  it('demo: all five kinds within the first ~12 simulated hours, nothing measured before start', () => {
+  it('demo: all ten kinds within the first ~12 simulated hours, nothing measured before start', () => {
     const r = sim({ demo: true, containers: 12, seed: 21, voyageHours: 48 });
     expect(new Set(r.labels.map((l) => l.rule))).toEqual(new Set(SCENARIO_KINDS));
     for (const l of r.labels) {
