@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `npm run bench`: decode, engine and replay benchmarks, each figure a ratio
+// against a raw component limit measured in the same run (never an absolute
+// timed assertion). Each suite runs in its own node process with
+// --expose-gc, so heap figures can force a collection and one suite's JIT and
+// heap do not colour the next. Imports the compiled dist/ (built first).
+//
+//   node bench/run.mjs [--quick] [--only decode,engine,replay] [--rounds N] [--out-dir DIR] [--no-build]
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, relative } from 'node:path';
+import { machine, tableText, writeResults } from './lib/report.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const SUITES = ['decode', 'engine', 'replay'];
+
+const FULL = {
+  warmup: 1,
+  rounds: 5,
+  decodeDevices: 1000,
+  decodeReadings: 200_000,
+  batchSize: 100,
+  engineContainers: [10_000, 100_000],
+  engineEventsPerRound: 400_000,
+  planCount: 1000,
+  replayContainers: 60,
+  replayHours: 0, // the simulator's whole voyages (about a month)
+};
+const QUICK = {
+  warmup: 0,
+  rounds: 1,
+  decodeDevices: 20,
+  decodeReadings: 400,
+  batchSize: 100,
+  engineContainers: [50, 200],
+  engineEventsPerRound: 2000,
+  planCount: 5,
+  replayContainers: 2,
+  replayHours: 24,
+};
+
+function parseArgs(argv) {
+  const a = { quick: false, only: SUITES, rounds: null, outDir: join(here, 'results'), build: true };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${arg}: missing value`);
+      return v;
+    };
+    if (arg === '--quick') a.quick = true;
+    else if (arg === '--no-build') a.build = false;
+    else if (arg.startsWith('--only')) a.only = value().split(',');
+    else if (arg.startsWith('--rounds')) a.rounds = Number(value());
+    else if (arg.startsWith('--out-dir')) a.outDir = value();
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay] [--rounds N] [--out-dir DIR] [--no-build]\n');
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg}`);
+  }
+  for (const s of a.only) if (!SUITES.includes(s)) throw new Error(`--only: unknown suite ${s}; expected some of ${SUITES.join(', ')}`);
+  if (a.rounds !== null && !(Number.isInteger(a.rounds) && a.rounds > 0)) throw new Error('--rounds: expected a whole number > 0');
+  return a;
+}
+
+function runSuite(suite, opts) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', join(here, 'lib', 'child.mjs'), suite, JSON.stringify(opts)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`bench suite ${suite} exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1)));
+      } catch (err) {
+        reject(new Error(`bench suite ${suite}: no result (${err.message})`));
+      }
+    });
+  });
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.build) execFileSync(process.execPath, [join(root, 'scripts', 'ensure-built.mjs')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const opts = { ...(args.quick ? QUICK : FULL), ...(args.rounds ? { rounds: args.rounds } : {}) };
+  const m = machine(root);
+  process.stderr.write(`[bench] ${args.quick ? 'quick' : 'full'} run on ${m.cpuCount} x ${m.cpuModel}, Node ${m.node}, load average ${m.loadAverage.map((x) => x.toFixed(2)).join(' ')}\n`);
+  const started = Date.now();
+  const figures = [];
+  for (const suite of SUITES.filter((s) => args.only.includes(s))) figures.push(...(await runSuite(suite, opts)));
+  const record = { machine: m, mode: args.quick ? 'quick' : 'full', options: opts, durationMs: Date.now() - started, figures };
+  const files = writeResults(args.outDir, args.quick ? 'quick' : 'latest', record);
+  process.stdout.write(`\n${tableText(figures)}\n\nwritten: ${relative(process.cwd(), files.json)}, ${relative(process.cwd(), files.md)} (${Math.round(record.durationMs / 1000)} s)\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { packagePath } from '../../src/paths.js';
+
+// The benchmark runner in its tiny mode: tiny sizes, one round. Checks the
+// shape of what it reports, never how fast anything was.
+describe('npm run bench (quick mode)', () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'sw-bench-smoke-'));
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('prints the table and writes JSON with a positive value, baseline and ratio for every figure', () => {
+    const r = spawnSync(process.execPath, [packagePath('bench', 'run.mjs'), '--quick', '--out-dir', outDir], { encoding: 'utf8', timeout: 240_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^benchmark\s+figure\s+baseline\s+ratio\s+median\s+spread \(min-max\)\s+target$/m);
+    for (const bench of ['decode json-v1', 'decode csv-v1', 'decode batch-v1', 'engine 50 containers', 'engine 200 containers', 'replay (max speed)']) expect(r.stdout).toContain(bench);
+    expect(r.stderr).toContain('[bench] decode json-v1 round 1');
+
+    const record = JSON.parse(readFileSync(join(outDir, 'quick.json'), 'utf8'));
+    expect(record.mode).toBe('quick');
+    expect(record.machine.cpuCount).toBeGreaterThan(0);
+    expect(record.machine.totalMemoryBytes).toBeGreaterThan(0);
+    expect(record.machine.node).toBe(process.version);
+    expect(Number.isNaN(Date.parse(record.machine.date))).toBe(false);
+    expect(record.figures.length).toBeGreaterThanOrEqual(9);
+    for (const f of record.figures) {
+      for (const k of ['value', 'baseline', 'ratio']) {
+        expect(Number.isFinite(f[k]), `${f.bench} ${k}`).toBe(true);
+        expect(f[k], `${f.bench} ${k}`).toBeGreaterThan(0);
+      }
+      expect(f.ratio).toBeCloseTo(f.value / f.baseline, 6);
+      expect(typeof f.unit).toBe('string');
+      expect(typeof f.baselineLabel).toBe('string');
+    }
+    expect(readFileSync(join(outDir, 'quick.md'), 'utf8')).toContain('| benchmark | figure | baseline | ratio | median |');
+  }, 300_000);
+});
