@@ -50,14 +50,20 @@ interface Slot {
   lastArrival: number;
   /** Event ids already evaluated at exactly `position`, so a duplicate at that time is not evaluated twice. */
   atPosition: string[];
-  timers: Map<string, number>;
+  timers: Map<string, TimerState>;
   zoneCache: WeakMap<Fix, ZoneFix>;
   lane: Lane;
 }
 
 interface Maturity { at: number; seq: number; slot: Slot; ts: number }
-/** `due` orders the heap (event time, or an arrival time once deferred); `at` is the event time the timer fires at. */
-interface Timer { due: number; at: number; containerId: string; ruleIdx: number; key: string; gen: number }
+/**
+ * A queued wake-up of one (container, rule, key) timer; `due` orders the heap.
+ * The timer's own event time lives in the slot's map, so re-arming a timer
+ * later (as a rule does on every reading) costs no new heap entry: at most one
+ * entry per timer is queued, and a popped one that is early re-queues itself.
+ */
+interface Timer { due: number; containerId: string; ruleIdx: number; key: string }
+interface TimerState { at: number; queued: number }
 
 /**
  * One ordered input stream (a Kafka partition; the whole stream when
@@ -70,7 +76,7 @@ interface Timer { due: number; at: number; containerId: string; ruleIdx: number;
 class Lane {
   clock = -Infinity;
   readonly maturities = new Heap<Maturity>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
-  readonly timers = new Heap<Timer>((a, b) => a.due < b.due || (a.due === b.due && (a.containerId < b.containerId || (a.containerId === b.containerId && (a.ruleIdx < b.ruleIdx || (a.ruleIdx === b.ruleIdx && a.gen < b.gen))))));
+  readonly timers = new Heap<Timer>((a, b) => a.due < b.due || (a.due === b.due && (a.containerId < b.containerId || (a.containerId === b.containerId && (a.ruleIdx < b.ruleIdx || (a.ruleIdx === b.ruleIdx && a.key < b.key))))));
   readonly dirty = new Set<Slot>();
 }
 
@@ -91,7 +97,6 @@ export class RuleEngine {
   private readonly window: number;
   private readonly lateness: number;
   private seq = 0;
-  private gen = 0;
   private readonly ctx: EngineContext;
   readonly stats: EngineStats = { readingsIn: 0, processed: 0, late: 0, duplicates: 0, held: 0, containers: 0, timersFired: 0, alerts: 0 };
 
@@ -157,21 +162,30 @@ export class RuleEngine {
       lane.timers.pop();
       const slot = this.slots.get(t.containerId)!;
       const key = `${t.ruleIdx}:${t.key}`;
-      if (slot.timers.get(key) !== t.gen) continue; // replaced or cancelled
+      const state = slot.timers.get(key);
+      if (!state || state.queued !== t.due) continue; // cancelled, or a stale entry of a re-queued timer
       // A container still delivering (a store-and-forward backlog arriving now) is not silent:
       // its timers wait until it has been quiet, in arrival time, for the allowed lateness too.
-      if (slot.lastArrival > wm) {
-        lane.timers.push({ ...t, due: slot.lastArrival });
+      const due = Math.max(state.at, slot.lastArrival);
+      if (due > wm) {
+        state.queued = due;
+        lane.timers.push({ ...t, due });
         continue;
       }
-      this.release(slot, Math.max(slot.theta, t.at));
-      if (slot.timers.get(key) !== t.gen) continue; // a released reading re-armed it
+      this.release(slot, Math.max(slot.theta, state.at));
+      if (slot.timers.get(key) !== state) continue; // a released reading cancelled it
+      if (state.at > wm) {
+        // a released reading re-armed it for later
+        state.queued = state.at;
+        lane.timers.push({ ...t, due: state.at });
+        continue;
+      }
       slot.timers.delete(key);
-      if (t.at > slot.position) {
-        slot.position = t.at;
+      if (state.at > slot.position) {
+        slot.position = state.at;
         slot.atPosition.length = 0;
       }
-      this.fire(slot, t);
+      this.fire(slot, state.at, t.ruleIdx, t.key);
     }
     for (const slot of lane.dirty) this.release(slot, Math.max(slot.theta, wm));
     lane.dirty.clear();
@@ -301,18 +315,18 @@ export class RuleEngine {
     }
   }
 
-  private fire(slot: Slot, t: Timer): void {
+  private fire(slot: Slot, at: number, ruleIdx: number, key: string): void {
     this.stats.timersFired++;
     this.currentArrival = slot.lane.clock;
     const v = slot.view;
     const plan = v.plan;
-    if (!plan || v.arrivedAt !== null || t.at > plan.activeUntil) return;
-    const rule = this.opts.rules[t.ruleIdx]!;
+    if (!plan || v.arrivedAt !== null || at > plan.activeUntil) return;
+    const rule = this.opts.rules[ruleIdx]!;
     if (!rule.onTimer) return;
     v.active = true;
     v.doorChanged = false;
-    this.ctx.bind(slot, t.ruleIdx);
-    rule.onTimer(slot.states[t.ruleIdx], t.at, t.key, this.ctx);
+    this.ctx.bind(slot, ruleIdx);
+    rule.onTimer(slot.states[ruleIdx], at, key, this.ctx);
   }
 
   /** @internal used by the context */
@@ -339,9 +353,17 @@ export class RuleEngine {
 
   /** @internal */
   setTimer(slot: Slot, ruleIdx: number, at: number, key: string): void {
-    const gen = ++this.gen;
-    slot.timers.set(`${ruleIdx}:${key}`, gen);
-    slot.lane.timers.push({ due: at, at, containerId: slot.view.containerId, ruleIdx, key, gen });
+    const k = `${ruleIdx}:${key}`;
+    let state = slot.timers.get(k);
+    if (state) {
+      state.at = at;
+      if (state.queued <= at) return; // the queued entry wakes first and re-queues for `at`
+    } else {
+      state = { at, queued: Infinity };
+      slot.timers.set(k, state);
+    }
+    state.queued = at;
+    slot.lane.timers.push({ due: at, containerId: slot.view.containerId, ruleIdx, key });
   }
 
   /** @internal */

@@ -7,22 +7,35 @@ export function greatCircleKm(lat1: number, lon1: number, lat2: number, lon2: nu
   return distance(lon1, lat1, lon2, lat2);
 }
 
-/** Nearest-neighbour search over fixed points by great-circle distance (kdbush + geokdbush). */
+/**
+ * Nearest-neighbour search over fixed points by great-circle distance
+ * (kdbush + geokdbush). The points live only in kdbush's typed arrays: a
+ * densified ocean route of thousands of points costs tens of kilobytes.
+ */
 export class PointIndex {
   private readonly index: KDBush;
-  constructor(private readonly points: ReadonlyArray<readonly [number, number]>) {
+  private readonly count: number;
+  /** [lon, lat] of item i, in insertion order. */
+  private readonly coords: Float64Array;
+
+  constructor(points: ReadonlyArray<readonly [number, number]>) {
+    this.count = points.length;
     this.index = new KDBush(Math.max(1, points.length));
-    for (const [lon, lat] of points) this.index.add(lon, lat);
+    this.coords = new Float64Array(Math.max(1, points.length) * 2);
+    points.forEach(([lon, lat], i) => {
+      this.index.add(lon, lat);
+      this.coords[2 * i] = lon;
+      this.coords[2 * i + 1] = lat;
+    });
     if (points.length === 0) this.index.add(0, 0);
     this.index.finish();
   }
 
   nearest(lat: number, lon: number): { i: number; km: number } | null {
-    if (this.points.length === 0) return null;
+    if (this.count === 0) return null;
     const [i] = around(this.index, lon, lat, 1);
     if (i === undefined) return null;
-    const [plon, plat] = this.points[i]!;
-    return { i, km: distance(lon, lat, plon, plat) };
+    return { i, km: distance(lon, lat, this.coords[2 * i]!, this.coords[2 * i + 1]!) };
   }
 }
 
@@ -33,6 +46,20 @@ export class PointIndex {
  * of projecting onto every segment.
  */
 export function trackIndex(coords: ReadonlyArray<[number, number]>, stepKm = 5): PointIndex {
+  // Many containers share a route (a ship's plan, or the same port sequence routed): build each once.
+  const key = `${stepKm}|${coords.map(([x, y]) => `${x},${y}`).join(';')}`;
+  const cached = TRACKS.get(key);
+  if (cached) return cached;
+  const built = buildTrack(coords, stepKm);
+  TRACKS.set(key, built);
+  if (TRACKS.size > MAX_TRACKS) TRACKS.delete(TRACKS.keys().next().value as string);
+  return built;
+}
+
+const TRACKS = new Map<string, PointIndex>();
+const MAX_TRACKS = 5000;
+
+function buildTrack(coords: ReadonlyArray<[number, number]>, stepKm: number): PointIndex {
   const pts: Array<[number, number]> = [];
   for (let i = 0; i + 1 < coords.length; i++) {
     const seg = lineString([coords[i]!, coords[i + 1]!]);
