@@ -139,6 +139,8 @@ export const ConfigSchema = z
             plannedPortAnchorageKm: positive.default(50),
             /** Within this distance of a port the plan does not name, a stop is an unplanned port call (high). */
             portCallKm: positive.default(15),
+            /** Alongside a port's quays: a stop this close to an unplanned port is a call even inside a planned port's anchorage radius. */
+            portQuayKm: positive.default(3),
             /** Canal and strait waiting areas where any ship may wait for hours (name, lat, lon, radiusKm). */
             waitingAreas: z
               .array(z.object({ name: z.string(), lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), radiusKm: positive }).strict())

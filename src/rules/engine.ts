@@ -4,7 +4,7 @@ import type { PortTable } from '../model/ports.js';
 import type { Reading } from '../model/reading.js';
 import type { TripDirectory } from '../normalise/trip-directory.js';
 import { Heap } from './heap.js';
-import { kmBetween } from './motion.js';
+import { kmBetween, knots } from './motion.js';
 import { compilePlan, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from './plan.js';
 import type { ContainerView, Fix, RaisedAlert, Rule, RuleContext } from './rule.js';
 
@@ -289,9 +289,14 @@ export class RuleEngine {
       v.prevFix = v.fix;
       const fix: Fix = { ts: r.ts, lat: r.lat, lon: r.lon, speedKn: r.speedKn ?? null, hdop: r.hdop ?? null, eventId: r.eventId };
       v.fix = fix;
+      // A stop begins at the first fix that is itself stationary: reported speed at most the
+      // limit, or (no speed reported) no faster than the limit since the previous fix.
       const st = this.opts.config.rules.stationary;
+      const prev = v.prevFix;
+      const underWay = fix.speedKn !== null ? fix.speedKn > st.maxSpeedKn : prev !== null && fix.ts > prev.ts && knots(Math.max(0, kmBetween(prev, fix) - 0.05), fix.ts - prev.ts) > st.maxSpeedKn;
       const a = v.stopAnchor;
-      if (!a || (fix.speedKn !== null && fix.speedKn > st.maxSpeedKn) || kmBetween(a, fix) > st.radiusKm) v.stopAnchor = fix;
+      if (underWay) v.stopAnchor = null;
+      else if (!a || kmBetween(a, fix) > st.radiusKm) v.stopAnchor = fix;
     } else if (r.kind === 'door') {
       const next = r.open ? 'open' : 'closed';
       if (next !== v.door) {
@@ -303,7 +308,19 @@ export class RuleEngine {
     }
     v.lastTs = r.ts;
     v.active = plan !== null && r.ts >= plan.departure && r.ts <= plan.activeUntil && v.arrivedAt === null;
-    if (!v.active) return;
+    if (!v.active) {
+      // Before departure a bound container raises nothing, but rules that need history may learn from it.
+      if (plan !== null && r.ts < plan.departure) {
+        const rules = this.opts.rules;
+        for (let i = 0; i < rules.length; i++) {
+          const learn = rules[i]!.learn;
+          if (!learn) continue;
+          this.ctx.bind(slot, i);
+          learn(slot.states[i], r, this.ctx);
+        }
+      }
+      return;
+    }
     const rules = this.opts.rules;
     for (let i = 0; i < rules.length; i++) {
       this.ctx.bind(slot, i);

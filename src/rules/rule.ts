@@ -73,6 +73,8 @@ export interface Rule<S = unknown> {
   initialState(): S;
   onReading(state: S, reading: Reading, ctx: RuleContext): void;
   onTimer?(state: S, at: number, key: string, ctx: RuleContext): void;
+  /** Readings of a bound container before departure: history to learn from, never alerts. */
+  learn?(state: S, reading: Reading, ctx: RuleContext): void;
 }
 
 export function defineRule<S>(rule: Rule<S>): Rule<S> {

@@ -1,6 +1,6 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { fmtDuration } from './door-opening.js';
-import { defineRule } from './rule.js';
+import { defineRule, type RuleContext } from './rule.js';
 
 /**
  * TEMPERATURE_ANOMALY: temperature unlike the container's own recent history,
@@ -18,28 +18,37 @@ interface State { ts: number[]; values: number[]; episode: Episode | null }
 export const temperatureAnomaly = defineRule<State>({
   id: 'TEMPERATURE_ANOMALY',
   initialState: () => ({ ts: [], values: [], episode: null }),
+  learn(state, r, ctx) {
+    // the yard days before departure are history too
+    if (r.kind !== 'temperature') return;
+    const reefer = reeferBand(ctx, r.setpointC);
+    if (reefer && Math.abs(r.celsius - reefer.setpointC) > reefer.toleranceC) return;
+    trim(state, r.ts, ctx.rules.temperatureAnomaly);
+    push(state, r.ts, r.celsius);
+  },
   onReading(state, r, ctx) {
     if (r.kind !== 'temperature') return;
     const cfg = ctx.rules.temperatureAnomaly;
-    const reefer = ctx.view.plan?.plan.reefer ?? (r.setpointC !== undefined ? { setpointC: r.setpointC, toleranceC: ctx.rules.temperatureExcursion.defaultToleranceC } : null);
+    const reefer = reeferBand(ctx, r.setpointC);
     if (reefer && Math.abs(r.celsius - reefer.setpointC) > reefer.toleranceC) {
       state.episode = null; // the excursion rule's domain
       return;
     }
-    while (state.ts.length && (state.ts[0]! < r.ts - cfg.baselineMs || state.ts.length > cfg.maxBaselineReadings)) {
-      state.ts.shift();
-      state.values.shift();
-    }
+    trim(state, r.ts, cfg);
     const span = state.ts.length ? r.ts - state.ts[0]! : 0;
     if (state.values.length < cfg.minBaselineReadings || span < (reefer ? cfg.minBaselineSpanReeferMs : cfg.minBaselineSpanDryMs)) {
       push(state, r.ts, r.celsius);
       return;
     }
-    const base = median(state.values);
-    const sigma = Math.max(cfg.minSigmaC, 1.4826 * medianAbsoluteDeviation(state.values));
+    const ep0 = state.episode;
+    const base = ep0 ? ep0.baseline : median(state.values);
+    const sigma = ep0 ? ep0.sigma : Math.max(cfg.minSigmaC, 1.4826 * medianAbsoluteDeviation(state.values));
     const dev = r.celsius - base;
-    const minDelta = reefer ? cfg.minDeltaReeferC : cfg.minDeltaDryC;
-    if (Math.abs(dev) < Math.max(cfg.robustZ * sigma, minDelta)) {
+    const threshold = Math.max(cfg.robustZ * sigma, reefer ? cfg.minDeltaReeferC : cfg.minDeltaDryC);
+    // Hysteresis: an episode starts at the threshold and lasts while the shift holds above
+    // 60 % of it, so sensor noise round the threshold does not restart it.
+    const holding = ep0 !== null && Math.sign(dev) === Math.sign(ep0.peakC - ep0.baseline) && Math.abs(dev) >= 0.6 * threshold;
+    if (!holding && Math.abs(dev) < threshold) {
       state.episode = null;
       push(state, r.ts, r.celsius);
       return;
@@ -64,6 +73,17 @@ export const temperatureAnomaly = defineRule<State>({
     });
   },
 });
+
+function reeferBand(ctx: RuleContext, readingSetpoint: number | undefined): { setpointC: number; toleranceC: number } | null {
+  return ctx.view.plan?.plan.reefer ?? (readingSetpoint !== undefined ? { setpointC: readingSetpoint, toleranceC: ctx.rules.temperatureExcursion.defaultToleranceC } : null);
+}
+
+function trim(state: State, now: number, cfg: RuleContext['rules']['temperatureAnomaly']): void {
+  while (state.ts.length && (state.ts[0]! < now - cfg.baselineMs || state.ts.length > cfg.maxBaselineReadings)) {
+    state.ts.shift();
+    state.values.shift();
+  }
+}
 
 function push(state: State, ts: number, c: number): void {
   state.ts.push(ts);

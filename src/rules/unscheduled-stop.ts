@@ -26,8 +26,11 @@ export function placeStop(anchor: Fix, ctx: RuleContext): StopPlace {
   const nearest = ctx.ports.nearest(anchor.lat, anchor.lon);
   const nearestPort = nearest ? { name: `${nearest.port.name} (${nearest.port.locode})`, km: nearest.distanceKm } : null;
   const planned = new Set(plan?.plannedLocodes ?? []);
-  const unplannedPort = nearest && !planned.has(nearest.port.locode) && nearest.distanceKm <= cfg.portCallKm ? nearestPort : null;
+  let unplannedPort = nearest && !planned.has(nearest.port.locode) && nearest.distanceKm <= cfg.portCallKm ? nearestPort : null;
   if (zones.inside) return { excusedBy: `inside ${zones.inside.name}`, unplannedPort: null, nearestPort };
+  // Ports crowd together (Shekou, Yantian, Hong Kong): waiting in a planned port's anchorage that
+  // happens to lie near another port is waiting, unless the stop is at that other port's quays.
+  if (unplannedPort && unplannedPort.km > cfg.portQuayKm && (plan?.plannedPorts ?? []).some((p) => kmBetween(p, anchor) <= cfg.plannedPortAnchorageKm)) unplannedPort = null;
   if (!unplannedPort) {
     for (const p of plan?.plannedPorts ?? []) if (kmBetween(p, anchor) <= cfg.plannedPortAnchorageKm) return { excusedBy: `anchorage of planned port ${p.name}`, unplannedPort, nearestPort };
     for (const w of cfg.waitingAreas) if (kmBetween(w, anchor) <= w.radiusKm) return { excusedBy: w.name, unplannedPort, nearestPort };

@@ -153,3 +153,36 @@ describe('ROUTE_DEVIATION without a route in the plan', () => {
     expect(rules(harness([plan()]).feed(off), 'ROUTE_DEVIATION')).toHaveLength(1);
   });
 });
+
+describe('stops, anchorages and baselines (refinements)', () => {
+  it('a stop starts at the first stationary fix, not at the last fix under way', () => {
+    const approach = [reading(DAY2 - 30 * MIN, { kind: 'location', lat: 35.1, lon: -30.1, speedKn: 9 }), reading(DAY2 - 15 * MIN, { kind: 'location', lat: 35.005, lon: -30.005, speedKn: 4 })];
+    const a = rules(harness().feed([...approach, ...stop(MID_ATLANTIC, DAY2, 300)]), 'UNSCHEDULED_STOP');
+    expect(a.map((x) => x.startedAt)).toEqual([new Date(DAY2).toISOString()]);
+  });
+  it("waiting in a planned port's anchorage near another port is waiting; alongside that other port's quays it is a call", () => {
+    const hk = [plan({ origin: 'HKHKG', destination: 'NLRTM', transshipments: [] })];
+    // 8 km off Shekou, inside Hong Kong's 50 km anchorage radius, outside its 15 km zone
+    expect(rules(harness(hk).feed(stop([22.42, 113.83], DAY2, 400)), 'UNSCHEDULED_STOP')).toEqual([]);
+    // at Shekou's quays
+    const call = rules(harness(hk).feed(stop([22.476, 113.897], DAY2, 400)), 'UNSCHEDULED_STOP');
+    expect(call.map((x) => x.severity)).toEqual(['high']);
+    expect(call[0]!.summary).toMatch(/a port the plan does not name/);
+  });
+  it('a reefer shift of 1.6 °C inside the band, with sensor noise round the threshold, is one anomaly', () => {
+    const reefer = [plan({ reefer: { setpointC: -18, toleranceC: 2 } })];
+    const noise = [0.1, -0.2, 0.25, -0.1, 0, 0.2, -0.25, 0.15];
+    const history = Array.from({ length: 60 }, (_, i) => -18 + noise[i % noise.length]! * 0.5);
+    const shifted = Array.from({ length: 12 }, (_, i) => -16.4 + noise[i % noise.length]!);
+    const a = rules(harness(reefer).feed([...history, ...shifted].map((c, i) => reading(DAY2 + i * 15 * MIN, { kind: 'temperature', celsius: c }))), 'TEMPERATURE_ANOMALY');
+    expect(a).toHaveLength(1);
+  });
+  it('the days in the yard before departure are the baseline: an anomaly soon after departure is seen', () => {
+    const dep = Date.parse('2026-01-07T10:00:00Z');
+    const yard = Array.from({ length: 100 }, (_, i) => reading(dep - 25 * HOUR + i * 15 * MIN, { kind: 'temperature', celsius: 21 + Math.sin((2 * Math.PI * i) / 96) }));
+    const hot = Array.from({ length: 10 }, (_, i) => reading(dep + HOUR + i * 15 * MIN, { kind: 'temperature', celsius: 36 }));
+    const a = rules(harness().feed([...yard, ...hot]), 'TEMPERATURE_ANOMALY');
+    expect(a).toHaveLength(1);
+    expect(Date.parse(a[0]!.startedAt)).toBe(dep + HOUR);
+  });
+});
