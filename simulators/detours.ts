@@ -2,7 +2,7 @@ import type { Port } from '../src/model/ports.js';
 import { isOnLand } from '../src/rules/land.js';
 import { alongPath, cumulativeKm, destination, haversineKm, interpolate, kmFromPolyline, type LonLat } from './geo.js';
 import type { Rng } from './rng.js';
-import type { RouteLegs } from './route.js';
+import { dropZeroLengthSteps, type RouteLegs } from './route.js';
 import type { EdgeKind } from './sea-lanes.js';
 import type { Sailing, StopSpec, StopWander } from './voyage.js';
 
@@ -81,14 +81,7 @@ function splice(leg: RouteLegs, cum: readonly number[], kmA: number, kmB: number
   const b = alongPath(leg.path, cum, kmB);
   const path: LonLat[] = [...leg.path.slice(0, a.segment + 1), a.point, ...via, b.point, ...leg.path.slice(b.segment + 1)];
   const kind: EdgeKind[] = [...leg.kind.slice(0, a.segment), leg.kind[a.segment]!, ...via.map(() => 'sea' as EdgeKind), 'sea', leg.kind[b.segment]!, ...leg.kind.slice(b.segment + 1)];
-  const p2: LonLat[] = [path[0]!];
-  const k2: EdgeKind[] = [];
-  for (let i = 1; i < path.length; i++) {
-    if (haversineKm(p2[p2.length - 1]!, path[i]!) < 0.01) continue;
-    p2.push(path[i]!);
-    k2.push(kind[i - 1] ?? 'sea');
-  }
-  return { path: p2, kind: k2 };
+  return dropZeroLengthSteps(path, kind);
 }
 
 export interface Deviation {

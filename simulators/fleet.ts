@@ -8,7 +8,7 @@ import { anchorageWait, planDeviation, planSeaStop, RouteDistance } from './deto
 import { alongPath, cumulativeKm, destination, haversineKm, KM_PER_NM, kmFromPolyline, type LonLat } from './geo.js';
 import { nearestPortKm, pickItinerary, routeKm, type Itinerary } from './itinerary.js';
 import { Rng } from './rng.js';
-import { routeLegs, type RouteLegs } from './route.js';
+import { dropZeroLengthSteps, routeLegs, type RouteLegs } from './route.js';
 import type { EdgeKind } from './sea-lanes.js';
 import { Sailing, type SailingSpec, type StopSpec } from './voyage.js';
 
@@ -432,14 +432,7 @@ function detourPath(leg: RouteLegs, cum: number[], km: number, port: Port): { pa
   if (out.path.some((p) => kmFromPolyline(p, leg.path) > 85) || back.path.some((p) => kmFromPolyline(p, leg.path) > 85)) return null;
   const path: LonLat[] = [...leg.path.slice(0, seg + 1), a, ...out.path.slice(1), ...back.path.slice(1), ...leg.path.slice(seg + 1)];
   const kind: EdgeKind[] = [...leg.kind.slice(0, seg), leg.kind[seg]!, ...out.kind, ...back.kind, leg.kind[seg]!, ...leg.kind.slice(seg + 1)];
-  // drop zero-length steps (a route point that coincides with its neighbour)
-  const p2: LonLat[] = [path[0]!];
-  const k2: EdgeKind[] = [];
-  for (let i = 1; i < path.length; i++) {
-    if (haversineKm(p2[p2.length - 1]!, path[i]!) < 0.01) continue;
-    p2.push(path[i]!);
-    k2.push(kind[i - 1] ?? 'sea');
-  }
+  const { path: p2, kind: k2 } = dropZeroLengthSteps(path, kind);
   const cum2 = cumulativeKm(p2);
   const qi = p2.findIndex((p) => p[0] === port.lon && p[1] === port.lat);
   if (qi < 0) return null;

@@ -153,3 +153,15 @@ function dedupe(r: RouteLegs): RouteLegs {
 export function planRoute(from: RoutePoint, to: RoutePoint): Array<[number, number]> {
   return routeLegs(from, to).path;
 }
+
+/** Drops zero-length steps (a route point that coincides with its neighbour), keeping each step's kind. */
+export function dropZeroLengthSteps(path: readonly LonLat[], kind: readonly EdgeKind[]): { path: LonLat[]; kind: EdgeKind[] } {
+  const p2: LonLat[] = [path[0]!];
+  const k2: EdgeKind[] = [];
+  for (let i = 1; i < path.length; i++) {
+    if (haversineKm(p2[p2.length - 1]!, path[i]!) < 0.01) continue;
+    p2.push(path[i]!);
+    k2.push(kind[i - 1] ?? 'sea');
+  }
+  return { path: p2, kind: k2 };
+}
