@@ -35,7 +35,7 @@ const QUICK = {
   batchSize: 100,
   engineContainers: [50, 200],
   engineEventsPerRound: 2000,
-  planCount: 5,
+  planCount: 300,
   replayContainers: 2,
   replayHours: 24,
 };
