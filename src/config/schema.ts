@@ -107,6 +107,8 @@ export const ConfigSchema = z
             fixMaxAgeMs: ms.min(MINUTE).default(30 * MINUTE),
             atSeaMinPortDistanceKm: positive.default(20),
             derivedSpeedMinIntervalMs: ms.min(1000).default(2 * MINUTE),
+            /** With no fix within fixMaxAgeMs, an opening is placed from the fixes before and after it, if the next comes within this. */
+            bracketMaxMs: ms.min(MINUTE).default(6 * HOUR),
           })
           .strict()
           .prefault({}),
@@ -143,8 +145,15 @@ export const ConfigSchema = z
             portQuayKm: positive.default(3),
             /** Canal and strait waiting areas where any ship may wait for hours (name, lat, lon, radiusKm). */
             waitingAreas: z
-              .array(z.object({ name: z.string(), lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), radiusKm: positive }).strict())
+              .array(z.object({ name: z.string(), lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), radiusKm: positive, locode: z.string().optional() }).strict())
               .default([
+                // River ports wait far out: an area with a locode excuses a stop only when the plan names that port.
+                { name: 'German Bight anchorages (Elbe and Weser approaches)', lat: 54.0, lon: 8.0, radiusKm: 45, locode: 'DEHAM' },
+                { name: 'German Bight anchorages (Elbe and Weser approaches)', lat: 54.0, lon: 8.0, radiusKm: 45, locode: 'DEBRV' },
+                { name: 'Wandelaar and Steenbank anchorages (Scheldt approaches)', lat: 51.45, lon: 3.05, radiusKm: 30, locode: 'BEANR' },
+                { name: 'Galveston Bay entrance anchorages (Houston Ship Channel)', lat: 29.25, lon: -94.6, radiusKm: 35, locode: 'USHOU' },
+                { name: 'Southwest Pass anchorages (Mississippi River)', lat: 28.85, lon: -89.45, radiusKm: 45, locode: 'USMSY' },
+                { name: 'Vung Tau anchorage (Saigon and Cai Mep rivers)', lat: 10.3, lon: 107.05, radiusKm: 35, locode: 'VNSGN' },
                 { name: 'Port Said anchorage (Suez Canal north)', lat: 31.35, lon: 32.4, radiusKm: 40 },
                 { name: 'Suez Bay anchorage (Suez Canal south)', lat: 29.85, lon: 32.55, radiusKm: 40 },
                 { name: 'Great Bitter Lake (Suez Canal)', lat: 30.35, lon: 32.4, radiusKm: 20 },

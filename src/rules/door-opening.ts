@@ -1,6 +1,6 @@
 import type { Reading } from '../model/reading.js';
 import { isOnLand } from './land.js';
-import { speedAtFix } from './motion.js';
+import { kmBetween, knots, speedAtFix } from './motion.js';
 import type { Fix, RaisedAlert, RuleContext } from './rule.js';
 
 /**
@@ -15,8 +15,8 @@ export type DoorPlace =
   | { kind: 'unknown'; lastFix: Fix | null };
 
 export interface DoorOpeningState {
-  /** An opening waiting for a position fix close enough in time to place it. */
-  pending: { ts: number; eventId: string } | null;
+  /** An opening waiting for a position fix to place it, with the last fix before it (if any). */
+  pending: { ts: number; eventId: string; before: Fix | null } | null;
 }
 
 export function classifyPlace(fix: Fix | null, openTs: number, ctx: RuleContext): DoorPlace {
@@ -56,11 +56,12 @@ export function trackDoorOpenings(
   const v = ctx.view;
   if (state.pending) {
     const p = state.pending;
-    if (r.kind === 'location' && r.ts - p.ts <= cfg.fixMaxAgeMs) {
+    if (r.kind === 'location') {
       state.pending = null;
       ctx.cancelTimer('fix');
-      raise(decide(classifyPlace(v.fix, p.ts, ctx), p, [p.eventId, r.eventId]), ctx);
-    } else if (r.ts - p.ts > cfg.fixMaxAgeMs) {
+      const place = r.ts - p.ts <= cfg.fixMaxAgeMs ? classifyPlace(v.fix, p.ts, ctx) : bracket(p.before, v.fix!, ctx);
+      raise(decide(place, p, [p.eventId, r.eventId]), ctx);
+    } else if (r.ts - p.ts > cfg.bracketMaxMs) {
       state.pending = null;
       ctx.cancelTimer('fix');
       raise(decide({ kind: 'unknown', lastFix: v.fix }, p, [p.eventId]), ctx);
@@ -70,8 +71,8 @@ export function trackDoorOpenings(
   const opening = { ts: r.ts, eventId: r.eventId };
   const place = classifyPlace(v.fix, r.ts, ctx);
   if (place.kind === 'unknown') {
-    state.pending = opening;
-    ctx.setTimer(r.ts + cfg.fixMaxAgeMs, 'fix');
+    state.pending = { ...opening, before: v.fix };
+    ctx.setTimer(r.ts + cfg.bracketMaxMs, 'fix');
     return;
   }
   raise(decide(place, opening, v.fix ? [r.eventId, v.fix.eventId] : [r.eventId]), ctx);
@@ -82,6 +83,30 @@ export function onDoorFixTimer(state: DoorOpeningState, ctx: RuleContext, decide
   if (!p) return;
   state.pending = null;
   raise(decide({ kind: 'unknown', lastFix: ctx.view.fix }, p, [p.eventId]), ctx);
+}
+
+/**
+ * Places an opening that no fix close in time can place, from the fixes on
+ * either side (sparse trackers fix every hour or two): both inside one
+ * authorised zone and no further apart than a stop, it was there; moving
+ * faster than the threshold between them, it was in transit; stopped between
+ * them outside the zones, it was there; otherwise it stays unknown.
+ */
+function bracket(before: Fix | null, after: Fix, ctx: RuleContext): DoorPlace {
+  const cfg = ctx.rules.doorOpen;
+  if (!before) return { kind: 'unknown', lastFix: after };
+  const km = kmBetween(before, after);
+  const stopped = km <= ctx.rules.stationary.radiusKm;
+  const zb = ctx.zones(before);
+  const za = ctx.zones(after);
+  if (zb.inside && za.inside && zb.inside.name === za.inside.name && stopped) return { kind: 'authorised', zone: za.inside.name };
+  const kn = knots(km, after.ts - before.ts);
+  if (kn >= cfg.movingSpeedKn || stopped) {
+    const place = classifyPlace(after, after.ts, ctx);
+    if (place.kind === 'transit' || place.kind === 'stationary') return { ...place, kind: kn >= cfg.movingSpeedKn ? 'transit' : place.kind, speedKn: kn };
+    return place;
+  }
+  return { kind: 'unknown', lastFix: after };
 }
 
 function raise(a: RaisedAlert | null, ctx: RuleContext): void {

@@ -31,6 +31,8 @@ export const locationGap = defineRule<State>({
     // (b) a silence of every reading, noticed when readings resume
     if (state.lastEventId && r.ts - state.lastTs >= cfg.maxSilenceMs && state.raisedSilenceAfter !== state.lastEventId) {
       state.raisedSilenceAfter = state.lastEventId;
+      // the same gap must not come again as "no position while other readings continue"
+      if (state.lastFix) state.raisedGapOf = state.lastFix.eventId;
       raiseSilence(state, ctx, r.ts, r.kind === 'location' ? { lat: r.lat, lon: r.lon, eventId: r.eventId } : null, r.eventId);
     }
     state.lastTs = r.ts;
@@ -68,6 +70,7 @@ export const locationGap = defineRule<State>({
   onTimer(state, at, _key, ctx) {
     if (!state.lastEventId || state.raisedSilenceAfter === state.lastEventId || at - state.lastTs < ctx.rules.locationGap.maxSilenceMs) return;
     state.raisedSilenceAfter = state.lastEventId;
+    if (state.lastFix) state.raisedGapOf = state.lastFix.eventId;
     raiseSilence(state, ctx, at, null, null);
   },
 });

@@ -33,7 +33,7 @@ export function placeStop(anchor: Fix, ctx: RuleContext): StopPlace {
   if (unplannedPort && unplannedPort.km > cfg.portQuayKm && (plan?.plannedPorts ?? []).some((p) => kmBetween(p, anchor) <= cfg.plannedPortAnchorageKm)) unplannedPort = null;
   if (!unplannedPort) {
     for (const p of plan?.plannedPorts ?? []) if (kmBetween(p, anchor) <= cfg.plannedPortAnchorageKm) return { excusedBy: `anchorage of planned port ${p.name}`, unplannedPort, nearestPort };
-    for (const w of cfg.waitingAreas) if (kmBetween(w, anchor) <= w.radiusKm) return { excusedBy: w.name, unplannedPort, nearestPort };
+    for (const w of cfg.waitingAreas) if ((!w.locode || planned.has(w.locode)) && kmBetween(w, anchor) <= w.radiusKm) return { excusedBy: w.name, unplannedPort, nearestPort };
   }
   return { excusedBy: null, unplannedPort, nearestPort };
 }

@@ -186,3 +186,18 @@ describe('stops, anchorages and baselines (refinements)', () => {
     expect(Date.parse(a[0]!.startedAt)).toBe(dep + HOUR);
   });
 });
+
+describe('river ports and silenced devices (refinements)', () => {
+  it('waiting in the German Bight for Hamburg is waiting only when the plan names Hamburg', () => {
+    const bight: [number, number] = [54.05, 7.9];
+    expect(rules(harness([plan({ origin: 'DEHAM', destination: 'BRSSZ', transshipments: [] })]).feed(stop(bight, DAY2, 400)), 'UNSCHEDULED_STOP')).toEqual([]);
+    expect(rules(harness([plan({ origin: 'NLRTM', destination: 'BRSSZ', transshipments: [] })]).feed(stop(bight, DAY2, 400)), 'UNSCHEDULED_STOP')).toHaveLength(1);
+  });
+  it('a device silenced mid-trip is one gap, not also a "no position" gap when it comes back', () => {
+    const before = track([45.5, -8], [45.3, -8.2], DAY2, 60, 10, 16);
+    const after = [reading(DAY2 + 7 * HOUR, { kind: 'temperature', celsius: 12 }), reading(DAY2 + 7 * HOUR + 10 * MIN, { kind: 'light', lux: 0 }), reading(DAY2 + 7 * HOUR + 20 * MIN, { kind: 'door', open: false }), ...track([44.5, -9], [44.4, -9.1], DAY2 + 7 * HOUR + 30 * MIN, 30, 10, 16)];
+    const a = rules(harness().feed([...before, ...after]), 'LOCATION_GAP');
+    expect(a).toHaveLength(1);
+    expect(a[0]!.summary).toMatch(/^Every reading stopped for/);
+  });
+});

@@ -53,22 +53,45 @@ describe('DOOR_OPEN_UNAUTHORISED_LOCATION', () => {
     expect(alerts[0]!.severity).toBe('high');
   });
 
-  it('an opening no fix can place is raised medium once the fix window passes', () => {
+  it('an opening no fix can place is raised medium once the bracket window (6 h) passes without a fix', () => {
     const h = harness();
-    const alerts = h.feed([reading(DAY1, { kind: 'door', open: true }), reading(DAY1 + 45 * MIN, { kind: 'temperature', celsius: 12 })]);
+    const doors = (as: { rule: string }[]) => as.filter((a) => a.rule.startsWith('DOOR'));
+    expect(doors(h.feed([reading(DAY1, { kind: 'door', open: true }), reading(DAY1 + 3 * HOUR, { kind: 'temperature', celsius: 12 }), reading(DAY1 + 5 * HOUR, { kind: 'temperature', celsius: 12 })]))).toEqual([]);
+    const alerts = doors(h.feed([reading(DAY1 + 6.5 * HOUR, { kind: 'temperature', celsius: 12 })]));
     expect(alerts.map((a) => [a.rule, a.severity])).toEqual([['DOOR_OPEN_UNAUTHORISED_LOCATION', 'medium']]);
     expect(alerts[0]!.location).toBeNull();
   });
 
-  it('total silence after an unplaced opening: the event-time timer raises it once the watermark passes', () => {
+  it('total silence after an unplaced opening: the event-time timer raises it once the watermark passes (6 h bracket + 6 h lateness)', () => {
     const h = harness([plan(), plan({ tripId: 'T-OTHER', containerId: 'TGHU7654320', deviceId: 'acme-00077' })]);
     h.engine.ingest(reading(DAY1, { kind: 'door', open: true }));
     h.engine.flush();
     expect(h.alerts).toEqual([]);
-    // another container keeps the arrival clock moving; 6 h of allowed lateness after the 30 min fix window
-    for (let i = 0; i <= 8 * 6; i++) h.engine.ingest(reading(DAY1 + i * 10 * MIN, { kind: 'temperature', celsius: 10 }, { containerId: 'TGHU7654320', tripId: 'T-OTHER', deviceId: 'acme-00077' }));
-    expect(h.alerts.map((a) => a.rule)).toEqual(['DOOR_OPEN_UNAUTHORISED_LOCATION']);
-    expect(h.alerts[0]!.detectedAt).toBe(new Date(DAY1).toISOString());
+    // another container keeps the arrival clock moving; 6 h of allowed lateness after the 6 h bracket window
+    for (let i = 0; i <= 11 * 6; i++) h.engine.ingest(reading(DAY1 + i * 10 * MIN, { kind: 'temperature', celsius: 10 }, { containerId: 'TGHU7654320', tripId: 'T-OTHER', deviceId: 'acme-00077' }));
+    // the silence itself (4 h) is a location gap, believed first
+    expect(h.alerts.map((a) => a.rule)).toEqual(['LOCATION_GAP']);
+    for (let i = 11 * 6 + 1; i <= 13 * 6; i++) h.engine.ingest(reading(DAY1 + i * 10 * MIN, { kind: 'temperature', celsius: 10 }, { containerId: 'TGHU7654320', tripId: 'T-OTHER', deviceId: 'acme-00077' }));
+    expect(h.alerts.map((a) => a.rule)).toEqual(['LOCATION_GAP', 'DOOR_OPEN_UNAUTHORISED_LOCATION']);
+    expect(h.alerts[1]!.detectedAt).toBe(new Date(DAY1).toISOString());
+  });
+});
+
+describe('sparse trackers: an opening placed by the fixes on either side', () => {
+  const hourly = (from: [number, number], to: [number, number], speedKn: number) => track(from, to, DAY1, 6 * 60, 120, speedKn);
+  it('between two fixes inside the same authorised zone: nothing', () => {
+    const rs = [...hourly(MAASVLAKTE, [51.951, 4.051], 0), reading(DAY1 + 60 * MIN, { kind: 'door', open: true }), reading(DAY1 + 90 * MIN, { kind: 'door', open: false })];
+    expect(harness().feed(rs)).toEqual([]);
+  });
+  it('between two fixes 60 km apart at sea: in transit, critical', () => {
+    const rs = [...hourly(BISCAY, [44.0, -9.6], 16), reading(DAY1 + 60 * MIN, { kind: 'door', open: true })];
+    const a = harness().feed(rs).filter((x) => x.rule.startsWith('DOOR'));
+    expect(a.map((x) => [x.rule, x.severity])).toEqual([['DOOR_OPEN_IN_TRANSIT', 'critical']]);
+  });
+  it('between two fixes at the same place on land outside the zones: unauthorised location', () => {
+    const rs = [...hourly(INLAND_FR, INLAND_FR, 0), reading(DAY1 + 60 * MIN, { kind: 'door', open: true })];
+    const a = harness().feed(rs).filter((x) => x.rule.startsWith('DOOR'));
+    expect(a.map((x) => [x.rule, x.severity])).toEqual([['DOOR_OPEN_UNAUTHORISED_LOCATION', 'high']]);
   });
 });
 
