@@ -54,7 +54,12 @@ export function stackEnv(): Record<string, string> {
 export function tripsFrom(ctx: Context, dir: string | null | undefined): TripDirectory {
   const trips = newTripDirectory(ctx.config);
   const path = dir ?? ctx.config.trips.dir;
-  if (path) for (const p of loadTripPlans(path, ctx.ports, ctx.config.trips)) trips.upsert(p);
+  if (path) {
+    const plans = loadTripPlans(path, ctx.ports, ctx.config.trips, (tripId, locodes, source) =>
+      ctx.log.warn({ tripId, locodes, source }, 'trips.unknown_port: no default zone or routing for these ports; door openings there will not count as authorised'),
+    );
+    for (const p of plans) trips.upsert(p);
+  }
   return trips;
 }
 

@@ -6,16 +6,24 @@ import type { PortTable } from '../model/ports.js';
 import { describeZodError, TripPlanSchema, type TripPlan } from '../model/trip-plan.js';
 import { compilePlan, type PlanOptions } from '../rules/plan.js';
 
-/** Parses one plan document, naming the source and the field on error. */
-export function parseTripPlan(doc: unknown, source: string, ports: PortTable, opts: PlanOptions): TripPlan {
+/**
+ * Parses one plan document, naming the source and the field on error. Ports
+ * the table lacks: refused when `onUnknownPort` is absent (the API), reported
+ * to it otherwise (loading recorded trips goes on without those zones).
+ */
+export function parseTripPlan(doc: unknown, source: string, ports: PortTable, opts: PlanOptions, onUnknownPort?: (tripId: string, locodes: string[], source: string) => void): TripPlan {
   const r = TripPlanSchema.safeParse(doc);
   if (!r.success) throw swError('SW_ERR_TRIP_INVALID', source, describeZodError(r.error));
-  compilePlan(r.data, ports, opts); // resolves every port now, so a bad plan fails at load, not mid-stream
+  const unknown = compilePlan(r.data, ports, opts).unknownPorts; // resolves every port now, at load, not mid-stream
+  if (unknown.length) {
+    if (!onUnknownPort) throw swError('SW_ERR_TRIP_UNKNOWN_PORT', r.data.tripId, unknown.join(', '));
+    onUnknownPort(r.data.tripId, unknown, source);
+  }
   return r.data;
 }
 
 /** Loads every `.json`, `.yaml` or `.yml` plan in a directory (or one file), sorted by name. */
-export function loadTripPlans(path: string, ports: PortTable, opts: PlanOptions): TripPlan[] {
+export function loadTripPlans(path: string, ports: PortTable, opts: PlanOptions, onUnknownPort: (tripId: string, locodes: string[], source: string) => void = () => {}): TripPlan[] {
   let files: string[];
   try {
     files = statSync(path).isDirectory()
@@ -36,7 +44,7 @@ export function loadTripPlans(path: string, ports: PortTable, opts: PlanOptions)
     }
     const docs = Array.isArray(doc) ? doc : [doc];
     docs.forEach((d, i) => {
-      const plan = parseTripPlan(d, docs.length > 1 ? `${file}[${i}]` : file, ports, opts);
+      const plan = parseTripPlan(d, docs.length > 1 ? `${file}[${i}]` : file, ports, opts, onUnknownPort);
       const dup = seen.get(plan.tripId);
       if (dup) throw swError('SW_ERR_TRIP_INVALID', file, `tripId ${plan.tripId} is also defined in ${dup}`);
       seen.set(plan.tripId, file);

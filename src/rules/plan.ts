@@ -1,6 +1,5 @@
 import { booleanPointInPolygon, pointToLineDistance, polygon as turfPolygon, lineString, polygonToLine } from '@turf/turf';
 import type { Feature, LineString, Polygon } from 'geojson';
-import { swError } from '../errors.js';
 import type { PortTable } from '../model/ports.js';
 import type { TripPlan } from '../model/trip-plan.js';
 import { greatCircleKm, PointIndex, trackIndex } from './geo-index.js';
@@ -32,6 +31,8 @@ export interface CompiledPlan {
   route: Feature<LineString> | null;
   /** The planned track indexed for distance queries. */
   routeIndex: PointIndex | null;
+  /** UN/LOCODEs the plan names that the port table lacks (no default zone, no routing for them). */
+  unknownPorts: string[];
 }
 
 /** Computes a sea route ([lon, lat] waypoints) through the given ports (origin, transshipments, destination). */
@@ -45,30 +46,37 @@ export interface PlanOptions {
 /**
  * Resolves a plan's zones once, when it is loaded: explicit zones when the
  * plan has them, otherwise circles around origin, transshipments and
- * destination. An unknown port is a plan error, named.
+ * destination. A port the table lacks gets no zone and is listed in
+ * `unknownPorts` (callers decide: the API refuses such a plan, loading a
+ * directory warns and goes on, so one unknown port never stops a replay).
  */
 export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions, router?: SeaRouter): CompiledPlan {
-  const portZone = (locode: string, radiusKm: number, name?: string): CompiledZone => {
+  const unknownPorts = new Set<string>();
+  const portZone = (locode: string, radiusKm: number, name?: string): CompiledZone[] => {
     const p = ports.get(locode);
-    if (!p) throw swError('SW_ERR_TRIP_UNKNOWN_PORT', plan.tripId, locode);
-    return { name: name ?? `${p.name} (${locode})`, locode, center: [p.lon, p.lat], radiusKm, polygon: null, outline: null };
+    if (!p) {
+      unknownPorts.add(locode);
+      return [];
+    }
+    return [{ name: name ?? `${p.name} (${locode})`, locode, center: [p.lon, p.lat], radiusKm, polygon: null, outline: null }];
   };
   let zones: CompiledZone[];
   if (plan.authorisedZones && plan.authorisedZones.length > 0) {
-    zones = plan.authorisedZones.map((z) => {
+    zones = plan.authorisedZones.flatMap((z): CompiledZone[] => {
       if ('polygon' in z) {
         const poly = turfPolygon([z.polygon]);
-        return { name: z.name, locode: null, center: null, radiusKm: 0, polygon: poly, outline: polygonToLine(poly) as Feature<LineString> };
+        return [{ name: z.name, locode: null, center: null, radiusKm: 0, polygon: poly, outline: polygonToLine(poly) as Feature<LineString> }];
       }
       if ('locode' in z) return portZone(z.locode, z.radiusKm, z.name);
-      return { name: z.name, locode: null, center: [z.lon, z.lat] as [number, number], radiusKm: z.radiusKm, polygon: null, outline: null };
+      return [{ name: z.name, locode: null, center: [z.lon, z.lat] as [number, number], radiusKm: z.radiusKm, polygon: null, outline: null }];
     });
   } else {
     const codes = [plan.origin, ...plan.transshipments, plan.destination];
-    zones = [...new Set(codes)].map((c) => portZone(c, opts.defaultZoneRadiusKm));
+    zones = [...new Set(codes)].flatMap((c) => portZone(c, opts.defaultZoneRadiusKm));
   }
   let destinationZones = zones.filter((z) => z.locode === plan.destination);
-  if (destinationZones.length === 0 && ports.get(plan.destination)) destinationZones = [portZone(plan.destination, opts.defaultZoneRadiusKm)];
+  if (destinationZones.length === 0) destinationZones = portZone(plan.destination, opts.defaultZoneRadiusKm);
+  for (const c of [plan.origin, ...plan.transshipments, plan.destination]) if (!ports.get(c)) unknownPorts.add(c);
   const eta = Date.parse(plan.eta);
   const plannedLocodes = [...new Set([plan.origin, ...plan.transshipments, plan.destination])];
   const plannedPorts = plannedLocodes.flatMap((c) => {
@@ -95,6 +103,7 @@ export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions,
     plannedPorts,
     route: routeCoords && routeCoords.length >= 2 ? lineString(routeCoords) : null,
     routeIndex: routeCoords && routeCoords.length >= 2 ? trackIndex(routeCoords) : null,
+    unknownPorts: [...unknownPorts],
   };
 }
 
