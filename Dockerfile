@@ -16,6 +16,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
+COPY src/api/dashboard ./src/api/dashboard
 USER node
 ENTRYPOINT ["node", "dist/src/cli.js"]
 CMD ["run"]
