@@ -1,20 +1,18 @@
-import { describePlace, onDoorFixTimer, trackDoorOpenings, type DoorOpeningState, type DoorPlace } from './door-opening.js';
+import { describePlace, onDoorFixTimer, placedAlert, round1, trackDoorOpenings, type DoorOpeningState, type DoorPlace } from './door-opening.js';
 import { defineRule, type RaisedAlert } from './rule.js';
 
 /** DOOR_OPEN_IN_TRANSIT: a door opened while moving or at sea, outside every authorised zone. */
 function decide(place: DoorPlace, opening: { ts: number; eventId: string }, evidence: string[]): RaisedAlert | null {
   if (place.kind !== 'transit') return null;
   const what = place.atSea ? 'Door opened at sea' : 'Door opened while moving';
-  return {
-    severity: 'critical',
-    incidentKey: opening.eventId,
-    startedAt: opening.ts,
-    detectedAt: Math.max(opening.ts, place.fix.ts),
-    location: { lat: place.fix.lat, lon: place.fix.lon },
-    summary: `${what}, ${describePlace(place)}`,
-    evidence,
-    details: { speedKn: place.speedKn === null ? null : round1(place.speedKn), atSea: place.atSea, distanceToZoneKm: round1(place.zoneKm), nearestZone: place.zoneName, nearestPort: place.portName, nearestPortKm: place.portKm === null ? null : round1(place.portKm) },
-  };
+  return placedAlert(place, opening, evidence, 'critical', `${what}, ${describePlace(place)}`, {
+    speedKn: place.speedKn === null ? null : round1(place.speedKn),
+    atSea: place.atSea,
+    distanceToZoneKm: round1(place.zoneKm),
+    nearestZone: place.zoneName,
+    nearestPort: place.portName,
+    nearestPortKm: place.portKm === null ? null : round1(place.portKm),
+  });
 }
 
 export const doorOpenInTransit = defineRule<DoorOpeningState>({
@@ -24,6 +22,3 @@ export const doorOpenInTransit = defineRule<DoorOpeningState>({
   onTimer: (state, _at, _key, ctx) => onDoorFixTimer(state, ctx, decide),
 });
 
-function round1(x: number): number {
-  return Number.isFinite(x) ? Math.round(x * 10) / 10 : x;
-}

@@ -1,4 +1,4 @@
-import { describePlace, fmtDuration, onDoorFixTimer, trackDoorOpenings, type DoorOpeningState, type DoorPlace } from './door-opening.js';
+import { describePlace, fmtDuration, onDoorFixTimer, placedAlert, round1, trackDoorOpenings, type DoorOpeningState, type DoorPlace } from './door-opening.js';
 import { defineRule, type RaisedAlert } from './rule.js';
 
 /**
@@ -8,16 +8,12 @@ import { defineRule, type RaisedAlert } from './rule.js';
  */
 function decide(place: DoorPlace, opening: { ts: number; eventId: string }, evidence: string[]): RaisedAlert | null {
   if (place.kind === 'stationary') {
-    return {
-      severity: 'high',
-      incidentKey: opening.eventId,
-      startedAt: opening.ts,
-      detectedAt: Math.max(opening.ts, place.fix.ts),
-      location: { lat: place.fix.lat, lon: place.fix.lon },
-      summary: `Door opened while stationary outside every authorised zone, ${describePlace(place)}`,
-      evidence,
-      details: { speedKn: place.speedKn === null ? null : Math.round(place.speedKn * 10) / 10, distanceToZoneKm: Math.round(place.zoneKm * 10) / 10, nearestZone: place.zoneName, nearestPort: place.portName },
-    };
+    return placedAlert(place, opening, evidence, 'high', `Door opened while stationary outside every authorised zone, ${describePlace(place)}`, {
+      speedKn: place.speedKn === null ? null : round1(place.speedKn),
+      distanceToZoneKm: round1(place.zoneKm),
+      nearestZone: place.zoneName,
+      nearestPort: place.portName,
+    });
   }
   if (place.kind === 'unknown') {
     const last = place.lastFix;

@@ -113,6 +113,22 @@ function raise(a: RaisedAlert | null, ctx: RuleContext): void {
   if (a) ctx.raise(a);
 }
 
+/** The alert of an opening a fix placed: the fields both door rules share. */
+export function placedAlert(
+  place: Extract<DoorPlace, { kind: 'transit' | 'stationary' }>,
+  opening: { ts: number; eventId: string },
+  evidence: string[],
+  severity: RaisedAlert['severity'],
+  summary: string,
+  details: NonNullable<RaisedAlert['details']>,
+): RaisedAlert {
+  return { severity, incidentKey: opening.eventId, startedAt: opening.ts, detectedAt: Math.max(opening.ts, place.fix.ts), location: { lat: place.fix.lat, lon: place.fix.lon }, summary, evidence, details };
+}
+
+export function round1(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 10) / 10 : x;
+}
+
 export function describePlace(p: Extract<DoorPlace, { kind: 'transit' | 'stationary' }>): string {
   const parts: string[] = [];
   parts.push(p.zoneName ? `${fmtKm(p.zoneKm)} from the nearest authorised zone (${p.zoneName})` : 'no authorised zone known');
