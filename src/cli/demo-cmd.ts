@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { startEmbeddedBroker } from '../ingest/embedded-broker.js';
-import { startPipeline } from '../pipeline/app.js';
+import { newTripDirectory, startPipeline } from '../pipeline/app.js';
 import type { Alert } from '../model/alert.js';
 import { simulateFleet } from '../../simulators/fleet.js';
 import { publishLive } from '../../simulators/publish.js';
@@ -34,7 +34,8 @@ export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<
   const horizonMs = (durationS ?? 600) * 1000 * speed;
   const start = Date.now() - horizonMs;
   const sim = simulateFleet({ seed: Number(opts.seed), containers, start, demo: true, faults: true, voyageHours: Math.ceil(horizonMs / 3_600_000) });
-  const trips = new (await import('../normalise/trip-directory.js')).TripDirectory({ bindBeforeDepartureMs: ctx.config.trips.bindBeforeDepartureMs, activeAfterEtaMs: ctx.config.trips.activeAfterEtaMs }, sim.trips);
+  const trips = newTripDirectory(ctx.config);
+  for (const p of sim.trips) trips.upsert(p);
   const broker = await startEmbeddedBroker({ host: ctx.config.embeddedBroker.host, port: opts.port ? Number(opts.port) : ctx.config.embeddedBroker.port, log: ctx.log });
   const byRule: Record<string, number> = {};
   const counter: AlertSink = { name: 'count', write: async (alerts: readonly Alert[]) => void alerts.forEach((a) => (byRule[a.rule] = (byRule[a.rule] ?? 0) + 1)), close: async () => {} };

@@ -57,3 +57,16 @@ describe('the sealwatch command', () => {
     expect(t.stderr).toMatch(/SW_ERR_TRIP_INVALID: invalid trip plan \/nonexistent-dir/);
   });
 });
+
+describe('sealwatch demo', () => {
+  it('runs the embedded broker, pipeline, API and simulated fleet, raises alerts, and stops by itself', () => {
+    const r = run(['demo', '--duration', '12', '--port', '0', '--containers', '12', '--set', 'api.port=0']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/embedded MQTT broker on mqtt:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stderr).toMatch(/dashboard http:\/\/127\.0\.0\.1:\d+\/dashboard\//);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(summary.messages).toBeGreaterThan(500);
+    expect(summary.late).toBe(0);
+    expect(Object.values(summary.alerts as Record<string, number>).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  }, 120_000);
+});
