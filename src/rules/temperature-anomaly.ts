@@ -1,5 +1,6 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { fmtDuration } from './door-opening.js';
+import { reeferBand } from './temperature-excursion.js';
 import { defineRule, type RuleContext } from './rule.js';
 
 /**
@@ -73,10 +74,6 @@ export const temperatureAnomaly = defineRule<State>({
     });
   },
 });
-
-function reeferBand(ctx: RuleContext, readingSetpoint: number | undefined): { setpointC: number; toleranceC: number } | null {
-  return ctx.view.plan?.plan.reefer ?? (readingSetpoint !== undefined ? { setpointC: readingSetpoint, toleranceC: ctx.rules.temperatureExcursion.defaultToleranceC } : null);
-}
 
 function trim(state: State, now: number, cfg: RuleContext['rules']['temperatureAnomaly']): void {
   while (state.ts.length && (state.ts[0]! < now - cfg.baselineMs || state.ts.length > cfg.maxBaselineReadings)) {

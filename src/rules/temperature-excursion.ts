@@ -16,7 +16,7 @@ export const temperatureExcursion = defineRule<State>({
   initialState: () => ({ episode: null }),
   onReading(state, r, ctx) {
     if (r.kind !== 'temperature') return;
-    const band = bandFor(ctx, r.setpointC);
+    const band = reeferBand(ctx, r.setpointC);
     if (!band) return;
     const dev = r.celsius - band.setpointC;
     if (Math.abs(dev) <= band.toleranceC) {
@@ -40,12 +40,13 @@ export const temperatureExcursion = defineRule<State>({
   onTimer(state, at, _key, ctx) {
     const ep = state.episode;
     if (!ep || ep.raised) return;
-    const band = bandFor(ctx, undefined);
+    const band = reeferBand(ctx, undefined);
     if (band) raise(ep, band, at, ctx, true);
   },
 });
 
-function bandFor(ctx: RuleContext, readingSetpoint: number | undefined): { setpointC: number; toleranceC: number } | null {
+/** A reefer's band: the plan's setpoint and tolerance, else the reading's setpoint with the default tolerance; null for a dry box. */
+export function reeferBand(ctx: RuleContext, readingSetpoint: number | undefined): { setpointC: number; toleranceC: number } | null {
   const reefer = ctx.view.plan?.plan.reefer;
   if (reefer) return { setpointC: reefer.setpointC, toleranceC: reefer.toleranceC };
   if (readingSetpoint !== undefined) return { setpointC: readingSetpoint, toleranceC: ctx.rules.temperatureExcursion.defaultToleranceC };
