@@ -10,6 +10,8 @@ import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription, 
  * consumer commits a batch's offsets only after the handler resolved. kafkajs
  * stays behind this file: nothing else in sealwatch imports it.
  */
+let scanCounter = 0;
+
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
@@ -47,7 +49,7 @@ export class KafkaBus implements Bus {
           topic: s.topic,
           numPartitions: s.partitions,
           replicationFactor: this.cfg.replicationFactor,
-          configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+          configEntries: [...(s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []), ...(s.retentionMs !== undefined ? [{ name: 'retention.ms', value: String(s.retentionMs) }] : [])],
         })),
       });
     });
@@ -95,40 +97,97 @@ export class KafkaBus implements Bus {
 
   /** Current end offset of each partition of a topic. */
   async endOffsets(topic: string): Promise<Map<number, string>> {
-    return this.withAdmin('end offsets', async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, e.high])));
+    return new Map([...(await this.offsetBounds(topic))].map(([p, b]) => [p, b.high]));
+  }
+
+  async offsetBounds(topic: string): Promise<Map<number, { low: string; high: string }>> {
+    return this.withAdmin('offset bounds', async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, { low: e.low, high: e.high }])));
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
+    return this.withAdmin('committed offsets', async (admin) => {
+      const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return new Map((t?.partitions ?? []).filter((p) => BigInt(p.offset) >= 0n).map((p) => [p.partition, p.offset]));
+    });
   }
 
   /** Reads a topic from the given offsets (default: the beginning) up to its end as of the call. */
-  async readRange(topic: string, from: Map<number, string> = new Map(), timeoutMs = 30_000): Promise<BusMessage[]> {
-    const ends = await this.endOffsets(topic);
-    const pending = new Map([...ends].filter(([p, end]) => BigInt(end) > BigInt(from.get(p) ?? '0')));
+  async readRange(topic: string, from: Map<number, string> = new Map()): Promise<BusMessage[]> {
     const out: BusMessage[] = [];
-    if (pending.size === 0) return out;
-    const consumer = this.kafka.consumer({ groupId: `sealwatch-reader-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100 });
+    await this.scan(topic, from, await this.endOffsets(topic), (batch) => void out.push(...batch));
+    return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  }
+
+  /**
+   * A private consumer (its own group, never committed) that reads the
+   * requested ranges and pauses each partition as its range is done. Fails
+   * if the broker delivers nothing for `stallMs` while ranges remain.
+   */
+  async scan(topic: string, from: Map<number, string>, to: Map<number, string>, onBatch: (batch: BusMessage[]) => void | Promise<void>, stallMs = 30_000): Promise<void> {
+    const bounds = await this.offsetBounds(topic);
+    const pending = new Map<number, bigint>();
+    for (const [p, end] of to) {
+      const b = bounds.get(p);
+      if (!b) continue;
+      const start = BigInt(from.get(p) ?? b.low);
+      const stop = BigInt(end) < BigInt(b.high) ? BigInt(end) : BigInt(b.high);
+      if (stop > start && stop > BigInt(b.low)) pending.set(p, stop);
+    }
+    if (pending.size === 0) return;
+    const consumer = this.kafka.consumer({ groupId: `sealwatch-scan-${process.pid}-${Date.now()}-${++scanCounter}`, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
     await consumer.connect();
+    let lastProgress = Date.now();
+    let failure: Error | null = null;
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
       let finish!: () => void;
       const done = new Promise<void>((r) => (finish = r));
       await consumer.run({
         autoCommit: false,
-        eachBatch: async ({ batch }) => {
+        eachBatch: async ({ batch, heartbeat }) => {
           const end = pending.get(batch.partition);
-          if (end === undefined) return;
+          if (end === undefined || failure) return;
+          lastProgress = Date.now();
+          const start = BigInt(from.get(batch.partition) ?? '0');
+          const out: BusMessage[] = [];
           for (const m of batch.messages) {
-            if (BigInt(m.offset) < BigInt(from.get(batch.partition) ?? '0') || BigInt(m.offset) >= BigInt(end)) continue;
+            const o = BigInt(m.offset);
+            if (o < start || o >= end) continue;
             out.push({ topic, partition: batch.partition, offset: m.offset, key: m.key ? m.key.toString() : null, value: m.value ?? Buffer.alloc(0), headers: {} });
           }
-          if (BigInt(batch.lastOffset()) + 1n >= BigInt(end)) pending.delete(batch.partition);
+          try {
+            if (out.length) await onBatch(out);
+          } catch (err) {
+            failure = err as Error;
+            finish();
+            return;
+          }
+          if (BigInt(batch.lastOffset()) + 1n >= end) {
+            pending.delete(batch.partition);
+            consumer.pause([{ topic, partitions: [batch.partition] }]);
+          }
           if (pending.size === 0) finish();
+          await heartbeat();
         },
       });
+      const idle = [...bounds.keys()].filter((p) => !pending.has(p));
+      if (idle.length) consumer.pause([{ topic, partitions: idle }]);
       for (const [p, off] of from) if (pending.has(p)) consumer.seek({ topic, partition: p, offset: off });
-      await Promise.race([done, new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`reading ${topic} timed out`)), timeoutMs))]);
+      let watchdog: NodeJS.Timeout | undefined;
+      const stalled = new Promise<void>((_, reject) => {
+        watchdog = setInterval(() => {
+          if (Date.now() - lastProgress > stallMs) reject(new Error(`reading ${topic} stalled: nothing delivered for ${stallMs} ms with partitions ${[...pending.keys()].join(',')} unfinished`));
+        }, 1000);
+      });
+      try {
+        await Promise.race([done, stalled]);
+      } finally {
+        clearInterval(watchdog);
+      }
+      if (failure) throw failure;
     } finally {
       await consumer.disconnect();
     }
-    return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
   }
 
   private async getProducer(): Promise<Producer> {

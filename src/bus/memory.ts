@@ -129,6 +129,29 @@ export class MemoryBus implements Bus {
     return t.partitions.reduce((sum, p, i) => sum + p.log.length - (g?.committed.get(`${topic}/${i}`) ?? 0), 0);
   }
 
+  async offsetBounds(topic: string): Promise<Map<number, { low: string; high: string }>> {
+    return new Map((this.topics.get(topic)?.partitions ?? []).map((p, i) => [i, { low: '0', high: String(p.log.length) }]));
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    for (const [key, offset] of this.groups.get(groupId)?.committed ?? []) {
+      const slash = key.lastIndexOf('/');
+      if (key.slice(0, slash) === topic) out.set(Number(key.slice(slash + 1)), String(offset));
+    }
+    return out;
+  }
+
+  async scan(topic: string, from: Map<number, string>, to: Map<number, string>, onBatch: (batch: BusMessage[]) => void | Promise<void>): Promise<void> {
+    const t = this.topics.get(topic);
+    if (!t) return;
+    for (const [p, end] of to) {
+      const log = t.partitions[p]?.log ?? [];
+      const stop = Math.min(log.length, Number(end));
+      for (let i = Number(from.get(p) ?? '0'); i < stop; i += 500) await onBatch(log.slice(i, Math.min(stop, i + 500)));
+    }
+  }
+
   /** Messages of a topic, all partitions, for tests and the embedded API. */
   read(topic: string): BusMessage[] {
     return this.topics.get(topic)?.partitions.flatMap((p) => p.log) ?? [];

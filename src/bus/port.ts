@@ -50,6 +50,8 @@ export interface TopicSpec {
   topic: string;
   partitions: number;
   compacted?: boolean;
+  /** retention.ms for a new topic (the broker's default when absent). */
+  retentionMs?: number;
 }
 
 export interface Bus {
@@ -59,6 +61,17 @@ export interface Bus {
   subscribe(opts: SubscribeOptions): Promise<Subscription>;
   /** Messages of `topic` not yet committed by `groupId`, over all partitions (a group with no commit counts from the start). */
   lag(groupId: string, topic: string): Promise<number>;
+  /** The oldest retained offset and the end offset of every partition of `topic`. */
+  offsetBounds(topic: string): Promise<Map<number, { low: string; high: string }>>;
+  /** The offsets `groupId` has committed on `topic`, by partition (partitions without a commit are absent). */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
+  /**
+   * Reads the messages of `topic` with `from[p] <= offset < to[p]` for every
+   * partition p in `to`, in offset order within a partition, handing them to
+   * `onBatch` one partition's batch at a time (no consumer group is joined or
+   * committed). Resolves when every range is read.
+   */
+  scan(topic: string, from: Map<number, string>, to: Map<number, string>, onBatch: (batch: BusMessage[]) => void | Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 

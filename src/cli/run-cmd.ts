@@ -14,12 +14,35 @@ export async function runCommand(opts: { trips?: string; alertsOut?: string }, g
   ctx.log.info({ mqtt: ctx.config.mqtt.url, bus: ctx.config.bus.kind }, 'pipeline.running');
   const api = ctx.config.api.enabled ? await startApi({ config: ctx.config, bus: pipeline.bus, trips, ports: ctx.ports, log: ctx.log, pipeline, webhooks }) : null;
   if (api) process.stderr.write(`sealwatch: dashboard ${api.dashboardUrl}, API reference ${api.url}/openapi.json\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  ctx.log.info('pipeline.stopping');
-  await api?.close();
-  await pipeline.stop();
-  ctx.log.info({ ingest: pipeline.ingest.counts, rules: pipeline.rules.counts }, 'pipeline.stopped');
+  // Graceful: stop taking MQTT messages (unacknowledged ones stay with the broker),
+  // let the rules stage finish its batch, write and commit, flush the sinks, then exit 0.
+  // A second signal or a stop that takes longer than the bound exits 1: nothing is lost
+  // either way (uncommitted input is delivered again), it is only slower to resume.
+  ctx.log.info({ signal, timeoutMs: ctx.config.shutdown.timeoutMs }, 'pipeline.stopping');
+  const forced = new Promise<never>((_, reject) => {
+    const timer = setTimeout(() => reject(new Error(`shutdown took longer than ${ctx.config.shutdown.timeoutMs} ms`)), ctx.config.shutdown.timeoutMs);
+    timer.unref();
+    const again = () => reject(new Error('second signal during shutdown'));
+    process.once('SIGINT', again);
+    process.once('SIGTERM', again);
+  });
+  try {
+    await Promise.race([
+      (async () => {
+        await api?.close();
+        await pipeline.stop();
+      })(),
+      forced,
+    ]);
+  } catch (err) {
+    ctx.log.error({ err: (err as Error).message }, 'pipeline.shutdown_forced');
+    process.exit(1);
+  }
+  ctx.log.info({ ingest: pipeline.ingest.counts, rules: pipeline.rules.counts, recovery: pipeline.rules.recovery }, 'pipeline.stopped');
+  ctx.log.flush?.();
+  process.exit(0);
 }

@@ -58,6 +58,12 @@ export const ConfigSchema = z
         username: z.string().nullable().default(null),
         password: z.string().nullable().default(null),
         replicationFactor: z.number().int().min(1).default(1),
+        /**
+         * retention.ms of sealwatch.telemetry.v1 when sealwatch creates it. Crash recovery
+         * rebuilds engine state from this log, so it must cover the longest trip a plan
+         * binds (days before departure + voyage + days after eta): 60 days by default.
+         */
+        telemetryRetentionMs: z.number().int().min(HOUR).default(60 * DAY),
         partitions: z
           .object({ raw: z.number().int().positive().default(6), telemetry: z.number().int().positive().default(6), deadletter: z.number().int().positive().default(1), alerts: z.number().int().positive().default(3), trips: z.number().int().positive().default(1), late: z.number().int().positive().default(1) })
           .strict()
@@ -86,6 +92,15 @@ export const ConfigSchema = z
         allowedLatenessMs: ms.max(7 * DAY).default(6 * HOUR),
         /** Live mode only: wall-clock idle period after which held readings are released. */
         idleFlushMs: z.number().int().min(10).default(1000),
+        /** Rebuild the engine's state at start from the retained telemetry before the group's committed offsets (crash recovery). */
+        recoverOnStart: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    shutdown: z
+      .object({
+        /** Bound on a graceful stop (SIGTERM/SIGINT): drain, write, commit, flush; past it the process exits 1. */
+        timeoutMs: z.number().int().min(100).max(10 * 60_000).default(30_000),
       })
       .strict()
       .prefault({}),

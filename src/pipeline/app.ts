@@ -47,7 +47,7 @@ export function topicSpecs(config: Config): TopicSpec[] {
   const p = config.kafka.partitions;
   return [
     { topic: TOPICS.raw, partitions: p.raw },
-    { topic: TOPICS.telemetry, partitions: p.telemetry },
+    { topic: TOPICS.telemetry, partitions: p.telemetry, retentionMs: config.kafka.telemetryRetentionMs },
     { topic: TOPICS.deadletter, partitions: p.deadletter },
     { topic: TOPICS.alerts, partitions: p.alerts },
     { topic: TOPICS.trips, partitions: p.trips, compacted: true },
@@ -83,7 +83,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const sink = new FanOutSink(sinks);
   const instruments = new PipelineInstruments();
   const tripsSub = bus.kind === 'kafka' ? await followTrips(bus, o.trips, log.child({ module: 'trips' })) : null;
-  const rules = new RulesStage(bus, new CollectingEngine(config, o.trips, o.ports), sink, { groupId: config.kafka.groupId, idleFlushMs: config.engine.idleFlushMs, fromNow: o.rulesFromNow ?? false, instruments }, log.child({ module: 'rules' }));
+  const rules = new RulesStage(bus, new CollectingEngine(config, o.trips, o.ports), sink, { groupId: config.kafka.groupId, idleFlushMs: config.engine.idleFlushMs, fromNow: o.rulesFromNow ?? false, recover: config.engine.recoverOnStart && !(o.rulesFromNow ?? false), instruments }, log.child({ module: 'rules' }));
   await rules.start();
   const ingest = new IngestStage(bus, buildNormaliser(config, o.trips), log.child({ module: 'ingest' }), influx, instruments);
   const listener = await startListener(config.mqtt, ingest.handle, { log: log.child({ module: 'ingest' }), ...(o.mqttUrl ? { url: o.mqttUrl } : {}) });

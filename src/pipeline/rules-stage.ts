@@ -3,7 +3,8 @@ import type { Bus, BusMessage, Subscription } from '../bus/port.js';
 import { TOPICS } from '../bus/topics.js';
 import { parseWireReading, readingToWire } from '../model/reading.js';
 import type { AlertSink } from '../sinks/sink.js';
-import type { CollectingEngine } from './processor.js';
+import type { Collected, CollectingEngine } from './processor.js';
+import type { Reading } from '../model/reading.js';
 import type { PipelineInstruments } from './instruments.js';
 
 export interface RulesStageOptions {
@@ -13,6 +14,24 @@ export interface RulesStageOptions {
   instruments?: PipelineInstruments;
   /** Wall clock for idle release of held readings only; the rules never see it. */
   wallClock?: () => number;
+  /**
+   * Rebuild the engine's state at start from the retained telemetry before
+   * the group's committed offsets (default true; off for a private group
+   * that starts at the end, as a replay's).
+   */
+  recover?: boolean;
+}
+
+export interface RecoveryStats {
+  /** Readings fed back to rebuild state at start and when a partition came back with a gap. */
+  rebuiltReadings: number;
+  /** Alerts the rebuild re-derived and held back (they were written before the restart). */
+  suppressedAlerts: number;
+  /** Messages delivered again at offsets the engine already holds (skipped). */
+  redelivered: number;
+  /** Partition ranges fed to catch up after a gap (a partition that was away). */
+  catchUps: number;
+  durationMs: number;
 }
 
 /**
@@ -28,12 +47,18 @@ export class RulesStage {
   private lastArrival = -Infinity;
   private readonly wall: () => number;
   readonly counts = { readings: 0, undecodable: 0, alerts: 0, late: 0 };
+  readonly recovery: RecoveryStats = { rebuiltReadings: 0, suppressedAlerts: 0, redelivered: 0, catchUps: 0, durationMs: 0 };
+  /** Per partition: the next telemetry offset the engine's state does not hold yet. */
+  private readonly next = new Map<number, bigint>();
+  /** Output taken from the engine but not yet written (a failed write is retried, never dropped). */
+  private pending: Collected = { alerts: [], alertArrivals: [], late: [] };
 
   constructor(private readonly bus: Bus, private readonly rules: CollectingEngine, private readonly sink: AlertSink, private readonly opts: RulesStageOptions, private readonly log?: Logger) {
     this.wall = opts.wallClock ?? Date.now;
   }
 
   async start(): Promise<void> {
+    if (this.opts.recover ?? !this.opts.fromNow) await this.rebuild();
     this.sub = await this.bus.subscribe({ groupId: this.opts.groupId, topics: [TOPICS.telemetry], fromBeginning: true, fromNow: this.opts.fromNow ?? false, handler: (batch) => this.enqueue(() => this.onBatch(batch)) });
     this.timer = setInterval(() => void this.enqueue(() => this.onIdle()), this.opts.idleFlushMs);
     this.timer.unref();
@@ -45,18 +70,112 @@ export class RulesStage {
     return next;
   }
 
+  /**
+   * Crash recovery: the engine's state is a function of the telemetry each
+   * partition delivered, so it is rebuilt by feeding the retained telemetry
+   * from the oldest offset up to the group's committed offset, with the
+   * alerts that re-derives held back (they were written before the commit).
+   */
+  private async rebuild(): Promise<void> {
+    const t0 = Date.now();
+    const [bounds, committed] = await Promise.all([this.bus.offsetBounds(TOPICS.telemetry), this.bus.committedOffsets(this.opts.groupId, TOPICS.telemetry)]);
+    const from = new Map<number, string>();
+    const to = new Map<number, string>();
+    let total = 0n;
+    for (const [p, b] of bounds) {
+      const c = committed.get(p);
+      if (c === undefined) {
+        this.next.set(p, BigInt(b.low)); // a group without a commit starts at the oldest retained offset
+        continue;
+      }
+      const start = BigInt(b.low);
+      const end = BigInt(c);
+      this.next.set(p, end > start ? end : start);
+      if (end > start) {
+        from.set(p, b.low);
+        to.set(p, c);
+        total += end - start;
+      }
+    }
+    if (total === 0n) return;
+    this.log?.info({ partitions: to.size, readings: Number(total) }, 'rules.recovery_started');
+    let lastReport = Date.now();
+    await this.bus.scan(TOPICS.telemetry, from, to, (batch) => {
+      this.feedSilently(batch);
+      if (Date.now() - lastReport >= 2000) {
+        lastReport = Date.now();
+        const rate = this.recovery.rebuiltReadings / ((Date.now() - t0) / 1000);
+        this.log?.info({ done: this.recovery.rebuiltReadings, of: Number(total), perSecond: Math.round(rate) }, 'rules.recovery_progress');
+      }
+    });
+    this.recovery.durationMs = Date.now() - t0;
+    this.lastWall = this.wall();
+    this.log?.info({ readings: this.recovery.rebuiltReadings, alertsHeldBack: this.recovery.suppressedAlerts, ms: this.recovery.durationMs }, 'rules.recovery_done');
+  }
+
+  /** Feeds already-processed telemetry into the engine and discards what it raises. */
+  private feedSilently(batch: BusMessage[]): void {
+    const engine = this.rules.engine;
+    for (const m of batch) {
+      const reading = this.decode(m);
+      const next = this.next.get(m.partition);
+      if (next === undefined || BigInt(m.offset) >= next) this.next.set(m.partition, BigInt(m.offset) + 1n);
+      if (!reading) continue;
+      this.recovery.rebuiltReadings++;
+      if (reading.receivedAt > this.lastArrival) this.lastArrival = reading.receivedAt;
+      engine.ingest(reading, m.partition);
+    }
+    this.recovery.suppressedAlerts += this.rules.take().alerts.length;
+  }
+
+  private decode(m: BusMessage): Reading | null {
+    try {
+      return parseWireReading(m.value.toString('utf8'));
+    } catch (err) {
+      this.counts.undecodable++;
+      this.log?.error({ partition: m.partition, offset: m.offset, err: (err as Error).message }, 'rules.undecodable_telemetry');
+      return null;
+    }
+  }
+
+  /**
+   * A partition that comes back after another instance processed part of it
+   * (a rebalance), or whose first batch starts past what the engine holds, is
+   * caught up silently from the engine's position before its batch is processed.
+   */
+  private async catchUp(partition: number, offset: bigint): Promise<void> {
+    let next = this.next.get(partition);
+    if (next === undefined) {
+      const b = (await this.bus.offsetBounds(TOPICS.telemetry)).get(partition);
+      next = BigInt(b?.low ?? '0');
+      this.next.set(partition, next);
+    }
+    if (offset <= next) return;
+    await this.emit();
+    this.recovery.catchUps++;
+    this.log?.info({ partition, from: String(next), to: String(offset) }, 'rules.partition_catch_up');
+    await this.bus.scan(TOPICS.telemetry, new Map([[partition, String(next)]]), new Map([[partition, String(offset)]]), (b) => this.feedSilently(b));
+    this.next.set(partition, offset);
+  }
+
   private async onBatch(batch: BusMessage[]): Promise<void> {
     const end = this.opts.instruments?.rulesBatchSeconds.startTimer();
     const engine = this.rules.engine;
+    if (this.opts.recover ?? !this.opts.fromNow) {
+      const firsts = new Map<number, bigint>();
+      for (const m of batch) if (!firsts.has(m.partition)) firsts.set(m.partition, BigInt(m.offset));
+      for (const [p, o] of firsts) await this.catchUp(p, o);
+    }
     for (const m of batch) {
-      let reading;
-      try {
-        reading = parseWireReading(m.value.toString('utf8'));
-      } catch (err) {
-        this.counts.undecodable++;
-        this.log?.error({ partition: m.partition, offset: m.offset, err: (err as Error).message }, 'rules.undecodable_telemetry');
+      const next = this.next.get(m.partition);
+      const offset = BigInt(m.offset);
+      if (next !== undefined && offset < next) {
+        this.recovery.redelivered++;
         continue;
       }
+      this.next.set(m.partition, offset + 1n);
+      const reading = this.decode(m);
+      if (!reading) continue;
       this.counts.readings++;
       if (reading.receivedAt > this.lastArrival) this.lastArrival = reading.receivedAt;
       engine.ingest(reading, m.partition);
@@ -75,19 +194,22 @@ export class RulesStage {
   }
 
   private async emit(): Promise<void> {
-    const out = this.rules.take();
-    if (out.alerts.length) {
-      this.counts.alerts += out.alerts.length;
-      const h = this.opts.instruments?.arrivalToAlertSeconds;
-      if (h) for (const arrival of out.alertArrivals) h.observe(Math.max(0, this.wall() - arrival) / 1000);
-      for (const a of out.alerts) this.log?.info({ alertId: a.alertId, rule: a.rule, severity: a.severity, containerId: a.containerId, tripId: a.tripId }, 'rules.alert_raised');
-      await this.sink.write(out.alerts);
-    }
-    if (out.late.length) {
-      this.counts.late += out.late.length;
-      for (const { reading, detail } of out.late) this.log?.debug({ containerId: reading.containerId, eventId: reading.eventId, detail }, 'rules.late_reading');
-      await this.bus.produce(TOPICS.late, out.late.map(({ reading, detail }) => ({ key: reading.containerId, value: JSON.stringify({ ...readingToWire(reading), lateDetail: detail }) })));
-    }
+    const taken = this.rules.take();
+    const out = this.pending;
+    out.alerts.push(...taken.alerts);
+    out.alertArrivals.push(...taken.alertArrivals);
+    out.late.push(...taken.late);
+    if (out.alerts.length === 0 && out.late.length === 0) return;
+    // Kept in `pending` until written: a failed write is retried with the next emit (the batch comes again).
+    if (out.alerts.length) await this.sink.write(out.alerts);
+    if (out.late.length) await this.bus.produce(TOPICS.late, out.late.map(({ reading, detail }) => ({ key: reading.containerId, value: JSON.stringify({ ...readingToWire(reading), lateDetail: detail }) })));
+    this.pending = { alerts: [], alertArrivals: [], late: [] };
+    this.counts.alerts += out.alerts.length;
+    this.counts.late += out.late.length;
+    const h = this.opts.instruments?.arrivalToAlertSeconds;
+    if (h) for (const arrival of out.alertArrivals) h.observe(Math.max(0, this.wall() - arrival) / 1000);
+    for (const a of out.alerts) this.log?.info({ alertId: a.alertId, rule: a.rule, severity: a.severity, containerId: a.containerId, tripId: a.tripId }, 'rules.alert_raised');
+    for (const { reading, detail } of out.late) this.log?.debug({ containerId: reading.containerId, eventId: reading.eventId, detail }, 'rules.late_reading');
   }
 
   /** Resolves when everything queued so far has been processed and written. */

@@ -101,6 +101,45 @@ export function busContract(name: string, make: () => Promise<Bus>, opts: { sett
       expect(got.sort()).toEqual(['new-1', 'new-2']);
     });
 
+    it('reports offset bounds and committed offsets, and scans exact ranges without joining the group', async () => {
+      const t = topic();
+      await bus.ensureTopics([{ topic: t, partitions: 2 }]);
+      const values = Array.from({ length: 12 }, (_, i) => ({ key: `k${i % 5}`, value: `v${i}` }));
+      await bus.produce(t, values);
+      const bounds = await bus.offsetBounds(t);
+      expect([...bounds.keys()].sort()).toEqual([0, 1]);
+      const total = [...bounds.values()].reduce((n, b) => n + Number(b.high) - Number(b.low), 0);
+      expect(total).toBe(12);
+      const g = `g-${randomUUID()}`;
+      expect((await bus.committedOffsets(g, t)).size).toBe(0);
+      const { sub } = await collect(bus, t, g, (got) => got.length >= 12);
+      const deadline = Date.now() + opts.timeoutMs;
+      while ((await bus.lag(g, t)) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await sub.stop();
+      const committed = await bus.committedOffsets(g, t);
+      for (const [p, b] of bounds) expect(committed.get(p)).toBe(b.high);
+      // a range: everything but the first message of each partition, in offset order per partition
+      const from = new Map([...bounds].map(([p, b]) => [p, String(Number(b.low) + 1)]));
+      const to = new Map([...bounds].map(([p, b]) => [p, b.high]));
+      const scanned: BusMessage[] = [];
+      await bus.scan(t, from, to, (batch) => {
+        expect(new Set(batch.map((m) => m.partition)).size).toBe(1);
+        scanned.push(...batch);
+      });
+      expect(scanned.length).toBe(10);
+      for (const p of bounds.keys()) {
+        const offs = scanned.filter((m) => m.partition === p).map((m) => Number(m.offset));
+        expect(offs).toEqual([...offs].sort((a, b) => a - b));
+        expect(offs[0]).toBe(Number(bounds.get(p)!.low) + 1);
+      }
+      expect(new Set(scanned.map((m) => m.value.toString())).size).toBe(10);
+      // an empty range reads nothing; the scan left the group's commits alone
+      let none = 0;
+      await bus.scan(t, to, to, () => void none++);
+      expect(none).toBe(0);
+      expect(await bus.committedOffsets(g, t)).toEqual(committed);
+    });
+
     it('a batch whose handler did not finish is delivered again to the next consumer (at least once)', async () => {
       const t = topic();
       await bus.ensureTopics([{ topic: t, partitions: 1 }]);
