@@ -6,6 +6,9 @@
 #                                         write .stack/env; a no-op when all are up
 #   bash scripts/stack.sh down           stop everything started by `up`
 #   bash scripts/stack.sh status         one line per service; exit 1 if any is down
+#   bash scripts/stack.sh stop SERVICE   stop one service (kafka, influxdb or mosquitto), data kept
+#   bash scripts/stack.sh start SERVICE  start one service on its existing data, wait until healthy
+#   bash scripts/stack.sh restart SERVICE  stop, then start (the fault tests use these three)
 #
 # Environment: SEALWATCH_CACHE (downloads and builds, default ~/.cache/sealwatch),
 # SEALWATCH_STACK_DIR (data, logs, pids, env; default <repo>/.stack), SEALWATCH_STACK_FRESH=1
@@ -94,12 +97,36 @@ stack_status() {
   return "$rc"
 }
 
+# service_name NAME: NAME if it is one of SERVICES, else a usage error naming the choices.
+service_name() {
+  local service
+  for service in "${SERVICES[@]}"; do
+    if [ "${1:-}" = "$service" ]; then printf '%s' "$service"; return 0; fi
+  done
+  printf 'stack.sh: unknown service %s: expected one of %s\n' "'${1:-}'" "${SERVICES[*]}" >&2
+  exit 2
+}
+
+# One service alone, for fault tests: its data directory is never wiped, and `start` returns
+# only once the service passes the same readiness probe as `up` (Mosquitto reloads its
+# persisted sessions and queued QoS 1 messages; Kafka and InfluxDB recover their logs).
+service_stop() { "${1}_down"; }
+service_start() {
+  need_command stack node "Node.js 20 runs the readiness probes"
+  mkdir -p "$STACK_DIR/run" "$STACK_DIR/log" "$STACK_DIR/data"
+  "${1}_up"
+  write_env
+}
+
 case "${1:-}" in
   up) shift; take_lock; stack_up "$@" ;;
   down) take_lock; stack_down ;;
   status) stack_status ;;
+  stop) svc=$(service_name "${2:-}"); take_lock; service_stop "$svc" ;;
+  start) svc=$(service_name "${2:-}"); take_lock; service_start "$svc" ;;
+  restart) svc=$(service_name "${2:-}"); take_lock; service_stop "$svc"; service_start "$svc" ;;
   *)
-    printf 'usage: %s up [--fresh] | down | status\n' "$0" >&2
+    printf 'usage: %s up [--fresh] | down | status | stop|start|restart kafka|influxdb|mosquitto\n' "$0" >&2
     exit 2
     ;;
 esac
