@@ -51,11 +51,29 @@ export function loadConfig(options: LoadOptions = {}): Config {
     if (!path) continue; // other SEALWATCH_* variables belong to scripts (cache dirs, log level)
     setPath(merged, path, coerce(raw, getPath(defaults, path)), sources, `environment ${name}`);
   }
+  // A secret may also come from a file named by SEALWATCH_<KEY>_FILE (container secrets); the file wins.
+  for (const key of SECRET_KEYS) {
+    const path = key.split('.');
+    const name = `SEALWATCH_${path.map(toEnvSegment).join('_')}_FILE`;
+    const file = env[name];
+    if (!file) continue;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw swError('SW_ERR_CONFIG_FILE', `${file} (from environment ${name})`, (err as Error).message);
+    }
+    setPath(merged, path, text.replace(/\r?\n$/, ''), sources, `file named by environment ${name}`);
+  }
   if (options.overrides) mergeInto(merged, options.overrides, [], sources, 'command line');
   for (const set of options.sets ?? []) {
     const eq = set.indexOf('=');
     if (eq <= 0) throw swError('SW_ERR_CONFIG_INVALID', `--set ${JSON.stringify(set)}: expected key.path=value`);
     const path = set.slice(0, eq).split('.');
+    if (SECRET_KEYS.has(path.join('.'))) {
+      const envName = `SEALWATCH_${path.map(toEnvSegment).join('_')}`;
+      throw swError('SW_ERR_CONFIG_INVALID', `--set ${path.join('.')}: a secret is not taken from the command line (other users can read it in the process list); set ${envName}, ${envName}_FILE or a configuration file`);
+    }
     setPath(merged, path, coerce(set.slice(eq + 1), getPath(defaults, path)), sources, `--set ${path.join('.')}`);
   }
   const result = ConfigSchema.safeParse(merged);

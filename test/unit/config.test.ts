@@ -58,6 +58,20 @@ describe('configuration', () => {
     expect(e.message).not.toContain('12345');
   });
 
+  it('a secret comes from SEALWATCH_<KEY>_FILE, and never from --set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-cfg-'));
+    writeFileSync(join(dir, 'token'), 's3cr3t-from-file\n');
+    const c = loadConfig({ env: { SEALWATCH_INFLUX_TOKEN: 'from-env', SEALWATCH_INFLUX_TOKEN_FILE: join(dir, 'token') } });
+    expect(c.influx.token).toBe('s3cr3t-from-file');
+    const missing = failure(() => loadConfig({ env: { SEALWATCH_KAFKA_PASSWORD_FILE: join(dir, 'nope') } }));
+    expect(missing.code).toBe('SW_ERR_CONFIG_FILE');
+    expect(missing.message).toContain('SEALWATCH_KAFKA_PASSWORD_FILE');
+    const viaSet = failure(() => loadConfig({ env: {}, sets: ['mqtt.password=hunter2'] }));
+    expect(viaSet.code).toBe('SW_ERR_CONFIG_INVALID');
+    expect(viaSet.message).toContain('SEALWATCH_MQTT_PASSWORD');
+    expect(viaSet.message).not.toContain('hunter2');
+  });
+
   it('an unreadable or malformed file is named', () => {
     expect(failure(() => loadConfig({ files: ['/nonexistent/sw.yaml'], env: {} })).code).toBe('SW_ERR_CONFIG_FILE');
     const dir = mkdtempSync(join(tmpdir(), 'sw-cfg-'));
