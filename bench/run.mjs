@@ -1,19 +1,26 @@
 #!/usr/bin/env node
-// `npm run bench`: decode, engine and replay benchmarks, each figure a ratio
+// `npm run bench`: decode, engine, replay, embedded/stack end-to-end and storm benchmarks, each figure a ratio
 // against a raw component limit measured in the same run (never an absolute
 // timed assertion). Each suite runs in its own node process with
 // --expose-gc, so heap figures can force a collection and one suite's JIT and
 // heap do not colour the next. Imports the compiled dist/ (built first).
 //
-//   node bench/run.mjs [--quick] [--only decode,engine,replay] [--rounds N] [--out-dir DIR] [--no-build]
+//   node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm] [--no-stack] [--rounds N] [--out-dir DIR] [--no-build]
+//
+// The stack suite starts the local stack (scripts/stack.sh up) under the
+// shared stack lock (flock /tmp/sealwatch-stack.lock; set
+// SEALWATCH_STACK_LOCK_HELD=1 when the caller already holds it), stops it
+// afterwards if it started it, and is skipped with a message when the stack
+// cannot start. --no-stack skips it; --quick skips it too unless named in --only.
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 import { machine, tableText, writeResults } from './lib/report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const STACK_LOCK = '/tmp/sealwatch-stack.lock';
 const root = join(here, '..');
-const SUITES = ['decode', 'engine', 'replay'];
+const SUITES = ['decode', 'engine', 'replay', 'embedded'];
 
 const FULL = {
   warmup: 1,
@@ -26,6 +33,19 @@ const FULL = {
   planCount: 1000,
   replayContainers: 60,
   replayHours: 0, // the simulator's whole voyages (about a month)
+  e2eContainers: 2000,
+  e2eCycles: 10,
+  e2eLatencyCycles: 4,
+  e2eClients: 8,
+  e2eBreachEvery: 50,
+  stackContainers: 5000,
+  stackCycles: 12,
+  stackLatencyCycles: 8,
+  stackClients: 16,
+  stackRate: 30_000,
+  stormContainers: 5000,
+  stormHours: 6,
+  stormBatch: 500,
 };
 const QUICK = {
   warmup: 0,
@@ -38,10 +58,23 @@ const QUICK = {
   planCount: 300,
   replayContainers: 2,
   replayHours: 24,
+  e2eContainers: 20,
+  e2eCycles: 2,
+  e2eLatencyCycles: 2,
+  e2eClients: 2,
+  e2eBreachEvery: 5,
+  stackContainers: 100,
+  stackCycles: 2,
+  stackLatencyCycles: 2,
+  stackClients: 2,
+  stackRate: 2000,
+  stormContainers: 20,
+  stormHours: 6,
+  stormBatch: 100,
 };
 
 function parseArgs(argv) {
-  const a = { quick: false, only: SUITES, rounds: null, outDir: join(here, 'results'), build: true };
+  const a = { quick: false, only: null, stack: true, rounds: null, outDir: join(here, 'results'), build: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -51,14 +84,17 @@ function parseArgs(argv) {
     };
     if (arg === '--quick') a.quick = true;
     else if (arg === '--no-build') a.build = false;
+    else if (arg === '--no-stack') a.stack = false;
     else if (arg.startsWith('--only')) a.only = value().split(',');
     else if (arg.startsWith('--rounds')) a.rounds = Number(value());
     else if (arg.startsWith('--out-dir')) a.outDir = value();
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay] [--rounds N] [--out-dir DIR] [--no-build]\n');
+      process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm] [--no-stack] [--rounds N] [--out-dir DIR] [--no-build]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${arg}`);
   }
+  a.only ??= SUITES.filter((s) => s !== 'stack' || !a.quick);
+  if (!a.stack) a.only = a.only.filter((s) => s !== 'stack');
   for (const s of a.only) if (!SUITES.includes(s)) throw new Error(`--only: unknown suite ${s}; expected some of ${SUITES.join(', ')}`);
   if (a.rounds !== null && !(Number.isInteger(a.rounds) && a.rounds > 0)) throw new Error('--rounds: expected a whole number > 0');
   return a;
@@ -66,7 +102,10 @@ function parseArgs(argv) {
 
 function runSuite(suite, opts) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', join(here, 'lib', 'child.mjs'), suite, JSON.stringify(opts)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const argv = [process.execPath, '--expose-gc', join(here, 'lib', 'child.mjs'), suite, JSON.stringify(opts)];
+    // the stack suite holds the shared stack lock for its whole run (stack up, benchmark, stack down)
+    if (suite === 'stack' && process.env.SEALWATCH_STACK_LOCK_HELD !== '1') argv.unshift('flock', '-w', '3600', STACK_LOCK);
+    const child = spawn(argv[0], argv.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
