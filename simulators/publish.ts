@@ -1,4 +1,5 @@
-import type { MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
+import { mqttTlsOptions } from '../src/ingest/auth-tls.js';
 import type { SimResult } from './fleet.js';
 
 export interface PublishOptions {
@@ -18,6 +19,27 @@ export interface PublishOptions {
 }
 
 const FAST = 1e9;
+
+export interface PublisherOptions {
+  clientId: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  /** PEM CA file that signs the broker's TLS certificate (mqtts:// URLs). */
+  caFile?: string | null | undefined;
+}
+
+/** Connects a fleet publisher (credentials and, for mqtts://, a CA file); rejects on a refused CONNACK. */
+export async function connectPublisher(url: string, o: PublisherOptions): Promise<MqttClient> {
+  const client = mqtt.connect(url, { clientId: o.clientId, reconnectPeriod: 1000, ...(o.username ? { username: o.username } : {}), ...(o.password ? { password: o.password } : {}), ...mqttTlsOptions(o.caFile, '--ca-file') });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', (err) => {
+      client.end(true);
+      reject(err);
+    });
+  });
+  return client;
+}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -39,6 +39,7 @@ program
   .option('--out-dir <dir>', 'write capture.ndjson.gz, trips/ and labels.ndjson here')
   .option('--broker <url>', 'publish live to this MQTT broker')
   .option('--username <name>', 'MQTT username (password from SEALWATCH_SIMULATOR_PASSWORD)')
+  .option('--ca-file <pem>', 'CA certificate that signs the broker\'s TLS certificate (mqtts:// URLs)')
   .option('--seed <n>', 'seed: the same seed gives the same files', '1')
   .option('--containers <n>', 'number of containers', '50')
   .option('--scenarios <list>', 'comma-separated rule ids to inject (default: all the simulator supports)')

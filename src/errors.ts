@@ -21,6 +21,8 @@ export const ERRORS = {
   SW_ERR_MQTT_CONNECT: { message: 'cannot connect to MQTT broker %s: %s', retriable: true },
   SW_ERR_INFLUX_WRITE: { message: 'InfluxDB write failed: %s', retriable: true },
   SW_ERR_USAGE: { message: '%s', retriable: false },
+  SW_ERR_PASSWORD_FILE: { message: 'MQTT password file %s: %s', retriable: false },
+  SW_ERR_ACL_FILE: { message: 'MQTT ACL file %s: %s', retriable: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

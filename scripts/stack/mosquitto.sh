@@ -3,12 +3,38 @@
 
 MQTT_HOST=127.0.0.1
 MQTT_PORT=1884
+# TLS listener (same accounts and ACL); its certificates are made by openssl at `up` into the stack dir.
+MQTT_TLS_PORT=8884
 MQTT_PIPELINE_USER=sealwatch
 MQTT_PIPELINE_PASSWORD=sealwatch-local
 MQTT_SIMULATOR_USER=simulator
 MQTT_SIMULATOR_PASSWORD=simulator-local
 
 mosquitto_conf_dir() { printf '%s/conf/mosquitto' "$STACK_DIR"; }
+mosquitto_tls_dir() { printf '%s/tls' "$(mosquitto_conf_dir)"; }
+
+# A private CA and a server certificate for 127.0.0.1, ::1 and localhost, made with openssl when
+# missing or within a day of expiry. Local test material only: it lives in the stack dir (git-ignored).
+mosquitto_write_certs() {
+  local dir
+  dir=$(mosquitto_tls_dir)
+  if [ -s "$dir/server.crt" ] && [ -s "$dir/ca.crt" ] && openssl x509 -checkend 86400 -noout -in "$dir/server.crt" >/dev/null 2>&1; then
+    return 0
+  fi
+  need_command mosquitto openssl "openssl makes the TLS certificates of the local Mosquitto"
+  mkdir -p "$dir"
+  local log="$STACK_DIR/log/mosquitto-certs.log"
+  {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=sealwatch local stack CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -keyout "$dir/ca.key" -out "$dir/ca.crt" &&
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/server.key" -out "$dir/server.csr" &&
+      printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n' >"$dir/server.ext" &&
+      openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 30 -extfile "$dir/server.ext" -out "$dir/server.crt"
+  } >"$log" 2>&1 || fail mosquitto "openssl could not make the TLS certificates" "$log"
+  chmod 600 "$dir/ca.key" "$dir/server.key"
+  rm -f "$dir/server.csr"
+}
 
 mosquitto_version() { mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version \([^ ]*\).*/\1/p' | head -n 1; }
 
@@ -59,6 +85,11 @@ mosquitto_write_config() {
 user $(id -un)
 per_listener_settings false
 listener $MQTT_PORT $MQTT_HOST
+# The same broker over TLS (accounts and ACL are shared: per_listener_settings is false).
+listener $MQTT_TLS_PORT $MQTT_HOST
+cafile $(mosquitto_tls_dir)/ca.crt
+certfile $(mosquitto_tls_dir)/server.crt
+keyfile $(mosquitto_tls_dir)/server.key
 allow_anonymous false
 password_file $conf/passwd
 acl_file $conf/acl
@@ -102,6 +133,10 @@ EOF
 mosquitto_up() {
   local start
   start=$(now_ms)
+  if running_pid mosquitto >/dev/null && ! port_open "$MQTT_HOST" "$MQTT_TLS_PORT"; then
+    say "mosquitto: running without its TLS listener (an older stack): restarting it"
+    mosquitto_down
+  fi
   if running_pid mosquitto >/dev/null; then
     wait_ready mosquitto 30 mqtt "$MQTT_HOST" "$MQTT_PORT" "$MQTT_PIPELINE_USER" "$MQTT_PIPELINE_PASSWORD"
     say "mosquitto: already running on $MQTT_HOST:$MQTT_PORT ($(mosquitto_version), pid $(running_pid mosquitto))"
@@ -110,7 +145,9 @@ mosquitto_up() {
   mosquitto_install
   mosquitto_stop_system_service
   ensure_free mosquitto "$MQTT_HOST" "$MQTT_PORT"
-  say "mosquitto: starting on $MQTT_HOST:$MQTT_PORT..."
+  ensure_free mosquitto "$MQTT_HOST" "$MQTT_TLS_PORT"
+  say "mosquitto: starting on $MQTT_HOST:$MQTT_PORT (TLS $MQTT_TLS_PORT)..."
+  mosquitto_write_certs
   mosquitto_write_config
   start_daemon mosquitto "$STACK_DIR" mosquitto -c "$(mosquitto_conf_dir)/mosquitto.conf"
   wait_ready mosquitto 30 mqtt "$MQTT_HOST" "$MQTT_PORT" "$MQTT_PIPELINE_USER" "$MQTT_PIPELINE_PASSWORD"
@@ -132,6 +169,8 @@ mosquitto_status() {
 mosquitto_env() {
   cat <<EOF
 SEALWATCH_MQTT_URL=mqtt://$MQTT_HOST:$MQTT_PORT
+SEALWATCH_MQTT_TLS_URL=mqtts://$MQTT_HOST:$MQTT_TLS_PORT
+SEALWATCH_MQTT_CA_FILE=$(mosquitto_tls_dir)/ca.crt
 SEALWATCH_MQTT_USERNAME=$MQTT_PIPELINE_USER
 SEALWATCH_MQTT_PASSWORD=$MQTT_PIPELINE_PASSWORD
 SEALWATCH_MQTT_SIMULATOR_USERNAME=$MQTT_SIMULATOR_USER

@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
-import mqtt from 'mqtt';
-import { startEmbeddedBroker } from '../ingest/embedded-broker.js';
+import { brokerAuthFromConfig, brokerTlsFromConfig, startEmbeddedBroker } from '../ingest/embedded-broker.js';
+import { demoAccounts } from './demo-credentials.js';
 import { newTripDirectory, startPipeline } from '../pipeline/app.js';
 import type { Alert } from '../model/alert.js';
 import { simulateFleet } from '../../simulators/fleet.js';
-import { publishLive } from '../../simulators/publish.js';
+import { connectPublisher, publishLive } from '../../simulators/publish.js';
 import { context, type GlobalOptions } from './common.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { startApi, type Api } from '../api/server.js';
@@ -36,12 +36,23 @@ export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<
   const sim = simulateFleet({ seed: Number(opts.seed), containers, start, demo: true, faults: true, voyageHours: Math.ceil(horizonMs / 3_600_000) });
   const trips = newTripDirectory(ctx.config);
   for (const p of sim.trips) trips.upsert(p);
-  const broker = await startEmbeddedBroker({ host: ctx.config.embeddedBroker.host, port: opts.port ? Number(opts.port) : ctx.config.embeddedBroker.port, log: ctx.log });
+  // Per-run accounts for the pipeline and the simulated fleet: `npm start` needs no set-up, and nothing else can connect unless configured.
+  const accounts = demoAccounts(ctx.config.embeddedBroker);
+  const eb = ctx.config.embeddedBroker;
+  const broker = await startEmbeddedBroker({
+    host: eb.host,
+    port: eb.plainListener ? (opts.port ? Number(opts.port) : eb.port) : null,
+    auth: brokerAuthFromConfig(eb, ctx.config.mqtt.topicRoot, accounts.store),
+    tls: brokerTlsFromConfig(eb),
+    log: ctx.log,
+  });
+  const brokerUrl = (broker.url ?? broker.tlsUrl)!;
+  const config = { ...ctx.config, mqtt: { ...ctx.config.mqtt, username: accounts.service.username, password: accounts.service.password } };
   const byRule: Record<string, number> = {};
   const counter: AlertSink = { name: 'count', write: async (alerts: readonly Alert[]) => void alerts.forEach((a) => (byRule[a.rule] = (byRule[a.rule] ?? 0) + 1)), close: async () => {} };
   const webhooks = createWebhookSink(ctx.config.webhooks, ctx.log);
-  const pipeline = await startPipeline({ config: ctx.config, ports: ctx.ports, trips, log: ctx.log, mqttUrl: broker.url, extraSinks: webhooks ? [counter, webhooks] : [counter] });
-  process.stderr.write(`sealwatch demo: embedded MQTT broker on ${broker.url}, ${containers} simulated containers, ${sim.messages.length.toLocaleString('en')} messages at ${speed}x${durationS ? `, stopping after ${durationS} s` : ''}\n`);
+  const pipeline = await startPipeline({ config, ports: ctx.ports, trips, log: ctx.log, mqttUrl: brokerUrl, extraSinks: webhooks ? [counter, webhooks] : [counter] });
+  process.stderr.write(`sealwatch demo: embedded MQTT broker on ${[broker.url, broker.tlsUrl].filter(Boolean).join(' and ')} (accounts ${accounts.service.username} and ${accounts.fleet.username} with passwords made for this run), ${containers} simulated containers, ${sim.messages.length.toLocaleString('en')} messages at ${speed}x${durationS ? `, stopping after ${durationS} s` : ''}\n`);
   // With no token configured, reads are open to loopback clients and this run's write token is printed (never logged).
   let api: Api | null = null;
   if (ctx.config.api.enabled) {
@@ -49,11 +60,7 @@ export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<
     process.stderr.write(`sealwatch demo: dashboard ${api.dashboardUrl}${api.demoWriteToken ? `#token=${api.demoWriteToken}` : ''}\n`);
     process.stderr.write(`sealwatch demo: API ${api.url} (reference ${api.url}/openapi.json)${api.demoWriteToken ? `, write token for this run: ${api.demoWriteToken}` : ''}\n`);
   }
-  const publisher = mqtt.connect(broker.url, { clientId: `sealwatch-demo-fleet-${process.pid}` });
-  await new Promise<void>((resolve, reject) => {
-    publisher.once('connect', () => resolve());
-    publisher.once('error', reject);
-  });
+  const publisher = await connectPublisher(brokerUrl, { clientId: `sealwatch-demo-fleet-${process.pid}`, username: accounts.fleet.username, password: accounts.fleet.password, caFile: config.mqtt.caFile });
   const abort = new AbortController();
   const stopAt = durationS ? setTimeout(() => abort.abort(), durationS * 1000) : null;
   const onSignal = () => abort.abort();

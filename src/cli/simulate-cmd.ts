@@ -1,8 +1,7 @@
-import mqtt from 'mqtt';
 import { swError } from '../errors.js';
 import { simulateFleet, type ScenarioKind } from '../../simulators/fleet.js';
 import { writeCorpus } from '../../simulators/corpus.js';
-import { publishLive } from '../../simulators/publish.js';
+import { connectPublisher, publishLive } from '../../simulators/publish.js';
 import { bar, context, progress, type GlobalOptions } from './common.js';
 import { RULE_IDS } from '../model/alert.js';
 
@@ -10,6 +9,7 @@ export interface SimulateOptions {
   outDir?: string;
   broker?: string;
   username?: string;
+  caFile?: string;
   seed: string;
   containers: string;
   scenarios?: string;
@@ -45,11 +45,7 @@ export async function simulateCommand(opts: SimulateOptions, g: GlobalOptions): 
   }
   if (opts.broker) {
     const password = process.env.SEALWATCH_SIMULATOR_PASSWORD;
-    const client = mqtt.connect(opts.broker, { clientId: `sealwatch-sim-${process.pid}`, ...(opts.username ? { username: opts.username } : {}), ...(password ? { password } : {}) });
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-    });
+    const client = await connectPublisher(opts.broker, { clientId: `sealwatch-sim-${process.pid}`, username: opts.username, password, caFile: opts.caFile });
     const p = progress('simulate');
     await publishLive(sim, client, { speed, onProgress: (sent, total) => p.update(`${bar(sent / total)} ${sent}/${total}`) });
     p.done();

@@ -27,11 +27,30 @@ export const ConfigSchema = z
         cleanSession: z.boolean().default(false),
         /** Honour the MQTT 5 user property `received-at` (set by `replay --stack`) as arrival time. */
         trustReceivedAtProperty: z.boolean().default(false),
+        /** PEM CA certificate(s) that sign the broker's TLS certificate (mqtts:// URLs), besides the system's. */
+        caFile: z.string().min(1).nullable().default(null),
       })
       .strict()
       .prefault({}),
     embeddedBroker: z
-      .object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(1883) })
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(1883),
+        /** Off: only the TLS listener (embeddedBroker.tls) accepts clients. */
+        plainListener: z.boolean().default(true),
+        /** Accounts in Mosquitto's password-file format (`user:$7$...`, as mosquitto_passwd writes it): one file for both brokers. */
+        passwordFile: z.string().min(1).nullable().default(null),
+        /** Clients without a username are let in (with the ACL's anonymous lines). */
+        allowAnonymous: z.boolean().default(false),
+        /** Mosquitto ACL file (topic, user, pattern lines); null: the built-in policy (serviceAccounts, fleetAccounts, devices under their own id). */
+        aclFile: z.string().min(1).nullable().default(null),
+        /** Built-in policy: accounts that read and write the whole topic root (the pipeline). */
+        serviceAccounts: z.array(z.string().min(1)).default(['sealwatch']),
+        /** Built-in policy: accounts that publish for many devices (simulators). */
+        fleetAccounts: z.array(z.string().min(1)).default(['simulator']),
+        /** A TLS listener besides (or, with plainListener off, instead of) the plain one: PEM files. */
+        tls: z.object({ port: port.default(8883), certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().nullable().default(null),
+      })
       .strict()
       .prefault({}),
     ingest: z

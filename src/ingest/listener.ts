@@ -2,6 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SealwatchError } from '../errors.js';
+import { mqttTlsOptions } from './auth-tls.js';
 
 export type MessageHandler = (topic: string, payload: Buffer, receivedAt: number) => Promise<void>;
 
@@ -35,6 +36,7 @@ export async function startListener(cfg: Config['mqtt'], handler: MessageHandler
     ...(cfg.cleanSession || cfg.protocolVersion < 5 ? {} : { properties: { sessionExpiryInterval: 7 * 24 * 3600 } }),
     ...(cfg.username ? { username: cfg.username } : {}),
     ...(cfg.password ? { password: cfg.password } : {}),
+    ...mqttTlsOptions(cfg.caFile),
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
   });

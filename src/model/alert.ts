@@ -13,8 +13,12 @@ export const RULE_IDS = [
   'ROUTE_DEVIATION',
   'UNSCHEDULED_STOP',
   'RIP_ON_RIP_OFF',
+  'DEVICE_CONTAINER_MISMATCH',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
+
+/** Rules raised at ingest from what the normaliser finds, not by the rule engine. */
+export const INGEST_RULE_IDS: readonly RuleId[] = ['DEVICE_CONTAINER_MISMATCH'];
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -14,6 +14,7 @@ export const DEAD_LETTER_REASONS = {
   'unbound-device': 'no trip plan binds this device to a container at that time',
   'batch-too-large': 'the batch holds more events than allowed',
   'clock-skew': 'the measurement time is too far in the future or the past of its arrival',
+  'device-container-mismatch': 'the reading claims a container that no active trip plan binds to its device (a possible spoofed or swapped device; raises DEVICE_CONTAINER_MISMATCH)',
 } as const;
 
 export type DeadLetterReason = keyof typeof DEAD_LETTER_REASONS;
@@ -25,6 +26,26 @@ export interface DeadLetter {
   payload?: string;
   payloadBase64?: string;
   receivedAt: string;
+  /** With `device-container-mismatch`: what the reading claims and what the plans bind. */
+  mismatch?: DeviceContainerMismatch;
+}
+
+/**
+ * A reading whose (device, container) pair no active trip plan binds, while a
+ * plan binds the device to another container or the container to another
+ * device. Plain data: the ingest stage and replay turn it into an alert.
+ */
+export interface DeviceContainerMismatch {
+  eventId: string;
+  deviceId: string;
+  claimedContainerId: string;
+  /** Measurement time, ISO. */
+  measuredAt: string;
+  location: { lat: number; lon: number } | null;
+  /** The plan binding the device at that time (to another container), if any. */
+  devicePlan: { tripId: string; containerId: string } | null;
+  /** The plan binding the claimed container at that time (to another device), if any. */
+  containerPlan: { tripId: string; deviceId: string } | null;
 }
 
 export function deadLetter(reason: DeadLetterReason, detail: string, topic: string, payload: Buffer | string, receivedAt: number, text?: string | null): DeadLetter {

@@ -5,6 +5,7 @@ import type { DecodeContext, DecodeResult, Rejection } from './context.js';
 import { decodeCsvV1 } from './csv-v1.js';
 import { deadLetter, type DeadLetter } from './dead-letter.js';
 import { Deduper } from './dedup.js';
+import { describeMismatch, findMismatch } from './device-binding.js';
 import { decodeJsonV1, isJsonV1Kind } from './json-v1.js';
 
 export interface NormaliserOptions extends DecodeContext {
@@ -81,17 +82,20 @@ export class Normaliser {
       const result = decodeBatchEvent(ev, receivedAt, this.opts);
       if ('reason' in result) {
         out.deadLetters.push(deadLetter(result.reason, `events[${i}]: ${result.detail}`, topic, safeStringify(ev), receivedAt));
-      } else this.keep(out, result);
+      } else this.keep(out, result, topic, () => safeStringify(ev), receivedAt);
     }
   }
 
   private accept(out: NormaliseResult, result: Reading | Rejection, topic: string, text: string, receivedAt: number): void {
     if ('reason' in result) out.deadLetters.push(deadLetter(result.reason, result.detail, topic, text, receivedAt));
-    else this.keep(out, result);
+    else this.keep(out, result, topic, () => text, receivedAt);
   }
 
-  private keep(out: NormaliseResult, r: Reading): void {
-    if (this.dedup.isDuplicate(r.deviceId, r.eventId)) out.duplicates++;
+  private keep(out: NormaliseResult, r: Reading, topic: string, payload: () => string, receivedAt: number): void {
+    if (this.dedup.isDuplicate(r.deviceId, r.eventId)) return void out.duplicates++;
+    // A reading for a container its device is not planned on never reaches the rules: dead-lettered, and alerted by the caller.
+    const mismatch = findMismatch(r, this.opts.trips);
+    if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, payload(), receivedAt), mismatch });
     else out.readings.push(r);
   }
 }

@@ -65,6 +65,17 @@ export class TripDirectory {
   forContainer(containerId: string, ts: number): TripPlan | null {
     return pick(this.byContainer.get(containerId), ts);
   }
+
+  /**
+   * A plan whose window holds ts and that binds exactly this device to this
+   * container, if any. Overlapping windows (a device or box reused while the
+   * previous trip is in its grace period) never make a bound pair look
+   * mismatched: any active plan naming the pair is enough.
+   */
+  binding(deviceId: string, containerId: string, ts: number): TripPlan | null {
+    for (const e of this.byDevice.get(deviceId) ?? []) if (e.plan.containerId === containerId && ts >= e.from && ts <= e.until) return e.plan;
+    return null;
+  }
 }
 
 function insert(index: Map<string, Entry[]>, key: string, entry: Entry) {

@@ -3,6 +3,8 @@ import type { Bus } from '../bus/port.js';
 import { TOPICS } from '../bus/topics.js';
 import { readingToWire } from '../model/reading.js';
 import type { Normaliser } from '../normalise/registry.js';
+import type { MismatchAlerts } from '../rules/device-container-mismatch.js';
+import type { AlertSink } from '../sinks/sink.js';
 import type { InfluxWriter } from '../sinks/influx.js';
 import type { PipelineInstruments } from './instruments.js';
 
@@ -11,6 +13,14 @@ export interface IngestCounts {
   readings: number;
   duplicates: number;
   deadLetters: Record<string, number>;
+  /** Alerts raised at ingest (DEVICE_CONTAINER_MISMATCH). */
+  alerts: number;
+}
+
+/** Where alerts raised at ingest go: the pipeline's alert sink, the same the rules write to. */
+export interface IngestAlerts {
+  sink: AlertSink;
+  mismatches: MismatchAlerts;
 }
 
 /**
@@ -19,9 +29,9 @@ export interface IngestCounts {
  * acknowledge the MQTT message after that and not before.
  */
 export class IngestStage {
-  readonly counts: IngestCounts = { messages: 0, readings: 0, duplicates: 0, deadLetters: {} };
+  readonly counts: IngestCounts = { messages: 0, readings: 0, duplicates: 0, deadLetters: {}, alerts: 0 };
 
-  constructor(private readonly bus: Bus, private readonly normaliser: Normaliser, private readonly log?: Logger, private readonly influx?: InfluxWriter | null, private readonly instruments?: PipelineInstruments, private readonly keepRaw = true) {}
+  constructor(private readonly bus: Bus, private readonly normaliser: Normaliser, private readonly log?: Logger, private readonly influx?: InfluxWriter | null, private readonly instruments?: PipelineInstruments, private readonly keepRaw = true, private readonly alerts?: IngestAlerts) {}
 
   readonly handle = async (topic: string, payload: Buffer, receivedAt: number): Promise<void> => {
     const end = this.instruments?.ingestSeconds.startTimer();
@@ -40,6 +50,17 @@ export class IngestStage {
       }
       this.influx?.deadLetters(n.deadLetters);
       writes.push(this.bus.produce(TOPICS.deadletter, n.deadLetters.map((d) => ({ key: topic, value: JSON.stringify(d) }))));
+      // Written before the MQTT message is acknowledged, like the dead letter that raises it.
+      const raised = this.alerts?.mismatches.take(n.deadLetters) ?? [];
+      if (raised.length) {
+        this.counts.alerts += raised.length;
+        for (const a of raised) this.log?.info({ alertId: a.alertId, rule: a.rule, severity: a.severity, containerId: a.containerId, tripId: a.tripId, deviceId: a.deviceId }, 'ingest.alert_raised');
+        const alerts = this.alerts!;
+        writes.push(alerts.sink.write(raised).catch((err: Error) => {
+          alerts.mismatches.forget(raised); // not acknowledged: the redelivered message raises them again
+          throw err;
+        }));
+      }
     }
     await Promise.all(writes);
     end?.();

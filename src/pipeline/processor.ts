@@ -8,6 +8,7 @@ import type { TripDirectory } from '../normalise/trip-directory.js';
 import { RuleEngine } from '../rules/engine.js';
 import { selectRules } from '../rules/index.js';
 import { seaLaneRouter } from '../rules/sea-router.js';
+import { MismatchAlerts, mismatchEnabled } from '../rules/device-container-mismatch.js';
 
 export interface Collected {
   alerts: Alert[];
@@ -77,11 +78,14 @@ export class CollectingEngine {
 export class DirectProcessor {
   readonly normaliser: Normaliser;
   readonly rules: CollectingEngine;
+  /** DEVICE_CONTAINER_MISMATCH from the normaliser's dead letters, as the live ingest stage raises them. */
+  private readonly mismatches: MismatchAlerts;
   readonly counts: ProcessorCounts = { messages: 0, readings: 0, duplicates: 0, deadLetters: {}, alerts: {}, late: 0 };
 
   constructor(config: Config, trips: TripDirectory, ports: PortTable) {
     this.normaliser = buildNormaliser(config, trips);
     this.rules = new CollectingEngine(config, trips, ports);
+    this.mismatches = new MismatchAlerts(mismatchEnabled(config.rules.enabled));
   }
 
   /** One MQTT message in; what it produced out. */
@@ -93,7 +97,10 @@ export class DirectProcessor {
     this.rules.engine.advanceTo(receivedAt);
     for (const r of n.readings) this.rules.engine.ingest(r);
     this.counts.readings += n.readings.length;
-    return { ...this.count(this.rules.take()), readings: n.readings, deadLetters: n.deadLetters };
+    const raised = this.mismatches.take(n.deadLetters);
+    const c = this.rules.take();
+    const all = raised.length ? { ...c, alerts: [...raised, ...c.alerts], alertArrivals: [...raised.map(() => receivedAt), ...c.alertArrivals] } : c;
+    return { ...this.count(all), readings: n.readings, deadLetters: n.deadLetters };
   }
 
   /** End of input: release everything still held. */

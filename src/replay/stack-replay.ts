@@ -74,7 +74,7 @@ export async function replayThroughStack(file: string, config: Config, trips: Tr
       await new Promise((r) => setTimeout(r, 100));
     }
     await pipeline.rules.flush();
-    const raised = pipeline.rules.counts.alerts;
+    const raised = pipeline.rules.counts.alerts + pipeline.ingest.counts.alerts;
     const seen = new Map<string, Alert>();
     const readDeadline = Date.now() + 60_000;
     while (seen.size < raised && Date.now() < readDeadline) {

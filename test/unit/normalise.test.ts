@@ -39,7 +39,8 @@ describe('json-v1 (WIRE 1.1)', () => {
     const again = n.normalise('ssd/json/acme-00042/door', msg, RECEIVED + 1000);
     expect(again.readings).toHaveLength(0);
     expect(again.duplicates).toBe(1);
-    expect(n.normalise('ssd/json/acme-00043/door', msg, RECEIVED).readings).toHaveLength(1);
+    // the same msgId from another device (for a container no plan binds: no device-container mismatch)
+    expect(n.normalise('ssd/json/acme-00043/door', json({ msgId: 'x-1', containerId: 'TGHU7654320', ts: '2026-01-07T10:00:00Z', state: 'closed' }), RECEIVED).readings).toHaveLength(1);
   });
 
   it('binds no trip when no plan names the container, but keeps the reading', () => {
@@ -113,6 +114,8 @@ describe('dead letters', () => {
     ['schema-violation', 'ssd/json/acme-00042/door', Buffer.from(JSON.stringify({ msgId: '1', containerId: 'MSCU1234566', ts: '7 Jan 2026', state: 'open' }))],
     ['bad-container-number', 'ssd/json/acme-00042/door', Buffer.from(JSON.stringify({ msgId: '1', containerId: 'MSCU1234567', ts: '2026-01-07T10:00:00Z', state: 'open' }))],
     ['unbound-device', 'ssd/csv/sat-9999', Buffer.from('1;D;1767780000;1')],
+    ['device-container-mismatch', 'ssd/json/acme-00043/door', Buffer.from(JSON.stringify({ msgId: '1', containerId: 'MSCU1234566', ts: '2026-01-07T10:00:00Z', state: 'open' }))],
+    ['device-container-mismatch', 'ssd/json/sat-0091/gps', Buffer.from(JSON.stringify({ msgId: '1', containerId: 'MSCU1234566', ts: '2026-01-07T10:00:00Z', lat: 51.9, lon: 4.4 }))],
     ['batch-too-large', 'ssd/batch/VSL-1', Buffer.from(JSON.stringify({ gatewayId: 'VSL-1', sentAt: '2026-01-07T10:05:00Z', events: Array.from({ length: 10_001 }, () => ({})) }))],
     ['clock-skew', 'ssd/csv/sat-0091', Buffer.from(`1;D;${1767780000 + 3 * 3600};1`)],
     ['clock-skew', 'ssd/json/acme-00042/door', Buffer.from(JSON.stringify({ msgId: '1', containerId: 'MSCU1234566', ts: '2025-10-01T00:00:00Z', state: 'open' }))],

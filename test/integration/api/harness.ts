@@ -12,6 +12,7 @@ import type { TripPlan } from '../../../src/model/trip-plan.js';
 import { newTripDirectory, startPipeline, type Pipeline } from '../../../src/pipeline/app.js';
 import type { WebhookSink } from '../../../src/sinks/webhook.js';
 import { testConfig } from '../../helpers/fixtures.js';
+import { asServiceAccount, login, testBrokerAuth } from '../../helpers/broker-auth.js';
 
 /** An embedded pipeline (aedes on 127.0.0.1:0, memory bus) with the API on 127.0.0.1:0. */
 export interface Stack {
@@ -24,13 +25,13 @@ export interface Stack {
 }
 
 export async function startStack(o: { sets?: string[]; plans?: TripPlan[]; webhooks?: WebhookSink; demoWriteToken?: boolean; bus?: MemoryBus } = {}): Promise<Stack> {
-  const config = testConfig(['engine.reorderWindowMs=200', 'engine.idleFlushMs=50', `mqtt.clientId=sw-api-test-${process.pid}-${Math.random().toString(36).slice(2)}`, ...(o.sets ?? [])]);
+  const config = asServiceAccount(testConfig(['engine.reorderWindowMs=200', 'engine.idleFlushMs=50', `mqtt.clientId=sw-api-test-${process.pid}-${Math.random().toString(36).slice(2)}`, ...(o.sets ?? [])]));
   const log = createLogger('silent');
-  const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
+  const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, auth: testBrokerAuth() });
   const trips = newTripDirectory(config);
   for (const p of o.plans ?? []) trips.upsert(p);
   const bus = o.bus ?? new MemoryBus();
-  const pipeline = await startPipeline({ config, ports: defaultPorts(), trips, log, mqttUrl: broker.url, bus, extraSinks: o.webhooks ? [o.webhooks] : [] });
+  const pipeline = await startPipeline({ config, ports: defaultPorts(), trips, log, mqttUrl: broker.url!, bus, extraSinks: o.webhooks ? [o.webhooks] : [] });
   const api = await startApi({ config, bus, trips, ports: defaultPorts(), log, pipeline, webhooks: o.webhooks ?? null, demoWriteToken: o.demoWriteToken ?? false, port: 0 });
   return {
     config,
@@ -103,6 +104,6 @@ export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
 
-export async function device(url: string, clientId = `dev-${Math.random().toString(36).slice(2)}`): Promise<MqttClient> {
-  return mqtt.connectAsync(url, { clientId, connectTimeout: 5000, reconnectPeriod: 0 });
+export async function device(url: string | null, clientId = `dev-${Math.random().toString(36).slice(2)}`): Promise<MqttClient> {
+  return mqtt.connectAsync(url!, { ...login(clientId), connectTimeout: 5000, reconnectPeriod: 0 });
 }

@@ -8,6 +8,7 @@ import type { Alert } from '../../../src/model/alert.js';
 import { defaultPorts } from '../../../src/model/ports.js';
 import { newTripDirectory, startPipeline, type Pipeline } from '../../../src/pipeline/app.js';
 import { plan, testConfig } from '../../helpers/fixtures.js';
+import { asServiceAccount, login, testBrokerAuth } from '../../helpers/broker-auth.js';
 
 /**
  * MQTT over a real socket: mqtt.js publishes to the embedded aedes broker on
@@ -23,8 +24,8 @@ describe('embedded pipeline over MQTT (aedes on 127.0.0.1)', () => {
   const iso = (msAgo: number) => new Date(now - msAgo).toISOString();
 
   beforeAll(async () => {
-    const config = testConfig(['engine.reorderWindowMs=200', 'engine.idleFlushMs=50', 'mqtt.clientId=sw-test-ingest']);
-    broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
+    const config = asServiceAccount(testConfig(['engine.reorderWindowMs=200', 'engine.idleFlushMs=50', 'mqtt.clientId=sw-test-ingest']));
+    broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, auth: testBrokerAuth() });
     const trips = newTripDirectory(config);
     trips.upsert(plan({ departure: new Date(now - 48 * 3_600_000).toISOString(), eta: new Date(now + 10 * 86_400_000).toISOString() }));
     pipeline = await startPipeline({
@@ -32,11 +33,11 @@ describe('embedded pipeline over MQTT (aedes on 127.0.0.1)', () => {
       ports: defaultPorts(),
       trips,
       log: createLogger('silent'),
-      mqttUrl: broker.url,
+      mqttUrl: broker.url!,
       bus,
       extraSinks: [{ name: 'test', write: async (a) => void alerts.push(...a), close: async () => {} }],
     });
-    device = await mqtt.connectAsync(broker.url, { clientId: 'acme-00042' });
+    device = await mqtt.connectAsync(broker.url!, login('acme-00042'));
   });
 
   afterAll(async () => {
@@ -70,7 +71,10 @@ describe('embedded pipeline over MQTT (aedes on 127.0.0.1)', () => {
   it('garbage is dead-lettered with its reason and the stream goes on', async () => {
     await device.publishAsync('ssd/json/acme-00042/door', '{not json', { qos: 1 });
     await device.publishAsync('ssd/json/acme-00042/door', JSON.stringify({ msgId: 'bad', containerId: 'MSCU1234567', ts: iso(60_000), state: 'open' }), { qos: 0 });
-    await device.publishAsync('ssd/unknown/x', 'x', { qos: 1 });
+    // a device may publish only under its own id: the fleet account sends the unknown topic
+    const fleet = await mqtt.connectAsync(broker.url!, login('simulator'));
+    await fleet.publishAsync('ssd/unknown/x', 'x', { qos: 1 });
+    await fleet.endAsync();
     await device.publishAsync('ssd/json/acme-00042/door', JSON.stringify({ msgId: 'd2', containerId: 'MSCU1234566', ts: iso(30_000), state: 'closed' }), { qos: 1 });
     const deadline = Date.now() + 10_000;
     const reasons = () => bus.read(TOPICS.deadletter).map((m) => JSON.parse(m.value.toString()).reason as string);
