@@ -91,3 +91,15 @@ describe('ACL (Mosquitto format)', () => {
     expect(readFileSync(packagePath('deploy', 'mosquitto', 'acl'), 'utf8')).toBe(builtinAclText('ssd', ['sealwatch'], ['simulator']));
   });
 });
+
+describe('embedded broker configuration', () => {
+  it('refuses a broker nobody could connect to, naming the key, the value and what is expected', async () => {
+    const { brokerAuthFromConfig } = await import('../../src/ingest/embedded-broker.js');
+    const { testConfig } = await import('../helpers/fixtures.js');
+    expect(() => brokerAuthFromConfig(testConfig().embeddedBroker, 'ssd')).toThrow(/embeddedBroker\.passwordFile = null: expected a Mosquitto password file with at least one account .*embeddedBroker\.allowAnonymous is false/);
+    expect(() => brokerAuthFromConfig(testConfig(['embeddedBroker.passwordFile=/nonexistent/passwd']).embeddedBroker, 'ssd')).toThrow(/MQTT password file \/nonexistent\/passwd: ENOENT/);
+    const open = brokerAuthFromConfig(testConfig(['embeddedBroker.allowAnonymous=true']).embeddedBroker, 'ssd');
+    expect(open.acl.canPublish(null, 'c', 'ssd/json/any/door')).toBe(true);
+    expect(open.acl.canPublish(null, 'c', 'elsewhere/x')).toBe(false);
+  });
+});
