@@ -1,16 +1,17 @@
 import { z } from 'zod';
-import { checkContainerNumber } from '../model/iso6346.js';
 import type { Reading } from '../model/reading.js';
-import { parseIsoTime } from '../model/time.js';
 import { describeZodError } from '../model/trip-plan.js';
 import { checkSkew, type DecodeContext, type Rejection } from './context.js';
+import { containerProblem, isoTimeMs } from './fields.js';
+import { inRange } from './json-v1.js';
 
 /** `batch-v1`: gateway batches of many containers' readings (WIRE 1.3). */
 export const BATCH_EVENT_TYPES = ['DOOR_OPENED', 'DOOR_CLOSED', 'LOCATION', 'LIGHT', 'TEMPERATURE'] as const;
 
-const envelope = z.object({ gatewayId: z.string().min(1), sentAt: z.string(), events: z.array(z.unknown()) });
+/** The source of truth for a batch and its events; `isValidBatchEnvelope` and `isValidBatchEvent` are their hot-path twins. */
+export const BATCH_ENVELOPE_SCHEMA = z.object({ gatewayId: z.string().min(1), sentAt: z.string(), events: z.array(z.unknown()) });
 const eventCommon = { eventId: z.string().min(1).max(200), equipmentReference: z.string(), deviceId: z.string().min(1).max(200), eventDateTime: z.string() };
-const EVENT = z.discriminatedUnion('eventType', [
+export const BATCH_EVENT_SCHEMA = z.discriminatedUnion('eventType', [
   z.object({ ...eventCommon, eventType: z.literal('DOOR_OPENED') }),
   z.object({ ...eventCommon, eventType: z.literal('DOOR_CLOSED') }),
   z.object({
@@ -25,47 +26,105 @@ const EVENT = z.discriminatedUnion('eventType', [
   z.object({ ...eventCommon, eventType: z.literal('TEMPERATURE'), temperatureCelsius: z.number().min(-60).max(80), setpointCelsius: z.number().min(-60).max(80).optional() }),
 ]);
 
-export type EnvelopeResult = { gatewayId: string; events: unknown[] } | Rejection;
-
-export function decodeBatchEnvelope(gatewayId: string, doc: unknown, ctx: DecodeContext): EnvelopeResult {
-  const env = envelope.safeParse(doc);
-  if (!env.success) return { reason: 'schema-violation', detail: describeZodError(env.error) };
-  if (env.data.gatewayId !== gatewayId) return { reason: 'schema-violation', detail: `gatewayId ${JSON.stringify(env.data.gatewayId).slice(0, 60)} does not match the topic's ${gatewayId}` };
-  if (Number.isNaN(parseIsoTime(env.data.sentAt))) return { reason: 'schema-violation', detail: 'sentAt: expected an ISO time ending in Z' };
-  if (env.data.events.length > ctx.limits.maxBatchEvents) return { reason: 'batch-too-large', detail: `${env.data.events.length} events, limit ${ctx.limits.maxBatchEvents}` };
-  return { gatewayId, events: env.data.events };
+interface Event {
+  eventId: string;
+  equipmentReference: string;
+  deviceId: string;
+  eventDateTime: string;
+  eventType: (typeof BATCH_EVENT_TYPES)[number];
+  latitude?: number;
+  longitude?: number;
+  speedKnots?: number;
+  headingDegrees?: number;
+  lux?: number;
+  temperatureCelsius?: number;
+  setpointCelsius?: number;
 }
 
-export function decodeBatchEvent(doc: unknown, receivedAt: number, ctx: DecodeContext): Reading | Rejection {
-  if (doc && typeof doc === 'object' && 'eventType' in doc && !(BATCH_EVENT_TYPES as readonly unknown[]).includes((doc as { eventType: unknown }).eventType)) {
-    return { reason: 'unknown-reading-type', detail: `eventType ${JSON.stringify((doc as { eventType: unknown }).eventType).slice(0, 40)}: expected one of ${BATCH_EVENT_TYPES.join(', ')}` };
+export type EnvelopeResult = { gatewayId: string; events: unknown[] } | Rejection;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optRange = (v: unknown, min: number, max: number): boolean => v === undefined || inRange(v, min, max);
+const idString = (v: unknown): boolean => typeof v === 'string' && v.length >= 1 && v.length <= 200;
+
+/** True exactly when `BATCH_ENVELOPE_SCHEMA` accepts `doc` (property-tested). */
+export function isValidBatchEnvelope(doc: unknown): boolean {
+  return isRecord(doc) && typeof doc.gatewayId === 'string' && doc.gatewayId.length >= 1 && typeof doc.sentAt === 'string' && Array.isArray(doc.events);
+}
+
+/** True exactly when `BATCH_EVENT_SCHEMA` accepts `doc` (property-tested). */
+export function isValidBatchEvent(doc: unknown): boolean {
+  if (!isRecord(doc)) return false;
+  if (!idString(doc.eventId) || typeof doc.equipmentReference !== 'string' || !idString(doc.deviceId) || typeof doc.eventDateTime !== 'string') return false;
+  switch (doc.eventType) {
+    case 'DOOR_OPENED':
+    case 'DOOR_CLOSED':
+      return true;
+    case 'LOCATION':
+      return inRange(doc.latitude, -90, 90) && inRange(doc.longitude, -180, 180) && optRange(doc.speedKnots, 0, 1000) && optRange(doc.headingDegrees, 0, 360);
+    case 'LIGHT':
+      return inRange(doc.lux, 0, 1e6);
+    case 'TEMPERATURE':
+      return inRange(doc.temperatureCelsius, -60, 80) && optRange(doc.setpointCelsius, -60, 80);
+    default:
+      return false;
   }
-  const parsed = EVENT.safeParse(doc);
-  if (!parsed.success) return { reason: 'schema-violation', detail: describeZodError(parsed.error) };
-  const e = parsed.data;
-  const ts = parseIsoTime(e.eventDateTime);
+}
+
+export function decodeBatchEnvelope(gatewayId: string, doc: unknown, ctx: DecodeContext): EnvelopeResult {
+  let env: { gatewayId: string; sentAt: string; events: unknown[] };
+  if (isValidBatchEnvelope(doc)) env = doc as typeof env;
+  else {
+    const parsed = BATCH_ENVELOPE_SCHEMA.safeParse(doc);
+    if (!parsed.success) return { reason: 'schema-violation', detail: describeZodError(parsed.error) };
+    env = parsed.data;
+  }
+  if (env.gatewayId !== gatewayId) return { reason: 'schema-violation', detail: `gatewayId ${JSON.stringify(env.gatewayId).slice(0, 60)} does not match the topic's ${gatewayId}` };
+  if (Number.isNaN(isoTimeMs(env.sentAt))) return { reason: 'schema-violation', detail: 'sentAt: expected an ISO time ending in Z' };
+  if (env.events.length > ctx.limits.maxBatchEvents) return { reason: 'batch-too-large', detail: `${env.events.length} events, limit ${ctx.limits.maxBatchEvents}` };
+  return { gatewayId, events: env.events };
+}
+
+const isBatchEventType = (t: unknown): boolean => t === 'DOOR_OPENED' || t === 'DOOR_CLOSED' || t === 'LOCATION' || t === 'LIGHT' || t === 'TEMPERATURE';
+
+export function decodeBatchEvent(doc: unknown, receivedAt: number, ctx: DecodeContext): Reading | Rejection {
+  let e: Event;
+  if (isValidBatchEvent(doc)) e = doc as Event;
+  else {
+    if (doc && typeof doc === 'object' && 'eventType' in doc && !isBatchEventType((doc as { eventType: unknown }).eventType)) {
+      return { reason: 'unknown-reading-type', detail: `eventType ${JSON.stringify((doc as { eventType: unknown }).eventType).slice(0, 40)}: expected one of ${BATCH_EVENT_TYPES.join(', ')}` };
+    }
+    const parsed = BATCH_EVENT_SCHEMA.safeParse(doc);
+    if (!parsed.success) return { reason: 'schema-violation', detail: describeZodError(parsed.error) };
+    e = parsed.data;
+  }
+  const ts = isoTimeMs(e.eventDateTime);
   if (Number.isNaN(ts)) return { reason: 'schema-violation', detail: 'eventDateTime: expected an ISO time ending in Z' };
-  const problem = checkContainerNumber(e.equipmentReference);
-  if (problem) return { reason: 'bad-container-number', detail: `equipmentReference ${JSON.stringify(e.equipmentReference).slice(0, 40)}: ${problem === 'shape' ? 'not an ISO 6346 number' : 'check digit is wrong'}` };
+  const containerId = e.equipmentReference;
+  const problem = containerProblem(containerId);
+  if (problem) return { reason: 'bad-container-number', detail: `equipmentReference ${JSON.stringify(containerId).slice(0, 40)}: ${problem === 'shape' ? 'not an ISO 6346 number' : 'check digit is wrong'}` };
   const skew = checkSkew(ts, receivedAt, ctx.limits);
   if (skew) return skew;
-  const plan = ctx.trips.forContainer(e.equipmentReference, ts);
-  const base = { eventId: `batch-v1:${e.deviceId}:${e.eventId}`, deviceId: e.deviceId, containerId: e.equipmentReference, tripId: plan ? plan.tripId : null, format: 'batch-v1' as const, ts, receivedAt };
+  const plan = ctx.trips.forContainer(containerId, ts);
+  const deviceId = e.deviceId;
+  const eventId = `batch-v1:${deviceId}:${e.eventId}`;
+  const tripId = plan ? plan.tripId : null;
+  // One literal per kind, keys in the order the telemetry topic has always had.
   switch (e.eventType) {
     case 'DOOR_OPENED':
-      return { ...base, kind: 'door', open: true };
+      return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'door', open: true };
     case 'DOOR_CLOSED':
-      return { ...base, kind: 'door', open: false };
+      return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'door', open: false };
     case 'LOCATION': {
-      const r: Reading = { ...base, kind: 'location', lat: e.latitude, lon: e.longitude };
+      const r: Reading = { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'location', lat: e.latitude!, lon: e.longitude! };
       if (e.speedKnots !== undefined) r.speedKn = e.speedKnots;
       if (e.headingDegrees !== undefined) r.headingDeg = e.headingDegrees;
       return r;
     }
     case 'LIGHT':
-      return { ...base, kind: 'light', lux: e.lux };
+      return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'light', lux: e.lux! };
     case 'TEMPERATURE': {
-      const r: Reading = { ...base, kind: 'temperature', celsius: e.temperatureCelsius };
+      const r: Reading = { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'temperature', celsius: e.temperatureCelsius! };
       if (e.setpointCelsius !== undefined) r.setpointC = e.setpointCelsius;
       return r;
     }

@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { checkContainerNumber } from '../model/iso6346.js';
 import type { Reading } from '../model/reading.js';
-import { parseIsoTime } from '../model/time.js';
 import { describeZodError } from '../model/trip-plan.js';
 import { checkSkew, type DecodeContext, type Rejection } from './context.js';
+import { containerProblem, isoTimeMs } from './fields.js';
 
 /** `json-v1`: one JSON object per reading on `{root}/json/{deviceId}/{kind}` (WIRE 1.1). */
 export const JSON_V1_KINDS = ['door', 'gps', 'light', 'temp'] as const;
 export type JsonV1Kind = (typeof JSON_V1_KINDS)[number];
 
 const common = { msgId: z.string().min(1).max(200), containerId: z.string(), ts: z.string() };
-const SCHEMAS = {
+/** The source of truth for what a json-v1 payload is; `isValidJsonV1` is its hot-path twin. */
+export const JSON_V1_SCHEMAS = {
   door: z.object({ ...common, state: z.enum(['open', 'closed']) }),
   gps: z.object({
     ...common,
@@ -24,8 +24,52 @@ const SCHEMAS = {
   temp: z.object({ ...common, celsius: z.number().min(-60).max(80), setpointC: z.number().min(-60).max(80).optional() }),
 } as const;
 
+interface Fields {
+  msgId: string;
+  containerId: string;
+  ts: string;
+  state?: 'open' | 'closed';
+  lat?: number;
+  lon?: number;
+  speedKn?: number;
+  headingDeg?: number;
+  hdop?: number;
+  lux?: number;
+  celsius?: number;
+  setpointC?: number;
+}
+
 export function isJsonV1Kind(kind: string): kind is JsonV1Kind {
-  return (JSON_V1_KINDS as readonly string[]).includes(kind);
+  return kind === 'door' || kind === 'gps' || kind === 'light' || kind === 'temp';
+}
+
+/** A number in [min, max] (NaN and the infinities of `1e999` fail the comparisons, as zod refuses them). */
+export const inRange = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && v >= min && v <= max;
+const optRange = (v: unknown, min: number, max: number): boolean => v === undefined || inRange(v, min, max);
+const idString = (v: unknown): boolean => typeof v === 'string' && v.length >= 1 && v.length <= 200;
+
+/**
+ * True exactly when `JSON_V1_SCHEMAS[kind]` accepts `doc` (property-tested):
+ * the accepted shape checked by hand, without zod's copy of the object or its
+ * issue bookkeeping. Anything it refuses goes through zod, which names the
+ * problem, so dead-letter details are zod's.
+ */
+export function isValidJsonV1(kind: JsonV1Kind, doc: unknown): boolean {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return false;
+  const m = doc as Record<string, unknown>;
+  if (!idString(m.msgId) || typeof m.containerId !== 'string' || typeof m.ts !== 'string') return false;
+  switch (kind) {
+    case 'door':
+      return m.state === 'open' || m.state === 'closed';
+    case 'gps':
+      return inRange(m.lat, -90, 90) && inRange(m.lon, -180, 180) && optRange(m.speedKn, 0, 1000) && optRange(m.headingDeg, 0, 360) && (m.hdop === undefined || (typeof m.hdop === 'number' && m.hdop > 0 && m.hdop <= 100));
+    case 'light':
+      return inRange(m.lux, 0, 1e6);
+    case 'temp':
+      return inRange(m.celsius, -60, 80) && optRange(m.setpointC, -60, 80);
+    default:
+      return false;
+  }
 }
 
 /**
@@ -33,34 +77,39 @@ export function isJsonV1Kind(kind: string): kind is JsonV1Kind {
  * it is rejected.
  */
 export function decodeJsonV1(deviceId: string, kind: JsonV1Kind, doc: unknown, receivedAt: number, ctx: DecodeContext): Reading | Rejection {
-  const parsed = SCHEMAS[kind].safeParse(doc);
-  if (!parsed.success) return { reason: 'schema-violation', detail: describeZodError(parsed.error) };
-  const m = parsed.data;
-  const ts = parseIsoTime(m.ts);
+  let m: Fields;
+  if (isValidJsonV1(kind, doc)) m = doc as Fields;
+  else {
+    const parsed = JSON_V1_SCHEMAS[kind].safeParse(doc);
+    if (!parsed.success) return { reason: 'schema-violation', detail: describeZodError(parsed.error) };
+    m = parsed.data as Fields;
+  }
+  const ts = isoTimeMs(m.ts);
   if (Number.isNaN(ts)) return { reason: 'schema-violation', detail: `ts: expected an ISO time ending in Z, got ${JSON.stringify(m.ts).slice(0, 60)}` };
-  const problem = checkContainerNumber(m.containerId);
-  if (problem) return { reason: 'bad-container-number', detail: `containerId ${JSON.stringify(m.containerId).slice(0, 40)}: ${problem === 'shape' ? 'not an ISO 6346 number' : 'check digit is wrong'}` };
+  const containerId = m.containerId;
+  const problem = containerProblem(containerId);
+  if (problem) return { reason: 'bad-container-number', detail: `containerId ${JSON.stringify(containerId).slice(0, 40)}: ${problem === 'shape' ? 'not an ISO 6346 number' : 'check digit is wrong'}` };
   const skew = checkSkew(ts, receivedAt, ctx.limits);
   if (skew) return skew;
-  const plan = ctx.trips.forContainer(m.containerId, ts);
-  const base = { eventId: `json-v1:${deviceId}:${m.msgId}`, deviceId, containerId: m.containerId, tripId: plan ? plan.tripId : null, format: 'json-v1' as const, ts, receivedAt };
+  const plan = ctx.trips.forContainer(containerId, ts);
+  const eventId = `json-v1:${deviceId}:${m.msgId}`;
+  const tripId = plan ? plan.tripId : null;
+  // Built in one literal each (same key order as ever: the telemetry topic's JSON keeps its shape).
   switch (kind) {
     case 'door':
-      return { ...base, kind: 'door', open: (m as z.infer<typeof SCHEMAS.door>).state === 'open' };
+      return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'door', open: m.state === 'open' };
     case 'gps': {
-      const g = m as z.infer<typeof SCHEMAS.gps>;
-      const r: Reading = { ...base, kind: 'location', lat: g.lat, lon: g.lon };
-      if (g.speedKn !== undefined) r.speedKn = g.speedKn;
-      if (g.headingDeg !== undefined) r.headingDeg = g.headingDeg;
-      if (g.hdop !== undefined) r.hdop = g.hdop;
+      const r: Reading = { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'location', lat: m.lat!, lon: m.lon! };
+      if (m.speedKn !== undefined) r.speedKn = m.speedKn;
+      if (m.headingDeg !== undefined) r.headingDeg = m.headingDeg;
+      if (m.hdop !== undefined) r.hdop = m.hdop;
       return r;
     }
     case 'light':
-      return { ...base, kind: 'light', lux: (m as z.infer<typeof SCHEMAS.light>).lux };
+      return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'light', lux: m.lux! };
     case 'temp': {
-      const t = m as z.infer<typeof SCHEMAS.temp>;
-      const r: Reading = { ...base, kind: 'temperature', celsius: t.celsius };
-      if (t.setpointC !== undefined) r.setpointC = t.setpointC;
+      const r: Reading = { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: m.celsius! };
+      if (m.setpointC !== undefined) r.setpointC = m.setpointC;
       return r;
     }
   }

@@ -7,6 +7,7 @@ import { deadLetter, type DeadLetter } from './dead-letter.js';
 import { Deduper } from './dedup.js';
 import { describeMismatch, findMismatch } from './device-binding.js';
 import { decodeJsonV1, isJsonV1Kind } from './json-v1.js';
+import { parseTopic, type Route } from './topic.js';
 
 export interface NormaliserOptions extends DecodeContext {
   topicRoot: string;
@@ -19,8 +20,6 @@ export interface NormaliseResult extends DecodeResult {
   duplicates: number;
 }
 
-type Route = { format: WireFormat; id: string; kind?: string } | null;
-
 /**
  * Picks the decoder from the topic, enforces size and encoding, decodes, and
  * drops duplicates per device. Never throws on input: everything that is not
@@ -28,23 +27,13 @@ type Route = { format: WireFormat; id: string; kind?: string } | null;
  */
 export class Normaliser {
   private readonly dedup: Deduper;
-  private readonly rootLevels: number;
 
   constructor(private readonly opts: NormaliserOptions) {
     this.dedup = new Deduper(opts.dedupIdsPerDevice, opts.dedupMaxDevices);
-    this.rootLevels = opts.topicRoot.split('/').length;
   }
 
   route(topic: string): Route {
-    const levels = topic.split('/');
-    const root = levels.slice(0, this.rootLevels).join('/');
-    if (root !== this.opts.topicRoot) return null;
-    const rest = levels.slice(this.rootLevels);
-    const valid = (s: string | undefined): s is string => !!s && s.length <= 200;
-    if (rest[0] === 'json' && rest.length === 3 && valid(rest[1]) && valid(rest[2])) return { format: 'json-v1', id: rest[1], kind: rest[2] };
-    if (rest[0] === 'csv' && rest.length === 2 && valid(rest[1])) return { format: 'csv-v1', id: rest[1] };
-    if (rest[0] === 'batch' && rest.length === 2 && valid(rest[1])) return { format: 'batch-v1', id: rest[1] };
-    return null;
+    return parseTopic(topic, this.opts.topicRoot);
   }
 
   normalise(topic: string, payload: Buffer, receivedAt: number): NormaliseResult {

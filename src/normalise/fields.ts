@@ -1,0 +1,91 @@
+import type { ContainerNumberProblem } from '../model/iso6346.js';
+import { parseIsoTime } from '../model/time.js';
+
+/**
+ * Hot-path versions of the model's field checks, for the decoders: the same
+ * answers as `parseIsoTime` and `checkContainerNumber` (property-tested in
+ * test/unit/decode-props.test.ts) without a regular expression, a
+ * string scan by Date.parse or a per-character object lookup.
+ */
+
+const D0 = 48;
+const digit = (s: string, i: number): number => {
+  const c = s.charCodeAt(i) - D0;
+  return c >= 0 && c <= 9 ? c : -1;
+};
+const two = (s: string, i: number): number => {
+  const a = digit(s, i);
+  const b = digit(s, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+};
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/**
+ * `parseIsoTime` for strings: RFC 3339 UTC (`Z`, optional fraction of 1-9
+ * digits, truncated to ms) to ms since the epoch, NaN when it is not one.
+ * Dates outside the plain ranges (day 29-31, hour 24, leap seconds) go to
+ * `parseIsoTime`, so its (V8's) answer stays the answer.
+ */
+export function isoTimeMs(s: unknown): number {
+  if (typeof s !== 'string') return Number.NaN;
+  const len = s.length;
+  if (len < 20 || len > 30 || s.charCodeAt(len - 1) !== 90 /* Z */) return Number.NaN;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return Number.NaN;
+  const y1 = two(s, 0);
+  const y2 = two(s, 2);
+  const mo = two(s, 5);
+  const d = two(s, 8);
+  const h = two(s, 11);
+  const mi = two(s, 14);
+  const sec = two(s, 17);
+  if (y1 < 0 || y2 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return Number.NaN;
+  let ms = 0;
+  if (len > 20) {
+    if (s.charCodeAt(19) !== 46 /* . */ || len === 21) return Number.NaN;
+    for (let i = 20; i < len - 1; i++) {
+      const c = digit(s, i);
+      if (c < 0) return Number.NaN;
+      if (i < 23) ms = ms * 10 + c;
+    }
+    if (len === 22) ms *= 100;
+    else if (len === 23) ms *= 10;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59) return parseIsoTime(s);
+  return daysFromCivil(y1 * 100 + y2, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
+}
+
+// Letters take the values 10..38, skipping multiples of 11 (ISO 6346).
+const LETTER = new Int8Array(91).fill(-1);
+for (let c = 65, v = 10; c <= 90; c++, v++) {
+  if (v % 11 === 0) v++;
+  LETTER[c] = v;
+}
+
+/** `checkContainerNumber`: null when valid, else 'shape' or 'check-digit'. */
+export function containerProblem(s: string): ContainerNumberProblem | null {
+  if (s.length !== 11) return 'shape';
+  let sum = 0;
+  for (let i = 0; i < 3; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 65 || c > 90) return 'shape';
+    sum += LETTER[c]! << i;
+  }
+  const cat = s.charCodeAt(3);
+  if (cat !== 85 && cat !== 74 && cat !== 90) return 'shape';
+  sum += LETTER[cat]! << 3;
+  for (let i = 4; i < 11; i++) {
+    const c = digit(s, i);
+    if (c < 0) return 'shape';
+    if (i < 10) sum += c << i;
+  }
+  return (sum % 11) % 10 === s.charCodeAt(10) - D0 ? null : 'check-digit';
+}
