@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { swError } from '../errors.js';
+import { parseYamlBounded } from './yaml-guard.js';
 import { ConfigSchema, SECRET_KEYS, type Config } from './schema.js';
 
 export interface LoadOptions {
@@ -34,7 +34,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
     let doc: unknown;
     try {
-      doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      doc = file.endsWith('.json') ? JSON.parse(text) : parseYamlBounded(text);
     } catch (err) {
       throw swError('SW_ERR_CONFIG_FILE', file, (err as Error).message);
     }
@@ -90,11 +90,21 @@ export function describeConfigError(error: z.ZodError, input: Record<string, unk
         return `${where}unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
       }
       const value = getPath(input, issue.path.map(String));
-      const shown = SECRET_KEYS.has(key) ? '[redacted]' : JSON.stringify(value);
+      const shown = SECRET_KEYS.has(key) ? '[redacted]' : showValue(value);
       const from = findSource(sources, key);
       return `${key} = ${shown}${from ? ` (from ${from})` : ''}: ${issue.message}`;
     })
     .join('; ');
+}
+
+/** A value for an error message: JSON, cut short; YAML aliases can make it circular. */
+function showValue(value: unknown): string {
+  try {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+  } catch {
+    return `[${Array.isArray(value) ? 'array' : typeof value} that cannot be shown: circular]`;
+  }
 }
 
 function findSource(sources: Map<string, Source>, key: string): string | undefined {
@@ -141,9 +151,21 @@ function coerce(raw: string, like: unknown): unknown {
   return raw;
 }
 
+/** Keys that would reach Object.prototype through a plain object: refused wherever a key path is built. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_DEPTH = 8;
+
+function checkKey(path: string[], from: string): void {
+  const bad = path.find((k) => UNSAFE_KEYS.has(k));
+  if (bad !== undefined) throw swError('SW_ERR_CONFIG_INVALID', `${path.join('.')} (from ${from}): key ${JSON.stringify(bad)} is not a setting (reserved object property name)`);
+}
+
 function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>, path: string[], sources: Map<string, Source>, from: string) {
   for (const [k, v] of Object.entries(src)) {
     const p = [...path, k];
+    checkKey(p, from);
+    // every setting is within a few levels; deeper is a mistake or an alias cycle (and would exhaust the stack)
+    if (p.length > MAX_DEPTH) throw swError('SW_ERR_CONFIG_INVALID', `${p.slice(0, MAX_DEPTH + 1).join('.')}... (from ${from}): nested deeper than ${MAX_DEPTH} levels, no setting is`);
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       const existing = target[k];
       const child = existing && typeof existing === 'object' && !Array.isArray(existing) ? (existing as Record<string, unknown>) : {};
@@ -157,6 +179,7 @@ function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown, sources: Map<string, Source>, from: string) {
+  checkKey(path, from);
   let node = target;
   for (const seg of path.slice(0, -1)) {
     const next = node[seg];

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { swError } from '../errors.js';
+import { parseYamlBounded } from './yaml-guard.js';
 import type { PortTable } from '../model/ports.js';
 import { describeZodError, TripPlanSchema, type TripPlan } from '../model/trip-plan.js';
 import { compilePlan, type PlanOptions } from '../rules/plan.js';
@@ -38,7 +38,7 @@ export function loadTripPlans(path: string, ports: PortTable, opts: PlanOptions,
     let doc: unknown;
     try {
       const text = readFileSync(file, 'utf8');
-      doc = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+      doc = /\.json$/i.test(file) ? JSON.parse(text) : parseYamlBounded(text);
     } catch (err) {
       throw swError('SW_ERR_TRIP_INVALID', file, (err as Error).message);
     }
