@@ -10,6 +10,7 @@ import type { TripDirectory } from '../normalise/trip-directory.js';
 import { startPipeline } from '../pipeline/app.js';
 import { publishPlans } from '../pipeline/trips-sync.js';
 import { SealwatchError } from '../errors.js';
+import { mqttTlsOptions } from '../ingest/auth-tls.js';
 import { readCapture } from './capture.js';
 
 export interface StackReplayResult {
@@ -46,6 +47,7 @@ export async function replayThroughStack(file: string, config: Config, trips: Tr
     clean: true,
     ...(cfg.mqtt.username ? { username: cfg.mqtt.username } : {}),
     ...(cfg.mqtt.password ? { password: cfg.mqtt.password } : {}),
+    ...mqttTlsOptions(cfg.mqtt.caFile),
   });
   await new Promise<void>((resolve, reject) => {
     publisher.once('connect', () => resolve());

@@ -15,6 +15,7 @@ import { replayCapture } from '../../../src/replay/replay.js';
 import { asServiceAccount, login, testBrokerAuth, testPassword } from '../../helpers/broker-auth.js';
 import { plan, testConfig } from '../../helpers/fixtures.js';
 import { makeTestCa, type TestCa } from '../../helpers/tls.js';
+import { connectPublisher } from '../../../simulators/publish.js';
 
 /**
  * The embedded aedes broker on 127.0.0.1 with accounts, the built-in ACL and a
@@ -146,6 +147,11 @@ describe('device security on the embedded broker (aedes)', () => {
     const secure = await connect(broker.tlsUrl!, { ...login('acme-00077'), ca: tls.ca });
     await secure.publishAsync('ssd/json/acme-00077/door', JSON.stringify({ msgId: 'tls-1', containerId: 'TGHU7654320', ts: iso(10_000), state: 'closed' }), { qos: 1 });
     await until('the TLS message on the raw topic', () => rawTopics().includes('ssd/json/acme-00077/door'));
+    // the simulators' publisher, with --ca-file
+    const fleet = await connectPublisher(broker.tlsUrl!, { clientId: 'sw-security-fleet', username: 'simulator', password: testPassword('simulator'), caFile: tls.caFile });
+    clients.push(fleet);
+    await fleet.publishAsync('ssd/csv/sat-0091', '1;D;1767780030;1', { qos: 1 });
+    await until('the fleet message on the raw topic', () => rawTopics().includes('ssd/csv/sat-0091'));
     expect(await attempt(broker.tlsUrl!, { ...login('acme-00077'), ca: tls.ca })).toBe('connected');
     expect(await attempt(`mqtt://127.0.0.1:${broker.tlsPort}`, login('acme-00077'))).not.toBe('connected');
     expect(await attempt(broker.tlsUrl!, login('acme-00077'))).toMatch(/^error: .*(self[- ]signed|unable to (verify|get local issuer)|certificate)/i);
