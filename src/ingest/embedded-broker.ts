@@ -116,8 +116,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       );
     },
     authorizePublish: (client, packet, done) => {
-      // client is null for a will aedes publishes after its owner is gone; that will passed this check when set.
-      if (!client) return done(null);
+      // client is null only for a will left by another broker instance (clustered persistence): nobody to check it against.
+      if (!client) return done(new Error('a will without its client is not published'));
       if (packet.topic.startsWith('$SYS')) return done(new Error('$SYS topics are reserved'));
       if (auth.acl.canPublish(usernames.get(client) ?? null, client.id, packet.topic)) return done(null);
       denied.publish++;

@@ -103,6 +103,17 @@ describe('device security on the embedded broker (aedes)', () => {
     expect(pipeline.ingest.counts.messages).toBe(before + 1);
   });
 
+  it("a device's will on another device's topic is checked like a publish and never delivered", async () => {
+    const deniedBefore = broker.denied.publish;
+    const dev = await connect(broker.url!, { ...login('acme-00042'), clientId: 'acme-00042-will', will: { topic: 'ssd/json/acme-00077/door', payload: Buffer.from('forged will'), qos: 1, retain: false } });
+    dev.stream.destroy(); // an ungraceful end: the broker publishes the will
+    await until('the will refused', () => broker.denied.publish > deniedBefore);
+    const fence = await connect(broker.url!, { ...login('acme-00042'), clientId: 'acme-00042-fence' });
+    await fence.publishAsync('ssd/csv/acme-00042', '2;D;1767780030;0', { qos: 1 });
+    await until('the fence on the raw topic', () => rawTopics().includes('ssd/csv/acme-00042'));
+    expect(bus.read(TOPICS.raw).some((m) => m.value.toString() === 'forged will')).toBe(false);
+  });
+
   it('a device may not subscribe (SUBACK 0x80), the service account may read the whole root', async () => {
     const dev = await connect(broker.url!, login('acme-00077'));
     const refused = await dev.subscribeAsync('ssd/#', { qos: 1 }).then(() => null, (err: { message: string; packet?: { granted?: number[] } }) => err);
