@@ -98,10 +98,24 @@ export const ConfigSchema = z
         bucket: z.string().min(1).default('sealwatch'),
         token: z.string().nullable().default(null),
         writeTelemetry: z.boolean().default(true),
+        /** Dead-letter points are gathered this long before one write (telemetry and alerts are written per batch, awaited). */
         flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
+        /** Lines per write request. */
         batchSize: z.number().int().min(1).default(5000),
+        /** One write request's timeout. */
+        timeoutMs: z.number().int().min(100).max(10 * MINUTE).default(10_000),
+        /** Lines accepted and not yet acknowledged by InfluxDB, at most; writers beyond it wait (backpressure), nothing is dropped. */
+        maxBufferLines: z.number().int().min(1).default(100_000),
+        /** A failed write is retried, with jittered exponential backoff between these, until InfluxDB acknowledges it. */
+        retry: z.object({ minDelayMs: z.number().int().min(10).default(500), maxDelayMs: z.number().int().min(10).max(10 * MINUTE).default(5000) }).strict().prefault({}),
+        /** How long the telemetry stage retries one consumed batch before handing it back to Kafka uncommitted (read again): under the consumer group's 30 s session. */
+        batchRetryWindowMs: z.number().int().min(100).max(25_000).default(10_000),
       })
       .strict()
+      .superRefine((v, ctx) => {
+        if (v.retry.minDelayMs > v.retry.maxDelayMs) ctx.addIssue({ code: 'custom', path: ['retry', 'minDelayMs'], message: `expected at most influx.retry.maxDelayMs (${v.retry.maxDelayMs})` });
+        if (v.batchSize > v.maxBufferLines) ctx.addIssue({ code: 'custom', path: ['batchSize'], message: `expected at most influx.maxBufferLines (${v.maxBufferLines}): one request's lines must fit in the buffer` });
+      })
       .prefault({}),
     engine: z
       .object({

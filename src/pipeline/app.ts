@@ -77,12 +77,13 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     influx = new InfluxWriter(config.influx, log);
     sinks.push(new InfluxAlertSink(influx));
     if (config.influx.writeTelemetry) {
-      telemetry = new TelemetryStage(bus, influx, `${config.kafka.groupId}-telemetry-influx`, log, o.rulesFromNow ?? false);
+      telemetry = new TelemetryStage(bus, influx, `${config.kafka.groupId}-telemetry-influx`, log, o.rulesFromNow ?? false, config.influx.batchRetryWindowMs);
       await telemetry.start();
     }
   }
   const sink = new FanOutSink(sinks);
   const instruments = new PipelineInstruments();
+  influx?.registerMetrics(instruments.registry);
   const tripsSub = bus.kind === 'kafka' ? await followTrips(bus, o.trips, log.child({ module: 'trips' })) : null;
   const rules = new RulesStage(bus, new CollectingEngine(config, o.trips, o.ports), sink, { groupId: config.kafka.groupId, idleFlushMs: config.engine.idleFlushMs, fromNow: o.rulesFromNow ?? false, recover: config.engine.recoverOnStart && !(o.rulesFromNow ?? false), instruments }, log.child({ module: 'rules' }));
   await rules.start();
