@@ -43,6 +43,18 @@ export interface PlanOptions {
   activeAfterEtaMs: number;
 }
 
+/** What a plan compiles to besides its times: the same for every plan with the same ports, zones and route. */
+type PlanGeometry = Pick<CompiledPlan, 'zones' | 'destinationZones' | 'plannedLocodes' | 'plannedPorts' | 'route' | 'routeIndex' | 'unknownPorts'>;
+
+/**
+ * Compiled geometry shared by plans that name the same ports, zones and route
+ * (a ship's containers, a service's sailings): one copy of the zones, planned
+ * ports, routed track and its index instead of one per container's trip. Keyed
+ * by port table and router; bounded. Shared objects: callers only read them.
+ */
+const GEOMETRY = new WeakMap<PortTable, Map<SeaRouter | null, Map<string, PlanGeometry>>>();
+const MAX_GEOMETRIES = 5000;
+
 /**
  * Resolves a plan's zones once, when it is loaded: explicit zones when the
  * plan has them, otherwise circles around origin, transshipments and
@@ -51,6 +63,29 @@ export interface PlanOptions {
  * directory warns and goes on, so one unknown port never stops a replay).
  */
 export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions, router?: SeaRouter): CompiledPlan {
+  let byRouter = GEOMETRY.get(ports);
+  if (!byRouter) GEOMETRY.set(ports, (byRouter = new Map()));
+  let cache = byRouter.get(router ?? null);
+  if (!cache) byRouter.set(router ?? null, (cache = new Map()));
+  const key = JSON.stringify([opts.defaultZoneRadiusKm, plan.origin, plan.transshipments, plan.destination, plan.authorisedZones ?? null, plan.route ?? null]);
+  let geo = cache.get(key);
+  if (!geo) {
+    geo = compileGeometry(plan, ports, opts, router);
+    cache.set(key, geo);
+    if (cache.size > MAX_GEOMETRIES) cache.delete(cache.keys().next().value as string);
+  }
+  const eta = Date.parse(plan.eta);
+  return {
+    plan,
+    tripId: plan.tripId,
+    departure: Date.parse(plan.departure),
+    eta,
+    activeUntil: eta + opts.activeAfterEtaMs,
+    ...geo,
+  };
+}
+
+function compileGeometry(plan: TripPlan, ports: PortTable, opts: PlanOptions, router?: SeaRouter): PlanGeometry {
   const unknownPorts = new Set<string>();
   const portZone = (locode: string, radiusKm: number, name?: string): CompiledZone[] => {
     const p = ports.get(locode);
@@ -77,7 +112,6 @@ export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions,
   let destinationZones = zones.filter((z) => z.locode === plan.destination);
   if (destinationZones.length === 0) destinationZones = portZone(plan.destination, opts.defaultZoneRadiusKm);
   for (const c of [plan.origin, ...plan.transshipments, plan.destination]) if (!ports.get(c)) unknownPorts.add(c);
-  const eta = Date.parse(plan.eta);
   const plannedLocodes = [...new Set([plan.origin, ...plan.transshipments, plan.destination])];
   const plannedPorts = plannedLocodes.flatMap((c) => {
     const p = ports.get(c);
@@ -92,11 +126,6 @@ export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions,
     routeCoords = router(stops);
   }
   return {
-    plan,
-    tripId: plan.tripId,
-    departure: Date.parse(plan.departure),
-    eta,
-    activeUntil: eta + opts.activeAfterEtaMs,
     zones,
     destinationZones,
     plannedLocodes,
@@ -132,4 +161,20 @@ export function locateInZones(zones: readonly CompiledZone[], lat: number, lon: 
     }
   }
   return { inside: nearestKm === 0 ? nearest : null, nearest, nearestKm };
+}
+
+/**
+ * Whether a point is inside one of the zones: the same answer as
+ * `locateInZones(...).inside !== null`, without building the answer object.
+ * A circle the point is clearly outside of by latitude alone (a great circle
+ * is never shorter than its north-south part, 111.19 km per degree) is
+ * skipped without trigonometry.
+ */
+export function insideAnyZone(zones: readonly CompiledZone[], lat: number, lon: number): boolean {
+  for (let i = 0; i < zones.length; i++) {
+    const z = zones[i]!;
+    if (z.center && Math.abs(lat - z.center[1]) * 110 > z.radiusKm + 1) continue;
+    if (distanceToZoneKm(z, lat, lon) === 0) return true;
+  }
+  return false;
 }
