@@ -5,7 +5,7 @@ import type { Reading } from '../model/reading.js';
 import type { TripDirectory } from '../normalise/trip-directory.js';
 import { Heap } from './heap.js';
 import { kmBetween, knots } from './motion.js';
-import { compilePlan, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from './plan.js';
+import { compilePlan, insideAnyZone, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from './plan.js';
 import type { ContainerView, Fix, RaisedAlert, Rule, RuleContext } from './rule.js';
 
 export interface EngineOutput {
@@ -36,34 +36,172 @@ export interface EngineStats {
   alerts: number;
 }
 
-interface Slot {
-  view: ContainerView;
-  tripId: string | null;
-  states: unknown[];
+/**
+ * The engine's record of one container: the view the rules read (the slot is
+ * the view, one object per container) and the engine's own bookkeeping.
+ */
+class Slot implements ContainerView {
+  deviceId: string;
+  plan: CompiledPlan | null = null;
+  active = false;
+  fix: Fix | null = null;
+  prevFix: Fix | null = null;
+  door: 'open' | 'closed' | 'unknown' = 'unknown';
+  doorSince: number;
+  doorEventId: string | null = null;
+  doorChanged = false;
+  stopAnchor: Fix | null = null;
+  lastTs = -Infinity;
+  arrivedAt: number | null = null;
+  tripId: string | null = null;
+  states: unknown[] = NO_STATES;
   /** Readings waiting for release, sorted by (ts, eventId). */
-  held: Reading[];
+  held: Reading[] = [];
   /** Measurement time up to which this container has been reasoned about. */
-  position: number;
+  position = -Infinity;
   /** Release bound from matured arrivals: the largest ts of a reading whose hold has expired. */
-  theta: number;
+  theta = -Infinity;
   /** Arrival time of the container's latest reading. */
-  lastArrival: number;
-  /** Event ids already evaluated at exactly `position`, so a duplicate at that time is not evaluated twice. */
-  atPosition: string[];
-  timers: Map<string, TimerState>;
-  zoneCache: WeakMap<Fix, ZoneFix>;
-  lane: Lane;
+  lastArrival = -Infinity;
+  /** Event ids already evaluated at exactly `position` (the first, then any more), so a duplicate at that time is not evaluated twice. */
+  atPosition: string | null = null;
+  atPositionMore: string[] | null = null;
+  /** Live timers of this container (few: one per rule and key). */
+  timers: TimerState[] = NO_TIMERS;
+  /** Zone answers cached on this container's fixes are valid while this matches (a new trip starts a new epoch). */
+  zoneEpoch = 0;
+  /** The compiled plan in `plan` is current while this matches the engine's plan epoch. */
+  planEpoch = -1;
+  /** Queued in its lane's dirty list. */
+  dirty = false;
+  constructor(
+    readonly containerId: string,
+    deviceId: string,
+    doorSince: number,
+    public lane: Lane,
+  ) {
+    this.deviceId = deviceId;
+    this.doorSince = doorSince;
+  }
+
+  hasEvaluated(eventId: string): boolean {
+    return this.atPosition === eventId || (this.atPositionMore !== null && this.atPositionMore.includes(eventId));
+  }
+
+  /** Moves the reasoning position forward: nothing is evaluated at the new time yet. */
+  moveTo(ts: number): void {
+    this.position = ts;
+    this.atPosition = null;
+    this.atPositionMore = null;
+  }
+
+  evaluated(eventId: string): void {
+    if (this.atPosition === null) this.atPosition = eventId;
+    else (this.atPositionMore ??= []).push(eventId);
+  }
 }
 
-interface Maturity { at: number; seq: number; slot: Slot; ts: number }
+const NO_STATES: unknown[] = [];
+const NO_TIMERS: TimerState[] = [];
+
+/** A fix as the engine keeps it, with the authorised-zone answer cached for the container's current trip. */
+class EngineFix implements Fix {
+  zonesEpoch = 0;
+  zones: ZoneFix | null = null;
+  constructor(
+    readonly ts: number,
+    readonly lat: number,
+    readonly lon: number,
+    readonly speedKn: number | null,
+    readonly hdop: number | null,
+    readonly eventId: string,
+  ) {}
+}
+
 /**
  * A queued wake-up of one (container, rule, key) timer; `due` orders the heap.
- * The timer's own event time lives in the slot's map, so re-arming a timer
- * later (as a rule does on every reading) costs no new heap entry: at most one
- * entry per timer is queued, and a popped one that is early re-queues itself.
+ * The timer's own event time lives in the slot's timer state, so re-arming a
+ * timer later (as a rule does on every reading) costs no new heap entry: at
+ * most one entry per timer is queued, and a popped one that is early
+ * re-queues itself.
  */
-interface Timer { due: number; containerId: string; ruleIdx: number; key: string }
-interface TimerState { at: number; queued: number }
+interface Timer { due: number; slot: Slot; ruleIdx: number; key: string }
+interface TimerState { ruleIdx: number; key: string; at: number; queued: number }
+
+function findTimer(slot: Slot, ruleIdx: number, key: string): TimerState | undefined {
+  const ts = slot.timers;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    if (t.ruleIdx === ruleIdx && t.key === key) return t;
+  }
+  return undefined;
+}
+
+function deleteTimer(slot: Slot, state: TimerState): void {
+  const ts = slot.timers;
+  const i = ts.indexOf(state);
+  if (i < 0) return;
+  if (ts.length === 1) slot.timers = NO_TIMERS;
+  else ts.splice(i, 1);
+}
+
+function timerLess(a: Timer, b: Timer): boolean {
+  if (a.due !== b.due) return a.due < b.due;
+  const ca = a.slot.containerId;
+  const cb = b.slot.containerId;
+  if (ca !== cb) return ca < cb;
+  return a.ruleIdx < b.ruleIdx || (a.ruleIdx === b.ruleIdx && a.key < b.key);
+}
+
+/**
+ * Readings in their arrival-time hold, in arrival order. Every reading's hold
+ * ends at its lane's clock (already advanced to its arrival) plus the window,
+ * so holds end in the order they were queued: a FIFO, no heap and no object
+ * per reading.
+ */
+class MaturityQueue {
+  private at: number[] = [];
+  private ts: number[] = [];
+  private slots: Slot[] = [];
+  private head = 0;
+
+  push(at: number, slot: Slot, ts: number): void {
+    this.at.push(at);
+    this.ts.push(ts);
+    this.slots.push(slot);
+  }
+
+  /** Ends every hold due by `arrival`: raises each slot's release bound and lists it as dirty. */
+  matureUpTo(arrival: number, dirty: Slot[]): void {
+    const at = this.at;
+    let h = this.head;
+    const n = at.length;
+    if (h === n || !(at[h]! <= arrival)) return;
+    const ts = this.ts;
+    const slots = this.slots;
+    while (h < n && at[h]! <= arrival) {
+      const slot = slots[h]!;
+      const t = ts[h]!;
+      if (t > slot.theta) slot.theta = t;
+      if (!slot.dirty) {
+        slot.dirty = true;
+        dirty.push(slot);
+      }
+      h++;
+    }
+    if (h === n) {
+      this.at = [];
+      this.ts = [];
+      this.slots = [];
+      this.head = 0;
+    } else if (h > 4096 && h * 2 > n) {
+      this.at = at.slice(h);
+      this.ts = ts.slice(h);
+      this.slots = slots.slice(h);
+      this.head = 0;
+    } else this.head = h;
+  }
+}
 
 /**
  * One ordered input stream (a Kafka partition; the whole stream when
@@ -75,9 +213,10 @@ interface TimerState { at: number; queued: number }
  */
 class Lane {
   clock = -Infinity;
-  readonly maturities = new Heap<Maturity>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
-  readonly timers = new Heap<Timer>((a, b) => a.due < b.due || (a.due === b.due && (a.containerId < b.containerId || (a.containerId === b.containerId && (a.ruleIdx < b.ruleIdx || (a.ruleIdx === b.ruleIdx && a.key < b.key))))));
-  readonly dirty = new Set<Slot>();
+  readonly maturities = new MaturityQueue();
+  readonly timers = new Heap<Timer>(timerLess);
+  /** Slots whose release bound moved, in the order they first did (cleared after each release pass). */
+  dirty: Slot[] = [];
 }
 
 /**
@@ -93,23 +232,35 @@ class Lane {
 export class RuleEngine {
   private readonly slots = new Map<string, Slot>();
   private readonly lanes = new Map<number, Lane>();
+  private lastLaneId = NaN;
+  private lastLane: Lane | null = null;
   private readonly plans = new Map<string, CompiledPlan | null>();
+  /** Bumped whenever a plan changes: slots then look their compiled plan up again. */
+  private planEpoch = 0;
+  private zoneEpochs = 0;
   private readonly window: number;
   private readonly lateness: number;
-  private seq = 0;
+  private readonly stationary: Config['rules']['stationary'];
   private readonly ctx: EngineContext;
   readonly stats: EngineStats = { readingsIn: 0, processed: 0, late: 0, duplicates: 0, held: 0, containers: 0, timersFired: 0, alerts: 0 };
 
   constructor(private readonly opts: EngineOptions) {
     this.window = opts.config.engine.reorderWindowMs;
     this.lateness = opts.config.engine.allowedLatenessMs;
+    this.stationary = opts.config.rules.stationary;
     this.ctx = new EngineContext(this, opts);
-    opts.trips.onChange((plan) => this.plans.delete(plan.tripId));
+    opts.trips.onChange((plan) => {
+      this.plans.delete(plan.tripId);
+      this.planEpoch++;
+    });
   }
 
   private lane(id: number): Lane {
+    if (id === this.lastLaneId) return this.lastLane!;
     let l = this.lanes.get(id);
     if (!l) this.lanes.set(id, (l = new Lane()));
+    this.lastLaneId = id;
+    this.lastLane = l;
     return l;
   }
 
@@ -130,7 +281,7 @@ export class RuleEngine {
     const slot = this.slot(r, laneId);
     const lane = slot.lane;
     if (r.receivedAt > slot.lastArrival) slot.lastArrival = r.receivedAt;
-    if (r.ts === slot.position && slot.atPosition.includes(r.eventId)) {
+    if (r.ts === slot.position && slot.hasEvaluated(r.eventId)) {
       this.stats.duplicates++;
       return;
     }
@@ -144,11 +295,10 @@ export class RuleEngine {
       return;
     }
     this.stats.held++;
-    const at = Math.max(r.receivedAt, lane.clock) + this.window;
     if (this.window === 0) {
       if (r.ts > slot.theta) slot.theta = r.ts;
       this.release(slot, slot.theta);
-    } else lane.maturities.push({ at, seq: this.seq++, slot, ts: r.ts });
+    } else lane.maturities.push(Math.max(r.receivedAt, lane.clock) + this.window, slot, r.ts);
   }
 
   /** Moves a lane's arrival clock forward: releases matured readings and fires due timers. */
@@ -160,35 +310,42 @@ export class RuleEngine {
     const wm = lane.clock - this.lateness;
     for (let t = lane.timers.peek(); t && t.due <= wm; t = lane.timers.peek()) {
       lane.timers.pop();
-      const slot = this.slots.get(t.containerId)!;
-      const key = `${t.ruleIdx}:${t.key}`;
-      const state = slot.timers.get(key);
+      const slot = t.slot;
+      const state = findTimer(slot, t.ruleIdx, t.key);
       if (!state || state.queued !== t.due) continue; // cancelled, or a stale entry of a re-queued timer
       // A container still delivering (a store-and-forward backlog arriving now) is not silent:
       // its timers wait until it has been quiet, in arrival time, for the allowed lateness too.
       const due = Math.max(state.at, slot.lastArrival);
       if (due > wm) {
         state.queued = due;
-        lane.timers.push({ ...t, due });
+        lane.timers.push({ due, slot, ruleIdx: t.ruleIdx, key: t.key });
         continue;
       }
       this.release(slot, Math.max(slot.theta, state.at));
-      if (slot.timers.get(key) !== state) continue; // a released reading cancelled it
+      if (findTimer(slot, t.ruleIdx, t.key) !== state) continue; // a released reading cancelled it
       if (state.at > wm) {
         // a released reading re-armed it for later
         state.queued = state.at;
-        lane.timers.push({ ...t, due: state.at });
+        lane.timers.push({ due: state.at, slot, ruleIdx: t.ruleIdx, key: t.key });
         continue;
       }
-      slot.timers.delete(key);
-      if (state.at > slot.position) {
-        slot.position = state.at;
-        slot.atPosition.length = 0;
-      }
+      deleteTimer(slot, state);
+      if (state.at > slot.position) slot.moveTo(state.at);
       this.fire(slot, state.at, t.ruleIdx, t.key);
     }
-    for (const slot of lane.dirty) this.release(slot, Math.max(slot.theta, wm));
-    lane.dirty.clear();
+    this.releaseDirty(lane, wm);
+  }
+
+  /** Releases what the matured holds allow in every slot they touched (and, with `wm`, what the watermark allows). */
+  private releaseDirty(lane: Lane, wm: number): void {
+    const dirty = lane.dirty;
+    if (dirty.length === 0) return;
+    lane.dirty = [];
+    for (let i = 0; i < dirty.length; i++) {
+      const slot = dirty[i]!;
+      slot.dirty = false;
+      this.release(slot, Math.max(slot.theta, wm));
+    }
   }
 
   /**
@@ -200,8 +357,7 @@ export class RuleEngine {
     for (const [id, lane] of this.lanes) {
       if (laneId !== undefined && id !== laneId) continue;
       this.mature(lane, arrival);
-      for (const slot of lane.dirty) this.release(slot, slot.theta);
-      lane.dirty.clear();
+      this.releaseDirty(lane, -Infinity);
     }
   }
 
@@ -211,38 +367,29 @@ export class RuleEngine {
   }
 
   private mature(lane: Lane, arrival: number): void {
-    for (let m = lane.maturities.peek(); m && m.at <= arrival; m = lane.maturities.peek()) {
-      lane.maturities.pop();
-      if (m.ts > m.slot.theta) m.slot.theta = m.ts;
-      lane.dirty.add(m.slot);
-    }
+    lane.maturities.matureUpTo(arrival, lane.dirty);
   }
 
   private release(slot: Slot, upTo: number): void {
+    const held = slot.held;
+    const len = held.length;
     let n = 0;
-    while (n < slot.held.length && slot.held[n]!.ts <= upTo) n++;
+    while (n < len && held[n]!.ts <= upTo) n++;
     if (n === 0) return;
-    const batch = slot.held.splice(0, n);
     this.stats.held -= n;
-    for (const r of batch) this.process(slot, r);
+    // processing never adds to a slot's held readings (only ingest does), so they are processed in place and dropped after
+    for (let i = 0; i < n; i++) this.process(slot, held[i]!);
+    if (n === len) held.length = 0;
+    else {
+      for (let i = n; i < len; i++) held[i - n] = held[i]!;
+      held.length = len - n;
+    }
   }
 
   private slot(r: Reading, laneId: number): Slot {
     let s = this.slots.get(r.containerId);
     if (!s) {
-      s = {
-        view: { containerId: r.containerId, deviceId: r.deviceId, plan: null, active: false, fix: null, prevFix: null, door: 'unknown', doorSince: r.ts, doorEventId: null, doorChanged: false, stopAnchor: null, lastTs: -Infinity, arrivedAt: null },
-        tripId: null,
-        states: [],
-        held: [],
-        position: -Infinity,
-        theta: -Infinity,
-        lastArrival: -Infinity,
-        atPosition: [],
-        timers: new Map(),
-        zoneCache: new WeakMap(),
-        lane: this.lane(laneId),
-      };
+      s = new Slot(r.containerId, r.deviceId, r.ts, this.lane(laneId));
       this.slots.set(r.containerId, s);
       this.stats.containers++;
     } else if (s.lane !== this.lanes.get(laneId)) {
@@ -267,32 +414,33 @@ export class RuleEngine {
   private process(slot: Slot, r: Reading): void {
     this.stats.processed++;
     this.currentArrival = r.receivedAt;
-    if (r.ts > slot.position) {
-      slot.position = r.ts;
-      slot.atPosition.length = 0;
-    }
-    slot.atPosition.push(r.eventId);
-    const v = slot.view;
+    if (r.ts > slot.position) slot.moveTo(r.ts);
+    slot.evaluated(r.eventId);
+    const v = slot;
     if (r.tripId !== slot.tripId) {
       slot.tripId = r.tripId;
       slot.states = this.opts.rules.map((rule) => rule.initialState());
-      slot.timers.clear();
+      slot.timers = NO_TIMERS;
       v.arrivedAt = null;
       v.stopAnchor = null;
-      slot.zoneCache = new WeakMap();
+      slot.zoneEpoch = ++this.zoneEpochs;
+      slot.planEpoch = -1;
     }
-    const plan = this.plan(r.tripId);
-    v.plan = plan;
+    if (slot.planEpoch !== this.planEpoch) {
+      v.plan = this.plan(r.tripId);
+      slot.planEpoch = this.planEpoch;
+    }
+    const plan = v.plan;
     v.deviceId = r.deviceId;
     v.doorChanged = false;
     if (r.kind === 'location') {
-      v.prevFix = v.fix;
-      const fix: Fix = { ts: r.ts, lat: r.lat, lon: r.lon, speedKn: r.speedKn ?? null, hdop: r.hdop ?? null, eventId: r.eventId };
+      const prev = v.fix;
+      v.prevFix = prev;
+      const fix = new EngineFix(r.ts, r.lat, r.lon, r.speedKn ?? null, r.hdop ?? null, r.eventId);
       v.fix = fix;
       // A stop begins at the first fix that is itself stationary: reported speed at most the
       // limit, or (no speed reported) no faster than the limit since the previous fix.
-      const st = this.opts.config.rules.stationary;
-      const prev = v.prevFix;
+      const st = this.stationary;
       const underWay = fix.speedKn !== null ? fix.speedKn > st.maxSpeedKn : prev !== null && fix.ts > prev.ts && knots(Math.max(0, kmBetween(prev, fix) - 0.05), fix.ts - prev.ts) > st.maxSpeedKn;
       const a = v.stopAnchor;
       if (underWay) v.stopAnchor = null;
@@ -308,34 +456,33 @@ export class RuleEngine {
     }
     v.lastTs = r.ts;
     v.active = plan !== null && r.ts >= plan.departure && r.ts <= plan.activeUntil && v.arrivedAt === null;
+    const rules = this.opts.rules;
+    const ctx = this.ctx;
     if (!v.active) {
       // Before departure a bound container raises nothing, but rules that need history may learn from it.
       if (plan !== null && r.ts < plan.departure) {
-        const rules = this.opts.rules;
         for (let i = 0; i < rules.length; i++) {
           const learn = rules[i]!.learn;
           if (!learn) continue;
-          this.ctx.bind(slot, i);
-          learn(slot.states[i], r, this.ctx);
+          ctx.bind(slot, i);
+          learn(slot.states[i], r, ctx);
         }
       }
       return;
     }
-    const rules = this.opts.rules;
     for (let i = 0; i < rules.length; i++) {
-      this.ctx.bind(slot, i);
-      rules[i]!.onReading(slot.states[i], r, this.ctx);
+      ctx.bind(slot, i);
+      rules[i]!.onReading(slot.states[i], r, ctx);
     }
     if (r.kind === 'location' && plan!.destinationZones.length > 0 && r.ts >= plan!.departure) {
-      const z = locateInZones(plan!.destinationZones, r.lat, r.lon);
-      if (z.inside) v.arrivedAt = r.ts;
+      if (insideAnyZone(plan!.destinationZones, r.lat, r.lon)) v.arrivedAt = r.ts;
     }
   }
 
   private fire(slot: Slot, at: number, ruleIdx: number, key: string): void {
     this.stats.timersFired++;
     this.currentArrival = slot.lane.clock;
-    const v = slot.view;
+    const v = slot;
     const plan = v.plan;
     if (!plan || v.arrivedAt !== null || at > plan.activeUntil) return;
     const rule = this.opts.rules[ruleIdx]!;
@@ -349,7 +496,7 @@ export class RuleEngine {
   /** @internal used by the context */
   emit(slot: Slot, ruleIdx: number, a: RaisedAlert): void {
     const rule = this.opts.rules[ruleIdx]!;
-    const v = slot.view;
+    const v = slot;
     const alert: Alert = {
       alertId: alertId(rule.id, v.containerId, slot.tripId, a.incidentKey),
       rule: rule.id,
@@ -370,30 +517,33 @@ export class RuleEngine {
 
   /** @internal */
   setTimer(slot: Slot, ruleIdx: number, at: number, key: string): void {
-    const k = `${ruleIdx}:${key}`;
-    let state = slot.timers.get(k);
+    let state = findTimer(slot, ruleIdx, key);
     if (state) {
       state.at = at;
       if (state.queued <= at) return; // the queued entry wakes first and re-queues for `at`
     } else {
-      state = { at, queued: Infinity };
-      slot.timers.set(k, state);
+      state = { ruleIdx, key, at, queued: Infinity };
+      if (slot.timers === NO_TIMERS) slot.timers = [state];
+      else slot.timers.push(state);
     }
     state.queued = at;
-    slot.lane.timers.push({ due: at, containerId: slot.view.containerId, ruleIdx, key });
+    slot.lane.timers.push({ due: at, slot, ruleIdx, key });
   }
 
   /** @internal */
   cancelTimer(slot: Slot, ruleIdx: number, key: string): void {
-    slot.timers.delete(`${ruleIdx}:${key}`);
+    const state = findTimer(slot, ruleIdx, key);
+    if (state) deleteTimer(slot, state);
   }
 
   /** @internal */
   zones(slot: Slot, fix: Fix): ZoneFix {
-    let z = slot.zoneCache.get(fix);
-    if (!z) {
-      z = slot.view.plan ? locateInZones(slot.view.plan.zones, fix.lat, fix.lon) : { inside: null, nearest: null, nearestKm: Infinity };
-      slot.zoneCache.set(fix, z);
+    const cached = fix instanceof EngineFix && fix.zonesEpoch === slot.zoneEpoch ? fix.zones : null;
+    if (cached) return cached;
+    const z = slot.plan ? locateInZones(slot.plan.zones, fix.lat, fix.lon) : { inside: null, nearest: null, nearestKm: Infinity };
+    if (fix instanceof EngineFix) {
+      fix.zones = z;
+      fix.zonesEpoch = slot.zoneEpoch;
     }
     return z;
   }
@@ -416,7 +566,7 @@ class EngineContext implements RuleContext {
   }
 
   get view(): ContainerView {
-    return this.slot.view;
+    return this.slot;
   }
 
   zones(fix: Fix): ZoneFix {
