@@ -219,3 +219,23 @@ describe('the normaliser on hostile input', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('limits are configuration', () => {
+  it('payload size, batch size and clock skew bounds follow their settings', () => {
+    const tight = testConfig(['ingest.maxPayloadBytes.csv-v1=12', 'ingest.maxBatchEvents=2', 'ingest.maxFutureSkewMs=60000', 'ingest.maxPastAgeMs=3600000']);
+    const n = buildNormaliser(tight, trips);
+    const reason = (topic: string, text: string, at = RECEIVED) => n.normalise(topic, Buffer.from(text), at).deadLetters.map((d) => d.reason);
+    expect(reason('ssd/csv/sat-0091', '4712;D;1767780030;1')).toEqual(['payload-too-large']);
+    const event = (id: string, ts: string) => ({ eventId: id, equipmentReference: 'MSCU1234566', deviceId: 'acme-00042', eventDateTime: ts, eventType: 'DOOR_CLOSED' });
+    const batch = (events: unknown[]) => JSON.stringify({ gatewayId: 'VSL-1', sentAt: '2026-01-07T10:05:00Z', events });
+    expect(reason('ssd/batch/VSL-1', batch([event('a', '2026-01-07T10:00:00Z'), event('b', '2026-01-07T10:00:00Z'), event('c', '2026-01-07T10:00:00Z')]))).toEqual(['batch-too-large']);
+    // 2 min ahead of arrival: beyond a 1 min bound; 2 h behind: beyond a 1 h bound; both fine under the defaults
+    const door = (ts: string) => JSON.stringify({ msgId: ts, containerId: 'MSCU1234566', ts, state: 'closed' });
+    expect(reason('ssd/json/acme-00042/door', door('2026-01-07T10:08:00Z'))).toEqual(['clock-skew']);
+    expect(reason('ssd/json/acme-00042/door', door('2026-01-07T08:05:00Z'))).toEqual(['clock-skew']);
+    const loose = buildNormaliser(config, trips);
+    expect(loose.normalise('ssd/json/acme-00042/door', Buffer.from(door('2026-01-07T10:08:00Z')), RECEIVED).readings).toHaveLength(1);
+    expect(loose.normalise('ssd/json/acme-00042/door', Buffer.from(door('2026-01-07T08:05:00Z')), RECEIVED).readings).toHaveLength(1);
+    expect(loose.normalise('ssd/csv/sat-0091', Buffer.from('4712;D;1767780030;1'), RECEIVED).readings).toHaveLength(1);
+  });
+});
