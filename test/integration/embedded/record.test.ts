@@ -50,5 +50,5 @@ describe('sealwatch record', () => {
     ]);
     expect(got[0]!.t).toBeGreaterThanOrEqual(before - 1000);
     expect(got[1]!.t).toBeGreaterThanOrEqual(got[0]!.t);
-  });
+  }, 60_000);
 });
