@@ -1,7 +1,7 @@
-import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { fmtDuration } from './door-opening.js';
 import { reeferBand } from './temperature-excursion.js';
 import { defineRule, type RuleContext } from './rule.js';
+import { RollingBaseline } from './rolling-baseline.js';
 
 /**
  * TEMPERATURE_ANOMALY: temperature unlike the container's own recent history,
@@ -14,11 +14,12 @@ import { defineRule, type RuleContext } from './rule.js';
  * wider minimum, since their air follows the weather.
  */
 interface Episode { startTs: number; startEventId: string; count: number; peakC: number; baseline: number; sigma: number; raised: boolean; evidence: string[] }
-interface State { ts: number[]; values: number[]; episode: Episode | null }
+/** `baseline`: the readings of the baseline window (rolling-baseline.ts), made on the first reading kept. */
+interface State { baseline: RollingBaseline | null; episode: Episode | null }
 
 export const temperatureAnomaly = defineRule<State>({
   id: 'TEMPERATURE_ANOMALY',
-  initialState: () => ({ ts: [], values: [], episode: null }),
+  initialState: () => ({ baseline: null, episode: null }),
   learn(state, r, ctx) {
     // the yard days before departure are history too
     if (r.kind !== 'temperature') return;
@@ -36,14 +37,16 @@ export const temperatureAnomaly = defineRule<State>({
       return;
     }
     trim(state, r.ts, cfg);
-    const span = state.ts.length ? r.ts - state.ts[0]! : 0;
-    if (state.values.length < cfg.minBaselineReadings || span < (reefer ? cfg.minBaselineSpanReeferMs : cfg.minBaselineSpanDryMs)) {
+    const history = state.baseline;
+    const size = history ? history.size : 0;
+    const span = size ? r.ts - history!.oldestTs() : 0;
+    if (size < cfg.minBaselineReadings || span < (reefer ? cfg.minBaselineSpanReeferMs : cfg.minBaselineSpanDryMs)) {
       push(state, r.ts, r.celsius);
       return;
     }
     const ep0 = state.episode;
-    const base = ep0 ? ep0.baseline : median(state.values);
-    const sigma = ep0 ? ep0.sigma : Math.max(cfg.minSigmaC, 1.4826 * medianAbsoluteDeviation(state.values));
+    const base = ep0 ? ep0.baseline : history!.median();
+    const sigma = ep0 ? ep0.sigma : Math.max(cfg.minSigmaC, 1.4826 * history!.medianAbsoluteDeviation(base));
     const dev = r.celsius - base;
     const threshold = Math.max(cfg.robustZ * sigma, reefer ? cfg.minDeltaReeferC : cfg.minDeltaDryC);
     // Hysteresis: an episode starts at the threshold and lasts while the shift holds above
@@ -76,13 +79,9 @@ export const temperatureAnomaly = defineRule<State>({
 });
 
 function trim(state: State, now: number, cfg: RuleContext['rules']['temperatureAnomaly']): void {
-  while (state.ts.length && (state.ts[0]! < now - cfg.baselineMs || state.ts.length > cfg.maxBaselineReadings)) {
-    state.ts.shift();
-    state.values.shift();
-  }
+  state.baseline?.trim(now - cfg.baselineMs, cfg.maxBaselineReadings);
 }
 
 function push(state: State, ts: number, c: number): void {
-  state.ts.push(ts);
-  state.values.push(c);
+  (state.baseline ??= new RollingBaseline()).push(ts, c);
 }
