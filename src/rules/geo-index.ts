@@ -17,6 +17,8 @@ export class PointIndex {
   private readonly count: number;
   /** [lon, lat] of item i, in insertion order. */
   private readonly coords: Float64Array;
+  /** surelyWithin's bounds by cell, made as containers pass. */
+  private cells: Map<number, number> | null = null;
 
   constructor(points: ReadonlyArray<readonly [number, number]>) {
     this.count = points.length;
@@ -29,6 +31,37 @@ export class PointIndex {
     });
     if (points.length === 0) this.index.add(0, 0);
     this.index.finish();
+  }
+
+  /**
+   * True when the nearest point is surely within `km` of (lat, lon), judged
+   * from a bound cached per 0.1-degree cell, shared by every container near
+   * the track: the nearest point to the cell's centre plus the farthest the
+   * cell reaches from it (triangle inequality, with a margin). False means
+   * "do not know": ask `nearest`. An answer only for decisions that need no
+   * more than that (a fix near its planned route), never a distance.
+   */
+  surelyWithin(lat: number, lon: number, km: number): boolean {
+    if (this.count === 0 || !(Math.abs(lat) <= 80) || !(Math.abs(lon) <= 180)) return false;
+    const row = Math.floor((lat + 90) * CELLS_PER_DEGREE);
+    const col = Math.floor((lon + 180) * CELLS_PER_DEGREE);
+    const key = row * (360 * CELLS_PER_DEGREE + 1) + col;
+    const cells = (this.cells ??= new Map());
+    let bound = cells.get(key);
+    if (bound === undefined) {
+      const lat0 = row / CELLS_PER_DEGREE - 90;
+      const lon0 = col / CELLS_PER_DEGREE - 180;
+      const lat1 = lat0 + 1 / CELLS_PER_DEGREE;
+      const lon1 = lon0 + 1 / CELLS_PER_DEGREE;
+      const cLat = (lat0 + lat1) / 2;
+      const cLon = (lon0 + lon1) / 2;
+      let reach = 0;
+      for (const [y, x] of [[lat0, lon0], [lat0, lon1], [lat1, lon0], [lat1, lon1], [lat0, cLon], [lat1, cLon], [cLat, lon0], [cLat, lon1]] as const) reach = Math.max(reach, distance(cLon, cLat, x, y));
+      bound = this.nearest(cLat, cLon)!.km + reach * 1.05 + 0.05;
+      if (cells.size >= MAX_CELLS) cells.clear();
+      cells.set(key, bound);
+    }
+    return bound < km;
   }
 
   nearest(lat: number, lon: number): { i: number; km: number } | null {
@@ -57,6 +90,8 @@ export function trackIndex(coords: ReadonlyArray<[number, number]>, stepKm = 5):
 }
 
 const TRACKS = new Map<string, PointIndex>();
+const CELLS_PER_DEGREE = 10;
+const MAX_CELLS = 200_000;
 const MAX_TRACKS = 5000;
 
 function buildTrack(coords: ReadonlyArray<[number, number]>, stepKm: number): PointIndex {

@@ -14,6 +14,8 @@ import { defineRule, type Fix, type RuleContext } from './rule.js';
 interface State {
   lastFix: Fix | null;
   intervals: number[];
+  /** The median of `intervals`, NaN until computed for the current intervals. */
+  medianInterval: number;
   othersSinceFix: number;
   raisedGapOf: string | null;
   lastTs: number;
@@ -25,7 +27,7 @@ const INTERVALS = 9;
 
 export const locationGap = defineRule<State>({
   id: 'LOCATION_GAP',
-  initialState: () => ({ lastFix: null, intervals: [], othersSinceFix: 0, raisedGapOf: null, lastTs: -Infinity, lastEventId: null, raisedSilenceAfter: null }),
+  initialState: () => ({ lastFix: null, intervals: [], medianInterval: NaN, othersSinceFix: 0, raisedGapOf: null, lastTs: -Infinity, lastEventId: null, raisedSilenceAfter: null }),
   onReading(state, r, ctx) {
     const cfg = ctx.rules.locationGap;
     // (b) a silence of every reading, noticed when readings resume
@@ -43,6 +45,7 @@ export const locationGap = defineRule<State>({
       if (state.lastFix) {
         state.intervals.push(fix.ts - state.lastFix.ts);
         if (state.intervals.length > INTERVALS) state.intervals.shift();
+        state.medianInterval = NaN;
       }
       state.lastFix = fix;
       state.othersSinceFix = 0;
@@ -75,10 +78,18 @@ export const locationGap = defineRule<State>({
   },
 });
 
+const scratch = new Float64Array(INTERVALS);
+
 function threshold(state: State, min: number, factor: number): number {
-  if (state.intervals.length < 3) return min;
-  const sorted = [...state.intervals].sort((a, b) => a - b);
-  return Math.max(min, factor * sorted[Math.floor(sorted.length / 2)]!);
+  const n = state.intervals.length;
+  if (n < 3) return min;
+  if (Number.isNaN(state.medianInterval)) {
+    // sorted once per new fix, not on every reading in between; in a reused buffer, not a copy
+    for (let i = 0; i < n; i++) scratch[i] = state.intervals[i]!;
+    const sorted = scratch.subarray(0, n).sort();
+    state.medianInterval = sorted[Math.floor(n / 2)]!;
+  }
+  return Math.max(min, factor * state.medianInterval);
 }
 
 function nearPort(fix: Fix, ctx: RuleContext): { name: string; km: number } | null {

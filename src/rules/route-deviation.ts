@@ -22,6 +22,12 @@ export const routeDeviation = defineRule<State>({
     if (!state.excursion && r.ts - state.lastEvalTs < cfg.evaluateEveryMs) return;
     state.lastEvalTs = r.ts;
     const fix = ctx.view.fix!;
+    // Near the route (the usual case) is decided from the route's cached cell bound: no zone or distance
+    // needed, since inside a zone and within the return distance both end any excursion and raise nothing.
+    if (route.surelyWithin(fix.lat, fix.lon, cfg.maxDistanceKm * cfg.returnFactor)) {
+      state.excursion = null;
+      return;
+    }
     if (ctx.zones(fix).inside) {
       state.excursion = null;
       return;
