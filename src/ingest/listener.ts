@@ -2,6 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SealwatchError } from '../errors.js';
+import { AckWindow } from './ack-window.js';
 import { mqttTlsOptions } from './auth-tls.js';
 
 export type MessageHandler = (topic: string, payload: Buffer, receivedAt: number) => Promise<void>;
@@ -11,14 +12,20 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** Messages of the connection on their way to the bus at once (see AckWindow); also the MQTT 5 receive maximum. */
+export const DEFAULT_MAX_IN_FLIGHT = 2000;
+
 /**
  * Subscribes to `{root}/#` on any MQTT broker. With QoS 1 a message is
  * acknowledged only once the handler resolved (the bus has it), so a crash
- * before that makes the broker deliver it again. The arrival time is taken
+ * before that makes the broker deliver it again. Up to `maxInFlight`
+ * messages are handled at once (their PUBACKs held back, sent in order), so
+ * the handler can put many on the bus in one write. The arrival time is taken
  * here, from the injected clock, or from the `received-at` user property when
  * configured to trust it (replay through a broker).
  */
-export async function startListener(cfg: Config['mqtt'], handler: MessageHandler, opts: { log?: Logger; clock?: () => number; url?: string } = {}): Promise<Listener> {
+export async function startListener(cfg: Config['mqtt'], handler: MessageHandler, opts: { log?: Logger; clock?: () => number; url?: string; maxInFlight?: number } = {}): Promise<Listener> {
+  const maxInFlight = Math.min(65_535, Math.max(1, opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
   const clock = opts.clock ?? Date.now;
   const url = opts.url ?? cfg.url;
   const arrival = (packet: { properties?: { userProperties?: Record<string, string | string[]> } }): number => {
@@ -33,28 +40,52 @@ export async function startListener(cfg: Config['mqtt'], handler: MessageHandler
     clientId: cfg.clientId,
     clean: cfg.cleanSession,
     protocolVersion: cfg.protocolVersion,
-    ...(cfg.cleanSession || cfg.protocolVersion < 5 ? {} : { properties: { sessionExpiryInterval: 7 * 24 * 3600 } }),
+    // MQTT 5: the broker sends at most receiveMaximum unacknowledged messages (MQTT 3.1.1 brokers have their own limit)
+    ...(cfg.protocolVersion < 5 ? {} : { properties: { ...(cfg.cleanSession ? {} : { sessionExpiryInterval: 7 * 24 * 3600 }), receiveMaximum: maxInFlight } }),
     ...(cfg.username ? { username: cfg.username } : {}),
     ...(cfg.password ? { password: cfg.password } : {}),
     ...mqttTlsOptions(cfg.caFile),
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
   });
-  // mqtt.js sends the PUBACK of a QoS 1 message only after handleMessage's callback: the
-  // handler resolving means the bus has the message. It works for MQTT 3.1.1 and 5 alike.
+  const window = AckWindow.attach(client, maxInFlight);
+  let closing = false;
+  const failed = (topic: string, err: Error): void => {
+    opts.log?.error({ topic, err: err.message }, 'ingest.handler_failed');
+    // No PUBACK for it nor for any message after it: reconnecting makes the broker deliver them again.
+    window?.reset();
+    client.end(true, {}, () => {
+      if (!closing) client.reconnect();
+    });
+  };
   client.handleMessage = (packet, callback) => {
+    // Closing: not handled, not acknowledged; the persistent session keeps it for the next start.
+    if (closing) return;
     const topic = packet.topic.toString();
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    if (!window) {
+      // mqtt.js sends the PUBACK of a QoS 1 message only after handleMessage's callback: the
+      // handler resolving means the bus has the message. It works for MQTT 3.1.1 and 5 alike.
+      handler(topic, payload, arrival(packet)).then(
+        () => callback(),
+        (err: Error) => {
+          callback(err);
+          failed(topic, err);
+        },
+      );
+      return;
+    }
+    const ticket = window.open(packet.qos > 0);
     handler(topic, payload, arrival(packet)).then(
-      () => callback(),
+      () => window.done(ticket),
       (err: Error) => {
-        opts.log?.error({ topic, err: err.message }, 'ingest.handler_failed');
-        // No PUBACK: reconnecting makes the broker deliver the message again.
-        callback(err);
-        client.end(true, {}, () => client.reconnect());
+        if (ticket.generation === window.generationNow) failed(topic, err);
       },
     );
+    window.pass(ticket, callback);
   };
+  // A lost connection loses its held PUBACKs: the broker delivers those messages again.
+  client.on('close', () => window?.reset());
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => {
       client.end(true);
@@ -69,9 +100,16 @@ export async function startListener(cfg: Config['mqtt'], handler: MessageHandler
   client.on('error', (err) => opts.log?.warn({ err: err.message }, 'ingest.mqtt_error'));
   client.on('reconnect', () => opts.log?.info({ url }, 'ingest.mqtt_reconnecting'));
   await client.subscribeAsync(`${cfg.topicRoot}/#`, { qos: cfg.qos });
-  opts.log?.info({ url, topic: `${cfg.topicRoot}/#`, qos: cfg.qos }, 'ingest.subscribed');
+  opts.log?.info({ url, topic: `${cfg.topicRoot}/#`, qos: cfg.qos, maxInFlight: window ? maxInFlight : 1 }, 'ingest.subscribed');
+  if (!window) opts.log?.warn('ingest.ack_window_unavailable: this mqtt.js has no _sendPacket; acknowledging one message at a time');
   return {
     client,
-    close: () => new Promise<void>((resolve) => client.end(false, {}, () => resolve())),
+    close: async () => {
+      closing = true;
+      // what is on its way to the bus gets there and is acknowledged (bounded: a stuck bus must not hang shutdown)
+      if (window) await Promise.race([window.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      if (window?.unexpectedAcks) opts.log?.error({ unexpectedAcks: window.unexpectedAcks }, 'ingest.ack_window_bypassed: mqtt.js acknowledged messages before the bus had them');
+      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    },
   };
 }

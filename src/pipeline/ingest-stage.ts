@@ -7,6 +7,7 @@ import type { MismatchAlerts } from '../rules/device-container-mismatch.js';
 import type { AlertSink } from '../sinks/sink.js';
 import type { InfluxWriter } from '../sinks/influx.js';
 import type { PipelineInstruments } from './instruments.js';
+import { ProduceBatcher, type ProduceBatcherOptions } from './produce-batcher.js';
 
 export interface IngestCounts {
   messages: number;
@@ -33,6 +34,13 @@ export class IngestStage {
 
   constructor(private readonly bus: Bus, private readonly normaliser: Normaliser, private readonly log?: Logger, private readonly influx?: InfluxWriter | null, private readonly instruments?: PipelineInstruments, private readonly keepRaw = true, private readonly alerts?: IngestAlerts) {}
 
+  private producer: ProduceBatcher | null = null;
+
+  /** Produces of many messages share one bus write per topic (created on first use: the bus is a constructor parameter). */
+  private get batcher(): ProduceBatcher {
+    return (this.producer ??= new ProduceBatcher(this.bus, produceBatching(this.bus)));
+  }
+
   readonly handle = async (topic: string, payload: Buffer, receivedAt: number): Promise<void> => {
     const end = this.instruments?.ingestSeconds.startTimer();
     this.counts.messages++;
@@ -41,15 +49,15 @@ export class IngestStage {
     this.counts.duplicates += n.duplicates;
     const receivedIso = new Date(receivedAt).toISOString();
     const writes: Array<Promise<void>> = [];
-    if (this.keepRaw) writes.push(this.bus.produce(TOPICS.raw, [{ key: topic, value: payload, headers: { 'mqtt-topic': topic, 'received-at': receivedIso } }]));
-    if (n.readings.length) writes.push(this.bus.produce(TOPICS.telemetry, n.readings.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r)) }))));
+    if (this.keepRaw) writes.push(this.batcher.add(TOPICS.raw, [{ key: topic, value: payload, headers: { 'mqtt-topic': topic, 'received-at': receivedIso } }]));
+    if (n.readings.length) writes.push(this.batcher.add(TOPICS.telemetry, n.readings.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r)) }))));
     if (n.deadLetters.length) {
       for (const d of n.deadLetters) {
         this.counts.deadLetters[d.reason] = (this.counts.deadLetters[d.reason] ?? 0) + 1;
         this.log?.debug({ topic, reason: d.reason, detail: d.detail }, 'normalise.dead_lettered');
       }
       this.influx?.deadLetters(n.deadLetters);
-      writes.push(this.bus.produce(TOPICS.deadletter, n.deadLetters.map((d) => ({ key: topic, value: JSON.stringify(d) }))));
+      writes.push(this.batcher.add(TOPICS.deadletter, n.deadLetters.map((d) => ({ key: topic, value: JSON.stringify(d) }))));
       // Written before the MQTT message is acknowledged, like the dead letter that raises it.
       const raised = this.alerts?.mismatches.take(n.deadLetters) ?? [];
       if (raised.length) {
@@ -65,4 +73,14 @@ export class IngestStage {
     await Promise.all(writes);
     end?.();
   };
+}
+
+/**
+ * How ingest batches its produces: Kafka answers a produce in a millisecond or
+ * more, so messages wait up to 2 ms for company (and meanwhile for the batch
+ * in flight); the memory bus answers at once, so a batch is what arrived in
+ * the same turn of the event loop.
+ */
+export function produceBatching(bus: Bus): ProduceBatcherOptions {
+  return bus.kind === 'kafka' ? { lingerMs: 2, maxMessages: 5000 } : { lingerMs: 0, maxMessages: 5000 };
 }
