@@ -20,7 +20,7 @@ import { machine, tableText, writeResults } from './lib/report.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const STACK_LOCK = '/tmp/sealwatch-stack.lock';
 const root = join(here, '..');
-const SUITES = ['decode', 'engine', 'replay', 'embedded'];
+const SUITES = ['decode', 'engine', 'replay', 'embedded', 'stack', 'storm'];
 
 const FULL = {
   warmup: 1,
@@ -46,6 +46,7 @@ const FULL = {
   stormContainers: 5000,
   stormHours: 6,
   stormBatch: 500,
+  stormBreachEvery: 400,
 };
 const QUICK = {
   warmup: 0,
@@ -71,10 +72,11 @@ const QUICK = {
   stormContainers: 20,
   stormHours: 6,
   stormBatch: 100,
+  stormBreachEvery: 20,
 };
 
 function parseArgs(argv) {
-  const a = { quick: false, only: null, stack: true, rounds: null, outDir: join(here, 'results'), build: true };
+  const a = { opts: {}, quick: false, only: null, stack: true, rounds: null, outDir: join(here, 'results'), build: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -87,6 +89,11 @@ function parseArgs(argv) {
     else if (arg === '--no-stack') a.stack = false;
     else if (arg.startsWith('--only')) a.only = value().split(',');
     else if (arg.startsWith('--rounds')) a.rounds = Number(value());
+    else if (arg.startsWith('--opt')) {
+      // ad-hoc sizes for profiling: --opt stackContainers=1000
+      const [k, v] = value().split('=');
+      a.opts[k] = Number(v);
+    }
     else if (arg.startsWith('--out-dir')) a.outDir = value();
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm] [--no-stack] [--rounds N] [--out-dir DIR] [--no-build]\n');
@@ -123,7 +130,7 @@ function runSuite(suite, opts) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.build) execFileSync(process.execPath, [join(root, 'scripts', 'ensure-built.mjs')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  const opts = { ...(args.quick ? QUICK : FULL), ...(args.rounds ? { rounds: args.rounds } : {}) };
+  const opts = { ...(args.quick ? QUICK : FULL), ...(args.rounds ? { rounds: args.rounds } : {}), ...args.opts };
   const m = machine(root);
   process.stderr.write(`[bench] ${args.quick ? 'quick' : 'full'} run on ${m.cpuCount} x ${m.cpuModel}, Node ${m.node}, load average ${m.loadAverage.map((x) => x.toFixed(2)).join(' ')}\n`);
   const started = Date.now();

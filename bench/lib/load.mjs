@@ -90,3 +90,41 @@ export function message(spec, m) {
 
 /** Messages per cycle. */
 export const perCycle = (spec) => spec.containers * 4;
+
+/**
+ * A vessel's store-and-forward upload (batch-v1): `containers` boxes, four
+ * readings each every 15 minutes over `cycles` cycles, uploaded by one gateway
+ * in batches of `batch` events in measurement order.
+ */
+export function stormSpec({ containers, cycles, t0, batch, breachEvery = 400, gatewayId = 'VSL-9300001', prefix = 'STMU', devicePrefix = 'st', topicRoot = 'ssd' }) {
+  return { kind: 'storm', containers, cycles, t0, batch, breachEvery, gatewayId, prefix, devicePrefix, topicRoot, stepMs: 15 * 60_000 };
+}
+
+export const stormMessages = (spec) => Math.ceil((spec.containers * 4 * spec.cycles) / spec.batch);
+
+const BATCH_TYPE = { gps: 'LOCATION', temp: 'TEMPERATURE', light: 'LIGHT' };
+
+/** Batch b of the storm: { topic, payload, maxTs, readings }. */
+export function stormMessage(spec, b) {
+  const total = spec.containers * 4 * spec.cycles;
+  const events = [];
+  let maxTs = -Infinity;
+  for (let r = b * spec.batch; r < Math.min(total, (b + 1) * spec.batch); r++) {
+    const m = JSON.parse(message(spec, r).payload);
+    const i = Math.floor((r % (4 * spec.containers)) / 4);
+    const kind = KINDS[r % 4];
+    const ts = Date.parse(m.ts);
+    if (ts > maxTs) maxTs = ts;
+    const e = { eventId: m.msgId, equipmentReference: m.containerId, deviceId: deviceOf(spec, i), eventDateTime: m.ts };
+    if (kind === 'gps') Object.assign(e, { eventType: 'LOCATION', latitude: m.lat, longitude: m.lon, speedKnots: m.speedKn, headingDegrees: m.headingDeg });
+    else if (kind === 'temp') Object.assign(e, { eventType: 'TEMPERATURE', temperatureCelsius: m.celsius, ...(m.setpointC === undefined ? {} : { setpointCelsius: m.setpointC }) });
+    else if (kind === 'light') Object.assign(e, { eventType: BATCH_TYPE.light, lux: m.lux });
+    else e.eventType = m.state === 'open' ? 'DOOR_OPENED' : 'DOOR_CLOSED';
+    events.push(e);
+  }
+  const payload = JSON.stringify({ gatewayId: spec.gatewayId, sentAt: new Date(maxTs).toISOString(), events });
+  return { topic: `${spec.topicRoot}/batch/${spec.gatewayId}`, payload, maxTs, readings: events.length, breach: false, container: 0 };
+}
+
+/** Message m of a load or a storm (the publisher worker's entry). */
+export const messageOf = (spec, m) => (spec.kind === 'storm' ? stormMessage(spec, m) : message(spec, m));

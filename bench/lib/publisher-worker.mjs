@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import mqtt from 'mqtt';
-import { message } from './load.mjs';
+import { messageOf as message } from './load.mjs';
 
 const { url, clients: nClients, qos, protocolVersion, username, password, spec, clientIdPrefix, window: windowSize = 100 } = workerData;
 const now = () => performance.timeOrigin + performance.now();

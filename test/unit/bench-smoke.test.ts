@@ -15,8 +15,11 @@ describe('npm run bench (quick mode)', () => {
     const r = spawnSync(process.execPath, [packagePath('bench', 'run.mjs'), '--quick', '--out-dir', outDir], { encoding: 'utf8', timeout: 240_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^benchmark\s+figure\s+baseline\s+ratio\s+median\s+spread \(min-max\)\s+target$/m);
-    for (const bench of ['decode json-v1', 'decode csv-v1', 'decode batch-v1', 'engine 50 containers', 'engine 200 containers', 'replay (max speed)']) expect(r.stdout).toContain(bench);
+    for (const bench of ['decode json-v1', 'decode csv-v1', 'decode batch-v1', 'engine 50 containers', 'engine 200 containers', 'replay (max speed)', 'embedded e2e', 'embedded e2e latency p99', 'storm drain', 'storm peak RSS', 'storm alerts']) expect(r.stdout).toContain(bench);
     expect(r.stderr).toContain('[bench] decode json-v1 round 1');
+    expect(r.stderr).toContain('[bench] embedded e2e round 1');
+    // quick mode runs without the local stack
+    expect(r.stdout).not.toContain('stack e2e');
 
     const record = JSON.parse(readFileSync(join(outDir, 'quick.json'), 'utf8'));
     expect(record.mode).toBe('quick');
@@ -24,7 +27,12 @@ describe('npm run bench (quick mode)', () => {
     expect(record.machine.totalMemoryBytes).toBeGreaterThan(0);
     expect(record.machine.node).toBe(process.version);
     expect(Number.isNaN(Date.parse(record.machine.date))).toBe(false);
-    expect(record.figures.length).toBeGreaterThanOrEqual(9);
+    expect(record.figures.length).toBeGreaterThanOrEqual(16);
+    // the storm's alerts are those of the in-order run of the same data, and the embedded run timed its breach alerts
+    const storm = record.figures.find((f: { bench: string }) => f.bench === 'storm alerts');
+    expect(storm.value).toBe(storm.baseline);
+    expect(storm.targetMet).toBe(true);
+    expect(record.figures.find((f: { bench: string }) => f.bench === 'embedded e2e latency p99').note).toMatch(/ [1-9]\d* breach alerts timed, 0 openings without an alert/);
     for (const f of record.figures) {
       for (const k of ['value', 'baseline', 'ratio']) {
         expect(Number.isFinite(f[k]), `${f.bench} ${k}`).toBe(true);
