@@ -70,7 +70,13 @@ start_daemon() {
   # as `| tail` or a test runner's spawn would otherwise wait for the service to exit).
   (
     cd "$workdir" || exit 1
-    exec 9>&- # the stack.sh lock stays with stack.sh
+    # Nothing inherited stays open in the service: not stack.sh's lock (fd 9), nor a caller's.
+    # `flock /tmp/sealwatch-stack.lock bash scripts/stack.sh up` hands its lock file to the
+    # command; a service holding it would keep the lock taken for as long as the service runs.
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
     exec setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@"
   ) </dev/null >>"$logf" 2>&1 &
   local i
