@@ -6,37 +6,39 @@
  * reading).
  *
  * Every wire format carries tenths of a degree and millisecond times, so a
- * reading is stored as its time since the baseline's first reading and its
- * tenths, packed into one float64 (exact: integers below 2^53), and the
- * sorted values as int16 tenths: 10 bytes a reading instead of two boxed
- * doubles in growing arrays. A value that is not a whole number of tenths (or
- * a time that is not a whole millisecond, or too far from the first) turns
- * the baseline wide: float64 times and values, the same answers.
+ * reading is stored as its time since a base (32 bits, rebased on the oldest
+ * reading when needed) and its tenths (16 bits), with the sorted values as
+ * 16-bit tenths too, all in one Int16Array: 8 bytes a reading instead of two
+ * boxed doubles in growing arrays. A value that is not a whole number of
+ * tenths (or a time that is not a whole millisecond, or a baseline spanning
+ * more than 49 days) turns the baseline wide: float64 times and values, the
+ * same answers.
  *
  * Medians and deviations are computed from the stored values exactly as
  * simple-statistics computes them from the same numbers (type 7 quantile at
  * 0.5: the middle value, or lo + 0.5 x (hi - lo) of the two middle ones), so
  * the results are the same doubles.
  */
-const PACK = 65536;
-const TENTHS_OFFSET = 32768;
-/** Offsets up to 2^36 ms (2.2 years) keep offset x 65536 + tenths exact in a double. */
-const MAX_OFFSET = 2 ** 36;
+const TENTHS_MIN = -32768;
+const TENTHS_MAX = 32767;
+/** Time offsets are 32-bit unsigned. */
+const MAX_OFFSET = 2 ** 32;
 
 export class RollingBaseline {
   private n = 0;
   private head = 0;
-  /** Narrow: offset x PACK + tenths + TENTHS_OFFSET. Wide: the time. */
-  private ring: Float64Array;
-  /** Wide only: the values in ring order. */
-  private ringValues: Float64Array | null = null;
-  /** Narrow: tenths; wide: degrees; ascending, first n. */
-  private sorted: Int16Array | Float64Array;
+  private cap: number;
+  /** Narrow layout, for capacity c: [2i, 2i+1] the low and high halves of reading i's time offset, [2c + i] its tenths, [3c + j] the sorted tenths. */
+  private a: Int16Array | null;
   private base = NaN;
-  private wide = false;
+  /** Wide: times and values in ring order, values ascending. */
+  private wTs: Float64Array | null = null;
+  private wValues: Float64Array | null = null;
+  private wSorted: Float64Array | null = null;
 
   constructor(capacity = 16) {
-    [this.ring, this.sorted] = narrowArrays(capacity);
+    this.cap = capacity;
+    this.a = new Int16Array(4 * capacity);
   }
 
   get size(): number {
@@ -54,26 +56,29 @@ export class RollingBaseline {
   }
 
   push(ts: number, celsius: number): void {
-    if (!this.wide && !this.fitsNarrow(ts, celsius)) this.widen();
-    if (this.n === this.ring.length) this.grow();
-    const i = (this.head + this.n) % this.ring.length;
-    if (this.wide) {
-      this.ring[i] = ts;
-      this.ringValues![i] = celsius;
-      this.insertSorted(celsius);
-    } else {
+    if (this.a && !this.fitsNarrow(ts, celsius)) this.widen();
+    if (this.n === this.cap) this.grow();
+    const i = (this.head + this.n) % this.cap;
+    const a = this.a;
+    if (a) {
       if (this.n === 0) this.base = ts;
+      const off = ts - this.base;
       const tenths = Math.round(celsius * 10);
-      this.ring[i] = (ts - this.base) * PACK + tenths + TENTHS_OFFSET;
+      a[2 * i] = off % 65536;
+      a[2 * i + 1] = Math.floor(off / 65536);
+      a[2 * this.cap + i] = tenths;
       this.insertSorted(tenths);
+    } else {
+      this.wTs![i] = ts;
+      this.wValues![i] = celsius;
+      this.insertSorted(celsius);
     }
     this.n++;
   }
 
   /** The median of the values (size > 0). */
   median(): number {
-    const n = this.n;
-    const idx = (n - 1) * 0.5;
+    const idx = (this.n - 1) * 0.5;
     if (idx % 1 === 0) return this.valueAt(idx);
     const lo = Math.floor(idx);
     const x = this.valueAt(lo);
@@ -106,11 +111,13 @@ export class RollingBaseline {
     return want === lo ? dLo : dLo + 0.5 * (d - dLo);
   }
 
-  private valueAt(i: number): number {
-    return this.wide ? this.sorted[i]! : this.sorted[i]! / 10;
+  /** The j-th smallest value in degrees. */
+  private valueAt(j: number): number {
+    const a = this.a;
+    return a ? a[3 * this.cap + j]! / 10 : this.wSorted![j]!;
   }
 
-  /** Index of the first sorted value >= x. */
+  /** Index of the first sorted value >= x (degrees). */
   private firstAtLeast(x: number): number {
     let lo = 0;
     let hi = this.n;
@@ -122,116 +129,125 @@ export class RollingBaseline {
     return lo;
   }
 
-  private tsAt(i: number): number {
-    const e = this.ring[i]!;
-    return this.wide ? e : this.base + Math.floor(e / PACK);
+  private offsetAt(i: number): number {
+    const a = this.a!;
+    return (a[2 * i + 1]! & 0xffff) * 65536 + (a[2 * i]! & 0xffff);
   }
 
-  private valueInRing(i: number): number {
-    // narrow: tenths; wide: degrees (the unit of `sorted`)
-    return this.wide ? this.ringValues![i]! : (this.ring[i]! % PACK) - TENTHS_OFFSET;
+  private tsAt(i: number): number {
+    return this.a ? this.base + this.offsetAt(i) : this.wTs![i]!;
   }
 
   private dropOldest(): void {
-    const v = this.valueInRing(this.head);
-    this.head = (this.head + 1) % this.ring.length;
+    const a = this.a;
+    // the value in the unit of the sorted values: tenths (narrow) or degrees (wide)
+    const v = a ? a[2 * this.cap + this.head]! : this.wValues![this.head]!;
+    this.head = (this.head + 1) % this.cap;
     this.n--;
-    // remove one copy of v from the sorted values
-    const s = this.sorted;
-    let lo = 0;
-    let hi = this.n; // n + 1 values before the drop
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (s[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
-    s.copyWithin(lo, lo + 1, this.n + 1);
-  }
-
-  private insertSorted(v: number): void {
-    const s = this.sorted;
+    // remove one copy of v from the sorted values (n + 1 of them before the drop)
+    const s: Int16Array | Float64Array = a ?? this.wSorted!;
+    const from = a ? 3 * this.cap : 0;
     let lo = 0;
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (s[mid]! <= v) lo = mid + 1;
+      if (s[from + mid]! < v) lo = mid + 1;
       else hi = mid;
     }
-    s.copyWithin(lo + 1, lo, this.n);
-    s[lo] = v;
+    s.copyWithin(from + lo, from + lo + 1, from + this.n + 1);
+  }
+
+  private insertSorted(v: number): void {
+    const s: Int16Array | Float64Array = this.a ?? this.wSorted!;
+    const from = this.a ? 3 * this.cap : 0;
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[from + mid]! <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    s.copyWithin(from + lo + 1, from + lo, from + this.n);
+    s[from + lo] = v;
   }
 
   private fitsNarrow(ts: number, celsius: number): boolean {
     const tenths = Math.round(celsius * 10);
-    if (tenths / 10 !== celsius || Object.is(celsius, -0) || tenths < -TENTHS_OFFSET || tenths >= TENTHS_OFFSET) return false;
+    if (tenths / 10 !== celsius || Object.is(celsius, -0) || !(tenths >= TENTHS_MIN && tenths <= TENTHS_MAX)) return false;
     if (!Number.isInteger(ts)) return false;
     if (this.n === 0) return true;
     const off = ts - this.base;
     if (off >= 0 && off < MAX_OFFSET) return true;
-    // rebase on the oldest kept reading, if that brings it in range
-    const oldest = this.tsAt(this.head);
-    const off2 = ts - oldest;
+    // rebase on the earliest kept reading, if that brings it in range
+    let earliest = Infinity;
+    for (let k = 0; k < this.n; k++) earliest = Math.min(earliest, this.tsAt((this.head + k) % this.cap));
+    const off2 = ts - earliest;
     if (off2 < 0 || off2 >= MAX_OFFSET) return false;
-    this.rebase(oldest);
+    this.rebase(earliest);
     return true;
   }
 
   private rebase(newBase: number): void {
-    const len = this.ring.length;
-    const shift = (newBase - this.base) * PACK;
+    const a = this.a!;
+    const shift = newBase - this.base;
     for (let k = 0; k < this.n; k++) {
-      const i = (this.head + k) % len;
-      this.ring[i] = this.ring[i]! - shift;
+      const i = (this.head + k) % this.cap;
+      const off = this.offsetAt(i) - shift;
+      a[2 * i] = off % 65536;
+      a[2 * i + 1] = Math.floor(off / 65536);
     }
     this.base = newBase;
   }
 
   private widen(): void {
-    const len = this.ring.length;
-    const ring = new Float64Array(len);
-    const values = new Float64Array(len);
-    const sorted = new Float64Array(len);
+    const cap = this.cap;
+    const ts = new Float64Array(cap);
+    const values = new Float64Array(cap);
+    const sorted = new Float64Array(cap);
+    const a = this.a!;
     for (let k = 0; k < this.n; k++) {
-      const i = (this.head + k) % len;
-      ring[k] = this.tsAt(i);
-      values[k] = this.valueInRing(i) / 10;
-      sorted[k] = this.sorted[k]! / 10;
+      const i = (this.head + k) % cap;
+      ts[k] = this.tsAt(i);
+      values[k] = a[2 * cap + i]! / 10;
+      sorted[k] = a[3 * cap + k]! / 10;
     }
-    this.ring = ring;
-    this.ringValues = values;
-    this.sorted = sorted;
+    this.a = null;
+    this.wTs = ts;
+    this.wValues = values;
+    this.wSorted = sorted;
     this.head = 0;
-    this.wide = true;
   }
 
   private grow(): void {
-    const len = this.ring.length;
-    const cap = len + Math.max(8, len >> 2);
-    let ring: Float64Array = new Float64Array(cap);
-    const values = this.wide ? new Float64Array(cap) : null;
-    for (let k = 0; k < this.n; k++) {
-      const i = (this.head + k) % len;
-      ring[k] = this.ring[i]!;
-      if (values) values[k] = this.ringValues![i]!;
+    const cap = this.cap;
+    // doubling while small, then a few readings at a time: a full day's baseline leaves little unused
+    const next = cap < 64 ? cap * 2 : cap + 8;
+    const a = this.a;
+    if (a) {
+      const b = new Int16Array(4 * next);
+      for (let k = 0; k < this.n; k++) {
+        const i = (this.head + k) % cap;
+        b[2 * k] = a[2 * i]!;
+        b[2 * k + 1] = a[2 * i + 1]!;
+        b[2 * next + k] = a[2 * cap + i]!;
+      }
+      b.set(a.subarray(3 * cap, 3 * cap + this.n), 3 * next);
+      this.a = b;
+    } else {
+      const ts = new Float64Array(next);
+      const values = new Float64Array(next);
+      for (let k = 0; k < this.n; k++) {
+        const i = (this.head + k) % cap;
+        ts[k] = this.wTs![i]!;
+        values[k] = this.wValues![i]!;
+      }
+      const sorted = new Float64Array(next);
+      sorted.set(this.wSorted!.subarray(0, this.n));
+      this.wTs = ts;
+      this.wValues = values;
+      this.wSorted = sorted;
     }
-    let sorted: Int16Array | Float64Array;
-    if (this.wide) sorted = new Float64Array(cap);
-    else {
-      let narrowRing: Float64Array;
-      [narrowRing, sorted] = narrowArrays(cap);
-      narrowRing.set(ring);
-      ring = narrowRing;
-    }
-    sorted.set(this.sorted.subarray(0, this.n));
-    this.ring = ring;
-    this.ringValues = values;
-    this.sorted = sorted;
+    this.cap = next;
     this.head = 0;
   }
-}
-
-/** A narrow baseline's ring and sorted values in one buffer (one allocation, one backing store). */
-function narrowArrays(capacity: number): [Float64Array, Int16Array] {
-  const buf = new ArrayBuffer(capacity * 10);
-  return [new Float64Array(buf, 0, capacity), new Int16Array(buf, capacity * 8, capacity)];
 }
