@@ -160,22 +160,32 @@ function timerLess(a: Timer, b: Timer): boolean {
  * per reading.
  */
 class MaturityQueue {
-  private at: number[] = [];
-  private ts: number[] = [];
-  private slots: Slot[] = [];
+  // parallel arrays used as a ring that only grows: entries [head, tail) are queued
+  private readonly at: number[] = [];
+  private readonly ts: number[] = [];
+  private readonly slots: Slot[] = [];
   private head = 0;
+  private tail = 0;
 
   push(at: number, slot: Slot, ts: number): void {
-    this.at.push(at);
-    this.ts.push(ts);
-    this.slots.push(slot);
+    const t = this.tail;
+    if (t === this.at.length) {
+      this.at.push(at);
+      this.ts.push(ts);
+      this.slots.push(slot);
+    } else {
+      this.at[t] = at;
+      this.ts[t] = ts;
+      this.slots[t] = slot;
+    }
+    this.tail = t + 1;
   }
 
-  /** Ends every hold due by `arrival`: raises each slot's release bound and lists it as dirty. */
-  matureUpTo(arrival: number, dirty: Slot[]): void {
+  /** Ends every hold due by `arrival`: raises each slot's release bound and lists it in the lane's dirty slots. */
+  matureUpTo(arrival: number, lane: Lane): void {
     const at = this.at;
     let h = this.head;
-    const n = at.length;
+    const n = this.tail;
     if (h === n || !(at[h]! <= arrival)) return;
     const ts = this.ts;
     const slots = this.slots;
@@ -185,20 +195,22 @@ class MaturityQueue {
       if (t > slot.theta) slot.theta = t;
       if (!slot.dirty) {
         slot.dirty = true;
-        dirty.push(slot);
+        lane.addDirty(slot);
       }
       h++;
     }
     if (h === n) {
-      this.at = [];
-      this.ts = [];
-      this.slots = [];
       this.head = 0;
+      this.tail = 0;
     } else if (h > 4096 && h * 2 > n) {
-      this.at = at.slice(h);
-      this.ts = ts.slice(h);
-      this.slots = slots.slice(h);
+      // move the queued entries to the front (at most once per half a ring's worth of pops)
+      for (let i = h; i < n; i++) {
+        at[i - h] = at[i]!;
+        ts[i - h] = ts[i]!;
+        slots[i - h] = slots[i]!;
+      }
       this.head = 0;
+      this.tail = n - h;
     } else this.head = h;
   }
 }
@@ -215,8 +227,15 @@ class Lane {
   clock = -Infinity;
   readonly maturities = new MaturityQueue();
   readonly timers = new Heap<Timer>(timerLess);
-  /** Slots whose release bound moved, in the order they first did (cleared after each release pass). */
-  dirty: Slot[] = [];
+  /** Slots whose release bound moved, in the order they first did: the first `dirtyCount` (emptied by each release pass). */
+  readonly dirty: Slot[] = [];
+  dirtyCount = 0;
+
+  addDirty(slot: Slot): void {
+    if (this.dirtyCount === this.dirty.length) this.dirty.push(slot);
+    else this.dirty[this.dirtyCount] = slot;
+    this.dirtyCount++;
+  }
 }
 
 /**
@@ -338,14 +357,16 @@ export class RuleEngine {
 
   /** Releases what the matured holds allow in every slot they touched (and, with `wm`, what the watermark allows). */
   private releaseDirty(lane: Lane, wm: number): void {
+    const n = lane.dirtyCount;
+    if (n === 0) return;
+    // releasing never marks a slot dirty (only maturing does), so the list does not change under the loop
     const dirty = lane.dirty;
-    if (dirty.length === 0) return;
-    lane.dirty = [];
-    for (let i = 0; i < dirty.length; i++) {
+    for (let i = 0; i < n; i++) {
       const slot = dirty[i]!;
       slot.dirty = false;
       this.release(slot, Math.max(slot.theta, wm));
     }
+    lane.dirtyCount = 0;
   }
 
   /**
@@ -367,7 +388,7 @@ export class RuleEngine {
   }
 
   private mature(lane: Lane, arrival: number): void {
-    lane.maturities.matureUpTo(arrival, lane.dirty);
+    lane.maturities.matureUpTo(arrival, lane);
   }
 
   private release(slot: Slot, upTo: number): void {
