@@ -110,8 +110,9 @@ function parseArgs(argv) {
 function runSuite(suite, opts) {
   return new Promise((resolve, reject) => {
     const argv = [process.execPath, '--expose-gc', join(here, 'lib', 'child.mjs'), suite, JSON.stringify(opts)];
-    // the stack suite holds the shared stack lock for its whole run (stack up, benchmark, stack down)
-    if (suite === 'stack' && process.env.SEALWATCH_STACK_LOCK_HELD !== '1') argv.unshift('flock', '-w', '3600', STACK_LOCK);
+    // the stack suite holds the shared stack lock for its whole run (stack up, benchmark, stack down);
+    // -o: what it starts (the stack's services) must not inherit the lock and hold it after the run
+    if (suite === 'stack' && process.env.SEALWATCH_STACK_LOCK_HELD !== '1') argv.unshift('flock', '-o', '-w', '3600', STACK_LOCK);
     const child = spawn(argv[0], argv.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));

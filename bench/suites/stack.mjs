@@ -33,7 +33,10 @@ import { dropSession, latencies, Publishers, rawSubscriber, sleep, TimingSink, u
 import { liveT0, loadSpec, message, perCycle, plansFor } from '../lib/load.mjs';
 import { figure, fmt, progress, summarise } from '../lib/measure.mjs';
 
-const stackSh = (cmd) => spawnSync('bash', [packagePath('scripts', 'stack.sh'), cmd], { stdio: ['ignore', 2, 2] }).status === 0;
+// Descriptors above 2 are closed first: the services `up` starts would otherwise inherit the stack lock's
+// descriptor from a caller's flock and hold the lock for as long as they run.
+const CLOSE_INHERITED = 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec bash "$0" "$1"';
+const stackSh = (cmd) => spawnSync('bash', ['-c', CLOSE_INHERITED, packagePath('scripts', 'stack.sh'), cmd], { stdio: ['ignore', 2, 2] }).status === 0;
 const stackUp = () => spawnSync('bash', [packagePath('scripts', 'stack.sh'), 'status'], { stdio: 'ignore' }).status === 0;
 
 export async function run(opts) {
