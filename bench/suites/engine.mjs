@@ -19,10 +19,17 @@ const KIND = { gps: 'location', temp: 'temperature', light: 'light', door: 'door
 /** Hours of readings before anything is measured: past TEMPERATURE_ANOMALY's 26 h baseline, so every rule's state is at its steady size. */
 const LOAD_HOURS = 27;
 
-/** Heap in use plus array buffers (typed arrays' stores live outside the JS heap) after a full collection. */
-function memAfterGc() {
+/**
+ * Heap in use plus array buffers (typed arrays' stores live outside the JS
+ * heap) after full collections; array buffers are swept on a background
+ * thread after a collection, so it waits a moment between collections.
+ */
+async function memAfterGc() {
   if (typeof globalThis.gc !== 'function') throw new Error('run node with --expose-gc (bench/run.mjs does)');
-  globalThis.gc();
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   globalThis.gc();
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
@@ -66,19 +73,19 @@ export async function run(opts) {
     // (over at least 20,000 entries, so collector noise does not swamp a small run)
     const sample = Math.max(n, 20_000);
     const keys = Array.from({ length: sample }, (_, i) => (i < n ? plans[i].containerId : `sample-${i}`));
-    const bareBefore = memAfterGc();
+    const bareBefore = await memAfterGc();
     let sampleMap = new Map(keys.map((key) => [key, { n: 0, ts: 0 }]));
-    const bytesBare = (memAfterGc() - bareBefore) / sample;
+    const bytesBare = ((await memAfterGc()) - bareBefore) / sample;
     sampleMap = null;
     const bare = new Map(plans.map((p) => [p.containerId, { n: 0, ts: 0 }]));
-    const heap0 = memAfterGc();
+    const heap0 = await memAfterGc();
     const engine = new RuleEngine({ config, trips, ports, rules: ALL_RULES, output: { alert: (a) => void (alerts[a.rule] = (alerts[a.rule] ?? 0) + 1), late: () => {} } });
     let k = 0;
     // loading, untimed: every rule's history filled (slots, rule states, plans compiled, baselines full)
     const loadCycles = Math.round(((opts.engineLoadHours ?? LOAD_HOURS) * 3_600_000) / STEP_MS);
     const loadStart = Date.now();
     while (k < loadCycles) for (const r of cycle(plans, k++)) engine.ingest(r);
-    const bytesAtLoad = (memAfterGc() - heap0) / n;
+    const bytesAtLoad = ((await memAfterGc()) - heap0) / n;
     progress(`engine ${n.toLocaleString('en')} containers: ${(k * STEP_MS) / 3_600_000} h loaded in ${Math.round((Date.now() - loadStart) / 1000)} s, ${fmt(bytesAtLoad)} bytes per container; ${opts.warmup} warm-up + ${opts.rounds} rounds of ${(cyclesPerRound * n * 4).toLocaleString('en')} events`);
     const s = [];
     const b = [];
@@ -103,7 +110,7 @@ export async function run(opts) {
       b.push((events * 1000) / msB);
       progress(`engine ${n.toLocaleString('en')} round ${round - opts.warmup + 1}: ${fmt(s.at(-1))} vs ${fmt(b.at(-1))} events/s`);
     }
-    const bytesEngine = (memAfterGc() - heap0) / n;
+    const bytesEngine = ((await memAfterGc()) - heap0) / n;
     const hours = (k * STEP_MS) / 3_600_000;
     progress(`engine ${n.toLocaleString('en')}: ${fmt(bytesEngine)} heap bytes per container after ${hours} h (${fmt(bytesAtLoad)} after loading; bare Map entry ${fmt(bytesBare)}); ${engine.stats.processed.toLocaleString('en')} processed, alerts ${JSON.stringify(alerts)}`);
     const note = `${n} containers, ${engine.stats.processed} events processed, ${engine.stats.timersFired} timers fired, alerts ${JSON.stringify(alerts)}; every rule on, plans with a route; measured after ${opts.engineLoadHours ?? LOAD_HOURS} h of readings`;
@@ -121,22 +128,28 @@ export async function run(opts) {
     }));
     figures.at(-1).bytesAtLoad = bytesAtLoad;
   }
-  figures.push(planFigure(opts.planCount, config, ports));
+  figures.push(await planFigure(opts.planCount, config, ports));
   return figures;
 }
 
 /**
- * What one trip with a route costs the engine once compiled (the track
- * densified every 5 km and indexed), against the plan as parsed from JSON.
+ * What one trip with a route costs the engine once compiled, against the plan
+ * as parsed from JSON. Plans with the same ports and route (a ship's
+ * containers) share the compiled zones, track and index (plan.ts), so this is
+ * mostly the plan's own record; at least 5,000 plans, so collector noise does
+ * not swamp a figure of a hundred or two bytes.
  */
-function planFigure(m, config, ports) {
+async function planFigure(planCount, config, ports) {
+  const m = Math.max(planCount, 5000);
   const texts = makePlans(m, { devicePrefix: 'route', withRoute: true }).map((p) => JSON.stringify(p));
-  const h0 = memAfterGc();
+  const h0 = await memAfterGc();
   const parsed = texts.map((t) => JSON.parse(t));
-  const h1 = memAfterGc();
+  const h1 = await memAfterGc();
   let compiled;
   const ms = time(() => { compiled = parsed.map((p) => compilePlan(p, ports, config.trips)); });
-  const h2 = memAfterGc();
+  const h2 = await memAfterGc();
+  // keep the texts and parsed plans alive up to here (a collection may free what the code no longer reads)
+  if (texts.length !== m || parsed.length !== m) throw new Error('plan figure: lost plans');
   // a route's index is built once and shared by every plan with the same track: its buffers count once
   const external = [...new Set(compiled.map((c) => c.routeIndex?.index?.data).filter(Boolean))].reduce((a, d) => a + d.byteLength, 0) / m;
   progress(`engine plan with route: ${fmt((h2 - h1) / m)} bytes per compiled plan (heap and array buffers; the shared route index ${fmt(external)} per plan), ${fmt(ms / m)} ms each; parsed plan ${fmt((h1 - h0) / m)} bytes`);
@@ -149,7 +162,7 @@ function planFigure(m, config, ports) {
       baselineLabel: 'the plan as parsed from JSON',
       lowerIsBetter: true,
       target: '(adds to bytes/container: one trip per container)',
-      note: `${m} plans compiled with compilePlan, ${(ms / m).toFixed(2)} ms each, the route's shared kdbush index ${Math.round(external)} bytes per plan; ${compiled[0].routeIndex ? 'route indexed' : 'no route'}`,
+      note: `${m} plans with the same route compiled with compilePlan (geometry shared), ${(ms / m).toFixed(2)} ms each, the route's shared kdbush index ${Math.round(external)} bytes per plan; ${compiled[0].routeIndex ? 'route indexed' : 'no route'}`,
     }),
     compileMsPerPlan: ms / m,
     arrayBufferBytesPerPlan: external,
