@@ -230,7 +230,14 @@ export class KafkaBus implements Bus {
           value: m.value ?? Buffer.alloc(0),
           headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : v === undefined ? '' : v.toString()])),
         }));
-        await opts.handler(out);
+        // A handler held up (a sink retrying through an outage) keeps the membership alive:
+        // past the session timeout the group would drop this member and refuse its commit.
+        const beat = setInterval(() => void heartbeat().catch(() => {}), 3000);
+        try {
+          await opts.handler(out);
+        } finally {
+          clearInterval(beat);
+        }
         const last = batch.messages[batch.messages.length - 1]!.offset;
         resolveOffset(last);
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);

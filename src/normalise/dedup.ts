@@ -75,6 +75,28 @@ export class Deduper {
     return false;
   }
 
+  /**
+   * Un-records an id (its message was not delivered onward, so the broker's
+   * redelivery must not be taken for a duplicate). The ring position stays
+   * used, with hash 0 marking it empty.
+   */
+  forget(deviceKey: string, id: string): void {
+    const w = this.devices.get(deviceKey);
+    if (!w) return;
+    const h = hashId(id);
+    const { hashes, slots, ring } = w;
+    const mask = hashes.length - 1;
+    for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) {
+      const pos = slots[i]!;
+      if (hashes[i] === h && ring[pos] === id) {
+        removeSlot(w, h, pos);
+        w.ringHash[pos] = 0;
+        ring[pos] = '';
+        return;
+      }
+    }
+  }
+
   get deviceCount(): number {
     return this.devices.size;
   }
@@ -136,7 +158,7 @@ export class Deduper {
       if (2 * w.ring.length > w.hashes.length) this.grow(w);
     } else {
       pos = w.next;
-      removeSlot(w, w.ringHash[pos]!, pos);
+      if (w.ringHash[pos] !== 0) removeSlot(w, w.ringHash[pos]!, pos); // 0: forgotten already
       w.ring[pos] = id;
       w.next = pos + 1 === this.idsPerDevice ? 0 : pos + 1;
     }

@@ -70,7 +70,13 @@ export class IngestStage {
         }));
       }
     }
-    await Promise.all(writes);
+    try {
+      await Promise.all(writes);
+    } catch (err) {
+      // Not acknowledged: the broker delivers the message again, and its ids must not count as seen then.
+      this.normaliser.forget(n);
+      throw err;
+    }
     end?.();
   };
 }

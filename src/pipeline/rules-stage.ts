@@ -180,15 +180,24 @@ export class RulesStage {
       if (reading.receivedAt > this.lastArrival) this.lastArrival = reading.receivedAt;
       engine.ingest(reading, m.partition);
     }
-    this.lastWall = this.wall();
     await this.emit();
+    // Idle time counts from when the batch is done: a sink that held the stage up (an outage)
+    // is not idleness, since the bus kept filling meanwhile.
+    this.lastWall = this.wall();
     end?.();
   }
 
+  /**
+   * Releases held readings when nothing has arrived for a while: only once
+   * the group has consumed everything on the bus, so a backlog waiting in the
+   * log (readings stamped during that wall time) is never overtaken.
+   */
   private async onIdle(): Promise<void> {
+    if (this.pending.alerts.length || this.pending.late.length) await this.emit(); // a write that failed: try again
     if (this.lastArrival === -Infinity) return;
     const idle = this.wall() - this.lastWall;
     if (idle < this.opts.idleFlushMs) return;
+    if ((await this.bus.lag(this.opts.groupId, TOPICS.telemetry).catch(() => 1)) > 0) return;
     this.rules.engine.releaseHeld(this.lastArrival + idle);
     await this.emit();
   }

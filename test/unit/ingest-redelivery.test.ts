@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryBus } from '../../src/bus/memory.js';
+import type { OutgoingMessage } from '../../src/bus/port.js';
+import { TOPICS } from '../../src/bus/topics.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { Deduper } from '../../src/normalise/dedup.js';
+import { TripDirectory } from '../../src/normalise/trip-directory.js';
+import { IngestStage } from '../../src/pipeline/ingest-stage.js';
+import { buildNormaliser } from '../../src/pipeline/processor.js';
+
+/** A memory bus whose next `failures` produces fail, as Kafka does while its broker is down. */
+class FlakyBus extends MemoryBus {
+  failures = 0;
+  override async produce(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('broker unavailable');
+    }
+    return super.produce(topic, messages);
+  }
+}
+
+describe('a message the bus did not take is not a duplicate when it comes again', () => {
+  it('Deduper.forget un-records one id; the window keeps working after wrapping over the forgotten slot', () => {
+    const d = new Deduper(4, 10);
+    expect(d.isDuplicate('dev', 'a')).toBe(false);
+    expect(d.isDuplicate('dev', 'b')).toBe(false);
+    d.forget('dev', 'a');
+    d.forget('dev', 'never-seen');
+    d.forget('other-device', 'b');
+    expect(d.isDuplicate('dev', 'b')).toBe(true);
+    expect(d.isDuplicate('dev', 'a')).toBe(false); // recorded again
+    for (const id of ['c', 'd', 'e', 'f', 'g']) expect(d.isDuplicate('dev', id)).toBe(false);
+    expect(d.isDuplicate('dev', 'g')).toBe(true);
+    expect(d.isDuplicate('dev', 'b')).toBe(false); // pushed out of the 4-id window
+  });
+
+  it('the ingest stage forgets the ids of a message whose produce failed, so the redelivery is taken in', async () => {
+    const config = ConfigSchema.parse({});
+    const bus = new FlakyBus(2);
+    const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs });
+    const stage = new IngestStage(bus, buildNormaliser(config, trips));
+    const topic = 'ssd/json/acme-00042/temp';
+    const payload = Buffer.from(JSON.stringify({ msgId: 'm-1', containerId: 'MSCU1234566', ts: '2026-01-07T10:00:00Z', celsius: 4.5 }));
+    const at = Date.parse('2026-01-07T10:00:05Z');
+    bus.failures = 10;
+    await expect(stage.handle(topic, payload, at)).rejects.toThrow(/broker unavailable/);
+    bus.failures = 0;
+    await stage.handle(topic, payload, at + 1000); // the broker's redelivery
+    await stage.handle(topic, payload, at + 2000); // a true duplicate after that
+    expect(bus.read(TOPICS.telemetry).map((m) => JSON.parse(m.value.toString()).eventId)).toEqual(['json-v1:acme-00042:m-1']);
+    expect(stage.counts.duplicates).toBe(1);
+  });
+});
