@@ -41,7 +41,8 @@ export interface Pipeline {
   listener: Listener;
   /** Waits until the rules stage has processed everything on the bus so far. */
   drain(): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops taking MQTT messages, lets the rules stage consume what the bus holds (up to `drainMs`), then stops every stage. */
+  stop(drainMs?: number): Promise<void>;
 }
 
 export function topicSpecs(config: Config): TopicSpec[] {
@@ -96,8 +97,13 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     rules,
     listener,
     drain: () => rules.drain(),
-    async stop() {
+    async stop(drainMs = 5000) {
+      // InfluxDB down at shutdown: its writers stop retrying in time for the stages to stop (offsets stay uncommitted)
+      influx?.abortRetriesAfter(drainMs + config.influx.timeoutMs);
       await listener.close();
+      // what the bus already holds is processed before stopping, within a bound (Kafka keeps the rest)
+      const until = Date.now() + drainMs;
+      while (Date.now() < until && (await bus.lag(config.kafka.groupId, TOPICS.telemetry).catch(() => 0)) > 0) await new Promise((r) => setTimeout(r, 50));
       await rules.stop();
       await telemetry?.stop();
       await tripsSub?.stop();
