@@ -55,6 +55,17 @@ export class Deduper {
 
   constructor(private readonly idsPerDevice: number, private readonly maxDevices: number) {}
 
+  /** True when this id is recorded for the device (records nothing). */
+  has(deviceKey: string, id: string): boolean {
+    const w = this.devices.get(deviceKey);
+    if (!w) return false;
+    const h = hashId(id);
+    const { hashes, slots, ring } = w;
+    const mask = hashes.length - 1;
+    for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) if (hashes[i] === h && ring[slots[i]!] === id) return true;
+    return false;
+  }
+
   /** True when this id was already seen for the device; otherwise records it. */
   isDuplicate(deviceKey: string, id: string): boolean {
     const h = hashId(id);

@@ -18,6 +18,13 @@ export interface NormaliserOptions extends DecodeContext {
 
 export interface NormaliseResult extends DecodeResult {
   duplicates: number;
+  /**
+   * With `deferRecord`: the (device, id) pairs this result would record as
+   * seen; the caller records them with `remember` once the result is
+   * delivered, so a message that was not delivered is no duplicate when the
+   * broker brings it again, even while the first attempt is still pending.
+   */
+  unrecorded?: Array<[deviceId: string, eventId: string]>;
 }
 
 /**
@@ -36,8 +43,9 @@ export class Normaliser {
     return parseTopic(topic, this.opts.topicRoot);
   }
 
-  normalise(topic: string, payload: Buffer, receivedAt: number): NormaliseResult {
+  normalise(topic: string, payload: Buffer, receivedAt: number, opts: { deferRecord?: boolean } = {}): NormaliseResult {
     const out: NormaliseResult = { readings: [], deadLetters: [], duplicates: 0 };
+    if (opts.deferRecord) out.unrecorded = [];
     try {
       this.decodeInto(out, topic, payload, receivedAt);
     } catch (err) {
@@ -90,14 +98,35 @@ export class Normaliser {
     else this.keep(out, result, topic, () => text, receivedAt);
   }
 
+  /** Records the ids of a result normalised with `deferRecord`, once it was delivered. */
+  remember(result: NormaliseResult): void {
+    for (const [device, id] of result.unrecorded ?? []) this.dedup.isDuplicate(device, id);
+  }
+
   private keep(out: NormaliseResult, r: Reading, topic: string, payload: () => string, receivedAt: number): void {
-    if (this.dedup.isDuplicate(r.deviceId, r.eventId)) return void out.duplicates++;
+    const pending = out.unrecorded;
+    if (pending) {
+      // a duplicate inside one message (a batch) is caught by scanning what this message already kept
+      if (this.dedup.has(r.deviceId, r.eventId) || (pending.length > 0 && isPending(pending, r))) return void out.duplicates++;
+      pending.push([r.deviceId, r.eventId]);
+    } else if (this.dedup.isDuplicate(r.deviceId, r.eventId)) return void out.duplicates++;
     // A reading for a container its device is not planned on never reaches the rules: dead-lettered, and alerted by the caller.
     const mismatch = findMismatch(r, this.opts.trips);
     if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, payload(), receivedAt), mismatch });
     else out.readings.push(r);
   }
 }
+
+function isPending(pending: Array<[string, string]>, r: Reading): boolean {
+  if (pending.length < 32) return pending.some(([d, id]) => id === r.eventId && d === r.deviceId);
+  const keys = pendingKeys.get(pending) ?? new Set(pending.map(([d, id]) => `${d}\u0000${id}`));
+  pendingKeys.set(pending, keys);
+  const key = `${r.deviceId}\u0000${r.eventId}`;
+  if (keys.has(key)) return true;
+  keys.add(key); // the caller pushes it next
+  return false;
+}
+const pendingKeys = new WeakMap<Array<[string, string]>, Set<string>>();
 
 function safeStringify(v: unknown): string {
   try {

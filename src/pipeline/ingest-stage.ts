@@ -44,7 +44,7 @@ export class IngestStage {
   readonly handle = async (topic: string, payload: Buffer, receivedAt: number): Promise<void> => {
     const end = this.instruments?.ingestSeconds.startTimer();
     this.counts.messages++;
-    const n = this.normaliser.normalise(topic, payload, receivedAt);
+    const n = this.normaliser.normalise(topic, payload, receivedAt, { deferRecord: true });
     this.counts.readings += n.readings.length;
     this.counts.duplicates += n.duplicates;
     const receivedIso = new Date(receivedAt).toISOString();
@@ -70,13 +70,10 @@ export class IngestStage {
         }));
       }
     }
-    try {
-      await Promise.all(writes);
-    } catch (err) {
-      // Not acknowledged: the broker delivers the message again, and its ids must not count as seen then.
-      this.normaliser.forget(n);
-      throw err;
-    }
+    // Seen only once delivered: a message not acknowledged comes again from the broker (maybe
+    // while this attempt is still pending, after a reconnect) and must not count as a duplicate then.
+    await Promise.all(writes);
+    this.normaliser.remember(n);
     end?.();
   };
 }

@@ -12,6 +12,13 @@ export interface RulesStageOptions {
   idleFlushMs: number;
   fromNow?: boolean;
   instruments?: PipelineInstruments;
+  /**
+   * Release held readings after wall-clock idleness (default true). Off when
+   * arrival times come from the data (a replay through a broker, whose
+   * `received-at` is not the wall clock): then held readings are released by
+   * later arrivals or an explicit flush only, so pacing cannot change results.
+   */
+  idleRelease?: boolean;
   /** Wall clock for idle release of held readings only; the rules never see it. */
   wallClock?: () => number;
   /**
@@ -194,7 +201,7 @@ export class RulesStage {
    */
   private async onIdle(): Promise<void> {
     if (this.pending.alerts.length || this.pending.late.length) await this.emit(); // a write that failed: try again
-    if (this.lastArrival === -Infinity) return;
+    if (this.lastArrival === -Infinity || this.opts.idleRelease === false) return;
     const idle = this.wall() - this.lastWall;
     if (idle < this.opts.idleFlushMs) return;
     if ((await this.bus.lag(this.opts.groupId, TOPICS.telemetry).catch(() => 1)) > 0) return;
