@@ -104,6 +104,15 @@ export class KafkaBus implements Bus {
     return this.withAdmin('offset bounds', async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, { low: e.low, high: e.high }])));
   }
 
+  async offsetsForTime(topic: string, timeMs: number): Promise<Map<number, string>> {
+    return this.withAdmin('offsets for time', async (admin) => {
+      const ends = new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, e.high]));
+      const found = await admin.fetchTopicOffsetsByTimestamp(topic, timeMs);
+      // the broker answers -1 for a partition with nothing at or after that time
+      return new Map(found.map((f) => [f.partition, BigInt(f.offset) < 0n ? ends.get(f.partition) ?? '0' : f.offset]));
+    });
+  }
+
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
     return this.withAdmin('committed offsets', async (admin) => {
       const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });

@@ -1,7 +1,7 @@
 import { swError } from '../errors.js';
 import { partitionFor, type Bus, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
 
-interface Partition { log: BusMessage[] }
+interface Partition { log: BusMessage[]; /** Produce time of each message (ms). */ times: number[] }
 interface Topic { partitions: Partition[] }
 interface Group { committed: Map<string, number>; members: Member[] }
 interface Member { opts: SubscribeOptions; running: boolean; wake: () => void; assigned: Array<{ topic: string; partition: number }>; done: Promise<void> }
@@ -22,13 +22,13 @@ export class MemoryBus implements Bus {
   constructor(private readonly defaultPartitions = 6) {}
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
-    for (const s of specs) if (!this.topics.has(s.topic)) this.topics.set(s.topic, { partitions: Array.from({ length: s.partitions }, () => ({ log: [] })) });
+    for (const s of specs) if (!this.topics.has(s.topic)) this.topics.set(s.topic, { partitions: Array.from({ length: s.partitions }, () => ({ log: [], times: [] })) });
   }
 
   private topic(name: string): Topic {
     let t = this.topics.get(name);
     if (!t) {
-      t = { partitions: Array.from({ length: this.defaultPartitions }, () => ({ log: [] })) };
+      t = { partitions: Array.from({ length: this.defaultPartitions }, () => ({ log: [], times: [] })) };
       this.topics.set(name, t);
       for (const g of this.groups.values()) this.rebalance(g);
     }
@@ -42,6 +42,7 @@ export class MemoryBus implements Bus {
       const p = partitionFor(m.key, t.partitions.length, this.rr++);
       const log = t.partitions[p]!.log;
       log.push({ topic, partition: p, offset: String(log.length), key: m.key, value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value, headers: { ...(m.headers ?? {}) } });
+      t.partitions[p]!.times.push(Date.now());
     }
     for (const g of this.groups.values()) for (const mem of g.members) mem.wake();
   }
@@ -131,6 +132,15 @@ export class MemoryBus implements Bus {
 
   async offsetBounds(topic: string): Promise<Map<number, { low: string; high: string }>> {
     return new Map((this.topics.get(topic)?.partitions ?? []).map((p, i) => [i, { low: '0', high: String(p.log.length) }]));
+  }
+
+  async offsetsForTime(topic: string, timeMs: number): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    (this.topics.get(topic)?.partitions ?? []).forEach((p, i) => {
+      const at = p.times.findIndex((produced) => produced >= timeMs);
+      out.set(i, String(at < 0 ? p.log.length : at));
+    });
+    return out;
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {

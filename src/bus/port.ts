@@ -63,6 +63,8 @@ export interface Bus {
   lag(groupId: string, topic: string): Promise<number>;
   /** The oldest retained offset and the end offset of every partition of `topic`. */
   offsetBounds(topic: string): Promise<Map<number, { low: string; high: string }>>;
+  /** Per partition, the first offset of a message produced at or after `timeMs` (the end offset when none is). */
+  offsetsForTime(topic: string, timeMs: number): Promise<Map<number, string>>;
   /** The offsets `groupId` has committed on `topic`, by partition (partitions without a commit are absent). */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
   /**

@@ -127,6 +127,11 @@ export const ConfigSchema = z
         idleFlushMs: z.number().int().min(10).default(1000),
         /** Rebuild the engine's state at start from the retained telemetry before the group's committed offsets (crash recovery). */
         recoverOnStart: z.boolean().default(true),
+        /**
+         * Where recovery starts reading: the oldest retained telemetry (null) or the first
+         * message produced at or after this time (ISO 8601), e.g. after a deliberate reset.
+         */
+        recoverFrom: z.iso.datetime({ offset: true }).nullable().default(null),
       })
       .strict()
       .prefault({}),

@@ -27,6 +27,8 @@ export interface RulesStageOptions {
    * that starts at the end, as a replay's).
    */
   recover?: boolean;
+  /** Recovery reads telemetry produced from this time on (ms), not from the oldest retained. */
+  recoverFromMs?: number | null;
 }
 
 export interface RecoveryStats {
@@ -85,7 +87,12 @@ export class RulesStage {
    */
   private async rebuild(): Promise<void> {
     const t0 = Date.now();
-    const [bounds, committed] = await Promise.all([this.bus.offsetBounds(TOPICS.telemetry), this.bus.committedOffsets(this.opts.groupId, TOPICS.telemetry)]);
+    const [bounds, committed, since] = await Promise.all([
+      this.bus.offsetBounds(TOPICS.telemetry),
+      this.bus.committedOffsets(this.opts.groupId, TOPICS.telemetry),
+      this.opts.recoverFromMs != null ? this.bus.offsetsForTime(TOPICS.telemetry, this.opts.recoverFromMs) : Promise.resolve(null),
+    ]);
+    if (since) for (const [p, b] of bounds) if (since.has(p) && BigInt(since.get(p)!) > BigInt(b.low)) bounds.set(p, { ...b, low: since.get(p)! });
     const from = new Map<number, string>();
     const to = new Map<number, string>();
     let total = 0n;

@@ -110,6 +110,9 @@ export function busContract(name: string, make: () => Promise<Bus>, opts: { sett
       expect([...bounds.keys()].sort()).toEqual([0, 1]);
       const total = [...bounds.values()].reduce((n, b) => n + Number(b.high) - Number(b.low), 0);
       expect(total).toBe(12);
+      // by produce time: everything is at or after a minute ago, nothing after a minute from now
+      expect(await bus.offsetsForTime(t, Date.now() - 60_000)).toEqual(new Map([...bounds].map(([p, b]) => [p, b.low])));
+      expect(await bus.offsetsForTime(t, Date.now() + 60_000)).toEqual(new Map([...bounds].map(([p, b]) => [p, b.high])));
       const g = `g-${randomUUID()}`;
       expect((await bus.committedOffsets(g, t)).size).toBe(0);
       const { sub } = await collect(bus, t, g, (got) => got.length >= 12);
