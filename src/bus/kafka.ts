@@ -12,6 +12,9 @@ import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription, 
  */
 let scanCounter = 0;
 
+/** Producer-state errors after which only a new producer (id and sequence) can send again. */
+const PRODUCER_STATE_ERRORS = /OUT_OF_ORDER_SEQUENCE_NUMBER|out of order sequence|UNKNOWN_PRODUCER_ID|INVALID_PRODUCER_EPOCH|producer id/i;
+
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
@@ -147,6 +150,7 @@ export class KafkaBus implements Bus {
     await consumer.connect();
     let lastProgress = Date.now();
     let failure: Error | null = null;
+    const delivered = new Map<number, bigint>();
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
       let finish!: () => void;
@@ -157,11 +161,13 @@ export class KafkaBus implements Bus {
           const end = pending.get(batch.partition);
           if (end === undefined || failure) return;
           lastProgress = Date.now();
-          const start = BigInt(from.get(batch.partition) ?? '0');
+          // never below what this partition already delivered: a seek that lands late re-fetches
+          const start = delivered.get(batch.partition) ?? BigInt(from.get(batch.partition) ?? '0');
           const out: BusMessage[] = [];
           for (const m of batch.messages) {
             const o = BigInt(m.offset);
             if (o < start || o >= end) continue;
+            delivered.set(batch.partition, o + 1n);
             out.push({ topic, partition: batch.partition, offset: m.offset, key: m.key ? m.key.toString() : null, value: m.value ?? Buffer.alloc(0), headers: {} });
           }
           try {
@@ -181,7 +187,16 @@ export class KafkaBus implements Bus {
       });
       const idle = [...bounds.keys()].filter((p) => !pending.has(p));
       if (idle.length) consumer.pause([{ topic, partitions: idle }]);
-      for (const [p, off] of from) if (pending.has(p)) consumer.seek({ topic, partition: p, offset: off });
+      // A broker that has just come back may not have the group ready when run() returns: seek once it is.
+      for (let tries = 0; ; tries++) {
+        try {
+          for (const [p, off] of from) if (pending.has(p)) consumer.seek({ topic, partition: p, offset: off });
+          break;
+        } catch (err) {
+          if (tries >= stallMs / 100) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
       let watchdog: NodeJS.Timeout | undefined;
       const stalled = new Promise<void>((_, reject) => {
         watchdog = setInterval(() => {
@@ -216,8 +231,20 @@ export class KafkaBus implements Bus {
     try {
       await p.send({ topic, acks: -1, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
     } catch (err) {
+      // kafkajs 2.2's idempotent producer keeps its producer id and sequence numbers across a
+      // broker restart, and the broker then refuses every later send as out of order (for ever).
+      // Start a new producer (new id, sequence 0): the failed messages come again from MQTT.
+      if (PRODUCER_STATE_ERRORS.test(`${(err as { type?: string }).type ?? ''} ${(err as Error).message}`)) await this.resetProducer(p, err as Error);
       throw new SealwatchError('SW_ERR_BUS_PRODUCE', [topic, (err as Error).message], { cause: err });
     }
+  }
+
+  private async resetProducer(p: Producer, err: Error): Promise<void> {
+    if (this.producer !== p) return; // another send reset it already
+    this.log?.warn({ err: err.message }, 'bus.kafka_producer_reset');
+    this.producer = null;
+    this.producing = null;
+    await p.disconnect().catch(() => {});
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
