@@ -1,8 +1,14 @@
 import { swError } from '../errors.js';
 import { partitionFor, type Bus, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
 
-interface Partition { log: BusMessage[]; /** Produce time of each message (ms). */ times: number[] }
-interface Topic { partitions: Partition[] }
+interface Partition {
+  log: BusMessage[];
+  /** Produce time of each message (ms). */
+  times: number[];
+  /** Offset of log[0]: messages before it were dropped by retention. */
+  base: number;
+}
+interface Topic { partitions: Partition[]; compacted: boolean }
 interface Group { committed: Map<string, number>; members: Member[] }
 interface Member { opts: SubscribeOptions; running: boolean; wake: () => void; assigned: Array<{ topic: string; partition: number }>; done: Promise<void> }
 
@@ -19,16 +25,21 @@ export class MemoryBus implements Bus {
   private closed = false;
   private rr = 0;
 
-  constructor(private readonly defaultPartitions = 6) {}
+  /**
+   * @param retainPerPartition messages kept per partition of a topic that is not compacted,
+   *   once every group subscribed to it has committed past the older ones: the embedded
+   *   mode's memory stays bounded however long it runs (Kafka's retention, by count).
+   */
+  constructor(private readonly defaultPartitions = 6, private readonly retainPerPartition = 20_000) {}
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
-    for (const s of specs) if (!this.topics.has(s.topic)) this.topics.set(s.topic, { partitions: Array.from({ length: s.partitions }, () => ({ log: [], times: [] })) });
+    for (const s of specs) if (!this.topics.has(s.topic)) this.topics.set(s.topic, { compacted: s.compacted ?? false, partitions: Array.from({ length: s.partitions }, () => ({ log: [], times: [], base: 0 })) });
   }
 
   private topic(name: string): Topic {
     let t = this.topics.get(name);
     if (!t) {
-      t = { partitions: Array.from({ length: this.defaultPartitions }, () => ({ log: [], times: [] })) };
+      t = { compacted: false, partitions: Array.from({ length: this.defaultPartitions }, () => ({ log: [], times: [], base: 0 })) };
       this.topics.set(name, t);
       for (const g of this.groups.values()) this.rebalance(g);
     }
@@ -40,10 +51,11 @@ export class MemoryBus implements Bus {
     const t = this.topic(topic);
     for (const m of messages) {
       const p = partitionFor(m.key, t.partitions.length, this.rr++);
-      const log = t.partitions[p]!.log;
-      log.push({ topic, partition: p, offset: String(log.length), key: m.key, value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value, headers: { ...(m.headers ?? {}) } });
-      t.partitions[p]!.times.push(Date.now());
+      const part = t.partitions[p]!;
+      part.log.push({ topic, partition: p, offset: String(part.base + part.log.length), key: m.key, value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value, headers: { ...(m.headers ?? {}) } });
+      part.times.push(Date.now());
     }
+    if (!t.compacted) t.partitions.forEach((part, i) => this.trim(topic, i, part));
     for (const g of this.groups.values()) for (const mem of g.members) mem.wake();
   }
 
@@ -56,7 +68,7 @@ export class MemoryBus implements Bus {
     }
     for (const name of opts.topics) {
       const t = this.topic(name);
-      if (opts.fromNow) t.partitions.forEach((p, i) => group!.committed.set(`${name}/${i}`, p.log.length));
+      if (opts.fromNow) t.partitions.forEach((p, i) => group!.committed.set(`${name}/${i}`, p.base + p.log.length));
     }
     let wake: () => void = () => {};
     const member: Member = { opts, running: true, wake: () => wake(), assigned: [], done: Promise.resolve() };
@@ -70,11 +82,13 @@ export class MemoryBus implements Bus {
         for (const a of member.assigned) {
           if (!member.running) break;
           const key = `${a.topic}/${a.partition}`;
-          const log = this.topics.get(a.topic)!.partitions[a.partition]!.log;
-          const from = g.committed.get(key) ?? (opts.fromBeginning ? 0 : log.length);
+          const part = this.topics.get(a.topic)!.partitions[a.partition]!;
+          const log = part.log;
+          const end = part.base + log.length;
+          const from = Math.max(part.base, g.committed.get(key) ?? (opts.fromBeginning ? part.base : end));
           if (!g.committed.has(key)) g.committed.set(key, from);
-          if (from >= log.length) continue;
-          const batch = log.slice(from, Math.min(log.length, from + 500));
+          if (from >= end) continue;
+          const batch = log.slice(from - part.base, Math.min(log.length, from - part.base + 500));
           try {
             await opts.handler(batch);
           } catch {
@@ -127,18 +141,18 @@ export class MemoryBus implements Bus {
     const t = this.topics.get(topic);
     if (!t) return 0;
     const g = this.groups.get(groupId);
-    return t.partitions.reduce((sum, p, i) => sum + p.log.length - (g?.committed.get(`${topic}/${i}`) ?? 0), 0);
+    return t.partitions.reduce((sum, p, i) => sum + p.base + p.log.length - Math.max(p.base, g?.committed.get(`${topic}/${i}`) ?? p.base), 0);
   }
 
   async offsetBounds(topic: string): Promise<Map<number, { low: string; high: string }>> {
-    return new Map((this.topics.get(topic)?.partitions ?? []).map((p, i) => [i, { low: '0', high: String(p.log.length) }]));
+    return new Map((this.topics.get(topic)?.partitions ?? []).map((p, i) => [i, { low: String(p.base), high: String(p.base + p.log.length) }]));
   }
 
   async offsetsForTime(topic: string, timeMs: number): Promise<Map<number, string>> {
     const out = new Map<number, string>();
     (this.topics.get(topic)?.partitions ?? []).forEach((p, i) => {
       const at = p.times.findIndex((produced) => produced >= timeMs);
-      out.set(i, String(at < 0 ? p.log.length : at));
+      out.set(i, String(p.base + (at < 0 ? p.log.length : at)));
     });
     return out;
   }
@@ -156,15 +170,35 @@ export class MemoryBus implements Bus {
     const t = this.topics.get(topic);
     if (!t) return;
     for (const [p, end] of to) {
-      const log = t.partitions[p]?.log ?? [];
-      const stop = Math.min(log.length, Number(end));
-      for (let i = Number(from.get(p) ?? '0'); i < stop; i += 500) await onBatch(log.slice(i, Math.min(stop, i + 500)));
+      const part = t.partitions[p];
+      if (!part) continue;
+      const stop = Math.min(part.log.length, Number(end) - part.base);
+      for (let i = Math.max(0, Number(from.get(p) ?? part.base) - part.base); i < stop; i += 500) await onBatch(part.log.slice(i, Math.min(stop, i + 500)));
     }
   }
 
   /** Messages of a topic, all partitions, for tests and the embedded API. */
   read(topic: string): BusMessage[] {
     return this.topics.get(topic)?.partitions.flatMap((p) => p.log) ?? [];
+  }
+
+  /**
+   * Drops the oldest messages of a partition beyond `retainPerPartition` (in
+   * steps of a quarter, so the copy is amortised), never one a subscribed
+   * group has not committed yet.
+   */
+  private trim(topic: string, i: number, part: Partition): void {
+    if (part.log.length <= this.retainPerPartition * 1.25) return;
+    let keepFrom = part.base + part.log.length - this.retainPerPartition;
+    for (const g of this.groups.values()) {
+      if (!g.members.some((m) => m.opts.topics.includes(topic)) && !g.committed.has(`${topic}/${i}`)) continue;
+      keepFrom = Math.min(keepFrom, g.committed.get(`${topic}/${i}`) ?? part.base);
+    }
+    const drop = keepFrom - part.base;
+    if (drop <= 0) return;
+    part.log.splice(0, drop);
+    part.times.splice(0, drop);
+    part.base += drop;
   }
 
   async close(): Promise<void> {

@@ -67,7 +67,14 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
-    bus: z.object({ kind: z.enum(['memory', 'kafka']).default('memory') }).strict().prefault({}),
+    bus: z
+      .object({
+        kind: z.enum(['memory', 'kafka']).default('memory'),
+        /** Embedded mode: messages the memory bus keeps per partition once every group has consumed them (bounded memory; Kafka has its own retention). */
+        memoryRetainPerPartition: z.number().int().min(100).default(20_000),
+      })
+      .strict()
+      .prefault({}),
     kafka: z
       .object({
         brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).min(1).default(['127.0.0.1:9092']),

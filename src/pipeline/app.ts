@@ -58,7 +58,7 @@ export function topicSpecs(config: Config): TopicSpec[] {
 }
 
 export function createBus(config: Config, log: Logger): Bus {
-  return config.bus.kind === 'kafka' ? new KafkaBus(config.kafka, log) : new MemoryBus(config.kafka.partitions.telemetry);
+  return config.bus.kind === 'kafka' ? new KafkaBus(config.kafka, log) : new MemoryBus(config.kafka.partitions.telemetry, config.bus.memoryRetainPerPartition);
 }
 
 /**

@@ -32,7 +32,7 @@ export async function replayThroughStack(file: string, config: Config, trips: Tr
   const run = randomUUID().slice(0, 8);
   const cfg: Config = {
     ...config,
-    bus: { kind: 'kafka' },
+    bus: { ...config.bus, kind: 'kafka' },
     mqtt: { ...config.mqtt, protocolVersion: 5, cleanSession: true, trustReceivedAtProperty: true, clientId: `sealwatch-replay-${run}` },
     kafka: { ...config.kafka, groupId: `sealwatch-replay-${run}` },
     sinks: { alertsFile: null, console: false },
