@@ -71,56 +71,50 @@ async function waitDrained(bus: MemoryBus, group: string, ...stages: RulesStage[
   for (const s of stages) await s.drain();
 }
 
+/**
+ * A stage consumes the first 55 % of the telemetry and dies (its engine state
+ * is gone, committed offsets stay); a second stage, with or without the
+ * rebuild, takes the rest. Returns both stages' alerts.
+ */
+async function crashAndRestart(recover: boolean): Promise<{ before: Alert[]; after: Alert[]; cut: number; rebuilt: number }> {
+  const bus = new MemoryBus(4);
+  await bus.ensureTopics([{ topic: TOPICS.telemetry, partitions: 4 }]);
+  const before = new Collect();
+  const first = stage(bus, 'g', before);
+  await first.start();
+  const cut = Math.floor(readings.length * 0.55);
+  await produce(bus, readings.slice(0, cut));
+  await waitDrained(bus, 'g', first);
+  await first.stop();
+  const after = new Collect();
+  const second = new RulesStage(bus, new CollectingEngine(config, trips(), defaultPorts()), after, { groupId: 'g', idleFlushMs: 3_600_000, recover });
+  await second.start();
+  const rebuilt = second.recovery.rebuiltReadings;
+  await produce(bus, readings.slice(cut));
+  await waitDrained(bus, 'g', second);
+  await second.flush();
+  await second.stop();
+  return { before: before.alerts, after: after.alerts, cut, rebuilt };
+}
+
 describe('rules stage crash recovery', () => {
   it('a restarted stage rebuilds state from the log and raises exactly the alerts of an uninterrupted run', async () => {
     const expected = await uninterrupted();
     expect(expected.size).toBeGreaterThan(5);
-
-    const bus = new MemoryBus(4);
-    await bus.ensureTopics([{ topic: TOPICS.telemetry, partitions: 4 }]);
-    const before = new Collect();
-    const first = stage(bus, 'g', before);
-    await first.start();
-    const cut = Math.floor(readings.length * 0.55);
-    await produce(bus, readings.slice(0, cut));
-    await waitDrained(bus, 'g', first);
-    await first.stop(); // the process dies: its engine state is gone, committed offsets stay
-
-    const after = new Collect();
-    const second = stage(bus, 'g', after);
-    await second.start();
-    expect(second.recovery.rebuiltReadings).toBe(cut);
-    await produce(bus, readings.slice(cut));
-    await waitDrained(bus, 'g', second);
-    await second.flush();
-    await second.stop();
-
-    const got = new Set([...before.alerts, ...after.alerts].map((a) => a.alertId));
+    const { before, after, cut, rebuilt } = await crashAndRestart(true);
+    expect(rebuilt).toBe(cut);
+    const got = new Set([...before, ...after].map((a) => a.alertId));
     expect([...got].sort()).toEqual([...expected].sort());
     // nothing the first run wrote is raised again after the restart
-    const firstIds = new Set(before.alerts.map((a) => a.alertId));
-    expect(after.alerts.filter((a) => firstIds.has(a.alertId))).toEqual([]);
+    const firstIds = new Set(before.map((a) => a.alertId));
+    expect(after.filter((a) => firstIds.has(a.alertId))).toEqual([]);
   });
 
   it('without the rebuild the restarted stage would differ (the test can fail)', async () => {
     const expected = await uninterrupted();
-    const bus = new MemoryBus(4);
-    await bus.ensureTopics([{ topic: TOPICS.telemetry, partitions: 4 }]);
-    const before = new Collect();
-    const first = stage(bus, 'g', before);
-    await first.start();
-    const cut = Math.floor(readings.length * 0.55);
-    await produce(bus, readings.slice(0, cut));
-    await waitDrained(bus, 'g', first);
-    await first.stop();
-    const after = new Collect();
-    const second = new RulesStage(bus, new CollectingEngine(config, trips(), defaultPorts()), after, { groupId: 'g', idleFlushMs: 3_600_000, recover: false });
-    await second.start();
-    await produce(bus, readings.slice(cut));
-    await waitDrained(bus, 'g', second);
-    await second.flush();
-    await second.stop();
-    const got = new Set([...before.alerts, ...after.alerts].map((a) => a.alertId));
+    const { before, after, rebuilt } = await crashAndRestart(false);
+    expect(rebuilt).toBe(0);
+    const got = new Set([...before, ...after].map((a) => a.alertId));
     expect([...got].sort()).not.toEqual([...expected].sort());
   });
 
