@@ -58,12 +58,7 @@ export class Deduper {
   /** True when this id is recorded for the device (records nothing). */
   has(deviceKey: string, id: string): boolean {
     const w = this.devices.get(deviceKey);
-    if (!w) return false;
-    const h = hashId(id);
-    const { hashes, slots, ring } = w;
-    const mask = hashes.length - 1;
-    for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) if (hashes[i] === h && ring[slots[i]!] === id) return true;
-    return false;
+    return w !== undefined && holds(w, id, hashId(id));
   }
 
   /** True when this id was already seen for the device; otherwise records it. */
@@ -71,11 +66,7 @@ export class Deduper {
     const h = hashId(id);
     let w = this.devices.get(deviceKey);
     if (w) {
-      const { hashes, slots, ring } = w;
-      const mask = hashes.length - 1;
-      for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) {
-        if (hashes[i] === h && ring[slots[i]!] === id) return true;
-      }
+      if (holds(w, id, h)) return true;
     } else {
       if (this.devices.size >= this.maxDevices) this.evictOldest();
       w = new Window(deviceKey, this.idsPerDevice);
@@ -84,28 +75,6 @@ export class Deduper {
     this.touch(w);
     this.record(w, id, h);
     return false;
-  }
-
-  /**
-   * Un-records an id (its message was not delivered onward, so the broker's
-   * redelivery must not be taken for a duplicate). The ring position stays
-   * used, with hash 0 marking it empty.
-   */
-  forget(deviceKey: string, id: string): void {
-    const w = this.devices.get(deviceKey);
-    if (!w) return;
-    const h = hashId(id);
-    const { hashes, slots, ring } = w;
-    const mask = hashes.length - 1;
-    for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) {
-      const pos = slots[i]!;
-      if (hashes[i] === h && ring[pos] === id) {
-        removeSlot(w, h, pos);
-        w.ringHash[pos] = 0;
-        ring[pos] = '';
-        return;
-      }
-    }
   }
 
   get deviceCount(): number {
@@ -169,7 +138,7 @@ export class Deduper {
       if (2 * w.ring.length > w.hashes.length) this.grow(w);
     } else {
       pos = w.next;
-      if (w.ringHash[pos] !== 0) removeSlot(w, w.ringHash[pos]!, pos); // 0: forgotten already
+      removeSlot(w, w.ringHash[pos]!, pos);
       w.ring[pos] = id;
       w.next = pos + 1 === this.idsPerDevice ? 0 : pos + 1;
     }
@@ -185,6 +154,14 @@ export class Deduper {
     w.hashes = hashes;
     w.slots = slots;
   }
+}
+
+/** Whether the window holds `id` (hash h): probe the table, compare the text on a hash match. */
+function holds(w: Window, id: string, h: number): boolean {
+  const { hashes, slots, ring } = w;
+  const mask = hashes.length - 1;
+  for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) if (hashes[i] === h && ring[slots[i]!] === id) return true;
+  return false;
 }
 
 function insertSlot(hashes: Int32Array, slots: Int32Array, h: number, pos: number): void {

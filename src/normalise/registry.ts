@@ -83,16 +83,6 @@ export class Normaliser {
     }
   }
 
-  /**
-   * Forgets the ids a result recorded (its readings and its mismatched
-   * readings), for when the result could not be delivered onward and the
-   * message will come again.
-   */
-  forget(result: NormaliseResult): void {
-    for (const r of result.readings) this.dedup.forget(r.deviceId, r.eventId);
-    for (const d of result.deadLetters) if (d.mismatch) this.dedup.forget(d.mismatch.deviceId, d.mismatch.eventId);
-  }
-
   private accept(out: NormaliseResult, result: Reading | Rejection, topic: string, text: string, receivedAt: number): void {
     if ('reason' in result) out.deadLetters.push(deadLetter(result.reason, result.detail, topic, text, receivedAt));
     else this.keep(out, result, topic, () => text, receivedAt);

@@ -3,7 +3,6 @@ import { MemoryBus } from '../../src/bus/memory.js';
 import type { OutgoingMessage } from '../../src/bus/port.js';
 import { TOPICS } from '../../src/bus/topics.js';
 import { ConfigSchema } from '../../src/config/schema.js';
-import { Deduper } from '../../src/normalise/dedup.js';
 import { TripDirectory } from '../../src/normalise/trip-directory.js';
 import { IngestStage } from '../../src/pipeline/ingest-stage.js';
 import { buildNormaliser } from '../../src/pipeline/processor.js';
@@ -24,21 +23,7 @@ class FlakyBus extends MemoryBus {
 }
 
 describe('a message the bus did not take is not a duplicate when it comes again', () => {
-  it('Deduper.forget un-records one id; the window keeps working after wrapping over the forgotten slot', () => {
-    const d = new Deduper(4, 10);
-    expect(d.isDuplicate('dev', 'a')).toBe(false);
-    expect(d.isDuplicate('dev', 'b')).toBe(false);
-    d.forget('dev', 'a');
-    d.forget('dev', 'never-seen');
-    d.forget('other-device', 'b');
-    expect(d.isDuplicate('dev', 'b')).toBe(true);
-    expect(d.isDuplicate('dev', 'a')).toBe(false); // recorded again
-    for (const id of ['c', 'd', 'e', 'f', 'g']) expect(d.isDuplicate('dev', id)).toBe(false);
-    expect(d.isDuplicate('dev', 'g')).toBe(true);
-    expect(d.isDuplicate('dev', 'b')).toBe(false); // pushed out of the 4-id window
-  });
-
-  it('the ingest stage forgets the ids of a message whose produce failed, so the redelivery is taken in', async () => {
+  it('a message whose produce failed is not recorded as seen, so the redelivery is taken in', async () => {
     const config = ConfigSchema.parse({});
     const bus = new FlakyBus(2);
     const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs });
