@@ -61,13 +61,15 @@ export class RulesStage {
   private readonly next = new Map<number, bigint>();
   /** Output taken from the engine but not yet written (a failed write is retried, never dropped). */
   private pending: Collected = { alerts: [], alertArrivals: [], late: [] };
+  private readonly recovering: boolean;
 
   constructor(private readonly bus: Bus, private readonly rules: CollectingEngine, private readonly sink: AlertSink, private readonly opts: RulesStageOptions, private readonly log?: Logger) {
     this.wall = opts.wallClock ?? Date.now;
+    this.recovering = opts.recover ?? !opts.fromNow;
   }
 
   async start(): Promise<void> {
-    if (this.opts.recover ?? !this.opts.fromNow) await this.rebuild();
+    if (this.recovering) await this.rebuild();
     this.sub = await this.bus.subscribe({ groupId: this.opts.groupId, topics: [TOPICS.telemetry], fromBeginning: true, fromNow: this.opts.fromNow ?? false, handler: (batch) => this.enqueue(() => this.onBatch(batch)) });
     this.timer = setInterval(() => void this.enqueue(() => this.onIdle()), this.opts.idleFlushMs);
     this.timer.unref();
@@ -97,14 +99,13 @@ export class RulesStage {
     const to = new Map<number, string>();
     let total = 0n;
     for (const [p, b] of bounds) {
-      const c = committed.get(p);
-      if (c === undefined) {
-        this.next.set(p, BigInt(b.low)); // a group without a commit starts at the oldest retained offset
-        continue;
-      }
+      // a group without a commit starts at the oldest retained offset; with one, the scan below
+      // moves the position from there to the committed offset
       const start = BigInt(b.low);
+      this.next.set(p, start);
+      const c = committed.get(p);
+      if (c === undefined) continue;
       const end = BigInt(c);
-      this.next.set(p, end > start ? end : start);
       if (end > start) {
         from.set(p, b.low);
         to.set(p, c);
@@ -122,6 +123,7 @@ export class RulesStage {
         this.log?.info({ done: this.recovery.rebuiltReadings, of: Number(total), perSecond: Math.round(rate) }, 'rules.recovery_progress');
       }
     });
+    for (const [p, c] of to) this.next.set(p, BigInt(c));
     this.recovery.durationMs = Date.now() - t0;
     this.lastWall = this.wall();
     this.log?.info({ readings: this.recovery.rebuiltReadings, alertsHeldBack: this.recovery.suppressedAlerts, ms: this.recovery.durationMs }, 'rules.recovery_done');
@@ -129,27 +131,30 @@ export class RulesStage {
 
   /** Feeds already-processed telemetry into the engine and discards what it raises. */
   private feedSilently(batch: BusMessage[]): void {
-    const engine = this.rules.engine;
-    for (const m of batch) {
-      const reading = this.decode(m);
-      const next = this.next.get(m.partition);
-      if (next === undefined || BigInt(m.offset) >= next) this.next.set(m.partition, BigInt(m.offset) + 1n);
-      if (!reading) continue;
-      this.recovery.rebuiltReadings++;
-      if (reading.receivedAt > this.lastArrival) this.lastArrival = reading.receivedAt;
-      engine.ingest(reading, m.partition);
-    }
+    for (const m of batch) if (this.feed(m) === 'ingested') this.recovery.rebuiltReadings++;
     this.recovery.suppressedAlerts += this.rules.take().alerts.length;
   }
 
-  private decode(m: BusMessage): Reading | null {
+  /**
+   * One telemetry message into the engine, unless the engine's state already
+   * holds its offset (a redelivery); moves the partition's position past it.
+   */
+  private feed(m: BusMessage): 'held-already' | 'undecodable' | 'ingested' {
+    const next = this.next.get(m.partition);
+    const offset = BigInt(m.offset);
+    if (next !== undefined && offset < next) return 'held-already';
+    this.next.set(m.partition, offset + 1n);
+    let reading: Reading;
     try {
-      return parseWireReading(m.value.toString('utf8'));
+      reading = parseWireReading(m.value.toString('utf8'));
     } catch (err) {
       this.counts.undecodable++;
       this.log?.error({ partition: m.partition, offset: m.offset, err: (err as Error).message }, 'rules.undecodable_telemetry');
-      return null;
+      return 'undecodable';
     }
+    if (reading.receivedAt > this.lastArrival) this.lastArrival = reading.receivedAt;
+    this.rules.engine.ingest(reading, m.partition);
+    return 'ingested';
   }
 
   /**
@@ -174,25 +179,15 @@ export class RulesStage {
 
   private async onBatch(batch: BusMessage[]): Promise<void> {
     const end = this.opts.instruments?.rulesBatchSeconds.startTimer();
-    const engine = this.rules.engine;
-    if (this.opts.recover ?? !this.opts.fromNow) {
+    if (this.recovering) {
       const firsts = new Map<number, bigint>();
       for (const m of batch) if (!firsts.has(m.partition)) firsts.set(m.partition, BigInt(m.offset));
       for (const [p, o] of firsts) await this.catchUp(p, o);
     }
     for (const m of batch) {
-      const next = this.next.get(m.partition);
-      const offset = BigInt(m.offset);
-      if (next !== undefined && offset < next) {
-        this.recovery.redelivered++;
-        continue;
-      }
-      this.next.set(m.partition, offset + 1n);
-      const reading = this.decode(m);
-      if (!reading) continue;
-      this.counts.readings++;
-      if (reading.receivedAt > this.lastArrival) this.lastArrival = reading.receivedAt;
-      engine.ingest(reading, m.partition);
+      const outcome = this.feed(m);
+      if (outcome === 'held-already') this.recovery.redelivered++;
+      else if (outcome === 'ingested') this.counts.readings++;
     }
     await this.emit();
     // Idle time counts from when the batch is done: a sink that held the stage up (an outage)

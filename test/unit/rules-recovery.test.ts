@@ -52,16 +52,22 @@ async function produce(bus: MemoryBus, rs: Reading[]): Promise<void> {
   await bus.produce(TOPICS.telemetry, rs.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r)) })));
 }
 
-async function uninterrupted(): Promise<Set<string>> {
+/** One stage over all the telemetry, writing to `sink`; returns the stage (its counters) when done. */
+async function runThrough(sink: Collect): Promise<RulesStage> {
   const bus = new MemoryBus(4);
   await bus.ensureTopics([{ topic: TOPICS.telemetry, partitions: 4 }]);
-  const sink = new Collect();
   const s = stage(bus, 'g', sink);
   await s.start();
   await produce(bus, readings);
   await waitDrained(bus, 'g', s);
   await s.flush();
   await s.stop();
+  return s;
+}
+
+async function uninterrupted(): Promise<Set<string>> {
+  const sink = new Collect();
+  await runThrough(sink);
   return new Set(sink.alerts.map((a) => a.alertId));
 }
 
@@ -145,16 +151,9 @@ describe('rules stage crash recovery', () => {
 
   it('an alert write that fails is retried with the redelivered batch, not lost', async () => {
     const expected = await uninterrupted();
-    const bus = new MemoryBus(4);
-    await bus.ensureTopics([{ topic: TOPICS.telemetry, partitions: 4 }]);
     const sink = new Collect();
     sink.failNext = 3;
-    const s = stage(bus, 'g', sink);
-    await s.start();
-    await produce(bus, readings);
-    await waitDrained(bus, 'g', s);
-    await s.flush();
-    await s.stop();
+    const s = await runThrough(sink);
     expect(sink.failNext).toBe(0);
     expect(s.recovery.redelivered).toBeGreaterThan(0);
     expect(new Set(sink.alerts.map((a) => a.alertId))).toEqual(expected);
