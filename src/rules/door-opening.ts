@@ -28,9 +28,12 @@ export function classifyPlace(fix: Fix | null, openTs: number, ctx: RuleContext)
   const nearestPort = ctx.ports.nearest(fix.lat, fix.lon);
   const portKm = nearestPort ? nearestPort.distanceKm : null;
   const atSea = (portKm === null || portKm > cfg.atSeaMinPortDistanceKm) && !isOnLand(fix.lat, fix.lon);
-  const moving = speed !== null && speed.speedKn >= cfg.movingSpeedKn;
+  // Stationary wherever it is, at anchor off a coast too, when the speed says so or the fix is part
+  // of a stop; with neither known, a box at sea is taken to be under way, one ashore or in port to stand.
+  const stopped = fix === ctx.view.fix && ctx.view.inStop;
+  const moving = speed !== null ? speed.speedKn >= cfg.movingSpeedKn && !stopped : stopped ? false : atSea;
   return {
-    kind: moving || atSea ? 'transit' : 'stationary',
+    kind: moving ? 'transit' : 'stationary',
     fix,
     speedKn: speed ? speed.speedKn : null,
     atSea,
