@@ -75,6 +75,12 @@ describe('UNSCHEDULED_STOP probe', () => {
     expect(r.score).toBeLessThan(1);
   });
 
+  it('a stop that began before the window is named, not scored (its alert would start outside the window)', () => {
+    const r = probe(unscheduledStopProbe, stop(BISCAY, 5), DAY1 + 2 * HOUR, DAY1 + 3 * HOUR);
+    expect(r.score).toBe(0);
+    expect(r.reason).toMatch(/^no stop starts in the window .*; a stop from .*, before the window, lasted 5\.0 h/);
+  });
+
   it('names the excuse placeStop gives (a planned port\'s anchorage), and what split a stop', () => {
     const r = probe(unscheduledStopProbe, stop(OFF_ROTTERDAM, 4), DAY1, DAY1 + 5 * HOUR);
     expect(r.score).toBeGreaterThan(1);

@@ -32,10 +32,11 @@ export function renderItem(it: Item, rules: Config['rules']): string {
     if (it.kind === 'wrong-rule') out.push(`   detected only by: ${it.alerts.map((a) => `${a.rule} from ${when(a.startedAt)}: ${a.summary}`).join('; ')}`);
     else out.push(it.nearbyAlerts.length ? `   nearest alerts of this container: ${it.nearbyAlerts.map((a) => `${a.rule} from ${when(a.startedAt)} (${offset(a.offsetMin, 'starts', 'the label')})`).join('; ')}` : '   no alert on this container');
     out.push('   closest rules (score = quantity / threshold; 1 would fire):');
-    const scored = it.probes.filter((p) => p.score !== null && p.score > 0);
-    out.push(...scored.map(probeLine));
-    const zero = it.probes.filter((p) => p.score === 0).map((p) => p.rule);
-    const na = it.probes.filter((p) => p.score === null).map((p) => `${p.rule} (${p.reason})`);
+    // the label's own rule always with its reason: why it did not fire is the question
+    const shown = (p: Probed) => p.rule === l.rule || (p.score !== null && p.score > 0);
+    out.push(...it.probes.filter(shown).map(probeLine));
+    const zero = it.probes.filter((p) => p.score === 0 && !shown(p)).map((p) => p.rule);
+    const na = it.probes.filter((p) => p.score === null && !shown(p)).map((p) => `${p.rule} (${p.reason})`);
     if (zero.length) out.push(`      0     ${zero.join(', ')}`);
     if (na.length) out.push(`      n/a   ${na.join('; ')}`);
   }

@@ -69,6 +69,6 @@ export const temperatureAnomalyProbe: Probe = {
     const b = best as { start: number; length: number; count: number } | null;
     if (!b) return result(this.rule, Math.abs(maxDev) / threshold, `${devText}, under the threshold; ${baseText}${short}`, maxAt || null);
     const score = Math.min(b.length / cfg.sustainMs, b.count / cfg.minReadings);
-    return result(this.rule, score, `${devText}; longest run from ${when(b.start)}: ${dur(b.length)}, ${b.count} readings (sustainMs ${dur(cfg.sustainMs)}, minReadings ${cfg.minReadings}); ${baseText}${short}`, b.start);
+    return result(this.rule, score, `${devText}; longest run from ${when(b.start)}: ${dur(b.length)}, ${b.count} reading${b.count === 1 ? '' : 's'} (sustainMs ${dur(cfg.sustainMs)}, minReadings ${cfg.minReadings}); ${baseText}${short}`, b.start);
   },
 };

@@ -9,8 +9,10 @@ interface Stop { anchor: Fix; first: Step; last: Step }
 /**
  * UNSCHEDULED_STOP: the longest stop (fixes sharing the engine's stop anchor)
  * that starts in the window, its dwell against minStopMs, and where it was as
- * the rule places it (placeStop). Also what split the stationary time into
- * several stops, the usual reason a long wait never reaches the threshold.
+ * the rule places it (placeStop). A stop that began before the window is
+ * named but not scored (its alert would start outside the window). Also what
+ * split the stationary time into several stops, the usual reason a long wait
+ * never reaches the threshold.
  */
 export const unscheduledStopProbe: Probe = {
   rule: 'UNSCHEDULED_STOP',
@@ -29,15 +31,17 @@ export const unscheduledStopProbe: Probe = {
     const starting = stops.filter((s) => inWindow(s.anchor.ts, input));
     const overlapping = stops.filter((s) => s.anchor.ts < input.from && s.last.fix!.ts >= input.from);
     const splits = describeSplits(fixes.filter((s) => inWindow(s.reading.ts, input)), input.rules.stationary);
-    const best = longest(starting) ?? longest(overlapping);
-    if (!best) return result(this.rule, 0, `no stationary fix (at most ${input.rules.stationary.maxSpeedKn} kn, within ${input.rules.stationary.radiusKm} km) in the window${splits}`);
+    const best = longest(starting);
+    const earlier = longest(overlapping);
+    // a stop that began before the window would raise an alert starting outside it: told, not scored
+    const before = earlier ? `; a stop from ${when(earlier.anchor.ts)}, before the window, lasted ${dur(dwell(earlier))}` : '';
+    if (!best) return result(this.rule, 0, `no stop starts in the window (stationary: at most ${input.rules.stationary.maxSpeedKn} kn, within ${input.rules.stationary.radiusKm} km)${before}${splits}`);
     const place = placeStop(best.anchor, contextAt(best.first, input));
     const where = place.excusedBy
       ? `excused: ${place.excusedBy}`
       : place.unplannedPort
         ? `at ${place.unplannedPort.name}, a port the plan does not name (${km(place.unplannedPort.km)})`
         : `outside every zone and excuse${place.nearestPort ? `, nearest port ${place.nearestPort.name} ${km(place.nearestPort.km)}` : ''}`;
-    const before = best.anchor.ts < input.from ? `; it began ${dur(input.from - best.anchor.ts)} before the window, so its alert would start outside it` : '';
     return result(this.rule, dwell(best) / cfg.minStopMs, `longest stop ${dur(dwell(best))} from ${when(best.anchor.ts)} at ${pos(best.anchor)} (minStopMs ${dur(cfg.minStopMs)}); ${where}${before}${splits}`, best.anchor.ts);
   },
 };
