@@ -93,7 +93,12 @@ export function diagnose(s: Selection, labels: readonly Label[], alerts: readonl
     const t = traceOf(a.containerId);
     const [from, to] = [parseIsoTime(a.startedAt), parseIsoTime(a.detectedAt)];
     const byId = new Map(t.readings.map((r) => [r.eventId, r]));
-    const evidence = a.evidence.map((id) => ({ eventId: id, reading: byId.has(id) ? describeReading(byId.get(id)!) : null }));
+    const mismatches = new Map(t.mismatches.map((m) => [m.eventId, m]));
+    const evidence = a.evidence.map((id) => {
+      const r = byId.get(id);
+      const m = mismatches.get(id);
+      return { eventId: id, reading: r ? describeReading(r) : m ? `${m.measuredAt} dead-lettered: device ${m.deviceId} claims ${m.claimedContainerId}, which no active plan binds to it` : null };
+    });
     const nearestLabels = (labelsOf.get(a.containerId) ?? []).map((l) => nearbyLabel(l, from)).sort((x, y) => Math.abs(x.offsetMin) - Math.abs(y.offsetMin)).slice(0, 3);
     const probe = probeFor(a.rule);
     const probes = probe ? runProbes(probeInput(t, from, from), [probe]).map(iso) : [];
