@@ -75,7 +75,12 @@ program
   .requiredOption('--labels <file>', 'labels NDJSON')
   .requiredOption('--alerts <file>', 'alerts NDJSON')
   .option('--table', 'a Markdown table instead of JSON')
-  .action(async (o) => (await import('./cli/evaluate-cmd.js')).evaluateCommand(o));
+  .option('--explain', 'diagnose instead of scoring: for each missed label and each label found only by another rule, the readings around it and how close each rule came (ranked); for each alert matching no label, the readings behind it. Needs --capture and --trips, and the configuration the replay ran with (docs/evaluate.md)')
+  .option('--capture <file>', 'with --explain: the capture the alerts were replayed from')
+  .option('--trips <dir>', 'with --explain: the trip plans of that replay (default: trips.dir)')
+  .option('--context-min <n>', 'with --explain: readings shown this many minutes before and after each label or alert (default 60)')
+  .option('--json', 'with --explain: one JSON object per diagnosed item (NDJSON) instead of text')
+  .action(async (o) => (await import('./cli/evaluate-cmd.js')).evaluateCommand(o, globals()));
 
 program
   .command('config')
