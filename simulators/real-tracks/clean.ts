@@ -1,0 +1,84 @@
+import { bearingDeg, haversineKm, KM_PER_NM } from '../geo.js';
+import type { AisFix } from './source.js';
+
+/**
+ * From the raw AIS fixes of one vessel to a track fit to stand for a
+ * tracker's GNSS: time-ordered, one fix per timestamp, AIS glitches removed,
+ * a speed over ground at each fix. AIS has failure modes a container's GNSS
+ * tracker does not (a garbled message decoding to a position far away, two
+ * transponders sending under one MMSI); a tracker has its own, which the
+ * breach variant and the simulator model separately.
+ */
+export interface TrackFix extends AisFix {
+  /** Speed over ground from the previous fix (kn), when that fix is recent enough to tell; null otherwise. */
+  sogKn: number | null;
+  /** Course from the previous fix (degrees), when the vessel moved enough to have one. */
+  cogDeg: number | null;
+}
+
+export type CleanResult = { ok: true; fixes: TrackFix[]; spikes: number } | { ok: false; reason: CleanReject };
+
+export type CleanReject = 'glitchy' | 'two-vessels-one-mmsi' | 'high-speed-craft' | 'too-few-fixes';
+
+/** Faster than any merchant ship and any container on land: a step this fast over more than JUMP_KM is an AIS glitch. */
+const GLITCH_KN = 50;
+const JUMP_KM = 2;
+/** Speeds need a recent previous fix: over longer intervals the straight line is not the path. */
+const SOG_MAX_INTERVAL_MS = 15 * 60_000;
+const SOG_MIN_INTERVAL_MS = 20_000;
+/** A tenth of the moving fixes above this: a high-speed craft (fast ferry, pilot or patrol boat); no cargo ship sails that fast. */
+const HIGH_SPEED_KN = 30;
+const MAX_SPIKE_SHARE = 0.01;
+
+const km = (a: AisFix, b: AisFix): number => haversineKm([a.lon, a.lat], [b.lon, b.lat]);
+const kn = (a: AisFix, b: AisFix): number => (b.t === a.t ? Infinity : km(a, b) / KM_PER_NM / ((b.t - a.t) / 3_600_000));
+const impossible = (a: AisFix, b: AisFix): boolean => km(a, b) > JUMP_KM && kn(a, b) > GLITCH_KN;
+
+export function cleanTrack(raw: readonly AisFix[], minFixes: number): CleanResult {
+  const sorted = raw
+    .filter((f) => !(f.lat === 0 && f.lon === 0))
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => a.f.t - b.f.t || a.i - b.i)
+    .map((x) => x.f);
+  // one fix per second: AIS often repeats a report through two receivers
+  const unique: AisFix[] = [];
+  for (const f of sorted) if (unique.length === 0 || f.t !== unique[unique.length - 1]!.t) unique.push(f);
+  if (unique.length < minFixes) return { ok: false, reason: 'too-few-fixes' };
+
+  // An isolated glitch: impossible to reach from the last good fix, while the fix after it is
+  // reachable from that good fix. A lasting jump (the next fixes agree with the new place)
+  // is two vessels under one MMSI, or a broken receiver: the track cannot be trusted.
+  const kept: AisFix[] = [unique[0]!];
+  let spikes = 0;
+  // the very first fix may be the glitch: then the second and third agree without it
+  if (unique.length >= 3 && impossible(unique[0]!, unique[1]!) && !impossible(unique[1]!, unique[2]!) && impossible(unique[0]!, unique[2]!)) {
+    kept[0] = unique[1]!;
+    spikes++;
+  }
+  for (let i = kept[0] === unique[0] ? 1 : 2; i < unique.length; i++) {
+    const f = unique[i]!;
+    const last = kept[kept.length - 1]!;
+    if (!impossible(last, f)) {
+      kept.push(f);
+      continue;
+    }
+    const next = unique[i + 1];
+    if (!next || !impossible(last, next)) {
+      spikes++;
+      continue;
+    }
+    return { ok: false, reason: 'two-vessels-one-mmsi' };
+  }
+  if (spikes > MAX_SPIKE_SHARE * unique.length) return { ok: false, reason: 'glitchy' };
+
+  const fixes: TrackFix[] = kept.map((f, i) => {
+    const prev = i > 0 ? kept[i - 1]! : null;
+    const dt = prev ? f.t - prev.t : Infinity;
+    const sogKn = prev && dt >= SOG_MIN_INTERVAL_MS && dt <= SOG_MAX_INTERVAL_MS ? kn(prev, f) : null;
+    const cogDeg = prev && sogKn !== null && km(prev, f) > 0.05 ? bearingDeg([prev.lon, prev.lat], [f.lon, f.lat]) : null;
+    return { t: f.t, lon: f.lon, lat: f.lat, sogKn, cogDeg };
+  });
+  const moving = fixes.map((f) => f.sogKn).filter((s): s is number => s !== null && s > 3).sort((a, b) => a - b);
+  if (moving.length >= 10 && moving[Math.floor(0.9 * moving.length)]! > HIGH_SPEED_KN) return { ok: false, reason: 'high-speed-craft' };
+  return { ok: true, fixes, spikes };
+}
