@@ -182,8 +182,8 @@ function assignBreaches(trips: readonly RealTrip[], ports: PortTable, r: Rng): M
     if (cycle.length === 0) cycle = r.shuffle(BREACH_KINDS);
     const t = trips[i]!;
     const view = { fixes: t.shape.fixes, wake: wakeUps(t.shape.fixes, t.profile), origin: t.shape.origin, destination: t.shape.destination, ports: ports.ports };
-    const first = cycle[0]!;
-    const order = [first, ...BREACH_KINDS.filter((k) => k !== first)];
+    // the kinds still due in this round first (the scarce ones wait for a track that has room for them), then the rest
+    const order = [...cycle, ...BREACH_KINDS.filter((k) => !cycle.includes(k))];
     const b = r.fork(`breach:${t.plan.tripId}`);
     for (const kind of order) {
       const p = placeBreach(kind, view, b.fork(kind));

@@ -28,6 +28,7 @@ const SOG_MAX_INTERVAL_MS = 15 * 60_000;
 const SOG_MIN_INTERVAL_MS = 20_000;
 /** A tenth of the moving fixes above this: a high-speed craft (fast ferry, pilot or patrol boat); no cargo ship sails that fast. */
 const HIGH_SPEED_KN = 30;
+/** More glitches than this share of the fixes (one is always forgiven): a receiver or transponder not to be trusted. */
 const MAX_SPIKE_SHARE = 0.01;
 
 const km = (a: AisFix, b: AisFix): number => haversineKm([a.lon, a.lat], [b.lon, b.lat]);
@@ -69,7 +70,7 @@ export function cleanTrack(raw: readonly AisFix[], minFixes: number): CleanResul
     }
     return { ok: false, reason: 'two-vessels-one-mmsi' };
   }
-  if (spikes > MAX_SPIKE_SHARE * unique.length) return { ok: false, reason: 'glitchy' };
+  if (spikes > Math.max(1, MAX_SPIKE_SHARE * unique.length)) return { ok: false, reason: 'glitchy' };
 
   const fixes: TrackFix[] = kept.map((f, i) => {
     const prev = i > 0 ? kept[i - 1]! : null;
