@@ -73,7 +73,7 @@ PY
 
 rm -rf "$DATA"
 mkdir -p "$(dirname "$DATA")"
-mv "$work/data" "$DATA"
+mv -T "$work/data" "$DATA"
 touch "$DATA/.complete"
 say "$(find "$DATA" -type f ! -name .complete | wc -l) files ($(du -sh "$DATA" | cut -f1)) in $DATA"
 printf '%s\n' "$DATA"
