@@ -16,7 +16,7 @@ export interface TrackFix extends AisFix {
   cogDeg: number | null;
 }
 
-export type CleanResult = { ok: true; fixes: TrackFix[]; spikes: number } | { ok: false; reason: CleanReject };
+export type CleanResult = { ok: true; fixes: TrackFix[]; glitches: number; glitchFixes: number } | { ok: false; reason: CleanReject };
 
 export type CleanReject = 'glitchy' | 'two-vessels-one-mmsi' | 'high-speed-craft' | 'too-few-fixes';
 
@@ -29,7 +29,9 @@ const SOG_MIN_INTERVAL_MS = 20_000;
 /** A tenth of the moving fixes above this: a high-speed craft (fast ferry, pilot or patrol boat); no cargo ship sails that fast. */
 const HIGH_SPEED_KN = 30;
 /** More glitches than this share of the fixes (one is always forgiven): a receiver or transponder not to be trusted. */
-const MAX_SPIKE_SHARE = 0.01;
+const MAX_GLITCH_SHARE = 0.01;
+/** The longest burst of bad fixes taken for a glitch (AIS garbles a few reports in a row at the edge of a receiver's range). */
+const GLITCH_RUN = 5;
 
 const km = (a: AisFix, b: AisFix): number => haversineKm([a.lon, a.lat], [b.lon, b.lat]);
 const kn = (a: AisFix, b: AisFix): number => (b.t === a.t ? Infinity : km(a, b) / KM_PER_NM / ((b.t - a.t) / 3_600_000));
@@ -46,31 +48,36 @@ export function cleanTrack(raw: readonly AisFix[], minFixes: number): CleanResul
   for (const f of sorted) if (unique.length === 0 || f.t !== unique[unique.length - 1]!.t) unique.push(f);
   if (unique.length < minFixes) return { ok: false, reason: 'too-few-fixes' };
 
-  // An isolated glitch: impossible to reach from the last good fix, while the fix after it is
-  // reachable from that good fix. A lasting jump (the next fixes agree with the new place)
-  // is two vessels under one MMSI, or a broken receiver: the track cannot be trusted.
-  const kept: AisFix[] = [unique[0]!];
-  let spikes = 0;
-  // the very first fix may be the glitch: then the second and third agree without it
-  if (unique.length >= 3 && impossible(unique[0]!, unique[1]!) && !impossible(unique[1]!, unique[2]!) && impossible(unique[0]!, unique[2]!)) {
-    kept[0] = unique[1]!;
-    spikes++;
-  }
-  for (let i = kept[0] === unique[0] ? 1 : 2; i < unique.length; i++) {
+  // A glitch: a burst of at most GLITCH_RUN fixes impossible to reach from the last good fix,
+  // after which the track carries on from that fix. A jump the next GLITCH_RUN fixes all
+  // confirm is two vessels under one MMSI, or a broken receiver: the track cannot be trusted
+  // (unless what came before it is the short burst: then the track starts after it).
+  let kept: AisFix[] = [unique[0]!];
+  let glitches = 0;
+  let glitchFixes = 0;
+  for (let i = 1; i < unique.length; ) {
     const f = unique[i]!;
     const last = kept[kept.length - 1]!;
     if (!impossible(last, f)) {
       kept.push(f);
+      i++;
       continue;
     }
-    const next = unique[i + 1];
-    if (!next || !impossible(last, next)) {
-      spikes++;
+    let back = i + 1;
+    while (back < unique.length && back <= i + GLITCH_RUN && impossible(last, unique[back]!)) back++;
+    if (back >= unique.length || back > i + GLITCH_RUN) {
+      if (kept.length > GLITCH_RUN) return { ok: false, reason: 'two-vessels-one-mmsi' };
+      glitches++;
+      glitchFixes += kept.length;
+      kept = [f];
+      i++;
       continue;
     }
-    return { ok: false, reason: 'two-vessels-one-mmsi' };
+    glitches++;
+    glitchFixes += back - i;
+    i = back;
   }
-  if (spikes > Math.max(1, MAX_SPIKE_SHARE * unique.length)) return { ok: false, reason: 'glitchy' };
+  if (glitches > Math.max(1, MAX_GLITCH_SHARE * unique.length)) return { ok: false, reason: 'glitchy' };
 
   const fixes: TrackFix[] = kept.map((f, i) => {
     const prev = i > 0 ? kept[i - 1]! : null;
@@ -81,5 +88,5 @@ export function cleanTrack(raw: readonly AisFix[], minFixes: number): CleanResul
   });
   const moving = fixes.map((f) => f.sogKn).filter((s): s is number => s !== null && s > 3).sort((a, b) => a - b);
   if (moving.length >= 10 && moving[Math.floor(0.9 * moving.length)]! > HIGH_SPEED_KN) return { ok: false, reason: 'high-speed-craft' };
-  return { ok: true, fixes, spikes };
+  return { ok: true, fixes, glitches, glitchFixes };
 }

@@ -98,23 +98,30 @@ describe('real-track converter', () => {
     }
   });
 
-  it('drops an isolated AIS glitch, keeps real gaps, and refuses a track two transponders share', () => {
+  it('drops AIS glitches (a fix or a short burst), keeps real gaps, and refuses a track two transponders share', () => {
     // 9.3 kn northward (0.0257 deg of latitude per 10 min), one glitch 300 km east, then a 5 h gap
-    const track = Array.from({ length: 40 }, (_, i) => fix(i * 10 * 60_000 + (i >= 30 ? 5 * H : 0), -70, 40 + i * 0.0257));
-    track[12] = fix(track[12]!.t, -66.5, track[12]!.lat);
+    const base = Array.from({ length: 40 }, (_, i) => fix(i * 10 * 60_000 + (i >= 30 ? 5 * H : 0), -70, 40 + i * 0.0257));
+    const track = base.map((f, i) => (i === 12 ? fix(f.t, -66.5, f.lat) : f));
     const r = cleanTrack(track, 10);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.spikes).toBe(1);
+    expect(r.glitches).toBe(1);
     expect(r.fixes.length).toBe(39);
     expect(r.fixes.some((f) => f.lon === -66.5)).toBe(false);
     expect(r.fixes[29]!.t - r.fixes[28]!.t).toBe(5 * H + 10 * 60_000);
     expect(r.fixes[5]!.sogKn).toBeCloseTo(9.3, 1);
     expect(r.fixes[29]!.sogKn).toBeNull();
+    // a burst of three garbled reports is one glitch too
+    const burst = base.map((f, i) => (i >= 20 && i < 23 ? fix(f.t, -66.5, f.lat) : f));
+    const b = cleanTrack(burst, 10);
+    expect(b.ok && [b.glitches, b.glitchFixes, b.fixes.length]).toEqual([1, 3, 37]);
     // from the 20th fix on the same MMSI reports from another ship 300 km away
-    const shared = track.map((f, i) => (i >= 20 ? fix(f.t, -66.5, f.lat) : f));
-    shared[12] = track[11]!;
+    const shared = base.map((f, i) => (i >= 20 ? fix(f.t, -66.5, f.lat) : f));
     expect(cleanTrack(shared, 10)).toEqual({ ok: false, reason: 'two-vessels-one-mmsi' });
+    // a glitch as the very first fix: the track starts after it
+    const first = [fix(base[0]!.t, -66.5, 40), ...base.slice(1, 12)];
+    const f = cleanTrack(first, 10);
+    expect(f.ok && f.fixes[0]!.t).toBe(base[1]!.t);
   });
 
   it('wakes the tracker every 5-10 min under way and every 30-60 min at rest, and always at a forced fix', () => {
