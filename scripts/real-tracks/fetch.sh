@@ -10,7 +10,8 @@ set -euo pipefail
 VERSION=1.7.3.1
 WHEEL=tracktable_data-$VERSION-py3-none-any.whl
 WHEEL_SHA256=949cd19954baaf98fd2610c282c1c1265514bc4675cb0ea2ff59250136a3c0a1
-# The AIS files of the package (the rest is flights, shapefiles and city tables).
+# The AIS files of the package (the rest is flights, shapefiles and city tables); the one-hour
+# point file with vessel types is kept to check what kind of fleet the tracks are (README).
 MEMBERS=(
   tracktable_data/python_example_data/US_coastal_2020_06_30.traj
   tracktable_data/python_example_data/NYHarbor_2020_12_first_week.traj

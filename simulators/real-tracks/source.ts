@@ -26,9 +26,6 @@ export const SOURCES: readonly Source[] = [
   { tag: 'VAB', file: 'VirginiaBeach_2020_06_04_to_06_filtered.traj', description: 'Hampton Roads and off Virginia Beach, 2020-06-04..06, three days' },
 ];
 
-/** The one-hour NY harbour point file with AIS static fields (vessel type), used only to check the flag heuristic in the README. */
-export const TYPED_POINTS_FILE = 'NYHarbor_2020_06_30_first_hour.csv';
-
 /** One AIS position as recorded: ms since the epoch (whole seconds), degrees. */
 export interface AisFix {
   t: number;
@@ -74,20 +71,4 @@ export function readTraj(path: string): Map<string, AisFix[]> {
     }
   }
   return byVessel;
-}
-
-/** MMSI -> AIS vessel type code, from a MarineCadastre-style point CSV (BaseDateTime,LON,LAT,MMSI,...,VesselType,...). */
-export function readVesselTypes(path: string): Map<string, number> {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const head = (lines[0] ?? '').trim().split(',');
-  const iM = head.indexOf('MMSI');
-  const iT = head.indexOf('VesselType');
-  if (iM < 0 || iT < 0) throw new Error(`${basename(path)}: header has no MMSI or VesselType column`);
-  const out = new Map<string, number>();
-  for (let n = 1; n < lines.length; n++) {
-    const f = lines[n]!.split(',');
-    const type = Number(f[iT]);
-    if (f[iM] && f[iT] !== '' && Number.isFinite(type)) out.set(f[iM]!, type);
-  }
-  return out;
 }
