@@ -287,13 +287,23 @@ export const ConfigSchema = z
             maxPositionGapMs: ms.min(10 * MINUTE).default(3 * HOUR),
             /** The gap must also exceed this many times the device's own usual fix interval (while moving, or while stationary in a stop). */
             intervalFactor: positive.default(3),
-            /** Every reading stopped for this long mid-trip, while under way (communication outages last up to about an hour). */
+            /** A silence of every reading shorter than this is not judged at all (communication outages last up to about an hour). */
             maxSilenceMs: ms.min(10 * MINUTE).default(4 * HOUR),
+            /** A silence under way that has not ended after this long is raised (cellular coverage holes at sea last hours). */
+            maxUnresumedSilenceMs: ms.min(HOUR).default(12 * HOUR),
             /**
-             * Every reading stopped for this long while the container stood in a stop: trackers sleep
-             * when they stand still and report every few hours or only a daily heartbeat.
+             * While the container stands in a stop, the same for a silence: trackers sleep when they
+             * stand still and report every few hours or only a daily heartbeat.
              */
             maxStationarySilenceMs: ms.min(HOUR).default(24 * HOUR),
+            /** A silence that ends farther away than this speed (or 1.5x the speed before it) could have carried the box is raised: ships make 25 kn at most, trucks average less over hours. */
+            maxTravelKn: positive.default(40),
+            /**
+             * With this much history, a device that ends a silence as a coverage hole would is still
+             * raised when it had never gone quiet for even 1/intervalFactor as long before (a tracker
+             * that always reported and suddenly did not).
+             */
+            profileMinHistoryMs: ms.min(HOUR).default(12 * HOUR),
             /** A gap whose last fix was this close to a port is low severity (coverage and power routines in port). */
             nearPortKm: positive.default(50),
           })

@@ -1,42 +1,54 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
-import { kmBetween } from './motion.js';
+import { kmBetween, knots } from './motion.js';
 import { defineRule, type Fix, type RuleContext } from './rule.js';
 
 /**
- * LOCATION_GAP: (a) no position for longer than 3 h (and than 3x the
- * device's own usual fix interval) while other readings keep coming: the GNSS
- * receiver is jammed, shielded or disconnected; (b) every reading stops for
- * 4 h mid-trip: an event-time timer, believed once store-and-forward had its
- * allowed lateness to fill the gap; when readings resume first, the gap is
- * raised then, with its length and the distance covered in it.
+ * LOCATION_GAP, two shapes:
  *
- * Devices report less while they stand still (motion-triggered reporting
- * saves battery; GNSS is duty-cycled): the device's own reporting while
- * stationary is learnt from its history, and while the container stands in a
- * stop a gap or silence is judged against that (a silence at least against
- * `maxStationarySilenceMs`). A silence that ends where it began, with the door
- * as it was, is a sleeping tracker, not tampering: nothing is raised; one that
- * ends elsewhere or with the door changed is.
+ * (a) No position for longer than 3 h (and than 3x the device's own usual fix
+ * interval, moving or standing) while other readings keep coming: the GNSS
+ * receiver is jammed, shielded or disconnected. Raised at the reading that
+ * passes the limit, or at the fix that ends the gap.
  *
- * Severity: low when the last fix was near a port, medium at sea, high for a
- * silence at sea that has not ended or that ended with the door changed.
+ * (b) Every reading stops. Real devices fall silent all the time: cellular
+ * coverage ends a few tens of km offshore, trackers sleep while they stand
+ * still, gateways drop out. So a silence is judged by how it ends and by the
+ * device's own history (its reporting profile, learnt as it reports):
+ * - it ends with the door changed: high;
+ * - a container that stood still wakes elsewhere: high (moved while dark);
+ * - a moving one wakes farther than it could have sailed: medium;
+ * - it ends as a coverage hole or a sleeping tracker would (same place, or
+ *   where the voyage would have taken it, door as it was): nothing, unless
+ *   the device has a day of history and never went quiet for even a third
+ *   as long before (a satellite tracker that always reported): medium;
+ * - it has not ended after 12 h under way or 24 h standing still (an
+ *   event-time timer, believed once store-and-forward had its allowed
+ *   lateness to fill the gap): high at sea, medium standing, low near a port.
  */
 interface State {
   lastFix: Fix | null;
+  /** Speed at the last fix (reported, else derived from the fix before), knots. */
+  lastKn: number | null;
   intervals: number[];
   /** The median of `intervals`, NaN until computed for the current intervals. */
   medianInterval: number;
-  /** The longest interval between two fixes of one stop seen on this trip: the device's stationary reporting. */
-  stationaryInterval: number;
+  /** Intervals between two fixes of one stop: the device's reporting while it stands still. */
+  stationaryIntervals: number[];
+  medianStationary: number;
   othersSinceFix: number;
+  /** The longest stretch without any reading since the last fix: a position gap needs the rest to have gone on reporting through it. */
+  quietSinceFix: number;
   raisedGapOf: string | null;
+  firstTs: number;
   lastTs: number;
   lastEventId: string | null;
-  /** Whether the container stood in a stop at its last reading, and the door then. */
+  /** Whether the container stood in a stop at its last fix, and the door at the last reading. */
   lastStopped: boolean;
   lastDoor: 'open' | 'closed' | 'unknown';
+  /** The longest silence that ended as a coverage hole or a sleeping tracker would: how quiet this device gets. */
+  longestQuiet: number;
   raisedSilenceAfter: string | null;
-  /** A silence of a stationary container that ended with a reading other than a fix: judged at the next fix, when it shows whether the container moved. */
+  /** A silence that ended with a reading other than a fix: judged at the next fix, when it shows where the container is. */
   pending: Silence | null;
 }
 
@@ -46,10 +58,13 @@ interface Silence {
   fromTs: number;
   toTs: number;
   lastFix: Fix | null;
+  lastKn: number | null;
   stopped: boolean;
-  stationaryInterval: number;
   door: 'open' | 'closed' | 'unknown';
   resumedEventId: string | null;
+  /** History observed before the silence, ms. */
+  historyMs: number;
+  longestQuiet: number;
 }
 
 const INTERVALS = 9;
@@ -58,96 +73,113 @@ type Cfg = RuleContext['rules']['locationGap'];
 
 export const locationGap = defineRule<State>({
   id: 'LOCATION_GAP',
-  initialState: () => ({ lastFix: null, intervals: [], medianInterval: NaN, stationaryInterval: 0, othersSinceFix: 0, raisedGapOf: null, lastTs: -Infinity, lastEventId: null, lastStopped: false, lastDoor: 'unknown', raisedSilenceAfter: null, pending: null }),
+  initialState: () => ({ lastFix: null, lastKn: null, intervals: [], medianInterval: NaN, stationaryIntervals: [], medianStationary: NaN, othersSinceFix: 0, quietSinceFix: 0, raisedGapOf: null, firstTs: NaN, lastTs: -Infinity, lastEventId: null, lastStopped: false, lastDoor: 'unknown', longestQuiet: 0, raisedSilenceAfter: null, pending: null }),
+  learn(state, r) {
+    // the yard days before departure are the start of the device's profile
+    if (Number.isNaN(state.firstTs)) state.firstTs = r.ts;
+    if (r.ts - state.lastTs > state.longestQuiet) state.longestQuiet = r.ts - state.lastTs;
+    state.lastTs = r.ts;
+  },
   onReading(state, r, ctx) {
     const cfg = ctx.rules.locationGap;
     const v = ctx.view;
-    // (b) a silence of every reading, noticed when readings resume
-    if (state.lastEventId && state.raisedSilenceAfter !== state.lastEventId && r.ts - state.lastTs >= cfg.maxSilenceMs) {
+    if (Number.isNaN(state.firstTs)) state.firstTs = r.ts;
+    const sincePrevious = r.ts - state.lastTs;
+    if (state.lastFix && sincePrevious > state.quietSinceFix) state.quietSinceFix = sincePrevious;
+    // (b) a silence of every reading, noticed when readings resume; judged against the longest
+    // quiet before it, then part of the device's profile itself
+    const quietBefore = state.longestQuiet;
+    if (sincePrevious > state.longestQuiet && (sincePrevious < cfg.maxSilenceMs || state.raisedSilenceAfter === state.lastEventId)) state.longestQuiet = sincePrevious;
+    if (state.lastEventId && state.raisedSilenceAfter !== state.lastEventId && sincePrevious >= cfg.maxSilenceMs) {
       state.raisedSilenceAfter = state.lastEventId;
       // the same gap must not come again as "no position while other readings continue"
       if (state.lastFix) state.raisedGapOf = state.lastFix.eventId;
-      const silence = silenceOf(state, r.ts, r.eventId);
-      if (silence.stopped && r.kind !== 'location') state.pending = silence;
-      else raiseSilence(silence, ctx, r.kind === 'location' ? r : null);
-    } else if (state.pending && r.kind === 'location') {
-      raiseSilence(state.pending, ctx, r);
+      const silence = silenceOf(state, r.ts, r.eventId, quietBefore);
+      if (r.kind === 'location' || r.kind === 'door') judgeSilence(state, silence, ctx, r.kind === 'location' ? r : null);
+      else state.pending = silence;
+    } else if (state.pending && (r.kind === 'location' || (r.kind === 'door' && v.doorChanged))) {
+      judgeSilence(state, state.pending, ctx, r.kind === 'location' ? r : null);
       state.pending = null;
     }
     state.lastTs = r.ts;
     state.lastEventId = r.eventId;
     state.lastDoor = v.door;
+    ctx.setTimer(r.ts + timerLimit(state, cfg), 'silence');
     if (r.kind === 'location') {
       const fix = v.fix!;
       const last = state.lastFix;
+      // (a) a position gap ended by this fix
+      if (last && reportedThrough(state, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && fix.ts - last.ts >= positionGapLimit(state, cfg)) raiseGap(state, last, r.eventId, fix.ts, ctx);
       if (last) {
         const interval = fix.ts - last.ts;
-        state.intervals.push(interval);
-        if (state.intervals.length > INTERVALS) state.intervals.shift();
+        push(state.intervals, interval);
         state.medianInterval = NaN;
-        if (v.inStop && state.lastStopped && interval > state.stationaryInterval) state.stationaryInterval = interval;
+        if (v.inStop && state.lastStopped) {
+          push(state.stationaryIntervals, interval);
+          state.medianStationary = NaN;
+        }
       }
+      state.lastKn = fix.speedKn ?? (last && fix.ts > last.ts ? knots(kmBetween(last, fix), fix.ts - last.ts) : null);
       state.lastFix = fix;
       state.lastStopped = v.inStop;
       state.othersSinceFix = 0;
-      ctx.setTimer(r.ts + silenceLimit(state, cfg), 'silence');
+      state.quietSinceFix = 0;
+      ctx.setTimer(r.ts + timerLimit(state, cfg), 'silence');
       return;
     }
-    ctx.setTimer(r.ts + silenceLimit(state, cfg), 'silence');
     // (a) positions stopped, other readings continue
     const last = state.lastFix;
     if (!last) return;
     state.othersSinceFix++;
-    const gap = r.ts - last.ts;
-    if (gap < positionGapLimit(state, cfg) || state.raisedGapOf === last.eventId || state.othersSinceFix < 2) return;
-    state.raisedGapOf = last.eventId;
-    const near = nearPort(last, ctx);
-    ctx.raise({
-      severity: near ? 'low' : 'medium',
-      incidentKey: `pos:${last.eventId}`,
-      startedAt: last.ts,
-      detectedAt: r.ts,
-      location: { lat: last.lat, lon: last.lon },
-      summary: `No position for ${fmtDuration(gap)} while the device kept reporting (${state.othersSinceFix} other readings): possible GNSS jamming or shielding; last fix shown${near ? `, ${fmtKm(near.km)} from ${near.name}` : ''}`,
-      evidence: [last.eventId, r.eventId],
-      details: { gapMin: Math.round(gap / 60000), otherReadings: state.othersSinceFix, nearPort: near?.name ?? null, stationary: state.lastStopped },
-    });
+    if (r.ts - last.ts < positionGapLimit(state, cfg) || state.raisedGapOf === last.eventId || !reportedThrough(state, r.ts - last.ts)) return;
+    raiseGap(state, last, r.eventId, r.ts, ctx);
   },
   onTimer(state, at, _key, ctx) {
-    if (!state.lastEventId || state.raisedSilenceAfter === state.lastEventId || at - state.lastTs < silenceLimit(state, ctx.rules.locationGap)) return;
+    if (!state.lastEventId || state.raisedSilenceAfter === state.lastEventId || at - state.lastTs < timerLimit(state, ctx.rules.locationGap)) return;
+    // near a port, trackers go quiet in stacks, sheds and holds: judged when it speaks again, not before
+    if (state.lastFix && nearPort(state.lastFix, ctx)) return;
     state.raisedSilenceAfter = state.lastEventId;
+    state.pending = null;
     if (state.lastFix) state.raisedGapOf = state.lastFix.eventId;
-    raiseSilence(silenceOf(state, at, null), ctx, null);
+    const s = silenceOf(state, at, null);
+    raiseSilence(s, ctx, s.stopped ? 'medium' : 'high', `Every reading has stopped for ${fmtDuration(at - s.fromTs)} mid-trip${s.stopped ? ' (the container was standing still)' : ''} and none has arrived since: device switched off, shielded or tampered with${s.lastFix ? '; last fix shown' : ''}`, null, null);
   },
 });
 
+/** The device kept reporting through a position gap: several other readings, and no stretch without any reading over half of it (else it was a silence). */
+function reportedThrough(state: State, gap: number): boolean {
+  return state.othersSinceFix >= 2 && state.quietSinceFix <= gap / 2;
+}
+
+function push(ring: number[], x: number): void {
+  ring.push(x);
+  if (ring.length > INTERVALS) ring.shift();
+}
+
 const scratch = new Float64Array(INTERVALS);
 
-function medianInterval(state: State): number {
-  const n = state.intervals.length;
+/** The median of a ring of intervals (0 with fewer than three), sorted in a reused buffer. */
+function median(ring: readonly number[]): number {
+  const n = ring.length;
   if (n < 3) return 0;
-  if (Number.isNaN(state.medianInterval)) {
-    // sorted once per new fix, not on every reading in between; in a reused buffer, not a copy
-    for (let i = 0; i < n; i++) scratch[i] = state.intervals[i]!;
-    const sorted = scratch.subarray(0, n).sort();
-    state.medianInterval = sorted[Math.floor(n / 2)]!;
-  }
-  return state.medianInterval;
+  for (let i = 0; i < n; i++) scratch[i] = ring[i]!;
+  return scratch.subarray(0, n).sort()[Math.floor(n / 2)]!;
 }
 
 /** How long without a fix, other readings going on, is a gap for this device now. */
 function positionGapLimit(state: State, cfg: Cfg): number {
-  const usual = state.lastStopped ? Math.max(medianInterval(state), state.stationaryInterval) : medianInterval(state);
+  if (Number.isNaN(state.medianInterval)) state.medianInterval = median(state.intervals);
+  let usual = state.medianInterval;
+  if (state.lastStopped) {
+    if (Number.isNaN(state.medianStationary)) state.medianStationary = median(state.stationaryIntervals);
+    usual = Math.max(usual, state.medianStationary);
+  }
   return Math.max(cfg.maxPositionGapMs, cfg.intervalFactor * usual);
 }
 
-/** How long without any reading is a silence for this device now (the timer's deadline). */
-function silenceLimit(state: State, cfg: Cfg): number {
-  return state.lastStopped ? stationarySilenceLimit(state.stationaryInterval, cfg) : cfg.maxSilenceMs;
-}
-
-function stationarySilenceLimit(stationaryInterval: number, cfg: Cfg): number {
-  return Math.max(cfg.maxStationarySilenceMs, cfg.intervalFactor * stationaryInterval);
+/** How long without any reading before the timer speaks, for this device now. */
+function timerLimit(state: State, cfg: Cfg): number {
+  return state.lastStopped ? Math.max(cfg.maxStationarySilenceMs, cfg.intervalFactor * state.longestQuiet) : Math.max(cfg.maxUnresumedSilenceMs, cfg.intervalFactor * state.longestQuiet);
 }
 
 function nearPort(fix: Fix, ctx: RuleContext): { name: string; km: number } | null {
@@ -155,30 +187,73 @@ function nearPort(fix: Fix, ctx: RuleContext): { name: string; km: number } | nu
   return n && n.distanceKm <= ctx.rules.locationGap.nearPortKm ? { name: `${n.port.name} (${n.port.locode})`, km: n.distanceKm } : null;
 }
 
-function silenceOf(state: State, toTs: number, resumedEventId: string | null): Silence {
-  return { afterEventId: state.lastEventId!, fromTs: state.lastTs, toTs, lastFix: state.lastFix, stopped: state.lastStopped, stationaryInterval: state.stationaryInterval, door: state.lastDoor, resumedEventId };
+function raiseGap(state: State, last: Fix, eventId: string, at: number, ctx: RuleContext): void {
+  state.raisedGapOf = last.eventId;
+  const gap = at - last.ts;
+  const near = nearPort(last, ctx);
+  ctx.raise({
+    severity: near ? 'low' : 'medium',
+    incidentKey: `pos:${last.eventId}`,
+    startedAt: last.ts,
+    detectedAt: at,
+    location: { lat: last.lat, lon: last.lon },
+    summary: `No position for ${fmtDuration(gap)} while the device kept reporting (${state.othersSinceFix} other readings): possible GNSS jamming or shielding; last fix shown${near ? `, ${fmtKm(near.km)} from ${near.name}` : ''}`,
+    evidence: [last.eventId, eventId],
+    details: { gapMin: Math.round(gap / 60000), otherReadings: state.othersSinceFix, nearPort: near?.name ?? null, stationary: state.lastStopped },
+  });
 }
 
-/** Raises a silence, unless it was a tracker asleep in a stop: it woke where it fell asleep, the door as it was. */
-function raiseSilence(s: Silence, ctx: RuleContext, resumedAt: { lat: number; lon: number; eventId: string; ts: number } | null): void {
-  const last = s.lastFix;
+function silenceOf(state: State, toTs: number, resumedEventId: string | null, quietBefore = state.longestQuiet): Silence {
+  return {
+    afterEventId: state.lastEventId!,
+    fromTs: state.lastTs,
+    toTs,
+    lastFix: state.lastFix,
+    lastKn: state.lastKn,
+    stopped: state.lastStopped,
+    door: state.lastDoor,
+    resumedEventId,
+    historyMs: state.lastTs - state.firstTs,
+    longestQuiet: quietBefore,
+  };
+}
+
+/** Judges a silence that has ended, by how it ended (see the rule's comment); a benign one teaches the device's profile. */
+function judgeSilence(state: State, s: Silence, ctx: RuleContext, resumedAt: { lat: number; lon: number; eventId: string; ts: number } | null): void {
+  const cfg = ctx.rules.locationGap;
   const gap = s.toTs - s.fromTs;
-  const near = last ? nearPort(last, ctx) : null;
+  const last = s.lastFix;
+  const door = ctx.view.door;
   const moved = last && resumedAt ? kmBetween(last, resumedAt) : null;
-  const resumed = s.resumedEventId !== null;
-  const doorChanged = resumed && s.door !== 'unknown' && ctx.view.door !== s.door;
-  if (resumed && s.stopped && !doorChanged && (moved === null || moved <= ctx.rules.stationary.radiusKm) && gap < stationarySilenceLimit(s.stationaryInterval, ctx.rules.locationGap)) return;
+  if (s.door !== 'unknown' && door !== 'unknown' && door !== s.door) {
+    return raiseSilence(s, ctx, 'high', `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed with the door ${door} (it was ${s.door})${moved !== null ? `, ${fmtKm(moved)} from the last fix` : ''}: device switched off or shielded while the box was opened or closed`, resumedAt, null);
+  }
+  // a ship that sailed from its anchorage while the tracker was out of coverage has simply sailed
+  const couldSail = Math.max(cfg.maxTravelKn, 1.5 * (s.stopped ? 0 : s.lastKn ?? 0));
+  if (moved !== null && knots(moved, gap) > couldSail) {
+    return raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed ${fmtKm(moved)} from the last fix, farther than it could have sailed (${Math.round(knots(moved, gap))} kn): device switched off, shielded or tampered with`, resumedAt, null);
+  }
+  // A silence is part of this device's normal from now on, whatever is decided about this one.
+  if (gap > state.longestQuiet) state.longestQuiet = gap;
+  // It woke where it fell asleep, nothing changed: a tracker that sleeps while it stands still.
+  const samePlace = moved !== null && moved <= ctx.rules.stationary.radiusKm;
+  if (!samePlace && s.historyMs >= cfg.profileMinHistoryMs && gap > cfg.intervalFactor * s.longestQuiet) {
+    return raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: this device had not been quiet for more than ${fmtDuration(s.longestQuiet)} in ${Math.round(s.historyMs / 3_600_000)} h of reporting: switched off, shielded or tampered with`, resumedAt, null);
+  }
+}
+
+function raiseSilence(s: Silence, ctx: RuleContext, severity: 'low' | 'medium' | 'high', summary: string, resumedAt: { lat: number; lon: number; eventId: string; ts: number } | null, near: { name: string } | null): void {
+  const last = s.lastFix;
+  const moved = last && resumedAt ? kmBetween(last, resumedAt) : null;
   const evidence = [s.afterEventId, ...(s.resumedEventId ? [s.resumedEventId] : []), ...(resumedAt && resumedAt.eventId !== s.resumedEventId ? [resumedAt.eventId] : [])];
   ctx.raise({
-    severity: doorChanged ? 'high' : near ? 'low' : resumed || s.stopped ? 'medium' : 'high',
+    severity,
     incidentKey: `all:${s.afterEventId}`,
     startedAt: s.fromTs,
     detectedAt: resumedAt ? Math.max(s.toTs, resumedAt.ts) : s.toTs,
     location: last ? { lat: last.lat, lon: last.lon } : null,
-    summary: resumed
-      ? `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix before the gap` : ''}${doorChanged ? `, the door ${ctx.view.door} (it was ${s.door})` : ''}: device switched off, shielded or tampered with`
-      : `Every reading has stopped for ${fmtDuration(gap)} mid-trip${s.stopped ? ' (the container was standing still)' : ''} and none has arrived since: device switched off, shielded or tampered with${last ? '; last fix shown' : ''}${near ? `, ${fmtKm(near.km)} from ${near.name}` : ''}`,
+    summary,
     evidence,
-    details: { gapMin: Math.round(gap / 60000), movedKm: moved === null ? null : Math.round(moved), resumed, doorChanged, stationary: s.stopped, nearPort: near?.name ?? null },
+    details: { gapMin: Math.round((s.toTs - s.fromTs) / 60000), movedKm: moved === null ? null : Math.round(moved), resumed: s.resumedEventId !== null, stationary: s.stopped, longestQuietMin: Math.round(s.longestQuiet / 60000), nearPort: near?.name ?? null },
   });
 }
