@@ -4,13 +4,15 @@ import type { TripPlan } from '../src/model/trip-plan.js';
 import { generateReadings, temperatureAt, whereAt, type Breach, type ContainerModel, type DeviceProfile, type Phase, type ScenarioKind, type TrueReading } from './container.js';
 import { addFieldFaults, deliverBatches, deliverDevice, gatewayEvents, type GatewayEvent, type SimMessage } from './delivery.js';
 import type { WireFormat } from './encoders.js';
-import { anchorageWait, planDeviation, planSeaStop, RouteDistance } from './detours.js';
+import { anchorageWait, planDeviation, planSeaStop } from './detours.js';
 import { alongPath, cumulativeKm, destination, haversineKm, KM_PER_NM, kmFromPolyline, type LonLat } from './geo.js';
 import { nearestPortKm, pickItinerary, routeKm, type Itinerary } from './itinerary.js';
 import { Rng } from './rng.js';
 import { dropZeroLengthSteps, routeLegs, type RouteLegs } from './route.js';
 import type { EdgeKind } from './sea-lanes.js';
 import { Sailing, type SailingSpec, type StopSpec } from './voyage.js';
+import { ownShip, SCENARIOS, type PlaceContext, type Special } from './scenarios/index.js';
+import type { Draft } from './scenarios/scenario.js';
 
 export type { ScenarioKind } from './container.js';
 export type { SimMessage } from './delivery.js';
@@ -30,6 +32,9 @@ export type { SimMessage } from './delivery.js';
  *   30 % of sailings: legitimate, so clean containers do it too.
  * - Breaches that change the ship's voyage (an unplanned call, a deviation, a
  *   stop at sea) sail on a ship of their own, which no other container joins.
+ * - Each breach kind is one file under scenarios/, named like its rule in
+ *   src/rules/ (where it is placed, how its label is read off the fixes);
+ *   scenarios/index.ts's table is what this file uses.
  * - Labels, in the device's clock (what the pipeline sees):
  *   DOOR_OPEN_IN_TRANSIT     from = door opened at sea, to = door closed;
  *   DOOR_OPEN_UNAUTHORISED_LOCATION an unplanned call where the box is opened
@@ -105,9 +110,6 @@ export const SCENARIO_KINDS: readonly ScenarioKind[] = [
   'LOCATION_GAP',
   'TEMPERATURE_ANOMALY',
 ];
-
-/** Breaches that change the ship's voyage: the container sails on a ship of its own. */
-const OWN_SHIP: ReadonlySet<ScenarioKind | null> = new Set<ScenarioKind | null>(['DOOR_OPEN_UNAUTHORISED_LOCATION', 'RIP_ON_RIP_OFF', 'ROUTE_DEVIATION', 'UNSCHEDULED_STOP']);
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -198,7 +200,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
     for (let attempt = 0; attempt < 40 && !built; attempt++) {
       const a = c.fork(`attempt:${attempt}`);
       const candidates = joinable.filter((j) => j.members < 8);
-      const join = !OWN_SHIP.has(kind) && attempt < 3 && candidates.length > 0 && a.chance(0.45) ? a.pick(candidates) : null;
+      const join = !ownShip(kind) && attempt < 3 && candidates.length > 0 && a.chance(0.45) ? a.pick(candidates) : null;
       let itinerary: Itinerary;
       let sailings: Sailing[];
       let special: Special | null = null;
@@ -229,7 +231,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
       if (!built) throw new RangeError(`container ${i}: no voyage fits in the simulated window (voyageHours ${opts.voyageHours}); allow at least a few hours`);
     }
     if (built.join) built.join.members++;
-    else if (!OWN_SHIP.has(kind)) joinable.push({ itinerary: built.itinerary, sailings: built.sailings, members: 1 });
+    else if (!ownShip(kind)) joinable.push({ itinerary: built.itinerary, sailings: built.sailings, members: 1 });
 
     const m: ContainerModel = {
       index: i,
@@ -321,9 +323,6 @@ interface SailingContext {
   ports: PortTable;
 }
 
-/** What a breach that changes the voyage did to the first ship's passage. */
-type Special = { kind: 'call'; port: Port } | { kind: 'deviation'; offKm: number; leaveKm: number; rejoinKm: number; route: LonLat[] } | { kind: 'seaStop'; point: LonLat; anchored: boolean };
-
 /**
  * The ships of an itinerary: leg 1 departs in the next few days (demo: is
  * already at sea or about to sail); leg 2 leaves the hub 10-40 h after leg 1
@@ -353,7 +352,7 @@ function makeSailings(r: Rng, it: Itinerary, ctx: SailingContext): { sailings: S
   };
   let special: Special | null = null;
   let spec: SailingSpec = { id: '', gatewayId: '', path: leg1.path, kind: leg1.kind, departure: dep1, cruiseKn: cruise1 };
-  if (OWN_SHIP.has(ctx.kind)) {
+  if (ownShip(ctx.kind)) {
     const plain = new Sailing({ id: 'probe', gatewayId: 'probe', path: leg1.path, kind: leg1.kind, departure: dep1, cruiseKn: cruise1 }, r.fork('probe'));
     const ref = Math.max(ctx.start, dep1);
     const from = ctx.demo ? ref + 0.5 * H : dep1 + 2 * H;
@@ -517,8 +516,8 @@ function buildContainer(r: Rng, ctx: BuildContext): Omit<Built, 'itinerary' | 's
   return { phases, first, last, doorOpen, breach };
 }
 
-/** Places the container's one breach at a random time where its scenario makes physical sense. */
-function placeBreach(r: Rng, ctx: BuildContext, m: Pick<ContainerModel, 'phases' | 'first' | 'last' | 'doorOpen'>, sailings: Sailing[]): Breach | null {
+/** Places the container's one breach at a random time where its scenario makes physical sense (simulators/scenarios/). */
+function placeBreach(r: Rng, ctx: BuildContext, m: Draft, sailings: Sailing[]): Breach | null {
   const dep = sailings[0]!.departure;
   const arr = sailings[sailings.length - 1]!.arrival;
   let lo = Math.max(dep + H, m.first + H);
@@ -537,137 +536,8 @@ function placeBreach(r: Rng, ctx: BuildContext, m: Pick<ContainerModel, 'phases'
     const s = w.phase.sailing;
     return s.kind[s.segmentAt(s.at(t).km)] === 'sea';
   };
-  switch (ctx.kind) {
-    case 'DOOR_OPEN_IN_TRANSIT':
-      for (let i = 0; i < 80; i++) {
-        const dur = r.uniform(5, 30) * MIN;
-        const from = Math.round(r.uniform(lo, hi - dur));
-        const to = Math.round(from + dur);
-        if (!(to < hi)) continue;
-        if ([from - 30 * MIN, from, to].every((t) => underWay(t, 10)) && portKm(from) > 50 && portKm(to) > 50) return { kind: 'DOOR_OPEN_IN_TRANSIT', from, to };
-      }
-      return null;
-    case 'LIGHT_WITH_DOOR_CLOSED':
-      for (let i = 0; i < 80; i++) {
-        const dur = r.uniform(11, 40) * MIN;
-        const from = Math.round(r.uniform(lo, hi - dur));
-        const to = Math.round(from + dur);
-        if (!(to < hi)) continue;
-        if (m.doorOpen.some((o) => o.to > from - 2 * H && o.from < to)) continue;
-        if ([from, to].every((t) => underWay(t, 5)) && portKm(from) > 30 && portKm(to) > 30) return { kind: 'LIGHT_WITH_DOOR_CLOSED', from, to };
-      }
-      return null;
-    case 'TEMPERATURE_EXCURSION': {
-      if (!ctx.reefer) return null;
-      const tol = ctx.reefer.toleranceC;
-      const warm = ctx.reefer.setpointC < 0 || r.chance(0.8);
-      const peak = (warm ? 1 : -1) * r.uniform(4, 10);
-      const c = tol / Math.abs(peak);
-      const outDur = r.uniform(1.5, 4) * H;
-      let rise = r.uniform(30, 60) * MIN;
-      let fall = r.uniform(30, 60) * MIN;
-      let plateau = outDur - (rise + fall) * (1 - c);
-      if (plateau < 10 * MIN) {
-        const k = (outDur - 10 * MIN) / ((rise + fall) * (1 - c));
-        rise *= k;
-        fall *= k;
-        plateau = 10 * MIN;
-      }
-      const total = rise + plateau + fall;
-      if (hi - lo < total) return null;
-      const startT = Math.round(r.uniform(lo, hi - total));
-      return { kind: 'TEMPERATURE_EXCURSION', start: startT, rise, plateau, fall, peak, from: Math.round(startT + rise * c), to: Math.round(startT + rise + plateau + fall * (1 - c)) };
-    }
-    case 'LOCATION_JUMP':
-      for (let i = 0; i < 80; i++) {
-        const dur = Math.min(120 * MIN, Math.max(r.uniform(20, 120) * MIN, 3.3 * ctx.device.gpsEveryMs));
-        const from = Math.round(r.uniform(lo, hi - dur));
-        const to = Math.round(from + dur);
-        if (!(to < hi)) continue;
-        if (!underWay(from, 5) || portKm(from) <= 30) continue;
-        const here = whereAt(view, from).point;
-        for (let k = 0; k < 8; k++) {
-          const anchor = destination(here, r.uniform(0, 360), r.uniform(200, 2000));
-          if (Math.abs(anchor[1]) > 72) continue;
-          return { kind: 'LOCATION_JUMP', from, to, anchor, fakeHeading: r.uniform(0, 360), fakeKn: r.uniform(0, 14) };
-        }
-      }
-      return null;
-    case 'DOOR_OPEN_UNAUTHORISED_LOCATION':
-    case 'RIP_ON_RIP_OFF': {
-      // the unplanned call: berthed at a port the plan does not name; the door opens once the box can be reached
-      const stop = sailings[0]!.stopWindows.find((w) => w.tag === 'call');
-      if (!stop || ctx.special?.kind !== 'call') return null;
-      const openAt = Math.round(stop.from + r.uniform(20, 60) * MIN);
-      const room = stop.to - 20 * MIN - openAt;
-      // rip-on/rip-off: a bag put in or taken out, minutes; the other: part of the cargo unloaded by hand, hours
-      const open = ctx.kind === 'RIP_ON_RIP_OFF' ? r.uniform(10, 90) * MIN : r.uniform(3.5 * H, Math.max(3.5 * H, Math.min(6 * H, room)));
-      const closeAt = Math.round(openAt + open);
-      if (closeAt > stop.to - 20 * MIN) return null;
-      if (stop.from < lo - 0.5 * H || stop.to > m.last - 0.5 * H || (ctx.demo && openAt > hi)) return null;
-      return { kind: ctx.kind, from: openAt, to: closeAt, port: ctx.special.port, stoppedAt: Math.round(stop.from), leftAt: Math.round(stop.to) };
-    }
-    case 'UNSCHEDULED_STOP': {
-      const stop = sailings[0]!.stopWindows.find((w) => w.tag === 'unscheduled');
-      if (!stop || ctx.special?.kind !== 'seaStop') return null;
-      if (stop.from < lo - 0.5 * H || stop.to > m.last - 0.5 * H || (ctx.demo && stop.from > hi)) return null;
-      return { kind: 'UNSCHEDULED_STOP', from: Math.round(stop.from), to: Math.round(stop.to), point: ctx.special.point, anchored: ctx.special.anchored };
-    }
-    case 'ROUTE_DEVIATION': {
-      if (ctx.special?.kind !== 'deviation') return null;
-      const s1 = sailings[0]!;
-      const left = Math.round(s1.timeAtKm(ctx.special.leaveKm));
-      const back = Math.round(s1.timeAtKm(ctx.special.rejoinKm));
-      if (left < lo - 0.5 * H || back > m.last - H || (ctx.demo && left > hi)) return null;
-      // from and to are refined on the fixes when labelling (first fix > 100 km off, first fix back within 70 km)
-      return { kind: 'ROUTE_DEVIATION', from: left, to: back, route: ctx.special.route, offKm: ctx.special.offKm };
-    }
-    case 'LOCATION_GAP': {
-      const silenced = r.chance(0.5);
-      const end = ctx.demo ? hi + 8 * H : hi;
-      for (let i = 0; i < 80; i++) {
-        const len = (silenced ? r.uniform(4.5, 10) : r.uniform(2.5, 8)) * H;
-        const from = Math.round(r.uniform(lo, Math.min(hi, end - len)));
-        const to = Math.round(from + len);
-        if (!(to <= end) || from < lo) continue;
-        // a door opening inside the gap would be another story (an opening with no position)
-        if (m.doorOpen.some((o) => o.to > from - 30 * MIN && o.from < to + 30 * MIN)) continue;
-        // silenced mid-voyage at sea: under way far from ports when it goes quiet and when it comes back
-        if (silenced && !(underWay(from, 5) && portKm(from) > 50 && underWay(to, 5) && portKm(to) > 20)) continue;
-        return { kind: 'LOCATION_GAP', variant: silenced ? 'silenced' : 'jammed', from, to };
-      }
-      return null;
-    }
-    case 'TEMPERATURE_ANOMALY': {
-      // unlike its own history: a reefer has been reporting for half a day at least, a dry box for a day (its daily cycle)
-      // (the demo shows every rule at work: there the history is the voyage's own, the readings the engine judges by)
-      const from0 = Math.max(lo, (ctx.demo ? Math.max(m.first, dep) : m.first) + (ctx.reefer ? 12 : 24) * H);
-      // the latest start that still ends in time (the demo: as soon as there is history)
-      const latest = (total: number): number => (ctx.demo ? Math.min(from0 + 1.5 * H, m.last - 0.5 * H - total) : hi - total);
-      if (ctx.reefer) {
-        // the air settles at the new level in 10-25 min (the unit's control loop), stays there 1.5-5 h, and comes back
-        const hold = r.uniform(1.5, 5) * H;
-        const rise = r.uniform(10, 25) * MIN;
-        const fall = r.uniform(10, 30) * MIN;
-        const total = rise + hold + fall;
-        // frozen cargo is only ever warmed; a chilled box may be pushed either way
-        const warm = ctx.reefer.setpointC < 0 || r.chance(0.75);
-        const deltaC = (warm ? 1 : -1) * r.uniform(1.5, 1.9);
-        if (latest(total) < from0) return null;
-        const start = Math.round(r.uniform(from0, latest(total)));
-        return { kind: 'TEMPERATURE_ANOMALY', variant: 'reefer', start, rise, hold, fall, deltaC, aboveRangeC: 0, from: start, to: Math.round(start + total) };
-      }
-      const hold = r.uniform(2, 6) * H;
-      const rise = r.uniform(5, 15) * MIN;
-      const fall = r.uniform(15, 40) * MIN;
-      const total = hold + 3 * fall;
-      if (latest(total) < from0) return null;
-      const start = Math.round(r.uniform(from0, latest(total)));
-      return { kind: 'TEMPERATURE_ANOMALY', variant: 'dry', start, rise, hold, fall, deltaC: NaN, aboveRangeC: r.uniform(10, 20), from: start, to: Math.round(start + total) };
-    }
-    default:
-      return null;
-  }
+  const place: PlaceContext = { m, sailings, device: ctx.device, reefer: ctx.reefer, special: ctx.special, demo: ctx.demo, start: ctx.start, dep, lo, hi, portKm, underWay, view };
+  return ctx.kind ? SCENARIOS[ctx.kind].place(r, place) : null;
 }
 
 function iso(ms: number): string {
@@ -727,40 +597,17 @@ function makeLabels(m: ContainerModel, readings: readonly TrueReading[]): Label[
     return iso(csv ? Math.floor(ms / 1000) * 1000 : ms);
   };
   const fixes = readings.filter((r): r is Extract<TrueReading, { kind: 'gps' }> => r.kind === 'gps');
-  let from = b.from;
-  let to = b.to;
-  if (b.kind === 'LOCATION_JUMP') {
-    const spoofed = fixes.filter((r) => r.spoofed);
-    if (spoofed.length === 0) return [];
-    from = spoofed[0]!.tt;
-    const back = fixes.find((r) => !r.spoofed && r.tt > from);
-    to = back ? back.tt : spoofed[spoofed.length - 1]!.tt;
-  } else if (b.kind === 'ROUTE_DEVIATION') {
-    // what the fixes show: the first one more than 100 km off the planned route, the first one back within 70 km
-    const route = new RouteDistance(b.route);
-    const during = fixes.filter((r) => r.tt >= b.from - H && r.tt <= b.to + H);
-    const out = during.find((r) => route.km([r.lon, r.lat]) > 100);
-    if (!out) return [];
-    const back = during.find((r) => r.tt > out.tt && route.km([r.lon, r.lat]) <= 70);
-    if (!back) return [];
-    from = out.tt;
-    to = back.tt;
-  } else if (b.kind === 'LOCATION_GAP') {
-    const before = fixes.filter((r) => r.tt < b.from);
-    const after = fixes.find((r) => r.tt >= b.to);
-    if (before.length === 0 || !after) return [];
-    from = before[before.length - 1]!.tt;
-    to = after.tt;
-  }
+  const scenario = SCENARIOS[b.kind];
+  const span = scenario.span ? scenario.span(b, fixes) : { from: b.from, to: b.to };
+  if (!span) return [];
   const out: Label[] = [];
   const add = (rule: ScenarioKind, f: number, t: number): boolean => {
     if (f < m.first || t > m.last) return false;
     out.push({ containerId: m.containerId, tripId: m.tripId, rule, from: dev(f), to: dev(t) });
     return true;
   };
-  if (!add(b.kind, from, to)) return [];
-  // an unplanned call of hours is also an unscheduled stop, from berthed to leaving
-  if (b.kind === 'DOOR_OPEN_UNAUTHORISED_LOCATION' || b.kind === 'RIP_ON_RIP_OFF') add('UNSCHEDULED_STOP', b.stoppedAt, b.leftAt);
+  if (!add(b.kind, span.from, span.to)) return [];
+  for (const extra of scenario.alsoLabels?.(b) ?? []) add(extra.rule, extra.from, extra.to);
   return out;
 }
 
