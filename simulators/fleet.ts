@@ -1,10 +1,13 @@
 import { makeContainerNumber } from '../src/model/iso6346.js';
 import { defaultPorts, type Port, type PortTable } from '../src/model/ports.js';
 import type { TripPlan } from '../src/model/trip-plan.js';
-import { generateReadings, temperatureAt, whereAt, type Breach, type ContainerModel, type DeviceProfile, type Phase, type ScenarioKind, type TrueReading } from './container.js';
+import { temperatureAt, whereAt, type Breach, type ContainerModel, type DeviceProfile, type Phase, type ScenarioKind, type TrueReading } from './container.js';
+import { drawDefrosts, drawField } from './field.js';
+import { generateReadings } from './readings.js';
+import { drawDevice } from './vendors.js';
 import { addFieldFaults, deliverBatches, deliverDevice, gatewayEvents, type GatewayEvent, type SimMessage } from './delivery.js';
-import type { WireFormat } from './encoders.js';
-import { anchorageWait, planDeviation, planSeaStop } from './detours.js';
+import { anchorageWait } from './anchorages.js';
+import { planDeviation, planSeaStop, planWeatherDetour, seaWait } from './detours.js';
 import { alongPath, cumulativeKm, destination, haversineKm, KM_PER_NM, kmFromPolyline, type LonLat } from './geo.js';
 import { nearestPortKm, pickItinerary, routeKm, type Itinerary } from './itinerary.js';
 import { Rng } from './rng.js';
@@ -28,8 +31,17 @@ export type { SimMessage } from './delivery.js';
  * - Timeline per container: origin yard (4-30 h) -> ship -> [hub yard, next
  *   ship] -> destination yard (4-18 h), then the device stops. Ships: 14-20 kn
  *   at sea, 2-8 kn within 10 km of a berth, canals 6-8 kn (voyage.ts).
- * - Ships bound for a port wait at its anchorage (10-40 km off, 2-20 h) on
- *   30 % of sailings: legitimate, so clean containers do it too.
+ * - The field's normal behaviour, on clean and breached containers alike:
+ *   ships bound for a port wait at its anchorage on 30 % of sailings (5-20 km
+ *   off, or a river port's charted anchorage; 2-20 h: anchorages.ts), keep
+ *   15-30 km off the track for 3-10 h on 30 % (weather, traffic) and stop
+ *   their engine at sea for 30-70 min on 20 % (detours.ts); reefers defrost
+ *   every 6-12 h, vents leak single-digit lux by day, GNSS drops out below
+ *   deck (up to 2 h) and multipath pulls fixes hundreds of metres off in
+ *   port (field.ts, readings.ts); five vendors with their own fix intervals
+ *   (5-120 min), fields, light and clock habits and retries (vendors.ts);
+ *   links go down for 5-75 min or, out of coverage, 1-5 h, and the backlog
+ *   arrives when they are back (delivery.ts).
  * - Breaches that change the ship's voyage (an unplanned call, a deviation, a
  *   stop at sea) sail on a ship of their own, which no other container joins.
  * - Each breach kind is one file under scenarios/, named like its rule in
@@ -116,7 +128,6 @@ const MIN = 60_000;
 
 const OWNER_PREFIXES = ['MSCU', 'MEDU', 'MAEU', 'MRKU', 'MSKU', 'CMAU', 'CGMU', 'HLXU', 'HLBU', 'TGHU', 'TCNU', 'TRLU', 'CSNU', 'OOLU', 'EGHU', 'EISU', 'ONEU', 'YMLU', 'HDMU', 'ZIMU', 'SEGU', 'FCIU', 'BMOU', 'GESU', 'CAIU', 'TEMU', 'DFSU', 'BEAU'];
 const REEFER_PREFIXES = ['MNBU', 'SZLU', 'CXRU', 'TRIU', 'MWCU', 'CGMU', 'HLXU', 'OOLU'];
-const VENDOR: Record<WireFormat, string> = { 'json-v1': 'acme', 'csv-v1': 'sat', 'batch-v1': 'seal' };
 
 interface Joinable {
   itinerary: Itinerary;
@@ -191,10 +202,9 @@ export function simulateFleet(opts: SimOptions): SimResult {
     do containerId = makeContainerNumber(c.pick(reefer ? REEFER_PREFIXES : OWNER_PREFIXES), c.int(100_000, 999_999));
     while (usedNumbers.has(containerId));
     usedNumbers.add(containerId);
-    const format: WireFormat = c.weighted([['json-v1', 45], ['csv-v1', 25], ['batch-v1', 30]] as const);
-    const deviceId = `${VENDOR[format]}-${String((deviceBase + i) % 100_000).padStart(5, '0')}`;
+    const { vendor, ...device } = drawDevice(c.fork('device'), faults);
+    const deviceId = `${vendor}-${String((deviceBase + i) % 100_000).padStart(5, '0')}`;
     const tripId = `T-${year}-${String((tripBase + i) % 1_000_000).padStart(6, '0')}`;
-    const device = drawDevice(c.fork('device'), format, faults);
 
     let built: Built | null = null;
     for (let attempt = 0; attempt < 40 && !built; attempt++) {
@@ -247,6 +257,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
       breach: built.breach,
       defrosts: reefer ? drawDefrosts(c.fork('defrost'), built.first, built.last, built.breach) : [],
       ambient: { offset: c.normal(0, 2), swing: c.uniform(0.8, 2) },
+      field: drawField(c.fork('field'), built.first, built.last),
     };
     if (m.breach && m.breach.kind === 'TEMPERATURE_ANOMALY' && m.breach.variant === 'dry') settleDryAnomaly(m, m.breach);
     models.push(m);
@@ -287,31 +298,6 @@ function sortByArrival(messages: SimMessage[]): SimMessage[] {
   return sortedIdx.map((i) => messages[i]!);
 }
 
-function drawDevice(r: Rng, format: WireFormat, faults: boolean): DeviceProfile {
-  return {
-    format,
-    gpsEveryMs: r.uniform(5, 15) * MIN,
-    reportsSpeed: r.chance(0.85),
-    hdopMean: r.uniform(0.9, 1.8),
-    doorEveryMs: r.uniform(1, 6) * H,
-    lightEveryMs: r.uniform(15, 30) * MIN,
-    tempEveryMs: r.uniform(15, 30) * MIN,
-    skewMs: !faults ? 0 : Math.round(r.chance(0.25) ? r.uniform(-90_000, 90_000) : r.uniform(-1_500, 1_500)),
-  };
-}
-
-function drawDefrosts(r: Rng, first: number, last: number, breach: Breach | null): ContainerModel['defrosts'] {
-  const period = r.uniform(6, 12) * H;
-  const out: ContainerModel['defrosts'] = [];
-  const avoid = breach && breach.kind === 'TEMPERATURE_EXCURSION' ? { from: breach.start - H, to: breach.start + breach.rise + breach.plateau + breach.fall + H } : null;
-  for (let t = first - r.uniform(0, period); t < last; t += period * r.uniform(0.95, 1.05)) {
-    const dur = r.uniform(15, 35) * MIN;
-    if (avoid && t + dur > avoid.from && t < avoid.to) continue;
-    out.push({ start: Math.round(t), dur, amp: r.uniform(2, 5) });
-  }
-  return out;
-}
-
 interface SailingContext {
   start: number;
   /** No reading after this (start + voyageHours), Infinity without a cap. */
@@ -326,8 +312,8 @@ interface SailingContext {
 /**
  * The ships of an itinerary: leg 1 departs in the next few days (demo: is
  * already at sea or about to sail); leg 2 leaves the hub 10-40 h after leg 1
- * arrives. 30 % of sailings wait at the anchorage of the port they are bound
- * for. A container whose breach changes the voyage sails on its own ship:
+ * arrives. Sailings detour, wait at anchor and stop at sea as ships do
+ * (fieldVoyage). A container whose breach changes the voyage sails on its own ship:
  * an unplanned call at a port that is not in the plan
  * (DOOR_OPEN_UNAUTHORISED_LOCATION, RIP_ON_RIP_OFF), a deviation far off the
  * planned route (ROUTE_DEVIATION), or a stop at sea (UNSCHEDULED_STOP).
@@ -343,12 +329,31 @@ function makeSailings(r: Rng, it: Itinerary, ctx: SailingContext): { sailings: S
   } else dep1 = ctx.start + r.uniform(3 * H, Math.max(3.5 * H, Math.min(60 * H, 0.3 * (ctx.capEnd - ctx.start))));
   dep1 = Math.round(dep1);
   const arrival1 = it.hub ?? it.destination;
-  // the anchorage wait is drawn from its own stream, so it is the same whatever else the ship does
-  const wait = (legs: RouteLegs, port: Port, label: string): StopSpec[] => {
+  // the field's normal ways of sailing, each drawn from its own stream so it is the same whatever else the ship does:
+  // 30 % of sailings keep 15-30 km off the track for hours (weather, traffic), 30 % wait at their port's anchorage,
+  // 20 % stop their engine at sea for 30-70 min
+  const fieldVoyage = (legs: RouteLegs, port: Port, label: string, stops: StopSpec[], detour: boolean): { path: LonLat[]; kind: EdgeKind[]; stops: StopSpec[] } => {
+    const f = r.fork(`field:${label}`);
+    let path = legs.path;
+    let kind = legs.kind;
+    if (detour && f.chance(0.3)) {
+      const d = planWeatherDetour(f.fork('detour'), legs);
+      if (d) ({ path, kind } = d);
+    }
+    const all = [...stops];
     const w = r.fork(`wait:${label}`);
-    if (!w.chance(0.3)) return [];
-    const stop = anchorageWait(w, legs, port);
-    return stop ? [stop] : [];
+    if (w.chance(0.3)) {
+      const a = anchorageWait(w, { path, kind }, port, stops.reduce((x, s) => Math.max(x, s.atKm), 0));
+      if (a) {
+        ({ path, kind } = a);
+        all.push(a.stop);
+      }
+    }
+    if (f.chance(0.2)) {
+      const s = seaWait(f.fork('drift'), { path, kind }, all);
+      if (s) all.push(s);
+    }
+    return { path, kind, stops: all };
   };
   let special: Special | null = null;
   let spec: SailingSpec = { id: '', gatewayId: '', path: leg1.path, kind: leg1.kind, departure: dep1, cruiseKn: cruise1 };
@@ -380,12 +385,12 @@ function makeSailings(r: Rng, it: Itinerary, ctx: SailingContext): { sailings: S
     }
   }
   const legs1: RouteLegs = { path: spec.path, kind: spec.kind };
-  const s1 = new Sailing({ ...spec, id: ctx.nextId(), gatewayId: ctx.newGateway(r), stops: [...(spec.stops ?? []), ...wait(legs1, arrival1, 's1')] }, r.fork('s1'));
+  const s1 = new Sailing({ ...spec, ...fieldVoyage(legs1, arrival1, 's1', spec.stops ?? [], !ownShip(ctx.kind)), id: ctx.nextId(), gatewayId: ctx.newGateway(r) }, r.fork('s1'));
   const sailings = [s1];
   if (it.legs.length > 1) {
     const leg2 = it.legs[1]!;
     const dep2 = Math.round(s1.arrival + r.uniform(10 * H, 40 * H));
-    sailings.push(new Sailing({ id: ctx.nextId(), gatewayId: ctx.newGateway(r), path: leg2.path, kind: leg2.kind, departure: dep2, cruiseKn: r.uniform(15.5, 18.5), stops: wait(leg2, it.destination, 's2') }, r.fork('s2')));
+    sailings.push(new Sailing({ id: ctx.nextId(), gatewayId: ctx.newGateway(r), departure: dep2, cruiseKn: r.uniform(15.5, 18.5), ...fieldVoyage(leg2, it.destination, 's2', [], true) }, r.fork('s2')));
   }
   return { sailings, special };
 }

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { simulateFleet, type Label, type SimResult } from '../../simulators/fleet.js';
+import { CHARTED_ANCHORAGES } from '../../simulators/anchorages.js';
 import { WAITING_AREAS } from '../../simulators/detours.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { defaultPorts } from '../../src/model/ports.js';
@@ -102,7 +103,8 @@ describe('simulated breaches of the last five rules', () => {
       expect(to - from).toBeGreaterThanOrEqual(3.5 * H - MIN);
       expect(to - from).toBeLessThanOrEqual(10 * H + MIN);
       const during = between(fixes(c, l.containerId), from + MIN, to - MIN);
-      expect(during.length).toBeGreaterThan(10);
+      // sparse trackers fix once every 1-2 h
+      expect(during.length).toBeGreaterThanOrEqual(2);
       let spread = 0;
       for (const a of during) for (const b of during) spread = Math.max(spread, km(a, b));
       expect(spread).toBeLessThan(2);
@@ -131,14 +133,17 @@ describe('simulated breaches of the last five rules', () => {
         expect(to - from).toBeLessThanOrEqual(hi + 1000);
         const plan = c.plans.get(l.containerId)!;
         const berth = between(fixes(c, l.containerId), from - 10 * MIN, to + 10 * MIN);
-        expect(berth.length).toBeGreaterThan(1);
+        expect(berth.length).toBeGreaterThanOrEqual(1); // a sparse tracker below deck may have one fix there
         for (const f of berth) {
           const near = ports.nearest(f.lat, f.lon)!;
           expect(near.distanceKm).toBeLessThan(3);
           expect(plannedPorts(plan).map((p) => p.locode)).not.toContain(near.port.locode);
           for (const p of plannedPorts(plan)) expect(km(f, p)).toBeGreaterThan(60);
-          if (f.speedKn !== undefined) expect(f.speedKn).toBeLessThan(1);
         }
+        // at the quay (a fix pulled off by multipath may show a spurious knot or two)
+        const speeds = berth.filter((f) => f.speedKn !== undefined).map((f) => f.speedKn!).sort((a, b) => a - b);
+        if (speeds.length >= 3) expect(speeds[0]).toBeLessThan(1);
+        for (const v of speeds) expect(v).toBeLessThan(3.5);
         // the call, as a stop, spans the opening
         const stop = c.sim.labels.find((x) => x.containerId === l.containerId && x.rule === 'UNSCHEDULED_STOP')!;
         expect(Date.parse(stop.from)).toBeLessThan(from);
@@ -171,8 +176,8 @@ describe('simulated breaches of the last five rules', () => {
         expect(ports.nearest(last.lat, last.lon)!.distanceKm).toBeGreaterThan(20);
       } else {
         jammed++;
-        // door, light and temperature go on at their usual pace
-        expect(inside.length).toBeGreaterThanOrEqual(((to - from) / H) * 1.5);
+        // door, light and temperature go on at their usual pace (temperature once an hour at least)
+        expect(inside.length).toBeGreaterThanOrEqual(((to - from) / H) * 0.8);
       }
     }
     expect(jammed).toBeGreaterThan(0);
@@ -213,7 +218,7 @@ describe('simulated breaches of the last five rules', () => {
 });
 
 describe('legitimate waiting', () => {
-  it("clean ships wait at their next port's anchorage, 10-40 km off, for hours; nowhere else do clean containers stop for hours outside a yard", () => {
+  it("clean ships wait at their next port's anchorage, 5-20 km off (or at a river port's charted anchorage), for hours; nowhere else do clean containers stop for hours outside a yard", () => {
     const c = corpus(5, 40);
     let waits = 0;
     for (const id of c.sim.cleanContainers) {
@@ -227,10 +232,11 @@ describe('legitimate waiting', () => {
         const dwell = all[j]!.ts - all[i]!.ts;
         if (dwell >= 2 * H) {
           const nearest = Math.min(...planned.map((p) => km(all[i]!, p)));
-          if (nearest > 8) {
+          const charted = CHARTED_ANCHORAGES.some((a) => km(all[i]!, { lat: a.at[1], lon: a.at[0] }) < a.radiusKm + 3);
+          if (nearest > 3 && !charted) {
             waits++;
-            expect(nearest, `${id} stopped ${(dwell / H).toFixed(1)} h at ${all[i]!.lat},${all[i]!.lon}`).toBeGreaterThan(9);
-            expect(nearest).toBeLessThan(41);
+            expect(nearest, `${id} stopped ${(dwell / H).toFixed(1)} h at ${all[i]!.lat},${all[i]!.lon}`).toBeGreaterThan(4.5);
+            expect(nearest).toBeLessThan(21);
           }
         }
         i = j + 1;
