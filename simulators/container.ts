@@ -28,24 +28,42 @@ export type Phase =
 
 export type Breach =
   | { kind: 'DOOR_OPEN_IN_TRANSIT'; from: number; to: number }
-  /** An unplanned call where the door is opened (from) and closed again (to) while the ship is alongside (stoppedAt..leftAt). */
-  | { kind: 'DOOR_OPEN_UNAUTHORISED_LOCATION' | 'RIP_ON_RIP_OFF'; from: number; to: number; port: Port; stoppedAt: number; leftAt: number }
+  /**
+   * The door is opened (from) and closed again (to) while the ship is stopped (stoppedAt..leftAt) outside
+   * every authorised zone: alongside at an unplanned call (`port`), or at a stop off a port or at sea (port null).
+   */
+  | { kind: 'DOOR_OPEN_UNAUTHORISED_LOCATION' | 'RIP_ON_RIP_OFF'; from: number; to: number; port: Port | null; stoppedAt: number; leftAt: number }
   | { kind: 'LIGHT_WITH_DOOR_CLOSED'; from: number; to: number }
   | { kind: 'TEMPERATURE_EXCURSION'; start: number; rise: number; plateau: number; fall: number; peak: number; from: number; to: number }
   | { kind: 'LOCATION_JUMP'; from: number; to: number; anchor: LonLat; fakeHeading: number; fakeKn: number }
   /** The ship leaves the planned route at leftRouteAt, strays up to offKm off it, is back on it at rejoinedAt; `route` is the plan's. */
   | { kind: 'ROUTE_DEVIATION'; from: number; to: number; route: LonLat[]; offKm: number }
-  /** The ship stops at sea or off a coast (anchored or holding position). */
-  | { kind: 'UNSCHEDULED_STOP'; from: number; to: number; point: LonLat; anchored: boolean }
+  /** The ship stops at sea or off a coast (anchored or holding position); offPort: at an unofficial anchorage 25-70 km off a planned port. */
+  | { kind: 'UNSCHEDULED_STOP'; from: number; to: number; point: LonLat; anchored: boolean; offPort: boolean }
   /** jammed: no GNSS fix in [from, to), other readings go on; silenced: no reading at all in [from, to), then a power-on report. */
   | { kind: 'LOCATION_GAP'; variant: 'jammed' | 'silenced'; from: number; to: number }
   /**
    * reefer: the air moves deltaC (inside the band) over `rise`, stays `hold`, comes back over `fall` (linear ramps);
    * dry: a heat source on from `start` for `hold`, the air approaching ambient + deltaC with time constant `rise`
    * and cooling back with time constant `fall` once it is off; deltaC puts the air aboveRangeC over the box's own
-   * range of the previous day (set once the box's ambient character is known).
+   * range of the previous day (set once the box's ambient character is known);
+   * erratic: a reefer's air swings round its setpoint from `start` for `hold` (`swing`), the mean staying in the band.
    */
-  | { kind: 'TEMPERATURE_ANOMALY'; variant: 'reefer' | 'dry'; start: number; rise: number; hold: number; fall: number; deltaC: number; aboveRangeC: number; from: number; to: number };
+  | { kind: 'TEMPERATURE_ANOMALY'; variant: 'reefer' | 'dry' | 'erratic'; start: number; rise: number; hold: number; fall: number; deltaC: number; aboveRangeC: number; from: number; to: number; swing?: Swing };
+
+/**
+ * A failing (or tampered) reefer controller hunting round its setpoint: the air overshoots one way, then the
+ * other, every 20-50 min, so every reading lands loC-hiC off the setpoint, on either side.
+ */
+export interface Swing {
+  loC: number;
+  hiC: number;
+  periodMs: number;
+  /** A second, faster term that varies how far each overshoot goes. */
+  period2Ms: number;
+  phase: number;
+  phase2: number;
+}
 
 export interface DeviceProfile {
   format: WireFormat;
@@ -86,6 +104,8 @@ export interface ContainerModel {
   ambient: { offset: number; swing: number };
   /** Vent leaks, stowage, GNSS dropouts, multipath (field.ts). */
   field: FieldCharacter;
+  /** A store-and-forward gap over the breach (true time): what the device measured in it arrives when the link is back. */
+  backlog: { from: number; to: number } | null;
 }
 
 /**
@@ -173,6 +193,12 @@ export function temperatureAt(m: ContainerModel, t: number, where: Where): numbe
 function anomaly(b: Extract<Breach, { kind: 'TEMPERATURE_ANOMALY' }>, t: number): number {
   const u = t - b.start;
   if (u <= 0) return 0;
+  if (b.variant === 'erratic') {
+    const w = b.swing!;
+    if (u >= b.hold) return 0;
+    const side = Math.sin((2 * Math.PI * u) / w.periodMs + w.phase) >= 0 ? 1 : -1;
+    return side * (w.loC + (w.hiC - w.loC) * Math.abs(Math.sin((2 * Math.PI * u) / w.period2Ms + w.phase2)));
+  }
   if (b.variant === 'reefer') {
     // the controller (or the unit fighting a heat source) settles the air at a new level, still inside the band
     if (u < b.rise) return (b.deltaC * u) / b.rise;

@@ -64,6 +64,15 @@ export function drawGaps(rng: Rng, from: number, to: number, share: number): Gap
   return gaps.sort((a, b) => a.from - b.from);
 }
 
+/** The drawn gaps and the forced ones (a breach's backlog), drawn ones within an hour of a forced one left out. */
+function withForced(drawn: Gap[], forced: readonly Gap[]): Gap[] {
+  if (forced.length === 0) return drawn;
+  const kept = drawn.filter((g) => forced.every((f) => g.to + 3_600_000 < f.from || g.from > f.to + 3_600_000));
+  const all = [...kept];
+  for (const f of [...forced].sort((a, b) => a.from - b.from)) if (all.every((g) => f.to < g.from || f.from > g.to)) all.push(f);
+  return all.sort((a, b) => a.from - b.from);
+}
+
 function gapAt(gaps: readonly Gap[], t: number): Gap | null {
   for (const g of gaps) if (t >= g.from && t < g.to) return g;
   return null;
@@ -72,7 +81,7 @@ function gapAt(gaps: readonly Gap[], t: number): Gap | null {
 /** Messages of json-v1 and csv-v1 devices: one per reading. */
 export function deliverDevice(m: ContainerModel, readings: readonly TrueReading[], opts: DeliveryOptions, rng: Rng, out: SimMessage[]): void {
   const fmt = m.device.format;
-  const gaps = opts.faults ? drawGaps(rng, m.first, m.last, 0.2) : [];
+  const gaps = opts.faults ? withForced(drawGaps(rng, m.first, m.last, 0.2), m.backlog ? [m.backlog] : []) : [];
   const json = fmt === 'json-v1' ? new JsonV1Encoder(opts.topicRoot, m.deviceId, m.containerId, (hash32(m.deviceId) & 0xffff).toString(16).padStart(4, '0'), rng.int(1, 5000)) : null;
   const csv = fmt === 'csv-v1' ? new CsvV1Encoder(opts.topicRoot, m.deviceId, rng.int(0, 65535)) : null;
   let cursor = 0;
@@ -122,7 +131,7 @@ export function gatewayEvents(m: ContainerModel, readings: readonly TrueReading[
 }
 
 /** Gateways batch what they heard every 5 minutes; a ship's gateway may lose its satellite link for a while. */
-export function deliverBatches(events: GatewayEvent[], gatewayWindows: ReadonlyMap<string, { from: number; to: number }>, opts: DeliveryOptions, rng: Rng, out: SimMessage[]): void {
+export function deliverBatches(events: GatewayEvent[], gatewayWindows: ReadonlyMap<string, { from: number; to: number }>, opts: DeliveryOptions, rng: Rng, out: SimMessage[], forced: ReadonlyMap<string, readonly Gap[]> = new Map()): void {
   const byGateway = new Map<string, GatewayEvent[]>();
   for (const e of events) {
     let list = byGateway.get(e.gatewayId);
@@ -134,7 +143,7 @@ export function deliverBatches(events: GatewayEvent[], gatewayWindows: ReadonlyM
     const list = byGateway.get(id)!.map((e, i) => ({ e, i })).sort((a, b) => a.e.tt - b.e.tt || a.i - b.i).map((x) => x.e);
     const grng = rng.fork(`gateway:${id}`);
     const w = gatewayWindows.get(id);
-    const gaps = opts.faults && w && id.startsWith('VSL-') ? drawGaps(grng, w.from, w.to, 0.25) : [];
+    const gaps = opts.faults ? withForced(w && id.startsWith('VSL-') ? drawGaps(grng, w.from, w.to, 0.25) : [], forced.get(id) ?? []) : [];
     let i = 0;
     let cursor = 0;
     let lastGap: Gap | null = null;

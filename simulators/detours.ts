@@ -7,10 +7,11 @@ import type { EdgeKind } from './sea-lanes.js';
 import type { Sailing, StopSpec, StopWander } from './voyage.js';
 
 /**
- * Voyages that leave their plan, and legitimate waiting, as ship paths and
- * stops: a deviation far off the planned route (to meet another vessel or
- * to make for an unplanned coast), a stop at sea or off a coast, and the wait
- * at a planned port's anchorage that every busy port imposes.
+ * Voyages that leave their plan, as ship paths and stops: a deviation far
+ * off the planned route (to meet another vessel or to make for an unplanned
+ * coast), and the field's normal ones: a detour of a few tens of km round
+ * weather or traffic, a short wait at sea with the engine stopped. (Stops
+ * that are breaches: scenarios/stop-at-sea.ts; anchorage waits: anchorages.ts.)
  */
 
 const H = 3_600_000;
@@ -137,38 +138,6 @@ export function planDeviation(r: Rng, planned: readonly LonLat[], leg: RouteLegs
     const rejoinKm = cum2[d.path.findIndex((p) => p[0] === b[0] && p[1] === b[1])] ?? cum2[ai]! + (cum2[ai]! - leaveKm);
     const rendezvous: StopSpec | null = r.chance(0.5) ? { atKm: cum2[ai]!, dwellMs: r.uniform(0.5, 2.5) * H, profile: 'sea', decelKmH2: r.uniform(50, 90), wander: drawWander(r, false), tag: 'rendezvous' } : null;
     return { ...d, offKm, leaveKm, rejoinKm, rendezvous };
-  }
-  return null;
-}
-
-export interface SeaStop {
-  stop: StopSpec;
-  point: LonLat;
-  anchored: boolean;
-}
-
-/**
- * A stop at sea or off a coast (waiting for orders, a breakdown, meeting a
- * boat): on an open-sea stretch of the route between `from` and `to`, more
- * than 60 km from every planned port and clear of the canal and strait
- * waiting areas. Within 150 km of a port the ship is taken to be on the
- * continental shelf and anchors; farther out it holds position.
- */
-export function planSeaStop(r: Rng, leg: RouteLegs, plain: Sailing, from: number, to: number, plannedPorts: readonly Port[], ports: readonly Port[]): SeaStop | null {
-  const cum = cumulativeKm(leg.path);
-  if (!(to > from)) return null;
-  for (let tries = 0; tries < 60; tries++) {
-    const km = plain.at(r.uniform(from, to)).km;
-    if (kindAt(leg, cum, km) !== 'sea' || km < 30 || km > cum[cum.length - 1]! - 30) continue;
-    const point = alongPath(leg.path, cum, km).point;
-    if (!plannedPorts.every((q) => haversineKm(point, [q.lon, q.lat]) > 60)) continue;
-    if (WAITING_AREAS.some((w) => haversineKm(point, w.at) <= w.radiusKm + 60)) continue;
-    if (isOnLand(point[1], point[0])) continue;
-    let nearest = Infinity;
-    for (const p of ports) nearest = Math.min(nearest, haversineKm(point, [p.lon, p.lat]));
-    const anchored = nearest < 150;
-    const stop: StopSpec = { atKm: km, dwellMs: r.uniform(3.5, 10) * H, profile: 'sea', decelKmH2: r.uniform(50, 90), wander: drawWander(r, anchored), tag: 'unscheduled' };
-    return { stop, point, anchored };
   }
   return null;
 }

@@ -1,17 +1,17 @@
 import { makeContainerNumber } from '../src/model/iso6346.js';
 import { defaultPorts, type Port, type PortTable } from '../src/model/ports.js';
 import type { TripPlan } from '../src/model/trip-plan.js';
-import { temperatureAt, whereAt, type Breach, type ContainerModel, type DeviceProfile, type Phase, type ScenarioKind, type TrueReading } from './container.js';
+import { phaseAt, temperatureAt, whereAt, type Breach, type ContainerModel, type DeviceProfile, type Phase, type ScenarioKind, type TrueReading } from './container.js';
 import { drawDefrosts, drawField } from './field.js';
 import { generateReadings } from './readings.js';
 import { drawDevice } from './vendors.js';
 import { addFieldFaults, deliverBatches, deliverDevice, gatewayEvents, type GatewayEvent, type SimMessage } from './delivery.js';
 import { anchorageWait } from './anchorages.js';
-import { planDeviation, planSeaStop, planWeatherDetour, seaWait } from './detours.js';
-import { alongPath, cumulativeKm, destination, haversineKm, KM_PER_NM, kmFromPolyline, type LonLat } from './geo.js';
+import { planWeatherDetour, seaWait } from './detours.js';
+import { destination, haversineKm, KM_PER_NM, type LonLat } from './geo.js';
 import { nearestPortKm, pickItinerary, routeKm, type Itinerary } from './itinerary.js';
 import { Rng } from './rng.js';
-import { dropZeroLengthSteps, routeLegs, type RouteLegs } from './route.js';
+import type { RouteLegs } from './route.js';
 import type { EdgeKind } from './sea-lanes.js';
 import { Sailing, type SailingSpec, type StopSpec } from './voyage.js';
 import { ownShip, SCENARIOS, type PlaceContext, type Special } from './scenarios/index.js';
@@ -49,29 +49,41 @@ export type { SimMessage } from './delivery.js';
  *   scenarios/index.ts's table is what this file uses.
  * - Labels, in the device's clock (what the pipeline sees):
  *   DOOR_OPEN_IN_TRANSIT     from = door opened at sea, to = door closed;
- *   DOOR_OPEN_UNAUTHORISED_LOCATION an unplanned call where the box is opened
- *                            and partly unloaded for hours (3.5-6 h):
+ *   DOOR_OPEN_UNAUTHORISED_LOCATION a door opened while stationary outside every
+ *                            authorised zone: at an unplanned call where the box
+ *                            is opened and partly unloaded for hours (3.5-6 h),
+ *                            or at a stop off a planned port (25-70 km) or at sea
+ *                            where a boat comes alongside (open 30 min-3 h):
  *                            from = door opened, to = door closed;
  *   RIP_ON_RIP_OFF           an unplanned call where the door is opened for
  *                            10-90 min and closed again: from = door opened,
  *                            to = door closed;
- *                            an unplanned call (3.5-10 h alongside) is also an
- *                            unscheduled stop: both call kinds carry a second
- *                            label UNSCHEDULED_STOP, from = alongside, to = leaving;
+ *                            the call (3.5-10 h alongside) or the stop is also an
+ *                            unscheduled stop: both door kinds carry a second
+ *                            label UNSCHEDULED_STOP, from = stopped, to = leaving;
  *   LIGHT_WITH_DOOR_CLOSED   from = first lit reading, to = first dark reading after;
  *   TEMPERATURE_EXCURSION    from = leaves setpoint +/- tolerance, to = back inside;
  *   LOCATION_JUMP            from = first spoofed fix, to = first true fix after;
  *   ROUTE_DEVIATION          from = first fix more than 100 km off the planned
  *                            route, to = first fix back within 70 km;
  *   UNSCHEDULED_STOP         a stop at sea or off a coast, 3.5-10 h, more than
- *                            60 km from every planned port: from = stopped
- *                            (under 1 kn), to = under way again;
- *   LOCATION_GAP             GNSS jammed or shielded (no fix for 2.5-8 h, the
+ *                            60 km from every planned port, or at an unofficial
+ *                            anchorage 25-70 km off a planned port, 8-15 h (never
+ *                            at a charted anchorage or waiting area): from =
+ *                            stopped (under 1 kn), to = under way again;
+ *   LOCATION_GAP             GNSS jammed or shielded (no fix for 6-12 h, the
  *                            rest goes on) or the device silenced (nothing for
  *                            4.5-10 h at sea): from = last fix before, to = first fix after;
- *   TEMPERATURE_ANOMALY      reefer: 1.5-1.9 °C off its setpoint, inside its band,
- *                            for 1.5-5 h; dry box: 10-20 °C over its own range of
- *                            the previous day for 2-6 h: from = start, to = back to normal.
+ *   TEMPERATURE_ANOMALY      reefer: 1.5-1.9 C off its setpoint, inside its band,
+ *                            for 1.5-5 h, or erratic control: every reading
+ *                            1.5-2.5 C off the setpoint either way for 6-14 h, the
+ *                            mean in the band; dry box: 10-20 C over its own range
+ *                            of the previous day for 2-6 h: from = start, to = back
+ *                            to normal. Three in ten within the first day the
+ *                            device reports (a short history).
+ * - Any breach may fall on a sparse tracker (a fix every 1-2 h); two in ten
+ *   happen while the link is down (a store-and-forward gap of 1.5-5 h from up
+ *   to an hour before), so their readings arrive late, in a backlog.
  */
 
 export interface SimOptions {
@@ -258,6 +270,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
       defrosts: reefer ? drawDefrosts(c.fork('defrost'), built.first, built.last, built.breach) : [],
       ambient: { offset: c.normal(0, 2), swing: c.uniform(0.8, 2) },
       field: drawField(c.fork('field'), built.first, built.last),
+      backlog: faults ? drawBreachBacklog(c.fork('backlog'), built.breach, built.first, built.last) : null,
     };
     if (m.breach && m.breach.kind === 'TEMPERATURE_ANOMALY' && m.breach.variant === 'dry') settleDryAnomaly(m, m.breach);
     models.push(m);
@@ -267,13 +280,22 @@ export function simulateFleet(opts: SimOptions): SimResult {
   // measurements, then messages
   const messages: SimMessage[] = [];
   const gw: GatewayEvent[] = [];
+  const forcedGatewayGaps = new Map<string, Array<{ from: number; to: number }>>();
   const gatewayWindows = new Map<string, { from: number; to: number }>();
   const labels: Label[] = [];
   const cleanContainers: string[] = [];
   for (const m of models) {
     const readings = generateReadings(m, root.fork(`readings:${m.index}`));
     const d = root.fork(`delivery:${m.index}`);
-    if (m.device.format === 'batch-v1') gatewayEvents(m, readings, gw);
+    if (m.device.format === 'batch-v1') {
+      gatewayEvents(m, readings, gw);
+      if (m.backlog) {
+        // the link down is the gateway's (the ship's or the terminal's): every box reporting through it waits too
+        const ph = phaseAt(m, m.backlog.from);
+        const id = ph.kind === 'ship' ? ph.sailing.gatewayId : `TRM-${ph.port.locode}`;
+        forcedGatewayGaps.set(id, [...(forcedGatewayGaps.get(id) ?? []), m.backlog]);
+      }
+    }
     else deliverDevice(m, readings, { topicRoot, faults }, d, messages);
     for (const ph of m.phases) {
       if (ph.kind !== 'ship') continue;
@@ -283,7 +305,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
     if (!m.breach) cleanContainers.push(m.containerId);
     else labels.push(...makeLabels(m, readings));
   }
-  deliverBatches(gw, gatewayWindows, { topicRoot, faults }, root.fork('gateways'), messages);
+  deliverBatches(gw, gatewayWindows, { topicRoot, faults }, root.fork('gateways'), messages, forcedGatewayGaps);
   if (faults) addFieldFaults(messages, topicRoot, root.fork('faults'));
   const sorted = sortByArrival(messages);
   labels.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.containerId < b.containerId ? -1 : 1));
@@ -296,6 +318,17 @@ function sortByArrival(messages: SimMessage[]): SimMessage[] {
   const t = Float64Array.from(messages, (m) => m.t);
   const sortedIdx = Array.from(idx).sort((a, b) => t[a]! - t[b]! || a - b);
   return sortedIdx.map((i) => messages[i]!);
+}
+
+/**
+ * Two breaches in ten (not a silenced device: it measures nothing to hold back) happen while the link is down:
+ * a store-and-forward gap from up to an hour before the breach, 1.5-5 h long, so its readings arrive late, in a backlog.
+ */
+function drawBreachBacklog(r: Rng, b: Breach | null, first: number, last: number): { from: number; to: number } | null {
+  if (!b || (b.kind === 'LOCATION_GAP' && b.variant === 'silenced') || !r.chance(0.2)) return null;
+  const from = Math.round(Math.max(first + 10 * MIN, b.from - r.uniform(0, H)));
+  const to = Math.round(Math.min(last - 10 * MIN, from + r.uniform(1.5, 5) * H));
+  return to - from >= 30 * MIN ? { from, to } : null;
 }
 
 interface SailingContext {
@@ -362,27 +395,12 @@ function makeSailings(r: Rng, it: Itinerary, ctx: SailingContext): { sailings: S
     const ref = Math.max(ctx.start, dep1);
     const from = ctx.demo ? ref + 0.5 * H : dep1 + 2 * H;
     // leave room after the event for it to end before the simulated window does
-    const to = ctx.demo ? ref + 8 * H : Math.min(plain.arrival - 12 * H, ctx.capEnd - (ctx.kind === 'ROUTE_DEVIATION' ? 36 : 16) * H);
+    const to = ctx.demo ? ref + 8 * H : Math.min(plain.arrival - 12 * H, ctx.capEnd - 16 * H);
     const planned = [it.origin, it.destination, ...(it.hub ? [it.hub] : [])];
-    if (ctx.kind === 'ROUTE_DEVIATION') {
-      const route = it.legs.flatMap((l) => l.path);
-      const d = planDeviation(r, route, leg1, plain, from, to, planned);
-      if (!d) return null;
-      special = { kind: 'deviation', offKm: d.offKm, leaveKm: d.leaveKm, rejoinKm: d.rejoinKm, route };
-      spec = { ...spec, path: d.path, kind: d.kind, stops: d.rendezvous ? [d.rendezvous] : [] };
-    } else if (ctx.kind === 'UNSCHEDULED_STOP') {
-      const st = planSeaStop(r, leg1, plain, from, to, planned, ctx.ports.ports);
-      if (!st) return null;
-      special = { kind: 'seaStop', point: st.point, anchored: st.anchored };
-      spec = { ...spec, stops: [st.stop] };
-    } else {
-      const d = planDetour(r, it, leg1, plain, from, to, ctx.ports);
-      if (!d) return null;
-      special = { kind: 'call', port: d.port };
-      // even a short call takes hours: pilot, tugs, mooring, a few crane moves, unmooring
-      const dwellMs = (ctx.kind === 'RIP_ON_RIP_OFF' ? r.uniform(3.5, 8) : r.uniform(5.5, 10)) * H;
-      spec = { ...spec, path: d.path, kind: d.kind, stops: [{ atKm: d.stopKm, dwellMs, profile: 'berth', tag: 'call' }] };
-    }
+    const change = SCENARIOS[ctx.kind!].sail!(r, { it, leg1, plain, from, to, demo: ctx.demo, capEnd: ctx.capEnd, planned, ports: ctx.ports });
+    if (!change) return null;
+    special = change.special;
+    spec = { ...spec, path: change.path ?? spec.path, kind: change.kind ?? spec.kind, stops: change.stops };
   }
   const legs1: RouteLegs = { path: spec.path, kind: spec.kind };
   const s1 = new Sailing({ ...spec, ...fieldVoyage(legs1, arrival1, 's1', spec.stops ?? [], !ownShip(ctx.kind)), id: ctx.nextId(), gatewayId: ctx.newGateway(r) }, r.fork('s1'));
@@ -393,54 +411,6 @@ function makeSailings(r: Rng, it: Itinerary, ctx: SailingContext): { sailings: S
     sailings.push(new Sailing({ id: ctx.nextId(), gatewayId: ctx.newGateway(r), departure: dep2, cruiseKn: r.uniform(15.5, 18.5), ...fieldVoyage(leg2, it.destination, 's2', [], true) }, r.fork('s2')));
   }
   return { sailings, special };
-}
-
-/**
- * An unplanned call: a port of the table near the route, more than 60 km
- * from every port of the plan (so more than 45 km outside every 15 km
- * authorised zone), reached between `from` and `to`. The ship leaves the
- * route, sails to the port's quay, stops, and comes back to the route.
- */
-function planDetour(r: Rng, it: Itinerary, leg: RouteLegs, plain: Sailing, from: number, to: number, ports: PortTable): { port: Port; path: LonLat[]; kind: EdgeKind[]; stopKm: number } | null {
-  const planned = [it.origin, it.destination, ...(it.hub ? [it.hub] : [])];
-  const kmFrom = plain.at(from).km;
-  const kmTo = plain.at(to).km;
-  if (!(kmTo - kmFrom > 20)) return null;
-  const cum = cumulativeKm(leg.path);
-  const candidates: Array<{ km: number; port: Port; dist: number }> = [];
-  const far = ports.ports.filter((p) => planned.every((q) => haversineKm([p.lon, p.lat], [q.lon, q.lat]) > 60));
-  for (let km = kmFrom; km <= kmTo; km += 15) {
-    const a = alongPath(leg.path, cum, km).point;
-    const near = nearestPortKm(far, a);
-    if (near.km <= 70 && near.km >= 2) candidates.push({ km, port: near.port, dist: near.km });
-  }
-  if (candidates.length === 0) return null;
-  // prefer short detours, but not always the very shortest
-  candidates.sort((x, y) => x.dist - y.dist);
-  for (let tries = 0; tries < 6 && candidates.length > 0; tries++) {
-    const at = Math.min(candidates.length - 1, Math.floor(r.next() ** 2 * Math.min(candidates.length, 12)));
-    const pick = candidates.splice(at, 1)[0]!;
-    const d = detourPath(leg, cum, pick.km, pick.port);
-    if (d) return { port: pick.port, ...d };
-  }
-  return null;
-}
-
-/** The route with a call at `port` inserted `km` along it; null when the detour strays more than 85 km from the planned route. */
-function detourPath(leg: RouteLegs, cum: number[], km: number, port: Port): { path: LonLat[]; kind: EdgeKind[]; stopKm: number } | null {
-  const seg = Math.max(0, cum.findIndex((c) => c > km) - 1);
-  const a = alongPath(leg.path, cum, km).point;
-  const out = routeLegs({ lat: a[1], lon: a[0] }, port);
-  const back = routeLegs(port, { lat: a[1], lon: a[0] });
-  // off the planned route, but not so far that it reads as a route deviation rather than a port call
-  if (out.path.some((p) => kmFromPolyline(p, leg.path) > 85) || back.path.some((p) => kmFromPolyline(p, leg.path) > 85)) return null;
-  const path: LonLat[] = [...leg.path.slice(0, seg + 1), a, ...out.path.slice(1), ...back.path.slice(1), ...leg.path.slice(seg + 1)];
-  const kind: EdgeKind[] = [...leg.kind.slice(0, seg), leg.kind[seg]!, ...out.kind, ...back.kind, leg.kind[seg]!, ...leg.kind.slice(seg + 1)];
-  const { path: p2, kind: k2 } = dropZeroLengthSteps(path, kind);
-  const cum2 = cumulativeKm(p2);
-  const qi = p2.findIndex((p) => p[0] === port.lon && p[1] === port.lat);
-  if (qi < 0) return null;
-  return { path: p2, kind: k2, stopKm: cum2[qi]! };
 }
 
 interface Built {

@@ -1,7 +1,7 @@
 import { H, MIN, type Scenario } from './scenario.js';
 
 /**
- * GNSS jammed or shielded (no fix for 2.5-8 h, the rest goes on) or the
+ * GNSS jammed or shielded (no fix for 6-12 h, the rest goes on) or the
  * device silenced (nothing for 4.5-10 h, under way at sea). The label runs
  * from the last fix before to the first fix after.
  */
@@ -12,7 +12,7 @@ export const locationGap: Scenario = {
     const silenced = r.chance(0.5);
     const end = demo ? hi + 8 * H : hi;
     for (let i = 0; i < 80; i++) {
-      const len = (silenced ? r.uniform(4.5, 10) : r.uniform(2.5, 8)) * H;
+      const len = (silenced ? r.uniform(4.5, 10) : r.uniform(6, 12)) * H;
       const from = Math.round(r.uniform(lo, Math.min(hi, end - len)));
       const to = Math.round(from + len);
       if (!(to <= end) || from < lo) continue;

@@ -1,9 +1,10 @@
 import { whereAt } from '../container.js';
 import { destination } from '../geo.js';
-import { MIN, type Scenario } from './scenario.js';
+import { H, MIN, type Scenario } from './scenario.js';
 
 /**
- * GNSS spoofing for 20-120 min (at least 3.3 fix intervals): the fixes show a
+ * GNSS spoofing for 20-120 min (at least 3.3 fix intervals; on a tracker
+ * that fixes once an hour or two, 2.2 intervals, up to 5 h): the fixes show a
  * ship 200-2000 km away on a steady fake course. The label runs from the
  * first spoofed fix to the first true fix after.
  */
@@ -12,7 +13,8 @@ export const locationJump: Scenario = {
   ownShip: false,
   place(r, { device, lo, hi, underWay, portKm, view }) {
     for (let i = 0; i < 80; i++) {
-      const dur = Math.min(120 * MIN, Math.max(r.uniform(20, 120) * MIN, 3.3 * device.gpsEveryMs));
+      // long enough for the device to fix a few times while spoofed (a sparse tracker: two fixes at least)
+      const dur = device.gpsEveryMs >= 60 * MIN ? Math.min(5 * H, 2.2 * device.gpsEveryMs) : Math.min(120 * MIN, Math.max(r.uniform(20, 120) * MIN, 3.3 * device.gpsEveryMs));
       const from = Math.round(r.uniform(lo, hi - dur));
       const to = Math.round(from + dur);
       if (!(to < hi)) continue;

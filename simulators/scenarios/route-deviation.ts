@@ -1,4 +1,4 @@
-import { RouteDistance } from '../detours.js';
+import { planDeviation, RouteDistance } from '../detours.js';
 import { H, type Scenario } from './scenario.js';
 
 /**
@@ -9,6 +9,13 @@ import { H, type Scenario } from './scenario.js';
 export const routeDeviation: Scenario = {
   kind: 'ROUTE_DEVIATION',
   ownShip: true,
+  sail(r, { it, leg1, plain, from, to, demo, capEnd, planned }) {
+    const route = it.legs.flatMap((l) => l.path);
+    // a deviation and the way back take up to a day: room for it before the simulated window ends
+    const d = planDeviation(r, route, leg1, plain, from, demo ? to : Math.min(to, capEnd - 36 * H), planned);
+    if (!d) return null;
+    return { path: d.path, kind: d.kind, stops: d.rendezvous ? [d.rendezvous] : [], special: { kind: 'deviation', offKm: d.offKm, leaveKm: d.leaveKm, rejoinKm: d.rejoinKm, route } };
+  },
   place(_r, { sailings, special, m, lo, hi, demo }) {
     if (special?.kind !== 'deviation') return null;
     const s1 = sailings[0]!;
