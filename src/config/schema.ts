@@ -189,6 +189,8 @@ export const ConfigSchema = z
           .object({
             /** An anchored ship swings round its anchor (a few hundred metres) and GNSS adds tens: 2 km holds a stop. */
             radiusKm: positive.max(20).default(2),
+            /** An anchored ship swings round its anchor on a circle of chain plus hull, a few hundred metres: two fixes this close are one place. */
+            swingKm: positive.max(5).default(0.6),
             /** Reported speed at or below which a fix can start a stop. */
             maxSpeedKn: positive.max(10).default(1.5),
             /** Reported speed above which a fix in a stop is taken for way on (a ship swinging at anchor, or GNSS Doppler noise in a stack yard, reads up to 2-3 kn). */
@@ -285,6 +287,8 @@ export const ConfigSchema = z
              * GNSS drops out for up to ~2 h below deck or under other boxes while the rest reports on.
              */
             maxPositionGapMs: ms.min(10 * MINUTE).default(3 * HOUR),
+            /** The longest ordinary GNSS dropout (below deck, under other boxes): a gap must outlast it plus the fix intervals on either side. */
+            gnssDropoutMs: ms.default(2 * HOUR),
             /** The gap must also exceed this many times the device's own usual fix interval (while moving, or while stationary in a stop). */
             intervalFactor: positive.default(3),
             /** A silence of every reading shorter than this is not judged at all (communication outages last up to about an hour). */

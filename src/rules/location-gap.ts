@@ -5,8 +5,9 @@ import { defineRule, type Fix, type RuleContext } from './rule.js';
 /**
  * LOCATION_GAP, two shapes:
  *
- * (a) No position for longer than 3 h (and than 3x the device's own usual fix
- * interval, moving or standing) while other readings keep coming: the GNSS
+ * (a) No position for longer than 3 h, than a GNSS dropout (2 h) plus two of
+ * the device's usual fix intervals and than 3 of them (moving or standing)
+ * while other readings keep coming: the GNSS
  * receiver is jammed, shielded or disconnected. Raised at the reading that
  * passes the limit, or at the fix that ends the gap.
  *
@@ -74,11 +75,18 @@ type Cfg = RuleContext['rules']['locationGap'];
 export const locationGap = defineRule<State>({
   id: 'LOCATION_GAP',
   initialState: () => ({ lastFix: null, lastKn: null, intervals: [], medianInterval: NaN, stationaryIntervals: [], medianStationary: NaN, othersSinceFix: 0, quietSinceFix: 0, raisedGapOf: null, firstTs: NaN, lastTs: -Infinity, lastEventId: null, lastStopped: false, lastDoor: 'unknown', longestQuiet: 0, raisedSilenceAfter: null, pending: null }),
-  learn(state, r) {
+  learn(state, r, ctx) {
     // the yard days before departure are the start of the device's profile
     if (Number.isNaN(state.firstTs)) state.firstTs = r.ts;
-    if (r.ts - state.lastTs > state.longestQuiet) state.longestQuiet = r.ts - state.lastTs;
+    if (Number.isFinite(state.lastTs) && r.ts - state.lastTs > state.longestQuiet) state.longestQuiet = r.ts - state.lastTs;
     state.lastTs = r.ts;
+    if (r.kind !== 'location') return;
+    const fix = ctx.view.fix!;
+    if (state.lastFix && fix.ts > state.lastFix.ts) {
+      push(state.intervals, fix.ts - state.lastFix.ts);
+      state.medianInterval = NaN;
+    }
+    state.lastFix = fix;
   },
   onReading(state, r, ctx) {
     const cfg = ctx.rules.locationGap;
@@ -89,7 +97,7 @@ export const locationGap = defineRule<State>({
     // (b) a silence of every reading, noticed when readings resume; judged against the longest
     // quiet before it, then part of the device's profile itself
     const quietBefore = state.longestQuiet;
-    if (sincePrevious > state.longestQuiet && (sincePrevious < cfg.maxSilenceMs || state.raisedSilenceAfter === state.lastEventId)) state.longestQuiet = sincePrevious;
+    if (Number.isFinite(sincePrevious) && sincePrevious > state.longestQuiet && (sincePrevious < cfg.maxSilenceMs || state.raisedSilenceAfter === state.lastEventId)) state.longestQuiet = sincePrevious;
     if (state.lastEventId && state.raisedSilenceAfter !== state.lastEventId && sincePrevious >= cfg.maxSilenceMs) {
       state.raisedSilenceAfter = state.lastEventId;
       // the same gap must not come again as "no position while other readings continue"
@@ -158,10 +166,10 @@ function push(ring: number[], x: number): void {
 
 const scratch = new Float64Array(INTERVALS);
 
-/** The median of a ring of intervals (0 with fewer than three), sorted in a reused buffer. */
+/** The median of a ring of intervals (with fewer than three, the longest: a sparse tracker is not judged on a guess), sorted in a reused buffer. */
 function median(ring: readonly number[]): number {
   const n = ring.length;
-  if (n < 3) return 0;
+  if (n < 3) return n === 0 ? 0 : Math.max(...ring);
   for (let i = 0; i < n; i++) scratch[i] = ring[i]!;
   return scratch.subarray(0, n).sort()[Math.floor(n / 2)]!;
 }
@@ -174,7 +182,8 @@ function positionGapLimit(state: State, cfg: Cfg): number {
     if (Number.isNaN(state.medianStationary)) state.medianStationary = median(state.stationaryIntervals);
     usual = Math.max(usual, state.medianStationary);
   }
-  return Math.max(cfg.maxPositionGapMs, cfg.intervalFactor * usual);
+  // a dropout hides the fixes inside it, and the gap between fixes around it is the dropout plus up to two intervals
+  return Math.max(cfg.maxPositionGapMs, cfg.gnssDropoutMs + 2 * usual, cfg.intervalFactor * usual);
 }
 
 /** How long without any reading before the timer speaks, for this device now. */

@@ -22,15 +22,16 @@ export const ripOnRipOff = defineRule<State>({
       state.opening = null;
       const anchor = v.stopAnchor;
       const fix = v.fix;
-      // stationary now: the current fix is recent and part of a stop
-      if (!anchor || !fix || Math.abs(r.ts - fix.ts) > ctx.rules.doorOpen.fixMaxAgeMs) return;
+      // stationary now: the last fix is part of a stop (a sparse tracker's may be an hour or two old;
+      // the close must then find the same stop still going on)
+      if (!anchor || !fix || !v.inStop || Math.abs(r.ts - fix.ts) > ctx.rules.doorOpen.bracketMaxMs) return;
       if (fix.speedKn !== null && fix.speedKn > ctx.rules.stationary.maxSpeedKn) return;
       state.opening = { ts: r.ts, eventId: r.eventId, anchor };
       return;
     }
     const o = state.opening;
     state.opening = null;
-    if (!o) return;
+    if (!o || v.stopAnchor !== o.anchor) return;
     const openFor = r.ts - o.ts;
     if (openFor > ctx.rules.ripOnRipOff.maxOpenMs) return;
     // No door has a reason to open outside an authorised zone: anchorages and waiting areas excuse a stop, not an opening.

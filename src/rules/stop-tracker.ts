@@ -35,8 +35,8 @@ function derivedKn(a: Fix, b: Fix, cfg: Stationary): number {
  *
  * - A stop begins at a fix that is itself stationary (reported speed at most
  *   `maxSpeedKn`, or, with none reported, no faster than that since the
- *   previous fix). When the previous fix is in the same place and the
- *   container has not moved between them, the stop began there already: a
+ *   previous fix). When the previous fix is in the same place (within an
+ *   anchored ship's swing, `swingKm`), the stop began there already: a
  *   tracker that fixes every hour or two would otherwise date a stop one
  *   interval late.
  * - It lasts while fixes stay within `radiusKm` of its first fix (plus both
@@ -67,7 +67,8 @@ export function trackStop(view: StopView, prev: Fix | null, fix: Fix, cfg: Stati
   view.inStop = false;
   const stationary = fix.speedKn !== null ? fix.speedKn <= cfg.maxSpeedKn : prev !== null && fix.ts > prev.ts && derivedKn(prev, fix, cfg) <= cfg.maxSpeedKn;
   if (!stationary) return;
-  const sincePrev = prev !== null && fix.ts > prev.ts && (prev.speedKn === null || prev.speedKn <= cfg.maxSpeedKn) && kmBetween(prev, fix) <= cfg.radiusKm && derivedKn(prev, fix, cfg) <= cfg.maxSpeedKn;
+  // backdated only when the two fixes are in one place (an anchored ship swings within a few hundred metres), not merely slow
+  const sincePrev = prev !== null && fix.ts > prev.ts && (prev.speedKn === null || prev.speedKn <= cfg.maxSpeedKn) && kmBetween(prev, fix) <= cfg.swingKm + fixErrorKm(prev, cfg) + fixErrorKm(fix, cfg);
   view.stopAnchor = sincePrev ? prev : fix;
   view.inStop = true;
 }
