@@ -7,8 +7,8 @@ const ms = z.number().int().min(0);
 
 /**
  * The one schema for every setting. Every key has a default here, so the
- * defaults file only documents them; the numbers are reasoned in the README
- * ("Rule thresholds").
+ * defaults file only documents them; the numbers are reasoned in
+ * docs/configuration.md ("Rule thresholds and why").
  */
 export const ConfigSchema = z
   .object({

@@ -78,7 +78,7 @@ describe('sealwatch evaluate --explain', () => {
     if (miss?.kind !== 'missed') throw new Error('not a missed item');
     expect(miss.probes[0]!.rule).toBe('UNSCHEDULED_STOP');
     expect(miss.probes[0]!.score).toBeGreaterThanOrEqual(1);
-    expect(miss.probes[0]!.reason).toMatch(/^longest stop .* \(minStopMs 3\.0 h\); outside every zone/);
+    expect(miss.probes[0]!.reason).toMatch(/^stop .* \(minStopMs 3\.0 h\); outside every zone and excuse/);
     expect(miss.probes).toHaveLength(11);
     // the readings around it: the stop's fixes, within the label window widened by --context-min
     expect(miss.readings.fixes.length).toBeGreaterThan(5);
@@ -103,7 +103,7 @@ describe('sealwatch evaluate --explain', () => {
     expect(block, r.stdout).toBeDefined();
     const lines = block!.split('\n');
     const ranked = lines.findIndex((l) => l.includes('closest rules'));
-    expect(lines[ranked + 1]).toMatch(/^\s+\d+\.\d\d UNSCHEDULED_STOP\s+longest stop/);
+    expect(lines[ranked + 1]).toMatch(/^\s+\d+\.\d\d UNSCHEDULED_STOP\s+stop \d/);
     expect(block).toMatch(/\n\s+\d\d-\d\d \d\d:\d\d {2}fix /);
     expect(r.stdout).toContain(`━━ UNMATCHED ALERT LOCATION_JUMP (high) · ${extra.containerId}`);
   });

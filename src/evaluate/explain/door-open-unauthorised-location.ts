@@ -1,13 +1,15 @@
-import { bestOpening, describeOpening, noOpening } from './door-openings.js';
+import { basisOf, bestOpening, describeOpening, noOpening } from './door-openings.js';
 import { result, type Probe, type ProbeInput } from './probe.js';
 import type { PlacedOpening } from './trace.js';
 
 /**
  * DOOR_OPEN_UNAUTHORISED_LOCATION: each opening as the door rules placed it.
- * Placed stationary, or with no fix to place it, fires (1); placed in transit
- * scores how near it came to stationary: movingSpeedKn / speed when it moved,
- * atSeaMinPortDistanceKm / nearest port km when it was at sea (the lower of
- * the two when both); inside a zone, 0.
+ * Placed stationary (a fix in a stop, a speed under movingSpeedKn, no speed
+ * off the sea), or with no fix to place it, fires (1). Placed in transit
+ * scores how near it came to stationary, by what decided it: movingSpeedKn /
+ * speed (also between the fixes either side when no fix was near); with no
+ * speed and no stop, at sea: atSeaMinPortDistanceKm / nearest port km.
+ * Inside a zone, 0.
  */
 export const doorOpenUnauthorisedLocationProbe: Probe = {
   rule: 'DOOR_OPEN_UNAUTHORISED_LOCATION',
@@ -23,7 +25,7 @@ function score(o: PlacedOpening, input: ProbeInput): number {
   const cfg = input.rules.doorOpen;
   if (p.kind === 'stationary' || p.kind === 'unknown') return 1;
   if (p.kind === 'authorised') return 0;
-  const moving = p.speedKn !== null && p.speedKn >= cfg.movingSpeedKn ? cfg.movingSpeedKn / p.speedKn : 1;
-  const sea = p.atSea ? (p.portKm === null ? 0 : cfg.atSeaMinPortDistanceKm / p.portKm) : 1;
-  return Math.min(0.99, moving, sea);
+  const basis = basisOf(o, cfg);
+  if (p.speedKn !== null && p.speedKn >= cfg.movingSpeedKn && (basis === 'speed' || basis === 'bracket')) return Math.min(0.99, cfg.movingSpeedKn / p.speedKn);
+  return Math.min(0.99, p.atSea && p.portKm !== null ? cfg.atSeaMinPortDistanceKm / p.portKm : 0);
 }

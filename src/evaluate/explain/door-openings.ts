@@ -25,6 +25,18 @@ export function noOpening(input: ProbeInput): string {
   return `no door opening in the window (${doors.length} door readings, none a change from closed to open)`;
 }
 
+/** How the door rules decided between transit and stationary (classifyPlace, or the fixes either side of an opening no fix placed). */
+export type PlaceBasis = 'stop' | 'speed' | 'sea' | 'bracket';
+
+export function basisOf(o: PlacedOpening, cfg: Config['rules']['doorOpen']): PlaceBasis | null {
+  const p = o.place;
+  if (p.kind !== 'transit' && p.kind !== 'stationary') return null;
+  // placed by a fix further from the opening than fixMaxAgeMs: from the fixes on either side
+  if (Math.abs(o.ts - p.fix.ts) > cfg.fixMaxAgeMs) return 'bracket';
+  if (o.stop) return 'stop';
+  return p.speedKn !== null ? 'speed' : 'sea';
+}
+
 export function describeOpening(o: PlacedOpening, cfg: Config['rules']['doorOpen'], count: number): string {
   const p = o.place;
   const of = count > 1 ? ` (best of ${count} openings)` : '';
@@ -32,9 +44,18 @@ export function describeOpening(o: PlacedOpening, cfg: Config['rules']['doorOpen
   if (p.kind === 'unknown') return `opened ${when(o.ts)} with no fix to place it${p.lastFix ? ` (last fix ${dur(Math.abs(o.ts - p.lastFix.ts))} away, fixMaxAgeMs ${dur(cfg.fixMaxAgeMs)})` : ''}${of}`;
   const land = !p.atSea && isOnLand(p.fix.lat, p.fix.lon);
   const sea = p.atSea ? 'at sea' : land ? 'on land' : `not at sea (within ${cfg.atSeaMinPortDistanceKm} km of a port)`;
+  const basis = basisOf(o, cfg);
+  const why =
+    basis === 'bracket'
+      ? `no fix within fixMaxAgeMs ${dur(cfg.fixMaxAgeMs)}: placed from the fixes either side, ${kn(p.speedKn)} between them (moving from ${cfg.movingSpeedKn} kn)`
+      : basis === 'stop'
+        ? `the fix part of a stop since ${when(o.stop!.ts)}: stationary whatever the speed (speed ${kn(p.speedKn)})`
+        : basis === 'speed'
+          ? `speed ${kn(p.speedKn)} (moving from ${cfg.movingSpeedKn} kn)`
+          : `no speed and not in a stop: ${p.atSea ? 'at sea, taken to be under way' : 'not at sea, taken to stand'}`;
   return [
     `opened ${when(o.ts)} at ${pos(p.fix)}, placed ${p.kind}`,
-    `speed ${kn(p.speedKn)} (moving from ${cfg.movingSpeedKn} kn)`,
+    why,
     `${sea}: nearest port ${p.portName ?? '?'} ${p.portKm === null ? '' : km(p.portKm)} (at sea beyond ${cfg.atSeaMinPortDistanceKm} km)`,
     p.zoneName ? `${km(p.zoneKm)} outside ${p.zoneName}` : 'no authorised zone',
   ].join(', ') + of;

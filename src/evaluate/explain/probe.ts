@@ -12,9 +12,9 @@ import type { Step, Trace } from './trace.js';
  * close the rule's key quantity came to its threshold: score = quantity /
  * threshold, 1 or more = the quantity would fire the rule. A rule with two
  * thresholds in sequence (deviation, then duration) is scored on the first
- * one its data did not pass. A gate that is no quantity (a stop excused as an
- * anchorage, an opening inside a zone) is named in the reason. Thresholds come
- * from the configuration only.
+ * one its data did not pass. A gate that is no quantity (a stop inside an
+ * authorised zone, an opening whose fix is part of a stop) scores 0 and is
+ * named in the reason. Thresholds come from the configuration only.
  */
 export interface ProbeResult {
   rule: RuleId;

@@ -38,6 +38,8 @@ export interface PlacedOpening {
   ts: number;
   eventId: string;
   place: DoorPlace;
+  /** The stop the placing fix was part of (classifyPlace: stationary whatever the speed), if it was. */
+  stop: Fix | null;
 }
 
 export interface Trace {
@@ -148,14 +150,16 @@ function stepRecorder(out: (containerId: string) => Step[]): Rule<null> {
 
 /** Runs the door rules' placement (trackDoorOpenings) and keeps every place it decides, raising nothing. */
 function doorRecorder(out: (containerId: string) => PlacedOpening[]): Rule<DoorOpeningState> {
-  const decide = (containerId: string) => (place: DoorPlace, opening: { ts: number; eventId: string }) => {
-    out(containerId).push({ ts: opening.ts, eventId: opening.eventId, place });
+  const decide = (view: ContainerView) => (place: DoorPlace, opening: { ts: number; eventId: string }) => {
+    // as classifyPlace asks it: the placing fix is the current one and part of a stop
+    const stop = 'fix' in place && place.fix === view.fix && view.inStop ? view.stopAnchor : null;
+    out(view.containerId).push({ ts: opening.ts, eventId: opening.eventId, place, stop });
     return null;
   };
   return defineRule<DoorOpeningState>({
     id: DOOR_RECORDER,
     initialState: () => ({ pending: null }),
-    onReading: (state, r, ctx) => trackDoorOpenings(state, r, ctx, decide(ctx.view.containerId)),
-    onTimer: (state, _at, _key, ctx) => onDoorFixTimer(state, ctx, decide(ctx.view.containerId)),
+    onReading: (state, r, ctx) => trackDoorOpenings(state, r, ctx, decide(ctx.view)),
+    onTimer: (state, _at, _key, ctx) => onDoorFixTimer(state, ctx, decide(ctx.view)),
   });
 }
