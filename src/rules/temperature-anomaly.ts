@@ -37,23 +37,29 @@ export const temperatureAnomaly = defineRule<State>({
     if (r.kind !== 'temperature') return;
     const cfg = ctx.rules.temperatureAnomaly;
     const reefer = reeferBand(ctx, r.setpointC);
-    if (reefer && Math.abs(r.celsius - reefer.setpointC) > reefer.toleranceC) {
-      // the excursion rule's domain
+    const off = reefer ? Math.abs(r.celsius - reefer.setpointC) : 0;
+    if (reefer && off > 2 * reefer.toleranceC) {
+      // far out of the band: an excursion, the excursion rule's domain
       state.episode = null;
       state.erratic = null;
       state.recent = null;
       return;
     }
-    trim(state, r.ts, cfg);
     if (reefer) {
+      // a swinging unit crosses the band's edge now and then: those readings belong to the swing
       const w = (state.recent ??= { ts: [], c: [], ids: [] });
       pushRecent(w, r.ts, r.celsius, r.eventId, cfg.erraticReadings);
-      const judged = judgeErratic(state.erratic, w, state.baseline, cfg);
+      const judged = off > reefer.toleranceC && !state.erratic ? { episode: null, raise: false } : judgeErratic(state.erratic, w, state.baseline, reefer.setpointC, cfg);
       state.erratic = judged.episode;
       if (judged.raise) raiseErratic(judged.episode!, r.ts, reefer.setpointC, ctx);
-      // erratic readings stay out of the baseline, or the swings would soon look normal
-      if (state.erratic) return;
+      if (off > reefer.toleranceC) {
+        state.episode = null; // outside the band the level is the excursion rule's to judge
+        return;
+      }
     }
+    trim(state, r.ts, cfg);
+    // erratic readings stay out of the baseline, or the swings would soon look normal
+    if (state.erratic) return;
     const history = state.baseline;
     const size = history ? history.size : 0;
     const span = size ? r.ts - history!.oldestTs() : 0;
@@ -103,7 +109,7 @@ function raiseErratic(ep: ErraticEpisode, at: number, setpointC: number, ctx: Ru
     startedAt: ep.startTs,
     detectedAt: at,
     location: fix ? { lat: fix.lat, lon: fix.lon } : null,
-    summary: `Reefer temperature erratic for ${fmtDuration(at - ep.startTs)}: readings ${ep.peakSpreadC.toFixed(1)} °C apart from one to the next (median step), against ${ep.baseSpreadC.toFixed(1)} °C in its own history; between ${ep.lowC.toFixed(1)} and ${ep.highC.toFixed(1)} °C round its ${setpointC.toFixed(1)} °C setpoint, still inside the band: the unit is failing or being interfered with`,
+    summary: `Reefer temperature erratic for ${fmtDuration(at - ep.startTs)}: swinging between ${ep.lowC.toFixed(1)} and ${ep.highC.toFixed(1)} °C round its ${setpointC.toFixed(1)} °C setpoint, still inside the band; readings up to ${ep.peakSpreadC.toFixed(1)} °C apart from one to the next (median step), against ${ep.baseSpreadC.toFixed(1)} °C in its own history: the unit is failing or being interfered with`,
     evidence: [...ep.evidence],
     details: { medianStepC: Math.round(ep.peakSpreadC * 10) / 10, usualStepC: Math.round(ep.baseSpreadC * 100) / 100, lowC: ep.lowC, highC: ep.highC, setpointC },
   });

@@ -48,11 +48,36 @@ export function pushRecent(w: RecentWindow, ts: number, c: number, id: string, s
 const steps: number[] = [];
 const HOLD = 0.75;
 const MAX_CALM = 2;
+/** A defrost lifts the air by 2-6 °C for 20-40 min: a reading this far above the window's median may be one. */
+const DEFROST_LIFT_C = 1.5;
 
-/** The lower median of the steps between successive readings of the window. */
+const kept: number[] = [];
+
+/**
+ * The lower median of the steps between successive readings of the window,
+ * a defrost taken out first: one or two readings well above the rest and
+ * none well below are the coil being heated, not the unit losing control.
+ */
 function medianStep(w: RecentWindow): number {
+  const c = w.c;
+  kept.length = 0;
+  for (const x of c) kept.push(x);
+  kept.sort((a, b) => a - b);
+  const mid = kept[(kept.length - 1) >> 1]!;
+  let above = 0;
+  let below = 0;
+  for (const x of c) {
+    if (x - mid >= DEFROST_LIFT_C) above++;
+    else if (mid - x >= DEFROST_LIFT_C) below++;
+  }
+  const defrost = below === 0 && above > 0 && above <= 2;
   steps.length = 0;
-  for (let i = 1; i < w.c.length; i++) steps.push(Math.abs(w.c[i]! - w.c[i - 1]!));
+  let prev = NaN;
+  for (const x of c) {
+    if (defrost && x - mid >= DEFROST_LIFT_C) continue;
+    if (!Number.isNaN(prev)) steps.push(Math.abs(x - prev));
+    prev = x;
+  }
   steps.sort((a, b) => a - b);
   return steps[(steps.length - 1) >> 1]!;
 }
@@ -61,25 +86,26 @@ function medianStep(w: RecentWindow): number {
  * Updates the episode with the window ending at the newest reading; returns
  * the episode (null when there is none) and whether it should be raised now.
  */
-export function judgeErratic(ep: ErraticEpisode | null, w: RecentWindow, history: RollingBaseline | null, cfg: Cfg): { episode: ErraticEpisode | null; raise: boolean } {
+export function judgeErratic(ep: ErraticEpisode | null, w: RecentWindow, history: RollingBaseline | null, setpointC: number, cfg: Cfg): { episode: ErraticEpisode | null; raise: boolean } {
   const n = w.ts.length;
   if (n < cfg.erraticReadings || w.ts[n - 1]! - w.ts[0]! > cfg.erraticMaxWindowMs) return { episode: ep, raise: false };
   const spread = medianStep(w);
-  if (spread < cfg.erraticMinSpreadC && ep === null) return { episode: null, raise: false };
+  const swinging = swingsBothWays(w, setpointC, cfg.erraticMinSpreadC);
+  if (!swinging && spread < cfg.erraticMinSpreadC && ep === null) return { episode: null, raise: false };
   const base = ep ? ep.baseSpreadC : history && history.size >= cfg.erraticReadings ? history.successiveSpread() : 0;
   const threshold = ep ? ep.thresholdC : Math.max(cfg.erraticMinSpreadC, cfg.erraticFactor * base);
   // Hysteresis: an episode starts at the threshold and holds while the step stays above 3/4 of it;
   // a few calm windows in a row end it (erratic data has calm stretches by chance).
-  if (spread < (ep ? HOLD * threshold : threshold)) {
+  if (!swinging && spread < (ep ? HOLD * threshold : threshold)) {
     if (!ep) return { episode: null, raise: false };
     ep.calm++;
     // once raised, only a whole window of calm readings ends it, so one anomaly is one alert
     return { episode: ep.calm > (ep.raised ? cfg.erraticReadings : MAX_CALM) ? null : ep, raise: false };
   }
   if (!ep) {
-    // the episode began at the first reading that stepped that far from the one before it
+    // the episode began at the first reading that stepped that far from the one before it, or stood that far off the setpoint
     let first = 1;
-    while (first < n - 1 && Math.abs(w.c[first]! - w.c[first - 1]!) < threshold) first++;
+    while (first < n - 1 && Math.abs(w.c[first]! - w.c[first - 1]!) < threshold && Math.abs(w.c[first]! - setpointC) < cfg.erraticMinSpreadC) first++;
     ep = { startTs: w.ts[first]!, startEventId: w.ids[first]!, peakSpreadC: spread, thresholdC: threshold, baseSpreadC: base, lowC: Infinity, highC: -Infinity, calm: 0, raised: false, evidence: [] };
     for (let i = first; i < n; i++) note(ep, w.c[i]!, w.ids[i]!);
   } else note(ep, w.c[n - 1]!, w.ids[n - 1]!);
@@ -88,6 +114,22 @@ export function judgeErratic(ep: ErraticEpisode | null, w: RecentWindow, history
   const raise = !ep.raised && w.ts[n - 1]! - ep.startTs >= cfg.erraticSustainMs;
   if (raise) ep.raised = true;
   return { episode: ep, raise };
+}
+
+/**
+ * Most readings of the window a degree or more off the setpoint, at least two
+ * on each side: a unit swinging between too warm and too cold, whose steps
+ * may be small when it stays on one side for a reading or two. A defrost is
+ * on one side only; so is a shift of level (the level detector's).
+ */
+function swingsBothWays(w: RecentWindow, setpointC: number, offC: number): boolean {
+  let high = 0;
+  let low = 0;
+  for (const c of w.c) {
+    if (c - setpointC >= offC) high++;
+    else if (setpointC - c >= offC) low++;
+  }
+  return high >= 2 && low >= 2 && (high + low) * 10 >= 6 * w.c.length;
 }
 
 function note(ep: ErraticEpisode, c: number, id: string): void {

@@ -63,7 +63,7 @@ export function erraticFinding(input: ProbeInput): ProbeResult | null {
       const step = medianStep(w.c);
       if (!largest || step > largest.step) largest = { step, at: s.reading.ts };
     }
-    ep = judgeErratic(ep, w, history, cfg).episode;
+    ep = judgeErratic(ep, w, history, band(s)!.setpointC, cfg).episode;
     if (full && ep && ep.calm === 0) held.set(ep, w.ts[n - 1]! - ep.startTs);
   }
   let best: { ep: ErraticEpisode; held: number } | null = null;
