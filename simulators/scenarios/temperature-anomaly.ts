@@ -15,8 +15,9 @@ import { H, MIN, type Scenario } from './scenario.js';
  *   previous day for 2-6 h.
  *
  * Usually after half a day (reefer) or a day (dry box) of history; three
- * times in ten within the first day after the device starts reporting, when
- * the history is short.
+ * times in ten early, within half a day of departure or of the device's
+ * first reading (whichever is later), when the history is short. Never before
+ * departure: a plan is judged from its departure on.
  */
 export const temperatureAnomaly: Scenario = {
   kind: 'TEMPERATURE_ANOMALY',
@@ -27,9 +28,10 @@ export const temperatureAnomaly: Scenario = {
     // (the demo shows each rule at work on its plainest case: the level shift)
     const erratic = reefer !== null && !demo && r.chance(0.5);
     // (the demo shows every rule at work: there the history is the voyage's own, the readings the engine judges by)
-    const from0 = early ? m.first + 2 * H : Math.max(lo, (demo ? Math.max(m.first, dep) : m.first) + (reefer ? 12 : 24) * H);
-    // the latest start that still ends in time (early: within the first day; the demo: as soon as there is history)
-    const latest = (total: number): number => (early ? Math.min(m.first + 24 * H, m.last - 0.5 * H - total) : demo ? Math.min(from0 + 1.5 * H, m.last - 0.5 * H - total) : hi - total);
+    // early: as soon as the trip is under way (a plan is judged from its departure, WIRE section 2), while the history is short
+    const from0 = early ? Math.max(m.first + 2 * H, dep) : Math.max(lo, (demo ? Math.max(m.first, dep) : m.first) + (reefer ? 12 : 24) * H);
+    // the latest start that still ends in time (early: within half a day of that; the demo: as soon as there is history)
+    const latest = (total: number): number => (early ? Math.min(from0 + 12 * H, m.last - 0.5 * H - total) : demo ? Math.min(from0 + 1.5 * H, m.last - 0.5 * H - total) : hi - total);
     const at = (total: number): number | null => (latest(total) < from0 ? null : Math.round(r.uniform(from0, latest(total))));
     if (reefer && erratic) return placeErratic(r, at);
     if (reefer) {

@@ -328,7 +328,10 @@ export const ConfigSchema = z
             minSigmaC: positive.default(0.3),
             /** Minimum deviation worth an analyst's time: reefers (inside their band), dry boxes (weather-driven). */
             minDeltaReeferC: positive.default(1.2),
+            /** A dry box: this far beyond the range of its own last day (its daily cycle is its normal). */
             minDeltaDryC: positive.default(6),
+            /** The sun and the night change a box's air by a few degrees an hour at most: a dry box fresh off the yard is judged only on changes faster than this. */
+            dryMaxRateCPerHour: positive.default(8),
             /** Longer than a defrost cycle (20-40 min). */
             sustainMs: ms.min(10 * MINUTE).default(60 * MINUTE),
             minReadings: z.number().int().min(2).default(3),

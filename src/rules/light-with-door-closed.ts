@@ -1,21 +1,33 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
-import { defineRule } from './rule.js';
+import { defineRule, type RuleContext } from './rule.js';
 
 /**
  * LIGHT_WITH_DOOR_CLOSED: light inside a container whose door is closed, the
- * sign of a cut wall or roof. A closed steel box reads ~0 lux; seal leakage in
- * daylight stays in single digits, so the threshold (20 lux) sits above
- * leakage and below a torch or daylight through a hole. Two consecutive
- * readings over the threshold (or one very bright) make an incident, so one
- * glitch does not; the door must have been closed for a grace period first.
+ * sign of a cut wall or roof. A closed steel box reads ~0 lux; seal and vent
+ * leakage in daylight stays in single digits, so the threshold (20 lux) sits
+ * above leakage and below a torch or daylight through a hole. One glitch is
+ * not an incident: it takes two readings over the threshold in a row, or one
+ * very bright (200 lux), or, from a device that reports light when it
+ * changes (its light readings come hours apart), one lit reading that stayed
+ * unchanged for `confirmWithinMs` until the dark reading that ended it. The
+ * door must have been closed for a grace period first.
  */
+interface Episode { startTs: number; startEventId: string; count: number; maxLux: number; evidence: string[]; raised: boolean }
 interface State {
-  episode: { startTs: number; startEventId: string; count: number; maxLux: number; evidence: string[]; raised: boolean } | null;
+  episode: Episode | null;
+  /** Recent intervals between light readings: a device reporting on change has long ones. */
+  intervals: number[];
+  lastLightTs: number;
 }
+
+const INTERVALS = 7;
 
 export const lightWithDoorClosed = defineRule<State>({
   id: 'LIGHT_WITH_DOOR_CLOSED',
-  initialState: () => ({ episode: null }),
+  initialState: () => ({ episode: null, intervals: [], lastLightTs: NaN }),
+  learn(state, r) {
+    if (r.kind === 'light') noteInterval(state, r.ts);
+  },
   onReading(state, r, ctx) {
     const cfg = ctx.rules.lightWithDoorClosed;
     const v = ctx.view;
@@ -24,7 +36,15 @@ export const lightWithDoorClosed = defineRule<State>({
       return;
     }
     if (r.kind !== 'light') return;
+    const sinceLast = r.ts - state.lastLightTs;
+    noteInterval(state, r.ts);
+    const ep0 = state.episode;
     if (v.door !== 'closed' || r.ts - v.doorSince < cfg.doorClosedGraceMs || r.lux < cfg.luxThreshold) {
+      // dark again: from a device that reports on change, a lit reading that held this long is an incident
+      if (ep0 && !ep0.raised && v.door === 'closed' && ep0.count === 1 && r.lux < cfg.luxThreshold && reportsOnChange(state, sinceLast) && r.ts - ep0.startTs >= cfg.confirmWithinMs) {
+        ep0.evidence.push(r.eventId);
+        raise(ep0, r.ts, ctx, `lit for ${fmtDuration(r.ts - ep0.startTs)} until this dark reading`);
+      }
       state.episode = null;
       return;
     }
@@ -33,19 +53,46 @@ export const lightWithDoorClosed = defineRule<State>({
     ep.maxLux = Math.max(ep.maxLux, r.lux);
     if (ep.evidence.length < 20) ep.evidence.push(r.eventId);
     if (ep.raised || (ep.count < 2 && r.lux < cfg.strongLuxThreshold)) return;
-    ep.raised = true;
-    const fix = v.fix;
-    const zones = fix ? ctx.zones(fix) : null;
-    const where = zones && zones.nearest ? (zones.inside ? `inside ${zones.inside.name}` : `${fmtKm(zones.nearestKm)} from the nearest authorised zone (${zones.nearest.name})`) : 'position unknown';
-    ctx.raise({
-      severity: 'high',
-      incidentKey: ep.startEventId,
-      startedAt: ep.startTs,
-      detectedAt: r.ts,
-      location: fix ? { lat: fix.lat, lon: fix.lon } : null,
-      summary: `Light of ${Math.round(ep.maxLux)} lux inside the container while its door has been closed for ${fmtDuration(ep.startTs - v.doorSince)} (${ep.count} reading${ep.count > 1 ? 's' : ''} over ${cfg.luxThreshold} lux), ${where}: possible cut wall or roof`,
-      evidence: [...ep.evidence, ...(v.doorEventId ? [v.doorEventId] : [])],
-      details: { maxLux: Math.round(ep.maxLux), readings: ep.count, doorClosedMin: Math.round((ep.startTs - v.doorSince) / 60000) },
-    });
+    raise(ep, r.ts, ctx, `${ep.count} reading${ep.count > 1 ? 's' : ''} over ${cfg.luxThreshold} lux`);
   },
 });
+
+function noteInterval(state: State, ts: number): void {
+  if (Number.isFinite(state.lastLightTs) && ts > state.lastLightTs) {
+    state.intervals.push(ts - state.lastLightTs);
+    if (state.intervals.length > INTERVALS) state.intervals.shift();
+  }
+  state.lastLightTs = ts;
+}
+
+/**
+ * The dark reading came sooner than the device's usual light readings by far
+ * (a quarter of their median): it reported because the light changed, so the
+ * light held until then. A device sampling on a timer reports dark at its
+ * next tick, which says nothing of how long the light lasted.
+ */
+function reportsOnChange(state: State, sinceLast: number): boolean {
+  const n = state.intervals.length;
+  if (n < 3) return false;
+  const sorted = [...state.intervals].sort((a, b) => a - b);
+  return sinceLast * 4 <= sorted[n >> 1]!;
+}
+
+function raise(ep: Episode, at: number, ctx: RuleContext, how: string): void {
+  const cfg = ctx.rules.lightWithDoorClosed;
+  const v = ctx.view;
+  ep.raised = true;
+  const fix = v.fix;
+  const zones = fix ? ctx.zones(fix) : null;
+  const where = zones && zones.nearest ? (zones.inside ? `inside ${zones.inside.name}` : `${fmtKm(zones.nearestKm)} from the nearest authorised zone (${zones.nearest.name})`) : 'position unknown';
+  ctx.raise({
+    severity: 'high',
+    incidentKey: ep.startEventId,
+    startedAt: ep.startTs,
+    detectedAt: at,
+    location: fix ? { lat: fix.lat, lon: fix.lon } : null,
+    summary: `Light of ${Math.round(ep.maxLux)} lux inside the container while its door has been closed for ${fmtDuration(ep.startTs - v.doorSince)} (${how}), ${where}: possible cut wall or roof`,
+    evidence: [...ep.evidence, ...(v.doorEventId ? [v.doorEventId] : [])],
+    details: { maxLux: Math.round(ep.maxLux), readings: ep.count, doorClosedMin: Math.round((ep.startTs - v.doorSince) / 60000), luxThreshold: cfg.luxThreshold },
+  });
+}

@@ -79,6 +79,15 @@ export class RollingBaseline {
     this.n++;
   }
 
+  /** The smallest and the largest value (size > 0). */
+  min(): number {
+    return this.valueAt(0);
+  }
+
+  max(): number {
+    return this.valueAt(this.n - 1);
+  }
+
   /** The median of the values (size > 0). */
   median(): number {
     const idx = (this.n - 1) * 0.5;

@@ -14,6 +14,9 @@ export interface StopView {
 
 type Stationary = Config['rules']['stationary'];
 
+/** Positions judge speed only over this long at least: closer fixes are within each other's error. */
+const MIN_DERIVED_MS = 10 * 60_000;
+
 /**
  * Position error of one fix in km: GNSS is good to a few metres in open sky,
  * hdop scales it, and reflections off steel (stack yards, quays, the ship's
@@ -65,10 +68,31 @@ export function trackStop(view: StopView, prev: Fix | null, fix: Fix, cfg: Stati
     view.stopOutlier = null;
   }
   view.inStop = false;
-  const stationary = fix.speedKn !== null ? fix.speedKn <= cfg.maxSpeedKn : prev !== null && fix.ts > prev.ts && derivedKn(prev, fix, cfg) <= cfg.maxSpeedKn;
+  // The positions say stationary over ten minutes or more: a reported speed of a knot or two at a quay
+  // is Doppler noise off the steel around it (up to leaveSpeedKn), not way on.
+  const still = prev !== null && fix.ts - prev.ts >= MIN_DERIVED_MS && (prev.speedKn === null || prev.speedKn <= cfg.leaveSpeedKn) && derivedKn(prev, fix, cfg) <= cfg.maxSpeedKn;
+  const stationary = fix.speedKn !== null ? fix.speedKn <= cfg.maxSpeedKn || (still && fix.speedKn <= cfg.leaveSpeedKn) : still || (prev !== null && fix.ts > prev.ts && derivedKn(prev, fix, cfg) <= cfg.maxSpeedKn);
   if (!stationary) return;
-  // backdated only when the two fixes are in one place (an anchored ship swings within a few hundred metres), not merely slow
-  const sincePrev = prev !== null && fix.ts > prev.ts && (prev.speedKn === null || prev.speedKn <= cfg.maxSpeedKn) && kmBetween(prev, fix) <= cfg.swingKm + fixErrorKm(prev, cfg) + fixErrorKm(fix, cfg);
-  view.stopAnchor = sincePrev ? prev : fix;
+  // Backdated only when the two fixes are in one place (an anchored ship swings within a few hundred
+  // metres) and the container went no faster between them than a ship swinging at anchor.
+  const onePlace = prev !== null && fix.ts > prev.ts && kmBetween(prev, fix) <= cfg.swingKm + fixErrorKm(prev, cfg) + fixErrorKm(fix, cfg) && derivedKn(prev, fix, cfg) <= cfg.maxSpeedKn / 2;
+  view.stopAnchor = onePlace ? stoppedSince(prev!, fix, cfg) : fix;
   view.inStop = true;
 }
+
+/**
+ * When the stop began, seen from the fix before it and the first fix in it
+ * (one place, within an anchored ship's swing): at the fix before, if that
+ * one had no way on; else once the way it reported would have covered the
+ * distance between them (a ship making 3 kn at one fix and alongside 600 m
+ * on at the next stopped some 6 min later).
+ * The stop is placed where it is, at the later fix; its identity is the
+ * earlier fix's event.
+ */
+function stoppedSince(prev: Fix, fix: Fix, cfg: Stationary): Fix {
+  if (prev.speedKn === null || prev.speedKn <= cfg.maxSpeedKn) return prev;
+  const ts = Math.min(fix.ts, prev.ts + Math.round((kmBetween(prev, fix) / (prev.speedKn * KM_PER_NM)) * 3_600_000));
+  return { ts, lat: fix.lat, lon: fix.lon, speedKn: 0, hdop: fix.hdop, eventId: prev.eventId };
+}
+
+const KM_PER_NM = 1.852;

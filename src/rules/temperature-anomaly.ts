@@ -20,11 +20,12 @@ import { judgeErratic, pushRecent, type ErraticEpisode, type RecentWindow } from
  */
 interface Episode { startTs: number; startEventId: string; count: number; peakC: number; baseline: number; sigma: number; raised: boolean; evidence: string[] }
 /** `baseline`: the readings of the baseline window (rolling-baseline.ts), made on the first reading kept. */
-interface State { baseline: RollingBaseline | null; episode: Episode | null; recent: RecentWindow | null; erratic: ErraticEpisode | null }
+/** `prevTs`/`prevC`: the dry box's previous reading, for how fast it changed. */
+interface State { baseline: RollingBaseline | null; episode: Episode | null; recent: RecentWindow | null; erratic: ErraticEpisode | null; prevTs: number; prevC: number }
 
 export const temperatureAnomaly = defineRule<State>({
   id: 'TEMPERATURE_ANOMALY',
-  initialState: () => ({ baseline: null, episode: null, recent: null, erratic: null }),
+  initialState: () => ({ baseline: null, episode: null, recent: null, erratic: null, prevTs: NaN, prevC: NaN }),
   learn(state, r, ctx) {
     // the yard days before departure are history too
     if (r.kind !== 'temperature') return;
@@ -32,6 +33,8 @@ export const temperatureAnomaly = defineRule<State>({
     if (reefer && Math.abs(r.celsius - reefer.setpointC) > reefer.toleranceC) return;
     trim(state, r.ts, ctx.rules.temperatureAnomaly);
     push(state, r.ts, r.celsius);
+    state.prevTs = r.ts;
+    state.prevC = r.celsius;
   },
   onReading(state, r, ctx) {
     if (r.kind !== 'temperature') return;
@@ -60,10 +63,11 @@ export const temperatureAnomaly = defineRule<State>({
     trim(state, r.ts, cfg);
     // erratic readings stay out of the baseline, or the swings would soon look normal
     if (state.erratic) return;
+    if (!reefer) return judgeDry(state, r, ctx);
     const history = state.baseline;
     const size = history ? history.size : 0;
     const span = size ? r.ts - history!.oldestTs() : 0;
-    if (size < cfg.minBaselineReadings || span < (reefer ? cfg.minBaselineSpanReeferMs : cfg.minBaselineSpanDryMs)) {
+    if (size < cfg.minBaselineReadings || span < cfg.minBaselineSpanReeferMs) {
       push(state, r.ts, r.celsius);
       return;
     }
@@ -71,7 +75,7 @@ export const temperatureAnomaly = defineRule<State>({
     const base = ep0 ? ep0.baseline : history!.median();
     const sigma = ep0 ? ep0.sigma : Math.max(cfg.minSigmaC, 1.4826 * history!.medianAbsoluteDeviation(base));
     const dev = r.celsius - base;
-    const threshold = Math.max(cfg.robustZ * sigma, reefer ? cfg.minDeltaReeferC : cfg.minDeltaDryC);
+    const threshold = Math.max(cfg.robustZ * sigma, cfg.minDeltaReeferC);
     // Hysteresis: an episode starts at the threshold and lasts while the shift holds above
     // 60 % of it, so sensor noise round the threshold does not restart it.
     const holding = ep0 !== null && Math.sign(dev) === Math.sign(ep0.peakC - ep0.baseline) && Math.abs(dev) >= 0.6 * threshold;
@@ -89,12 +93,12 @@ export const temperatureAnomaly = defineRule<State>({
     ep.raised = true;
     const fix = ctx.view.fix;
     ctx.raise({
-      severity: reefer ? 'medium' : 'low',
+      severity: 'medium',
       incidentKey: ep.startEventId,
       startedAt: ep.startTs,
       detectedAt: r.ts,
       location: fix ? { lat: fix.lat, lon: fix.lon } : null,
-      summary: `Temperature ${ep.peakC.toFixed(1)} °C for ${fmtDuration(r.ts - ep.startTs)}, ${Math.abs(ep.peakC - ep.baseline).toFixed(1)} °C ${ep.peakC > ep.baseline ? 'above' : 'below'} this container's recent median of ${ep.baseline.toFixed(1)} °C (${(Math.abs(ep.peakC - ep.baseline) / ep.sigma).toFixed(1)} robust sigmas)${reefer ? ', still inside the reefer band' : ''}: unlike its own history`,
+      summary: `Temperature ${ep.peakC.toFixed(1)} °C for ${fmtDuration(r.ts - ep.startTs)}, ${Math.abs(ep.peakC - ep.baseline).toFixed(1)} °C ${ep.peakC > ep.baseline ? 'above' : 'below'} this container's recent median of ${ep.baseline.toFixed(1)} °C (${(Math.abs(ep.peakC - ep.baseline) / ep.sigma).toFixed(1)} robust sigmas), still inside the reefer band: unlike its own history`,
       evidence: [...ep.evidence],
       details: { peakC: ep.peakC, baselineC: Math.round(ep.baseline * 10) / 10, sigmaC: Math.round(ep.sigma * 100) / 100, readings: ep.count },
     });
@@ -114,6 +118,63 @@ function raiseErratic(ep: ErraticEpisode, at: number, setpointC: number, ctx: Ru
     details: { medianStepC: Math.round(ep.peakSpreadC * 10) / 10, usualStepC: Math.round(ep.baseSpreadC * 100) / 100, lowC: ep.lowC, highC: ep.highC, setpointC },
   });
 }
+
+/**
+ * A dry box's air follows the weather and the sun: its normal is the range
+ * it went through over the last day, not a median. Anomalous is `minDeltaDryC`
+ * beyond that range for `sustainMs`. With less than a day of history (fresh
+ * off the yard), the range seen so far does not hold a day's cycle, so only a
+ * change faster than any day heats or cools a box (`dryMaxRateCPerHour`)
+ * counts: a fire, a heater, a box opened to a hold or a hot space.
+ */
+function judgeDry(state: State, r: { ts: number; celsius: number; eventId: string }, ctx: RuleContext): void {
+  const cfg = ctx.rules.temperatureAnomaly;
+  const history = state.baseline;
+  const prevTs = state.prevTs;
+  const prevC = state.prevC;
+  state.prevTs = r.ts;
+  state.prevC = r.celsius;
+  const size = history ? history.size : 0;
+  const span = size ? r.ts - history!.oldestTs() : 0;
+  if (size < cfg.erraticReadings / 2 || span < HOUR_MS) {
+    push(state, r.ts, r.celsius);
+    return;
+  }
+  const full = size >= cfg.minBaselineReadings && span >= cfg.minBaselineSpanDryMs;
+  const ep0 = state.episode;
+  const hi = history!.max();
+  const lo = history!.min();
+  const dev = ep0 ? r.celsius - ep0.baseline : r.celsius > hi ? r.celsius - hi : r.celsius < lo ? r.celsius - lo : 0;
+  const rate = Number.isFinite(prevTs) && r.ts > prevTs ? Math.abs(r.celsius - prevC) / ((r.ts - prevTs) / HOUR_MS) : 0;
+  const holding = ep0 !== null && Math.sign(dev) === Math.sign(ep0.peakC - ep0.baseline) && Math.abs(dev) >= 0.6 * cfg.minDeltaDryC;
+  const starting = !ep0 && Math.abs(dev) >= cfg.minDeltaDryC && (full || rate >= cfg.dryMaxRateCPerHour);
+  if (!holding && !starting) {
+    state.episode = null;
+    push(state, r.ts, r.celsius);
+    return;
+  }
+  // Anomalous readings stay out of the baseline, so a sustained anomaly cannot become the new normal at once.
+  const ep = (state.episode ??= { startTs: r.ts, startEventId: r.eventId, count: 0, peakC: r.celsius, baseline: dev > 0 ? hi : lo, sigma: full ? 0 : rate, raised: false, evidence: [] });
+  ep.count++;
+  if (Math.abs(r.celsius - ep.baseline) > Math.abs(ep.peakC - ep.baseline)) ep.peakC = r.celsius;
+  if (ep.evidence.length < 20) ep.evidence.push(r.eventId);
+  if (ep.raised || ep.count < cfg.minReadings || r.ts - ep.startTs < cfg.sustainMs) return;
+  ep.raised = true;
+  const fix = ctx.view.fix;
+  const above = ep.peakC > ep.baseline;
+  ctx.raise({
+    severity: 'low',
+    incidentKey: ep.startEventId,
+    startedAt: ep.startTs,
+    detectedAt: r.ts,
+    location: fix ? { lat: fix.lat, lon: fix.lon } : null,
+    summary: `Temperature ${ep.peakC.toFixed(1)} °C for ${fmtDuration(r.ts - ep.startTs)}, ${Math.abs(ep.peakC - ep.baseline).toFixed(1)} °C ${above ? 'above the warmest' : 'below the coldest'} (${ep.baseline.toFixed(1)} °C) of this dry box's last ${fmtDuration(span)}${ep.sigma > 0 ? `, reached at ${Math.round(ep.sigma)} °C/h, faster than the sun or the night changes a box` : ''}: unlike its own history`,
+    evidence: [...ep.evidence],
+    details: { peakC: ep.peakC, rangeEdgeC: Math.round(ep.baseline * 10) / 10, historyMin: Math.round(span / 60000), readings: ep.count, ratePerHourC: ep.sigma > 0 ? Math.round(ep.sigma) : null },
+  });
+}
+
+const HOUR_MS = 3_600_000;
 
 function trim(state: State, now: number, cfg: RuleContext['rules']['temperatureAnomaly']): void {
   state.baseline?.trim(now - cfg.baselineMs, cfg.maxBaselineReadings);

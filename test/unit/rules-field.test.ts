@@ -51,8 +51,9 @@ describe('stop tracking (stop-tracker.ts)', () => {
   });
 
   it('a 10-hour stop seen by a tracker fixing every 2 h with noisy positions is raised once', () => {
-    const noisy = (i: number): [number, number] => [MID_ATLANTIC[0] + ((i * 7) % 5) * 0.002, MID_ATLANTIC[1] - ((i * 3) % 4) * 0.002];
-    const before = track([35.6, -30.6], [35.05, -30.05], DAY2 - 6 * HOUR, 6 * 60, 120);
+    // hdop 6: a couple of hundred metres of scatter
+    const noisy = (i: number): [number, number] => [MID_ATLANTIC[0] + ((i * 7) % 5) * 0.0006, MID_ATLANTIC[1] - ((i * 3) % 4) * 0.0006];
+    const before = track([35.6, -30.6], [35.05, -30.05], DAY2 - 8 * HOUR, 6 * 60, 120);
     const at = Array.from({ length: 6 }, (_, i) => reading(DAY2 + i * 2 * HOUR, { kind: 'location', lat: noisy(i)[0], lon: noisy(i)[1], hdop: 6 }));
     const a = rules(harness().feed([...before, ...at]), 'UNSCHEDULED_STOP');
     expect(a).toHaveLength(1);
@@ -101,7 +102,7 @@ describe('TEMPERATURE_ANOMALY: an erratic reefer', () => {
     const a = rules(harness(reefer).feed([...steady(40, DAY2 - 20 * HOUR), ...erratic(DAY2), ...steady(10, DAY2 + 7 * HOUR)]), 'TEMPERATURE_ANOMALY');
     expect(a).toHaveLength(1);
     expect(a[0]!.severity).toBe('medium');
-    expect(a[0]!.summary).toMatch(/^Reefer temperature erratic for [\d.]+ h: readings \d\.\d °C apart from one to the next/);
+    expect(a[0]!.summary).toMatch(/^Reefer temperature erratic for [\d.]+ h: swinging between [\d.]+ and [\d.]+ °C round its 2\.0 °C setpoint, still inside the band; readings up to \d\.\d °C apart/);
     expect(Date.parse(a[0]!.startedAt)).toBeGreaterThanOrEqual(DAY2);
     expect(Date.parse(a[0]!.detectedAt) - Date.parse(a[0]!.startedAt)).toBeGreaterThanOrEqual(2 * HOUR);
   });
@@ -127,13 +128,31 @@ describe('LOCATION_GAP and trackers that sleep', () => {
     expect(rules(harness().feed(rs), 'LOCATION_GAP')).toEqual([]);
   });
 
-  it('the same silence ending 60 km away, or with the door changed, is raised', () => {
-    const moved = [reading(DAY2 - HOUR, { kind: 'door', open: false }), ...stopFixes(DAY2, 2), reading(DAY2 + 10 * HOUR, { kind: 'temperature', celsius: 20 }), reading(DAY2 + 10 * HOUR + 5 * MIN, { kind: 'location', lat: 35.5, lon: -30, speedKn: 0 })];
-    expect(rules(harness().feed(moved), 'LOCATION_GAP').map((a) => a.severity)).toEqual(['medium']);
+  it('the same silence ending farther away than the box could have travelled, or with the door changed, is raised', () => {
+    // 900 km in 10 h: 49 kn, beyond any ship
+    const moved = [reading(DAY2 - HOUR, { kind: 'door', open: false }), ...stopFixes(DAY2, 2), reading(DAY2 + 10 * HOUR, { kind: 'temperature', celsius: 20 }), reading(DAY2 + 10 * HOUR + 5 * MIN, { kind: 'location', lat: 43.1, lon: -30, speedKn: 0 })];
+    const far = rules(harness().feed(moved), 'LOCATION_GAP');
+    expect(far.map((a) => a.severity)).toEqual(['medium']);
+    expect(far[0]!.summary).toMatch(/resumed 9\d\d km from the last fix, farther than it could have sailed/);
+    // 60 km in 10 h: a ship that sailed from its anchorage while out of coverage
+    const sailed = [reading(DAY2 - HOUR, { kind: 'door', open: false }), ...stopFixes(DAY2, 2), reading(DAY2 + 10 * HOUR, { kind: 'temperature', celsius: 20 }), reading(DAY2 + 10 * HOUR + 5 * MIN, { kind: 'location', lat: 35.5, lon: -30, speedKn: 12 })];
+    expect(rules(harness().feed(sailed), 'LOCATION_GAP')).toEqual([]);
     const door = [reading(DAY2 - HOUR, { kind: 'door', open: false }), ...stopFixes(DAY2, 2), reading(DAY2 + 10 * HOUR, { kind: 'door', open: true }), ...stopFixes(DAY2 + 10 * HOUR + 5 * MIN, 1)];
     const a = rules(harness().feed(door), 'LOCATION_GAP');
     expect(a.map((x) => x.severity)).toEqual(['high']);
     expect(a[0]!.summary).toMatch(/the door open \(it was closed\)/);
+  });
+
+  it("a silence is judged against the device's own reporting: one that never went quiet is raised, one quiet every night is not", () => {
+    // a day and a half under way, a fix every 15 min; then 6 h of nothing; then on along the track
+    const leg = (from: number, hours: number, lat0: number) => track([lat0, -30], [lat0 + hours * 0.05, -30], from, hours * 60, 15, 16);
+    const always = [...leg(DAY2, 36, 30), ...leg(DAY2 + 42 * HOUR, 3, 32.1)];
+    const a = rules(harness().feed(always), 'LOCATION_GAP');
+    expect(a.map((x) => x.severity)).toEqual(['medium']);
+    expect(a[0]!.summary).toMatch(/this device had not been quiet for more than 15 min in 36 h of reporting/);
+    // the same, with the device quiet for 5 h on its first night (learnt, not judged: 8 h of history): 6 h is its normal
+    const nightly = [...leg(DAY2, 8, 30), ...leg(DAY2 + 13 * HOUR, 23, 30.65), ...leg(DAY2 + 42 * HOUR, 3, 32.1)];
+    expect(rules(harness().feed(nightly), 'LOCATION_GAP')).toEqual([]);
   });
 
   it('while standing still the silence timer waits a day before it speaks', () => {
@@ -177,5 +196,34 @@ describe('trip plans whose zones carry no UN/LOCODE', () => {
     for (const r of track([51.7, 3.9], [51.92, 4.5], DAY2, 120, 10, 12)) h.engine.ingest(r);
     for (let i = 0; i <= 96; i++) h.engine.ingest(reading(DAY2 + i * 10 * MIN, { kind: 'temperature', celsius: 10 }, { containerId: 'TGHU7654320', tripId: 'T-OTHER', deviceId: 'acme-00077' }));
     expect(h.alerts.filter((a) => a.containerId === 'MSCU1234566')).toEqual([]);
+  });
+});
+
+describe('LIGHT_WITH_DOOR_CLOSED and devices that report light on change', () => {
+  const closed = reading(DAY2 - 20 * HOUR, { kind: 'door', open: false });
+  // a heartbeat every 6 h while dark
+  const heartbeats = Array.from({ length: 4 }, (_, i) => reading(DAY2 - 19 * HOUR + i * 6 * HOUR, { kind: 'light', lux: 0 }));
+  it('one lit reading that held 30 min until the dark one, from a device that reports on change: high', () => {
+    const a = rules(harness().feed([closed, ...heartbeats, reading(DAY2 + HOUR, { kind: 'light', lux: 150 }), reading(DAY2 + 90 * MIN, { kind: 'light', lux: 0.1 })]), 'LIGHT_WITH_DOOR_CLOSED');
+    expect(a.map((x) => x.severity)).toEqual(['high']);
+    expect(a[0]!.summary).toMatch(/lit for 30 min until this dark reading/);
+  });
+  it('the same single lit reading from a device sampling every 15 min is a glitch; so is a 5-minute flash on change', () => {
+    const periodic = Array.from({ length: 40 }, (_, i) => reading(DAY2 - 9 * HOUR + i * 15 * MIN, { kind: 'light', lux: i === 38 ? 150 : 0 }));
+    expect(rules(harness().feed([closed, ...periodic]), 'LIGHT_WITH_DOOR_CLOSED')).toEqual([]);
+    expect(rules(harness().feed([closed, ...heartbeats, reading(DAY2 + HOUR, { kind: 'light', lux: 150 }), reading(DAY2 + 65 * MIN, { kind: 'light', lux: 0.1 })]), 'LIGHT_WITH_DOOR_CLOSED')).toEqual([]);
+  });
+});
+
+describe('TEMPERATURE_ANOMALY: a dry box fresh off the yard', () => {
+  const series = (values: number[], from: number, stepMin = 30) => values.map((c, i) => reading(from + i * stepMin * MIN, { kind: 'temperature', celsius: c }));
+  it('with six hours of history, a jump of 18 °C within half an hour held for hours: low', () => {
+    const a = rules(harness().feed(series([24, 24.2, 23.9, 24.1, 24, 24.3, 23.8, 24, 24.1, 24, 24.2, 24, 42, 43.5, 44, 44.2, 43.8, 44.1, 43.9], DAY2)), 'TEMPERATURE_ANOMALY');
+    expect(a.map((x) => x.severity)).toEqual(['low']);
+    expect(a[0]!.summary).toMatch(/above the warmest \(24\.3 °C\) of this dry box's last [\d.]+ h, reached at \d+ °C\/h, faster than the sun or the night changes a box/);
+  });
+  it('a morning warming of 3 °C an hour to 12 °C above the night is the sun, not an anomaly', () => {
+    const morning = [...Array.from({ length: 12 }, () => 20), ...Array.from({ length: 10 }, (_, i) => 20 + 1.5 * (i + 1)), 35, 35, 35, 35];
+    expect(rules(harness().feed(series(morning, DAY2)), 'TEMPERATURE_ANOMALY')).toEqual([]);
   });
 });

@@ -112,11 +112,13 @@ describe('LOCATION_GAP', () => {
   it('every reading stops mid-trip: the silence timer raises it once the allowed lateness has passed', () => {
     const h = harness([plan(), plan({ tripId: 'T-OTHER', containerId: 'TGHU7654320', deviceId: 'acme-00077' })]);
     for (const r of track([45.5, -8], [45.0, -8.5], DAY2, 60, 10, 16)) h.engine.ingest(r);
-    // another container keeps the arrival clock moving for 12 h
-    for (let i = 0; i <= 72; i++) h.engine.ingest(reading(DAY2 + i * 10 * MIN, { kind: 'temperature', celsius: 10 }, { containerId: 'TGHU7654320', tripId: 'T-OTHER', deviceId: 'acme-00077' }));
+    // another container keeps the arrival clock moving: 12 h of silence under way, then 6 h of allowed lateness
+    for (let i = 0; i <= 17 * 6; i++) h.engine.ingest(reading(DAY2 + i * 10 * MIN, { kind: 'temperature', celsius: 10 }, { containerId: 'TGHU7654320', tripId: 'T-OTHER', deviceId: 'acme-00077' }));
+    expect(rules(h.alerts, 'LOCATION_GAP')).toEqual([]);
+    for (let i = 17 * 6 + 1; i <= 19 * 6; i++) h.engine.ingest(reading(DAY2 + i * 10 * MIN, { kind: 'temperature', celsius: 10 }, { containerId: 'TGHU7654320', tripId: 'T-OTHER', deviceId: 'acme-00077' }));
     const a = rules(h.alerts, 'LOCATION_GAP');
     expect(a.map((x) => x.severity)).toEqual(['high']);
-    expect(a[0]!.summary).toMatch(/Every reading has stopped for 4\.0 h mid-trip and none has arrived since/);
+    expect(a[0]!.summary).toMatch(/Every reading has stopped for 12\.0 h mid-trip and none has arrived since/);
   });
   it('a regular cadence raises nothing; a sparse tracker is judged on its own cadence', () => {
     expect(rules(harness().feed(track([45.5, -8], [40, -12], DAY2, 24 * 60, 15, 16)), 'LOCATION_GAP')).toEqual([]);
@@ -208,7 +210,8 @@ describe('river ports and silenced devices (refinements)', () => {
     expect(rules(harness([plan({ origin: 'NLRTM', destination: 'BRSSZ', transshipments: [] })]).feed(stop(bight, DAY2, 400)), 'UNSCHEDULED_STOP')).toHaveLength(1);
   });
   it('a device silenced mid-trip is one gap, not also a "no position" gap when it comes back', () => {
-    const before = track([45.5, -8], [45.3, -8.2], DAY2, 60, 10, 16);
+    // a day of reporting every 10 min, never quiet: then 7 h of nothing at sea
+    const before = track([49.5, -4], [45.3, -8.2], DAY2 - 23 * HOUR, 24 * 60, 10, 16);
     const after = [reading(DAY2 + 7 * HOUR, { kind: 'temperature', celsius: 12 }), reading(DAY2 + 7 * HOUR + 10 * MIN, { kind: 'light', lux: 0 }), reading(DAY2 + 7 * HOUR + 20 * MIN, { kind: 'door', open: false }), ...track([44.5, -9], [44.4, -9.1], DAY2 + 7 * HOUR + 30 * MIN, 30, 10, 16)];
     const a = rules(harness().feed([...before, ...after]), 'LOCATION_GAP');
     expect(a).toHaveLength(1);

@@ -290,8 +290,8 @@ describe('simulateFleet', () => {
       expect(t.containerId).toBe(l.containerId);
       expect(r.cleanContainers).not.toContain(l.containerId);
       expect(ISO.test(l.from) && ISO.test(l.to)).toBe(true);
-      // (a breach may come in the origin yard, before the ship sails, inside the plan's 2-day binding window)
-      expect(Date.parse(l.from)).toBeGreaterThanOrEqual(Date.parse(t.departure) - 48 * HOUR);
+      // a plan is judged from its departure on (WIRE section 2): no breach is labelled before it
+      expect(Date.parse(l.from)).toBeGreaterThanOrEqual(Date.parse(t.departure));
       expect(Date.parse(l.to)).toBeGreaterThan(Date.parse(l.from));
       expect(Date.parse(l.to)).toBeLessThanOrEqual(Date.parse(t.eta) + 72 * HOUR);
       if (l.rule === 'TEMPERATURE_EXCURSION') expect(t.reefer).toBeTruthy();
