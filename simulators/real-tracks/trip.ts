@@ -29,6 +29,7 @@ export interface TripShape {
 
 export type TripReject =
   | 'never-near-a-port'
+  | 'never-leaves-port-waters'
   | 'too-short'
   | 'off-every-route'
   | 'stops-before-recording-end';
@@ -42,6 +43,13 @@ const MIN_LEG_KM = 100;
 const MAX_LEG_KM = 3000;
 /** A track farther than this from the best route between its ports is not on a voyage between ports of the table. */
 const MAX_ROUTE_FIT_KM = 80;
+/**
+ * A voyage leaves its port: a track that never gets this far from its origin
+ * (beyond the port's zone, its anchorages and pilot grounds) is harbour craft
+ * (tugs, ferries, pilot and work boats), which carry no container on a
+ * voyage. Without vessel types in the data, this is how they are told apart.
+ */
+export const LEAVE_PORT_KM = 40;
 export const MIN_TRIP_MS = 6 * 3_600_000;
 export const MIN_TRIP_KM = 30;
 export const MIN_FIXES = 30;
@@ -64,6 +72,7 @@ export function shapeTrip(fixes: readonly TrackFix[], recordingEnd: number, port
   let track = fixes.slice(start);
   if (!long(track)) return { ok: false, reason: 'too-short' };
   const origin = near(track[0]!).port;
+  if (!track.some((f) => haversineKm([f.lon, f.lat], [origin.lon, origin.lat]) >= LEAVE_PORT_KM)) return { ok: false, reason: 'never-leaves-port-waters' };
 
   // a track that ends near another port of the table went there
   const end = near(track[track.length - 1]!);
