@@ -7,7 +7,7 @@ const COLOURS: Record<string, string> = { critical: '\x1b[41;97m', high: '\x1b[3
 export class ConsoleAlertSink implements AlertSink {
   readonly name = 'console';
   private readonly seen = new Set<string>();
-  constructor(private readonly out: NodeJS.WritableStream = process.stdout, private readonly colour = Boolean((process.stdout as { isTTY?: boolean }).isTTY)) {}
+  constructor(private readonly out: NodeJS.WritableStream = process.stdout, private readonly colour = useColour(out)) {}
   async write(alerts: readonly Alert[]): Promise<void> {
     for (const a of alerts) {
       if (this.seen.has(a.alertId)) continue;
@@ -16,6 +16,11 @@ export class ConsoleAlertSink implements AlertSink {
     }
   }
   async close(): Promise<void> {}
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set to anything (no-color.org). */
+export function useColour(out: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean((out as { isTTY?: boolean }).isTTY) && !env.NO_COLOR;
 }
 
 export function formatAlert(a: Alert, colour = false): string {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,50 @@ describe('the sealwatch command', () => {
     expect(score.perRule.LOCATION_JUMP.recall).toBe(1);
   });
 
+  it('follows the usual conventions: --version, global options before or after the subcommand, repeatable -c/-s', () => {
+    const v = run(['--version']);
+    expect(v.status).toBe(0);
+    expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(packagePath('package.json'), 'utf8')).version);
+    const dir = mkdtempSync(join(tmpdir(), 'sw-cli-conf-'));
+    const a = join(dir, 'a.yaml');
+    const b = join(dir, 'b.yaml');
+    writeFileSync(a, 'engine:\n  reorderWindowMs: 1000\n');
+    writeFileSync(b, 'engine:\n  allowedLatenessMs: 7200000\n');
+    for (const args of [['-c', a, '-c', b, '--set', 'rules.doorOpen.movingSpeedKn=4', '-s', 'rules.doorOpen.fixMaxAgeMs=120000', 'config'], ['config', '-c', a, '--config', b, '-s', 'rules.doorOpen.movingSpeedKn=4', '--set', 'rules.doorOpen.fixMaxAgeMs=120000']]) {
+      const r = run(args);
+      expect(r.status, r.stderr).toBe(0);
+      const c = JSON.parse(r.stdout);
+      expect([c.engine.reorderWindowMs, c.engine.allowedLatenessMs, c.rules.doorOpen.movingSpeedKn, c.rules.doorOpen.fixMaxAgeMs]).toEqual([1000, 7_200_000, 4, 120_000]);
+    }
+  });
+
+  it('every usage error exits 2 with one line and no stack trace; numbers are checked where they are parsed', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['bogus'], /unknown command 'bogus'/],
+      [['config', '--nope'], /unknown option '--nope'/],
+      [['replay'], /missing required argument 'capture'/],
+      [['evaluate', '--labels', 'x'], /required option '--alerts <file>' not specified/],
+      [['simulate', '--containers', 'many'], /--containers "many": expected a whole number >= 1/],
+      [['simulate', '--breach-share', '1.5'], /--breach-share "1.5": expected a fraction from 0 to 1/],
+      [['demo', '--port', '70000'], /--port "70000": expected a TCP port, 0-65535/],
+      [['record', '--broker', 'mqtt://127.0.0.1:1', '--out', 'x', '--duration', '-3'], /--duration "-3": expected a number > 0/],
+    ];
+    for (const [args, message] of cases) {
+      const r = run(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('warns by name about SEALWATCH_* variables that name no configuration key, and not about those that do', () => {
+    const r = run(['config'], { SEALWATCH_RULES_DOOR_OPEN_MOVNG_SPEED_KN: '4', SEALWATCH_ENGINE_REORDER_WINDOW_MS: '2000' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/config\.unknown_env: SEALWATCH_RULES_DOOR_OPEN_MOVNG_SPEED_KN names no configuration key/);
+    expect(r.stderr).not.toMatch(/SEALWATCH_ENGINE_REORDER_WINDOW_MS/);
+  });
+
   it('a missing trip directory or a bad speed is a clear usage error', () => {
     const r = run(['replay', '/nonexistent.ndjson', '--speed', 'fast']);
     expect(r.status).toBe(2);
@@ -71,4 +115,15 @@ describe('sealwatch demo', () => {
     expect(summary.late).toBeLessThanOrEqual(Math.ceil(summary.readings * 0.005));
     expect(Object.values(summary.alerts as Record<string, number>).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe('console colour', () => {
+  it('colours alerts on a terminal unless NO_COLOR is set', async () => {
+    const { useColour } = await import('../../src/sinks/console.js');
+    const tty = { isTTY: true } as unknown as NodeJS.WritableStream;
+    const pipe = {} as NodeJS.WritableStream;
+    expect(useColour(tty, {})).toBe(true);
+    expect(useColour(tty, { NO_COLOR: '1' })).toBe(false);
+    expect(useColour(pipe, {})).toBe(false);
+  });
 });
