@@ -17,8 +17,10 @@ import type { AlertSink } from '../../src/sinks/sink.js';
  * The detection scores of WIRE section 5 on simulated corpora, through the
  * real path: corpus files written by the simulator, `replayCapture` (decoders,
  * dedup, event-time engine, all ten rules, default configuration), `score`.
- * Every rule must find its injected breaches (recall >= 0.95), alerts must
- * point at injected breaches (precision >= 0.95), and containers with no
+ * The fleets are the harder simulator's (sparse trackers, vendors, defrosts,
+ * detours, waits, multipath, vent leaks, store-and-forward; issue 11): all
+ * breaches found (recall >= 0.99, every rule >= 0.9), alerts pointing at
+ * breaches (precision >= 0.98), the expected rule raised (>= 0.95), and containers with no
  * injected breach must raise nothing.
  */
 
@@ -79,8 +81,12 @@ describe('detection evaluation on simulated corpora (WIRE section 5)', () => {
 
     // the corpus exercises every kind
     for (const k of SCENARIO_KINDS) expect(result.perRule[k]?.labels ?? 0, `labels of ${k}`).toBeGreaterThanOrEqual(2 * SEEDS.length);
-    for (const k of SCENARIO_KINDS) expect(result.perRule[k]?.recall ?? 0, `recall of ${k}`).toBeGreaterThanOrEqual(0.95);
-    expect(result.precision).toBeGreaterThanOrEqual(0.95);
+    // issue 11's bar for fleets the rules were not tuned on: recall 0.99, precision 0.98, the expected rule 0.95
+    expect(result.recall).toBeGreaterThanOrEqual(0.99);
+    expect(result.precision).toBeGreaterThanOrEqual(0.98);
+    expect(result.expectedRuleShare).toBeGreaterThanOrEqual(0.95);
+    // and no rule left behind (10-12 labels a rule: one miss is 0.9)
+    for (const k of SCENARIO_KINDS) expect(result.perRule[k]?.recall ?? 0, `recall of ${k}`).toBeGreaterThanOrEqual(0.9);
     expect(onClean.map((a) => `${a.rule} ${a.containerId} ${a.startedAt}: ${a.summary}`)).toEqual([]);
   }, 120_000);
 });
