@@ -234,6 +234,8 @@ export const ConfigSchema = z
                     lon: z.number().min(-180).max(180),
                     radiusKm: positive,
                     locode: z.string().optional(),
+                    /** Several ports whose ships wait there (an estuary shared by several terminals). */
+                    locodes: z.array(z.string()).optional(),
                     passage: z.boolean().optional(),
                     maxWaitMs: ms.min(HOUR).optional(),
                   })
@@ -252,6 +254,8 @@ export const ConfigSchema = z
                 { name: 'Hampton Roads and Lynnhaven Roads anchorages (Chesapeake Bay entrance)', lat: 36.93, lon: -76.1, radiusKm: 15, locode: 'USORF' },
                 { name: 'Southern Gulf Islands anchorages (Vancouver overflow)', lat: 48.8, lon: -123.25, radiusKm: 20, locode: 'CAVAN' },
                 { name: 'Vung Tau anchorage (Saigon and Cai Mep rivers)', lat: 10.3, lon: 107.05, radiusKm: 35, locode: 'VNSGN' },
+                { name: 'Guishan anchorage (Pearl River estuary)', lat: 22.12, lon: 113.82, radiusKm: 12, locodes: ['CNCAN', 'CNNSA', 'CNSHK', 'CNCWN', 'HKHKG'] },
+                { name: 'Port Angeles anchorage (Strait of Juan de Fuca; Puget Sound ports)', lat: 48.14, lon: -123.4, radiusKm: 12, locodes: ['USSEA', 'USTIW'] },
                 { name: 'Port Said anchorage (Suez Canal north)', lat: 31.35, lon: 32.4, radiusKm: 40, passage: true },
                 { name: 'Suez Bay anchorage (Suez Canal south)', lat: 29.85, lon: 32.55, radiusKm: 25, passage: true },
                 { name: 'Great Bitter Lake (Suez Canal)', lat: 30.35, lon: 32.4, radiusKm: 20, passage: true },
@@ -337,9 +341,9 @@ export const ConfigSchema = z
             minDeltaDryC: positive.default(6),
             /** The sun and the night change a box's air by a few degrees an hour at most: a dry box fresh off the yard is judged only on changes faster than this. */
             dryMaxRateCPerHour: positive.default(8),
-            /** Longer than a defrost cycle (20-40 min). */
-            sustainMs: ms.min(10 * MINUTE).default(60 * MINUTE),
-            minReadings: z.number().int().min(2).default(3),
+            /** Longer than a defrost cycle (20-40 min): so a sparse sensor's two readings an hour apart can hold a shift. */
+            sustainMs: ms.min(10 * MINUTE).default(45 * MINUTE),
+            minReadings: z.number().int().min(2).default(2),
             /** Erratic reefer: the window, in readings (seven steps between them). */
             erraticReadings: z.number().int().min(4).max(50).default(8),
             /** Readings sparser than this window are not judged erratic (gaps say nothing of control). */

@@ -55,10 +55,9 @@ export const temperatureAnomaly = defineRule<State>({
       const judged = off > reefer.toleranceC && !state.erratic ? { episode: null, raise: false } : judgeErratic(state.erratic, w, state.baseline, reefer.setpointC, cfg);
       state.erratic = judged.episode;
       if (judged.raise) raiseErratic(judged.episode!, r.ts, reefer.setpointC, ctx);
-      if (off > reefer.toleranceC) {
-        state.episode = null; // outside the band the level is the excursion rule's to judge
-        return;
-      }
+      // Just outside the band the level is the excursion rule's to judge; a shift that straddles the
+      // edge keeps its episode (the readings inside go on counting), so skip the reading, do not end it.
+      if (off > reefer.toleranceC) return;
     }
     trim(state, r.ts, cfg);
     // erratic readings stay out of the baseline, or the swings would soon look normal

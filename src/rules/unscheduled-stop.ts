@@ -34,7 +34,9 @@ type WaitingArea = Cfg['waitingAreas'][number];
 function waitingArea(at: Fix, plan: CompiledPlan | null, cfg: Cfg): WaitingArea | null {
   for (const w of cfg.waitingAreas) {
     if (kmBetween(w, at) > w.radiusKm) continue;
-    if (w.locode ? (plan?.plannedLocodes ?? []).includes(w.locode) : routePasses(plan, w)) return w;
+    const planned = plan?.plannedLocodes ?? [];
+    const ports = w.locodes ?? (w.locode ? [w.locode] : null);
+    if (ports ? ports.some((p) => planned.includes(p)) : routePasses(plan, w)) return w;
   }
   return null;
 }

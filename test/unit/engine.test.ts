@@ -151,8 +151,8 @@ describe('store-and-forward backlogs', () => {
     expect(h.alerts).toEqual([]);
   });
 
-  it('a 12-hour outage exceeds the 6-hour allowed lateness: the silence is believed and what arrives for the time before it is late, kept aside', () => {
-    const h = outage(12);
+  it('a 20-hour outage outlasts the silence limit (12 h under way) and the 6-hour allowed lateness: the silence is believed and what arrives for the time before it is late, kept aside', () => {
+    const h = outage(20);
     expect(h.alerts.filter((a) => a.rule === 'LOCATION_GAP').map((a) => a.severity)).toEqual(['high']);
     expect(h.engine.stats.late).toBeGreaterThan(0);
     expect(h.late.every((r) => r.containerId === 'MSCU1234566')).toBe(true);
