@@ -1,4 +1,4 @@
-// `npm run evaluate`: the detection scores of WIRE section 5 on two kinds of fleet.
+// `npm run evaluate`: the detection scores of WIRE section 5 on three kinds of fleet.
 //
 // Simulated: for each seed, `sealwatch simulate` writes a labelled corpus (full
 // voyages, every breach kind, field faults on), `sealwatch replay` feeds its capture
@@ -9,9 +9,16 @@
 // (src/evaluate/score.ts): one per-rule table per kind (recall, expected-rule share,
 // precision, median and p90 time to detect) plus the alerts on containers with no
 // label, printed and written to bench/results/evaluation.md.
+// Real tracks: the real-track corpora (simulators/real-tracks/README.md: real AIS
+// movement, built into the cache by the same code as `npm run real-tracks`) are
+// replayed the same way: false alerts per 1,000 container-days by rule and severity
+// on the clean voyages and on the harbour craft, recall and precision per rule on the
+// voyages with injected breaches. When they cannot be built (no python3 or pip to
+// fetch the AIS data once), the report says so and the rest goes on.
 //
 // Options (after `--`): --seeds 1,2,3,4,5  --containers 200  --jobs 2
 //                       --recorded DIR (repeatable; --recorded none: no recorded corpora)
+//                       --skip-real-tracks (leave the real-track corpora out)
 //                       --out bench/results/evaluation.md  --keep DIR (keep the simulated corpora there)
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -29,12 +36,13 @@ const { values: opt } = parseArgs({
     out: { type: 'string', default: join(root, 'bench', 'results', 'evaluation.md') },
     keep: { type: 'string' },
     recorded: { type: 'string', multiple: true },
+    'skip-real-tracks': { type: 'boolean', default: false },
   },
 });
 const seeds = opt.seeds.split(',').map((s) => Number(s.trim()));
 const containers = Number(opt.containers);
 if (seeds.some((s) => !Number.isInteger(s)) || !(Number.isInteger(containers) && containers > 0)) {
-  process.stderr.write('usage: npm run evaluate -- [--seeds 1,2,3] [--containers N] [--jobs N] [--recorded DIR]... [--out FILE] [--keep DIR]\n');
+  process.stderr.write('usage: npm run evaluate -- [--seeds 1,2,3] [--containers N] [--jobs N] [--recorded DIR]... [--skip-real-tracks] [--out FILE] [--keep DIR]\n');
   process.exit(2);
 }
 const sharedCorpora = join(root, '..', 'shared', 'corpora');
@@ -53,6 +61,7 @@ const jobs = Math.max(1, Math.min(seeds.length, opt.jobs ? Number(opt.jobs) : Ma
 
 execFileSync(process.execPath, [join(root, 'scripts', 'ensure-built.mjs')], { stdio: 'inherit' });
 const { readAlerts, readLabels, score } = await import(pathToFileURL(join(root, 'dist', 'src', 'evaluate', 'score.js')).href);
+const { SEVERITIES } = await import(pathToFileURL(join(root, 'dist', 'src', 'model', 'alert.js')).href);
 const cli = join(root, 'dist', 'src', 'cli.js');
 
 const work = opt.keep ?? mkdtempSync(join(tmpdir(), 'sealwatch-eval-'));
@@ -135,6 +144,35 @@ function report(results) {
   return { table, cleanLine, messages: results.reduce((n, r) => n + r.messages, 0) };
 }
 
+/** Alerts on a clean set by rule and severity, per 1,000 container-days. */
+function falseAlertTable(alerts, containerDays) {
+  const sev = SEVERITIES.filter((x) => x !== 'info');
+  const rate = (n) => (containerDays > 0 ? ((1000 * n) / containerDays).toFixed(1) : '-');
+  const row = (name, list) => `| ${name} | ${list.length} | ${sev.map((x) => list.filter((a) => a.severity === x).length).join(' | ')} | ${rate(list.length)} | ${new Set(list.map((a) => a.containerId)).size} |`;
+  const rules = [...new Set(alerts.map((a) => a.rule))].sort();
+  return [
+    `| rule | alerts | ${sev.join(' | ')} | per 1,000 container-days | containers |`,
+    `| --- | ---: | ${sev.map(() => '---:').join(' | ')} | ---: | ---: |`,
+    ...rules.map((r) => row(r, alerts.filter((a) => a.rule === r))),
+    row('**all**', alerts),
+  ].join('\n');
+}
+
+/** The real-track corpora: built (or taken from the cache), replayed, scored; null with the reason when they cannot be had. */
+async function runRealTracks() {
+  const { ensureRealTrackCorpus } = await import(pathToFileURL(join(root, 'dist', 'simulators', 'real-tracks', 'cache.js')).href);
+  const corpus = await ensureRealTrackCorpus({ log: (line) => process.stderr.write(`${line}\n`) });
+  const out = {};
+  for (const variant of ['clean', 'harbour', 'breaches']) {
+    const dir = join(work, `real-tracks-${variant}`);
+    mkdirSync(dir, { recursive: true });
+    const t0 = Date.now();
+    out[variant] = await replayCorpus(corpus[variant], join(dir, 'alerts.ndjson'));
+    process.stdout.write(`real tracks, ${variant}: ${out[variant].rep.messages?.toLocaleString('en') ?? '?'} messages, ${out[variant].labels.length} labels, ${out[variant].alerts.length} alerts; replay ${secs(Date.now() - t0)} (${out[variant].rep.late} late readings)\n`);
+  }
+  return { corpus, ...out };
+}
+
 const started = Date.now();
 process.stdout.write(`evaluating ${seeds.length} simulated seeds x ${containers} containers (${jobs} at a time) and ${recordedDirs.length} recorded corpora, in ${work}\n`);
 const simulated = [];
@@ -148,8 +186,47 @@ simulated.sort((a, b) => Number(a.key) - Number(b.key));
 const recorded = [];
 for (const d of recordedDirs) recorded.push(await runRecorded(d));
 
+let real = null;
+let realError = opt['skip-real-tracks'] ? 'left out (--skip-real-tracks)' : null;
+if (!realError) {
+  try {
+    real = await runRealTracks();
+  } catch (e) {
+    realError = `could not be built: ${e instanceof Error ? e.message : String(e)}`;
+    process.stderr.write(`evaluate: the real-track corpora ${realError}\n`);
+  }
+}
+
 const sim = report(simulated);
 const rec = recorded.length ? report(recorded) : null;
+const realMd = [];
+let realText = '';
+if (real) {
+  const st = real.corpus.stats;
+  const breach = report([{ key: 'real', ...real.breaches, messages: real.breaches.rep.messages ?? 0 }]);
+  const cleanTable = falseAlertTable(real.clean.alerts, st.containerDays);
+  const harbourTable = falseAlertTable(real.harbour.alerts, st.harbour.containerDays);
+  realMd.push(
+    `Real AIS movement (tracktable-data, US coastal and harbour traffic in 2020; simulators/real-tracks/README.md) turned into container trips as a new user plans them, default configuration, no field faults. Voyages (tracks that leave their port's waters): ${st.vessels} vessels carrying ${st.containers} monitored containers (2-6 each, every one its own device following the ship's recorded positions), ${st.containerDays} container-days. Harbour craft (tracks that never leave their port's waters): ${st.harbour.containers} containers, ${st.harbour.containerDays} container-days. Boxes on one ship share its movement, so their alerts come in groups: the voyages hold ${st.vessels} independent tracks.`,
+    '',
+    `### Clean voyages: false alerts (${st.containers} containers, ${st.containerDays} container-days)`,
+    '',
+    cleanTable,
+    '',
+    `### Harbour craft: false alerts (${st.harbour.containers} containers, ${st.harbour.containerDays} container-days)`,
+    '',
+    harbourTable,
+    '',
+    `### Voyages with injected breaches (${real.breaches.labels.length} labels on ${st.containers} containers)`,
+    '',
+    breach.table,
+    '',
+    breach.cleanLine,
+  );
+  realText = `\nReal tracks, clean voyages (${st.containerDays} container-days)\n\n${cleanTable}\n\nReal tracks, harbour craft (${st.harbour.containerDays} container-days)\n\n${harbourTable}\n\nReal tracks, injected breaches\n\n${breach.table}\n\n${breach.cleanLine}\n`;
+} else {
+  realMd.push(`Not evaluated: the real-track corpora ${realError}.`);
+}
 const md = [
   '# Detection evaluation',
   '',
@@ -173,10 +250,15 @@ const md = [
     ? [`${recorded.map((r) => r.key).join(', ')}: recorded trips from other fleets, replayed with their trip plans and scored together against their labels (${rec.messages.toLocaleString('en')} MQTT messages).`, '', rec.table, '', rec.cleanLine, '', 'Per corpus:', '', ...recorded.map((r) => `- ${r.line}`)]
     : ['None given (`--recorded DIR`; by default every directory under ../shared/corpora/).']),
   '',
+  '## Real vessel tracks',
+  '',
+  ...realMd,
+  '',
 ].join('\n');
 mkdirSync(dirname(opt.out), { recursive: true });
 writeFileSync(opt.out, md);
 process.stdout.write(`\nSimulated fleets\n\n${sim.table}\n\n${sim.cleanLine}\n`);
 if (rec) process.stdout.write(`\nRecorded corpora (${recorded.map((r) => r.key).join(', ')})\n\n${rec.table}\n\n${rec.cleanLine}\n`);
+process.stdout.write(realText || `\nReal tracks: ${realError}\n`);
 process.stdout.write(`\nwritten to ${relative(process.cwd(), opt.out) || opt.out} in ${secs(Date.now() - started)}\n`);
 if (!opt.keep) rmSync(work, { recursive: true, force: true });

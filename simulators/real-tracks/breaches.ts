@@ -174,9 +174,12 @@ function light(v: TripView, lo: number, hi: number, r: Rng): PlacedBreach | null
 }
 
 /**
- * Shielding: no position for 3-8 h while temperature and light go on. Only
+ * Shielding: no position for 4-8 h while temperature and light go on. Only
  * where the tracker was awake throughout (wake-ups at most 65 min apart).
  * from = last fix before, to = first fix after (fleet.ts's convention).
+ * Not shorter: 3 h is LOCATION_GAP's floor (a GNSS dropout below deck lasts
+ * up to 2 h), so a gap just over it is a coin toss, and a shielding that
+ * matters (to open a box unseen, to divert it) lasts hours.
  */
 function shielded(v: TripView, lo: number, hi: number, r: Rng): PlacedBreach | null {
   const f = v.fixes;
@@ -185,7 +188,7 @@ function shielded(v: TripView, lo: number, hi: number, r: Rng): PlacedBreach | n
     const a = r.int(0, w.length - 2);
     const from = f[w[a]!]!.t;
     if (from < lo) continue;
-    const len = r.uniform(3, 8) * H;
+    const len = r.uniform(4, 8) * H;
     let b = a + 1;
     while (b < w.length && f[w[b]!]!.t < from + len) b++;
     if (b >= w.length || b - a < 4) continue;

@@ -14,21 +14,39 @@ import { readTraj, SOURCES, type Source } from './source.js';
 import { MIN_FIXES, shapeTrip, type TripReject, type TripShape } from './trip.js';
 
 /**
- * Real tracks -> two labelled corpora (simulators/corpus.ts layout): `clean`,
- * one clean container trip per usable track, and `breaches`, the same trips
- * with a breach injected on about half of them. Deterministic: the same data
- * and seed give byte-identical corpora.
+ * Real tracks -> three labelled corpora (simulators/corpus.ts layout):
+ * - `clean`: the voyages (tracks that leave their port's waters), each
+ *   vessel carrying 2-6 monitored containers, every one its own device
+ *   following the ship's recorded positions; no breach;
+ * - `breaches`: the same containers, about half with one injected breach;
+ * - `harbour`: the tracks that never leave their port's waters (harbour
+ *   craft), one clean container each: real movement harder than any voyage.
+ * Deterministic: the same data and seed give byte-identical corpora.
  */
-export interface RealTrip {
+export type TrackSet = 'voyage' | 'harbour';
+
+/** One vessel's usable track and the set it belongs to. */
+export interface RealVessel {
   source: Source;
   mmsi: string;
   shape: TripShape;
-  plan: TripPlan;
-  profile: DeviceProfile;
-  box: BoxClimate;
+  set: TrackSet;
+  /** The batch-v1 gateway on board, shared by the vessel's batch-v1 boxes. */
   gatewayId: string;
   /** The source's time shift (whole days, see alignment below). */
   shiftDays: number;
+}
+
+/** One monitored container on a vessel: its own plan, device and air. */
+export interface RealTrip {
+  vessel: RealVessel;
+  /** Its place among the vessel's containers (0-based). */
+  slot: number;
+  /** Names its random streams: the same container, the same numbers, whatever else changes. */
+  key: string;
+  plan: TripPlan;
+  profile: DeviceProfile;
+  box: BoxClimate;
 }
 
 export interface SourceStats {
@@ -37,30 +55,50 @@ export interface SourceStats {
   vessels: number;
   fixes: number;
   shiftDays: number;
+  /** Voyage vessels, their containers and container-days. */
   trips: number;
+  containers: number;
   containerDays: number;
+  /** Harbour-craft tracks (one container each) and their container-days. */
+  harbour: number;
+  harbourDays: number;
+  /** Tracks in neither set, by reason. */
   rejected: Partial<Record<CleanReject | TripReject, number>>;
 }
 
-export interface CorpusStats {
+export interface SetStats {
+  vessels: number;
   containers: number;
   containerDays: number;
-  arrived: number;
   reefers: number;
   formats: Record<WireFormat, number>;
-  messages: { clean: number; breaches: number };
+}
+
+/** The top-level numbers are the voyages' (clean and breaches); `harbour` is the harbour set's. */
+export interface CorpusStats extends SetStats {
+  /** Vessels whose track reaches the destination's zone. */
+  arrived: number;
+  /** How many vessels carry 2, 3, ... containers. */
+  containersPerVessel: Record<string, number>;
+  harbour: SetStats;
+  messages: { clean: number; breaches: number; harbour: number };
   labels: Partial<Record<BreachKind, number>>;
   sources: SourceStats[];
 }
 
 export interface BuiltCorpora {
   trips: RealTrip[];
+  harbourTrips: RealTrip[];
   clean: SimResult;
   breaches: SimResult;
+  harbour: SimResult;
   stats: CorpusStats;
 }
 
 export const DEFAULT_SEED = 16;
+/** Monitored containers on one vessel of the voyage set (drawn per vessel). */
+export const MIN_BOXES = 2;
+export const MAX_BOXES = 6;
 const FORMATS: readonly WireFormat[] = ['json-v1', 'csv-v1', 'batch-v1'];
 const VENDOR: Record<WireFormat, string> = { 'json-v1': 'acme', 'csv-v1': 'sat', 'batch-v1': 'seal' };
 const DRY_OWNERS = ['MSCU', 'MAEU', 'CMAU', 'HLXU', 'OOLU', 'EGHU', 'ONEU', 'TGHU', 'TCNU', 'SEGU', 'CAIU', 'BEAU'];
@@ -85,18 +123,17 @@ export function buildRealTrackCorpora(dataDir: string, opts: { seed?: number; to
   // times of day, intervals and gaps stay as recorded.
   const lastDay = Math.max(...ends.map((t) => Math.floor(t / DAY)));
 
-  const trips: RealTrip[] = [];
+  const vessels: RealVessel[] = [];
   const sources: SourceStats[] = [];
-  const usedNumbers = new Set<string>();
-  for (const [k, { s, vessels }] of read.entries()) {
+  for (const [k, { s, vessels: raw }] of read.entries()) {
     const shiftDays = lastDay - Math.floor(ends[k]! / DAY);
     const shift = shiftDays * DAY;
-    const st: SourceStats = { tag: s.tag, file: s.file, vessels: vessels.size, fixes: 0, shiftDays, trips: 0, containerDays: 0, rejected: {} };
+    const st: SourceStats = { tag: s.tag, file: s.file, vessels: raw.size, fixes: 0, shiftDays, trips: 0, containers: 0, containerDays: 0, harbour: 0, harbourDays: 0, rejected: {} };
     sources.push(st);
-    for (const mmsi of [...vessels.keys()].sort()) {
-      const raw = vessels.get(mmsi)!;
-      st.fixes += raw.length;
-      const cleaned = cleanTrack(raw.map((f) => ({ t: f.t + shift, lon: f.lon, lat: f.lat })), MIN_FIXES);
+    for (const mmsi of [...raw.keys()].sort()) {
+      const fixes = raw.get(mmsi)!;
+      st.fixes += fixes.length;
+      const cleaned = cleanTrack(fixes.map((f) => ({ t: f.t + shift, lon: f.lon, lat: f.lat })), MIN_FIXES);
       if (!cleaned.ok) {
         st.rejected[cleaned.reason] = (st.rejected[cleaned.reason] ?? 0) + 1;
         continue;
@@ -106,39 +143,82 @@ export function buildRealTrackCorpora(dataDir: string, opts: { seed?: number; to
         st.rejected[shaped.reason] = (st.rejected[shaped.reason] ?? 0) + 1;
         continue;
       }
-      const trip = makeTrip(trips.length, s, mmsi, shaped.trip, shiftDays, root.fork(`trip:${s.tag}:${mmsi}`), usedNumbers);
-      trips.push(trip);
-      st.trips++;
-      st.containerDays += days(trip);
+      vessels.push({ source: s, mmsi, shape: shaped.trip, set: shaped.trip.leavesPort ? 'voyage' : 'harbour', gatewayId: `VSL-${s.tag}-${mmsi}`, shiftDays });
     }
+  }
+
+  // the containers: 2-6 on each voyage vessel, one on each harbour craft; formats in rotation within each set
+  const usedNumbers = new Set<string>();
+  const trips: RealTrip[] = [];
+  const harbourTrips: RealTrip[] = [];
+  for (const v of vessels) {
+    const id = `${v.source.tag}:${v.mmsi}`;
+    const st = sources.find((x) => x.tag === v.source.tag)!;
+    if (v.set === 'voyage') {
+      const boxes = root.fork(`vessel:${id}`).int(MIN_BOXES, MAX_BOXES);
+      for (let slot = 0; slot < boxes; slot++) trips.push(makeTrip(trips.length, v, slot, `voyage:${id}:${slot}`, root, usedNumbers));
+      st.trips++;
+      st.containers += boxes;
+      st.containerDays += boxes * vesselDays(v);
+    } else {
+      harbourTrips.push(makeTrip(harbourTrips.length, v, 0, `harbour:${id}`, root, usedNumbers));
+      st.harbour++;
+      st.harbourDays += vesselDays(v);
+    }
+  }
+  for (const st of sources) {
     st.containerDays = round1(st.containerDays);
+    st.harbourDays = round1(st.harbourDays);
   }
 
   const clean = assemble(trips, new Map(), root, topicRoot);
   const placed = assignBreaches(trips, ports, root.fork('breaches'));
   const breaches = assemble(trips, placed, root, topicRoot);
+  const harbour = assemble(harbourTrips, new Map(), root.fork('harbour'), topicRoot);
   const labels: Partial<Record<BreachKind, number>> = {};
   for (const l of breaches.labels) labels[l.rule as BreachKind] = (labels[l.rule as BreachKind] ?? 0) + 1;
-  const formats = { 'json-v1': 0, 'csv-v1': 0, 'batch-v1': 0 } as Record<WireFormat, number>;
-  for (const t of trips) formats[t.profile.format]++;
+  const containersPerVessel: Record<string, number> = {};
+  for (const v of vessels.filter((x) => x.set === 'voyage')) {
+    const n = String(trips.filter((t) => t.vessel === v).length);
+    containersPerVessel[n] = (containersPerVessel[n] ?? 0) + 1;
+  }
+  const voyageVessels = vessels.filter((v) => v.set === 'voyage');
   const stats: CorpusStats = {
-    containers: trips.length,
-    containerDays: round1(trips.reduce((a, t) => a + days(t), 0)),
-    arrived: trips.filter((t) => t.shape.arrived).length,
-    reefers: trips.filter((t) => t.box.reefer).length,
-    formats,
-    messages: { clean: clean.messages.length, breaches: breaches.messages.length },
+    ...setStats(trips),
+    arrived: voyageVessels.filter((v) => v.shape.arrived).length,
+    containersPerVessel,
+    harbour: setStats(harbourTrips),
+    messages: { clean: clean.messages.length, breaches: breaches.messages.length, harbour: harbour.messages.length },
     labels,
     sources,
   };
-  return { trips, clean, breaches, stats };
+  return { trips, harbourTrips, clean, breaches, harbour, stats };
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
-const days = (t: RealTrip): number => (t.shape.fixes[t.shape.fixes.length - 1]!.t - t.shape.fixes[0]!.t) / DAY;
+const vesselDays = (v: RealVessel): number => (v.shape.fixes[v.shape.fixes.length - 1]!.t - v.shape.fixes[0]!.t) / DAY;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function makeTrip(i: number, source: Source, mmsi: string, shape: TripShape, shiftDays: number, r: Rng, used: Set<string>): RealTrip {
+function setStats(trips: readonly RealTrip[]): SetStats {
+  const formats = { 'json-v1': 0, 'csv-v1': 0, 'batch-v1': 0 } as Record<WireFormat, number>;
+  for (const t of trips) formats[t.profile.format]++;
+  return {
+    vessels: new Set(trips.map((t) => t.vessel)).size,
+    containers: trips.length,
+    containerDays: round1(trips.reduce((a, t) => a + vesselDays(t.vessel), 0)),
+    reefers: trips.filter((t) => t.box.reefer).length,
+    formats,
+  };
+}
+
+/**
+ * One container on a vessel, the i-th of its set: the device and the air are
+ * the box's own (its random stream named by `key`), the movement and the
+ * voyage are the vessel's.
+ */
+function makeTrip(i: number, vessel: RealVessel, slot: number, key: string, root: Rng, used: Set<string>): RealTrip {
+  const r = root.fork(`trip:${key}`);
+  const { source, mmsi, shape, shiftDays, set } = vessel;
   const format = FORMATS[i % FORMATS.length]!;
   const profile = drawProfile(r.fork('device'), format);
   const c = r.fork('box');
@@ -151,7 +231,8 @@ function makeTrip(i: number, source: Source, mmsi: string, shape: TripShape, shi
   do containerId = makeContainerNumber(c.pick(reefer ? REEFER_OWNERS : DRY_OWNERS), c.int(100_000, 999_999));
   while (used.has(containerId));
   used.add(containerId);
-  const deviceId = `${VENDOR[format]}-${String(10_000 + i).padStart(5, '0')}`;
+  // the two sets are replayed apart, but their device ids stay apart too
+  const deviceId = `${VENDOR[format]}-${String((set === 'voyage' ? 10_000 : 50_000) + i).padStart(5, '0')}`;
   const first = shape.fixes[0]!;
   const last = shape.fixes[shape.fixes.length - 1]!;
   // what a planner would expect: the rest of the way at 14 kn, plus port time
@@ -159,7 +240,7 @@ function makeTrip(i: number, source: Source, mmsi: string, shape: TripShape, shi
   const eta = last.t + (toGoKm / (14 * KM_PER_NM)) * H + r.uniform(2, 6) * H;
   // as a new user writes a plan: ports and times, no route, no zones (the engine computes both)
   const plan: TripPlan = {
-    tripId: `RT-${source.tag}-${mmsi}`,
+    tripId: set === 'voyage' ? `RT-${source.tag}-${mmsi}-${slot + 1}` : `RH-${source.tag}-${mmsi}`,
     containerId,
     deviceId,
     origin: shape.origin.locode,
@@ -169,7 +250,7 @@ function makeTrip(i: number, source: Source, mmsi: string, shape: TripShape, shi
     eta: iso(Math.round(eta / 1000) * 1000),
     reefer: reefer ? { setpointC: reefer.setpointC, toleranceC: 2 } : null,
   };
-  return { source, mmsi, shape, plan, profile, box, gatewayId: `VSL-${source.tag}-${mmsi}`, shiftDays };
+  return { vessel, slot, key, plan, profile, box };
 }
 
 /** About half of the trips get one breach each, the kinds in rotation; a trip that can host none of them stays clean. */
@@ -181,7 +262,8 @@ function assignBreaches(trips: readonly RealTrip[], ports: PortTable, r: Rng): M
     if (out.size >= want) break;
     if (cycle.length === 0) cycle = r.shuffle(BREACH_KINDS);
     const t = trips[i]!;
-    const view = { fixes: t.shape.fixes, wake: wakeUps(t.shape.fixes, t.profile), origin: t.shape.origin, destination: t.shape.destination, ports: ports.ports };
+    const shape = t.vessel.shape;
+    const view = { fixes: shape.fixes, wake: wakeUps(shape.fixes, t.profile), origin: shape.origin, destination: shape.destination, ports: ports.ports };
     // the kinds still due in this round first (the scarce ones wait for a track that has room for them), then the rest
     const order = [...cycle, ...BREACH_KINDS.filter((k) => !cycle.includes(k))];
     const b = r.fork(`breach:${t.plan.tripId}`);
@@ -203,10 +285,11 @@ function assemble(trips: readonly RealTrip[], breaches: ReadonlyMap<number, { br
   const labels: Label[] = [];
   const cleanContainers: string[] = [];
   for (const [i, t] of trips.entries()) {
-    const r = root.fork(`trip:${t.source.tag}:${t.mmsi}`);
+    const r = root.fork(`trip:${t.key}`);
     const b = breaches.get(i);
-    const wake = wakeUps(t.shape.fixes, t.profile, new Set(b?.forced ?? []));
-    const readings = deviceReadings(t.shape.fixes, wake, t.profile, t.box, b?.breach ?? null, r.fork('readings'));
+    const fixes = t.vessel.shape.fixes;
+    const wake = wakeUps(fixes, t.profile, new Set(b?.forced ?? []));
+    const readings = deviceReadings(fixes, wake, t.profile, t.box, b?.breach ?? null, r.fork('readings'));
     deliver(t, readings, r.fork('delivery'), topicRoot, messages, gateway);
     if (b) labels.push(b.label);
     else cleanContainers.push(t.plan.containerId);
@@ -217,18 +300,18 @@ function assemble(trips: readonly RealTrip[], breaches: ReadonlyMap<number, { br
   return { trips: trips.map((t) => t.plan), messages: byArrival(messages), labels, cleanContainers };
 }
 
-/** Arrival at the pipeline: a cellular json-v1 device answers in a second or two, a satellite csv-v1 link in seconds. */
+/** Arrival at the pipeline: a json-v1 or csv-v1 device within its own link's delays; a batch-v1 one through the vessel's gateway. */
 function deliver(t: RealTrip, readings: readonly SimReading[], r: Rng, topicRoot: string, out: SimMessage[], gateway: GatewayEvent[]): void {
   const { deviceId, containerId } = t.plan;
   if (t.profile.format === 'batch-v1') {
-    readings.forEach((reading, n) => gateway.push({ tt: reading.ts, gatewayId: t.gatewayId, event: { eventId: `${deviceId}-${String(n + 1).padStart(6, '0')}`, deviceId, containerId, reading } }));
+    readings.forEach((reading, n) => gateway.push({ tt: reading.ts, gatewayId: t.vessel.gatewayId, event: { eventId: `${deviceId}-${String(n + 1).padStart(6, '0')}`, deviceId, containerId, reading } }));
     return;
   }
   const json = t.profile.format === 'json-v1' ? new JsonV1Encoder(topicRoot, deviceId, containerId, (hash32(deviceId) & 0xffff).toString(16).padStart(4, '0'), r.int(1, 5000)) : null;
   const csv = json ? null : new CsvV1Encoder(topicRoot, deviceId, r.int(0, 65_535));
   for (const reading of readings) {
     const enc = (json ?? csv)!.encode(reading);
-    const delay = json ? r.uniform(200, 2_500) : r.uniform(3_000, 15_000);
+    const delay = r.uniform(t.profile.delayMs.min, t.profile.delayMs.max);
     out.push({ t: Math.round(reading.ts + delay), topic: enc.topic, payload: enc.payload });
   }
 }

@@ -11,8 +11,9 @@ import { buildRealTrackCorpora, DEFAULT_SEED, type CorpusStats } from './build.j
  * The real-track corpora in the cache, built when missing:
  * `${SEALWATCH_CACHE:-~/.cache/sealwatch}/real-tracks/<data version>/`
  *   data/       the AIS files (scripts/real-tracks/fetch.sh)
- *   clean/      clean trips (simulators/corpus.ts layout)
- *   breaches/   the same trips, about half with an injected, labelled breach
+ *   clean/      voyages, 2-6 containers a vessel, no breach (simulators/corpus.ts layout)
+ *   breaches/   the same containers, about half with an injected, labelled breach
+ *   harbour/    harbour craft (tracks that never leave their port's waters), one clean container each
  *   corpus.json what built them (converter fingerprint, seed) and their stats
  * The corpora are rebuilt when the converter's sources change (fingerprint).
  */
@@ -21,8 +22,12 @@ export const DATA_VERSION = '1.7.3.1';
 export interface RealTrackCorpus {
   clean: string;
   breaches: string;
+  harbour: string;
   stats: CorpusStats;
 }
+
+/** The corpora a build writes, as directories beside `data/`. */
+export const VARIANTS = ['clean', 'breaches', 'harbour'] as const;
 
 export function realTracksDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.SEALWATCH_CACHE || join(homedir(), '.cache', 'sealwatch'), 'real-tracks', DATA_VERSION);
@@ -75,11 +80,10 @@ export async function ensureRealTrackCorpus(opts: { force?: boolean; log?: (line
   const dir = realTracksDir();
   const manifest = join(dir, 'corpus.json');
   const fingerprint = converterFingerprint();
-  const clean = join(dir, 'clean');
-  const breaches = join(dir, 'breaches');
-  if (!opts.force && existsSync(manifest) && existsSync(clean) && existsSync(breaches)) {
+  const paths = { clean: join(dir, 'clean'), breaches: join(dir, 'breaches'), harbour: join(dir, 'harbour') };
+  if (!opts.force && existsSync(manifest) && VARIANTS.every((v) => existsSync(paths[v]))) {
     const m = JSON.parse(readFileSync(manifest, 'utf8')) as { fingerprint: string; stats: CorpusStats };
-    if (m.fingerprint === fingerprint) return { clean, breaches, stats: m.stats };
+    if (m.fingerprint === fingerprint) return { ...paths, stats: m.stats };
     log(`real-tracks: converter changed (${m.fingerprint} -> ${fingerprint}), rebuilding`);
   }
   const data = ensureRealTrackData(log);
@@ -90,15 +94,14 @@ export async function ensureRealTrackCorpus(opts: { force?: boolean; log?: (line
   const tmp = join(dir, `.build-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  await writeCorpus(join(tmp, 'clean'), built.clean);
-  await writeCorpus(join(tmp, 'breaches'), built.breaches);
-  rmSync(clean, { recursive: true, force: true });
-  rmSync(breaches, { recursive: true, force: true });
-  renameSync(join(tmp, 'clean'), clean);
-  renameSync(join(tmp, 'breaches'), breaches);
+  for (const v of VARIANTS) await writeCorpus(join(tmp, v), built[v]);
+  for (const v of VARIANTS) {
+    rmSync(paths[v], { recursive: true, force: true });
+    renameSync(join(tmp, v), paths[v]);
+  }
   rmSync(tmp, { recursive: true, force: true });
   writeFileSync(manifest, JSON.stringify({ dataVersion: DATA_VERSION, fingerprint, seed: DEFAULT_SEED, stats: built.stats }, null, 2) + '\n');
   const s = built.stats;
-  log(`real-tracks: ${s.containers} containers, ${s.containerDays} container-days, ${built.breaches.labels.length} injected breaches, in ${dir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return { clean, breaches, stats: s };
+  log(`real-tracks: voyages ${s.vessels} vessels, ${s.containers} containers, ${s.containerDays} container-days, ${built.breaches.labels.length} injected breaches; harbour ${s.harbour.containers} containers, ${s.harbour.containerDays} container-days; in ${dir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return { ...paths, stats: s };
 }

@@ -23,6 +23,12 @@ export interface DeviceProfile {
   doorEveryMs: number;
   /** Most GNSS trackers report speed over ground; some send positions only. */
   reportsSpeed: boolean;
+  /**
+   * Measurement to pipeline, for a device that sends itself (json-v1 over
+   * cellular, csv-v1 over satellite): each device has its own link, so its
+   * own range. batch-v1 devices go through the vessel's gateway instead.
+   */
+  delayMs: { min: number; max: number };
 }
 
 /** What the box holds and how its air behaves: a dry box follows the day, a reefer holds its setpoint. */
@@ -46,7 +52,7 @@ const H = 3_600_000;
 const STILL_KN = 1.5;
 
 export function drawProfile(r: Rng, format: WireFormat): DeviceProfile {
-  return {
+  const profile = {
     format,
     movingEveryMs: Math.round(r.uniform(5, 10) * MIN),
     stationaryEveryMs: Math.round(r.uniform(30, 60) * MIN),
@@ -54,6 +60,11 @@ export function drawProfile(r: Rng, format: WireFormat): DeviceProfile {
     doorEveryMs: Math.round(r.uniform(2, 6) * H),
     reportsSpeed: r.chance(0.8),
   };
+  // a cellular json-v1 device answers within 0.2-2.5 s, a satellite csv-v1 link within 3-15 s: each its own part of that
+  const [lo, hi] = format === 'csv-v1' ? [3_000, 15_000] : [200, 2_500];
+  const a = r.uniform(lo, hi);
+  const b = r.uniform(lo, hi);
+  return { ...profile, delayMs: { min: Math.round(Math.min(a, b)), max: Math.round(Math.max(a, b)) } };
 }
 
 /**

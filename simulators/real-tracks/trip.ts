@@ -25,11 +25,16 @@ export interface TripShape {
   arrived: boolean;
   /** Farthest fix from the planned sea route (km). */
   routeFitKm: number;
+  /**
+   * The track gets LEAVE_PORT_KM from its origin at least: a voyage. One
+   * that never does is harbour craft (the `harbour` corpus), shaped and
+   * planned the same way.
+   */
+  leavesPort: boolean;
 }
 
 export type TripReject =
   | 'never-near-a-port'
-  | 'never-leaves-port-waters'
   | 'too-short'
   | 'off-every-route'
   | 'stops-before-recording-end';
@@ -47,7 +52,8 @@ const MAX_ROUTE_FIT_KM = 80;
  * A voyage leaves its port: a track that never gets this far from its origin
  * (beyond the port's zone, its anchorages and pilot grounds) is harbour craft
  * (tugs, ferries, pilot and work boats), which carry no container on a
- * voyage. Without vessel types in the data, this is how they are told apart.
+ * voyage. Without vessel types in the data, this is how they are told apart;
+ * they make the `harbour` corpus, not the voyages.
  */
 export const LEAVE_PORT_KM = 40;
 export const MIN_TRIP_MS = 6 * 3_600_000;
@@ -72,7 +78,6 @@ export function shapeTrip(fixes: readonly TrackFix[], recordingEnd: number, port
   let track = fixes.slice(start);
   if (!long(track)) return { ok: false, reason: 'too-short' };
   const origin = near(track[0]!).port;
-  if (!track.some((f) => haversineKm([f.lon, f.lat], [origin.lon, origin.lat]) >= LEAVE_PORT_KM)) return { ok: false, reason: 'never-leaves-port-waters' };
 
   // a track that ends near another port of the table went there
   const end = near(track[track.length - 1]!);
@@ -95,7 +100,9 @@ export function shapeTrip(fixes: readonly TrackFix[], recordingEnd: number, port
   if (arrived) track = track.slice(0, inDest + 1);
   if (!long(track)) return { ok: false, reason: 'too-short' };
   if (!arrived && track[track.length - 1]!.t < recordingEnd - END_SLACK_MS) return { ok: false, reason: 'stops-before-recording-end' };
-  return { ok: true, trip: { fixes: track, origin, destination, arrived, routeFitKm: Math.round(fitKm * 10) / 10 } };
+  // on the trip as cut: a track that reaches a neighbouring port first has not left port waters
+  const leavesPort = track.some((f) => haversineKm([f.lon, f.lat], [origin.lon, origin.lat]) >= LEAVE_PORT_KM);
+  return { ok: true, trip: { fixes: track, origin, destination, arrived, routeFitKm: Math.round(fitKm * 10) / 10, leavesPort } };
 }
 
 function long(track: readonly TrackFix[]): boolean {
