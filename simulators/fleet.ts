@@ -58,7 +58,7 @@ export type { SimMessage } from './delivery.js';
  *   RIP_ON_RIP_OFF           an unplanned call where the door is opened for
  *                            10-90 min and closed again: from = door opened,
  *                            to = door closed;
- *                            the call (3.5-10 h alongside) or the stop is also an
+ *                            the call (4.5-10 h alongside) or the stop is also an
  *                            unscheduled stop: both door kinds carry a second
  *                            label UNSCHEDULED_STOP, from = stopped, to = leaving;
  *   LIGHT_WITH_DOOR_CLOSED   from = first lit reading, to = first dark reading after;
@@ -66,7 +66,7 @@ export type { SimMessage } from './delivery.js';
  *   LOCATION_JUMP            from = first spoofed fix, to = first true fix after;
  *   ROUTE_DEVIATION          from = first fix more than 100 km off the planned
  *                            route, to = first fix back within 70 km;
- *   UNSCHEDULED_STOP         a stop at sea or off a coast, 3.5-10 h, more than
+ *   UNSCHEDULED_STOP         a stop at sea or off a coast, 4.5-12 h, more than
  *                            60 km from every planned port, or at an unofficial
  *                            anchorage 25-70 km off a planned port, 8-15 h (never
  *                            at a charted anchorage or waiting area): from =

@@ -8,7 +8,7 @@ import { callStopLabel, placeCallOpening, sailToCall } from './unplanned-call.js
  * A door opened while stationary outside every authorised zone: half of the
  * time at an unplanned call, the box opened and partly unloaded for hours
  * (3.5-6 h); otherwise at a stop off a planned port (25-70 km, 8-15 h) or at
- * sea (more than 60 km from every planned port, 3.5-10 h), where a boat
+ * sea (more than 60 km from every planned port, 4.5-12 h), where a boat
  * comes alongside and the door is open for 30 min to 3 h. Either way the
  * stop is an unscheduled stop too (a second label).
  */
@@ -19,7 +19,7 @@ export const doorOpenUnauthorisedLocation: Scenario = {
     // (the demo shows each rule at work on its plainest case: the call)
     const where = ctx.demo ? 'call' : r.weighted([['call', 2], ['offPort', 1], ['sea', 1]] as const);
     if (where === 'call') return sailToCall(r, ctx, 'DOOR_OPEN_UNAUTHORISED_LOCATION');
-    return sailToStop(r, ctx, where === 'offPort', { sea: [3.5, 10], offPort: [8, 15] });
+    return sailToStop(r, ctx, where === 'offPort', { sea: [4.5, 12], offPort: [8, 15] });
   },
   place: (r, ctx) => (ctx.special?.kind === 'seaStop' ? placeStopOpening(r, ctx) : placeCallOpening(r, 'DOOR_OPEN_UNAUTHORISED_LOCATION', ctx)),
   alsoLabels: callStopLabel,

@@ -13,7 +13,7 @@ import { H, type SailContext, type SailChange } from './scenario.js';
  * DOOR_OPEN_UNAUTHORISED_LOCATION (a door opened while stopped there):
  *
  * - at sea or off a coast (waiting for orders, a breakdown, meeting a boat):
- *   3.5-10 h on an open-sea stretch more than 60 km from every planned port;
+ *   4.5-12 h on an open-sea stretch more than 60 km from every planned port;
  *   within 150 km of a port the ship is on the continental shelf and
  *   anchors, farther out it holds position;
  * - at an unofficial anchorage 25-70 km off a planned port, 8-15 h: close
@@ -40,7 +40,7 @@ function nearestKm(p: LonLat, ports: readonly Port[]): number {
   return best;
 }
 
-export function planSeaStop(r: Rng, leg: RouteLegs, plain: Sailing, from: number, to: number, plannedPorts: readonly Port[], ports: readonly Port[], dwellH: readonly [number, number] = [3.5, 10]): StopAtSea | null {
+export function planSeaStop(r: Rng, leg: RouteLegs, plain: Sailing, from: number, to: number, plannedPorts: readonly Port[], ports: readonly Port[], dwellH: readonly [number, number] = [4.5, 12]): StopAtSea | null {
   const cum = cumulativeKm(leg.path);
   if (!(to > from)) return null;
   for (let tries = 0; tries < 60; tries++) {

@@ -19,7 +19,7 @@ export function sailToCall(r: Rng, { it, leg1, plain, from, to, ports }: SailCon
   const d = planDetour(r, it, leg1, plain, from, to, ports);
   if (!d) return null;
   // even a short call takes hours: pilot, tugs, mooring, a few crane moves, unmooring
-  const dwellMs = (kind === 'RIP_ON_RIP_OFF' ? r.uniform(3.5, 8) : r.uniform(5.5, 10)) * H;
+  const dwellMs = (kind === 'RIP_ON_RIP_OFF' ? r.uniform(4.5, 8) : r.uniform(5.5, 10)) * H;
   return { path: d.path, kind: d.kind, stops: [{ atKm: d.stopKm, dwellMs, profile: 'berth', tag: 'call' }], special: { kind: 'call', port: d.port } };
 }
 

@@ -205,7 +205,8 @@ export const ConfigSchema = z
           .prefault({}),
         unscheduledStop: z
           .object({
-            minStopMs: ms.min(10 * MINUTE).default(3 * HOUR),
+            /** Ships wait off a coast for a pilot, a berth, the tide or orders for a few hours (real AIS shows 3-4 h pauses on ordinary voyages): beyond four a stop is worth a look. */
+            minStopMs: ms.min(10 * MINUTE).default(4 * HOUR),
             /**
              * Just outside an authorised zone a ship waits to enter: pilot boarding grounds and
              * the anchorages off a harbour lie within a few nautical miles of its limits. Farther

@@ -5,7 +5,7 @@ import { defineRule, type Fix, type RuleContext } from './rule.js';
 
 /**
  * UNSCHEDULED_STOP: stationary (within 2 km, no way on: stop-tracker.ts) for
- * 3 h or more outside every authorised zone. Not raised for waiting just off
+ * 4 h or more outside every authorised zone. Not raised for waiting just off
  * an authorised zone (pilot boarding, the anchorage off a harbour), nor in a
  * charted anchorage of a planned port or a canal or strait waiting area the
  * route passes through, for as long as waits there usually take. Near a port

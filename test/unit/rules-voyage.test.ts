@@ -19,10 +19,10 @@ function stop(at: [number, number], start: number, minutes: number): Reading[] {
 }
 
 describe('UNSCHEDULED_STOP', () => {
-  it('a 4-hour stop in mid-ocean: medium, once', () => {
+  it('a 5-hour stop in mid-ocean: medium, once', () => {
     const a = rules(harness().feed(stop(MID_ATLANTIC, DAY2, 300)), 'UNSCHEDULED_STOP');
     expect(a.map((x) => x.severity)).toEqual(['medium']);
-    expect(a[0]!.summary).toMatch(/^Stationary for 3\.0 h outside every authorised zone, nearest port .* away$/);
+    expect(a[0]!.summary).toMatch(/^Stationary for 4\.0 h outside every authorised zone, nearest port .* away$/);
     expect(a[0]!.startedAt).toBe(new Date(DAY2).toISOString());
   });
   it('a stop at a port the plan does not name: an unplanned port call, high', () => {

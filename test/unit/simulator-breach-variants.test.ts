@@ -100,8 +100,8 @@ describe('stops and doors outside every authorised zone', () => {
       } else {
         atSea++;
         expect(s.planned).toBeGreaterThan(59);
-        expect(dwell).toBeGreaterThanOrEqual(3.5 * H - MIN);
-        expect(dwell).toBeLessThanOrEqual(10 * H + MIN);
+        expect(dwell).toBeGreaterThanOrEqual(4.5 * H - MIN);
+        expect(dwell).toBeLessThanOrEqual(12 * H + MIN);
       }
     }
     expect(offPort).toBeGreaterThanOrEqual(3);
