@@ -1,6 +1,6 @@
-import type { Port } from '../src/model/ports.js';
+import type { Port } from '../src/geo/ports.js';
 import type { WireFormat } from './encoders.js';
-import { destination, offsetMetres, type LonLat } from './geo.js';
+import { destination, offsetMetres, type LonLat } from '../src/geo/distance.js';
 import type { Rng } from './rng.js';
 import type { Sailing } from './voyage.js';
 

@@ -1,15 +1,15 @@
 import { makeContainerNumber } from '../src/model/iso6346.js';
-import { defaultPorts, type Port, type PortTable } from '../src/model/ports.js';
-import type { TripPlan } from '../src/model/trip-plan.js';
+import { defaultPorts, type Port, type PortTable } from '../src/geo/ports.js';
+import type { TripPlan } from '../src/trips/schema.js';
 import { generateReadings, temperatureAt, whereAt, type Breach, type ContainerModel, type DeviceProfile, type Phase, type ScenarioKind, type TrueReading } from './container.js';
 import { addFieldFaults, deliverBatches, deliverDevice, gatewayEvents, type GatewayEvent, type SimMessage } from './delivery.js';
 import type { WireFormat } from './encoders.js';
 import { anchorageWait, planDeviation, planSeaStop, RouteDistance } from './detours.js';
-import { alongPath, cumulativeKm, destination, haversineKm, KM_PER_NM, kmFromPolyline, type LonLat } from './geo.js';
+import { alongPath, cumulativeKm, destination, haversineKm, KM_PER_NM, kmFromPolyline, type LonLat } from '../src/geo/distance.js';
 import { nearestPortKm, pickItinerary, routeKm, type Itinerary } from './itinerary.js';
 import { Rng } from './rng.js';
-import { dropZeroLengthSteps, routeLegs, type RouteLegs } from './route.js';
-import type { EdgeKind } from './sea-lanes.js';
+import { dropZeroLengthSteps, routeLegs, type RouteLegs } from '../src/geo/sea-route.js';
+import type { EdgeKind } from '../src/geo/sea-lanes.js';
 import { Sailing, type SailingSpec, type StopSpec } from './voyage.js';
 
 export type { ScenarioKind } from './container.js';

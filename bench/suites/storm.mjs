@@ -22,7 +22,7 @@
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { loadConfig } from '../../dist/src/config/load.js';
-import { defaultPorts } from '../../dist/src/model/ports.js';
+import { defaultPorts } from '../../dist/src/geo/ports.js';
 import { newTripDirectory, startPipeline } from '../../dist/src/pipeline/app.js';
 import { DirectProcessor } from '../../dist/src/pipeline/processor.js';
 import { benchBroker } from '../lib/broker.mjs';

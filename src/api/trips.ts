@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { parseTripPlan } from '../config/trips.js';
+import { parseTripPlan } from '../trips/load.js';
 import { SealwatchError } from '../errors.js';
-import type { PortTable } from '../model/ports.js';
-import { TripPlanSchema, type TripPlan } from '../model/trip-plan.js';
+import type { PortTable } from '../geo/ports.js';
+import { TripPlanSchema, type TripPlan } from '../trips/schema.js';
 import { publishPlans } from '../pipeline/trips-sync.js';
-import { compilePlan, type PlanOptions } from '../rules/plan.js';
+import { compilePlan, type PlanOptions } from '../trips/compile.js';
 import type { ApiContext } from './context.js';
 import { bearer, errorResponses } from './schemas.js';
 

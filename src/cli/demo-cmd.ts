@@ -3,8 +3,7 @@ import { brokerAuthFromConfig, brokerTlsFromConfig, startEmbeddedBroker } from '
 import { demoAccounts } from './demo-credentials.js';
 import { newTripDirectory, startPipeline } from '../pipeline/app.js';
 import type { Alert } from '../model/alert.js';
-import { simulateFleet } from '../../simulators/fleet.js';
-import { connectPublisher, publishLive } from '../../simulators/publish.js';
+import { loadSimulator } from './simulator.js';
 import { context, type GlobalOptions } from './common.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { startApi, type Api } from '../api/server.js';
@@ -33,6 +32,7 @@ export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<
   // Simulated time ends "now": measurement times never run ahead of the wall clock.
   const horizonMs = (durationS ?? 600) * 1000 * speed;
   const start = Date.now() - horizonMs;
+  const { simulateFleet, connectPublisher, publishLive } = await loadSimulator();
   const sim = simulateFleet({ seed: Number(opts.seed), containers, start, demo: true, faults: true, voyageHours: Math.ceil(horizonMs / 3_600_000) });
   const trips = newTripDirectory(ctx.config);
   for (const p of sim.trips) trips.upsert(p);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Reading } from '../model/reading.js';
-import { describeZodError } from '../model/trip-plan.js';
+import { describeZodError } from '../trips/schema.js';
 import { checkSkew, type DecodeContext, type Rejection } from './context.js';
 import { containerProblem, isoTimeMs } from './fields.js';
 import { inRange } from './json-v1.js';

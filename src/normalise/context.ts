@@ -1,6 +1,6 @@
 import type { Reading } from '../model/reading.js';
 import type { DeadLetter, DeadLetterReason } from './dead-letter.js';
-import type { TripDirectory } from './trip-directory.js';
+import type { TripDirectory } from '../trips/directory.js';
 
 export interface DecodeLimits {
   maxBatchEvents: number;

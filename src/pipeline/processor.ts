@@ -1,13 +1,13 @@
 import type { Config } from '../config/schema.js';
 import type { Alert } from '../model/alert.js';
-import type { PortTable } from '../model/ports.js';
+import type { PortTable } from '../geo/ports.js';
 import type { Reading } from '../model/reading.js';
 import type { DeadLetter } from '../normalise/dead-letter.js';
 import { Normaliser } from '../normalise/registry.js';
-import type { TripDirectory } from '../normalise/trip-directory.js';
+import type { TripDirectory } from '../trips/directory.js';
 import { RuleEngine } from '../rules/engine.js';
 import { selectRules } from '../rules/index.js';
-import { seaLaneRouter } from '../rules/sea-router.js';
+import { seaLaneRouter } from '../geo/sea-router.js';
 import { MismatchAlerts, mismatchEnabled } from '../rules/device-container-mismatch.js';
 
 export interface Collected {

@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import { KafkaBus } from '../bus/kafka.js';
 import type { Bus, Subscription } from '../bus/port.js';
 import { TOPICS } from '../bus/topics.js';
-import { TripPlanSchema, type TripPlan } from '../model/trip-plan.js';
-import type { TripDirectory } from '../normalise/trip-directory.js';
+import { TripPlanSchema, type TripPlan } from '../trips/schema.js';
+import type { TripDirectory } from '../trips/directory.js';
 
 /** Plans onto the compacted `sealwatch.trips.v1`, keyed by trip id. */
 export async function publishPlans(bus: Bus, plans: readonly TripPlan[]): Promise<void> {

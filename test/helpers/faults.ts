@@ -12,7 +12,7 @@ import type { Config } from '../../src/config/schema.js';
 import { stackEnv } from '../../src/cli/common.js';
 import { AlertSchema, type Alert } from '../../src/model/alert.js';
 import { makeContainerNumber } from '../../src/model/iso6346.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import { packagePath } from '../../src/paths.js';
 import { newTripDirectory, topicSpecs } from '../../src/pipeline/app.js';
 import { DirectProcessor } from '../../src/pipeline/processor.js';

@@ -3,7 +3,7 @@ import { MemoryBus } from '../../src/bus/memory.js';
 import type { OutgoingMessage } from '../../src/bus/port.js';
 import { TOPICS } from '../../src/bus/topics.js';
 import { ConfigSchema } from '../../src/config/schema.js';
-import { TripDirectory } from '../../src/normalise/trip-directory.js';
+import { TripDirectory } from '../../src/trips/directory.js';
 import { IngestStage } from '../../src/pipeline/ingest-stage.js';
 import { buildNormaliser } from '../../src/pipeline/processor.js';
 

@@ -9,7 +9,7 @@ import { stackEnv } from '../../../src/cli/common.js';
 import { brokerAuthFromConfig, startEmbeddedBroker } from '../../../src/ingest/embedded-broker.js';
 import { createLogger } from '../../../src/log.js';
 import { AlertSchema, alertId, type Alert } from '../../../src/model/alert.js';
-import { defaultPorts } from '../../../src/model/ports.js';
+import { defaultPorts } from '../../../src/geo/ports.js';
 import { newTripDirectory, startPipeline, type Pipeline } from '../../../src/pipeline/app.js';
 import { plan, testConfig } from '../../helpers/fixtures.js';
 import { addDevice, stackConfig, waitFor } from '../../helpers/stack.js';

@@ -9,7 +9,7 @@ import { KafkaBus } from '../../../src/bus/kafka.js';
 import { TOPICS } from '../../../src/bus/topics.js';
 import { createLogger } from '../../../src/log.js';
 import { AlertSchema, type Alert } from '../../../src/model/alert.js';
-import { defaultPorts } from '../../../src/model/ports.js';
+import { defaultPorts } from '../../../src/geo/ports.js';
 import { parseWireReading } from '../../../src/model/reading.js';
 import { newTripDirectory, startPipeline, type Pipeline } from '../../../src/pipeline/app.js';
 import { plan } from '../../helpers/fixtures.js';
