@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
-import { KafkaBus } from '../bus/kafka.js';
-import { MemoryBus } from '../bus/memory.js';
-import type { Bus, TopicSpec } from '../bus/port.js';
-import { TOPICS } from '../bus/topics.js';
+import { createBus } from '../bus/create.js';
+import type { Bus } from '../bus/port.js';
+import { TOPICS, topicSpecs } from '../bus/topics.js';
 import type { Config } from '../config/schema.js';
 import { startListener, type Listener } from '../ingest/listener.js';
 import type { PortTable } from '../geo/ports.js';
@@ -43,22 +42,6 @@ export interface Pipeline {
   drain(): Promise<void>;
   /** Stops taking MQTT messages, lets the rules stage consume what the bus holds (up to `drainMs`), then stops every stage. */
   stop(drainMs?: number): Promise<void>;
-}
-
-export function topicSpecs(config: Config): TopicSpec[] {
-  const p = config.kafka.partitions;
-  return [
-    { topic: TOPICS.raw, partitions: p.raw },
-    { topic: TOPICS.telemetry, partitions: p.telemetry, retentionMs: config.kafka.telemetryRetentionMs },
-    { topic: TOPICS.deadletter, partitions: p.deadletter },
-    { topic: TOPICS.alerts, partitions: p.alerts },
-    { topic: TOPICS.trips, partitions: p.trips, compacted: true },
-    { topic: TOPICS.late, partitions: p.late },
-  ];
-}
-
-export function createBus(config: Config, log: Logger): Bus {
-  return config.bus.kind === 'kafka' ? new KafkaBus(config.kafka, log) : new MemoryBus(config.kafka.partitions.telemetry, config.bus.memoryRetainPerPartition);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import type { Logger } from 'pino';
-import { KafkaBus } from '../bus/kafka.js';
+import { createBus } from '../bus/create.js';
 import { TOPICS } from '../bus/topics.js';
 import type { Config } from '../config/schema.js';
 import { AlertSchema, type Alert } from '../model/alert.js';
@@ -37,7 +37,7 @@ export async function replayThroughStack(file: string, config: Config, trips: Tr
     kafka: { ...config.kafka, groupId: `sealwatch-replay-${run}` },
     sinks: { alertsFile: null, console: false },
   };
-  const bus = new KafkaBus(cfg.kafka, log);
+  const bus = createBus(cfg, log);
   const alertsFrom = await bus.endOffsets(TOPICS.alerts).catch(async () => new Map<number, string>());
   const pipeline = await startPipeline({ config: cfg, ports, trips, log, bus, rulesFromNow: true });
   await publishPlans(bus, trips.all());
@@ -80,7 +80,7 @@ export async function replayThroughStack(file: string, config: Config, trips: Tr
     const seen = new Map<string, Alert>();
     const readDeadline = Date.now() + 60_000;
     while (seen.size < raised && Date.now() < readDeadline) {
-      for (const m of await bus.readRange(TOPICS.alerts, alertsFrom)) {
+      for (const m of await bus.readAll(TOPICS.alerts, alertsFrom)) {
         const a = AlertSchema.parse(JSON.parse(m.value.toString('utf8')));
         seen.set(a.alertId, a);
       }

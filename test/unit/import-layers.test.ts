@@ -147,6 +147,22 @@ describe('imports run one way', () => {
     expect(importSpecifiers(text)).toEqual(['./a.js', '../b.js', './c.js', './d.js', './e.js', '../../simulators/f.js', './g.js']);
   });
 
+  it('only src/bus names a bus adapter: no import of kafka.ts or memory.ts and no instanceof of them elsewhere in src', () => {
+    const edges = edgesOf(tsFiles('src'));
+    expect(edges.filter((e) => /^src\/bus\/(kafka|memory)\.ts$/.test(e.to) && !e.from.startsWith('src/bus/'))).toEqual([]);
+    const named = tsFiles('src').filter((f) => !f.startsWith('src/bus/') && /instanceof\s+(KafkaBus|MemoryBus)\b/.test(readFileSync(packagePath(f), 'utf8')));
+    expect(named).toEqual([]);
+  });
+
+  it('topic names are written only in src/bus/topics.ts', () => {
+    const topicLiteral = /(['"`])[^'"`\n]*\bsealwatch\.[a-z-]+\.v\d+\b[^'"`\n]*\1/;
+    const withoutComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+    expect(topicLiteral.test(withoutComments("const t = 'sealwatch.alerts.v1'; // sealwatch.raw.v1"))).toBe(true);
+    expect(topicLiteral.test(withoutComments('/** onto `sealwatch.alerts.v1` */ const x = 1;'))).toBe(false);
+    const offenders = tsFiles('src').filter((f) => f !== 'src/bus/topics.ts' && topicLiteral.test(withoutComments(readFileSync(packagePath(f), 'utf8'))));
+    expect(offenders).toEqual([]);
+  });
+
   it('simulators build on src (geometry, ports, trip plans) and import nothing else outside simulators/', () => {
     const edges = edgesOf(tsFiles('simulators'));
     expect(edges.filter((e) => e.to.startsWith('src/geo/')).length).toBeGreaterThan(0);
