@@ -12,8 +12,8 @@ import { InfluxAlertSink, InfluxWriter } from '../sinks/influx.js';
 import { NdjsonAlertSink } from '../sinks/ndjson-file.js';
 import { FanOutSink, type AlertSink } from '../sinks/sink.js';
 import { IngestStage } from './ingest-stage.js';
-import { MismatchAlerts, mismatchEnabled } from '../rules/device-container-mismatch.js';
-import { buildNormaliser, CollectingEngine } from './processor.js';
+import { IngestStep } from '../ingest/ingest-step.js';
+import { CollectingEngine } from './processor.js';
 import { RulesStage } from './rules-stage.js';
 import { TelemetryStage } from './telemetry-stage.js';
 import { followTrips } from './trips-sync.js';
@@ -71,7 +71,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const tripsSub = bus.kind === 'kafka' ? await followTrips(bus, o.trips, log.child({ module: 'trips' })) : null;
   const rules = new RulesStage(bus, new CollectingEngine(config, o.trips, o.ports), sink, { groupId: config.kafka.groupId, idleFlushMs: config.engine.idleFlushMs, fromNow: o.rulesFromNow ?? false, recover: config.engine.recoverOnStart && !(o.rulesFromNow ?? false), idleRelease: !config.mqtt.trustReceivedAtProperty, recoverFromMs: config.engine.recoverFrom ? Date.parse(config.engine.recoverFrom) : null, instruments }, log.child({ module: 'rules' }));
   await rules.start();
-  const ingest = new IngestStage(bus, buildNormaliser(config, o.trips), log.child({ module: 'ingest' }), influx, instruments, true, { sink, mismatches: new MismatchAlerts(mismatchEnabled(config.rules.enabled)) });
+  const ingest = new IngestStage(bus, IngestStep.fromConfig(config, o.trips, { deferRecord: true, log: log.child({ module: 'ingest' }) }), influx, instruments, true, sink);
   const listener = await startListener(config.mqtt, ingest.handle, { log: log.child({ module: 'ingest' }), ...(o.mqttUrl ? { url: o.mqttUrl } : {}) });
   return {
     bus,

@@ -4,7 +4,8 @@ import type { Config } from '../../src/config/schema.js';
 import { alertId } from '../../src/model/alert.js';
 import { defaultPorts } from '../../src/geo/ports.js';
 import { TripDirectory } from '../../src/trips/directory.js';
-import { buildNormaliser, DirectProcessor } from '../../src/pipeline/processor.js';
+import { buildNormaliser } from '../../src/normalise/normaliser.js';
+import { DirectProcessor } from '../../src/pipeline/processor.js';
 import { plan, testConfig } from '../helpers/fixtures.js';
 
 const config = testConfig();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../../src/normalise/dead-letter.js';
 import { TripDirectory } from '../../src/trips/directory.js';
-import { buildNormaliser } from '../../src/pipeline/processor.js';
+import { buildNormaliser } from '../../src/normalise/normaliser.js';
 import { plan, testConfig } from '../helpers/fixtures.js';
 
 const config = testConfig();

@@ -7,7 +7,8 @@ import type { Alert } from '../../src/model/alert.js';
 import { defaultPorts } from '../../src/geo/ports.js';
 import { readingToWire, type Reading } from '../../src/model/reading.js';
 import { TripDirectory } from '../../src/trips/directory.js';
-import { buildNormaliser, CollectingEngine } from '../../src/pipeline/processor.js';
+import { buildNormaliser } from '../../src/normalise/normaliser.js';
+import { CollectingEngine } from '../../src/pipeline/processor.js';
 import { RulesStage } from '../../src/pipeline/rules-stage.js';
 import type { AlertSink } from '../../src/sinks/sink.js';
 

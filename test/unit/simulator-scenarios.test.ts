@@ -6,7 +6,7 @@ import { defaultPorts } from '../../src/geo/ports.js';
 import type { LocationReading, Reading, TemperatureReading } from '../../src/model/reading.js';
 import type { TripPlan } from '../../src/trips/schema.js';
 import { TripDirectory } from '../../src/trips/directory.js';
-import { buildNormaliser } from '../../src/pipeline/processor.js';
+import { buildNormaliser } from '../../src/normalise/normaliser.js';
 import { trackIndex } from '../../src/geo/point-index.js';
 import { isOnLand } from '../../src/geo/land.js';
 

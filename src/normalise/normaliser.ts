@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { Config } from '../config/schema.js';
 import type { Reading, WireFormat } from '../model/reading.js';
 import { decodeBatchEnvelope, decodeBatchEvent } from './batch-v1.js';
 import type { DecodeContext, DecodeResult, Rejection } from './context.js';
@@ -8,6 +9,7 @@ import { Deduper } from './dedup.js';
 import { describeMismatch, findMismatch } from './device-binding.js';
 import { decodeJsonV1, isJsonV1Kind } from './json-v1.js';
 import { parseTopic, type Route } from './topic.js';
+import type { TripDirectory } from '../trips/directory.js';
 
 export interface NormaliserOptions extends DecodeContext {
   topicRoot: string;
@@ -25,6 +27,18 @@ export interface NormaliseResult extends DecodeResult {
    * broker brings it again, even while the first attempt is still pending.
    */
   unrecorded?: Array<[deviceId: string, eventId: string]>;
+}
+
+/** Builds the normaliser for a configuration. */
+export function buildNormaliser(config: Config, trips: TripDirectory): Normaliser {
+  return new Normaliser({
+    topicRoot: config.mqtt.topicRoot,
+    maxPayloadBytes: config.ingest.maxPayloadBytes,
+    dedupIdsPerDevice: config.ingest.dedupIdsPerDevice,
+    dedupMaxDevices: config.ingest.dedupMaxDevices,
+    limits: { maxBatchEvents: config.ingest.maxBatchEvents, maxFutureSkewMs: config.ingest.maxFutureSkewMs, maxPastAgeMs: config.ingest.maxPastAgeMs },
+    trips,
+  });
 }
 
 /**
