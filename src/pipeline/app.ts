@@ -6,11 +6,10 @@ import type { Config } from '../config/schema.js';
 import { startListener, type Listener } from '../ingest/listener.js';
 import type { PortTable } from '../geo/ports.js';
 import { TripDirectory } from '../trips/directory.js';
-import { BusAlertSink } from '../sinks/bus-alerts.js';
-import { ConsoleAlertSink } from '../sinks/console.js';
-import { InfluxAlertSink, InfluxWriter } from '../sinks/influx.js';
-import { NdjsonAlertSink } from '../sinks/ndjson-file.js';
-import { FanOutSink, type AlertSink } from '../sinks/sink.js';
+import { buildSinks } from '../sinks/build.js';
+import { InfluxWriter } from '../sinks/influx.js';
+import type { AlertSink } from '../sinks/sink.js';
+import type { WebhookSink } from '../sinks/webhook.js';
 import { IngestStage } from './ingest-stage.js';
 import { IngestStep } from '../ingest/ingest-step.js';
 import { CollectingEngine } from './processor.js';
@@ -28,6 +27,8 @@ export interface PipelineOptions {
   mqttUrl?: string;
   bus?: Bus;
   extraSinks?: AlertSink[];
+  /** A webhook sink of the caller's, or null for none; absent: made from `webhooks` in the configuration. */
+  webhooks?: WebhookSink | null;
   /** The rules stage's group starts at the current end of the telemetry topic (a replay's private group). */
   rulesFromNow?: boolean;
 }
@@ -38,6 +39,8 @@ export interface Pipeline {
   ingest: IngestStage;
   rules: RulesStage;
   listener: Listener;
+  /** The webhook sink among the alert sinks, if any (the API shows its deliveries). */
+  webhooks: WebhookSink | null;
   /** Waits until the rules stage has processed everything on the bus so far. */
   drain(): Promise<void>;
   /** Stops taking MQTT messages, lets the rules stage consume what the bus holds (up to `drainMs`), then stops every stage. */
@@ -51,21 +54,15 @@ export interface Pipeline {
 export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const { config, log } = o;
   const bus = o.bus ?? createBus(config, log);
+  const influx = config.influx.enabled ? new InfluxWriter(config.influx, log) : null;
+  // before any I/O: a webhook target without its secret stops start-up here
+  const { sink, webhooks } = buildSinks(config, { log, bus, influx, extra: o.extraSinks ?? [], ...(o.webhooks !== undefined ? { webhooks: o.webhooks } : {}) });
   await bus.ensureTopics(topicSpecs(config));
-  const sinks: AlertSink[] = [new BusAlertSink(bus), ...(o.extraSinks ?? [])];
-  if (config.sinks.alertsFile) sinks.push(new NdjsonAlertSink(config.sinks.alertsFile));
-  if (config.sinks.console) sinks.push(new ConsoleAlertSink());
-  let influx: InfluxWriter | null = null;
   let telemetry: TelemetryStage | null = null;
-  if (config.influx.enabled) {
-    influx = new InfluxWriter(config.influx, log);
-    sinks.push(new InfluxAlertSink(influx));
-    if (config.influx.writeTelemetry) {
-      telemetry = new TelemetryStage(bus, influx, `${config.kafka.groupId}-telemetry-influx`, log, o.rulesFromNow ?? false, config.influx.batchRetryWindowMs);
-      await telemetry.start();
-    }
+  if (influx && config.influx.writeTelemetry) {
+    telemetry = new TelemetryStage(bus, influx, `${config.kafka.groupId}-telemetry-influx`, log, o.rulesFromNow ?? false, config.influx.batchRetryWindowMs);
+    await telemetry.start();
   }
-  const sink = new FanOutSink(sinks);
   const instruments = new PipelineInstruments();
   influx?.registerMetrics(instruments.registry);
   const tripsSub = bus.kind === 'kafka' ? await followTrips(bus, o.trips, log.child({ module: 'trips' })) : null;
@@ -79,6 +76,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     ingest,
     rules,
     listener,
+    webhooks,
     drain: () => rules.drain(),
     async stop(drainMs = 5000) {
       // InfluxDB down at shutdown: its writers stop retrying in time for the stages to stop (offsets stay uncommitted)

@@ -39,7 +39,8 @@ export async function replayThroughStack(file: string, config: Config, trips: Tr
   };
   const bus = createBus(cfg, log);
   const alertsFrom = await bus.endOffsets(TOPICS.alerts).catch(async () => new Map<number, string>());
-  const pipeline = await startPipeline({ config: cfg, ports, trips, log, bus, rulesFromNow: true });
+  // a replay re-raises alerts of the past: nothing goes to the targeting centres' webhooks
+  const pipeline = await startPipeline({ config: cfg, ports, trips, log, bus, rulesFromNow: true, webhooks: null });
   await publishPlans(bus, trips.all());
   const publisher = mqtt.connect(cfg.mqtt.url, {
     clientId: `sealwatch-replay-pub-${run}`,
