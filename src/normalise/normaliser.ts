@@ -1,14 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import type { Config } from '../config/schema.js';
 import type { Reading, WireFormat } from '../model/reading.js';
-import { decodeBatchEnvelope, decodeBatchEvent } from './batch-v1.js';
-import type { DecodeContext, DecodeResult, Rejection } from './context.js';
-import { decodeCsvV1 } from './csv-v1.js';
+import type { DecodeContext, DecodeOut, DecodeResult, Rejection } from './context.js';
 import { deadLetter, type DeadLetter } from './dead-letter.js';
 import { Deduper } from './dedup.js';
 import { describeMismatch, findMismatch } from './device-binding.js';
-import { decodeJsonV1, isJsonV1Kind } from './json-v1.js';
-import { parseTopic, type Route } from './topic.js';
+import { decoderFor } from './registry.js';
+import { parseTopic, topicPatterns, type Route } from './topic.js';
 import type { TripDirectory } from '../trips/directory.js';
 
 export interface NormaliserOptions extends DecodeContext {
@@ -42,15 +40,18 @@ export function buildNormaliser(config: Config, trips: TripDirectory): Normalise
 }
 
 /**
- * Picks the decoder from the topic, enforces size and encoding, decodes, and
- * drops duplicates per device. Never throws on input: everything that is not
- * a reading comes back as a dead letter with its reason.
+ * Picks the decoder from the topic (the formats of registry.ts), enforces
+ * size and encoding, decodes, and drops duplicates per device. Never throws
+ * on input: everything that is not a reading comes back as a dead letter
+ * with its reason.
  */
 export class Normaliser {
   private readonly dedup: Deduper;
+  private readonly unknownTopic: string;
 
   constructor(private readonly opts: NormaliserOptions) {
     this.dedup = new Deduper(opts.dedupIdsPerDevice, opts.dedupMaxDevices);
+    this.unknownTopic = `expected ${topicPatterns(opts.topicRoot)}`;
   }
 
   route(topic: string): Route {
@@ -72,34 +73,15 @@ export class Normaliser {
   private decodeInto(out: NormaliseResult, topic: string, payload: Buffer, receivedAt: number): void {
     const route = this.route(topic);
     const fail = (r: Rejection, text: string | null) => out.deadLetters.push(deadLetter(r.reason, r.detail, topic, payload, receivedAt, text));
-    if (!route) return void fail({ reason: 'unknown-topic', detail: `expected ${this.opts.topicRoot}/json/{deviceId}/{kind}, ${this.opts.topicRoot}/csv/{deviceId} or ${this.opts.topicRoot}/batch/{gatewayId}` }, isUtf8(payload) ? payload.toString('utf8') : null);
+    if (!route) return void fail({ reason: 'unknown-topic', detail: this.unknownTopic }, isUtf8(payload) ? payload.toString('utf8') : null);
     const limit = this.opts.maxPayloadBytes[route.format];
     if (payload.length > limit) return void fail({ reason: 'payload-too-large', detail: `${payload.length} bytes, limit for ${route.format} is ${limit}` }, null);
     if (!isUtf8(payload)) return void fail({ reason: 'not-utf8', detail: `${route.format} payloads are UTF-8 text` }, null);
-    const text = payload.toString('utf8');
-    if (route.format === 'csv-v1') return void this.accept(out, decodeCsvV1(route.id, text, receivedAt, this.opts), topic, text, receivedAt);
-    if (route.format === 'json-v1' && !isJsonV1Kind(route.kind!)) return void fail({ reason: 'unknown-reading-type', detail: `kind ${JSON.stringify(route.kind)}: expected door, gps, light or temp` }, text);
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (err) {
-      return void fail({ reason: 'invalid-json', detail: (err as Error).message.slice(0, 200) }, text);
-    }
-    if (route.format === 'json-v1') return void this.accept(out, decodeJsonV1(route.id, route.kind as 'door', doc, receivedAt, this.opts), topic, text, receivedAt);
-    const env = decodeBatchEnvelope(route.id, doc, this.opts);
-    if ('reason' in env) return void fail(env, text);
-    for (let i = 0; i < env.events.length; i++) {
-      const ev = env.events[i];
-      const result = decodeBatchEvent(ev, receivedAt, this.opts);
-      if ('reason' in result) {
-        out.deadLetters.push(deadLetter(result.reason, `events[${i}]: ${result.detail}`, topic, safeStringify(ev), receivedAt));
-      } else this.keep(out, result, topic, () => safeStringify(ev), receivedAt);
-    }
-  }
-
-  private accept(out: NormaliseResult, result: Reading | Rejection, topic: string, text: string, receivedAt: number): void {
-    if ('reason' in result) out.deadLetters.push(deadLetter(result.reason, result.detail, topic, text, receivedAt));
-    else this.keep(out, result, topic, () => text, receivedAt);
+    const decoded: DecodeOut = {
+      keep: (r, text) => this.keep(out, r, topic, text, receivedAt),
+      reject: (r, text) => void out.deadLetters.push(deadLetter(r.reason, r.detail, topic, text, receivedAt)),
+    };
+    decoderFor(route.format).decode(route, payload.toString('utf8'), receivedAt, this.opts, decoded);
   }
 
   /** Records the ids of a result normalised with `deferRecord`, once it was delivered. */
@@ -131,13 +113,5 @@ function isPending(pending: Array<[string, string]>, r: Reading): boolean {
   return false;
 }
 const pendingKeys = new WeakMap<Array<[string, string]>, Set<string>>();
-
-function safeStringify(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? 'undefined';
-  } catch {
-    return String(v);
-  }
-}
 
 export type { DeadLetter };
