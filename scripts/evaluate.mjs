@@ -1,17 +1,22 @@
-// `npm run evaluate`: the detection scores of WIRE section 5 on a large simulated corpus.
+// `npm run evaluate`: the detection scores of WIRE section 5 on two kinds of fleet.
 //
-// For each seed: `sealwatch simulate` writes a labelled corpus (full voyages, every
-// breach kind, field faults on), `sealwatch replay` feeds its capture through the
-// real decode and rule path, then the alerts of all seeds are scored together
-// against their labels (src/evaluate/score.ts) and the per-rule table is printed
-// and written to bench/results/evaluation.md.
+// Simulated: for each seed, `sealwatch simulate` writes a labelled corpus (full
+// voyages, every breach kind, field faults on), `sealwatch replay` feeds its capture
+// through the real decode and rule path. Recorded: each corpus given with
+// `--recorded DIR` (a directory holding capture.ndjson.gz, trips/ and labels.ndjson;
+// by default every directory under ../shared/corpora/ when that exists) is replayed
+// the same way. The alerts of each kind are scored together against their labels
+// (src/evaluate/score.ts): one per-rule table per kind (recall, expected-rule share,
+// precision, median and p90 time to detect) plus the alerts on containers with no
+// label, printed and written to bench/results/evaluation.md.
 //
 // Options (after `--`): --seeds 1,2,3,4,5  --containers 200  --jobs 2
-//                       --out bench/results/evaluation.md  --keep DIR (keep the corpora there)
+//                       --recorded DIR (repeatable; --recorded none: no recorded corpora)
+//                       --out bench/results/evaluation.md  --keep DIR (keep the simulated corpora there)
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -23,13 +28,26 @@ const { values: opt } = parseArgs({
     jobs: { type: 'string' },
     out: { type: 'string', default: join(root, 'bench', 'results', 'evaluation.md') },
     keep: { type: 'string' },
+    recorded: { type: 'string', multiple: true },
   },
 });
 const seeds = opt.seeds.split(',').map((s) => Number(s.trim()));
 const containers = Number(opt.containers);
 if (seeds.some((s) => !Number.isInteger(s)) || !(Number.isInteger(containers) && containers > 0)) {
-  process.stderr.write('usage: npm run evaluate -- [--seeds 1,2,3] [--containers N] [--jobs N] [--out FILE] [--keep DIR]\n');
+  process.stderr.write('usage: npm run evaluate -- [--seeds 1,2,3] [--containers N] [--jobs N] [--recorded DIR]... [--out FILE] [--keep DIR]\n');
   process.exit(2);
+}
+const sharedCorpora = join(root, '..', 'shared', 'corpora');
+const recordedDirs = (opt.recorded ?? (existsSync(sharedCorpora) ? readdirSync(sharedCorpora).sort().map((d) => join(sharedCorpora, d)).filter((d) => statSync(d).isDirectory()) : []))
+  .filter((d) => d !== 'none')
+  .map((d) => resolve(d));
+for (const d of recordedDirs) {
+  for (const need of ['capture.ndjson.gz', 'trips', 'labels.ndjson']) {
+    if (!existsSync(join(d, need))) {
+      process.stderr.write(`evaluate: --recorded ${d}: no ${need} there (a recorded corpus holds capture.ndjson.gz, trips/ and labels.ndjson)\n`);
+      process.exit(2);
+    }
+  }
 }
 const jobs = Math.max(1, Math.min(seeds.length, opt.jobs ? Number(opt.jobs) : Math.min(2, availableParallelism())));
 
@@ -60,69 +78,105 @@ function sealwatch(args) {
 const secs = (ms) => `${Math.round(ms / 1000)} s`;
 const fmt = (x) => (x === null || x === undefined ? '-' : String(x));
 
+/** Replays a corpus directory's capture with its trip plans; the alerts, labels and clean containers. */
+async function replayCorpus(dir, alertsFile) {
+  const rep = await sealwatch(['replay', join(dir, 'capture.ndjson.gz'), '--trips', join(dir, 'trips'), '--alerts-out', alertsFile]);
+  const labels = readLabels(join(dir, 'labels.ndjson'));
+  const alerts = readAlerts(alertsFile);
+  const all = readdirSync(join(dir, 'trips')).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, 'trips', f), 'utf8')).containerId);
+  const breached = new Set(labels.map((l) => l.containerId));
+  const clean = new Set(all.filter((c) => !breached.has(c)));
+  const onClean = alerts.filter((a) => clean.has(a.containerId));
+  return { rep, labels, alerts, clean: clean.size, onClean };
+}
+
 async function runSeed(seed) {
   const dir = join(work, `seed-${seed}`);
   rmSync(dir, { recursive: true, force: true });
   const t0 = Date.now();
   const sim = await sealwatch(['simulate', '--out-dir', dir, '--seed', String(seed), '--containers', String(containers)]);
   const t1 = Date.now();
-  const alertsFile = join(dir, 'alerts.ndjson');
-  const rep = await sealwatch(['replay', join(dir, 'capture.ndjson.gz'), '--trips', join(dir, 'trips'), '--alerts-out', alertsFile]);
+  const r = await replayCorpus(dir, join(dir, 'alerts.ndjson'));
   const t2 = Date.now();
-  const labels = readLabels(join(dir, 'labels.ndjson'));
-  const alerts = readAlerts(alertsFile);
-  const all = readdirSync(join(dir, 'trips')).map((f) => JSON.parse(readFileSync(join(dir, 'trips', f), 'utf8')).containerId);
-  const breached = new Set(labels.map((l) => l.containerId));
-  const clean = new Set(all.filter((c) => !breached.has(c)));
-  const onClean = alerts.filter((a) => clean.has(a.containerId));
+  const s = score(r.labels, r.alerts);
+  const line = `seed ${seed}: ${sim.trips} containers, ${sim.messages.toLocaleString('en')} messages, ${r.labels.length} labels, ${r.alerts.length} alerts (${r.onClean.length} on clean containers), recall ${fmt(s.recall)}, precision ${fmt(s.precision)}`;
+  process.stdout.write(`${line}; simulate ${secs(t1 - t0)}, replay ${secs(t2 - t1)} (${r.rep.late} late readings)\n`);
+  return { key: String(seed), ...r, messages: sim.messages, line };
+}
+
+async function runRecorded(dir) {
+  const name = basename(dir);
+  const out = join(work, `recorded-${name}`);
+  mkdirSync(out, { recursive: true });
+  const t0 = Date.now();
+  const r = await replayCorpus(dir, join(out, 'alerts.ndjson'));
+  const s = score(r.labels, r.alerts);
+  const line = `${name}: ${r.clean + new Set(r.labels.map((l) => l.containerId)).size} containers, ${r.rep.messages?.toLocaleString('en') ?? '?'} messages, ${r.labels.length} labels, ${r.alerts.length} alerts (${r.onClean.length} on clean containers), recall ${fmt(s.recall)}, precision ${fmt(s.precision)}`;
+  process.stdout.write(`${line}; replay ${secs(Date.now() - t0)} (${r.rep.late} late readings)\n`);
+  return { key: name, ...r, messages: r.rep.messages ?? 0, line };
+}
+
+/** One kind of fleet, its corpora pooled (container numbers are only unique within a corpus): the per-rule table and the line on clean containers. */
+function report(results) {
+  const tag = (key, id) => `${key}:${id}`;
+  const labels = results.flatMap((r) => r.labels.map((l) => ({ ...l, containerId: tag(r.key, l.containerId) })));
+  const alerts = results.flatMap((r) => r.alerts.map((a) => ({ ...a, containerId: tag(r.key, a.containerId), alertId: tag(r.key, a.alertId) })));
   const s = score(labels, alerts);
-  const line = `seed ${seed}: ${sim.trips} containers, ${sim.messages.toLocaleString('en')} messages, ${labels.length} labels, ${alerts.length} alerts (${onClean.length} on clean containers), recall ${fmt(s.recall)}, precision ${fmt(s.precision)}`;
-  process.stdout.write(`${line}; simulate ${secs(t1 - t0)}, replay ${secs(t2 - t1)} (${rep.late} late readings)\n`);
-  return { seed, labels, alerts, clean: clean.size, onClean, messages: sim.messages, line };
+  const onClean = results.flatMap((r) => r.onClean);
+  const cleanCount = results.reduce((n, r) => n + r.clean, 0);
+  const table = [
+    '| rule | labels | recall | expected rule | alerts | precision | median min to detect | p90 min |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...Object.entries(s.perRule).map(([rule, r]) => `| ${rule} | ${r.labels} | ${fmt(r.recall)} | ${fmt(r.expectedRuleShare)} | ${r.alerts} | ${fmt(r.precision)} | ${fmt(r.medianMinutesToDetect)} | ${fmt(r.p90MinutesToDetect)} |`),
+    `| **all** | ${s.labels} | ${fmt(s.recall)} | ${fmt(s.expectedRuleShare)} | ${s.alerts} | ${fmt(s.precision)} | ${fmt(s.medianMinutesToDetect)} | ${fmt(s.p90MinutesToDetect)} |`,
+  ].join('\n');
+  const byRule = Object.entries(onClean.reduce((m, a) => ((m[a.rule] = (m[a.rule] ?? 0) + 1), m), {}));
+  const cleanLine = `False alerts on the ${cleanCount} containers with no labelled breach: ${onClean.length}${onClean.length ? ` (${byRule.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}.`;
+  return { table, cleanLine, messages: results.reduce((n, r) => n + r.messages, 0) };
 }
 
 const started = Date.now();
-process.stdout.write(`evaluating ${seeds.length} seeds x ${containers} containers, ${jobs} at a time, in ${work}\n`);
-const results = [];
+process.stdout.write(`evaluating ${seeds.length} simulated seeds x ${containers} containers (${jobs} at a time) and ${recordedDirs.length} recorded corpora, in ${work}\n`);
+const simulated = [];
 const queue = [...seeds];
 await Promise.all(
   Array.from({ length: jobs }, async () => {
-    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) results.push(await runSeed(seed));
+    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) simulated.push(await runSeed(seed));
   }),
 );
-results.sort((a, b) => a.seed - b.seed);
+simulated.sort((a, b) => Number(a.key) - Number(b.key));
+const recorded = [];
+for (const d of recordedDirs) recorded.push(await runRecorded(d));
 
-// pooled: container numbers are only unique within a seed
-const tag = (seed, id) => `${seed}:${id}`;
-const labels = results.flatMap((r) => r.labels.map((l) => ({ ...l, containerId: tag(r.seed, l.containerId) })));
-const alerts = results.flatMap((r) => r.alerts.map((a) => ({ ...a, containerId: tag(r.seed, a.containerId), alertId: tag(r.seed, a.alertId) })));
-const s = score(labels, alerts);
-const onClean = results.flatMap((r) => r.onClean);
-const cleanCount = results.reduce((n, r) => n + r.clean, 0);
-const messages = results.reduce((n, r) => n + r.messages, 0);
-
-const table = [
-  '| rule | labels | recall | expected rule | alerts | precision | median min to detect | p90 min |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...Object.entries(s.perRule).map(([rule, r]) => `| ${rule} | ${r.labels} | ${fmt(r.recall)} | ${fmt(r.expectedRuleShare)} | ${r.alerts} | ${fmt(r.precision)} | ${fmt(r.medianMinutesToDetect)} | ${fmt(r.p90MinutesToDetect)} |`),
-  `| **all** | ${s.labels} | ${fmt(s.recall)} | ${fmt(s.expectedRuleShare)} | ${s.alerts} | ${fmt(s.precision)} | ${fmt(s.medianMinutesToDetect)} | ${fmt(s.p90MinutesToDetect)} |`,
-].join('\n');
-const cleanLine = `Alerts on the ${cleanCount} containers with no injected breach: ${onClean.length}${onClean.length ? ` (${Object.entries(onClean.reduce((m, a) => ((m[a.rule] = (m[a.rule] ?? 0) + 1), m), {})).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}.`;
+const sim = report(simulated);
+const rec = recorded.length ? report(recorded) : null;
 const md = [
   '# Detection evaluation',
   '',
-  `Seeds ${seeds.join(', ')}, ${containers} containers each (${seeds.length * containers} container voyages, ${messages.toLocaleString('en')} MQTT messages), full voyages, every breach kind injected into half of the containers, field faults on (duplicates, reordering, store-and-forward backlogs, clock skew, garbage), default configuration. Generated by \`npm run evaluate\`: \`sealwatch simulate\`, \`sealwatch replay\`, then WIRE section 5 scoring of all seeds together (an alert detects a label of its container when its startedAt lies within [from - 10 min, to + 10 min]; "expected rule" is the share of labels that the label's own rule detected).`,
+  'WIRE section 5 scoring, default configuration, through `sealwatch replay` (the real decode and rule path): an alert detects a label of its container when its startedAt lies within [from - 10 min, to + 10 min]; "expected rule" is the share of labels that the label\'s own rule detected; time to detect is detectedAt - from. Generated by `npm run evaluate`.',
   '',
-  table,
+  '## Simulated fleets',
   '',
-  cleanLine,
+  `Seeds ${seeds.join(', ')}, ${containers} containers each (${seeds.length * containers} container voyages, ${sim.messages.toLocaleString('en')} MQTT messages), full voyages, every breach kind and its variants injected into half of the containers, the field's normal behaviour and faults on (simulators/fleet.ts's header), all seeds scored together.`,
+  '',
+  sim.table,
+  '',
+  sim.cleanLine,
   '',
   'Per seed:',
   '',
-  ...results.map((r) => `- ${r.line}`),
+  ...simulated.map((r) => `- ${r.line}`),
+  '',
+  '## Recorded corpora',
+  '',
+  ...(rec
+    ? [`${recorded.map((r) => r.key).join(', ')}: recorded trips from other fleets, replayed with their trip plans and scored together against their labels (${rec.messages.toLocaleString('en')} MQTT messages).`, '', rec.table, '', rec.cleanLine, '', 'Per corpus:', '', ...recorded.map((r) => `- ${r.line}`)]
+    : ['None given (`--recorded DIR`; by default every directory under ../shared/corpora/).']),
   '',
 ].join('\n');
 mkdirSync(dirname(opt.out), { recursive: true });
 writeFileSync(opt.out, md);
-process.stdout.write(`\n${table}\n\n${cleanLine}\n\nwritten to ${relative(process.cwd(), opt.out) || opt.out} in ${secs(Date.now() - started)}\n`);
+process.stdout.write(`\nSimulated fleets\n\n${sim.table}\n\n${sim.cleanLine}\n`);
+if (rec) process.stdout.write(`\nRecorded corpora (${recorded.map((r) => r.key).join(', ')})\n\n${rec.table}\n\n${rec.cleanLine}\n`);
+process.stdout.write(`\nwritten to ${relative(process.cwd(), opt.out) || opt.out} in ${secs(Date.now() - started)}\n`);
 if (!opt.keep) rmSync(work, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import type { Port } from '../src/geo/ports.js';
 import type { WireFormat } from './encoders.js';
-import { destination, offsetMetres, type LonLat } from '../src/geo/distance.js';
-import type { Rng } from './rng.js';
+import type { FieldCharacter } from './field.js';
+import type { LonLat } from '../src/geo/distance.js';
 import type { Sailing } from './voyage.js';
 
 /**
@@ -28,35 +28,60 @@ export type Phase =
 
 export type Breach =
   | { kind: 'DOOR_OPEN_IN_TRANSIT'; from: number; to: number }
-  /** An unplanned call where the door is opened (from) and closed again (to) while the ship is alongside (stoppedAt..leftAt). */
-  | { kind: 'DOOR_OPEN_UNAUTHORISED_LOCATION' | 'RIP_ON_RIP_OFF'; from: number; to: number; port: Port; stoppedAt: number; leftAt: number }
+  /**
+   * The door is opened (from) and closed again (to) while the ship is stopped (stoppedAt..leftAt) outside
+   * every authorised zone: alongside at an unplanned call (`port`), or at a stop off a port or at sea (port null).
+   */
+  | { kind: 'DOOR_OPEN_UNAUTHORISED_LOCATION' | 'RIP_ON_RIP_OFF'; from: number; to: number; port: Port | null; stoppedAt: number; leftAt: number }
   | { kind: 'LIGHT_WITH_DOOR_CLOSED'; from: number; to: number }
   | { kind: 'TEMPERATURE_EXCURSION'; start: number; rise: number; plateau: number; fall: number; peak: number; from: number; to: number }
   | { kind: 'LOCATION_JUMP'; from: number; to: number; anchor: LonLat; fakeHeading: number; fakeKn: number }
   /** The ship leaves the planned route at leftRouteAt, strays up to offKm off it, is back on it at rejoinedAt; `route` is the plan's. */
   | { kind: 'ROUTE_DEVIATION'; from: number; to: number; route: LonLat[]; offKm: number }
-  /** The ship stops at sea or off a coast (anchored or holding position). */
-  | { kind: 'UNSCHEDULED_STOP'; from: number; to: number; point: LonLat; anchored: boolean }
+  /** The ship stops at sea or off a coast (anchored or holding position); offPort: at an unofficial anchorage 25-70 km off a planned port. */
+  | { kind: 'UNSCHEDULED_STOP'; from: number; to: number; point: LonLat; anchored: boolean; offPort: boolean }
   /** jammed: no GNSS fix in [from, to), other readings go on; silenced: no reading at all in [from, to), then a power-on report. */
   | { kind: 'LOCATION_GAP'; variant: 'jammed' | 'silenced'; from: number; to: number }
   /**
    * reefer: the air moves deltaC (inside the band) over `rise`, stays `hold`, comes back over `fall` (linear ramps);
    * dry: a heat source on from `start` for `hold`, the air approaching ambient + deltaC with time constant `rise`
    * and cooling back with time constant `fall` once it is off; deltaC puts the air aboveRangeC over the box's own
-   * range of the previous day (set once the box's ambient character is known).
+   * range of the previous day (set once the box's ambient character is known);
+   * erratic: a reefer's air swings round its setpoint from `start` for `hold` (`swing`), the mean staying in the band.
    */
-  | { kind: 'TEMPERATURE_ANOMALY'; variant: 'reefer' | 'dry'; start: number; rise: number; hold: number; fall: number; deltaC: number; aboveRangeC: number; from: number; to: number };
+  | { kind: 'TEMPERATURE_ANOMALY'; variant: 'reefer' | 'dry' | 'erratic'; start: number; rise: number; hold: number; fall: number; deltaC: number; aboveRangeC: number; from: number; to: number; swing?: Swing };
+
+/**
+ * A failing (or tampered) reefer controller hunting round its setpoint: the air overshoots one way, then the
+ * other, every 20-50 min, so every reading lands loC-hiC off the setpoint, on either side.
+ */
+export interface Swing {
+  loC: number;
+  hiC: number;
+  periodMs: number;
+  /** A second, faster term that varies how far each overshoot goes. */
+  period2Ms: number;
+  phase: number;
+  phase2: number;
+}
 
 export interface DeviceProfile {
   format: WireFormat;
   gpsEveryMs: number;
   reportsSpeed: boolean;
+  /** Whether fixes carry hdop (json-v1 only). */
+  reportsHdop: boolean;
   hdopMean: number;
   doorEveryMs: number;
+  /** Light: the period of the reports, or (lightOnChange) of the samples the device compares. */
   lightEveryMs: number;
+  /** Light is sent when its level changes decade (and every 6 h), not on a timer. */
+  lightOnChange: boolean;
   tempEveryMs: number;
   /** Constant offset of the device clock from true time (ms). */
   skewMs: number;
+  /** Share of messages the device sends twice. */
+  duplicateShare: number;
 }
 
 export interface ContainerModel {
@@ -77,6 +102,10 @@ export interface ContainerModel {
   defrosts: Array<{ start: number; dur: number; amp: number }>;
   /** Dry box: ambient temperature character. */
   ambient: { offset: number; swing: number };
+  /** Vent leaks, stowage, GNSS dropouts, multipath (field.ts). */
+  field: FieldCharacter;
+  /** A store-and-forward gap over the breach (true time): what the device measured in it arrives when the link is back. */
+  backlog: { from: number; to: number } | null;
 }
 
 /**
@@ -87,7 +116,7 @@ export interface ContainerModel {
  */
 export type TrueReading =
   | { tt: number; ts: number; kind: 'door'; open: boolean }
-  | { tt: number; ts: number; kind: 'gps'; lat: number; lon: number; speedKn?: number; headingDeg?: number; hdop: number; spoofed?: boolean }
+  | { tt: number; ts: number; kind: 'gps'; lat: number; lon: number; speedKn?: number; headingDeg?: number; hdop?: number; spoofed?: boolean }
   | { tt: number; ts: number; kind: 'light'; lux: number }
   | { tt: number; ts: number; kind: 'temp'; celsius: number; setpointC?: number };
 
@@ -126,7 +155,7 @@ export function isDaylight(t: number, lon: number): boolean {
   return h >= 6.5 && h <= 17.5;
 }
 
-function localHour(t: number, lon: number): number {
+export function localHour(t: number, lon: number): number {
   return (((t / 3_600_000 + lon / 15) % 24) + 24) % 24;
 }
 
@@ -164,6 +193,12 @@ export function temperatureAt(m: ContainerModel, t: number, where: Where): numbe
 function anomaly(b: Extract<Breach, { kind: 'TEMPERATURE_ANOMALY' }>, t: number): number {
   const u = t - b.start;
   if (u <= 0) return 0;
+  if (b.variant === 'erratic') {
+    const w = b.swing!;
+    if (u >= b.hold) return 0;
+    const side = Math.sin((2 * Math.PI * u) / w.periodMs + w.phase) >= 0 ? 1 : -1;
+    return side * (w.loC + (w.hiC - w.loC) * Math.abs(Math.sin((2 * Math.PI * u) / w.period2Ms + w.phase2)));
+  }
   if (b.variant === 'reefer') {
     // the controller (or the unit fighting a heat source) settles the air at a new level, still inside the band
     if (u < b.rise) return (b.deltaC * u) / b.rise;
@@ -184,146 +219,4 @@ function excursion(b: Extract<Breach, { kind: 'TEMPERATURE_EXCURSION' }>, t: num
   if (u < b.rise + b.plateau) return b.peak;
   if (u < b.rise + b.plateau + b.fall) return b.peak * (1 - (u - b.rise - b.plateau) / b.fall);
   return 0;
-}
-
-/** The spoofed GNSS position during a LOCATION_JUMP. */
-function spoofedAt(b: Extract<Breach, { kind: 'LOCATION_JUMP' }>, t: number): LonLat {
-  return destination(b.anchor, b.fakeHeading, (b.fakeKn * 1.852 * (t - b.from)) / 3_600_000);
-}
-
-/**
- * Everything the device measures, in true-time order, stamped with the
- * device's (skewed) clock.
- */
-export function generateReadings(m: ContainerModel, rng: Rng): TrueReading[] {
-  const out: TrueReading[] = [];
-  const d = m.device;
-  const { first, last } = m;
-  const b = m.breach;
-  const skew = Math.round(d.skewMs);
-  let lastHeading = rng.uniform(0, 360);
-
-  const fix = (tt: number): void => {
-    const w = whereAt(m, tt);
-    if (b && b.kind === 'LOCATION_JUMP' && tt >= b.from && tt < b.to) {
-      const p = spoofedAt(b, tt);
-      // spoofed signals look clean: low dilution, steady course
-      const hdop = rng.uniform(0.6, 1.0);
-      const q = offsetMetres(p, rng.normal(0, hdop * 3), rng.normal(0, hdop * 3));
-      const r: TrueReading = { tt, ts: tt + skew, kind: 'gps', lat: q[1], lon: q[0], hdop, spoofed: true };
-      if (d.reportsSpeed) {
-        r.speedKn = Math.max(0, b.fakeKn + rng.normal(0, 0.2));
-        r.headingDeg = (b.fakeHeading + rng.normal(0, 1) + 360) % 360;
-      }
-      out.push(r);
-      return;
-    }
-    const hdop = Math.max(0.7, Math.min(2.5, rng.normal(d.hdopMean, 0.25)));
-    // horizontal error grows with the dilution of precision: metres to a few tens of metres
-    const q = offsetMetres(w.point, rng.normal(0, hdop * 4), rng.normal(0, hdop * 4));
-    const r: TrueReading = { tt, ts: tt + skew, kind: 'gps', lat: q[1], lon: q[0], hdop };
-    if (d.reportsSpeed) {
-      if (w.stopped) {
-        // moored or in a yard: Doppler noise only; anchored or holding position at sea: the slow wander too
-        r.speedKn = Math.abs(w.speedKn + rng.normal(0, 0.12));
-        lastHeading = (lastHeading + rng.normal(0, 60) + 360) % 360; // course over ground is noise at rest
-        r.headingDeg = lastHeading;
-      } else {
-        r.speedKn = Math.max(0, w.speedKn + rng.normal(0, 0.15));
-        lastHeading = (w.heading + rng.normal(0, 1.5) + 360) % 360;
-        r.headingDeg = lastHeading;
-      }
-    }
-    out.push(r);
-  };
-
-  // position fixes: periodic, plus one right after every door change (event-triggered)
-  for (let t = first + rng.uniform(0, d.gpsEveryMs); t <= last; t += d.gpsEveryMs * rng.uniform(0.9, 1.1)) fix(Math.round(t));
-  for (const o of m.doorOpen) {
-    for (const edge of [o.from, o.to]) {
-      const t = Math.round(edge + rng.uniform(5_000, 25_000));
-      if (t >= first && t <= last) fix(t);
-    }
-  }
-
-  // door: a heartbeat of the current state, plus every change when it happens
-  const doorEdges = new Set<number>();
-  for (const o of m.doorOpen) {
-    if (o.from >= first && o.from <= last) {
-      out.push({ tt: o.from, ts: o.from + skew, kind: 'door', open: true });
-      doorEdges.add(o.from);
-    }
-    if (o.to >= first && o.to <= last) {
-      out.push({ tt: o.to, ts: o.to + skew, kind: 'door', open: false });
-      doorEdges.add(o.to);
-    }
-  }
-  out.push({ tt: first, ts: first + skew, kind: 'door', open: isDoorOpen(m, first) });
-  for (let t = first + d.doorEveryMs * rng.uniform(0.3, 1); t <= last; t += d.doorEveryMs * rng.uniform(0.8, 1.2)) {
-    const tt = Math.round(t);
-    if (!doorEdges.has(tt)) out.push({ tt, ts: tt + skew, kind: 'door', open: isDoorOpen(m, tt) });
-  }
-
-  // light: periodic, on door changes, and every 5 min while light is sensed in a closed box
-  const lightAt = (tt: number): number => {
-    const w = whereAt(m, tt);
-    const day = isDaylight(tt, w.point[0]);
-    if (isDoorOpen(m, tt)) return day ? Math.exp(rng.uniform(Math.log(400), Math.log(12_000))) : rng.uniform(20, 180);
-    if (b && b.kind === 'LIGHT_WITH_DOOR_CLOSED' && tt >= b.from && tt < b.to) {
-      return day ? Math.exp(rng.uniform(Math.log(150), Math.log(2000))) : rng.uniform(30, 300);
-    }
-    // a closed steel box: dark, a few lux of leakage past the seals by day
-    if (day && rng.chance(0.35)) return rng.uniform(0.3, 5);
-    return rng.uniform(0, 0.3);
-  };
-  const lightTimes: number[] = [];
-  for (let t = first + rng.uniform(0, d.lightEveryMs); t <= last; t += d.lightEveryMs * rng.uniform(0.9, 1.1)) lightTimes.push(Math.round(t));
-  for (const o of m.doorOpen) for (const edge of [o.from, o.to]) lightTimes.push(Math.round(edge + rng.uniform(5_000, 30_000)));
-  if (b && b.kind === 'LIGHT_WITH_DOOR_CLOSED') {
-    for (let t = b.from; t < b.to; t += 5 * 60_000) lightTimes.push(t);
-    lightTimes.push(b.to);
-  }
-  for (const tt of lightTimes) if (tt >= first && tt <= last) out.push({ tt, ts: tt + skew, kind: 'light', lux: lightAt(tt) });
-
-  // temperature
-  for (let t = first + rng.uniform(0, d.tempEveryMs); t <= last; t += d.tempEveryMs * rng.uniform(0.9, 1.1)) {
-    const tt = Math.round(t);
-    const w = whereAt(m, tt);
-    const noise = m.reefer ? Math.max(-0.3, Math.min(0.3, rng.normal(0, 0.12))) : rng.normal(0, 0.3);
-    const r: TrueReading = { tt, ts: tt + skew, kind: 'temp', celsius: Math.max(-59, Math.min(79, temperatureAt(m, tt, w) + noise)) };
-    if (m.reefer) r.setpointC = m.reefer.setpointC;
-    out.push(r);
-  }
-
-  // a location gap: GNSS jammed or shielded (no fix, the rest goes on), or the whole device silenced
-  let kept = out;
-  if (b && b.kind === 'LOCATION_GAP') {
-    const inGap = (r: TrueReading): boolean => r.tt >= b.from && r.tt < b.to && (b.variant === 'silenced' || r.kind === 'gps');
-    kept = out.filter((r) => !inGap(r));
-    if (b.variant === 'silenced' && b.to <= last) {
-      // switched on again: a status report at once, the position once the receiver has its first fix (tens of seconds to minutes)
-      const at = b.to;
-      kept.push({ tt: at, ts: at + skew, kind: 'door', open: isDoorOpen(m, at) });
-      const tt = Math.round(at + rng.uniform(3_000, 10_000));
-      const w = whereAt(m, tt);
-      const noise = m.reefer ? Math.max(-0.3, Math.min(0.3, rng.normal(0, 0.12))) : rng.normal(0, 0.3);
-      const temp: TrueReading = { tt, ts: tt + skew, kind: 'temp', celsius: Math.max(-59, Math.min(79, temperatureAt(m, tt, w) + noise)) };
-      if (m.reefer) temp.setpointC = m.reefer.setpointC;
-      kept.push(temp);
-      const lt = Math.round(at + rng.uniform(3_000, 10_000));
-      kept.push({ tt: lt, ts: lt + skew, kind: 'light', lux: lightAt(lt) });
-      const ttff = Math.round(at + rng.uniform(40_000, 240_000));
-      if (ttff <= last) {
-        const before = out.length;
-        fix(ttff);
-        kept.push(...out.splice(before));
-      }
-    }
-  }
-
-  // stable sort by true time; at equal times the door goes first (it triggers the others)
-  const order: Record<TrueReading['kind'], number> = { door: 0, gps: 1, light: 2, temp: 3 };
-  const key = Float64Array.from(kept, (r) => r.tt * 4 + order[r.kind]);
-  const idx = Array.from(kept.keys()).sort((x, y) => key[x]! - key[y]! || x - y);
-  return idx.map((i) => kept[i]!);
 }

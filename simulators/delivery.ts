@@ -30,19 +30,47 @@ interface Gap {
 
 const BATCH_WINDOW_MS = 5 * 60_000;
 
-/** Coverage gaps of 1 to 5.5 h inside [from, to]: at most two, not overlapping. */
-function drawGaps(rng: Rng, from: number, to: number, share: number): Gap[] {
-  if (!rng.chance(share) || to - from < 10 * 3_600_000) return [];
-  const n = rng.chance(0.3) ? 2 : 1;
+const H = 3_600_000;
+const MIN = 60_000;
+
+/**
+ * When a link is down inside [from, to]: store-and-forward gaps (out of
+ * coverage for 1-5 h; on `share` of the devices or gateways, at most two) and
+ * communication outages (5-75 min; on half of them, one every 1-3 days on
+ * average). Either way nothing arrives while the link is down and the
+ * backlog goes out when it is back. Not overlapping, an hour apart at least.
+ */
+export function drawGaps(rng: Rng, from: number, to: number, share: number): Gap[] {
   const gaps: Gap[] = [];
-  for (let i = 0; i < n; i++) {
-    const len = rng.uniform(1, 5.5) * 3_600_000;
-    const start = rng.uniform(from + 2 * 3_600_000, to - 2 * 3_600_000 - len);
-    if (!(start > from)) continue;
-    const g = { from: Math.round(start), to: Math.round(start + len) };
-    if (gaps.every((o) => g.to + 3_600_000 < o.from || g.from > o.to + 3_600_000)) gaps.push(g);
+  const fits = (g: Gap): boolean => g.from > from && g.to < to && gaps.every((o) => g.to + H < o.from || g.from > o.to + H);
+  const sf = rng.fork('store-and-forward');
+  if (sf.chance(share) && to - from >= 10 * H) {
+    const n = sf.chance(0.3) ? 2 : 1;
+    for (let i = 0; i < n; i++) {
+      const len = sf.uniform(1, 5) * H;
+      const start = sf.uniform(from + 2 * H, to - 2 * H - len);
+      const g = { from: Math.round(start), to: Math.round(start + len) };
+      if (fits(g)) gaps.push(g);
+    }
+  }
+  const out = rng.fork('outages');
+  if (out.chance(0.5)) {
+    const meanMs = out.uniform(24, 72) * H;
+    for (let t = from + -Math.log(1 - out.next()) * meanMs; t < to; t += -Math.log(1 - out.next()) * meanMs) {
+      const g = { from: Math.round(t), to: Math.round(t + out.uniform(5, 75) * MIN) };
+      if (fits(g)) gaps.push(g);
+    }
   }
   return gaps.sort((a, b) => a.from - b.from);
+}
+
+/** The drawn gaps and the forced ones (a breach's backlog), drawn ones within an hour of a forced one left out. */
+function withForced(drawn: Gap[], forced: readonly Gap[]): Gap[] {
+  if (forced.length === 0) return drawn;
+  const kept = drawn.filter((g) => forced.every((f) => g.to + 3_600_000 < f.from || g.from > f.to + 3_600_000));
+  const all = [...kept];
+  for (const f of [...forced].sort((a, b) => a.from - b.from)) if (all.every((g) => f.to < g.from || f.from > g.to)) all.push(f);
+  return all.sort((a, b) => a.from - b.from);
 }
 
 function gapAt(gaps: readonly Gap[], t: number): Gap | null {
@@ -53,11 +81,12 @@ function gapAt(gaps: readonly Gap[], t: number): Gap | null {
 /** Messages of json-v1 and csv-v1 devices: one per reading. */
 export function deliverDevice(m: ContainerModel, readings: readonly TrueReading[], opts: DeliveryOptions, rng: Rng, out: SimMessage[]): void {
   const fmt = m.device.format;
-  const gaps = opts.faults ? drawGaps(rng, m.first, m.last, 0.2) : [];
+  const gaps = opts.faults ? withForced(drawGaps(rng, m.first, m.last, 0.2), m.backlog ? [m.backlog] : []) : [];
   const json = fmt === 'json-v1' ? new JsonV1Encoder(opts.topicRoot, m.deviceId, m.containerId, (hash32(m.deviceId) & 0xffff).toString(16).padStart(4, '0'), rng.int(1, 5000)) : null;
   const csv = fmt === 'csv-v1' ? new CsvV1Encoder(opts.topicRoot, m.deviceId, rng.int(0, 65535)) : null;
   let cursor = 0;
   let lastGap: Gap | null = null;
+  const dup = rng.fork('duplicates');
   for (const r of readings) {
     const enc = (json ?? csv)!.encode(r);
     // cellular json devices answer in a second or two, satellite csv links take longer
@@ -70,14 +99,17 @@ export function deliverDevice(m: ContainerModel, readings: readonly TrueReading[
         lastGap = gap;
         cursor = gap.to + 2_000;
       }
-      // the backlog goes out oldest first, back to back
-      cursor += rng.uniform(40, 120);
+      // the backlog goes out oldest first, back to back (a satellite modem a message every second or few),
+      // while what is measured after the link is back goes out live between them
+      cursor += csv ? rng.uniform(500, 3_000) : rng.uniform(40, 120);
       t = cursor;
       fault = 'delayed';
     }
     const msg: SimMessage = { t: Math.round(t), topic: enc.topic, payload: enc.payload };
     if (fault) msg.fault = fault;
     out.push(msg);
+    // a device that missed the acknowledgement sends the same message again
+    if (dup.chance(m.device.duplicateShare)) out.push({ t: Math.round(t + dup.uniform(2_000, 120_000)), topic: enc.topic, payload: enc.payload, fault: 'duplicate' });
   }
 }
 
@@ -99,7 +131,7 @@ export function gatewayEvents(m: ContainerModel, readings: readonly TrueReading[
 }
 
 /** Gateways batch what they heard every 5 minutes; a ship's gateway may lose its satellite link for a while. */
-export function deliverBatches(events: GatewayEvent[], gatewayWindows: ReadonlyMap<string, { from: number; to: number }>, opts: DeliveryOptions, rng: Rng, out: SimMessage[]): void {
+export function deliverBatches(events: GatewayEvent[], gatewayWindows: ReadonlyMap<string, { from: number; to: number }>, opts: DeliveryOptions, rng: Rng, out: SimMessage[], forced: ReadonlyMap<string, readonly Gap[]> = new Map()): void {
   const byGateway = new Map<string, GatewayEvent[]>();
   for (const e of events) {
     let list = byGateway.get(e.gatewayId);
@@ -111,7 +143,7 @@ export function deliverBatches(events: GatewayEvent[], gatewayWindows: ReadonlyM
     const list = byGateway.get(id)!.map((e, i) => ({ e, i })).sort((a, b) => a.e.tt - b.e.tt || a.i - b.i).map((x) => x.e);
     const grng = rng.fork(`gateway:${id}`);
     const w = gatewayWindows.get(id);
-    const gaps = opts.faults && w && id.startsWith('VSL-') ? drawGaps(grng, w.from, w.to, 0.25) : [];
+    const gaps = opts.faults ? withForced(w && id.startsWith('VSL-') ? drawGaps(grng, w.from, w.to, 0.25) : [], forced.get(id) ?? []) : [];
     let i = 0;
     let cursor = 0;
     let lastGap: Gap | null = null;

@@ -7,10 +7,11 @@ import type { EdgeKind } from '../src/geo/sea-lanes.js';
 import type { Sailing, StopSpec, StopWander } from './voyage.js';
 
 /**
- * Voyages that leave their plan, and legitimate waiting, as ship paths and
- * stops: a deviation far off the planned route (to meet another vessel or
- * to make for an unplanned coast), a stop at sea or off a coast, and the wait
- * at a planned port's anchorage that every busy port imposes.
+ * Voyages that leave their plan, as ship paths and stops: a deviation far
+ * off the planned route (to meet another vessel or to make for an unplanned
+ * coast), and the field's normal ones: a detour of a few tens of km round
+ * weather or traffic, a short wait at sea with the engine stopped. (Stops
+ * that are breaches: scenarios/stop-at-sea.ts; anchorage waits: anchorages.ts.)
  */
 
 const H = 3_600_000;
@@ -64,19 +65,19 @@ export function drawWander(r: Rng, anchored: boolean): StopWander {
   return { terms: [0, 1, 2, 3].map(() => ({ ampKm: r.uniform(0.06, 0.15), periodMs: r.uniform(2.5, 7) * H, phase: r.uniform(0, 2 * Math.PI), bearingDeg: r.uniform(0, 360) })) };
 }
 
-function kindAt(leg: RouteLegs, cum: readonly number[], km: number): EdgeKind {
+export function kindAt(leg: RouteLegs, cum: readonly number[], km: number): EdgeKind {
   let i = 0;
   while (i < leg.kind.length - 1 && cum[i + 1]! <= km) i++;
   return leg.kind[i]!;
 }
 
-function allSea(leg: RouteLegs, cum: readonly number[], kmA: number, kmB: number): boolean {
+export function allSea(leg: RouteLegs, cum: readonly number[], kmA: number, kmB: number): boolean {
   for (let i = 0; i < leg.kind.length; i++) if (cum[i + 1]! > kmA && cum[i]! < kmB && leg.kind[i] !== 'sea') return false;
   return true;
 }
 
 /** The path with `via` inserted between `kmA` and `kmB` along it (open-sea segments). */
-function splice(leg: RouteLegs, cum: readonly number[], kmA: number, kmB: number, via: LonLat[]): { path: LonLat[]; kind: EdgeKind[] } {
+export function splice(leg: RouteLegs, cum: readonly number[], kmA: number, kmB: number, via: LonLat[]): { path: LonLat[]; kind: EdgeKind[] } {
   const a = alongPath(leg.path, cum, kmA);
   const b = alongPath(leg.path, cum, kmB);
   const path: LonLat[] = [...leg.path.slice(0, a.segment + 1), a.point, ...via, b.point, ...leg.path.slice(b.segment + 1)];
@@ -141,57 +142,70 @@ export function planDeviation(r: Rng, planned: readonly LonLat[], leg: RouteLegs
   return null;
 }
 
-export interface SeaStop {
-  stop: StopSpec;
-  point: LonLat;
-  anchored: boolean;
-}
-
 /**
- * A stop at sea or off a coast (waiting for orders, a breakdown, meeting a
- * boat): on an open-sea stretch of the route between `from` and `to`, more
- * than 60 km from every planned port and clear of the canal and strait
- * waiting areas. Within 150 km of a port the ship is taken to be on the
- * continental shelf and anchors; farther out it holds position.
+ * A weather or traffic detour: the master keeps 15-30 km to one side of the
+ * planned track for 3-10 h of steaming (round a weather system, a traffic
+ * separation scheme, a fishing fleet), leaving and rejoining it at about 30
+ * degrees. Open sea only, away from the first 80 and the last 300 km of the
+ * leg (the approaches, and any anchorage wait there).
  */
-export function planSeaStop(r: Rng, leg: RouteLegs, plain: Sailing, from: number, to: number, plannedPorts: readonly Port[], ports: readonly Port[]): SeaStop | null {
+export function planWeatherDetour(r: Rng, leg: RouteLegs): { path: LonLat[]; kind: EdgeKind[] } | null {
   const cum = cumulativeKm(leg.path);
-  if (!(to > from)) return null;
-  for (let tries = 0; tries < 60; tries++) {
-    const km = plain.at(r.uniform(from, to)).km;
-    if (kindAt(leg, cum, km) !== 'sea' || km < 30 || km > cum[cum.length - 1]! - 30) continue;
-    const point = alongPath(leg.path, cum, km).point;
-    if (!plannedPorts.every((q) => haversineKm(point, [q.lon, q.lat]) > 60)) continue;
-    if (WAITING_AREAS.some((w) => haversineKm(point, w.at) <= w.radiusKm + 60)) continue;
-    if (isOnLand(point[1], point[0])) continue;
-    let nearest = Infinity;
-    for (const p of ports) nearest = Math.min(nearest, haversineKm(point, [p.lon, p.lat]));
-    const anchored = nearest < 150;
-    const stop: StopSpec = { atKm: km, dwellMs: r.uniform(3.5, 10) * H, profile: 'sea', decelKmH2: r.uniform(50, 90), wander: drawWander(r, anchored), tag: 'unscheduled' };
-    return { stop, point, anchored };
+  const total = cum[cum.length - 1]!;
+  for (let tries = 0; tries < 30; tries++) {
+    const offKm = r.uniform(15, 30);
+    const lenKm = r.uniform(3, 10) * 16 * 1.852;
+    const ramp = offKm / Math.tan(Math.PI / 6);
+    const room = total - 300 - lenKm - 2 * ramp;
+    if (room < 80) return null;
+    const kmA = r.uniform(80, room);
+    const kmB = kmA + 2 * ramp + lenKm;
+    if (!allSea(leg, cum, kmA, kmB)) continue;
+    const side = r.chance(0.5) ? 90 : -90;
+    const via: LonLat[] = [];
+    const n = Math.max(1, Math.ceil(lenKm / 25));
+    for (let i = 0; i <= n; i++) {
+      const at = alongPath(leg.path, cum, kmA + ramp + (lenKm * i) / n);
+      via.push(destination(at.point, (at.heading + side + 360) % 360, offKm));
+    }
+    // on the inside of a bend the offset track folds back on itself, on the outside it strays: both are another story
+    if (via.some((p) => isOnLand(p[1], p[0]) || kmFromPolyline(p, leg.path) < 0.7 * offKm || kmFromPolyline(p, leg.path) > 34)) continue;
+    const a = alongPath(leg.path, cum, kmA).point;
+    const b = alongPath(leg.path, cum, kmB).point;
+    const chain = [a, ...via, b];
+    let wet = true;
+    for (let i = 1; i < chain.length && wet; i++) wet = overWater(chain[i - 1]!, chain[i]!);
+    if (!wet) continue;
+    return splice(leg, cum, kmA, kmB, via);
   }
   return null;
 }
 
 /**
- * Waiting at the anchorage of the port a ship is bound for (berth not yet
- * free): 10-40 km off the port on its seaward approach, 2-20 h (most waits
- * are short, a few are long). None where the approach there is a river or
- * canal fairway (ships do not anchor in the fairway).
+ * A wait at sea with the engine stopped, 30-70 min (waiting for a pilot
+ * window or the tide, a repair in the engine room, slowing for an arrival
+ * slot): on an open-sea stretch at least 30 km from either end of the leg
+ * and 20 km from any other stop; the ship drifts a few hundred metres with
+ * wind and current.
  */
-export function anchorageWait(r: Rng, leg: RouteLegs, port: Port): StopSpec | null {
+export function seaWait(r: Rng, leg: RouteLegs, others: readonly StopSpec[]): StopSpec | null {
   const cum = cumulativeKm(leg.path);
   const total = cum[cum.length - 1]!;
-  const off = r.uniform(10, 40);
-  const dwellMs = (2 + 18 * r.next() ** 2) * H;
-  const decel = r.uniform(50, 90);
-  const wander = drawWander(r, true);
-  const here: LonLat = [port.lon, port.lat];
-  for (let km = total; km > 0; km -= 0.5) {
+  if (total < 100) return null;
+  for (let tries = 0; tries < 20; tries++) {
+    const km = r.uniform(30, total - 30);
+    if (kindAt(leg, cum, km) !== 'sea' || others.some((o) => Math.abs(o.atKm - km) < 20)) continue;
     const p = alongPath(leg.path, cum, km).point;
-    if (haversineKm(p, here) < off) continue;
-    if (km < 20 || kindAt(leg, cum, km) !== 'sea' || isOnLand(p[1], p[0])) return null;
-    return { atKm: km, dwellMs, profile: 'sea', decelKmH2: decel, wander, tag: 'anchorage' };
+    if (isOnLand(p[1], p[0])) continue;
+    const dwellMs = r.uniform(30, 70) * MIN;
+    // a drift one way (a quarter period of a slow term reads as a straight line) and a little swell
+    const wander: StopWander = {
+      terms: [
+        { ampKm: r.uniform(0.2, 0.6), periodMs: 4 * dwellMs, phase: 0, bearingDeg: r.uniform(0, 360) },
+        { ampKm: r.uniform(0.01, 0.03), periodMs: r.uniform(8, 15) * MIN, phase: r.uniform(0, 2 * Math.PI), bearingDeg: r.uniform(0, 360) },
+      ],
+    };
+    return { atKm: km, dwellMs, profile: 'sea', decelKmH2: r.uniform(40, 80), wander, tag: 'drift' };
   }
   return null;
 }

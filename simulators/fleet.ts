@@ -1,16 +1,21 @@
 import { makeContainerNumber } from '../src/model/iso6346.js';
 import { defaultPorts, type Port, type PortTable } from '../src/geo/ports.js';
 import type { TripPlan } from '../src/trips/schema.js';
-import { generateReadings, temperatureAt, whereAt, type Breach, type ContainerModel, type DeviceProfile, type Phase, type ScenarioKind, type TrueReading } from './container.js';
+import { phaseAt, temperatureAt, whereAt, type Breach, type ContainerModel, type DeviceProfile, type Phase, type ScenarioKind, type TrueReading } from './container.js';
+import { drawDefrosts, drawField } from './field.js';
+import { generateReadings } from './readings.js';
+import { drawDevice } from './vendors.js';
 import { addFieldFaults, deliverBatches, deliverDevice, gatewayEvents, type GatewayEvent, type SimMessage } from './delivery.js';
-import type { WireFormat } from './encoders.js';
-import { anchorageWait, planDeviation, planSeaStop, RouteDistance } from './detours.js';
-import { alongPath, cumulativeKm, destination, haversineKm, KM_PER_NM, kmFromPolyline, type LonLat } from '../src/geo/distance.js';
+import { anchorageWait } from './anchorages.js';
+import { planWeatherDetour, seaWait } from './detours.js';
+import { destination, haversineKm, KM_PER_NM, type LonLat } from '../src/geo/distance.js';
 import { nearestPortKm, pickItinerary, routeKm, type Itinerary } from './itinerary.js';
 import { Rng } from './rng.js';
-import { dropZeroLengthSteps, routeLegs, type RouteLegs } from '../src/geo/sea-route.js';
+import type { RouteLegs } from '../src/geo/sea-route.js';
 import type { EdgeKind } from '../src/geo/sea-lanes.js';
 import { Sailing, type SailingSpec, type StopSpec } from './voyage.js';
+import { ownShip, SCENARIOS, type PlaceContext, type Special } from './scenarios/index.js';
+import type { Draft } from './scenarios/scenario.js';
 
 export type { ScenarioKind } from './container.js';
 export type { SimMessage } from './delivery.js';
@@ -26,35 +31,59 @@ export type { SimMessage } from './delivery.js';
  * - Timeline per container: origin yard (4-30 h) -> ship -> [hub yard, next
  *   ship] -> destination yard (4-18 h), then the device stops. Ships: 14-20 kn
  *   at sea, 2-8 kn within 10 km of a berth, canals 6-8 kn (voyage.ts).
- * - Ships bound for a port wait at its anchorage (10-40 km off, 2-20 h) on
- *   30 % of sailings: legitimate, so clean containers do it too.
+ * - The field's normal behaviour, on clean and breached containers alike:
+ *   ships bound for a port wait at its anchorage on 30 % of sailings (5-20 km
+ *   off, or a river port's charted anchorage; 2-20 h: anchorages.ts), keep
+ *   15-30 km off the track for 3-10 h on 30 % (weather, traffic) and stop
+ *   their engine at sea for 30-70 min on 20 % (detours.ts); reefers defrost
+ *   every 6-12 h, vents leak single-digit lux by day, GNSS drops out below
+ *   deck (up to 2 h) and multipath pulls fixes hundreds of metres off in
+ *   port (field.ts, readings.ts); five vendors with their own fix intervals
+ *   (5-120 min), fields, light and clock habits and retries (vendors.ts);
+ *   links go down for 5-75 min or, out of coverage, 1-5 h, and the backlog
+ *   arrives when they are back (delivery.ts).
  * - Breaches that change the ship's voyage (an unplanned call, a deviation, a
  *   stop at sea) sail on a ship of their own, which no other container joins.
+ * - Each breach kind is one file under scenarios/, named like its rule in
+ *   src/rules/ (where it is placed, how its label is read off the fixes);
+ *   scenarios/index.ts's table is what this file uses.
  * - Labels, in the device's clock (what the pipeline sees):
  *   DOOR_OPEN_IN_TRANSIT     from = door opened at sea, to = door closed;
- *   DOOR_OPEN_UNAUTHORISED_LOCATION an unplanned call where the box is opened
- *                            and partly unloaded for hours (3.5-6 h):
+ *   DOOR_OPEN_UNAUTHORISED_LOCATION a door opened while stationary outside every
+ *                            authorised zone: at an unplanned call where the box
+ *                            is opened and partly unloaded for hours (3.5-6 h),
+ *                            or at a stop off a planned port (25-70 km) or at sea
+ *                            where a boat comes alongside (open 30 min-3 h):
  *                            from = door opened, to = door closed;
  *   RIP_ON_RIP_OFF           an unplanned call where the door is opened for
  *                            10-90 min and closed again: from = door opened,
  *                            to = door closed;
- *                            an unplanned call (3.5-10 h alongside) is also an
- *                            unscheduled stop: both call kinds carry a second
- *                            label UNSCHEDULED_STOP, from = alongside, to = leaving;
+ *                            the call (3.5-10 h alongside) or the stop is also an
+ *                            unscheduled stop: both door kinds carry a second
+ *                            label UNSCHEDULED_STOP, from = stopped, to = leaving;
  *   LIGHT_WITH_DOOR_CLOSED   from = first lit reading, to = first dark reading after;
  *   TEMPERATURE_EXCURSION    from = leaves setpoint +/- tolerance, to = back inside;
  *   LOCATION_JUMP            from = first spoofed fix, to = first true fix after;
  *   ROUTE_DEVIATION          from = first fix more than 100 km off the planned
  *                            route, to = first fix back within 70 km;
  *   UNSCHEDULED_STOP         a stop at sea or off a coast, 3.5-10 h, more than
- *                            60 km from every planned port: from = stopped
- *                            (under 1 kn), to = under way again;
- *   LOCATION_GAP             GNSS jammed or shielded (no fix for 2.5-8 h, the
+ *                            60 km from every planned port, or at an unofficial
+ *                            anchorage 25-70 km off a planned port, 8-15 h (never
+ *                            at a charted anchorage or waiting area): from =
+ *                            stopped (under 1 kn), to = under way again;
+ *   LOCATION_GAP             GNSS jammed or shielded (no fix for 6-12 h, the
  *                            rest goes on) or the device silenced (nothing for
  *                            4.5-10 h at sea): from = last fix before, to = first fix after;
- *   TEMPERATURE_ANOMALY      reefer: 1.5-1.9 °C off its setpoint, inside its band,
- *                            for 1.5-5 h; dry box: 10-20 °C over its own range of
- *                            the previous day for 2-6 h: from = start, to = back to normal.
+ *   TEMPERATURE_ANOMALY      reefer: 1.5-1.9 C off its setpoint, inside its band,
+ *                            for 1.5-5 h, or erratic control: every reading
+ *                            1.5-2.5 C off the setpoint either way for 6-14 h, the
+ *                            mean in the band; dry box: 10-20 C over its own range
+ *                            of the previous day for 2-6 h: from = start, to = back
+ *                            to normal. Three in ten within the first day the
+ *                            device reports (a short history).
+ * - Any breach may fall on a sparse tracker (a fix every 1-2 h); two in ten
+ *   happen while the link is down (a store-and-forward gap of 1.5-5 h from up
+ *   to an hour before), so their readings arrive late, in a backlog.
  */
 
 export interface SimOptions {
@@ -106,15 +135,11 @@ export const SCENARIO_KINDS: readonly ScenarioKind[] = [
   'TEMPERATURE_ANOMALY',
 ];
 
-/** Breaches that change the ship's voyage: the container sails on a ship of its own. */
-const OWN_SHIP: ReadonlySet<ScenarioKind | null> = new Set<ScenarioKind | null>(['DOOR_OPEN_UNAUTHORISED_LOCATION', 'RIP_ON_RIP_OFF', 'ROUTE_DEVIATION', 'UNSCHEDULED_STOP']);
-
 const H = 3_600_000;
 const MIN = 60_000;
 
 const OWNER_PREFIXES = ['MSCU', 'MEDU', 'MAEU', 'MRKU', 'MSKU', 'CMAU', 'CGMU', 'HLXU', 'HLBU', 'TGHU', 'TCNU', 'TRLU', 'CSNU', 'OOLU', 'EGHU', 'EISU', 'ONEU', 'YMLU', 'HDMU', 'ZIMU', 'SEGU', 'FCIU', 'BMOU', 'GESU', 'CAIU', 'TEMU', 'DFSU', 'BEAU'];
 const REEFER_PREFIXES = ['MNBU', 'SZLU', 'CXRU', 'TRIU', 'MWCU', 'CGMU', 'HLXU', 'OOLU'];
-const VENDOR: Record<WireFormat, string> = { 'json-v1': 'acme', 'csv-v1': 'sat', 'batch-v1': 'seal' };
 
 interface Joinable {
   itinerary: Itinerary;
@@ -189,16 +214,15 @@ export function simulateFleet(opts: SimOptions): SimResult {
     do containerId = makeContainerNumber(c.pick(reefer ? REEFER_PREFIXES : OWNER_PREFIXES), c.int(100_000, 999_999));
     while (usedNumbers.has(containerId));
     usedNumbers.add(containerId);
-    const format: WireFormat = c.weighted([['json-v1', 45], ['csv-v1', 25], ['batch-v1', 30]] as const);
-    const deviceId = `${VENDOR[format]}-${String((deviceBase + i) % 100_000).padStart(5, '0')}`;
+    const { vendor, ...device } = drawDevice(c.fork('device'), faults);
+    const deviceId = `${vendor}-${String((deviceBase + i) % 100_000).padStart(5, '0')}`;
     const tripId = `T-${year}-${String((tripBase + i) % 1_000_000).padStart(6, '0')}`;
-    const device = drawDevice(c.fork('device'), format, faults);
 
     let built: Built | null = null;
     for (let attempt = 0; attempt < 40 && !built; attempt++) {
       const a = c.fork(`attempt:${attempt}`);
       const candidates = joinable.filter((j) => j.members < 8);
-      const join = !OWN_SHIP.has(kind) && attempt < 3 && candidates.length > 0 && a.chance(0.45) ? a.pick(candidates) : null;
+      const join = !ownShip(kind) && attempt < 3 && candidates.length > 0 && a.chance(0.45) ? a.pick(candidates) : null;
       let itinerary: Itinerary;
       let sailings: Sailing[];
       let special: Special | null = null;
@@ -229,7 +253,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
       if (!built) throw new RangeError(`container ${i}: no voyage fits in the simulated window (voyageHours ${opts.voyageHours}); allow at least a few hours`);
     }
     if (built.join) built.join.members++;
-    else if (!OWN_SHIP.has(kind)) joinable.push({ itinerary: built.itinerary, sailings: built.sailings, members: 1 });
+    else if (!ownShip(kind)) joinable.push({ itinerary: built.itinerary, sailings: built.sailings, members: 1 });
 
     const m: ContainerModel = {
       index: i,
@@ -245,6 +269,8 @@ export function simulateFleet(opts: SimOptions): SimResult {
       breach: built.breach,
       defrosts: reefer ? drawDefrosts(c.fork('defrost'), built.first, built.last, built.breach) : [],
       ambient: { offset: c.normal(0, 2), swing: c.uniform(0.8, 2) },
+      field: drawField(c.fork('field'), built.first, built.last),
+      backlog: faults ? drawBreachBacklog(c.fork('backlog'), built.breach, built.first, built.last) : null,
     };
     if (m.breach && m.breach.kind === 'TEMPERATURE_ANOMALY' && m.breach.variant === 'dry') settleDryAnomaly(m, m.breach);
     models.push(m);
@@ -254,13 +280,22 @@ export function simulateFleet(opts: SimOptions): SimResult {
   // measurements, then messages
   const messages: SimMessage[] = [];
   const gw: GatewayEvent[] = [];
+  const forcedGatewayGaps = new Map<string, Array<{ from: number; to: number }>>();
   const gatewayWindows = new Map<string, { from: number; to: number }>();
   const labels: Label[] = [];
   const cleanContainers: string[] = [];
   for (const m of models) {
     const readings = generateReadings(m, root.fork(`readings:${m.index}`));
     const d = root.fork(`delivery:${m.index}`);
-    if (m.device.format === 'batch-v1') gatewayEvents(m, readings, gw);
+    if (m.device.format === 'batch-v1') {
+      gatewayEvents(m, readings, gw);
+      if (m.backlog) {
+        // the link down is the gateway's (the ship's or the terminal's): every box reporting through it waits too
+        const ph = phaseAt(m, m.backlog.from);
+        const id = ph.kind === 'ship' ? ph.sailing.gatewayId : `TRM-${ph.port.locode}`;
+        forcedGatewayGaps.set(id, [...(forcedGatewayGaps.get(id) ?? []), m.backlog]);
+      }
+    }
     else deliverDevice(m, readings, { topicRoot, faults }, d, messages);
     for (const ph of m.phases) {
       if (ph.kind !== 'ship') continue;
@@ -270,7 +305,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
     if (!m.breach) cleanContainers.push(m.containerId);
     else labels.push(...makeLabels(m, readings));
   }
-  deliverBatches(gw, gatewayWindows, { topicRoot, faults }, root.fork('gateways'), messages);
+  deliverBatches(gw, gatewayWindows, { topicRoot, faults }, root.fork('gateways'), messages, forcedGatewayGaps);
   if (faults) addFieldFaults(messages, topicRoot, root.fork('faults'));
   const sorted = sortByArrival(messages);
   labels.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.containerId < b.containerId ? -1 : 1));
@@ -285,29 +320,15 @@ function sortByArrival(messages: SimMessage[]): SimMessage[] {
   return sortedIdx.map((i) => messages[i]!);
 }
 
-function drawDevice(r: Rng, format: WireFormat, faults: boolean): DeviceProfile {
-  return {
-    format,
-    gpsEveryMs: r.uniform(5, 15) * MIN,
-    reportsSpeed: r.chance(0.85),
-    hdopMean: r.uniform(0.9, 1.8),
-    doorEveryMs: r.uniform(1, 6) * H,
-    lightEveryMs: r.uniform(15, 30) * MIN,
-    tempEveryMs: r.uniform(15, 30) * MIN,
-    skewMs: !faults ? 0 : Math.round(r.chance(0.25) ? r.uniform(-90_000, 90_000) : r.uniform(-1_500, 1_500)),
-  };
-}
-
-function drawDefrosts(r: Rng, first: number, last: number, breach: Breach | null): ContainerModel['defrosts'] {
-  const period = r.uniform(6, 12) * H;
-  const out: ContainerModel['defrosts'] = [];
-  const avoid = breach && breach.kind === 'TEMPERATURE_EXCURSION' ? { from: breach.start - H, to: breach.start + breach.rise + breach.plateau + breach.fall + H } : null;
-  for (let t = first - r.uniform(0, period); t < last; t += period * r.uniform(0.95, 1.05)) {
-    const dur = r.uniform(15, 35) * MIN;
-    if (avoid && t + dur > avoid.from && t < avoid.to) continue;
-    out.push({ start: Math.round(t), dur, amp: r.uniform(2, 5) });
-  }
-  return out;
+/**
+ * Two breaches in ten (not a silenced device: it measures nothing to hold back) happen while the link is down:
+ * a store-and-forward gap from up to an hour before the breach, 1.5-5 h long, so its readings arrive late, in a backlog.
+ */
+function drawBreachBacklog(r: Rng, b: Breach | null, first: number, last: number): { from: number; to: number } | null {
+  if (!b || (b.kind === 'LOCATION_GAP' && b.variant === 'silenced') || !r.chance(0.2)) return null;
+  const from = Math.round(Math.max(first + 10 * MIN, b.from - r.uniform(0, H)));
+  const to = Math.round(Math.min(last - 10 * MIN, from + r.uniform(1.5, 5) * H));
+  return to - from >= 30 * MIN ? { from, to } : null;
 }
 
 interface SailingContext {
@@ -321,14 +342,11 @@ interface SailingContext {
   ports: PortTable;
 }
 
-/** What a breach that changes the voyage did to the first ship's passage. */
-type Special = { kind: 'call'; port: Port } | { kind: 'deviation'; offKm: number; leaveKm: number; rejoinKm: number; route: LonLat[] } | { kind: 'seaStop'; point: LonLat; anchored: boolean };
-
 /**
  * The ships of an itinerary: leg 1 departs in the next few days (demo: is
  * already at sea or about to sail); leg 2 leaves the hub 10-40 h after leg 1
- * arrives. 30 % of sailings wait at the anchorage of the port they are bound
- * for. A container whose breach changes the voyage sails on its own ship:
+ * arrives. Sailings detour, wait at anchor and stop at sea as ships do
+ * (fieldVoyage). A container whose breach changes the voyage sails on its own ship:
  * an unplanned call at a port that is not in the plan
  * (DOOR_OPEN_UNAUTHORISED_LOCATION, RIP_ON_RIP_OFF), a deviation far off the
  * planned route (ROUTE_DEVIATION), or a stop at sea (UNSCHEDULED_STOP).
@@ -344,99 +362,55 @@ function makeSailings(r: Rng, it: Itinerary, ctx: SailingContext): { sailings: S
   } else dep1 = ctx.start + r.uniform(3 * H, Math.max(3.5 * H, Math.min(60 * H, 0.3 * (ctx.capEnd - ctx.start))));
   dep1 = Math.round(dep1);
   const arrival1 = it.hub ?? it.destination;
-  // the anchorage wait is drawn from its own stream, so it is the same whatever else the ship does
-  const wait = (legs: RouteLegs, port: Port, label: string): StopSpec[] => {
+  // the field's normal ways of sailing, each drawn from its own stream so it is the same whatever else the ship does:
+  // 30 % of sailings keep 15-30 km off the track for hours (weather, traffic), 30 % wait at their port's anchorage,
+  // 20 % stop their engine at sea for 30-70 min
+  const fieldVoyage = (legs: RouteLegs, port: Port, label: string, stops: StopSpec[], detour: boolean): { path: LonLat[]; kind: EdgeKind[]; stops: StopSpec[] } => {
+    const f = r.fork(`field:${label}`);
+    let path = legs.path;
+    let kind = legs.kind;
+    if (detour && f.chance(0.3)) {
+      const d = planWeatherDetour(f.fork('detour'), legs);
+      if (d) ({ path, kind } = d);
+    }
+    const all = [...stops];
     const w = r.fork(`wait:${label}`);
-    if (!w.chance(0.3)) return [];
-    const stop = anchorageWait(w, legs, port);
-    return stop ? [stop] : [];
+    if (w.chance(0.3)) {
+      const a = anchorageWait(w, { path, kind }, port, stops.reduce((x, s) => Math.max(x, s.atKm), 0));
+      if (a) {
+        ({ path, kind } = a);
+        all.push(a.stop);
+      }
+    }
+    if (f.chance(0.2)) {
+      const s = seaWait(f.fork('drift'), { path, kind }, all);
+      if (s) all.push(s);
+    }
+    return { path, kind, stops: all };
   };
   let special: Special | null = null;
   let spec: SailingSpec = { id: '', gatewayId: '', path: leg1.path, kind: leg1.kind, departure: dep1, cruiseKn: cruise1 };
-  if (OWN_SHIP.has(ctx.kind)) {
+  if (ownShip(ctx.kind)) {
     const plain = new Sailing({ id: 'probe', gatewayId: 'probe', path: leg1.path, kind: leg1.kind, departure: dep1, cruiseKn: cruise1 }, r.fork('probe'));
     const ref = Math.max(ctx.start, dep1);
     const from = ctx.demo ? ref + 0.5 * H : dep1 + 2 * H;
     // leave room after the event for it to end before the simulated window does
-    const to = ctx.demo ? ref + 8 * H : Math.min(plain.arrival - 12 * H, ctx.capEnd - (ctx.kind === 'ROUTE_DEVIATION' ? 36 : 16) * H);
+    const to = ctx.demo ? ref + 8 * H : Math.min(plain.arrival - 12 * H, ctx.capEnd - 16 * H);
     const planned = [it.origin, it.destination, ...(it.hub ? [it.hub] : [])];
-    if (ctx.kind === 'ROUTE_DEVIATION') {
-      const route = it.legs.flatMap((l) => l.path);
-      const d = planDeviation(r, route, leg1, plain, from, to, planned);
-      if (!d) return null;
-      special = { kind: 'deviation', offKm: d.offKm, leaveKm: d.leaveKm, rejoinKm: d.rejoinKm, route };
-      spec = { ...spec, path: d.path, kind: d.kind, stops: d.rendezvous ? [d.rendezvous] : [] };
-    } else if (ctx.kind === 'UNSCHEDULED_STOP') {
-      const st = planSeaStop(r, leg1, plain, from, to, planned, ctx.ports.ports);
-      if (!st) return null;
-      special = { kind: 'seaStop', point: st.point, anchored: st.anchored };
-      spec = { ...spec, stops: [st.stop] };
-    } else {
-      const d = planDetour(r, it, leg1, plain, from, to, ctx.ports);
-      if (!d) return null;
-      special = { kind: 'call', port: d.port };
-      // even a short call takes hours: pilot, tugs, mooring, a few crane moves, unmooring
-      const dwellMs = (ctx.kind === 'RIP_ON_RIP_OFF' ? r.uniform(3.5, 8) : r.uniform(5.5, 10)) * H;
-      spec = { ...spec, path: d.path, kind: d.kind, stops: [{ atKm: d.stopKm, dwellMs, profile: 'berth', tag: 'call' }] };
-    }
+    const change = SCENARIOS[ctx.kind!].sail!(r, { it, leg1, plain, from, to, demo: ctx.demo, capEnd: ctx.capEnd, planned, ports: ctx.ports });
+    if (!change) return null;
+    special = change.special;
+    spec = { ...spec, path: change.path ?? spec.path, kind: change.kind ?? spec.kind, stops: change.stops };
   }
   const legs1: RouteLegs = { path: spec.path, kind: spec.kind };
-  const s1 = new Sailing({ ...spec, id: ctx.nextId(), gatewayId: ctx.newGateway(r), stops: [...(spec.stops ?? []), ...wait(legs1, arrival1, 's1')] }, r.fork('s1'));
+  const s1 = new Sailing({ ...spec, ...fieldVoyage(legs1, arrival1, 's1', spec.stops ?? [], !ownShip(ctx.kind)), id: ctx.nextId(), gatewayId: ctx.newGateway(r) }, r.fork('s1'));
   const sailings = [s1];
   if (it.legs.length > 1) {
     const leg2 = it.legs[1]!;
     const dep2 = Math.round(s1.arrival + r.uniform(10 * H, 40 * H));
-    sailings.push(new Sailing({ id: ctx.nextId(), gatewayId: ctx.newGateway(r), path: leg2.path, kind: leg2.kind, departure: dep2, cruiseKn: r.uniform(15.5, 18.5), stops: wait(leg2, it.destination, 's2') }, r.fork('s2')));
+    sailings.push(new Sailing({ id: ctx.nextId(), gatewayId: ctx.newGateway(r), departure: dep2, cruiseKn: r.uniform(15.5, 18.5), ...fieldVoyage(leg2, it.destination, 's2', [], true) }, r.fork('s2')));
   }
   return { sailings, special };
-}
-
-/**
- * An unplanned call: a port of the table near the route, more than 60 km
- * from every port of the plan (so more than 45 km outside every 15 km
- * authorised zone), reached between `from` and `to`. The ship leaves the
- * route, sails to the port's quay, stops, and comes back to the route.
- */
-function planDetour(r: Rng, it: Itinerary, leg: RouteLegs, plain: Sailing, from: number, to: number, ports: PortTable): { port: Port; path: LonLat[]; kind: EdgeKind[]; stopKm: number } | null {
-  const planned = [it.origin, it.destination, ...(it.hub ? [it.hub] : [])];
-  const kmFrom = plain.at(from).km;
-  const kmTo = plain.at(to).km;
-  if (!(kmTo - kmFrom > 20)) return null;
-  const cum = cumulativeKm(leg.path);
-  const candidates: Array<{ km: number; port: Port; dist: number }> = [];
-  const far = ports.ports.filter((p) => planned.every((q) => haversineKm([p.lon, p.lat], [q.lon, q.lat]) > 60));
-  for (let km = kmFrom; km <= kmTo; km += 15) {
-    const a = alongPath(leg.path, cum, km).point;
-    const near = nearestPortKm(far, a);
-    if (near.km <= 70 && near.km >= 2) candidates.push({ km, port: near.port, dist: near.km });
-  }
-  if (candidates.length === 0) return null;
-  // prefer short detours, but not always the very shortest
-  candidates.sort((x, y) => x.dist - y.dist);
-  for (let tries = 0; tries < 6 && candidates.length > 0; tries++) {
-    const at = Math.min(candidates.length - 1, Math.floor(r.next() ** 2 * Math.min(candidates.length, 12)));
-    const pick = candidates.splice(at, 1)[0]!;
-    const d = detourPath(leg, cum, pick.km, pick.port);
-    if (d) return { port: pick.port, ...d };
-  }
-  return null;
-}
-
-/** The route with a call at `port` inserted `km` along it; null when the detour strays more than 85 km from the planned route. */
-function detourPath(leg: RouteLegs, cum: number[], km: number, port: Port): { path: LonLat[]; kind: EdgeKind[]; stopKm: number } | null {
-  const seg = Math.max(0, cum.findIndex((c) => c > km) - 1);
-  const a = alongPath(leg.path, cum, km).point;
-  const out = routeLegs({ lat: a[1], lon: a[0] }, port);
-  const back = routeLegs(port, { lat: a[1], lon: a[0] });
-  // off the planned route, but not so far that it reads as a route deviation rather than a port call
-  if (out.path.some((p) => kmFromPolyline(p, leg.path) > 85) || back.path.some((p) => kmFromPolyline(p, leg.path) > 85)) return null;
-  const path: LonLat[] = [...leg.path.slice(0, seg + 1), a, ...out.path.slice(1), ...back.path.slice(1), ...leg.path.slice(seg + 1)];
-  const kind: EdgeKind[] = [...leg.kind.slice(0, seg), leg.kind[seg]!, ...out.kind, ...back.kind, leg.kind[seg]!, ...leg.kind.slice(seg + 1)];
-  const { path: p2, kind: k2 } = dropZeroLengthSteps(path, kind);
-  const cum2 = cumulativeKm(p2);
-  const qi = p2.findIndex((p) => p[0] === port.lon && p[1] === port.lat);
-  if (qi < 0) return null;
-  return { path: p2, kind: k2, stopKm: cum2[qi]! };
 }
 
 interface Built {
@@ -517,8 +491,8 @@ function buildContainer(r: Rng, ctx: BuildContext): Omit<Built, 'itinerary' | 's
   return { phases, first, last, doorOpen, breach };
 }
 
-/** Places the container's one breach at a random time where its scenario makes physical sense. */
-function placeBreach(r: Rng, ctx: BuildContext, m: Pick<ContainerModel, 'phases' | 'first' | 'last' | 'doorOpen'>, sailings: Sailing[]): Breach | null {
+/** Places the container's one breach at a random time where its scenario makes physical sense (simulators/scenarios/). */
+function placeBreach(r: Rng, ctx: BuildContext, m: Draft, sailings: Sailing[]): Breach | null {
   const dep = sailings[0]!.departure;
   const arr = sailings[sailings.length - 1]!.arrival;
   let lo = Math.max(dep + H, m.first + H);
@@ -537,137 +511,8 @@ function placeBreach(r: Rng, ctx: BuildContext, m: Pick<ContainerModel, 'phases'
     const s = w.phase.sailing;
     return s.kind[s.segmentAt(s.at(t).km)] === 'sea';
   };
-  switch (ctx.kind) {
-    case 'DOOR_OPEN_IN_TRANSIT':
-      for (let i = 0; i < 80; i++) {
-        const dur = r.uniform(5, 30) * MIN;
-        const from = Math.round(r.uniform(lo, hi - dur));
-        const to = Math.round(from + dur);
-        if (!(to < hi)) continue;
-        if ([from - 30 * MIN, from, to].every((t) => underWay(t, 10)) && portKm(from) > 50 && portKm(to) > 50) return { kind: 'DOOR_OPEN_IN_TRANSIT', from, to };
-      }
-      return null;
-    case 'LIGHT_WITH_DOOR_CLOSED':
-      for (let i = 0; i < 80; i++) {
-        const dur = r.uniform(11, 40) * MIN;
-        const from = Math.round(r.uniform(lo, hi - dur));
-        const to = Math.round(from + dur);
-        if (!(to < hi)) continue;
-        if (m.doorOpen.some((o) => o.to > from - 2 * H && o.from < to)) continue;
-        if ([from, to].every((t) => underWay(t, 5)) && portKm(from) > 30 && portKm(to) > 30) return { kind: 'LIGHT_WITH_DOOR_CLOSED', from, to };
-      }
-      return null;
-    case 'TEMPERATURE_EXCURSION': {
-      if (!ctx.reefer) return null;
-      const tol = ctx.reefer.toleranceC;
-      const warm = ctx.reefer.setpointC < 0 || r.chance(0.8);
-      const peak = (warm ? 1 : -1) * r.uniform(4, 10);
-      const c = tol / Math.abs(peak);
-      const outDur = r.uniform(1.5, 4) * H;
-      let rise = r.uniform(30, 60) * MIN;
-      let fall = r.uniform(30, 60) * MIN;
-      let plateau = outDur - (rise + fall) * (1 - c);
-      if (plateau < 10 * MIN) {
-        const k = (outDur - 10 * MIN) / ((rise + fall) * (1 - c));
-        rise *= k;
-        fall *= k;
-        plateau = 10 * MIN;
-      }
-      const total = rise + plateau + fall;
-      if (hi - lo < total) return null;
-      const startT = Math.round(r.uniform(lo, hi - total));
-      return { kind: 'TEMPERATURE_EXCURSION', start: startT, rise, plateau, fall, peak, from: Math.round(startT + rise * c), to: Math.round(startT + rise + plateau + fall * (1 - c)) };
-    }
-    case 'LOCATION_JUMP':
-      for (let i = 0; i < 80; i++) {
-        const dur = Math.min(120 * MIN, Math.max(r.uniform(20, 120) * MIN, 3.3 * ctx.device.gpsEveryMs));
-        const from = Math.round(r.uniform(lo, hi - dur));
-        const to = Math.round(from + dur);
-        if (!(to < hi)) continue;
-        if (!underWay(from, 5) || portKm(from) <= 30) continue;
-        const here = whereAt(view, from).point;
-        for (let k = 0; k < 8; k++) {
-          const anchor = destination(here, r.uniform(0, 360), r.uniform(200, 2000));
-          if (Math.abs(anchor[1]) > 72) continue;
-          return { kind: 'LOCATION_JUMP', from, to, anchor, fakeHeading: r.uniform(0, 360), fakeKn: r.uniform(0, 14) };
-        }
-      }
-      return null;
-    case 'DOOR_OPEN_UNAUTHORISED_LOCATION':
-    case 'RIP_ON_RIP_OFF': {
-      // the unplanned call: berthed at a port the plan does not name; the door opens once the box can be reached
-      const stop = sailings[0]!.stopWindows.find((w) => w.tag === 'call');
-      if (!stop || ctx.special?.kind !== 'call') return null;
-      const openAt = Math.round(stop.from + r.uniform(20, 60) * MIN);
-      const room = stop.to - 20 * MIN - openAt;
-      // rip-on/rip-off: a bag put in or taken out, minutes; the other: part of the cargo unloaded by hand, hours
-      const open = ctx.kind === 'RIP_ON_RIP_OFF' ? r.uniform(10, 90) * MIN : r.uniform(3.5 * H, Math.max(3.5 * H, Math.min(6 * H, room)));
-      const closeAt = Math.round(openAt + open);
-      if (closeAt > stop.to - 20 * MIN) return null;
-      if (stop.from < lo - 0.5 * H || stop.to > m.last - 0.5 * H || (ctx.demo && openAt > hi)) return null;
-      return { kind: ctx.kind, from: openAt, to: closeAt, port: ctx.special.port, stoppedAt: Math.round(stop.from), leftAt: Math.round(stop.to) };
-    }
-    case 'UNSCHEDULED_STOP': {
-      const stop = sailings[0]!.stopWindows.find((w) => w.tag === 'unscheduled');
-      if (!stop || ctx.special?.kind !== 'seaStop') return null;
-      if (stop.from < lo - 0.5 * H || stop.to > m.last - 0.5 * H || (ctx.demo && stop.from > hi)) return null;
-      return { kind: 'UNSCHEDULED_STOP', from: Math.round(stop.from), to: Math.round(stop.to), point: ctx.special.point, anchored: ctx.special.anchored };
-    }
-    case 'ROUTE_DEVIATION': {
-      if (ctx.special?.kind !== 'deviation') return null;
-      const s1 = sailings[0]!;
-      const left = Math.round(s1.timeAtKm(ctx.special.leaveKm));
-      const back = Math.round(s1.timeAtKm(ctx.special.rejoinKm));
-      if (left < lo - 0.5 * H || back > m.last - H || (ctx.demo && left > hi)) return null;
-      // from and to are refined on the fixes when labelling (first fix > 100 km off, first fix back within 70 km)
-      return { kind: 'ROUTE_DEVIATION', from: left, to: back, route: ctx.special.route, offKm: ctx.special.offKm };
-    }
-    case 'LOCATION_GAP': {
-      const silenced = r.chance(0.5);
-      const end = ctx.demo ? hi + 8 * H : hi;
-      for (let i = 0; i < 80; i++) {
-        const len = (silenced ? r.uniform(4.5, 10) : r.uniform(2.5, 8)) * H;
-        const from = Math.round(r.uniform(lo, Math.min(hi, end - len)));
-        const to = Math.round(from + len);
-        if (!(to <= end) || from < lo) continue;
-        // a door opening inside the gap would be another story (an opening with no position)
-        if (m.doorOpen.some((o) => o.to > from - 30 * MIN && o.from < to + 30 * MIN)) continue;
-        // silenced mid-voyage at sea: under way far from ports when it goes quiet and when it comes back
-        if (silenced && !(underWay(from, 5) && portKm(from) > 50 && underWay(to, 5) && portKm(to) > 20)) continue;
-        return { kind: 'LOCATION_GAP', variant: silenced ? 'silenced' : 'jammed', from, to };
-      }
-      return null;
-    }
-    case 'TEMPERATURE_ANOMALY': {
-      // unlike its own history: a reefer has been reporting for half a day at least, a dry box for a day (its daily cycle)
-      // (the demo shows every rule at work: there the history is the voyage's own, the readings the engine judges by)
-      const from0 = Math.max(lo, (ctx.demo ? Math.max(m.first, dep) : m.first) + (ctx.reefer ? 12 : 24) * H);
-      // the latest start that still ends in time (the demo: as soon as there is history)
-      const latest = (total: number): number => (ctx.demo ? Math.min(from0 + 1.5 * H, m.last - 0.5 * H - total) : hi - total);
-      if (ctx.reefer) {
-        // the air settles at the new level in 10-25 min (the unit's control loop), stays there 1.5-5 h, and comes back
-        const hold = r.uniform(1.5, 5) * H;
-        const rise = r.uniform(10, 25) * MIN;
-        const fall = r.uniform(10, 30) * MIN;
-        const total = rise + hold + fall;
-        // frozen cargo is only ever warmed; a chilled box may be pushed either way
-        const warm = ctx.reefer.setpointC < 0 || r.chance(0.75);
-        const deltaC = (warm ? 1 : -1) * r.uniform(1.5, 1.9);
-        if (latest(total) < from0) return null;
-        const start = Math.round(r.uniform(from0, latest(total)));
-        return { kind: 'TEMPERATURE_ANOMALY', variant: 'reefer', start, rise, hold, fall, deltaC, aboveRangeC: 0, from: start, to: Math.round(start + total) };
-      }
-      const hold = r.uniform(2, 6) * H;
-      const rise = r.uniform(5, 15) * MIN;
-      const fall = r.uniform(15, 40) * MIN;
-      const total = hold + 3 * fall;
-      if (latest(total) < from0) return null;
-      const start = Math.round(r.uniform(from0, latest(total)));
-      return { kind: 'TEMPERATURE_ANOMALY', variant: 'dry', start, rise, hold, fall, deltaC: NaN, aboveRangeC: r.uniform(10, 20), from: start, to: Math.round(start + total) };
-    }
-    default:
-      return null;
-  }
+  const place: PlaceContext = { m, sailings, device: ctx.device, reefer: ctx.reefer, special: ctx.special, demo: ctx.demo, start: ctx.start, dep, lo, hi, portKm, underWay, view };
+  return ctx.kind ? SCENARIOS[ctx.kind].place(r, place) : null;
 }
 
 function iso(ms: number): string {
@@ -727,40 +572,17 @@ function makeLabels(m: ContainerModel, readings: readonly TrueReading[]): Label[
     return iso(csv ? Math.floor(ms / 1000) * 1000 : ms);
   };
   const fixes = readings.filter((r): r is Extract<TrueReading, { kind: 'gps' }> => r.kind === 'gps');
-  let from = b.from;
-  let to = b.to;
-  if (b.kind === 'LOCATION_JUMP') {
-    const spoofed = fixes.filter((r) => r.spoofed);
-    if (spoofed.length === 0) return [];
-    from = spoofed[0]!.tt;
-    const back = fixes.find((r) => !r.spoofed && r.tt > from);
-    to = back ? back.tt : spoofed[spoofed.length - 1]!.tt;
-  } else if (b.kind === 'ROUTE_DEVIATION') {
-    // what the fixes show: the first one more than 100 km off the planned route, the first one back within 70 km
-    const route = new RouteDistance(b.route);
-    const during = fixes.filter((r) => r.tt >= b.from - H && r.tt <= b.to + H);
-    const out = during.find((r) => route.km([r.lon, r.lat]) > 100);
-    if (!out) return [];
-    const back = during.find((r) => r.tt > out.tt && route.km([r.lon, r.lat]) <= 70);
-    if (!back) return [];
-    from = out.tt;
-    to = back.tt;
-  } else if (b.kind === 'LOCATION_GAP') {
-    const before = fixes.filter((r) => r.tt < b.from);
-    const after = fixes.find((r) => r.tt >= b.to);
-    if (before.length === 0 || !after) return [];
-    from = before[before.length - 1]!.tt;
-    to = after.tt;
-  }
+  const scenario = SCENARIOS[b.kind];
+  const span = scenario.span ? scenario.span(b, fixes) : { from: b.from, to: b.to };
+  if (!span) return [];
   const out: Label[] = [];
   const add = (rule: ScenarioKind, f: number, t: number): boolean => {
     if (f < m.first || t > m.last) return false;
     out.push({ containerId: m.containerId, tripId: m.tripId, rule, from: dev(f), to: dev(t) });
     return true;
   };
-  if (!add(b.kind, from, to)) return [];
-  // an unplanned call of hours is also an unscheduled stop, from berthed to leaving
-  if (b.kind === 'DOOR_OPEN_UNAUTHORISED_LOCATION' || b.kind === 'RIP_ON_RIP_OFF') add('UNSCHEDULED_STOP', b.stoppedAt, b.leftAt);
+  if (!add(b.kind, span.from, span.to)) return [];
+  for (const extra of scenario.alsoLabels?.(b) ?? []) add(extra.rule, extra.from, extra.to);
   return out;
 }
 

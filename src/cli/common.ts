@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, unknownEnvVars } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { loadTripPlans } from '../trips/load.js';
 import { createLogger } from '../log.js';
@@ -33,7 +33,9 @@ export function context(g: GlobalOptions, overrides: Record<string, unknown> = {
   }
   files.push(...(g.config ?? []));
   const config = loadConfig({ files, env: g.profile === 'stack' ? { ...stackEnv(), ...process.env } : process.env, sets: g.set ?? [], overrides: g.logLevel ? { ...overrides, log: { level: g.logLevel } } : overrides });
-  return { config, log: createLogger(config.log.level), ports: defaultPorts() };
+  const log = createLogger(config.log.level);
+  for (const variable of unknownEnvVars(process.env)) log.warn({ variable }, `config.unknown_env: ${variable} names no configuration key; it is ignored (a typo?)`);
+  return { config, log, ports: defaultPorts() };
 }
 
 /**

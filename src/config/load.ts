@@ -116,6 +116,34 @@ function findSource(sources: Map<string, Source>, key: string): string | undefin
 }
 
 /** Maps `RULES_DOOR_OPEN_MOVING_SPEED_KN` to ['rules','doorOpen','movingSpeedKn'] for every leaf. */
+/**
+ * SEALWATCH_* variables that are not configuration keys but belong to the
+ * scripts and tests (stack provisioning, caches, the simulator's and
+ * recorder's passwords): never warned about.
+ */
+const TOOL_ENV_VARS = new Set([
+  'CACHE', 'STACK_DIR', 'STACK_FRESH', 'KEEP_STACK', 'STACK_LOCK_HELD', 'SKIP_STACK_TESTS', 'SKIP_E2E_TESTS', 'PROBE_VERBOSE',
+  'KAFKA_VERSION', 'KAFKA_HEAP_OPTS', 'INFLUX_SERVER', 'INFLUXDB_VERSION',
+  'SIMULATOR_PASSWORD', 'RECORD_PASSWORD', 'MQTT_SIMULATOR_USERNAME', 'MQTT_SIMULATOR_PASSWORD', 'MQTT_TLS_URL', 'MQTT_CA_FILE',
+]);
+
+/**
+ * SEALWATCH_* variables in `env` that name no configuration key, no secret
+ * file and no tool setting: most likely a typo, which would otherwise be
+ * ignored without a word.
+ */
+export function unknownEnvVars(env: Record<string, string | undefined> = process.env): string[] {
+  const known = envKeyMap(ConfigSchema.parse({}));
+  const secretFiles = new Set([...SECRET_KEYS].map((k) => `${k.split('.').map(toEnvSegment).join('_')}_FILE`));
+  return Object.keys(env)
+    .filter((name) => name.startsWith('SEALWATCH_') && env[name] !== undefined)
+    .filter((name) => {
+      const rest = name.slice('SEALWATCH_'.length);
+      return !known.has(rest) && !secretFiles.has(rest) && !TOOL_ENV_VARS.has(rest);
+    })
+    .sort();
+}
+
 export function envKeyMap(defaults: unknown): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const walk = (node: unknown, path: string[]) => {

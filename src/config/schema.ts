@@ -7,8 +7,8 @@ const ms = z.number().int().min(0);
 
 /**
  * The one schema for every setting. Every key has a default here, so the
- * defaults file only documents them; the numbers are reasoned in the README
- * ("Rule thresholds").
+ * defaults file only documents them; the numbers are reasoned in
+ * docs/configuration.md ("Rule thresholds and why").
  */
 export const ConfigSchema = z
   .object({
@@ -189,37 +189,72 @@ export const ConfigSchema = z
           .object({
             /** An anchored ship swings round its anchor (a few hundred metres) and GNSS adds tens: 2 km holds a stop. */
             radiusKm: positive.max(20).default(2),
-            /** Reported speed above which the container is under way, whatever its position says. */
+            /** An anchored ship swings round its anchor on a circle of chain plus hull, a few hundred metres: two fixes this close are one place. */
+            swingKm: positive.max(5).default(0.6),
+            /** Reported speed at or below which a fix can start a stop. */
             maxSpeedKn: positive.max(10).default(1.5),
+            /** Reported speed above which a fix in a stop is taken for way on (a ship swinging at anchor, or GNSS Doppler noise in a stack yard, reads up to 2-3 kn). */
+            leaveSpeedKn: positive.max(30).default(3),
+            /** Position error per unit of hdop, km: open-sky GNSS is good to ~5 m per hdop, but reflections off steel add tens to hundreds of metres, so 20 m per hdop (200 m at hdop 10). */
+            errorPerHdopKm: positive.max(1).default(0.02),
           })
           .strict()
+          .superRefine((v, ctx) => {
+            if (v.leaveSpeedKn < v.maxSpeedKn) ctx.addIssue({ code: 'custom', path: ['leaveSpeedKn'], message: `expected at least rules.stationary.maxSpeedKn (${v.maxSpeedKn})` });
+          })
           .prefault({}),
         unscheduledStop: z
           .object({
             minStopMs: ms.min(10 * MINUTE).default(3 * HOUR),
-            /** Ships wait at anchorages 10-40 km off the ports they call at: a stop this close to a planned port is waiting, not a call. */
-            plannedPortAnchorageKm: positive.default(50),
+            /**
+             * Just outside an authorised zone a ship waits to enter: pilot boarding grounds and
+             * the anchorages off a harbour lie within a few nautical miles of its limits. Farther
+             * anchorages are charted places, listed in waitingAreas.
+             */
+            zoneApproachKm: positive.max(50).default(10),
             /** Within this distance of a port the plan does not name, a stop is an unplanned port call (high). */
             portCallKm: positive.default(15),
-            /** Alongside a port's quays: a stop this close to an unplanned port is a call even inside a planned port's anchorage radius. */
+            /** Alongside a port's quays: a stop this close to an unplanned port is a call even just outside an authorised zone. */
             portQuayKm: positive.default(3),
-            /** Canal and strait waiting areas where any ship may wait for hours (name, lat, lon, radiusKm). */
+            /** How long a wait in a waiting area is usual, unless the area says otherwise; a longer stop there is raised. */
+            waitingAreaMaxWaitMs: ms.min(HOUR).default(72 * HOUR),
+            /**
+             * Charted anchorages and canal or strait waiting areas where ships wait their turn
+             * (name, lat, lon, radiusKm). One with a locode excuses a stop only when the plan names
+             * that port; one without, only when the plan's route passes through it. `passage`:
+             * a canal or strait whose own terminals are part of the queue (a stop at one is waiting
+             * for the transit, not a call, while the route runs through it).
+             */
             waitingAreas: z
-              .array(z.object({ name: z.string(), lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), radiusKm: positive, locode: z.string().optional() }).strict())
+              .array(
+                z
+                  .object({
+                    name: z.string(),
+                    lat: z.number().min(-90).max(90),
+                    lon: z.number().min(-180).max(180),
+                    radiusKm: positive,
+                    locode: z.string().optional(),
+                    passage: z.boolean().optional(),
+                    maxWaitMs: ms.min(HOUR).optional(),
+                  })
+                  .strict(),
+              )
               .default([
                 // River ports wait far out: an area with a locode excuses a stop only when the plan names that port.
                 { name: 'German Bight anchorages (Elbe and Weser approaches)', lat: 54.0, lon: 8.0, radiusKm: 45, locode: 'DEHAM' },
                 { name: 'German Bight anchorages (Elbe and Weser approaches)', lat: 54.0, lon: 8.0, radiusKm: 45, locode: 'DEBRV' },
                 { name: 'Wandelaar and Steenbank anchorages (Scheldt approaches)', lat: 51.45, lon: 3.05, radiusKm: 30, locode: 'BEANR' },
+                { name: 'Maas anchorages (Rotterdam approaches)', lat: 52.05, lon: 3.65, radiusKm: 20, locode: 'NLRTM' },
                 { name: 'Galveston Bay entrance anchorages (Houston Ship Channel)', lat: 29.25, lon: -94.6, radiusKm: 35, locode: 'USHOU' },
                 { name: 'Southwest Pass anchorages (Mississippi River)', lat: 28.85, lon: -89.45, radiusKm: 45, locode: 'USMSY' },
+                { name: 'Savannah offshore anchorages', lat: 31.95, lon: -80.7, radiusKm: 25, locode: 'USSAV' },
                 { name: 'Vung Tau anchorage (Saigon and Cai Mep rivers)', lat: 10.3, lon: 107.05, radiusKm: 35, locode: 'VNSGN' },
-                { name: 'Port Said anchorage (Suez Canal north)', lat: 31.35, lon: 32.4, radiusKm: 40 },
-                { name: 'Suez Bay anchorage (Suez Canal south)', lat: 29.85, lon: 32.55, radiusKm: 40 },
-                { name: 'Great Bitter Lake (Suez Canal)', lat: 30.35, lon: 32.4, radiusKm: 20 },
-                { name: 'Panama Canal Pacific anchorage', lat: 8.85, lon: -79.5, radiusKm: 40 },
-                { name: 'Panama Canal Atlantic anchorage', lat: 9.4, lon: -79.9, radiusKm: 40 },
-                { name: 'Gatun Lake (Panama Canal)', lat: 9.2, lon: -79.85, radiusKm: 20 },
+                { name: 'Port Said anchorage (Suez Canal north)', lat: 31.35, lon: 32.4, radiusKm: 40, passage: true },
+                { name: 'Suez Bay anchorage (Suez Canal south)', lat: 29.85, lon: 32.55, radiusKm: 25, passage: true },
+                { name: 'Great Bitter Lake (Suez Canal)', lat: 30.35, lon: 32.4, radiusKm: 20, passage: true },
+                { name: 'Panama Canal Pacific anchorage', lat: 8.85, lon: -79.5, radiusKm: 40, passage: true, maxWaitMs: 10 * DAY },
+                { name: 'Panama Canal Atlantic anchorage', lat: 9.4, lon: -79.9, radiusKm: 40, passage: true, maxWaitMs: 10 * DAY },
+                { name: 'Gatun Lake (Panama Canal)', lat: 9.2, lon: -79.85, radiusKm: 20, passage: true },
                 { name: 'Singapore Strait anchorages', lat: 1.25, lon: 103.9, radiusKm: 50 },
                 { name: 'Bosphorus approaches', lat: 41.05, lon: 29.0, radiusKm: 40 },
               ]),
@@ -247,12 +282,32 @@ export const ConfigSchema = z
           .prefault({}),
         locationGap: z
           .object({
-            /** No position for this long while other readings arrive (trackers fix every 5-30 min). */
-            maxPositionGapMs: ms.min(10 * MINUTE).default(2 * HOUR),
-            /** The gap must also exceed this many times the device's own usual fix interval. */
-            intervalFactor: positive.default(4),
-            /** Every reading stopped for this long mid-trip. */
+            /**
+             * No position for this long while other readings arrive. Trackers fix every 5 min to 2 h;
+             * GNSS drops out for up to ~2 h below deck or under other boxes while the rest reports on.
+             */
+            maxPositionGapMs: ms.min(10 * MINUTE).default(3 * HOUR),
+            /** The longest ordinary GNSS dropout (below deck, under other boxes): a gap must outlast it plus the fix intervals on either side. */
+            gnssDropoutMs: ms.default(2 * HOUR),
+            /** The gap must also exceed this many times the device's own usual fix interval (while moving, or while stationary in a stop). */
+            intervalFactor: positive.default(3),
+            /** A silence of every reading shorter than this is not judged at all (communication outages last up to about an hour). */
             maxSilenceMs: ms.min(10 * MINUTE).default(4 * HOUR),
+            /** A silence under way that has not ended after this long is raised (cellular coverage holes at sea last hours). */
+            maxUnresumedSilenceMs: ms.min(HOUR).default(12 * HOUR),
+            /**
+             * While the container stands in a stop, the same for a silence: trackers sleep when they
+             * stand still and report every few hours or only a daily heartbeat.
+             */
+            maxStationarySilenceMs: ms.min(HOUR).default(24 * HOUR),
+            /** A silence that ends farther away than this speed (or 1.5x the speed before it) could have carried the box is raised: ships make 25 kn at most, trucks average less over hours. */
+            maxTravelKn: positive.default(40),
+            /**
+             * With this much history, a device that ends a silence as a coverage hole would is still
+             * raised when it had never gone quiet for even 1/intervalFactor as long before (a tracker
+             * that always reported and suddenly did not).
+             */
+            profileMinHistoryMs: ms.min(HOUR).default(12 * HOUR),
             /** A gap whose last fix was this close to a port is low severity (coverage and power routines in port). */
             nearPortKm: positive.default(50),
           })
@@ -277,6 +332,19 @@ export const ConfigSchema = z
             /** Longer than a defrost cycle (20-40 min). */
             sustainMs: ms.min(10 * MINUTE).default(60 * MINUTE),
             minReadings: z.number().int().min(2).default(3),
+            /** Erratic reefer: the window, in readings (seven steps between them). */
+            erraticReadings: z.number().int().min(4).max(50).default(8),
+            /** Readings sparser than this window are not judged erratic (gaps say nothing of control). */
+            erraticMaxWindowMs: ms.min(HOUR).default(8 * HOUR),
+            /**
+             * A reefer's controller keeps successive readings within a few tenths (sensor resolution
+             * 0.1 °C, control band about ±0.5 °C): a median step of a whole degree is erratic whatever the history.
+             */
+            erraticMinSpreadC: positive.default(1),
+            /** ... and it must be this many times the container's own usual step. */
+            erraticFactor: positive.default(4),
+            /** Erratic for this long (longer than a defrost, which makes two steps) before it is raised. */
+            erraticSustainMs: ms.min(10 * MINUTE).default(2 * HOUR),
           })
           .strict()
           .prefault({}),

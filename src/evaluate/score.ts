@@ -9,7 +9,14 @@ import { parseIsoTime } from '../model/time.js';
 export const LabelSchema = z.object({ containerId: z.string(), tripId: z.string().nullable().optional(), rule: z.string(), from: z.string(), to: z.string() });
 export type Label = z.infer<typeof LabelSchema>;
 
-const SLACK_MS = 10 * 60_000;
+/** WIRE section 5: an alert may start this long before a label's `from` or after its `to` and still detect it. */
+export const MATCH_SLACK_MS = 10 * 60_000;
+
+/** Whether an alert detects a label (WIRE section 5): same container, startedAt within the label's window and its slack. */
+export function detects(alert: Alert, label: Label): boolean {
+  const s = Date.parse(alert.startedAt);
+  return alert.containerId === label.containerId && s >= parseIsoTime(label.from) - MATCH_SLACK_MS && s <= parseIsoTime(label.to) + MATCH_SLACK_MS;
+}
 
 export interface RuleScore {
   labels: number;
@@ -43,13 +50,9 @@ export function score(labels: readonly Label[], alerts: readonly Alert[]): Score
   let expected = 0;
   for (const l of labels) {
     const from = parseIsoTime(l.from);
-    const to = parseIsoTime(l.to);
     const r = rule(l.rule);
     r.labels++;
-    const hits = (byContainer.get(l.containerId) ?? []).filter((a) => {
-      const s = Date.parse(a.startedAt);
-      return s >= from - SLACK_MS && s <= to + SLACK_MS;
-    });
+    const hits = (byContainer.get(l.containerId) ?? []).filter((a) => detects(a, l));
     for (const a of hits) alertHits.add(a.alertId);
     if (hits.length === 0) continue;
     detected++;

@@ -20,7 +20,7 @@ export interface DoorOpeningState {
   pending: { ts: number; eventId: string; before: Fix | null } | null;
 }
 
-export function classifyPlace(fix: Fix | null, openTs: number, ctx: RuleContext): DoorPlace {
+export function classifyPlace(fix: Fix | null, openTs: number, ctx: RuleContext, placing = false): DoorPlace {
   const cfg = ctx.rules.doorOpen;
   if (!fix || Math.abs(openTs - fix.ts) > cfg.fixMaxAgeMs) return { kind: 'unknown', lastFix: fix };
   const zones = ctx.zones(fix);
@@ -29,9 +29,14 @@ export function classifyPlace(fix: Fix | null, openTs: number, ctx: RuleContext)
   const nearestPort = ctx.ports.nearest(fix.lat, fix.lon);
   const portKm = nearestPort ? nearestPort.distanceKm : null;
   const atSea = (portKm === null || portKm > cfg.atSeaMinPortDistanceKm) && !isOnLand(fix.lat, fix.lon);
-  const moving = speed !== null && speed.speedKn >= cfg.movingSpeedKn;
+  // Stationary wherever it is, at anchor off a coast too, when the speed says so or the fix is part
+  // of a stop; with neither known, a box at sea is taken to be under way, one ashore or in port to stand.
+  const stopped = fix === ctx.view.fix && ctx.view.inStop;
+  // At sea with neither a speed nor a stop to go by, moving or standing is not known yet: the next fix tells.
+  if (speed === null && !stopped && atSea && !placing) return { kind: 'unknown', lastFix: fix };
+  const moving = speed !== null ? speed.speedKn >= cfg.movingSpeedKn && !stopped : stopped ? false : atSea;
   return {
-    kind: moving || atSea ? 'transit' : 'stationary',
+    kind: moving ? 'transit' : 'stationary',
     fix,
     speedKn: speed ? speed.speedKn : null,
     atSea,
@@ -60,7 +65,8 @@ export function trackDoorOpenings(
     if (r.kind === 'location') {
       state.pending = null;
       ctx.cancelTimer('fix');
-      const place = r.ts - p.ts <= cfg.fixMaxAgeMs ? classifyPlace(v.fix, p.ts, ctx) : bracket(p.before, v.fix!, ctx);
+      let place = r.ts - p.ts <= cfg.fixMaxAgeMs ? classifyPlace(v.fix, p.ts, ctx) : bracket(p.before, v.fix!, ctx);
+      if (place.kind === 'unknown') place = bracket(p.before, v.fix!, ctx);
       raise(decide(place, p, [p.eventId, r.eventId]), ctx);
     } else if (r.ts - p.ts > cfg.bracketMaxMs) {
       state.pending = null;
@@ -103,8 +109,8 @@ function bracket(before: Fix | null, after: Fix, ctx: RuleContext): DoorPlace {
   if (zb.inside && za.inside && zb.inside.name === za.inside.name && stopped) return { kind: 'authorised', zone: za.inside.name };
   const kn = knots(km, after.ts - before.ts);
   if (kn >= cfg.movingSpeedKn || stopped) {
-    const place = classifyPlace(after, after.ts, ctx);
-    if (place.kind === 'transit' || place.kind === 'stationary') return { ...place, kind: kn >= cfg.movingSpeedKn ? 'transit' : place.kind, speedKn: kn };
+    const place = classifyPlace(after, after.ts, ctx, true);
+    if (place.kind === 'transit' || place.kind === 'stationary') return { ...place, kind: kn >= cfg.movingSpeedKn ? 'transit' : 'stationary', speedKn: kn };
     return place;
   }
   return { kind: 'unknown', lastFix: after };

@@ -4,9 +4,9 @@ import type { PortTable } from '../geo/ports.js';
 import type { Reading } from '../model/reading.js';
 import type { TripDirectory } from '../trips/directory.js';
 import { Heap } from '../heap.js';
-import { kmBetween, knots } from '../geo/distance.js';
 import { compilePlan, insideAnyZone, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from '../trips/compile.js';
 import type { ContainerView, Fix, RaisedAlert, Rule, RuleContext } from './rule.js';
+import { trackStop } from './stop-tracker.js';
 
 export interface EngineOutput {
   /** `arrival`: arrival time of the reading being processed (or the lane clock, for a timer). */
@@ -51,6 +51,8 @@ class Slot implements ContainerView {
   doorEventId: string | null = null;
   doorChanged = false;
   stopAnchor: Fix | null = null;
+  inStop = false;
+  stopOutlier: Fix | null = null;
   lastTs = -Infinity;
   arrivedAt: number | null = null;
   tripId: string | null = null;
@@ -444,6 +446,8 @@ export class RuleEngine {
       slot.timers = NO_TIMERS;
       v.arrivedAt = null;
       v.stopAnchor = null;
+      v.stopOutlier = null;
+      v.inStop = false;
       slot.zoneEpoch = ++this.zoneEpochs;
       slot.planEpoch = -1;
     }
@@ -459,13 +463,7 @@ export class RuleEngine {
       v.prevFix = prev;
       const fix = new EngineFix(r.ts, r.lat, r.lon, r.speedKn ?? null, r.hdop ?? null, r.eventId);
       v.fix = fix;
-      // A stop begins at the first fix that is itself stationary: reported speed at most the
-      // limit, or (no speed reported) no faster than the limit since the previous fix.
-      const st = this.stationary;
-      const underWay = fix.speedKn !== null ? fix.speedKn > st.maxSpeedKn : prev !== null && fix.ts > prev.ts && knots(Math.max(0, kmBetween(prev, fix) - 0.05), fix.ts - prev.ts) > st.maxSpeedKn;
-      const a = v.stopAnchor;
-      if (underWay) v.stopAnchor = null;
-      else if (!a || kmBetween(a, fix) > st.radiusKm) v.stopAnchor = fix;
+      trackStop(v, prev, fix, this.stationary);
     } else if (r.kind === 'door') {
       const next = r.open ? 'open' : 'closed';
       if (next !== v.door) {

@@ -1,95 +1,194 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
-import { kmBetween } from '../geo/distance.js';
+import { kmBetween, knots } from '../geo/distance.js';
 import { defineRule, type Fix, type RuleContext } from './rule.js';
 
 /**
- * LOCATION_GAP: (a) no position for longer than 2 h (and than 4x the
- * device's own usual fix interval) while other readings keep coming: the GNSS
- * receiver is jammed, shielded or disconnected; (b) every reading stops for
- * 4 h mid-trip: an event-time timer, believed once store-and-forward had its
- * allowed lateness to fill the gap; when readings resume first, the gap is
- * raised then, with its length and the distance covered in it. Low severity
- * when the last fix was near a port, medium at sea, high for a silence at sea.
+ * LOCATION_GAP, two shapes:
+ *
+ * (a) No position for longer than 3 h, than a GNSS dropout (2 h) plus two of
+ * the device's usual fix intervals and than 3 of them (moving or standing)
+ * while other readings keep coming: the GNSS
+ * receiver is jammed, shielded or disconnected. Raised at the reading that
+ * passes the limit, or at the fix that ends the gap.
+ *
+ * (b) Every reading stops. Real devices fall silent all the time: cellular
+ * coverage ends a few tens of km offshore, trackers sleep while they stand
+ * still, gateways drop out. So a silence is judged by how it ends and by the
+ * device's own history (its reporting profile, learnt as it reports):
+ * - it ends with the door changed: high;
+ * - a container that stood still wakes elsewhere: high (moved while dark);
+ * - a moving one wakes farther than it could have sailed: medium;
+ * - it ends as a coverage hole or a sleeping tracker would (same place, or
+ *   where the voyage would have taken it, door as it was): nothing, unless
+ *   the device has a day of history and never went quiet for even a third
+ *   as long before (a satellite tracker that always reported): medium;
+ * - it has not ended after 12 h under way or 24 h standing still (an
+ *   event-time timer, believed once store-and-forward had its allowed
+ *   lateness to fill the gap): high at sea, medium standing, low near a port.
  */
 interface State {
   lastFix: Fix | null;
+  /** Speed at the last fix (reported, else derived from the fix before), knots. */
+  lastKn: number | null;
   intervals: number[];
   /** The median of `intervals`, NaN until computed for the current intervals. */
   medianInterval: number;
+  /** Intervals between two fixes of one stop: the device's reporting while it stands still. */
+  stationaryIntervals: number[];
+  medianStationary: number;
   othersSinceFix: number;
+  /** The longest stretch without any reading since the last fix: a position gap needs the rest to have gone on reporting through it. */
+  quietSinceFix: number;
   raisedGapOf: string | null;
+  firstTs: number;
   lastTs: number;
   lastEventId: string | null;
+  /** Whether the container stood in a stop at its last fix, and the door at the last reading. */
+  lastStopped: boolean;
+  lastDoor: 'open' | 'closed' | 'unknown';
+  /** The longest silence that ended as a coverage hole or a sleeping tracker would: how quiet this device gets. */
+  longestQuiet: number;
   raisedSilenceAfter: string | null;
+  /** A silence that ended with a reading other than a fix: judged at the next fix, when it shows where the container is. */
+  pending: Silence | null;
+}
+
+/** A silence of every reading, from the last reading before it to the one that ended it (or the timer). */
+interface Silence {
+  afterEventId: string;
+  fromTs: number;
+  toTs: number;
+  lastFix: Fix | null;
+  lastKn: number | null;
+  stopped: boolean;
+  door: 'open' | 'closed' | 'unknown';
+  resumedEventId: string | null;
+  /** History observed before the silence, ms. */
+  historyMs: number;
+  longestQuiet: number;
 }
 
 const INTERVALS = 9;
 
+type Cfg = RuleContext['rules']['locationGap'];
+
 export const locationGap = defineRule<State>({
   id: 'LOCATION_GAP',
-  initialState: () => ({ lastFix: null, intervals: [], medianInterval: NaN, othersSinceFix: 0, raisedGapOf: null, lastTs: -Infinity, lastEventId: null, raisedSilenceAfter: null }),
+  initialState: () => ({ lastFix: null, lastKn: null, intervals: [], medianInterval: NaN, stationaryIntervals: [], medianStationary: NaN, othersSinceFix: 0, quietSinceFix: 0, raisedGapOf: null, firstTs: NaN, lastTs: -Infinity, lastEventId: null, lastStopped: false, lastDoor: 'unknown', longestQuiet: 0, raisedSilenceAfter: null, pending: null }),
+  learn(state, r, ctx) {
+    // the yard days before departure are the start of the device's profile
+    if (Number.isNaN(state.firstTs)) state.firstTs = r.ts;
+    if (Number.isFinite(state.lastTs) && r.ts - state.lastTs > state.longestQuiet) state.longestQuiet = r.ts - state.lastTs;
+    state.lastTs = r.ts;
+    if (r.kind !== 'location') return;
+    const fix = ctx.view.fix!;
+    if (state.lastFix && fix.ts > state.lastFix.ts) {
+      push(state.intervals, fix.ts - state.lastFix.ts);
+      state.medianInterval = NaN;
+    }
+    state.lastFix = fix;
+  },
   onReading(state, r, ctx) {
     const cfg = ctx.rules.locationGap;
-    // (b) a silence of every reading, noticed when readings resume
-    if (state.lastEventId && r.ts - state.lastTs >= cfg.maxSilenceMs && state.raisedSilenceAfter !== state.lastEventId) {
+    const v = ctx.view;
+    if (Number.isNaN(state.firstTs)) state.firstTs = r.ts;
+    const sincePrevious = r.ts - state.lastTs;
+    if (state.lastFix && sincePrevious > state.quietSinceFix) state.quietSinceFix = sincePrevious;
+    // (b) a silence of every reading, noticed when readings resume; judged against the longest
+    // quiet before it, then part of the device's profile itself
+    const quietBefore = state.longestQuiet;
+    if (Number.isFinite(sincePrevious) && sincePrevious > state.longestQuiet && (sincePrevious < cfg.maxSilenceMs || state.raisedSilenceAfter === state.lastEventId)) state.longestQuiet = sincePrevious;
+    if (state.lastEventId && state.raisedSilenceAfter !== state.lastEventId && sincePrevious >= cfg.maxSilenceMs) {
       state.raisedSilenceAfter = state.lastEventId;
       // the same gap must not come again as "no position while other readings continue"
       if (state.lastFix) state.raisedGapOf = state.lastFix.eventId;
-      raiseSilence(state, ctx, r.ts, r.kind === 'location' ? { lat: r.lat, lon: r.lon, eventId: r.eventId } : null, r.eventId);
+      const silence = silenceOf(state, r.ts, r.eventId, quietBefore);
+      if (r.kind === 'location' || r.kind === 'door') judgeSilence(state, silence, ctx, r.kind === 'location' ? r : null);
+      else state.pending = silence;
+    } else if (state.pending && (r.kind === 'location' || (r.kind === 'door' && v.doorChanged))) {
+      judgeSilence(state, state.pending, ctx, r.kind === 'location' ? r : null);
+      state.pending = null;
     }
     state.lastTs = r.ts;
     state.lastEventId = r.eventId;
-    ctx.setTimer(r.ts + cfg.maxSilenceMs, 'silence');
+    state.lastDoor = v.door;
+    ctx.setTimer(r.ts + timerLimit(state, cfg), 'silence');
     if (r.kind === 'location') {
-      const fix = ctx.view.fix!;
-      if (state.lastFix) {
-        state.intervals.push(fix.ts - state.lastFix.ts);
-        if (state.intervals.length > INTERVALS) state.intervals.shift();
+      const fix = v.fix!;
+      const last = state.lastFix;
+      // (a) a position gap ended by this fix
+      if (last && reportedThrough(state, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && fix.ts - last.ts >= positionGapLimit(state, cfg)) raiseGap(state, last, r.eventId, fix.ts, ctx);
+      if (last) {
+        const interval = fix.ts - last.ts;
+        push(state.intervals, interval);
         state.medianInterval = NaN;
+        if (v.inStop && state.lastStopped) {
+          push(state.stationaryIntervals, interval);
+          state.medianStationary = NaN;
+        }
       }
+      state.lastKn = fix.speedKn ?? (last && fix.ts > last.ts ? knots(kmBetween(last, fix), fix.ts - last.ts) : null);
       state.lastFix = fix;
+      state.lastStopped = v.inStop;
       state.othersSinceFix = 0;
+      state.quietSinceFix = 0;
+      ctx.setTimer(r.ts + timerLimit(state, cfg), 'silence');
       return;
     }
     // (a) positions stopped, other readings continue
     const last = state.lastFix;
     if (!last) return;
     state.othersSinceFix++;
-    const gap = r.ts - last.ts;
-    if (gap < threshold(state, cfg.maxPositionGapMs, cfg.intervalFactor) || state.raisedGapOf === last.eventId || state.othersSinceFix < 2) return;
-    state.raisedGapOf = last.eventId;
-    const near = nearPort(last, ctx);
-    ctx.raise({
-      severity: near ? 'low' : 'medium',
-      incidentKey: `pos:${last.eventId}`,
-      startedAt: last.ts,
-      detectedAt: r.ts,
-      location: { lat: last.lat, lon: last.lon },
-      summary: `No position for ${fmtDuration(gap)} while the device kept reporting (${state.othersSinceFix} other readings): possible GNSS jamming or shielding; last fix shown${near ? `, ${fmtKm(near.km)} from ${near.name}` : ''}`,
-      evidence: [last.eventId, r.eventId],
-      details: { gapMin: Math.round(gap / 60000), otherReadings: state.othersSinceFix, nearPort: near?.name ?? null },
-    });
+    if (r.ts - last.ts < positionGapLimit(state, cfg) || state.raisedGapOf === last.eventId || !reportedThrough(state, r.ts - last.ts)) return;
+    raiseGap(state, last, r.eventId, r.ts, ctx);
   },
   onTimer(state, at, _key, ctx) {
-    if (!state.lastEventId || state.raisedSilenceAfter === state.lastEventId || at - state.lastTs < ctx.rules.locationGap.maxSilenceMs) return;
+    if (!state.lastEventId || state.raisedSilenceAfter === state.lastEventId || at - state.lastTs < timerLimit(state, ctx.rules.locationGap)) return;
+    // near a port, trackers go quiet in stacks, sheds and holds: judged when it speaks again, not before
+    if (state.lastFix && nearPort(state.lastFix, ctx)) return;
     state.raisedSilenceAfter = state.lastEventId;
+    state.pending = null;
     if (state.lastFix) state.raisedGapOf = state.lastFix.eventId;
-    raiseSilence(state, ctx, at, null, null);
+    const s = silenceOf(state, at, null);
+    raiseSilence(s, ctx, s.stopped ? 'medium' : 'high', `Every reading has stopped for ${fmtDuration(at - s.fromTs)} mid-trip${s.stopped ? ' (the container was standing still)' : ''} and none has arrived since: device switched off, shielded or tampered with${s.lastFix ? '; last fix shown' : ''}`, null, null);
   },
 });
 
+/** The device kept reporting through a position gap: several other readings, and no stretch without any reading over half of it (else it was a silence). */
+function reportedThrough(state: State, gap: number): boolean {
+  return state.othersSinceFix >= 2 && state.quietSinceFix <= gap / 2;
+}
+
+function push(ring: number[], x: number): void {
+  ring.push(x);
+  if (ring.length > INTERVALS) ring.shift();
+}
+
 const scratch = new Float64Array(INTERVALS);
 
-function threshold(state: State, min: number, factor: number): number {
-  const n = state.intervals.length;
-  if (n < 3) return min;
-  if (Number.isNaN(state.medianInterval)) {
-    // sorted once per new fix, not on every reading in between; in a reused buffer, not a copy
-    for (let i = 0; i < n; i++) scratch[i] = state.intervals[i]!;
-    const sorted = scratch.subarray(0, n).sort();
-    state.medianInterval = sorted[Math.floor(n / 2)]!;
+/** The median of a ring of intervals (with fewer than three, the longest: a sparse tracker is not judged on a guess), sorted in a reused buffer. */
+function median(ring: readonly number[]): number {
+  const n = ring.length;
+  if (n < 3) return n === 0 ? 0 : Math.max(...ring);
+  for (let i = 0; i < n; i++) scratch[i] = ring[i]!;
+  return scratch.subarray(0, n).sort()[Math.floor(n / 2)]!;
+}
+
+/** How long without a fix, other readings going on, is a gap for this device now. */
+function positionGapLimit(state: State, cfg: Cfg): number {
+  if (Number.isNaN(state.medianInterval)) state.medianInterval = median(state.intervals);
+  let usual = state.medianInterval;
+  if (state.lastStopped) {
+    if (Number.isNaN(state.medianStationary)) state.medianStationary = median(state.stationaryIntervals);
+    usual = Math.max(usual, state.medianStationary);
   }
-  return Math.max(min, factor * state.medianInterval);
+  // a dropout hides the fixes inside it, and the gap between fixes around it is the dropout plus up to two intervals
+  return Math.max(cfg.maxPositionGapMs, cfg.gnssDropoutMs + 2 * usual, cfg.intervalFactor * usual);
+}
+
+/** How long without any reading before the timer speaks, for this device now. */
+function timerLimit(state: State, cfg: Cfg): number {
+  return state.lastStopped ? Math.max(cfg.maxStationarySilenceMs, cfg.intervalFactor * state.longestQuiet) : Math.max(cfg.maxUnresumedSilenceMs, cfg.intervalFactor * state.longestQuiet);
 }
 
 function nearPort(fix: Fix, ctx: RuleContext): { name: string; km: number } | null {
@@ -97,22 +196,73 @@ function nearPort(fix: Fix, ctx: RuleContext): { name: string; km: number } | nu
   return n && n.distanceKm <= ctx.rules.locationGap.nearPortKm ? { name: `${n.port.name} (${n.port.locode})`, km: n.distanceKm } : null;
 }
 
-function raiseSilence(state: State, ctx: RuleContext, at: number, resumedAt: { lat: number; lon: number; eventId: string } | null, resumedEventId: string | null): void {
-  const last = state.lastFix;
-  const gap = at - state.lastTs;
-  const near = last ? nearPort(last, ctx) : null;
-  const moved = last && resumedAt ? kmBetween(last, resumedAt) : null;
-  const resumed = resumedEventId !== null;
+function raiseGap(state: State, last: Fix, eventId: string, at: number, ctx: RuleContext): void {
+  state.raisedGapOf = last.eventId;
+  const gap = at - last.ts;
+  const near = nearPort(last, ctx);
   ctx.raise({
-    severity: near ? 'low' : resumed ? 'medium' : 'high',
-    incidentKey: `all:${state.lastEventId}`,
-    startedAt: state.lastTs,
+    severity: near ? 'low' : 'medium',
+    incidentKey: `pos:${last.eventId}`,
+    startedAt: last.ts,
     detectedAt: at,
+    location: { lat: last.lat, lon: last.lon },
+    summary: `No position for ${fmtDuration(gap)} while the device kept reporting (${state.othersSinceFix} other readings): possible GNSS jamming or shielding; last fix shown${near ? `, ${fmtKm(near.km)} from ${near.name}` : ''}`,
+    evidence: [last.eventId, eventId],
+    details: { gapMin: Math.round(gap / 60000), otherReadings: state.othersSinceFix, nearPort: near?.name ?? null, stationary: state.lastStopped },
+  });
+}
+
+function silenceOf(state: State, toTs: number, resumedEventId: string | null, quietBefore = state.longestQuiet): Silence {
+  return {
+    afterEventId: state.lastEventId!,
+    fromTs: state.lastTs,
+    toTs,
+    lastFix: state.lastFix,
+    lastKn: state.lastKn,
+    stopped: state.lastStopped,
+    door: state.lastDoor,
+    resumedEventId,
+    historyMs: state.lastTs - state.firstTs,
+    longestQuiet: quietBefore,
+  };
+}
+
+/** Judges a silence that has ended, by how it ended (see the rule's comment); a benign one teaches the device's profile. */
+function judgeSilence(state: State, s: Silence, ctx: RuleContext, resumedAt: { lat: number; lon: number; eventId: string; ts: number } | null): void {
+  const cfg = ctx.rules.locationGap;
+  const gap = s.toTs - s.fromTs;
+  const last = s.lastFix;
+  const door = ctx.view.door;
+  const moved = last && resumedAt ? kmBetween(last, resumedAt) : null;
+  if (s.door !== 'unknown' && door !== 'unknown' && door !== s.door) {
+    return raiseSilence(s, ctx, 'high', `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed with the door ${door} (it was ${s.door})${moved !== null ? `, ${fmtKm(moved)} from the last fix` : ''}: device switched off or shielded while the box was opened or closed`, resumedAt, null);
+  }
+  // a ship that sailed from its anchorage while the tracker was out of coverage has simply sailed
+  const couldSail = Math.max(cfg.maxTravelKn, 1.5 * (s.stopped ? 0 : s.lastKn ?? 0));
+  if (moved !== null && knots(moved, gap) > couldSail) {
+    return raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed ${fmtKm(moved)} from the last fix, farther than it could have sailed (${Math.round(knots(moved, gap))} kn): device switched off, shielded or tampered with`, resumedAt, null);
+  }
+  // A silence is part of this device's normal from now on, whatever is decided about this one.
+  if (gap > state.longestQuiet) state.longestQuiet = gap;
+  // It woke where it fell asleep, nothing changed: a tracker that sleeps while it stands still.
+  const samePlace = moved !== null && moved <= ctx.rules.stationary.radiusKm;
+  if (!samePlace && s.historyMs >= cfg.profileMinHistoryMs && gap > cfg.intervalFactor * s.longestQuiet) {
+    return raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: this device had not been quiet for more than ${fmtDuration(s.longestQuiet)} in ${Math.round(s.historyMs / 3_600_000)} h of reporting: switched off, shielded or tampered with`, resumedAt, null);
+  }
+}
+
+function raiseSilence(s: Silence, ctx: RuleContext, severity: 'low' | 'medium' | 'high', summary: string, resumedAt: { lat: number; lon: number; eventId: string; ts: number } | null, near: { name: string } | null): void {
+  const last = s.lastFix;
+  const moved = last && resumedAt ? kmBetween(last, resumedAt) : null;
+  const evidence = [s.afterEventId, ...(s.resumedEventId ? [s.resumedEventId] : []), ...(resumedAt && resumedAt.eventId !== s.resumedEventId ? [resumedAt.eventId] : [])];
+  ctx.raise({
+    severity,
+    incidentKey: `all:${s.afterEventId}`,
+    startedAt: s.fromTs,
+    detectedAt: resumedAt ? Math.max(s.toTs, resumedAt.ts) : s.toTs,
     location: last ? { lat: last.lat, lon: last.lon } : null,
-    summary: resumed
-      ? `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix before the gap` : ''}: device switched off, shielded or tampered with`
-      : `Every reading has stopped for ${fmtDuration(gap)} mid-trip and none has arrived since: device switched off, shielded or tampered with${last ? '; last fix shown' : ''}${near ? `, ${fmtKm(near.km)} from ${near.name}` : ''}`,
-    evidence: [state.lastEventId!, ...(resumedEventId ? [resumedEventId] : [])],
-    details: { gapMin: Math.round(gap / 60000), movedKm: moved === null ? null : Math.round(moved), resumed, nearPort: near?.name ?? null },
+    summary,
+    evidence,
+    details: { gapMin: Math.round((s.toTs - s.fromTs) / 60000), movedKm: moved === null ? null : Math.round(moved), resumed: s.resumedEventId !== null, stationary: s.stopped, longestQuietMin: Math.round(s.longestQuiet / 60000), nearPort: near?.name ?? null },
   });
 }

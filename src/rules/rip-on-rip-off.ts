@@ -10,27 +10,41 @@ import { placeStop } from './unscheduled-stop.js';
  * left to the other door rules.
  */
 interface Opening { ts: number; eventId: string; anchor: Fix }
-interface State { opening: Opening | null }
+/** `unplaced`: an opening before any stop was seen; the next fix may show a stop that had begun by then. */
+interface State { opening: Opening | null; unplaced: { ts: number; eventId: string } | null }
 
 export const ripOnRipOff = defineRule<State>({
   id: 'RIP_ON_RIP_OFF',
-  initialState: () => ({ opening: null }),
+  initialState: () => ({ opening: null, unplaced: null }),
   onReading(state, r, ctx) {
-    if (r.kind !== 'door' || !ctx.view.doorChanged) return;
     const v = ctx.view;
+    if (r.kind === 'location' && state.unplaced) {
+      const u = state.unplaced;
+      state.unplaced = null;
+      // a sparse tracker sees a stop only at its second fix in place, which may come after the door opened
+      if (v.inStop && v.stopAnchor && v.stopAnchor.ts <= u.ts && r.ts - u.ts <= ctx.rules.doorOpen.fixMaxAgeMs) state.opening = { ...u, anchor: v.stopAnchor };
+      return;
+    }
+    if (r.kind !== 'door' || !v.doorChanged) return;
     if (r.open) {
       state.opening = null;
+      state.unplaced = null;
       const anchor = v.stopAnchor;
       const fix = v.fix;
-      // stationary now: the current fix is recent and part of a stop
-      if (!anchor || !fix || Math.abs(r.ts - fix.ts) > ctx.rules.doorOpen.fixMaxAgeMs) return;
+      // stationary now: the last fix is part of a stop (a sparse tracker's may be an hour or two old;
+      // the close must then find the same stop still going on)
+      if (!anchor || !fix || !v.inStop || Math.abs(r.ts - fix.ts) > ctx.rules.doorOpen.bracketMaxMs) {
+        state.unplaced = { ts: r.ts, eventId: r.eventId };
+        return;
+      }
       if (fix.speedKn !== null && fix.speedKn > ctx.rules.stationary.maxSpeedKn) return;
       state.opening = { ts: r.ts, eventId: r.eventId, anchor };
       return;
     }
+    state.unplaced = null;
     const o = state.opening;
     state.opening = null;
-    if (!o) return;
+    if (!o || v.stopAnchor !== o.anchor) return;
     const openFor = r.ts - o.ts;
     if (openFor > ctx.rules.ripOnRipOff.maxOpenMs) return;
     // No door has a reason to open outside an authorised zone: anchorages and waiting areas excuse a stop, not an opening.

@@ -24,6 +24,9 @@ const TENTHS_MAX = 32767;
 /** Time offsets are 32-bit unsigned. */
 const MAX_OFFSET = 2 ** 32;
 
+/** Scratch for successiveSpread, shared (the engine is single-threaded and the spread is read at once). */
+let steps = new Float64Array(64);
+
 export class RollingBaseline {
   private n = 0;
   private head = 0;
@@ -109,6 +112,29 @@ export class RollingBaseline {
       if (k === lo) dLo = d;
     }
     return want === lo ? dLo : dLo + 0.5 * (d - dLo);
+  }
+
+  /**
+   * The lower median of |v[i+1] - v[i]| over the readings in time order: how
+   * far one reading usually lies from the next (size > 1). Robust to a defrost
+   * spike, which makes only two large steps.
+   */
+  successiveSpread(): number {
+    const m = this.n - 1;
+    if (steps.length < m) steps = new Float64Array(Math.max(m, 2 * steps.length));
+    let prev = this.ringValue(this.head);
+    for (let k = 1; k <= m; k++) {
+      const v = this.ringValue((this.head + k) % this.cap);
+      steps[k - 1] = Math.abs(v - prev);
+      prev = v;
+    }
+    const sorted = steps.subarray(0, m).sort();
+    return sorted[(m - 1) >> 1]!;
+  }
+
+  private ringValue(i: number): number {
+    const a = this.a;
+    return a ? a[2 * this.cap + i]! / 10 : this.wValues![i]!;
   }
 
   /** The j-th smallest value in degrees. */

@@ -31,8 +31,12 @@ export interface ContainerView {
   doorEventId: string | null;
   /** The door reading being processed changed the state (closed/unknown -> open or back). */
   doorChanged: boolean;
-  /** The first fix of the current stationary period (equals `fix` while under way). */
+  /** The first fix of the current stationary period (null while under way); see stop-tracker.ts. */
   stopAnchor: Fix | null;
+  /** The latest fix belongs to the stop of `stopAnchor` (false on a fix that may be the stop's end). */
+  inStop: boolean;
+  /** A fix out of the stop, held until the next fix says whether the stop ended. */
+  stopOutlier: Fix | null;
   /** Measurement time of the latest reading of any kind. */
   lastTs: number;
   arrivedAt: number | null;

@@ -2,6 +2,7 @@ import { fmtDuration } from './door-opening.js';
 import { reeferBand } from './temperature-excursion.js';
 import { defineRule, type RuleContext } from './rule.js';
 import { RollingBaseline } from './rolling-baseline.js';
+import { judgeErratic, pushRecent, type ErraticEpisode, type RecentWindow } from './temperature-erratic.js';
 
 /**
  * TEMPERATURE_ANOMALY: temperature unlike the container's own recent history,
@@ -11,15 +12,19 @@ import { RollingBaseline } from './rolling-baseline.js';
  * resolution). Anomalous for an hour or more (longer than a defrost), at least
  * `robustZ` sigmas and `minDelta` degrees away. Reefers are judged inside
  * their band only (outside it is TEMPERATURE_EXCURSION's); dry boxes with a
- * wider minimum, since their air follows the weather.
+ * wider minimum, since their air follows the weather. A reefer is also judged
+ * on how erratic it is (temperature-erratic.ts): a controlled box whose
+ * readings swing by degrees from one to the next is unlike its own history
+ * even when its median has not moved. A dry box's air follows the weather, so
+ * only its level is judged.
  */
 interface Episode { startTs: number; startEventId: string; count: number; peakC: number; baseline: number; sigma: number; raised: boolean; evidence: string[] }
 /** `baseline`: the readings of the baseline window (rolling-baseline.ts), made on the first reading kept. */
-interface State { baseline: RollingBaseline | null; episode: Episode | null }
+interface State { baseline: RollingBaseline | null; episode: Episode | null; recent: RecentWindow | null; erratic: ErraticEpisode | null }
 
 export const temperatureAnomaly = defineRule<State>({
   id: 'TEMPERATURE_ANOMALY',
-  initialState: () => ({ baseline: null, episode: null }),
+  initialState: () => ({ baseline: null, episode: null, recent: null, erratic: null }),
   learn(state, r, ctx) {
     // the yard days before departure are history too
     if (r.kind !== 'temperature') return;
@@ -32,11 +37,29 @@ export const temperatureAnomaly = defineRule<State>({
     if (r.kind !== 'temperature') return;
     const cfg = ctx.rules.temperatureAnomaly;
     const reefer = reeferBand(ctx, r.setpointC);
-    if (reefer && Math.abs(r.celsius - reefer.setpointC) > reefer.toleranceC) {
-      state.episode = null; // the excursion rule's domain
+    const off = reefer ? Math.abs(r.celsius - reefer.setpointC) : 0;
+    if (reefer && off > 2 * reefer.toleranceC) {
+      // far out of the band: an excursion, the excursion rule's domain
+      state.episode = null;
+      state.erratic = null;
+      state.recent = null;
       return;
     }
+    if (reefer) {
+      // a swinging unit crosses the band's edge now and then: those readings belong to the swing
+      const w = (state.recent ??= { ts: [], c: [], ids: [] });
+      pushRecent(w, r.ts, r.celsius, r.eventId, cfg.erraticReadings);
+      const judged = off > reefer.toleranceC && !state.erratic ? { episode: null, raise: false } : judgeErratic(state.erratic, w, state.baseline, reefer.setpointC, cfg);
+      state.erratic = judged.episode;
+      if (judged.raise) raiseErratic(judged.episode!, r.ts, reefer.setpointC, ctx);
+      if (off > reefer.toleranceC) {
+        state.episode = null; // outside the band the level is the excursion rule's to judge
+        return;
+      }
+    }
     trim(state, r.ts, cfg);
+    // erratic readings stay out of the baseline, or the swings would soon look normal
+    if (state.erratic) return;
     const history = state.baseline;
     const size = history ? history.size : 0;
     const span = size ? r.ts - history!.oldestTs() : 0;
@@ -77,6 +100,20 @@ export const temperatureAnomaly = defineRule<State>({
     });
   },
 });
+
+function raiseErratic(ep: ErraticEpisode, at: number, setpointC: number, ctx: RuleContext): void {
+  const fix = ctx.view.fix;
+  ctx.raise({
+    severity: 'medium',
+    incidentKey: `erratic:${ep.startEventId}`,
+    startedAt: ep.startTs,
+    detectedAt: at,
+    location: fix ? { lat: fix.lat, lon: fix.lon } : null,
+    summary: `Reefer temperature erratic for ${fmtDuration(at - ep.startTs)}: swinging between ${ep.lowC.toFixed(1)} and ${ep.highC.toFixed(1)} °C round its ${setpointC.toFixed(1)} °C setpoint, still inside the band; readings up to ${ep.peakSpreadC.toFixed(1)} °C apart from one to the next (median step), against ${ep.baseSpreadC.toFixed(1)} °C in its own history: the unit is failing or being interfered with`,
+    evidence: [...ep.evidence],
+    details: { medianStepC: Math.round(ep.peakSpreadC * 10) / 10, usualStepC: Math.round(ep.baseSpreadC * 100) / 100, lowC: ep.lowC, highC: ep.highC, setpointC },
+  });
+}
 
 function trim(state: State, now: number, cfg: RuleContext['rules']['temperatureAnomaly']): void {
   state.baseline?.trim(now - cfg.baselineMs, cfg.maxBaselineReadings);

@@ -111,6 +111,7 @@ function compileGeometry(plan: TripPlan, ports: PortTable, opts: PlanOptions, ro
     zones = [...new Set(codes)].flatMap((c) => portZone(c, opts.defaultZoneRadiusKm));
   }
   let destinationZones = zones.filter((z) => z.locode === plan.destination);
+  if (destinationZones.length === 0) destinationZones = zoneOfDestination(plan, zones, ports);
   if (destinationZones.length === 0) destinationZones = portZone(plan.destination, opts.defaultZoneRadiusKm);
   for (const c of [plan.origin, ...plan.transshipments, plan.destination]) if (!ports.get(c)) unknownPorts.add(c);
   const plannedLocodes = [...new Set([plan.origin, ...plan.transshipments, plan.destination])];
@@ -135,6 +136,28 @@ function compileGeometry(plan: TripPlan, ports: PortTable, opts: PlanOptions, ro
     routeIndex: routeCoords && routeCoords.length >= 2 ? trackIndex(routeCoords) : null,
     unknownPorts: [...unknownPorts],
   };
+}
+
+/** How far a plan's own zone may lie from our port table's position of its destination and still be taken for it. */
+const DESTINATION_ZONE_MATCH_KM = 50;
+
+/**
+ * The plan's own zone for its destination when no zone names the destination's
+ * UN/LOCODE (polygons and named circles carry none): the zone holding the
+ * route's last waypoint, else the zone nearest to the destination port (port
+ * tables place a port at its city, its main terminal or its harbour mouth, tens
+ * of km apart, so the plan's zone is trusted over a circle of ours).
+ */
+function zoneOfDestination(plan: TripPlan, zones: readonly CompiledZone[], ports: PortTable): CompiledZone[] {
+  const end = plan.route?.[plan.route.length - 1];
+  if (end) {
+    const holding = zones.filter((z) => distanceToZoneKm(z, end[1], end[0]) === 0);
+    if (holding.length > 0) return holding;
+  }
+  const port = ports.get(plan.destination);
+  if (!port) return [];
+  const fix = locateInZones(zones, port.lat, port.lon);
+  return fix.nearest && fix.nearestKm <= DESTINATION_ZONE_MATCH_KM ? [fix.nearest] : [];
 }
 
 /** Distance in km from a point to a zone's edge; 0 inside. */

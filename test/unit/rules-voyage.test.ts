@@ -8,6 +8,7 @@ const SINES: [number, number] = [37.935, -8.845]; // a real port the plan does n
 const SANTOS_ANCHORAGE: [number, number] = [-24.15, -46.2]; // ~20 km off the planned destination
 const PORT_SAID_ROADS: [number, number] = [31.45, 32.35];
 const ROUTE: Array<[number, number]> = [[4.48, 51.92], [-5.45, 36.14], [-46.3, -23.98]];
+const VIA_SUEZ = plan({ destination: 'SGSIN', transshipments: [] });
 const rules = (alerts: { rule: string }[], rule: string) => alerts.filter((a) => a.rule === rule);
 
 /** A stop at one place, fixes every 10 min with a little swing, plus temperature readings. */
@@ -29,11 +30,24 @@ describe('UNSCHEDULED_STOP', () => {
     expect(a.map((x) => x.severity)).toEqual(['high']);
     expect(a[0]!.summary).toMatch(/at Sines \(PTSIE\), a port the plan does not name/);
   });
-  it('waiting at the anchorage of a planned port, at a canal, a slow canal transit, or a short stop raise nothing', () => {
+  it('waiting just off a planned port, at a canal the route runs through, a slow canal transit, or a short stop raise nothing', () => {
     expect(rules(harness().feed(stop(SANTOS_ANCHORAGE, DAY2, 600)), 'UNSCHEDULED_STOP')).toEqual([]);
-    expect(rules(harness().feed(stop(PORT_SAID_ROADS, DAY2, 600)), 'UNSCHEDULED_STOP')).toEqual([]);
-    expect(rules(harness().feed(track([30.6, 32.33], [29.95, 32.56], DAY2, 600, 10, 7)), 'UNSCHEDULED_STOP')).toEqual([]);
+    expect(rules(harness([VIA_SUEZ]).feed(stop(PORT_SAID_ROADS, DAY2, 600)), 'UNSCHEDULED_STOP')).toEqual([]);
+    expect(rules(harness([VIA_SUEZ]).feed(track([30.6, 32.33], [29.95, 32.56], DAY2, 600, 10, 7)), 'UNSCHEDULED_STOP')).toEqual([]);
     expect(rules(harness().feed(stop(MID_ATLANTIC, DAY2, 150)), 'UNSCHEDULED_STOP')).toEqual([]);
+  });
+  it('a canal waiting area excuses a stop only on a route through the canal, and only for as long as queues take', () => {
+    // Rotterdam -> Algeciras -> Santos never comes near Suez
+    const a = rules(harness().feed(stop(PORT_SAID_ROADS, DAY2, 600)), 'UNSCHEDULED_STOP');
+    expect(a.map((x) => x.severity)).toEqual(['medium']);
+    const long = rules(harness([VIA_SUEZ]).feed(stop(PORT_SAID_ROADS, DAY2, 73 * 60)), 'UNSCHEDULED_STOP');
+    expect(long).toHaveLength(1);
+    expect(long[0]!.summary).toMatch(/^Stationary for 3\.0 days in the Port Said anchorage \(Suez Canal north\), longer than the 3\.0 days a wait there usually takes$/);
+  });
+  it('an anchorage-like stop 25 km or more off a planned port, not at a charted anchorage, is unscheduled', () => {
+    // 35 km off Santos, on its approaches: farther than ships wait to enter
+    const a = rules(harness().feed(stop([-24.3, -46.1], DAY2, 600)), 'UNSCHEDULED_STOP');
+    expect(a.map((x) => x.severity)).toEqual(['medium']);
   });
 });
 
@@ -89,7 +103,7 @@ describe('LOCATION_GAP', () => {
     const rs = [...track([45.5, -8], [45.0, -8.5], DAY2, 60, 10, 16), ...Array.from({ length: 20 }, (_, i) => reading(DAY2 + 70 * MIN + i * 15 * MIN, { kind: 'temperature', celsius: 12 }))];
     const a = rules(harness().feed(rs), 'LOCATION_GAP');
     expect(a.map((x) => x.severity)).toEqual(['medium']);
-    expect(a[0]!.summary).toMatch(/No position for 2\.\d h while the device kept reporting \(\d+ other readings\)/);
+    expect(a[0]!.summary).toMatch(/No position for 3\.\d h while the device kept reporting \(\d+ other readings\)/);
   });
   it('near a port the same gap is low', () => {
     const rs = [...stop(SINES, DAY2, 30), ...Array.from({ length: 14 }, (_, i) => reading(DAY2 + 40 * MIN + i * 15 * MIN, { kind: 'temperature', celsius: 12 }))];
@@ -162,8 +176,8 @@ describe('stops, anchorages and baselines (refinements)', () => {
   });
   it("waiting in a planned port's anchorage near another port is waiting; alongside that other port's quays it is a call", () => {
     const hk = [plan({ origin: 'HKHKG', destination: 'NLRTM', transshipments: [] })];
-    // 8 km off Shekou, inside Hong Kong's 50 km anchorage radius, outside its 15 km zone
-    expect(rules(harness(hk).feed(stop([22.42, 113.83], DAY2, 400)), 'UNSCHEDULED_STOP')).toEqual([]);
+    // 7 km off Chiwan, 7 km outside Hong Kong's 15 km zone: waiting to enter Hong Kong
+    expect(rules(harness(hk).feed(stop([22.435, 113.934], DAY2, 400)), 'UNSCHEDULED_STOP')).toEqual([]);
     // at Shekou's quays
     const call = rules(harness(hk).feed(stop([22.476, 113.897], DAY2, 400)), 'UNSCHEDULED_STOP');
     expect(call.map((x) => x.severity)).toEqual(['high']);

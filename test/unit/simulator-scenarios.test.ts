@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { simulateFleet, type Label, type SimResult } from '../../simulators/fleet.js';
+import { CHARTED_ANCHORAGES } from '../../simulators/anchorages.js';
 import { WAITING_AREAS } from '../../simulators/detours.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { defaultPorts } from '../../src/geo/ports.js';
@@ -92,24 +93,28 @@ describe('simulated breaches of the last five rules', () => {
     }
   });
 
-  it('UNSCHEDULED_STOP at sea: 3.5-10 h under 1 kn within a 2 km circle, more than 60 km from every planned port, clear of canal waiting areas', () => {
+  it('UNSCHEDULED_STOP at sea (3.5-10 h, more than 60 km from every planned port) or off a planned port (8-15 h, 25-70 km): under 1 kn within a 2 km circle, clear of canal waiting areas and charted anchorages', () => {
     const calls = new Set([...labelsOf(c, 'RIP_ON_RIP_OFF'), ...labelsOf(c, 'DOOR_OPEN_UNAUTHORISED_LOCATION')].map((l) => l.containerId));
     const atSea = labelsOf(c, 'UNSCHEDULED_STOP').filter((l) => !calls.has(l.containerId));
     expect(atSea.length).toBeGreaterThanOrEqual(4);
     for (const l of atSea) {
       const from = Date.parse(l.from);
       const to = Date.parse(l.to);
-      expect(to - from).toBeGreaterThanOrEqual(3.5 * H - MIN);
-      expect(to - from).toBeLessThanOrEqual(10 * H + MIN);
       const during = between(fixes(c, l.containerId), from + MIN, to - MIN);
-      expect(during.length).toBeGreaterThan(10);
+      // off a port: within 70 km of one and 8 h or longer (a stop at sea may be 60-70 km off, but 10 h at most)
+      const offPort = Math.min(...plannedPorts(c.plans.get(l.containerId)!).map((p) => km(during[0]!, p))) <= 72 && to - from >= 8 * H - MIN;
+      expect(to - from).toBeGreaterThanOrEqual((offPort ? 8 : 3.5) * H - MIN);
+      expect(to - from).toBeLessThanOrEqual((offPort ? 15 : 10) * H + MIN);
+      // sparse trackers fix once every 1-2 h
+      expect(during.length).toBeGreaterThanOrEqual(2);
       let spread = 0;
       for (const a of during) for (const b of during) spread = Math.max(spread, km(a, b));
       expect(spread).toBeLessThan(2);
       for (const f of during) if (f.speedKn !== undefined) expect(f.speedKn).toBeLessThan(1);
       const at = during[0]!;
-      for (const p of plannedPorts(c.plans.get(l.containerId)!)) expect(km(at, p)).toBeGreaterThan(60);
+      for (const p of plannedPorts(c.plans.get(l.containerId)!)) expect(km(at, p)).toBeGreaterThan(offPort ? 23 : 60);
       for (const w of WAITING_AREAS) expect(km(at, { lat: w.at[1], lon: w.at[0] })).toBeGreaterThan(w.radiusKm);
+      for (const a of CHARTED_ANCHORAGES) expect(km(at, { lat: a.at[1], lon: a.at[0] })).toBeGreaterThan(a.radiusKm);
       expect(isOnLand(at.lat, at.lon)).toBe(false);
       // under way before and after
       const all = fixes(c, l.containerId);
@@ -119,7 +124,7 @@ describe('simulated breaches of the last five rules', () => {
     }
   });
 
-  it('RIP_ON_RIP_OFF and DOOR_OPEN_UNAUTHORISED_LOCATION: the door opens and closes while berthed at a table port the plan does not name, for minutes and for hours', () => {
+  it('RIP_ON_RIP_OFF and DOOR_OPEN_UNAUTHORISED_LOCATION: the door opens and closes while berthed at a table port the plan does not name, for minutes and for hours (or, the latter, at a stop off a port or at sea)', () => {
     for (const [rule, lo, hi] of [['RIP_ON_RIP_OFF', 10 * MIN, 90 * MIN], ['DOOR_OPEN_UNAUTHORISED_LOCATION', 3.5 * H, 6 * H]] as const) {
       for (const l of labelsOf(c, rule)) {
         const from = Date.parse(l.from);
@@ -127,18 +132,23 @@ describe('simulated breaches of the last five rules', () => {
         const doors = (c.readings.get(l.containerId) ?? []).filter((r) => r.kind === 'door');
         expect(doors.find((d) => d.ts === from && d.open), `${rule} ${l.containerId} opens`).toBeTruthy();
         expect(doors.find((d) => d.ts === to && !d.open), `${rule} ${l.containerId} closes`).toBeTruthy();
-        expect(to - from).toBeGreaterThanOrEqual(lo - 1000);
-        expect(to - from).toBeLessThanOrEqual(hi + 1000);
         const plan = c.plans.get(l.containerId)!;
         const berth = between(fixes(c, l.containerId), from - 10 * MIN, to + 10 * MIN);
-        expect(berth.length).toBeGreaterThan(1);
+        expect(berth.length).toBeGreaterThanOrEqual(1); // a sparse tracker below deck may have one fix there
+        // at a stop off a port or at sea (checked in the breach variants' tests): no port near
+        if (rule === 'DOOR_OPEN_UNAUTHORISED_LOCATION' && ports.nearest(berth[0]!.lat, berth[0]!.lon)!.distanceKm > 15) continue;
+        expect(to - from).toBeGreaterThanOrEqual(lo - 1000);
+        expect(to - from).toBeLessThanOrEqual(hi + 1000);
         for (const f of berth) {
           const near = ports.nearest(f.lat, f.lon)!;
           expect(near.distanceKm).toBeLessThan(3);
           expect(plannedPorts(plan).map((p) => p.locode)).not.toContain(near.port.locode);
           for (const p of plannedPorts(plan)) expect(km(f, p)).toBeGreaterThan(60);
-          if (f.speedKn !== undefined) expect(f.speedKn).toBeLessThan(1);
         }
+        // at the quay (a fix pulled off by multipath may show a spurious knot or two)
+        const speeds = berth.filter((f) => f.speedKn !== undefined).map((f) => f.speedKn!).sort((a, b) => a - b);
+        if (speeds.length >= 3) expect(speeds[0]).toBeLessThan(1);
+        for (const v of speeds) expect(v).toBeLessThan(3.5);
         // the call, as a stop, spans the opening
         const stop = c.sim.labels.find((x) => x.containerId === l.containerId && x.rule === 'UNSCHEDULED_STOP')!;
         expect(Date.parse(stop.from)).toBeLessThan(from);
@@ -171,15 +181,15 @@ describe('simulated breaches of the last five rules', () => {
         expect(ports.nearest(last.lat, last.lon)!.distanceKm).toBeGreaterThan(20);
       } else {
         jammed++;
-        // door, light and temperature go on at their usual pace
-        expect(inside.length).toBeGreaterThanOrEqual(((to - from) / H) * 1.5);
+        // door, light and temperature go on at their usual pace (temperature once an hour at least)
+        expect(inside.length).toBeGreaterThanOrEqual(((to - from) / H) * 0.8);
       }
     }
     expect(jammed).toBeGreaterThan(0);
     expect(silenced).toBeGreaterThan(0);
   });
 
-  it('TEMPERATURE_ANOMALY: a reefer shifts 1.5-1.9 C and stays inside its band; a dry box jumps 10-20 C over its own previous day', () => {
+  it('TEMPERATURE_ANOMALY: a reefer shifts 1.5-1.9 C and stays inside its band (or swings, 6 h or longer: the breach variants test); a dry box jumps 10-20 C over its own previous day', () => {
     let reefers = 0;
     let dry = 0;
     for (const l of labelsOf(c, 'TEMPERATURE_ANOMALY')) {
@@ -188,6 +198,7 @@ describe('simulated breaches of the last five rules', () => {
       const temps = (c.readings.get(l.containerId) ?? []).filter((r): r is TemperatureReading => r.kind === 'temperature');
       const during = between(temps, from, to);
       const reefer = c.plans.get(l.containerId)!.reefer;
+      if (reefer && to - from >= 6 * H) continue; // erratic control
       if (reefer) {
         reefers++;
         // outside defrost cycles (a few degrees for 15-35 min), inside the band; the shift itself is 1.5-1.9 C
@@ -213,7 +224,7 @@ describe('simulated breaches of the last five rules', () => {
 });
 
 describe('legitimate waiting', () => {
-  it("clean ships wait at their next port's anchorage, 10-40 km off, for hours; nowhere else do clean containers stop for hours outside a yard", () => {
+  it("clean ships wait at their next port's anchorage, 5-20 km off (or at a river port's charted anchorage), for hours; nowhere else do clean containers stop for hours outside a yard", () => {
     const c = corpus(5, 40);
     let waits = 0;
     for (const id of c.sim.cleanContainers) {
@@ -227,10 +238,11 @@ describe('legitimate waiting', () => {
         const dwell = all[j]!.ts - all[i]!.ts;
         if (dwell >= 2 * H) {
           const nearest = Math.min(...planned.map((p) => km(all[i]!, p)));
-          if (nearest > 8) {
+          const charted = CHARTED_ANCHORAGES.some((a) => km(all[i]!, { lat: a.at[1], lon: a.at[0] }) < a.radiusKm + 3);
+          if (nearest > 3 && !charted) {
             waits++;
-            expect(nearest, `${id} stopped ${(dwell / H).toFixed(1)} h at ${all[i]!.lat},${all[i]!.lon}`).toBeGreaterThan(9);
-            expect(nearest).toBeLessThan(41);
+            expect(nearest, `${id} stopped ${(dwell / H).toFixed(1)} h at ${all[i]!.lat},${all[i]!.lon}`).toBeGreaterThan(4.5);
+            expect(nearest).toBeLessThan(21);
           }
         }
         i = j + 1;

@@ -290,7 +290,8 @@ describe('simulateFleet', () => {
       expect(t.containerId).toBe(l.containerId);
       expect(r.cleanContainers).not.toContain(l.containerId);
       expect(ISO.test(l.from) && ISO.test(l.to)).toBe(true);
-      expect(Date.parse(l.from)).toBeGreaterThanOrEqual(Date.parse(t.departure));
+      // (a breach may come in the origin yard, before the ship sails, inside the plan's 2-day binding window)
+      expect(Date.parse(l.from)).toBeGreaterThanOrEqual(Date.parse(t.departure) - 48 * HOUR);
       expect(Date.parse(l.to)).toBeGreaterThan(Date.parse(l.from));
       expect(Date.parse(l.to)).toBeLessThanOrEqual(Date.parse(t.eta) + 72 * HOUR);
       if (l.rule === 'TEMPERATURE_EXCURSION') expect(t.reefer).toBeTruthy();
@@ -328,7 +329,8 @@ describe('simulateFleet', () => {
     }
     for (const list of byTopic.values()) {
       for (let i = 1; i < list.length; i++) if (list[i]!.t - list[i - 1]!.t < 60_000) expect(list[i]!.ts).toBeGreaterThanOrEqual(list[i - 1]!.ts);
-      expect(Math.max(...list.map((x) => x.t - x.ts))).toBeGreaterThan(HOUR / 2);
+      // a communication outage is 5 min at least (store-and-forward gaps: hours)
+      expect(Math.max(...list.map((x) => x.t - x.ts))).toBeGreaterThan(4 * 60_000);
     }
   });
 

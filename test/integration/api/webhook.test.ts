@@ -14,7 +14,7 @@ interface Received {
   ok: boolean;
 }
 
-/** A targeting centre's receiver on 127.0.0.1, verifying the signature as the README shows. */
+/** A targeting centre's receiver on 127.0.0.1, verifying the signature as docs/api.md ("Webhooks") shows. */
 async function receiver(secret: string, answer: (n: number) => number): Promise<{ url: string; got: Received[]; close(): Promise<void> }> {
   const got: Received[] = [];
   let n = 0;

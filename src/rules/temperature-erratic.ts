@@ -1,0 +1,139 @@
+import type { RuleContext } from './rule.js';
+import type { RollingBaseline } from './rolling-baseline.js';
+
+/**
+ * The erratic half of TEMPERATURE_ANOMALY: a reefer's controller holds the air
+ * within a few tenths of a degree from one reading to the next; swings of one
+ * or two degrees every reading while the mean stays in the band mean the unit
+ * is failing, cycling off and on, or being tampered with (the machinery
+ * space is a classic hiding place). Measured as the median step between
+ * successive readings over the last few readings, against the container's own
+ * usual step; a defrost makes two large steps (up, then down) and so moves
+ * the median of five steps not at all.
+ */
+export interface ErraticEpisode {
+  startTs: number;
+  startEventId: string;
+  peakSpreadC: number;
+  thresholdC: number;
+  baseSpreadC: number;
+  lowC: number;
+  highC: number;
+  /** Consecutive windows below the holding level: the episode ends past MAX_CALM. */
+  calm: number;
+  raised: boolean;
+  evidence: string[];
+}
+
+/** The last few readings in measurement order: times, values and event ids, oldest first. */
+export interface RecentWindow {
+  ts: number[];
+  c: number[];
+  ids: string[];
+}
+
+type Cfg = RuleContext['rules']['temperatureAnomaly'];
+
+export function pushRecent(w: RecentWindow, ts: number, c: number, id: string, size: number): void {
+  w.ts.push(ts);
+  w.c.push(c);
+  w.ids.push(id);
+  if (w.ts.length > size) {
+    w.ts.shift();
+    w.c.shift();
+    w.ids.shift();
+  }
+}
+
+const steps: number[] = [];
+const HOLD = 0.75;
+const MAX_CALM = 2;
+/** A defrost lifts the air by 2-6 °C for 20-40 min: a reading this far above the window's median may be one. */
+const DEFROST_LIFT_C = 1.5;
+
+const kept: number[] = [];
+
+/**
+ * The lower median of the steps between successive readings of the window,
+ * a defrost taken out first: one or two readings well above the rest and
+ * none well below are the coil being heated, not the unit losing control.
+ */
+function medianStep(w: RecentWindow): number {
+  const c = w.c;
+  kept.length = 0;
+  for (const x of c) kept.push(x);
+  kept.sort((a, b) => a - b);
+  const mid = kept[(kept.length - 1) >> 1]!;
+  let above = 0;
+  let below = 0;
+  for (const x of c) {
+    if (x - mid >= DEFROST_LIFT_C) above++;
+    else if (mid - x >= DEFROST_LIFT_C) below++;
+  }
+  const defrost = below === 0 && above > 0 && above <= 2;
+  steps.length = 0;
+  let prev = NaN;
+  for (const x of c) {
+    if (defrost && x - mid >= DEFROST_LIFT_C) continue;
+    if (!Number.isNaN(prev)) steps.push(Math.abs(x - prev));
+    prev = x;
+  }
+  steps.sort((a, b) => a - b);
+  return steps[(steps.length - 1) >> 1]!;
+}
+
+/**
+ * Updates the episode with the window ending at the newest reading; returns
+ * the episode (null when there is none) and whether it should be raised now.
+ */
+export function judgeErratic(ep: ErraticEpisode | null, w: RecentWindow, history: RollingBaseline | null, setpointC: number, cfg: Cfg): { episode: ErraticEpisode | null; raise: boolean } {
+  const n = w.ts.length;
+  if (n < cfg.erraticReadings || w.ts[n - 1]! - w.ts[0]! > cfg.erraticMaxWindowMs) return { episode: ep, raise: false };
+  const spread = medianStep(w);
+  const swinging = swingsBothWays(w, setpointC, cfg.erraticMinSpreadC);
+  if (!swinging && spread < cfg.erraticMinSpreadC && ep === null) return { episode: null, raise: false };
+  const base = ep ? ep.baseSpreadC : history && history.size >= cfg.erraticReadings ? history.successiveSpread() : 0;
+  const threshold = ep ? ep.thresholdC : Math.max(cfg.erraticMinSpreadC, cfg.erraticFactor * base);
+  // Hysteresis: an episode starts at the threshold and holds while the step stays above 3/4 of it;
+  // a few calm windows in a row end it (erratic data has calm stretches by chance).
+  if (!swinging && spread < (ep ? HOLD * threshold : threshold)) {
+    if (!ep) return { episode: null, raise: false };
+    ep.calm++;
+    // once raised, only a whole window of calm readings ends it, so one anomaly is one alert
+    return { episode: ep.calm > (ep.raised ? cfg.erraticReadings : MAX_CALM) ? null : ep, raise: false };
+  }
+  if (!ep) {
+    // the episode began at the first reading that stepped that far from the one before it, or stood that far off the setpoint
+    let first = 1;
+    while (first < n - 1 && Math.abs(w.c[first]! - w.c[first - 1]!) < threshold && Math.abs(w.c[first]! - setpointC) < cfg.erraticMinSpreadC) first++;
+    ep = { startTs: w.ts[first]!, startEventId: w.ids[first]!, peakSpreadC: spread, thresholdC: threshold, baseSpreadC: base, lowC: Infinity, highC: -Infinity, calm: 0, raised: false, evidence: [] };
+    for (let i = first; i < n; i++) note(ep, w.c[i]!, w.ids[i]!);
+  } else note(ep, w.c[n - 1]!, w.ids[n - 1]!);
+  ep.calm = 0;
+  ep.peakSpreadC = Math.max(ep.peakSpreadC, spread);
+  const raise = !ep.raised && w.ts[n - 1]! - ep.startTs >= cfg.erraticSustainMs;
+  if (raise) ep.raised = true;
+  return { episode: ep, raise };
+}
+
+/**
+ * Most readings of the window a degree or more off the setpoint, at least two
+ * on each side: a unit swinging between too warm and too cold, whose steps
+ * may be small when it stays on one side for a reading or two. A defrost is
+ * on one side only; so is a shift of level (the level detector's).
+ */
+function swingsBothWays(w: RecentWindow, setpointC: number, offC: number): boolean {
+  let high = 0;
+  let low = 0;
+  for (const c of w.c) {
+    if (c - setpointC >= offC) high++;
+    else if (setpointC - c >= offC) low++;
+  }
+  return high >= 2 && low >= 2 && (high + low) * 10 >= 6 * w.c.length;
+}
+
+function note(ep: ErraticEpisode, c: number, id: string): void {
+  ep.lowC = Math.min(ep.lowC, c);
+  ep.highC = Math.max(ep.highC, c);
+  if (ep.evidence.length < 20) ep.evidence.push(id);
+}
