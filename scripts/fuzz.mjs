@@ -274,7 +274,7 @@ function check(lib, result, payload, format) {
 async function loadLib() {
   const dist = (p) => import(join(root, 'dist', 'src', p));
   const [{ loadConfig }, { TripDirectory }, { buildNormaliser }, reading, deadLetter, tripPlan] = await Promise.all([
-    dist('config/load.js'), dist('normalise/trip-directory.js'), dist('pipeline/processor.js'), dist('model/reading.js'), dist('normalise/dead-letter.js'), dist('model/trip-plan.js'),
+    dist('config/load.js'), dist('trips/directory.js'), dist('normalise/normaliser.js'), dist('model/reading.js'), dist('normalise/dead-letter.js'), dist('trips/schema.js'),
   ]);
   const config = loadConfig({ env: {} });
   const newNormaliser = () => buildNormaliser(config, new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, PLANS));

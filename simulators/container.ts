@@ -1,7 +1,7 @@
-import type { Port } from '../src/model/ports.js';
+import type { Port } from '../src/geo/ports.js';
 import type { WireFormat } from './encoders.js';
 import type { FieldCharacter } from './field.js';
-import type { LonLat } from './geo.js';
+import type { LonLat } from '../src/geo/distance.js';
 import type { Sailing } from './voyage.js';
 
 /**

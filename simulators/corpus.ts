@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip, createGzip } from 'node:zlib';
-import type { TripPlan } from '../src/model/trip-plan.js';
+import type { TripPlan } from '../src/trips/schema.js';
 import type { Label, SimMessage, SimResult } from './fleet.js';
 
 /**

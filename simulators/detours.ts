@@ -1,9 +1,9 @@
-import type { Port } from '../src/model/ports.js';
-import { isOnLand } from '../src/rules/land.js';
-import { alongPath, cumulativeKm, destination, haversineKm, interpolate, kmFromPolyline, type LonLat } from './geo.js';
+import type { Port } from '../src/geo/ports.js';
+import { isOnLand } from '../src/geo/land.js';
+import { alongPath, cumulativeKm, destination, haversineKm, interpolate, kmFromPolyline, type LonLat } from '../src/geo/distance.js';
 import type { Rng } from './rng.js';
-import { dropZeroLengthSteps, type RouteLegs } from './route.js';
-import type { EdgeKind } from './sea-lanes.js';
+import { dropZeroLengthSteps, type RouteLegs } from '../src/geo/sea-route.js';
+import type { EdgeKind } from '../src/geo/sea-lanes.js';
 import type { Sailing, StopSpec, StopWander } from './voyage.js';
 
 /**

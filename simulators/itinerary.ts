@@ -1,7 +1,7 @@
-import type { Port, PortTable } from '../src/model/ports.js';
-import { haversineKm, type LonLat } from './geo.js';
+import type { Port, PortTable } from '../src/geo/ports.js';
+import { haversineKm, type LonLat } from '../src/geo/distance.js';
 import type { Rng } from './rng.js';
-import { routeLegs, type RouteLegs } from './route.js';
+import { routeLegs, type RouteLegs } from '../src/geo/sea-route.js';
 
 /**
  * Where containers go: origin, optional transshipment hub and destination,

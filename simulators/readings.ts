@@ -1,6 +1,6 @@
 import { isDaylight, isDoorOpen, localHour, temperatureAt, whereAt, type Breach, type ContainerModel, type TrueReading, type Where } from './container.js';
 import { inDropout } from './field.js';
-import { destination, offsetMetres, type LonLat } from './geo.js';
+import { destination, offsetMetres, type LonLat } from '../src/geo/distance.js';
 import type { Rng } from './rng.js';
 
 /**

@@ -1,6 +1,6 @@
-import { alongPath, cumulativeKm, KM_PER_NM, offsetMetres, type LonLat } from './geo.js';
+import { alongPath, cumulativeKm, KM_PER_NM, offsetMetres, type LonLat } from '../src/geo/distance.js';
 import type { Rng } from './rng.js';
-import type { EdgeKind } from './sea-lanes.js';
+import type { EdgeKind } from '../src/geo/sea-lanes.js';
 
 /**
  * One ship's passage from berth to berth: speed over the route as a function

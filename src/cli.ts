@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { TOPICS } from './bus/topics.js';
 import { SealwatchError } from './errors.js';
 import type { GlobalOptions } from './cli/common.js';
 import { packagePath } from './paths.js';
@@ -89,7 +90,7 @@ program
   .option('--alerts-out <file>', 'write alerts as NDJSON (replaced)')
   .addOption(new Option('--speed <max|N>', '"max" or N times the recorded pace').default('max'))
   .option('--print', 'print alerts readably on stderr')
-  .option('--stack', 'through the local stack: publish into Mosquitto, pipeline on Kafka + InfluxDB, alerts read back from sealwatch.alerts.v1')
+  .option('--stack', `through the local stack: publish into Mosquitto, pipeline on Kafka + InfluxDB, alerts read back from ${TOPICS.alerts}`)
   .action(async (capture, o) => (await import('./cli/replay-cmd.js')).replayCommand(capture, o, globals()));
 
 program

@@ -6,7 +6,7 @@
 // wall time mostly measures how often the scheduler took the core away.
 import { loadConfig } from '../../dist/src/config/load.js';
 import { newTripDirectory } from '../../dist/src/pipeline/app.js';
-import { buildNormaliser } from '../../dist/src/pipeline/processor.js';
+import { buildNormaliser } from '../../dist/src/normalise/normaliser.js';
 import { CsvV1Encoder, encodeBatch, JsonV1Encoder } from '../../dist/simulators/encoders.js';
 import { makePlans, simReadings, T0 } from '../lib/fleet.mjs';
 import { compare, figure, fmt, progress } from '../lib/measure.mjs';

@@ -16,7 +16,7 @@
 // alert; what is measured is the pipeline's own latency.
 import pino from 'pino';
 import { loadConfig } from '../../dist/src/config/load.js';
-import { defaultPorts } from '../../dist/src/model/ports.js';
+import { defaultPorts } from '../../dist/src/geo/ports.js';
 import { newTripDirectory, startPipeline } from '../../dist/src/pipeline/app.js';
 import { benchBroker } from '../lib/broker.mjs';
 import { dropSession, latencies, Publishers, rawSubscriber, TimingSink, until } from '../lib/e2e.mjs';

@@ -6,11 +6,11 @@
 // measured. Against a bare loop reading the same events and updating one Map
 // entry per container (and that Map's bytes per entry).
 import { loadConfig } from '../../dist/src/config/load.js';
-import { defaultPorts } from '../../dist/src/model/ports.js';
+import { defaultPorts } from '../../dist/src/geo/ports.js';
 import { newTripDirectory } from '../../dist/src/pipeline/app.js';
 import { RuleEngine } from '../../dist/src/rules/engine.js';
 import { ALL_RULES } from '../../dist/src/rules/index.js';
-import { compilePlan } from '../../dist/src/rules/plan.js';
+import { compilePlan } from '../../dist/src/trips/compile.js';
 import { makePlans, simReadings, T0 } from '../lib/fleet.mjs';
 import { figure, fmt, progress, summarise, time } from '../lib/measure.mjs';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../dist/src/config/load.js';
-import { defaultPorts } from '../../dist/src/model/ports.js';
+import { defaultPorts } from '../../dist/src/geo/ports.js';
 import { newTripDirectory } from '../../dist/src/pipeline/app.js';
 import { readCapture } from '../../dist/src/replay/capture.js';
 import { replayCapture } from '../../dist/src/replay/replay.js';

@@ -26,7 +26,7 @@ import pino from 'pino';
 import { TOPICS } from '../../dist/src/bus/topics.js';
 import { stackEnv } from '../../dist/src/cli/common.js';
 import { loadConfig } from '../../dist/src/config/load.js';
-import { defaultPorts } from '../../dist/src/model/ports.js';
+import { defaultPorts } from '../../dist/src/geo/ports.js';
 import { packagePath } from '../../dist/src/paths.js';
 import { newTripDirectory, startPipeline } from '../../dist/src/pipeline/app.js';
 import { dropSession, latencies, Publishers, rawSubscriber, sleep, TimingSink, until } from '../lib/e2e.mjs';

@@ -21,8 +21,9 @@
 // its oldest readings are 6 h old.
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
+import { TOPICS } from '../../dist/src/bus/topics.js';
 import { loadConfig } from '../../dist/src/config/load.js';
-import { defaultPorts } from '../../dist/src/model/ports.js';
+import { defaultPorts } from '../../dist/src/geo/ports.js';
 import { newTripDirectory, startPipeline } from '../../dist/src/pipeline/app.js';
 import { DirectProcessor } from '../../dist/src/pipeline/processor.js';
 import { benchBroker } from '../lib/broker.mjs';
@@ -111,7 +112,7 @@ async function storm(spec, opts, round) {
     clearInterval(sampler);
     const heapAfter = heapAfterGc();
     // what the memory bus retains (as Kafka would, on disk): every raw message and every reading
-    const retained = ['sealwatch.raw.v1', 'sealwatch.telemetry.v1'].reduce((sum, t) => sum + pipeline.bus.read(t).reduce((a, m) => a + m.value.length, 0), 0);
+    const retained = [TOPICS.raw, TOPICS.telemetry].reduce((sum, t) => sum + pipeline.bus.read(t).reduce((a, m) => a + m.value.length, 0), 0);
     const got = raw.expect(messages);
     const t1 = performance.now();
     await pubB.run(0, messages);

@@ -1,5 +1,5 @@
-import type { Port } from '../../src/model/ports.js';
-import { destination, haversineKm } from '../geo.js';
+import type { Port } from '../../src/geo/ports.js';
+import { destination, haversineKm } from '../../src/geo/distance.js';
 import { nearestPortKm } from '../itinerary.js';
 import type { Rng } from '../rng.js';
 import type { TrackFix } from './clean.js';

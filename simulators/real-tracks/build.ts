@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { makeContainerNumber } from '../../src/model/iso6346.js';
-import { defaultPorts, type PortTable } from '../../src/model/ports.js';
-import type { TripPlan } from '../../src/model/trip-plan.js';
+import { defaultPorts, type PortTable } from '../../src/geo/ports.js';
+import type { TripPlan } from '../../src/trips/schema.js';
 import { deliverBatches, type GatewayEvent, type SimMessage } from '../delivery.js';
 import { CsvV1Encoder, JsonV1Encoder, type SimReading, type WireFormat } from '../encoders.js';
 import type { Label, SimResult } from '../fleet.js';
-import { haversineKm, KM_PER_NM } from '../geo.js';
+import { haversineKm, KM_PER_NM } from '../../src/geo/distance.js';
 import { hash32, Rng } from '../rng.js';
 import { BREACH_KINDS, placeBreach, type BreachKind } from './breaches.js';
 import { cleanTrack, type CleanReject } from './clean.js';

@@ -1,4 +1,4 @@
-import { bearingDeg, haversineKm, KM_PER_NM } from '../geo.js';
+import { bearingDeg, haversineKm, KM_PER_NM } from '../../src/geo/distance.js';
 import type { AisFix } from './source.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { SimReading, WireFormat } from '../encoders.js';
-import { destination, haversineKm, KM_PER_NM, type LonLat } from '../geo.js';
+import { destination, haversineKm, KM_PER_NM, type LonLat } from '../../src/geo/distance.js';
 import type { Rng } from '../rng.js';
 import type { TrackFix } from './clean.js';
 

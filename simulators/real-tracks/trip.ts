@@ -1,6 +1,6 @@
-import type { Port, PortTable } from '../../src/model/ports.js';
-import { seaLaneRouter } from '../../src/rules/sea-router.js';
-import { haversineKm, kmFromPolyline, type LonLat } from '../geo.js';
+import type { Port, PortTable } from '../../src/geo/ports.js';
+import { seaLaneRouter } from '../../src/geo/sea-router.js';
+import { haversineKm, kmFromPolyline, type LonLat } from '../../src/geo/distance.js';
 import { nearestPortKm } from '../itinerary.js';
 import type { TrackFix } from './clean.js';
 

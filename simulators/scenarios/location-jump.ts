@@ -1,5 +1,5 @@
 import { whereAt } from '../container.js';
-import { destination } from '../geo.js';
+import { destination } from '../../src/geo/distance.js';
 import { H, MIN, type Scenario } from './scenario.js';
 
 /**

@@ -1,10 +1,10 @@
-import type { Port, PortTable } from '../../src/model/ports.js';
+import type { Port, PortTable } from '../../src/geo/ports.js';
 import type { Breach, ContainerModel, DeviceProfile, ScenarioKind, TrueReading } from '../container.js';
-import type { LonLat } from '../geo.js';
+import type { LonLat } from '../../src/geo/distance.js';
 import type { Itinerary } from '../itinerary.js';
 import type { Rng } from '../rng.js';
-import type { RouteLegs } from '../route.js';
-import type { EdgeKind } from '../sea-lanes.js';
+import type { RouteLegs } from '../../src/geo/sea-route.js';
+import type { EdgeKind } from '../../src/geo/sea-lanes.js';
 import type { Sailing, StopSpec } from '../voyage.js';
 
 /**

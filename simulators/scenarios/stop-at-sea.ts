@@ -1,10 +1,10 @@
-import type { Port } from '../../src/model/ports.js';
-import { isOnLand } from '../../src/rules/land.js';
+import type { Port } from '../../src/geo/ports.js';
+import { isOnLand } from '../../src/geo/land.js';
 import { CHARTED_ANCHORAGES } from '../anchorages.js';
 import { drawWander, kindAt, WAITING_AREAS } from '../detours.js';
-import { alongPath, cumulativeKm, haversineKm, type LonLat } from '../geo.js';
+import { alongPath, cumulativeKm, haversineKm, type LonLat } from '../../src/geo/distance.js';
 import type { Rng } from '../rng.js';
-import type { RouteLegs } from '../route.js';
+import type { RouteLegs } from '../../src/geo/sea-route.js';
 import type { Sailing, StopSpec } from '../voyage.js';
 import { H, type SailContext, type SailChange } from './scenario.js';
 

@@ -1,10 +1,10 @@
-import type { Port, PortTable } from '../../src/model/ports.js';
+import type { Port, PortTable } from '../../src/geo/ports.js';
 import type { Breach } from '../container.js';
-import { alongPath, cumulativeKm, haversineKm, kmFromPolyline, type LonLat } from '../geo.js';
+import { alongPath, cumulativeKm, haversineKm, kmFromPolyline, type LonLat } from '../../src/geo/distance.js';
 import { nearestPortKm, type Itinerary } from '../itinerary.js';
 import type { Rng } from '../rng.js';
-import { dropZeroLengthSteps, routeLegs, type RouteLegs } from '../route.js';
-import type { EdgeKind } from '../sea-lanes.js';
+import { dropZeroLengthSteps, routeLegs, type RouteLegs } from '../../src/geo/sea-route.js';
+import type { EdgeKind } from '../../src/geo/sea-lanes.js';
 import type { Sailing } from '../voyage.js';
 import { H, MIN, type PlaceContext, type SailChange, type SailContext } from './scenario.js';
 

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/port.js';
 import type { Config } from '../config/schema.js';
-import type { PortTable } from '../model/ports.js';
-import type { TripDirectory } from '../normalise/trip-directory.js';
-import type { IngestCounts } from '../pipeline/ingest-stage.js';
+import type { PortTable } from '../geo/ports.js';
+import type { TripDirectory } from '../trips/directory.js';
+import type { IngestCounts } from '../ingest/ingest-step.js';
 import type { WebhookSink } from '../sinks/webhook.js';
 import type { AlertStore } from './alert-store.js';
 import type { TokenTable } from './auth.js';

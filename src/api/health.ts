@@ -1,6 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { KafkaBus } from '../bus/kafka.js';
-import { TOPICS } from '../bus/topics.js';
 import type { ApiContext } from './context.js';
 
 interface Check {
@@ -9,15 +7,6 @@ interface Check {
 }
 
 const PROBE_TIMEOUT_MS = 3000;
-
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** `/healthz`: the process answers. `/readyz`: every dependency answers (bus, MQTT listener, InfluxDB when enabled). */
 export const healthPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
@@ -34,30 +23,13 @@ export const healthPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
     },
   }, async (_req, reply) => {
     const checks: Record<string, Check> = {};
-    checks.bus = await probeBus(ctx);
+    checks.bus = await ctx.bus.health(PROBE_TIMEOUT_MS);
     checks.mqtt = ctx.pipeline ? (ctx.pipeline.listener.client.connected ? { ok: true, detail: 'listener connected' } : { ok: false, detail: 'listener not connected to the broker' }) : { ok: false, detail: 'no pipeline in this process' };
     if (ctx.config.influx.enabled) checks.influx = await probeInflux(ctx.config.influx.url);
     const ready = Object.values(checks).every((c) => c.ok);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
 };
-
-async function probeBus(ctx: ApiContext): Promise<Check> {
-  if (ctx.bus instanceof KafkaBus) {
-    try {
-      const ends = await withTimeout(ctx.bus.endOffsets(TOPICS.alerts), PROBE_TIMEOUT_MS);
-      return { ok: true, detail: `kafka answers (${ends.size} partitions of ${TOPICS.alerts})` };
-    } catch (err) {
-      return { ok: false, detail: `kafka: ${(err as Error).message}` };
-    }
-  }
-  try {
-    await ctx.bus.ensureTopics([]);
-    return { ok: true, detail: `${ctx.bus.kind} bus` };
-  } catch (err) {
-    return { ok: false, detail: (err as Error).message };
-  }
-}
 
 async function probeInflux(url: string): Promise<Check> {
   try {

@@ -1,14 +1,6 @@
 import type { Logger } from 'pino';
-import { KafkaBus } from '../bus/kafka.js';
-import { MemoryBus } from '../bus/memory.js';
 import type { Bus } from '../bus/port.js';
-
-/**
- * Compacted topic of alert lifecycle records, keyed by alert id; each value is
- * the whole record (status, assignee, history), so compaction keeps exactly
- * what a restart needs.
- */
-export const ALERT_STATUS_TOPIC = 'sealwatch.alert-status.v1';
+import { TOPICS } from '../bus/topics.js';
 
 export const ALERT_STATUSES = ['open', 'acknowledged', 'closed'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
@@ -93,8 +85,8 @@ export class LifecycleStore {
   constructor(private readonly bus: Bus, private readonly log?: Logger) {}
 
   async load(): Promise<void> {
-    await this.bus.ensureTopics([{ topic: ALERT_STATUS_TOPIC, partitions: 1, compacted: true }]);
-    const messages = this.bus instanceof KafkaBus ? await this.bus.readRange(ALERT_STATUS_TOPIC) : this.bus instanceof MemoryBus ? this.bus.read(ALERT_STATUS_TOPIC) : [];
+    await this.bus.ensureTopics([{ topic: TOPICS.alertStatus, partitions: 1, compacted: true }]);
+    const messages = await this.bus.readAll(TOPICS.alertStatus);
     for (const m of messages) {
       try {
         const r = JSON.parse(m.value.toString('utf8')) as LifecycleRecord;
@@ -123,7 +115,7 @@ export class LifecycleStore {
     const run = async (): Promise<ActionOutcome> => {
       const out = applyAction(this.records.get(alertId) ?? initialRecord(alertId), req);
       if (!out.ok) return out;
-      await this.bus.produce(ALERT_STATUS_TOPIC, [{ key: alertId, value: JSON.stringify(out.record) }]);
+      await this.bus.produce(TOPICS.alertStatus, [{ key: alertId, value: JSON.stringify(out.record) }]);
       this.records.set(alertId, out.record);
       for (const l of this.listeners) l(out.record);
       return out;

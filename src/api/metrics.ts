@@ -32,7 +32,7 @@ export function buildRegistry(ctx: ApiContext): Registry {
     });
     counter('sealwatch_rules_readings_total', 'Readings consumed by the rule engine', () => p.rules.counts.readings);
     counter('sealwatch_rules_undecodable_total', 'Telemetry messages the rules stage could not decode', () => p.rules.counts.undecodable);
-    counter('sealwatch_rules_late_total', 'Readings that arrived after the engine reasoned past their time (sealwatch.late.v1)', () => p.rules.counts.late);
+    counter('sealwatch_rules_late_total', `Readings that arrived after the engine reasoned past their time (${TOPICS.late})`, () => p.rules.counts.late);
     counter('sealwatch_rules_alerts_raised_total', 'Alerts raised by the rule engine of this process (before deduplication)', () => p.rules.counts.alerts);
     const groupId = ctx.config.kafka.groupId;
     new Gauge({

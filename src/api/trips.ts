@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { parseTripPlan } from '../config/trips.js';
+import { TOPICS } from '../bus/topics.js';
+import { parseTripPlan } from '../trips/load.js';
 import { SealwatchError } from '../errors.js';
-import type { PortTable } from '../model/ports.js';
-import { TripPlanSchema, type TripPlan } from '../model/trip-plan.js';
+import type { PortTable } from '../geo/ports.js';
+import { TripPlanSchema, type TripPlan } from '../trips/schema.js';
 import { publishPlans } from '../pipeline/trips-sync.js';
-import { compilePlan, type PlanOptions } from '../rules/plan.js';
+import { compilePlan, type PlanOptions } from '../trips/compile.js';
 import type { ApiContext } from './context.js';
 import { bearer, errorResponses } from './schemas.js';
 
@@ -43,7 +44,7 @@ export const tripsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   app.put<{ Params: { tripId: string }; Body: unknown }>('/api/trips/:tripId', {
     onRequest: ctx.auth.require('write'),
     schema: {
-      summary: 'Create or replace a trip plan (WIRE section 2); the rules use it at once and it is published to sealwatch.trips.v1',
+      summary: `Create or replace a trip plan (WIRE section 2); the rules use it at once and it is published to ${TOPICS.trips}`,
       description: 'A plan that fails validation is refused with 400 naming the field (`field`, a dotted path such as `authorisedZones.1.radiusKm`).',
       tags: ['trips'],
       security: bearer,

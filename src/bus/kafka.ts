@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SealwatchError } from '../errors.js';
 import { retry } from '../retry.js';
-import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './port.js';
+import type { Bus, BusHealth, BusMessage, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './port.js';
 
 /**
  * The Kafka adapter (kafkajs 2.2). Idempotent producer with acks=all; the
@@ -98,7 +98,6 @@ export class KafkaBus implements Bus {
     });
   }
 
-  /** Current end offset of each partition of a topic. */
   async endOffsets(topic: string): Promise<Map<number, string>> {
     return new Map([...(await this.offsetBounds(topic))].map(([p, b]) => [p, b.high]));
   }
@@ -123,8 +122,7 @@ export class KafkaBus implements Bus {
     });
   }
 
-  /** Reads a topic from the given offsets (default: the beginning) up to its end as of the call. */
-  async readRange(topic: string, from: Map<number, string> = new Map()): Promise<BusMessage[]> {
+  async readAll(topic: string, from: Map<number, string> = new Map()): Promise<BusMessage[]> {
     const out: BusMessage[] = [];
     await this.scan(topic, from, await this.endOffsets(topic), (batch) => void out.push(...batch));
     return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
@@ -211,6 +209,24 @@ export class KafkaBus implements Bus {
       if (failure) throw failure;
     } finally {
       await consumer.disconnect();
+    }
+  }
+
+  /** The cluster's metadata in one round trip, not retried: a readiness probe wants the answer now. */
+  async health(timeoutMs: number): Promise<BusHealth> {
+    const admin = this.kafka.admin({ retry: { retries: 0 } });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const cluster = await Promise.race([
+        admin.connect().then(() => admin.describeCluster()),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+      ]);
+      return { ok: true, detail: `kafka answers (${cluster.brokers.length} broker${cluster.brokers.length === 1 ? '' : 's'})` };
+    } catch (err) {
+      return { ok: false, detail: `kafka: ${(err as Error).message}` };
+    } finally {
+      clearTimeout(timer);
+      await admin.disconnect().catch(() => {});
     }
   }
 

@@ -1,5 +1,5 @@
 import { swError } from '../errors.js';
-import { partitionFor, type Bus, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
+import { partitionFor, type Bus, type BusHealth, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
 
 interface Partition {
   log: BusMessage[];
@@ -177,7 +177,19 @@ export class MemoryBus implements Bus {
     }
   }
 
-  /** Messages of a topic, all partitions, for tests and the embedded API. */
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    return new Map((this.topics.get(topic)?.partitions ?? []).map((p, i) => [i, String(p.base + p.log.length)]));
+  }
+
+  async readAll(topic: string, from: Map<number, string> = new Map()): Promise<BusMessage[]> {
+    return (this.topics.get(topic)?.partitions ?? []).flatMap((p, i) => p.log.slice(Math.max(0, Number(from.get(i) ?? p.base) - p.base)));
+  }
+
+  async health(): Promise<BusHealth> {
+    return this.closed ? { ok: false, detail: 'memory bus closed' } : { ok: true, detail: 'memory bus' };
+  }
+
+  /** Messages of a topic, all partitions, for tests (synchronous: no await between produce and look). */
   read(topic: string): BusMessage[] {
     return this.topics.get(topic)?.partitions.flatMap((p) => p.log) ?? [];
   }

@@ -54,6 +54,12 @@ export interface TopicSpec {
   retentionMs?: number;
 }
 
+/** Whether the bus answers now, and in words what was seen (for readiness probes). */
+export interface BusHealth {
+  ok: boolean;
+  detail: string;
+}
+
 export interface Bus {
   readonly kind: 'memory' | 'kafka';
   ensureTopics(specs: TopicSpec[]): Promise<void>;
@@ -74,6 +80,16 @@ export interface Bus {
    * committed). Resolves when every range is read.
    */
   scan(topic: string, from: Map<number, string>, to: Map<number, string>, onBatch: (batch: BusMessage[]) => void | Promise<void>): Promise<void>;
+  /** The end offset (next offset to be written) of every partition of `topic`. */
+  endOffsets(topic: string): Promise<Map<number, string>>;
+  /**
+   * A topic read whole: its messages from `from[p]` (default: the oldest
+   * retained) up to its end as of the call, partition by partition in offset
+   * order, without joining a group (compacted state: plans, alert status).
+   */
+  readAll(topic: string, from?: Map<number, string>): Promise<BusMessage[]>;
+  /** One round trip to the broker, answered within `timeoutMs`; never throws. */
+  health(timeoutMs: number): Promise<BusHealth>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,7 @@
-/** Kafka topic names fixed by WIRE section 6 (plus `late`, which WIRE leaves open). */
+import type { Config } from '../config/schema.js';
+import type { TopicSpec } from './port.js';
+
+/** Kafka topic names fixed by WIRE section 6 (plus `late` and `alertStatus`, which WIRE leaves open). */
 export const TOPICS = {
   raw: 'sealwatch.raw.v1',
   telemetry: 'sealwatch.telemetry.v1',
@@ -7,6 +10,25 @@ export const TOPICS = {
   trips: 'sealwatch.trips.v1',
   /** Readings that arrived after the engine had reasoned past their time: kept for inspection and re-processing. */
   late: 'sealwatch.late.v1',
+  /**
+   * Alert lifecycle records (the API's acknowledge, assign, close), keyed by
+   * alert id; compacted, each value the whole record, so compaction keeps
+   * exactly what a restart needs.
+   */
+  alertStatus: 'sealwatch.alert-status.v1',
 } as const;
 
 export type TopicRole = keyof typeof TOPICS;
+
+/** The pipeline's topics as it creates them when they are missing. */
+export function topicSpecs(config: Config): TopicSpec[] {
+  const p = config.kafka.partitions;
+  return [
+    { topic: TOPICS.raw, partitions: p.raw },
+    { topic: TOPICS.telemetry, partitions: p.telemetry, retentionMs: config.kafka.telemetryRetentionMs },
+    { topic: TOPICS.deadletter, partitions: p.deadletter },
+    { topic: TOPICS.alerts, partitions: p.alerts },
+    { topic: TOPICS.trips, partitions: p.trips, compacted: true },
+    { topic: TOPICS.late, partitions: p.late },
+  ];
+}

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig, unknownEnvVars } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { loadTripPlans } from '../config/trips.js';
+import { loadTripPlans } from '../trips/load.js';
 import { createLogger } from '../log.js';
-import { defaultPorts, type PortTable } from '../model/ports.js';
-import type { TripDirectory } from '../normalise/trip-directory.js';
+import { defaultPorts, type PortTable } from '../geo/ports.js';
+import type { TripDirectory } from '../trips/directory.js';
 import { packagePath } from '../paths.js';
 import { newTripDirectory } from '../pipeline/app.js';
 

@@ -3,12 +3,10 @@ import { brokerAuthFromConfig, brokerTlsFromConfig, startEmbeddedBroker } from '
 import { demoAccounts } from './demo-credentials.js';
 import { newTripDirectory, startPipeline } from '../pipeline/app.js';
 import type { Alert } from '../model/alert.js';
-import { simulateFleet } from '../../simulators/fleet.js';
-import { connectPublisher, publishLive } from '../../simulators/publish.js';
+import { loadSimulator } from './simulator.js';
 import { context, type GlobalOptions } from './common.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { startApi, type Api } from '../api/server.js';
-import { createWebhookSink } from '../sinks/webhook.js';
 
 export interface DemoOptions {
   duration?: string;
@@ -33,6 +31,7 @@ export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<
   // Simulated time ends "now": measurement times never run ahead of the wall clock.
   const horizonMs = (durationS ?? 600) * 1000 * speed;
   const start = Date.now() - horizonMs;
+  const { simulateFleet, connectPublisher, publishLive } = await loadSimulator();
   const sim = simulateFleet({ seed: Number(opts.seed), containers, start, demo: true, faults: true, voyageHours: Math.ceil(horizonMs / 3_600_000) });
   const trips = newTripDirectory(ctx.config);
   for (const p of sim.trips) trips.upsert(p);
@@ -50,13 +49,12 @@ export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<
   const config = { ...ctx.config, mqtt: { ...ctx.config.mqtt, username: accounts.service.username, password: accounts.service.password } };
   const byRule: Record<string, number> = {};
   const counter: AlertSink = { name: 'count', write: async (alerts: readonly Alert[]) => void alerts.forEach((a) => (byRule[a.rule] = (byRule[a.rule] ?? 0) + 1)), close: async () => {} };
-  const webhooks = createWebhookSink(ctx.config.webhooks, ctx.log);
-  const pipeline = await startPipeline({ config, ports: ctx.ports, trips, log: ctx.log, mqttUrl: brokerUrl, extraSinks: webhooks ? [counter, webhooks] : [counter] });
+  const pipeline = await startPipeline({ config, ports: ctx.ports, trips, log: ctx.log, mqttUrl: brokerUrl, extraSinks: [counter] });
   process.stderr.write(`sealwatch demo: embedded MQTT broker on ${[broker.url, broker.tlsUrl].filter(Boolean).join(' and ')} (accounts ${accounts.service.username} and ${accounts.fleet.username} with passwords made for this run), ${containers} simulated containers, ${sim.messages.length.toLocaleString('en')} messages at ${speed}x${durationS ? `, stopping after ${durationS} s` : ''}\n`);
   // With no token configured, reads are open to loopback clients and this run's write token is printed (never logged).
   let api: Api | null = null;
   if (ctx.config.api.enabled) {
-    api = await startApi({ config: ctx.config, bus: pipeline.bus, trips, ports: ctx.ports, log: ctx.log, pipeline, webhooks, demoWriteToken: ctx.config.api.tokens.length === 0 });
+    api = await startApi({ config: ctx.config, bus: pipeline.bus, trips, ports: ctx.ports, log: ctx.log, pipeline, webhooks: pipeline.webhooks, demoWriteToken: ctx.config.api.tokens.length === 0 });
     process.stderr.write(`sealwatch demo: dashboard ${api.dashboardUrl}${api.demoWriteToken ? `#token=${api.demoWriteToken}` : ''}\n`);
     process.stderr.write(`sealwatch demo: API ${api.url} (reference ${api.url}/openapi.json)${api.demoWriteToken ? `, write token for this run: ${api.demoWriteToken}` : ''}\n`);
   }

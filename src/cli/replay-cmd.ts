@@ -1,8 +1,6 @@
 import { rmSync } from 'node:fs';
 import { replayCapture } from '../replay/replay.js';
-import { FanOutSink, type AlertSink } from '../sinks/sink.js';
-import { NdjsonAlertSink } from '../sinks/ndjson-file.js';
-import { ConsoleAlertSink } from '../sinks/console.js';
+import { buildSinks } from '../sinks/build.js';
 import { context, progress, tripsFrom, type GlobalOptions } from './common.js';
 import { swError } from '../errors.js';
 import { replayThroughStack } from '../replay/stack-replay.js';
@@ -25,15 +23,10 @@ export function parseSpeed(s: string): 'max' | number {
 export async function replayCommand(capture: string, opts: ReplayCmdOptions, g: GlobalOptions): Promise<void> {
   const speed = parseSpeed(opts.speed);
   if (opts.stack) return stackReplay(capture, opts, g);
-  const ctx = context(g);
+  const ctx = context(g, replaySinks(opts));
   const trips = tripsFrom(ctx, opts.trips);
-  const sinks: AlertSink[] = [];
-  if (opts.alertsOut) {
-    rmSync(opts.alertsOut, { force: true });
-    sinks.push(new NdjsonAlertSink(opts.alertsOut));
-  }
-  if (opts.print) sinks.push(new ConsoleAlertSink(process.stderr));
-  const sink = new FanOutSink(sinks);
+  if (opts.alertsOut) rmSync(opts.alertsOut, { force: true });
+  const { sink } = buildSinks(ctx.config, { log: ctx.log, consoleOut: process.stderr, webhooks: null });
   const bar = progress('replay');
   const summary = await replayCapture(capture, ctx.config, trips, ctx.ports, sink, {
     speed,
@@ -44,18 +37,27 @@ export async function replayCommand(capture: string, opts: ReplayCmdOptions, g: 
   process.stdout.write(JSON.stringify({ ...summary, trips: trips.size, alertsOut: opts.alertsOut ?? null }) + '\n');
 }
 
+/**
+ * A replay's alert sinks come from its flags: the file of --alerts-out and,
+ * with --print, the console (on stderr: the summary goes to stdout). It
+ * re-raises alerts of the past, so it never delivers webhooks.
+ */
+function replaySinks(opts: ReplayCmdOptions): Record<string, unknown> {
+  return { sinks: { alertsFile: opts.alertsOut ?? null, console: Boolean(opts.print) } };
+}
+
 /** `replay --stack`: through Mosquitto, Kafka, the rule engine and InfluxDB; alerts read back from the alerts topic. */
 async function stackReplay(capture: string, opts: ReplayCmdOptions, g: GlobalOptions): Promise<void> {
-  const ctx = context({ ...g, profile: g.profile ?? 'stack' });
+  const ctx = context({ ...g, profile: g.profile ?? 'stack' }, replaySinks(opts));
   const trips = tripsFrom(ctx, opts.trips);
   const bar = progress('replay --stack');
   const result = await replayThroughStack(capture, ctx.config, trips, ctx.ports, ctx.log, (stage, done, total) => bar.update(`${stage} ${done}${total ? `/${total}` : ''}`));
   bar.done();
   const alerts = [...result.alerts].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.alertId < b.alertId ? -1 : 1));
-  if (opts.alertsOut) {
-    rmSync(opts.alertsOut, { force: true });
-    await new NdjsonAlertSink(opts.alertsOut).write(alerts);
-  }
+  if (opts.alertsOut) rmSync(opts.alertsOut, { force: true });
+  const { sink } = buildSinks(ctx.config, { log: ctx.log, consoleOut: process.stderr, webhooks: null });
+  await sink.write(alerts);
+  await sink.close();
   const byRule: Record<string, number> = {};
   for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
   process.stdout.write(JSON.stringify({ capture, mode: 'stack', published: result.published, ingested: result.ingested, readings: result.readings, deadLetters: result.deadLetters, alerts: byRule, trips: trips.size, alertsOut: opts.alertsOut ?? null }) + '\n');

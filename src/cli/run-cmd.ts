@@ -1,7 +1,6 @@
 import { redactConfig } from '../config/load.js';
 import { startPipeline } from '../pipeline/app.js';
 import { startApi } from '../api/server.js';
-import { createWebhookSink } from '../sinks/webhook.js';
 import { context, tripsFrom, type GlobalOptions } from './common.js';
 
 /** The pipeline against the configured broker, bus and sinks, until SIGTERM or SIGINT. */
@@ -9,10 +8,9 @@ export async function runCommand(opts: { trips?: string; alertsOut?: string }, g
   const ctx = context(g, opts.alertsOut ? { sinks: { alertsFile: opts.alertsOut } } : {});
   const trips = tripsFrom(ctx, opts.trips);
   ctx.log.info({ config: redactConfig(ctx.config), trips: trips.size }, 'pipeline.starting');
-  const webhooks = createWebhookSink(ctx.config.webhooks, ctx.log);
-  const pipeline = await startPipeline({ config: ctx.config, ports: ctx.ports, trips, log: ctx.log, extraSinks: webhooks ? [webhooks] : [] });
+  const pipeline = await startPipeline({ config: ctx.config, ports: ctx.ports, trips, log: ctx.log });
   ctx.log.info({ mqtt: ctx.config.mqtt.url, bus: ctx.config.bus.kind }, 'pipeline.running');
-  const api = ctx.config.api.enabled ? await startApi({ config: ctx.config, bus: pipeline.bus, trips, ports: ctx.ports, log: ctx.log, pipeline, webhooks }) : null;
+  const api = ctx.config.api.enabled ? await startApi({ config: ctx.config, bus: pipeline.bus, trips, ports: ctx.ports, log: ctx.log, pipeline, webhooks: pipeline.webhooks }) : null;
   if (api) process.stderr.write(`sealwatch: dashboard ${api.dashboardUrl}, API reference ${api.url}/openapi.json\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));

@@ -1,9 +1,7 @@
 import { swError } from '../errors.js';
-import { simulateFleet, type ScenarioKind } from '../../simulators/fleet.js';
-import { writeCorpus } from '../../simulators/corpus.js';
-import { connectPublisher, publishLive } from '../../simulators/publish.js';
+import { loadSimulator } from './simulator.js';
 import { bar, context, progress, type GlobalOptions } from './common.js';
-import { RULE_IDS } from '../model/alert.js';
+import { RULE_IDS, type RuleId } from '../model/alert.js';
 
 export interface SimulateOptions {
   outDir?: string;
@@ -23,11 +21,12 @@ export interface SimulateOptions {
 export async function simulateCommand(opts: SimulateOptions, g: GlobalOptions): Promise<void> {
   if (!opts.outDir && !opts.broker) throw swError('SW_ERR_USAGE', 'simulate needs --out-dir DIR (write a corpus) or --broker URL (publish live), or both');
   const ctx = context(g);
-  const scenarios = opts.scenarios ? (opts.scenarios.split(',').map((s) => s.trim()) as ScenarioKind[]) : undefined;
+  const scenarios = opts.scenarios ? (opts.scenarios.split(',').map((s) => s.trim()) as RuleId[]) : undefined;
   for (const s of scenarios ?? []) if (!(RULE_IDS as readonly string[]).includes(s)) throw swError('SW_ERR_USAGE', `--scenarios: ${s} is not a rule; expected some of ${RULE_IDS.join(', ')}`);
   const speed = Number(opts.speed);
   const start = opts.start ? Date.parse(opts.start) : opts.broker ? Date.now() - 24 * 3_600_000 : Date.parse('2026-01-05T00:00:00Z');
   if (Number.isNaN(start)) throw swError('SW_ERR_USAGE', `--start ${JSON.stringify(opts.start)}: expected an ISO time`);
+  const { simulateFleet, writeCorpus, connectPublisher, publishLive } = await loadSimulator();
   const t0 = Date.now();
   const sim = simulateFleet({
     seed: Number(opts.seed),

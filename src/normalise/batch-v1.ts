@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Reading } from '../model/reading.js';
-import { describeZodError } from '../model/trip-plan.js';
-import { checkSkew, type DecodeContext, type Rejection } from './context.js';
+import { describeZodError } from '../trips/schema.js';
+import { checkSkew, parseJsonPayload, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
 import { containerProblem, isoTimeMs } from './fields.js';
 import { inRange } from './json-v1.js';
 
@@ -128,5 +128,31 @@ export function decodeBatchEvent(doc: unknown, receivedAt: number, ctx: DecodeCo
       if (e.setpointCelsius !== undefined) r.setpointC = e.setpointCelsius;
       return r;
     }
+  }
+}
+
+/** batch-v1 in the registry: a bad envelope rejects the message, a bad event only itself (kept as its own JSON). */
+export const batchV1: WireFormatDecoder = {
+  format: 'batch-v1',
+  topic: { level: 'batch', id: 'gatewayId', kind: false },
+  decode(route, text, receivedAt, ctx, out) {
+    const parsed = parseJsonPayload(text);
+    if ('reason' in parsed) return out.reject(parsed, text);
+    const env = decodeBatchEnvelope(route.id, parsed.doc, ctx);
+    if ('reason' in env) return out.reject(env, text);
+    for (let i = 0; i < env.events.length; i++) {
+      const ev = env.events[i];
+      const result = decodeBatchEvent(ev, receivedAt, ctx);
+      if ('reason' in result) out.reject({ reason: result.reason, detail: `events[${i}]: ${result.detail}` }, safeStringify(ev));
+      else out.keep(result, () => safeStringify(ev));
+    }
+  },
+};
+
+function safeStringify(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? 'undefined';
+  } catch {
+    return String(v);
   }
 }

@@ -1,5 +1,5 @@
 import type { Reading, ReadingValues } from '../model/reading.js';
-import { checkSkew, type DecodeContext, type Rejection } from './context.js';
+import { checkSkew, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
 
 /**
  * `csv-v1`: `{seq};{type};{epochSeconds};{values...}` on `{root}/csv/{deviceId}`
@@ -206,3 +206,14 @@ function temperature(v: string[]): ReadingValues | Rejection {
   }
   return out;
 }
+
+/** csv-v1 in the registry. */
+export const csvV1: WireFormatDecoder = {
+  format: 'csv-v1',
+  topic: { level: 'csv', id: 'deviceId', kind: false },
+  decode(route, text, receivedAt, ctx, out) {
+    const r = decodeCsvV1(route.id, text, receivedAt, ctx);
+    if ('reason' in r) out.reject(r, text);
+    else out.keep(r, () => text);
+  },
+};

@@ -1,6 +1,6 @@
 import type { Reading } from '../model/reading.js';
 import type { DeviceContainerMismatch } from './dead-letter.js';
-import type { TripDirectory } from './trip-directory.js';
+import type { TripDirectory } from '../trips/directory.js';
 
 /**
  * Does the reading's (device, container) pair contradict the active trip

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Reading } from '../model/reading.js';
-import { describeZodError } from '../model/trip-plan.js';
-import { checkSkew, type DecodeContext, type Rejection } from './context.js';
+import { describeZodError } from '../trips/schema.js';
+import { checkSkew, parseJsonPayload, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
 import { containerProblem, isoTimeMs } from './fields.js';
 
 /** `json-v1`: one JSON object per reading on `{root}/json/{deviceId}/{kind}` (WIRE 1.1). */
@@ -114,3 +114,18 @@ export function decodeJsonV1(deviceId: string, kind: JsonV1Kind, doc: unknown, r
     }
   }
 }
+
+/** json-v1 in the registry: the kind is checked before the payload is parsed. */
+export const jsonV1: WireFormatDecoder = {
+  format: 'json-v1',
+  topic: { level: 'json', id: 'deviceId', kind: true },
+  decode(route, text, receivedAt, ctx, out) {
+    const kind = route.kind!;
+    if (!isJsonV1Kind(kind)) return out.reject({ reason: 'unknown-reading-type', detail: `kind ${JSON.stringify(kind)}: expected door, gps, light or temp` }, text);
+    const parsed = parseJsonPayload(text);
+    if ('reason' in parsed) return out.reject(parsed, text);
+    const r = decodeJsonV1(route.id, kind, parsed.doc, receivedAt, ctx);
+    if ('reason' in r) out.reject(r, text);
+    else out.keep(r, () => text);
+  },
+};

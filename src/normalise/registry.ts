@@ -1,129 +1,27 @@
-import { isUtf8 } from 'node:buffer';
-import type { Reading, WireFormat } from '../model/reading.js';
-import { decodeBatchEnvelope, decodeBatchEvent } from './batch-v1.js';
-import type { DecodeContext, DecodeResult, Rejection } from './context.js';
-import { decodeCsvV1 } from './csv-v1.js';
-import { deadLetter, type DeadLetter } from './dead-letter.js';
-import { Deduper } from './dedup.js';
-import { describeMismatch, findMismatch } from './device-binding.js';
-import { decodeJsonV1, isJsonV1Kind } from './json-v1.js';
-import { parseTopic, type Route } from './topic.js';
-
-export interface NormaliserOptions extends DecodeContext {
-  topicRoot: string;
-  maxPayloadBytes: Record<WireFormat, number>;
-  dedupIdsPerDevice: number;
-  dedupMaxDevices: number;
-}
-
-export interface NormaliseResult extends DecodeResult {
-  duplicates: number;
-  /**
-   * With `deferRecord`: the (device, id) pairs this result would record as
-   * seen; the caller records them with `remember` once the result is
-   * delivered, so a message that was not delivered is no duplicate when the
-   * broker brings it again, even while the first attempt is still pending.
-   */
-  unrecorded?: Array<[deviceId: string, eventId: string]>;
-}
+import type { WireFormat } from '../model/reading.js';
+import { batchV1 } from './batch-v1.js';
+import type { WireFormatDecoder } from './context.js';
+import { csvV1 } from './csv-v1.js';
+import { jsonV1 } from './json-v1.js';
 
 /**
- * Picks the decoder from the topic, enforces size and encoding, decodes, and
- * drops duplicates per device. Never throws on input: everything that is not
- * a reading comes back as a dead letter with its reason.
+ * The wire formats sealwatch reads, one line each. A new format is a decoder
+ * file exporting a WireFormatDecoder and its line here; the type checker then
+ * asks for its id in WIRE_FORMATS (src/model/reading.ts: readings name their
+ * format on the telemetry topic) and its payload limit in
+ * `ingest.maxPayloadBytes`. The order is the order topics are listed in.
  */
-export class Normaliser {
-  private readonly dedup: Deduper;
+export const WIRE_DECODERS: readonly WireFormatDecoder[] = [
+  jsonV1,
+  csvV1,
+  batchV1,
+];
 
-  constructor(private readonly opts: NormaliserOptions) {
-    this.dedup = new Deduper(opts.dedupIdsPerDevice, opts.dedupMaxDevices);
-  }
+const BY_FORMAT = new Map<WireFormat, WireFormatDecoder>(WIRE_DECODERS.map((d) => [d.format, d]));
 
-  route(topic: string): Route {
-    return parseTopic(topic, this.opts.topicRoot);
-  }
-
-  normalise(topic: string, payload: Buffer, receivedAt: number, opts: { deferRecord?: boolean } = {}): NormaliseResult {
-    const out: NormaliseResult = { readings: [], deadLetters: [], duplicates: 0 };
-    if (opts.deferRecord) out.unrecorded = [];
-    try {
-      this.decodeInto(out, topic, payload, receivedAt);
-    } catch (err) {
-      // A decoder bug must not stop the stream either: keep the message with what went wrong.
-      out.deadLetters.push(deadLetter('schema-violation', `decoder error: ${(err as Error).message}`, topic, payload, receivedAt, isUtf8(payload) ? payload.toString('utf8') : null));
-    }
-    return out;
-  }
-
-  private decodeInto(out: NormaliseResult, topic: string, payload: Buffer, receivedAt: number): void {
-    const route = this.route(topic);
-    const fail = (r: Rejection, text: string | null) => out.deadLetters.push(deadLetter(r.reason, r.detail, topic, payload, receivedAt, text));
-    if (!route) return void fail({ reason: 'unknown-topic', detail: `expected ${this.opts.topicRoot}/json/{deviceId}/{kind}, ${this.opts.topicRoot}/csv/{deviceId} or ${this.opts.topicRoot}/batch/{gatewayId}` }, isUtf8(payload) ? payload.toString('utf8') : null);
-    const limit = this.opts.maxPayloadBytes[route.format];
-    if (payload.length > limit) return void fail({ reason: 'payload-too-large', detail: `${payload.length} bytes, limit for ${route.format} is ${limit}` }, null);
-    if (!isUtf8(payload)) return void fail({ reason: 'not-utf8', detail: `${route.format} payloads are UTF-8 text` }, null);
-    const text = payload.toString('utf8');
-    if (route.format === 'csv-v1') return void this.accept(out, decodeCsvV1(route.id, text, receivedAt, this.opts), topic, text, receivedAt);
-    if (route.format === 'json-v1' && !isJsonV1Kind(route.kind!)) return void fail({ reason: 'unknown-reading-type', detail: `kind ${JSON.stringify(route.kind)}: expected door, gps, light or temp` }, text);
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (err) {
-      return void fail({ reason: 'invalid-json', detail: (err as Error).message.slice(0, 200) }, text);
-    }
-    if (route.format === 'json-v1') return void this.accept(out, decodeJsonV1(route.id, route.kind as 'door', doc, receivedAt, this.opts), topic, text, receivedAt);
-    const env = decodeBatchEnvelope(route.id, doc, this.opts);
-    if ('reason' in env) return void fail(env, text);
-    for (let i = 0; i < env.events.length; i++) {
-      const ev = env.events[i];
-      const result = decodeBatchEvent(ev, receivedAt, this.opts);
-      if ('reason' in result) {
-        out.deadLetters.push(deadLetter(result.reason, `events[${i}]: ${result.detail}`, topic, safeStringify(ev), receivedAt));
-      } else this.keep(out, result, topic, () => safeStringify(ev), receivedAt);
-    }
-  }
-
-  private accept(out: NormaliseResult, result: Reading | Rejection, topic: string, text: string, receivedAt: number): void {
-    if ('reason' in result) out.deadLetters.push(deadLetter(result.reason, result.detail, topic, text, receivedAt));
-    else this.keep(out, result, topic, () => text, receivedAt);
-  }
-
-  /** Records the ids of a result normalised with `deferRecord`, once it was delivered. */
-  remember(result: NormaliseResult): void {
-    for (const [device, id] of result.unrecorded ?? []) this.dedup.isDuplicate(device, id);
-  }
-
-  private keep(out: NormaliseResult, r: Reading, topic: string, payload: () => string, receivedAt: number): void {
-    const pending = out.unrecorded;
-    if (pending) {
-      // a duplicate inside one message (a batch) is caught by scanning what this message already kept
-      if (this.dedup.has(r.deviceId, r.eventId) || (pending.length > 0 && isPending(pending, r))) return void out.duplicates++;
-      pending.push([r.deviceId, r.eventId]);
-    } else if (this.dedup.isDuplicate(r.deviceId, r.eventId)) return void out.duplicates++;
-    // A reading for a container its device is not planned on never reaches the rules: dead-lettered, and alerted by the caller.
-    const mismatch = findMismatch(r, this.opts.trips);
-    if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, payload(), receivedAt), mismatch });
-    else out.readings.push(r);
-  }
+export function decoderFor(format: WireFormat): WireFormatDecoder {
+  const d = BY_FORMAT.get(format);
+  if (!d) throw new Error(`no decoder registered for wire format ${format}`);
+  return d;
 }
 
-function isPending(pending: Array<[string, string]>, r: Reading): boolean {
-  if (pending.length < 32) return pending.some(([d, id]) => id === r.eventId && d === r.deviceId);
-  const keys = pendingKeys.get(pending) ?? new Set(pending.map(([d, id]) => `${d}\u0000${id}`));
-  pendingKeys.set(pending, keys);
-  const key = `${r.deviceId}\u0000${r.eventId}`;
-  if (keys.has(key)) return true;
-  keys.add(key); // the caller pushes it next
-  return false;
-}
-const pendingKeys = new WeakMap<Array<[string, string]>, Set<string>>();
-
-function safeStringify(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? 'undefined';
-  } catch {
-    return String(v);
-  }
-}
-
-export type { DeadLetter };

@@ -1,20 +1,18 @@
 import type { Logger } from 'pino';
-import { KafkaBus } from '../bus/kafka.js';
-import { MemoryBus } from '../bus/memory.js';
-import type { Bus, TopicSpec } from '../bus/port.js';
-import { TOPICS } from '../bus/topics.js';
+import { createBus } from '../bus/create.js';
+import type { Bus } from '../bus/port.js';
+import { TOPICS, topicSpecs } from '../bus/topics.js';
 import type { Config } from '../config/schema.js';
 import { startListener, type Listener } from '../ingest/listener.js';
-import type { PortTable } from '../model/ports.js';
-import { TripDirectory } from '../normalise/trip-directory.js';
-import { BusAlertSink } from '../sinks/bus-alerts.js';
-import { ConsoleAlertSink } from '../sinks/console.js';
-import { InfluxAlertSink, InfluxWriter } from '../sinks/influx.js';
-import { NdjsonAlertSink } from '../sinks/ndjson-file.js';
-import { FanOutSink, type AlertSink } from '../sinks/sink.js';
+import type { PortTable } from '../geo/ports.js';
+import { TripDirectory } from '../trips/directory.js';
+import { buildSinks } from '../sinks/build.js';
+import { InfluxWriter } from '../sinks/influx.js';
+import type { AlertSink } from '../sinks/sink.js';
+import type { WebhookSink } from '../sinks/webhook.js';
 import { IngestStage } from './ingest-stage.js';
-import { MismatchAlerts, mismatchEnabled } from '../rules/device-container-mismatch.js';
-import { buildNormaliser, CollectingEngine } from './processor.js';
+import { IngestStep } from '../ingest/ingest-step.js';
+import { CollectingEngine } from './processor.js';
 import { RulesStage } from './rules-stage.js';
 import { TelemetryStage } from './telemetry-stage.js';
 import { followTrips } from './trips-sync.js';
@@ -29,6 +27,8 @@ export interface PipelineOptions {
   mqttUrl?: string;
   bus?: Bus;
   extraSinks?: AlertSink[];
+  /** A webhook sink of the caller's, or null for none; absent: made from `webhooks` in the configuration. */
+  webhooks?: WebhookSink | null;
   /** The rules stage's group starts at the current end of the telemetry topic (a replay's private group). */
   rulesFromNow?: boolean;
 }
@@ -39,26 +39,12 @@ export interface Pipeline {
   ingest: IngestStage;
   rules: RulesStage;
   listener: Listener;
+  /** The webhook sink among the alert sinks, if any (the API shows its deliveries). */
+  webhooks: WebhookSink | null;
   /** Waits until the rules stage has processed everything on the bus so far. */
   drain(): Promise<void>;
   /** Stops taking MQTT messages, lets the rules stage consume what the bus holds (up to `drainMs`), then stops every stage. */
   stop(drainMs?: number): Promise<void>;
-}
-
-export function topicSpecs(config: Config): TopicSpec[] {
-  const p = config.kafka.partitions;
-  return [
-    { topic: TOPICS.raw, partitions: p.raw },
-    { topic: TOPICS.telemetry, partitions: p.telemetry, retentionMs: config.kafka.telemetryRetentionMs },
-    { topic: TOPICS.deadletter, partitions: p.deadletter },
-    { topic: TOPICS.alerts, partitions: p.alerts },
-    { topic: TOPICS.trips, partitions: p.trips, compacted: true },
-    { topic: TOPICS.late, partitions: p.late },
-  ];
-}
-
-export function createBus(config: Config, log: Logger): Bus {
-  return config.bus.kind === 'kafka' ? new KafkaBus(config.kafka, log) : new MemoryBus(config.kafka.partitions.telemetry, config.bus.memoryRetainPerPartition);
 }
 
 /**
@@ -68,27 +54,21 @@ export function createBus(config: Config, log: Logger): Bus {
 export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const { config, log } = o;
   const bus = o.bus ?? createBus(config, log);
+  const influx = config.influx.enabled ? new InfluxWriter(config.influx, log) : null;
+  // before any I/O: a webhook target without its secret stops start-up here
+  const { sink, webhooks } = buildSinks(config, { log, bus, influx, extra: o.extraSinks ?? [], ...(o.webhooks !== undefined ? { webhooks: o.webhooks } : {}) });
   await bus.ensureTopics(topicSpecs(config));
-  const sinks: AlertSink[] = [new BusAlertSink(bus), ...(o.extraSinks ?? [])];
-  if (config.sinks.alertsFile) sinks.push(new NdjsonAlertSink(config.sinks.alertsFile));
-  if (config.sinks.console) sinks.push(new ConsoleAlertSink());
-  let influx: InfluxWriter | null = null;
   let telemetry: TelemetryStage | null = null;
-  if (config.influx.enabled) {
-    influx = new InfluxWriter(config.influx, log);
-    sinks.push(new InfluxAlertSink(influx));
-    if (config.influx.writeTelemetry) {
-      telemetry = new TelemetryStage(bus, influx, `${config.kafka.groupId}-telemetry-influx`, log, o.rulesFromNow ?? false, config.influx.batchRetryWindowMs);
-      await telemetry.start();
-    }
+  if (influx && config.influx.writeTelemetry) {
+    telemetry = new TelemetryStage(bus, influx, `${config.kafka.groupId}-telemetry-influx`, log, o.rulesFromNow ?? false, config.influx.batchRetryWindowMs);
+    await telemetry.start();
   }
-  const sink = new FanOutSink(sinks);
   const instruments = new PipelineInstruments();
   influx?.registerMetrics(instruments.registry);
   const tripsSub = bus.kind === 'kafka' ? await followTrips(bus, o.trips, log.child({ module: 'trips' })) : null;
   const rules = new RulesStage(bus, new CollectingEngine(config, o.trips, o.ports), sink, { groupId: config.kafka.groupId, idleFlushMs: config.engine.idleFlushMs, fromNow: o.rulesFromNow ?? false, recover: config.engine.recoverOnStart && !(o.rulesFromNow ?? false), idleRelease: !config.mqtt.trustReceivedAtProperty, recoverFromMs: config.engine.recoverFrom ? Date.parse(config.engine.recoverFrom) : null, instruments }, log.child({ module: 'rules' }));
   await rules.start();
-  const ingest = new IngestStage(bus, buildNormaliser(config, o.trips), log.child({ module: 'ingest' }), influx, instruments, true, { sink, mismatches: new MismatchAlerts(mismatchEnabled(config.rules.enabled)) });
+  const ingest = new IngestStage(bus, IngestStep.fromConfig(config, o.trips, { deferRecord: true, log: log.child({ module: 'ingest' }) }), influx, instruments, true, sink);
   const listener = await startListener(config.mqtt, ingest.handle, { log: log.child({ module: 'ingest' }), ...(o.mqttUrl ? { url: o.mqttUrl } : {}) });
   return {
     bus,
@@ -96,6 +76,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     ingest,
     rules,
     listener,
+    webhooks,
     drain: () => rules.drain(),
     async stop(drainMs = 5000) {
       // InfluxDB down at shutdown: its writers stop retrying in time for the stages to stop (offsets stay uncommitted)

@@ -1,14 +1,13 @@
 import type { Config } from '../config/schema.js';
 import type { Alert } from '../model/alert.js';
-import type { PortTable } from '../model/ports.js';
+import type { PortTable } from '../geo/ports.js';
 import type { Reading } from '../model/reading.js';
 import type { DeadLetter } from '../normalise/dead-letter.js';
-import { Normaliser } from '../normalise/registry.js';
-import type { TripDirectory } from '../normalise/trip-directory.js';
+import type { TripDirectory } from '../trips/directory.js';
 import { RuleEngine } from '../rules/engine.js';
 import { selectRules } from '../rules/index.js';
-import { seaLaneRouter } from '../rules/sea-router.js';
-import { MismatchAlerts, mismatchEnabled } from '../rules/device-container-mismatch.js';
+import { seaLaneRouter } from '../geo/sea-router.js';
+import { IngestStep } from '../ingest/ingest-step.js';
 
 export interface Collected {
   alerts: Alert[];
@@ -24,18 +23,6 @@ export interface ProcessorCounts {
   deadLetters: Record<string, number>;
   alerts: Record<string, number>;
   late: number;
-}
-
-/** Builds the normaliser for a configuration. */
-export function buildNormaliser(config: Config, trips: TripDirectory): Normaliser {
-  return new Normaliser({
-    topicRoot: config.mqtt.topicRoot,
-    maxPayloadBytes: config.ingest.maxPayloadBytes,
-    dedupIdsPerDevice: config.ingest.dedupIdsPerDevice,
-    dedupMaxDevices: config.ingest.dedupMaxDevices,
-    limits: { maxBatchEvents: config.ingest.maxBatchEvents, maxFutureSkewMs: config.ingest.maxFutureSkewMs, maxPastAgeMs: config.ingest.maxPastAgeMs },
-    trips,
-  });
 }
 
 /**
@@ -72,34 +59,33 @@ export class CollectingEngine {
 }
 
 /**
- * Decode and rules in one synchronous path, for replay: the same Normaliser
- * and RuleEngine the bus stages use, without a bus in between.
+ * Ingest and rules in one synchronous path, for replay: the same ingest step
+ * (src/ingest/ingest-step.ts) and RuleEngine the bus stages use, without a
+ * bus in between.
  */
 export class DirectProcessor {
-  readonly normaliser: Normaliser;
+  readonly ingest: IngestStep;
   readonly rules: CollectingEngine;
-  /** DEVICE_CONTAINER_MISMATCH from the normaliser's dead letters, as the live ingest stage raises them. */
-  private readonly mismatches: MismatchAlerts;
-  readonly counts: ProcessorCounts = { messages: 0, readings: 0, duplicates: 0, deadLetters: {}, alerts: {}, late: 0 };
+  private readonly alerts: Record<string, number> = {};
+  private late = 0;
 
   constructor(config: Config, trips: TripDirectory, ports: PortTable) {
-    this.normaliser = buildNormaliser(config, trips);
+    this.ingest = IngestStep.fromConfig(config, trips, { deferRecord: false });
     this.rules = new CollectingEngine(config, trips, ports);
-    this.mismatches = new MismatchAlerts(mismatchEnabled(config.rules.enabled));
+  }
+
+  get counts(): ProcessorCounts {
+    const i = this.ingest.counts;
+    return { messages: i.messages, readings: i.readings, duplicates: i.duplicates, deadLetters: i.deadLetters, alerts: this.alerts, late: this.late };
   }
 
   /** One MQTT message in; what it produced out. */
   message(topic: string, payload: Buffer, receivedAt: number): Collected & { readings: Reading[]; deadLetters: DeadLetter[] } {
-    this.counts.messages++;
-    const n = this.normaliser.normalise(topic, payload, receivedAt);
-    this.counts.duplicates += n.duplicates;
-    for (const d of n.deadLetters) this.counts.deadLetters[d.reason] = (this.counts.deadLetters[d.reason] ?? 0) + 1;
+    const n = this.ingest.take(topic, payload, receivedAt);
     this.rules.engine.advanceTo(receivedAt);
     for (const r of n.readings) this.rules.engine.ingest(r);
-    this.counts.readings += n.readings.length;
-    const raised = this.mismatches.take(n.deadLetters);
     const c = this.rules.take();
-    const all = raised.length ? { ...c, alerts: [...raised, ...c.alerts], alertArrivals: [...raised.map(() => receivedAt), ...c.alertArrivals] } : c;
+    const all = n.alerts.length ? { ...c, alerts: [...n.alerts, ...c.alerts], alertArrivals: [...n.alerts.map(() => receivedAt), ...c.alertArrivals] } : c;
     return { ...this.count(all), readings: n.readings, deadLetters: n.deadLetters };
   }
 
@@ -110,8 +96,8 @@ export class DirectProcessor {
   }
 
   private count(c: Collected): Collected {
-    for (const a of c.alerts) this.counts.alerts[a.rule] = (this.counts.alerts[a.rule] ?? 0) + 1;
-    this.counts.late += c.late.length;
+    for (const a of c.alerts) this.alerts[a.rule] = (this.alerts[a.rule] ?? 0) + 1;
+    this.late += c.late.length;
     return c;
   }
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { KafkaBus } from '../bus/kafka.js';
 import type { Bus, Subscription } from '../bus/port.js';
 import { TOPICS } from '../bus/topics.js';
-import { TripPlanSchema, type TripPlan } from '../model/trip-plan.js';
-import type { TripDirectory } from '../normalise/trip-directory.js';
+import { TripPlanSchema, type TripPlan } from '../trips/schema.js';
+import type { TripDirectory } from '../trips/directory.js';
 
 /** Plans onto the compacted `sealwatch.trips.v1`, keyed by trip id. */
 export async function publishPlans(bus: Bus, plans: readonly TripPlan[]): Promise<void> {
@@ -24,12 +23,9 @@ export async function followTrips(bus: Bus, trips: TripDirectory, log?: Logger):
       log?.error({ err: (err as Error).message }, 'trips.invalid_plan_on_topic');
     }
   };
-  if (bus instanceof KafkaBus) {
-    const ends = await bus.endOffsets(TOPICS.trips);
-    for (const m of await bus.readRange(TOPICS.trips)) apply(m.value);
-    const sub = await bus.subscribe({ groupId: `sealwatch-trips-${randomUUID()}`, topics: [TOPICS.trips], fromNow: true, handler: async (batch) => batch.forEach((m) => apply(m.value)) });
-    log?.info({ plans: trips.size, partitions: ends.size }, 'trips.loaded_from_topic');
-    return sub;
-  }
-  return bus.subscribe({ groupId: `sealwatch-trips-${randomUUID()}`, topics: [TOPICS.trips], fromBeginning: true, handler: async (batch) => batch.forEach((m) => apply(m.value)) });
+  const ends = await bus.endOffsets(TOPICS.trips);
+  for (const m of await bus.readAll(TOPICS.trips)) apply(m.value);
+  const sub = await bus.subscribe({ groupId: `sealwatch-trips-${randomUUID()}`, topics: [TOPICS.trips], fromNow: true, handler: async (batch) => batch.forEach((m) => apply(m.value)) });
+  log?.info({ plans: trips.size, partitions: ends.size }, 'trips.loaded_from_topic');
+  return sub;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { PortTable } from '../model/ports.js';
-import type { TripDirectory } from '../normalise/trip-directory.js';
+import type { PortTable } from '../geo/ports.js';
+import type { TripDirectory } from '../trips/directory.js';
 import { DirectProcessor, type ProcessorCounts } from '../pipeline/processor.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { readCapture } from './capture.js';

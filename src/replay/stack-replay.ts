@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import type { Logger } from 'pino';
-import { KafkaBus } from '../bus/kafka.js';
+import { createBus } from '../bus/create.js';
 import { TOPICS } from '../bus/topics.js';
 import type { Config } from '../config/schema.js';
 import { AlertSchema, type Alert } from '../model/alert.js';
-import type { PortTable } from '../model/ports.js';
-import type { TripDirectory } from '../normalise/trip-directory.js';
+import type { PortTable } from '../geo/ports.js';
+import type { TripDirectory } from '../trips/directory.js';
 import { startPipeline } from '../pipeline/app.js';
 import { publishPlans } from '../pipeline/trips-sync.js';
 import { SealwatchError } from '../errors.js';
@@ -37,9 +37,10 @@ export async function replayThroughStack(file: string, config: Config, trips: Tr
     kafka: { ...config.kafka, groupId: `sealwatch-replay-${run}` },
     sinks: { alertsFile: null, console: false },
   };
-  const bus = new KafkaBus(cfg.kafka, log);
+  const bus = createBus(cfg, log);
   const alertsFrom = await bus.endOffsets(TOPICS.alerts).catch(async () => new Map<number, string>());
-  const pipeline = await startPipeline({ config: cfg, ports, trips, log, bus, rulesFromNow: true });
+  // a replay re-raises alerts of the past: nothing goes to the targeting centres' webhooks
+  const pipeline = await startPipeline({ config: cfg, ports, trips, log, bus, rulesFromNow: true, webhooks: null });
   await publishPlans(bus, trips.all());
   const publisher = mqtt.connect(cfg.mqtt.url, {
     clientId: `sealwatch-replay-pub-${run}`,
@@ -80,7 +81,7 @@ export async function replayThroughStack(file: string, config: Config, trips: Tr
     const seen = new Map<string, Alert>();
     const readDeadline = Date.now() + 60_000;
     while (seen.size < raised && Date.now() < readDeadline) {
-      for (const m of await bus.readRange(TOPICS.alerts, alertsFrom)) {
+      for (const m of await bus.readAll(TOPICS.alerts, alertsFrom)) {
         const a = AlertSchema.parse(JSON.parse(m.value.toString('utf8')));
         seen.set(a.alertId, a);
       }

@@ -1,6 +1,7 @@
 import type { Reading } from '../model/reading.js';
-import { isOnLand } from './land.js';
-import { kmBetween, knots, speedAtFix } from './motion.js';
+import { isOnLand } from '../geo/land.js';
+import { kmBetween, knots } from '../geo/distance.js';
+import { speedAtFix } from './motion.js';
 import type { Fix, RaisedAlert, RuleContext } from './rule.js';
 
 /**

@@ -1,10 +1,10 @@
 import type { Config } from '../config/schema.js';
 import { alertId, type Alert } from '../model/alert.js';
-import type { PortTable } from '../model/ports.js';
+import type { PortTable } from '../geo/ports.js';
 import type { Reading } from '../model/reading.js';
-import type { TripDirectory } from '../normalise/trip-directory.js';
-import { Heap } from './heap.js';
-import { compilePlan, insideAnyZone, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from './plan.js';
+import type { TripDirectory } from '../trips/directory.js';
+import { Heap } from '../heap.js';
+import { compilePlan, insideAnyZone, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from '../trips/compile.js';
 import type { ContainerView, Fix, RaisedAlert, Rule, RuleContext } from './rule.js';
 import { trackStop } from './stop-tracker.js';
 

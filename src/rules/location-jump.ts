@@ -1,5 +1,5 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
-import { kmBetween, knots } from './motion.js';
+import { kmBetween, knots } from '../geo/distance.js';
 import { defineRule, type Fix } from './rule.js';
 
 /**

@@ -1,17 +1,6 @@
-import { greatCircleKm } from './geo-index.js';
+import { kmBetween, knots } from '../geo/distance.js';
 import type { Config } from '../config/schema.js';
 import type { ContainerView, Fix } from './rule.js';
-
-const KM_PER_NM = 1.852;
-
-export function kmBetween(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  return greatCircleKm(a.lat, a.lon, b.lat, b.lon);
-}
-
-/** Knots implied by covering `km` in `ms`. */
-export function knots(km: number, ms: number): number {
-  return ms > 0 ? km / KM_PER_NM / (ms / 3_600_000) : Infinity;
-}
 
 /**
  * Speed over ground at the latest fix: the device's own figure when it sent

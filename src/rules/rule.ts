@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema.js';
 import type { RuleId, Severity } from '../model/alert.js';
-import type { PortTable } from '../model/ports.js';
+import type { PortTable } from '../geo/ports.js';
 import type { Reading } from '../model/reading.js';
-import type { CompiledPlan, ZoneFix } from './plan.js';
+import type { CompiledPlan, ZoneFix } from '../trips/compile.js';
 
 export interface Fix {
   ts: number;

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { kmBetween, knots } from './motion.js';
+import { kmBetween, knots } from '../geo/distance.js';
 import type { Fix } from './rule.js';
 
 /** What the engine keeps of the container's current stop (part of the view the rules read). */

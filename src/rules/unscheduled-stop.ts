@@ -1,6 +1,6 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
-import { kmBetween } from './motion.js';
-import type { CompiledPlan } from './plan.js';
+import { kmBetween } from '../geo/distance.js';
+import type { CompiledPlan } from '../trips/compile.js';
 import { defineRule, type Fix, type RuleContext } from './rule.js';
 
 /**

@@ -6,7 +6,7 @@ import type { Bus, BusMessage } from '../../src/bus/port.js';
  * The contract every Bus adapter passes (memory in unit tests, Kafka in the
  * integration suite), so the in-process bus cannot drift from Kafka.
  */
-export function busContract(name: string, make: () => Promise<Bus>, opts: { settleMs: number; timeoutMs: number }): void {
+export function busContract(name: string, make: () => Promise<Bus>, opts: { settleMs: number; timeoutMs: number; makeDown: () => Promise<Bus> }): void {
   describe(`bus contract: ${name}`, () => {
     let bus: Bus;
     beforeAll(async () => {
@@ -141,6 +141,47 @@ export function busContract(name: string, make: () => Promise<Bus>, opts: { sett
       await bus.scan(t, to, to, () => void none++);
       expect(none).toBe(0);
       expect(await bus.committedOffsets(g, t)).toEqual(committed);
+    });
+
+    it('reads a topic whole, or from given offsets, partition by partition in offset order, up to its end as of the call', async () => {
+      const t = topic();
+      await bus.ensureTopics([{ topic: t, partitions: 3, compacted: true }]);
+      const first = Array.from({ length: 20 }, (_, i) => ({ key: `plan-${i % 7}`, value: `v${i}` }));
+      await bus.produce(t, first);
+      const ends = await bus.endOffsets(t);
+      expect(ends).toEqual(new Map([...(await bus.offsetBounds(t))].map(([p, b]) => [p, b.high])));
+      expect([...ends.values()].reduce((n, e) => n + Number(e), 0)).toBe(20);
+      const all = await bus.readAll(t);
+      expect(all).toHaveLength(20);
+      expect(all.map((m) => [m.partition, Number(m.offset)])).toEqual([...all].map((m) => [m.partition, Number(m.offset)]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!));
+      expect(new Set(all.map((m) => m.value.toString()))).toEqual(new Set(first.map((m) => m.value)));
+      // per key, in the order produced, each with its key
+      for (let k = 0; k < 7; k++) expect(all.filter((m) => m.key === `plan-${k}`).map((m) => m.value.toString())).toEqual(first.filter((m) => m.key === `plan-${k}`).map((m) => m.value));
+      expect(all.every((m) => m.topic === t)).toBe(true);
+      // from the ends read before: only what came after
+      await bus.produce(t, [{ key: 'plan-1', value: 'later' }]);
+      expect((await bus.readAll(t, ends)).map((m) => m.value.toString())).toEqual(['later']);
+      expect(await bus.readAll(t, await bus.endOffsets(t))).toEqual([]);
+      // a topic with nothing in it reads as nothing
+      const empty = topic();
+      await bus.ensureTopics([{ topic: empty, partitions: 2 }]);
+      expect(await bus.readAll(empty)).toEqual([]);
+    });
+
+    it('reports itself healthy while its broker answers, and not healthy when it cannot reach one, within the time asked', async () => {
+      const up = await bus.health(opts.timeoutMs);
+      expect(up.ok).toBe(true);
+      expect(up.detail).toMatch(new RegExp(bus.kind));
+      const down = await opts.makeDown();
+      try {
+        const started = Date.now();
+        const h = await down.health(2000);
+        expect(h.ok).toBe(false);
+        expect(h.detail.length).toBeGreaterThan(5);
+        expect(Date.now() - started).toBeLessThan(2000 + 1500);
+      } finally {
+        await down.close().catch(() => {});
+      }
     });
 
     it('a batch whose handler did not finish is delivered again to the next consumer (at least once)', async () => {

@@ -12,9 +12,10 @@ import type { Config } from '../../src/config/schema.js';
 import { stackEnv } from '../../src/cli/common.js';
 import { AlertSchema, type Alert } from '../../src/model/alert.js';
 import { makeContainerNumber } from '../../src/model/iso6346.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import { packagePath } from '../../src/paths.js';
-import { newTripDirectory, topicSpecs } from '../../src/pipeline/app.js';
+import { topicSpecs } from '../../src/bus/topics.js';
+import { newTripDirectory } from '../../src/pipeline/app.js';
 import { DirectProcessor } from '../../src/pipeline/processor.js';
 import { simulateFleet, type SimResult } from '../../simulators/fleet.js';
 import { stackConfig } from './stack.js';
@@ -300,9 +301,9 @@ export interface Outcome {
 /** What sealwatch produced for this corpus since `from` (the topics' ends before the test), on Kafka and in InfluxDB. */
 export async function observe(config: Config, bus: KafkaBus, corpus: Corpus, from: { telemetry: Map<number, string>; alerts: Map<number, string> }): Promise<Outcome> {
   const mine = new Set(corpus.containers);
-  const telemetry = (await bus.readRange(TOPICS.telemetry, from.telemetry)).filter((m) => m.key !== null && mine.has(m.key));
+  const telemetry = (await bus.readAll(TOPICS.telemetry, from.telemetry)).filter((m) => m.key !== null && mine.has(m.key));
   const telemetryEventIds = new Set(telemetry.map((m) => (JSON.parse(m.value.toString('utf8')) as { eventId: string }).eventId));
-  const alerts = (await bus.readRange(TOPICS.alerts, from.alerts)).map((m) => AlertSchema.parse(JSON.parse(m.value.toString('utf8')))).filter((a) => mine.has(a.containerId));
+  const alerts = (await bus.readAll(TOPICS.alerts, from.alerts)).map((m) => AlertSchema.parse(JSON.parse(m.value.toString('utf8')))).filter((a) => mine.has(a.containerId));
   const query = new InfluxDB({ url: config.influx.url, token: config.influx.token ?? '', timeout: 30 * SECOND }).getQueryApi(config.influx.org);
   const set = corpus.containers.map((c) => JSON.stringify(c)).join(', ');
   const range = `range(start: ${new Date(corpus.start - 10 * 24 * HOUR).toISOString()}, stop: ${new Date(corpus.start + 10 * 24 * HOUR).toISOString()})`;

@@ -1,13 +1,13 @@
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Alert } from '../../src/model/alert.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import type { Reading } from '../../src/model/reading.js';
-import type { TripPlan } from '../../src/model/trip-plan.js';
-import { TripDirectory } from '../../src/normalise/trip-directory.js';
+import type { TripPlan } from '../../src/trips/schema.js';
+import { TripDirectory } from '../../src/trips/directory.js';
 import { RuleEngine } from '../../src/rules/engine.js';
 import { ALL_RULES } from '../../src/rules/index.js';
-import { seaLaneRouter } from '../../src/rules/sea-router.js';
+import { seaLaneRouter } from '../../src/geo/sea-router.js';
 
 export const T0 = Date.parse('2026-01-07T10:00:00Z');
 export const MIN = 60_000;

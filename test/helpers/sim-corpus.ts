@@ -1,9 +1,9 @@
 import { simulateFleet, type SimOptions, type SimResult } from '../../simulators/fleet.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import type { LocationReading, Reading } from '../../src/model/reading.js';
-import type { TripPlan } from '../../src/model/trip-plan.js';
-import { TripDirectory } from '../../src/normalise/trip-directory.js';
-import { buildNormaliser } from '../../src/pipeline/processor.js';
+import type { TripPlan } from '../../src/trips/schema.js';
+import { TripDirectory } from '../../src/trips/directory.js';
+import { buildNormaliser } from '../../src/normalise/normaliser.js';
 
 /** A simulated fleet and what its devices said, decoded by the real normaliser (deduplicated), per container in measurement order. */
 export interface DecodedCorpus {

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../src/bus/memory.js';
 import { busContract } from '../contract/bus-contract.js';
 
-busContract('memory', async () => new MemoryBus(), { settleMs: 50, timeoutMs: 5000 });
+busContract('memory', async () => new MemoryBus(), {
+  settleMs: 50,
+  timeoutMs: 5000,
+  // an in-process bus has no broker to lose: a closed one is the bus that does not answer
+  makeDown: async () => {
+    const bus = new MemoryBus();
+    await bus.close();
+    return bus;
+  },
+});
 
 describe('memory bus retention (embedded mode stays bounded)', () => {
   it('keeps about retainPerPartition messages once groups consumed them; offsets go on; an unconsumed message is never dropped', async () => {

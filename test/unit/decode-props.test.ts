@@ -11,8 +11,8 @@ import { Deduper } from '../../src/normalise/dedup.js';
 import { containerProblem, isoTimeMs } from '../../src/normalise/fields.js';
 import { isValidJsonV1, JSON_V1_KINDS, JSON_V1_SCHEMAS } from '../../src/normalise/json-v1.js';
 import { parseTopic, parseTopicBySplit } from '../../src/normalise/topic.js';
-import { TripDirectory } from '../../src/normalise/trip-directory.js';
-import { buildNormaliser } from '../../src/pipeline/processor.js';
+import { TripDirectory } from '../../src/trips/directory.js';
+import { buildNormaliser } from '../../src/normalise/normaliser.js';
 import { plan, testConfig } from '../helpers/fixtures.js';
 
 /**

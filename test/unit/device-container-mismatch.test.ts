@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { alertId } from '../../src/model/alert.js';
-import { defaultPorts } from '../../src/model/ports.js';
-import { TripDirectory } from '../../src/normalise/trip-directory.js';
-import { buildNormaliser, DirectProcessor } from '../../src/pipeline/processor.js';
+import { defaultPorts } from '../../src/geo/ports.js';
+import { TripDirectory } from '../../src/trips/directory.js';
+import { buildNormaliser } from '../../src/normalise/normaliser.js';
+import { DirectProcessor } from '../../src/pipeline/processor.js';
 import { plan, testConfig } from '../helpers/fixtures.js';
 
 const config = testConfig();

@@ -7,8 +7,8 @@ import { CAPTURE_FILE, TRIPS_DIR, writeCorpus } from '../../simulators/corpus.js
 import { loadConfig } from '../../src/config/load.js';
 import { score, type Label, type Score } from '../../src/evaluate/score.js';
 import type { Alert } from '../../src/model/alert.js';
-import { defaultPorts } from '../../src/model/ports.js';
-import type { TripPlan } from '../../src/model/trip-plan.js';
+import { defaultPorts } from '../../src/geo/ports.js';
+import type { TripPlan } from '../../src/trips/schema.js';
 import { newTripDirectory } from '../../src/pipeline/app.js';
 import { replayCapture } from '../../src/replay/replay.js';
 import type { AlertSink } from '../../src/sinks/sink.js';

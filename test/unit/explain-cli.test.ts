@@ -9,12 +9,12 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Item } from '../../src/evaluate/explain/diagnose.js';
 import { detects, type Label } from '../../src/evaluate/score.js';
 import type { Alert } from '../../src/model/alert.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import type { Reading } from '../../src/model/reading.js';
-import type { TripPlan } from '../../src/model/trip-plan.js';
+import type { TripPlan } from '../../src/trips/schema.js';
 import { packagePath } from '../../src/paths.js';
 import { newTripDirectory } from '../../src/pipeline/app.js';
-import { buildNormaliser } from '../../src/pipeline/processor.js';
+import { buildNormaliser } from '../../src/normalise/normaliser.js';
 import { readCapture } from '../../src/replay/capture.js';
 import { replayCapture } from '../../src/replay/replay.js';
 

@@ -13,11 +13,11 @@ import { unscheduledStopProbe } from '../../src/evaluate/explain/unscheduled-sto
 import { deviceContainerMismatchProbe } from '../../src/evaluate/explain/device-container-mismatch.js';
 import type { Probe, ProbeInput } from '../../src/evaluate/explain/probe.js';
 import { traceReadings, type Trace } from '../../src/evaluate/explain/trace.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import type { Reading } from '../../src/model/reading.js';
-import type { TripPlan } from '../../src/model/trip-plan.js';
-import { TripDirectory } from '../../src/normalise/trip-directory.js';
-import { kmBetween, knots } from '../../src/rules/motion.js';
+import type { TripPlan } from '../../src/trips/schema.js';
+import { TripDirectory } from '../../src/trips/directory.js';
+import { kmBetween, knots } from '../../src/geo/distance.js';
 import { harness, HOUR, MIN, plan, reading, T0, testConfig, track } from '../helpers/fixtures.js';
 
 // Bay of Biscay, well offshore; a French motorway rest area inland; off Rotterdam, outside its zone, within its anchorage radius.

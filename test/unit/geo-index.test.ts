@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lineString, pointToLineDistance } from '@turf/turf';
-import { greatCircleKm, trackIndex } from '../../src/rules/geo-index.js';
+import { greatCircleKm } from '../../src/geo/distance.js';
+import { trackIndex } from '../../src/geo/point-index.js';
 
 describe('track index', () => {
   // A real trans-Pacific plan (Vancouver -> Yokohama), crossing the antimeridian.

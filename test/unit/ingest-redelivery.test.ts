@@ -3,9 +3,9 @@ import { MemoryBus } from '../../src/bus/memory.js';
 import type { OutgoingMessage } from '../../src/bus/port.js';
 import { TOPICS } from '../../src/bus/topics.js';
 import { ConfigSchema } from '../../src/config/schema.js';
-import { TripDirectory } from '../../src/normalise/trip-directory.js';
+import { TripDirectory } from '../../src/trips/directory.js';
 import { IngestStage } from '../../src/pipeline/ingest-stage.js';
-import { buildNormaliser } from '../../src/pipeline/processor.js';
+import { IngestStep } from '../../src/ingest/ingest-step.js';
 
 /** A memory bus whose next `failures` produces fail, as Kafka does while its broker is down. */
 class FlakyBus extends MemoryBus {
@@ -27,7 +27,7 @@ describe('a message the bus did not take is not a duplicate when it comes again'
     const config = ConfigSchema.parse({});
     const bus = new FlakyBus(2);
     const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs });
-    const stage = new IngestStage(bus, buildNormaliser(config, trips));
+    const stage = new IngestStage(bus, IngestStep.fromConfig(config, trips, { deferRecord: true }));
     const topic = 'ssd/json/acme-00042/temp';
     const payload = Buffer.from(JSON.stringify({ msgId: 'm-1', containerId: 'MSCU1234566', ts: '2026-01-07T10:00:00Z', celsius: 4.5 }));
     const at = Date.parse('2026-01-07T10:00:05Z');
@@ -44,7 +44,7 @@ describe('a message the bus did not take is not a duplicate when it comes again'
     const config = ConfigSchema.parse({});
     const bus = new FlakyBus(2);
     const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs });
-    const stage = new IngestStage(bus, buildNormaliser(config, trips));
+    const stage = new IngestStage(bus, IngestStep.fromConfig(config, trips, { deferRecord: true }));
     const topic = 'ssd/json/acme-00042/door';
     const payload = Buffer.from(JSON.stringify({ msgId: 'd-1', containerId: 'MSCU1234566', ts: '2026-01-07T10:00:00Z', state: 'open' }));
     const at = Date.parse('2026-01-07T10:00:05Z');

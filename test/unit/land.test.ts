@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOnLand } from '../../src/rules/land.js';
+import { isOnLand } from '../../src/geo/land.js';
 
 describe('land or sea (Natural Earth 1:50m)', () => {
   it('places known points', () => {

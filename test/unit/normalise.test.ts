@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../../src/normalise/dead-letter.js';
-import { TripDirectory } from '../../src/normalise/trip-directory.js';
-import { buildNormaliser } from '../../src/pipeline/processor.js';
+import { TripDirectory } from '../../src/trips/directory.js';
+import { buildNormaliser } from '../../src/normalise/normaliser.js';
 import { plan, testConfig } from '../helpers/fixtures.js';
 
 const config = testConfig();

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config/load.js';
-import { loadTripPlans, parseTripPlan } from '../../src/config/trips.js';
+import { loadTripPlans, parseTripPlan } from '../../src/trips/load.js';
 import { SealwatchError } from '../../src/errors.js';
-import { defaultPorts } from '../../src/model/ports.js';
-import { TripPlanSchema } from '../../src/model/trip-plan.js';
+import { defaultPorts } from '../../src/geo/ports.js';
+import { TripPlanSchema } from '../../src/trips/schema.js';
 import { plan } from '../helpers/fixtures.js';
 
 /**

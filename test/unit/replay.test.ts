@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/model/alert.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import { newTripDirectory } from '../../src/pipeline/app.js';
 import { readCapture } from '../../src/replay/capture.js';
 import { replayCapture } from '../../src/replay/replay.js';

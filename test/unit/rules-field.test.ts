@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../src/model/reading.js';
-import { compilePlan } from '../../src/rules/plan.js';
+import { compilePlan } from '../../src/trips/compile.js';
 import { trackStop, type StopView } from '../../src/rules/stop-tracker.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import { harness, HOUR, MIN, plan, reading, T0, testConfig, track } from '../helpers/fixtures.js';
 
 /**

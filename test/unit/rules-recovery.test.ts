@@ -4,10 +4,11 @@ import { MemoryBus } from '../../src/bus/memory.js';
 import { TOPICS } from '../../src/bus/topics.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import type { Alert } from '../../src/model/alert.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import { readingToWire, type Reading } from '../../src/model/reading.js';
-import { TripDirectory } from '../../src/normalise/trip-directory.js';
-import { buildNormaliser, CollectingEngine } from '../../src/pipeline/processor.js';
+import { TripDirectory } from '../../src/trips/directory.js';
+import { buildNormaliser } from '../../src/normalise/normaliser.js';
+import { CollectingEngine } from '../../src/pipeline/processor.js';
 import { RulesStage } from '../../src/pipeline/rules-stage.js';
 import type { AlertSink } from '../../src/sinks/sink.js';
 

@@ -153,8 +153,8 @@ describe('TEMPERATURE_ANOMALY', () => {
 
 describe('ROUTE_DEVIATION without a route in the plan', () => {
   it('judges against the sea route computed between the planned ports', async () => {
-    const { seaLaneRouter } = await import('../../src/rules/sea-router.js');
-    const { defaultPorts } = await import('../../src/model/ports.js');
+    const { seaLaneRouter } = await import('../../src/geo/sea-router.js');
+    const { defaultPorts } = await import('../../src/geo/ports.js');
     const ports = defaultPorts();
     const stops = ['NLRTM', 'ESALG', 'BRSSZ'].map((c) => ({ locode: c, lat: ports.get(c)!.lat, lon: ports.get(c)!.lon }));
     const route = seaLaneRouter(stops)!;

@@ -2,9 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { CHARTED_ANCHORAGES } from '../../simulators/anchorages.js';
 import { WAITING_AREAS } from '../../simulators/detours.js';
 import type { Label } from '../../simulators/fleet.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import type { DoorReading, TemperatureReading } from '../../src/model/reading.js';
-import type { TripPlan } from '../../src/model/trip-plan.js';
+import type { TripPlan } from '../../src/trips/schema.js';
 import { decodedCorpus, fixesOf, km, median, type DecodedCorpus } from '../helpers/sim-corpus.js';
 
 /**

@@ -2,10 +2,10 @@ import { describe, it, expect } from 'vitest';
 import { isUtf8 } from 'node:buffer';
 import { CHARTED_ANCHORAGES } from '../../simulators/anchorages.js';
 import { VENDORS } from '../../simulators/vendors.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import type { DoorReading, LightReading, Reading, TemperatureReading } from '../../src/model/reading.js';
-import type { TripPlan } from '../../src/model/trip-plan.js';
-import { trackIndex } from '../../src/rules/geo-index.js';
+import type { TripPlan } from '../../src/trips/schema.js';
+import { trackIndex } from '../../src/geo/point-index.js';
 import { decodedCorpus, fixesOf, km, median, solarHour, stationaryRuns } from '../helpers/sim-corpus.js';
 
 /**

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { simulateFleet, SCENARIO_KINDS } from '../../simulators/fleet.js';
 import { ConfigSchema } from '../../src/config/schema.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import type { Alert } from '../../src/model/alert.js';
-import { TripDirectory } from '../../src/normalise/trip-directory.js';
+import { TripDirectory } from '../../src/trips/directory.js';
 import { DirectProcessor } from '../../src/pipeline/processor.js';
 
 /**

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { isOnLand } from '../../src/rules/land.js';
-import { defaultPorts } from '../../src/model/ports.js';
-import { EDGES, NODES, edgeKind } from '../../simulators/sea-lanes.js';
-import { approachNodes, planRoute, routeLegs } from '../../simulators/route.js';
-import { haversineKm, interpolate, type LonLat } from '../../simulators/geo.js';
+import { isOnLand } from '../../src/geo/land.js';
+import { defaultPorts } from '../../src/geo/ports.js';
+import { EDGES, NODES, edgeKind } from '../../src/geo/sea-lanes.js';
+import { approachNodes, planRoute, routeLegs } from '../../src/geo/sea-route.js';
+import { haversineKm, interpolate, type LonLat } from '../../src/geo/distance.js';
 
 /** Kilometres of land along the great circle a-b, sampled every `step` km. */
 function landKm(a: LonLat, b: LonLat, step: number): { km: number; at: LonLat[] } {

@@ -3,13 +3,13 @@ import { simulateFleet, type Label, type SimResult } from '../../simulators/flee
 import { CHARTED_ANCHORAGES } from '../../simulators/anchorages.js';
 import { WAITING_AREAS } from '../../simulators/detours.js';
 import { ConfigSchema } from '../../src/config/schema.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import type { LocationReading, Reading, TemperatureReading } from '../../src/model/reading.js';
-import type { TripPlan } from '../../src/model/trip-plan.js';
-import { TripDirectory } from '../../src/normalise/trip-directory.js';
-import { buildNormaliser } from '../../src/pipeline/processor.js';
-import { trackIndex } from '../../src/rules/geo-index.js';
-import { isOnLand } from '../../src/rules/land.js';
+import type { TripPlan } from '../../src/trips/schema.js';
+import { TripDirectory } from '../../src/trips/directory.js';
+import { buildNormaliser } from '../../src/normalise/normaliser.js';
+import { trackIndex } from '../../src/geo/point-index.js';
+import { isOnLand } from '../../src/geo/land.js';
 
 /**
  * The breaches added for the last five rules, and the legitimate anchorage

@@ -11,8 +11,8 @@ import { publishLive } from '../../simulators/publish.js';
 import { Rng } from '../../simulators/rng.js';
 import { CsvV1Encoder, JsonV1Encoder, encodeBatch, isoTime } from '../../simulators/encoders.js';
 import { isValidContainerNumber } from '../../src/model/iso6346.js';
-import { TripPlanSchema } from '../../src/model/trip-plan.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { TripPlanSchema } from '../../src/trips/schema.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 
 const START = Date.parse('2026-01-05T00:00:00Z');
 const HOUR = 3_600_000;

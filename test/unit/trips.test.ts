@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTripPlans, parseTripPlan } from '../../src/config/trips.js';
+import { loadTripPlans, parseTripPlan } from '../../src/trips/load.js';
 import { SealwatchError } from '../../src/errors.js';
-import { defaultPorts } from '../../src/model/ports.js';
+import { defaultPorts } from '../../src/geo/ports.js';
 import { harness, HOUR, MIN, plan, reading, T0, track } from '../helpers/fixtures.js';
 
 const opts = { defaultZoneRadiusKm: 15, activeAfterEtaMs: 72 * HOUR };

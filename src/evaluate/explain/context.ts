@@ -1,11 +1,11 @@
 import { median } from 'simple-statistics';
 import type { Config } from '../../config/schema.js';
-import type { PortTable } from '../../model/ports.js';
+import type { PortTable } from '../../geo/ports.js';
 import type { Reading } from '../../model/reading.js';
-import type { TripDirectory } from '../../normalise/trip-directory.js';
-import { kmBetween, knots } from '../../rules/motion.js';
-import { compilePlan, locateInZones, type CompiledPlan } from '../../rules/plan.js';
-import { seaLaneRouter } from '../../rules/sea-router.js';
+import type { TripDirectory } from '../../trips/directory.js';
+import { kmBetween, knots } from '../../geo/distance.js';
+import { compilePlan, locateInZones, type CompiledPlan } from '../../trips/compile.js';
+import { seaLaneRouter } from '../../geo/sea-router.js';
 import type { Trace } from './trace.js';
 
 /** Light below this is a closed box's dark or a vent's leak at most; shown only from here up. */

@@ -1,4 +1,4 @@
-import { isOnLand } from '../../rules/land.js';
+import { isOnLand } from '../../geo/land.js';
 import { basisOf, bestOpening, describeOpening, noOpening } from './door-openings.js';
 import { result, type Probe, type ProbeInput } from './probe.js';
 import type { PlacedOpening } from './trace.js';

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/schema.js';
-import { isOnLand } from '../../rules/land.js';
+import { isOnLand } from '../../geo/land.js';
 import { activeSteps, dur, inWindow, km, kn, pos, when, type ProbeInput } from './probe.js';
 import type { PlacedOpening } from './trace.js';
 

@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema.js';
-import type { PortTable } from '../../model/ports.js';
-import type { TripDirectory } from '../../normalise/trip-directory.js';
-import { buildNormaliser } from '../../pipeline/processor.js';
+import type { PortTable } from '../../geo/ports.js';
+import type { TripDirectory } from '../../trips/directory.js';
+import { buildNormaliser } from '../../normalise/normaliser.js';
 import { readCapture } from '../../replay/capture.js';
 import { Tracer, type Trace } from './trace.js';
 

@@ -1,4 +1,4 @@
-import { kmBetween } from '../../rules/motion.js';
+import { kmBetween } from '../../geo/distance.js';
 import type { Fix } from '../../rules/rule.js';
 import { activeSteps, dur, inWindow, km, result, when, type Probe, type ProbeInput } from './probe.js';
 import type { Step } from './trace.js';

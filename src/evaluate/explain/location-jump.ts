@@ -1,4 +1,4 @@
-import { kmBetween, knots } from '../../rules/motion.js';
+import { kmBetween, knots } from '../../geo/distance.js';
 import type { Fix } from '../../rules/rule.js';
 import { activeSteps, dur, inWindow, km, kn, pos, result, when, type Probe } from './probe.js';
 

@@ -1,9 +1,9 @@
 import type { Config } from '../../config/schema.js';
 import type { RuleId } from '../../model/alert.js';
-import type { PortTable } from '../../model/ports.js';
+import type { PortTable } from '../../geo/ports.js';
 import { fmtDuration, fmtKm } from '../../rules/door-opening.js';
-import { kmBetween, knots } from '../../rules/motion.js';
-import { locateInZones, type ZoneFix } from '../../rules/plan.js';
+import { kmBetween, knots } from '../../geo/distance.js';
+import { locateInZones, type ZoneFix } from '../../trips/compile.js';
 import type { Fix, RuleContext } from '../../rules/rule.js';
 import type { Step, Trace } from './trace.js';
 

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/schema.js';
-import { kmBetween } from '../../rules/motion.js';
+import { kmBetween } from '../../geo/distance.js';
 import type { FixRow, ReadingsContext } from './context.js';
 import type { Item, PlanSummary, Probed } from './diagnose.js';
 

@@ -1,14 +1,14 @@
 import type { Config } from '../../config/schema.js';
 import type { RuleId } from '../../model/alert.js';
-import type { PortTable } from '../../model/ports.js';
+import type { PortTable } from '../../geo/ports.js';
 import type { Reading } from '../../model/reading.js';
 import type { DeviceContainerMismatch } from '../../normalise/dead-letter.js';
-import type { TripDirectory } from '../../normalise/trip-directory.js';
+import type { TripDirectory } from '../../trips/directory.js';
 import { onDoorFixTimer, trackDoorOpenings, type DoorOpeningState, type DoorPlace } from '../../rules/door-opening.js';
 import { RuleEngine } from '../../rules/engine.js';
-import type { CompiledPlan } from '../../rules/plan.js';
+import type { CompiledPlan } from '../../trips/compile.js';
 import { defineRule, type ContainerView, type Fix, type Rule } from '../../rules/rule.js';
-import { seaLaneRouter } from '../../rules/sea-router.js';
+import { seaLaneRouter } from '../../geo/sea-router.js';
 
 /**
  * What the rules saw of one container, recorded by running its readings

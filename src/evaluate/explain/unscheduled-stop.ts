@@ -1,4 +1,4 @@
-import { kmBetween } from '../../rules/motion.js';
+import { kmBetween } from '../../geo/distance.js';
 import type { Fix } from '../../rules/rule.js';
 import { fixErrorKm } from '../../rules/stop-tracker.js';
 import { placeStop, type StopPlace } from '../../rules/unscheduled-stop.js';

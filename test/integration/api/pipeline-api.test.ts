@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '../../../src/bus/topics.js';
-import type { TripPlan } from '../../../src/model/trip-plan.js';
+import type { TripPlan } from '../../../src/trips/schema.js';
 import { plan } from '../../helpers/fixtures.js';
 import { bearer, device, getJson, startApiOnly, startStack, waitFor, type Stack } from './harness.js';
 

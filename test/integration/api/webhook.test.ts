@@ -129,7 +129,7 @@ describe('webhook sink: signed, retried, deduplicated', () => {
     // the API built without the sink reports none; build one that knows it
     const { startApi } = await import('../../../src/api/server.js');
     const { createLogger } = await import('../../../src/log.js');
-    const { defaultPorts } = await import('../../../src/model/ports.js');
+    const { defaultPorts } = await import('../../../src/geo/ports.js');
     const { newTripDirectory } = await import('../../../src/pipeline/app.js');
     const config = testConfig();
     const withHooks = await startApi({ config, bus, trips: newTripDirectory(config), ports: defaultPorts(), log: createLogger('silent'), webhooks: sink, port: 0 });

@@ -5,7 +5,7 @@ import { TOPICS } from '../../../src/bus/topics.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../src/ingest/embedded-broker.js';
 import { createLogger } from '../../../src/log.js';
 import type { Alert } from '../../../src/model/alert.js';
-import { defaultPorts } from '../../../src/model/ports.js';
+import { defaultPorts } from '../../../src/geo/ports.js';
 import { newTripDirectory, startPipeline, type Pipeline } from '../../../src/pipeline/app.js';
 import { plan, testConfig } from '../../helpers/fixtures.js';
 import { asServiceAccount, login, testBrokerAuth } from '../../helpers/broker-auth.js';

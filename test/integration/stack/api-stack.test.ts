@@ -4,7 +4,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { startApi, type Api } from '../../../src/api/server.js';
 import { KafkaBus } from '../../../src/bus/kafka.js';
 import { createLogger } from '../../../src/log.js';
-import { defaultPorts } from '../../../src/model/ports.js';
+import { defaultPorts } from '../../../src/geo/ports.js';
 import { newTripDirectory, startPipeline, type Pipeline } from '../../../src/pipeline/app.js';
 import { plan } from '../../helpers/fixtures.js';
 import { addDevice, stackConfig, waitFor } from '../../helpers/stack.js';

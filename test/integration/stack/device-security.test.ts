@@ -9,7 +9,7 @@ import { stackEnv } from '../../../src/cli/common.js';
 import { brokerAuthFromConfig, startEmbeddedBroker } from '../../../src/ingest/embedded-broker.js';
 import { createLogger } from '../../../src/log.js';
 import { AlertSchema, alertId, type Alert } from '../../../src/model/alert.js';
-import { defaultPorts } from '../../../src/model/ports.js';
+import { defaultPorts } from '../../../src/geo/ports.js';
 import { newTripDirectory, startPipeline, type Pipeline } from '../../../src/pipeline/app.js';
 import { plan, testConfig } from '../../helpers/fixtures.js';
 import { addDevice, stackConfig, waitFor } from '../../helpers/stack.js';
@@ -81,7 +81,7 @@ describe('device security on Mosquitto (stack)', () => {
     // a permitted message afterwards: once the pipeline has it, a delivered denied one would be there too (one connection, in order)
     await a.publishAsync(`ssd/json/${devA}/gps`, JSON.stringify({ msgId: `fence-${run}`, containerId: boxA, ts: iso(50_000), lat: 45.5, lon: -8, speedKn: 14 }), { qos: 1 });
     const raw = await waitFor('the fence on sealwatch.raw.v1', 60_000, async () => {
-      const got = (await bus.readRange(TOPICS.raw, from.raw)).map((m) => `${m.key} ${m.value.toString()}`).filter((s) => s.includes(run));
+      const got = (await bus.readAll(TOPICS.raw, from.raw)).map((m) => `${m.key} ${m.value.toString()}`).filter((s) => s.includes(run));
       return got.some((s) => s.includes(`fence-${run}`)) ? got : undefined;
     }, 500);
     expect(raw.filter((s) => s.includes(`deny-${run}`) || s.includes(`VSL-${run}`))).toEqual([]);
@@ -91,13 +91,13 @@ describe('device security on Mosquitto (stack)', () => {
     const b = await device(devB);
     for (const i of [0, 1, 2]) await b.publishAsync(`ssd/json/${devB}/door`, JSON.stringify({ msgId: `spoof-${i}-${run}`, containerId: boxA, ts: iso((30 - i) * 60_000), state: 'open' }), { qos: 1 });
     const dead = await waitFor('3 mismatch dead letters', 60_000, async () => {
-      const got = (await bus.readRange(TOPICS.deadletter, from.deadletter)).map((m) => JSON.parse(m.value.toString())).filter((d) => String(d.payload).includes(`-${run}`));
+      const got = (await bus.readAll(TOPICS.deadletter, from.deadletter)).map((m) => JSON.parse(m.value.toString())).filter((d) => String(d.payload).includes(`-${run}`));
       return got.length >= 3 ? got : undefined;
     }, 500);
     expect(dead.map((d) => d.reason)).toEqual(['device-container-mismatch', 'device-container-mismatch', 'device-container-mismatch']);
     const id = alertId('DEVICE_CONTAINER_MISMATCH', boxA, tripB, devB);
     const onKafka = await waitFor('the alert on sealwatch.alerts.v1', 60_000, async () => {
-      const got = (await bus.readRange(TOPICS.alerts, from.alerts)).map((m) => ({ key: m.key, alert: AlertSchema.parse(JSON.parse(m.value.toString())) })).filter((x) => x.alert.rule === 'DEVICE_CONTAINER_MISMATCH' && x.alert.deviceId === devB);
+      const got = (await bus.readAll(TOPICS.alerts, from.alerts)).map((m) => ({ key: m.key, alert: AlertSchema.parse(JSON.parse(m.value.toString())) })).filter((x) => x.alert.rule === 'DEVICE_CONTAINER_MISMATCH' && x.alert.deviceId === devB);
       return got.length ? got : undefined;
     }, 500);
     expect(onKafka.map((x) => [x.key, x.alert.alertId, x.alert.severity, x.alert.tripId])).toEqual([[boxA, id, 'high', tripB]]);

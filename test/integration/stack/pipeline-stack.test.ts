@@ -9,7 +9,7 @@ import { KafkaBus } from '../../../src/bus/kafka.js';
 import { TOPICS } from '../../../src/bus/topics.js';
 import { createLogger } from '../../../src/log.js';
 import { AlertSchema, type Alert } from '../../../src/model/alert.js';
-import { defaultPorts } from '../../../src/model/ports.js';
+import { defaultPorts } from '../../../src/geo/ports.js';
 import { parseWireReading } from '../../../src/model/reading.js';
 import { newTripDirectory, startPipeline, type Pipeline } from '../../../src/pipeline/app.js';
 import { plan } from '../../helpers/fixtures.js';
@@ -59,7 +59,7 @@ describe('pipeline on the stack (Mosquitto, Kafka, InfluxDB)', () => {
     }
     await client.publishAsync(`ssd/json/${device}/door`, JSON.stringify({ msgId: `d0-${run}`, containerId, ts: iso(9 * 60_000), state: 'open' }), { qos: 1 });
     const mine = await waitFor('4 readings on the telemetry topic', 60_000, async () => {
-      const got = (await bus.readRange(TOPICS.telemetry, telemetryFrom)).filter((m) => m.value.toString().includes(run));
+      const got = (await bus.readAll(TOPICS.telemetry, telemetryFrom)).filter((m) => m.value.toString().includes(run));
       return got.length >= 4 ? got : undefined;
     }, 500);
     expect(mine.every((m) => m.key === containerId)).toBe(true);
@@ -73,7 +73,7 @@ describe('pipeline on the stack (Mosquitto, Kafka, InfluxDB)', () => {
     await client.publishAsync(`ssd/json/${device}/door`, `{"msgId": "broken-${run}"`, { qos: 1 });
     await client.publishAsync(`ssd/json/${device}/door`, JSON.stringify({ msgId: `bad-${run}`, containerId: 'MSCU1234567', ts: iso(60_000), state: 'open' }), { qos: 1 });
     const dead = await waitFor('2 dead letters', 60_000, async () => {
-      const got = (await bus.readRange(TOPICS.deadletter, deadFrom)).map((m) => JSON.parse(m.value.toString())).filter((d) => String(d.payload).includes(run));
+      const got = (await bus.readAll(TOPICS.deadletter, deadFrom)).map((m) => JSON.parse(m.value.toString())).filter((d) => String(d.payload).includes(run));
       return got.length >= 2 ? got : undefined;
     }, 500);
     expect(dead.map((d) => d.reason).sort()).toEqual(['bad-container-number', 'invalid-json']);
@@ -84,7 +84,7 @@ describe('pipeline on the stack (Mosquitto, Kafka, InfluxDB)', () => {
     const alert = await waitFor('the door alert', 60_000, () => raised.find((a) => a.tripId === tripId));
     expect(alert).toMatchObject({ rule: 'DOOR_OPEN_IN_TRANSIT', severity: 'critical', containerId, tripId, deviceId: device });
     const onKafka = await waitFor('the alert on Kafka', 60_000, async () => {
-      const got = (await bus.readRange(TOPICS.alerts, alertsFrom)).map((m) => ({ key: m.key, alert: AlertSchema.parse(JSON.parse(m.value.toString())) })).filter((x) => x.alert.alertId === alert.alertId);
+      const got = (await bus.readAll(TOPICS.alerts, alertsFrom)).map((m) => ({ key: m.key, alert: AlertSchema.parse(JSON.parse(m.value.toString())) })).filter((x) => x.alert.alertId === alert.alertId);
       return got.length ? got : undefined;
     }, 500);
     expect(onKafka[0]!.key).toBe(containerId);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { createLogger } from '../../../src/log.js';
 import type { Alert } from '../../../src/model/alert.js';
-import { defaultPorts } from '../../../src/model/ports.js';
+import { defaultPorts } from '../../../src/geo/ports.js';
 import { newTripDirectory } from '../../../src/pipeline/app.js';
 import { replayCapture } from '../../../src/replay/replay.js';
 import { replayThroughStack } from '../../../src/replay/stack-replay.js';

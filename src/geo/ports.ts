@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PointIndex } from '../rules/geo-index.js';
+import { PointIndex } from './point-index.js';
 import { packagePath } from '../paths.js';
 
 export interface Port {

@@ -1,13 +1,34 @@
+import { distance } from 'geokdbush';
+
 /**
- * Spherical geometry for the simulator: great-circle distance, bearing,
- * interpolation and offsets. Plain math (no turf) because it runs for
- * every simulated fix.
+ * Spherical geometry shared by the rules and the simulator: great-circle
+ * distance, speed in knots, bearing, interpolation and offsets. Plain math
+ * (no turf) because it runs for every reading and every simulated fix.
  */
 export type LonLat = [number, number];
 
 export const EARTH_RADIUS_KM = 6371.0088;
 export const KM_PER_NM = 1.852;
 const RAD = Math.PI / 180;
+
+/**
+ * Great-circle distance in km as the rules measure it (geokdbush: cheap
+ * enough for every reading). Its earth radius differs from haversineKm's in
+ * the fourth digit; the two stay apart because the rules' figures appear in
+ * alerts and the simulator's in its corpora, and both are fixed by replays.
+ */
+export function greatCircleKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  return distance(lon1, lat1, lon2, lat2);
+}
+
+export function kmBetween(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  return greatCircleKm(a.lat, a.lon, b.lat, b.lon);
+}
+
+/** Knots implied by covering `km` in `ms`. */
+export function knots(km: number, ms: number): number {
+  return ms > 0 ? km / KM_PER_NM / (ms / 3_600_000) : Infinity;
+}
 
 export function haversineKm(a: LonLat, b: LonLat): number {
   const dLat = (b[1] - a[1]) * RAD;

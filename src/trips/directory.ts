@@ -1,4 +1,4 @@
-import type { TripPlan } from '../model/trip-plan.js';
+import type { TripPlan } from './schema.js';
 
 export interface BindingWindow {
   bindBeforeDepartureMs: number;

@@ -1,5 +1,5 @@
-import { Heap } from '../src/rules/heap.js';
-import { haversineKm, type LonLat } from './geo.js';
+import { Heap } from '../heap.js';
+import { haversineKm, type LonLat } from './distance.js';
 import { APPROACH_OVERRIDES, CANAL_NODES, EDGES, NODES, RIVER_NODES, edgeKind, type EdgeKind } from './sea-lanes.js';
 
 /**

@@ -1,3 +1,5 @@
+import type { LonLat } from './distance.js';
+
 /**
  * A hand-drawn network of the world's main shipping lanes, for planning
  * voyages between real ports offline. Nodes are open-water waypoints
@@ -9,7 +11,6 @@
  *
  * [lon, lat], WGS84.
  */
-export type LonLat = [number, number];
 
 export const NODES: Record<string, LonLat> = {
   // North Sea, Channel, Baltic

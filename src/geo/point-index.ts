@@ -2,11 +2,6 @@ import { along, lineString, length } from '@turf/turf';
 import KDBush from 'kdbush';
 import { around, distance } from 'geokdbush';
 
-/** Great-circle distance in km (geokdbush: cheap enough for every reading). */
-export function greatCircleKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  return distance(lon1, lat1, lon2, lat2);
-}
-
 /**
  * Nearest-neighbour search over fixed points by great-circle distance
  * (kdbush + geokdbush). The points live only in kdbush's typed arrays: a

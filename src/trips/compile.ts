@@ -1,8 +1,9 @@
 import { booleanPointInPolygon, pointToLineDistance, polygon as turfPolygon, lineString, polygonToLine } from '@turf/turf';
 import type { Feature, LineString, Polygon } from 'geojson';
-import type { PortTable } from '../model/ports.js';
-import type { TripPlan } from '../model/trip-plan.js';
-import { greatCircleKm, PointIndex, trackIndex } from './geo-index.js';
+import type { PortTable } from '../geo/ports.js';
+import type { TripPlan } from './schema.js';
+import { greatCircleKm } from '../geo/distance.js';
+import { PointIndex, trackIndex } from '../geo/point-index.js';
 
 export interface CompiledZone {
   name: string;

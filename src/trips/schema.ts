@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { checkContainerNumber } from './iso6346.js';
-import { ISO_TIME } from './reading.js';
+import { checkContainerNumber } from '../model/iso6346.js';
+import { ISO_TIME } from '../model/reading.js';
 
 const locode = z.string().regex(/^[A-Z]{2}[A-Z2-9]{3}$/, 'a UN/LOCODE such as NLRTM');
 const isoTime = z.string().regex(ISO_TIME, 'an ISO time ending in Z').refine((s) => !Number.isNaN(Date.parse(s)), 'a real date');

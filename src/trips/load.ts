@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { swError } from '../errors.js';
-import { parseYamlBounded } from './yaml-guard.js';
-import type { PortTable } from '../model/ports.js';
-import { describeZodError, TripPlanSchema, type TripPlan } from '../model/trip-plan.js';
-import { compilePlan, type PlanOptions } from '../rules/plan.js';
+import { parseYamlBounded } from '../config/yaml-guard.js';
+import type { PortTable } from '../geo/ports.js';
+import { describeZodError, TripPlanSchema, type TripPlan } from './schema.js';
+import { compilePlan, type PlanOptions } from './compile.js';
 
 /**
  * Parses one plan document, naming the source and the field on error. Ports
