@@ -12,7 +12,7 @@ import { harness, HOUR, MIN, plan, reading, T0, testConfig, track } from '../hel
  */
 const DAY2 = T0 + 48 * HOUR;
 const MID_ATLANTIC: [number, number] = [35.0, -30.0];
-const rules = (alerts: { rule: string }[], rule: string) => alerts.filter((a) => a.rule === rule);
+const rules = <A extends { rule: string }>(alerts: A[], rule: string) => alerts.filter((a) => a.rule === rule);
 const stationary = testConfig().rules.stationary;
 
 function fixAt(ts: number, lat: number, lon: number, speedKn: number | null = null, hdop: number | null = null) {

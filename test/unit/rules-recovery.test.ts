@@ -32,9 +32,10 @@ function telemetry(): Reading[] {
 const readings = telemetry();
 
 class Collect implements AlertSink {
+  readonly name = 'collect';
   readonly alerts: Alert[] = [];
   failNext = 0;
-  async write(alerts: Alert[]): Promise<void> {
+  async write(alerts: readonly Alert[]): Promise<void> {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('sink unavailable');

@@ -9,7 +9,7 @@ const SANTOS_ANCHORAGE: [number, number] = [-24.15, -46.2]; // ~20 km off the pl
 const PORT_SAID_ROADS: [number, number] = [31.45, 32.35];
 const ROUTE: Array<[number, number]> = [[4.48, 51.92], [-5.45, 36.14], [-46.3, -23.98]];
 const VIA_SUEZ = plan({ destination: 'SGSIN', transshipments: [] });
-const rules = (alerts: { rule: string }[], rule: string) => alerts.filter((a) => a.rule === rule);
+const rules = <A extends { rule: string }>(alerts: A[], rule: string) => alerts.filter((a) => a.rule === rule);
 
 /** A stop at one place, fixes every 10 min with a little swing, plus temperature readings. */
 function stop(at: [number, number], start: number, minutes: number): Reading[] {

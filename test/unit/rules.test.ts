@@ -55,7 +55,7 @@ describe('DOOR_OPEN_UNAUTHORISED_LOCATION', () => {
 
   it('an opening no fix can place is raised medium once the bracket window (6 h) passes without a fix', () => {
     const h = harness();
-    const doors = (as: { rule: string }[]) => as.filter((a) => a.rule.startsWith('DOOR'));
+    const doors = <A extends { rule: string }>(as: A[]) => as.filter((a) => a.rule.startsWith('DOOR'));
     expect(doors(h.feed([reading(DAY1, { kind: 'door', open: true }), reading(DAY1 + 3 * HOUR, { kind: 'temperature', celsius: 12 }), reading(DAY1 + 5 * HOUR, { kind: 'temperature', celsius: 12 })]))).toEqual([]);
     const alerts = doors(h.feed([reading(DAY1 + 6.5 * HOUR, { kind: 'temperature', celsius: 12 })]));
     expect(alerts.map((a) => [a.rule, a.severity])).toEqual([['DOOR_OPEN_UNAUTHORISED_LOCATION', 'medium']]);

@@ -177,7 +177,7 @@ describe('simulated breaches of the last five rules', () => {
       }
       if (quiet >= 4.5 * H) {
         silenced++;
-        const last = all.find((r) => r.kind === 'location' && r.ts === from)!;
+        const last = all.find((r): r is LocationReading => r.kind === 'location' && r.ts === from)!;
         expect(ports.nearest(last.lat, last.lon)!.distanceKm).toBeGreaterThan(20);
       } else {
         jammed++;
