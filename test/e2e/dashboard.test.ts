@@ -6,6 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/paths.js';
 import { plan } from '../helpers/fixtures.js';
+import type { AlertView } from '../integration/api/bodies.js';
 import { device, getJson, startStack, type Stack } from '../integration/api/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -98,7 +99,7 @@ describe('dashboard in Chromium', () => {
     await page.click('#ack');
     await page.waitForSelector('#detail[data-status="acknowledged"]', { timeout: 10_000 });
     await page.waitForSelector(`#alerts li[data-alert-id="${alertId}"][data-status="acknowledged"]`);
-    const viaApi = await getJson(`${s.api.url}/api/alerts/${alertId}`);
+    const viaApi = await getJson<AlertView>(`${s.api.url}/api/alerts/${alertId}`);
     expect(viaApi.body.status).toBe('acknowledged');
     expect(viaApi.body.history).toEqual([expect.objectContaining({ action: 'acknowledge', by: 'demo-writer' })]);
     expect(await page.locator('#history li[data-action="acknowledge"]').count()).toBe(1);

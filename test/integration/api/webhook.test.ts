@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signBody, verifySignature, WebhookSink, webhookTargets } from '../../../src/sinks/webhook.js';
 import { testConfig } from '../../helpers/fixtures.js';
+import type { DeliveriesBody } from './bodies.js';
 import { getJson, makeAlert, publishAlerts, startApiOnly, waitFor } from './harness.js';
 
 interface Received {
@@ -139,10 +140,10 @@ describe('webhook sink: signed, retried, deduplicated', () => {
     await publishAlerts(bus, [a]);
     await sink.write([a]);
     const d = await waitFor(async () => {
-      const res = await getJson(`${withHooks.url}/api/webhooks/deliveries?status=delivered`);
+      const res = await getJson<DeliveriesBody>(`${withHooks.url}/api/webhooks/deliveries?status=delivered`);
       return res.body.items[0];
     });
     expect(d).toMatchObject({ target: 'centre', alertId: a.alertId, rule: a.rule, status: 'delivered', attempts: 2, lastStatusCode: 200 });
-    expect((await getJson(`${withHooks.url}/api/webhooks/deliveries`)).body.targets).toEqual(['centre']);
+    expect((await getJson<DeliveriesBody>(`${withHooks.url}/api/webhooks/deliveries`)).body.targets).toEqual(['centre']);
   });
 });
