@@ -139,7 +139,9 @@ function report(results) {
     ...Object.entries(s.perRule).map(([rule, r]) => `| ${rule} | ${r.labels} | ${fmt(r.recall)} | ${fmt(r.expectedRuleShare)} | ${r.alerts} | ${fmt(r.precision)} | ${fmt(r.medianMinutesToDetect)} | ${fmt(r.p90MinutesToDetect)} |`),
     `| **all** | ${s.labels} | ${fmt(s.recall)} | ${fmt(s.expectedRuleShare)} | ${s.alerts} | ${fmt(s.precision)} | ${fmt(s.medianMinutesToDetect)} | ${fmt(s.p90MinutesToDetect)} |`,
   ].join('\n');
-  const byRule = Object.entries(onClean.reduce((m, a) => ((m[a.rule] = (m[a.rule] ?? 0) + 1), m), {}));
+  const perRule = {};
+  for (const a of onClean) perRule[a.rule] = (perRule[a.rule] ?? 0) + 1;
+  const byRule = Object.entries(perRule);
   const cleanLine = `False alerts on the ${cleanCount} containers with no labelled breach: ${onClean.length}${onClean.length ? ` (${byRule.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}.`;
   return { table, cleanLine, messages: results.reduce((n, r) => n + r.messages, 0) };
 }

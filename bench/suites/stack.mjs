@@ -35,6 +35,7 @@ import { figure, fmt, progress, summarise } from '../lib/measure.mjs';
 
 // Descriptors above 2 are closed first: the services `up` starts would otherwise inherit the stack lock's
 // descriptor from a caller's flock and hold the lock for as long as they run.
+// biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JavaScript template
 const CLOSE_INHERITED = 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec bash "$0" "$1"';
 const stackSh = (cmd) => spawnSync('bash', ['-c', CLOSE_INHERITED, packagePath('scripts', 'stack.sh'), cmd], { stdio: ['ignore', 2, 2] }).status === 0;
 const stackUp = () => spawnSync('bash', [packagePath('scripts', 'stack.sh'), 'status'], { stdio: 'ignore' }).status === 0;

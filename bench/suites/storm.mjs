@@ -42,7 +42,7 @@ export async function run(opts) {
     const end = Date.now() - 60_000;
     const t0 = Math.floor((end - (cycles - 1) * STEP - 10_000) / 1000) * 1000;
     const spec = stormSpec({ containers: opts.stormContainers, cycles, t0, batch: opts.stormBatch, breachEvery: opts.stormBreachEvery, devicePrefix: `st${round}` });
-    const r = await storm(spec, opts, round);
+    const r = await storm(spec, round);
     if (round < opts.warmup) continue;
     res.s.push(r.rate);
     res.b.push(r.rawRate);
@@ -65,7 +65,7 @@ export async function run(opts) {
   ];
 }
 
-async function storm(spec, opts, round) {
+async function storm(spec, round) {
   const run = `${process.pid}-${Date.now().toString(36)}`;
   const base = loadConfig({ env: {}, sets: [`mqtt.clientId=sw-bench-storm-${run}`, 'mqtt.cleanSession=false', 'engine.reorderWindowMs=2000', 'engine.idleFlushMs=200', 'log.level=silent'] });
   const ports = defaultPorts();

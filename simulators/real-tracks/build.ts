@@ -304,7 +304,7 @@ function assemble(trips: readonly RealTrip[], breaches: ReadonlyMap<number, { br
 function deliver(t: RealTrip, readings: readonly SimReading[], r: Rng, topicRoot: string, out: SimMessage[], gateway: GatewayEvent[]): void {
   const { deviceId, containerId } = t.plan;
   if (t.profile.format === 'batch-v1') {
-    readings.forEach((reading, n) => gateway.push({ tt: reading.ts, gatewayId: t.vessel.gatewayId, event: { eventId: `${deviceId}-${String(n + 1).padStart(6, '0')}`, deviceId, containerId, reading } }));
+    for (const [n, reading] of readings.entries()) gateway.push({ tt: reading.ts, gatewayId: t.vessel.gatewayId, event: { eventId: `${deviceId}-${String(n + 1).padStart(6, '0')}`, deviceId, containerId, reading } });
     return;
   }
   const json = t.profile.format === 'json-v1' ? new JsonV1Encoder(topicRoot, deviceId, containerId, (hash32(deviceId) & 0xffff).toString(16).padStart(4, '0'), r.int(1, 5000)) : null;

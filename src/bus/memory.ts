@@ -55,7 +55,7 @@ export class MemoryBus implements Bus {
       part.log.push({ topic, partition: p, offset: String(part.base + part.log.length), key: m.key, value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value, headers: { ...(m.headers ?? {}) } });
       part.times.push(Date.now());
     }
-    if (!t.compacted) t.partitions.forEach((part, i) => this.trim(topic, i, part));
+    if (!t.compacted) for (const [i, part] of t.partitions.entries()) this.trim(topic, i, part);
     for (const g of this.groups.values()) for (const mem of g.members) mem.wake();
   }
 
@@ -68,7 +68,7 @@ export class MemoryBus implements Bus {
     }
     for (const name of opts.topics) {
       const t = this.topic(name);
-      if (opts.fromNow) t.partitions.forEach((p, i) => group!.committed.set(`${name}/${i}`, p.base + p.log.length));
+      if (opts.fromNow) for (const [i, p] of t.partitions.entries()) group.committed.set(`${name}/${i}`, p.base + p.log.length);
     }
     let wake: () => void = () => {};
     const member: Member = { opts, running: true, wake: () => wake(), assigned: [], done: Promise.resolve() };
@@ -124,7 +124,7 @@ export class MemoryBus implements Bus {
       const n = this.topics.get(t)?.partitions.length ?? 0;
       for (let p = 0; p < n; p++) all.push({ topic: t, partition: p });
     }
-    g.members.forEach((m) => (m.assigned = []));
+    for (const m of g.members) m.assigned = [];
     const eligible = (t: string) => g.members.filter((m) => m.opts.topics.includes(t));
     const counters = new Map<string, number>();
     for (const a of all) {

@@ -48,7 +48,9 @@ export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<
   const brokerUrl = (broker.url ?? broker.tlsUrl)!;
   const config = { ...ctx.config, mqtt: { ...ctx.config.mqtt, username: accounts.service.username, password: accounts.service.password } };
   const byRule: Record<string, number> = {};
-  const counter: AlertSink = { name: 'count', write: async (alerts: readonly Alert[]) => void alerts.forEach((a) => (byRule[a.rule] = (byRule[a.rule] ?? 0) + 1)), close: async () => {} };
+  const counter: AlertSink = { name: 'count', write: async (alerts: readonly Alert[]) => {
+      for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
+    }, close: async () => {} };
   const pipeline = await startPipeline({ config, ports: ctx.ports, trips, log: ctx.log, mqttUrl: brokerUrl, extraSinks: [counter] });
   process.stderr.write(`sealwatch demo: embedded MQTT broker on ${[broker.url, broker.tlsUrl].filter(Boolean).join(' and ')} (accounts ${accounts.service.username} and ${accounts.fleet.username} with passwords made for this run), ${containers} simulated containers, ${sim.messages.length.toLocaleString('en')} messages at ${speed}x${durationS ? `, stopping after ${durationS} s` : ''}\n`);
   // With no token configured, reads are open to loopback clients and this run's write token is printed (never logged).

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { swError } from '../errors.js';
 import { parseYamlBounded } from './yaml-guard.js';
 import { ConfigSchema, SECRET_KEYS, type Config } from './schema.js';

@@ -49,7 +49,7 @@ export class AckWindow {
     internal._sendPacket = (packet, cb, ...rest) => {
       if (packet.cmd === 'puback') {
         const t = window.capturing;
-        if (t && t.needsAck && !t.ack) {
+        if (t?.needsAck && !t.ack) {
           t.ack = { packet, rest };
           cb?.(); // mqtt.js goes on to the next message; the PUBACK itself waits for the bus
           window.flush();

@@ -132,8 +132,8 @@ export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, 
         }
       }
       const g = { kind: 'location', lat, lon } as Reading & { kind: 'location' };
-      if (speed === speed) g.speedKn = speed;
-      if (heading === heading) g.headingDeg = heading;
+      if (!Number.isNaN(speed)) g.speedKn = speed;
+      if (!Number.isNaN(heading)) g.headingDeg = heading;
       r = g;
       break;
     }

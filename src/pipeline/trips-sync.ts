@@ -25,7 +25,9 @@ export async function followTrips(bus: Bus, trips: TripDirectory, log?: Logger):
   };
   const ends = await bus.endOffsets(TOPICS.trips);
   for (const m of await bus.readAll(TOPICS.trips)) apply(m.value);
-  const sub = await bus.subscribe({ groupId: `sealwatch-trips-${randomUUID()}`, topics: [TOPICS.trips], fromNow: true, handler: async (batch) => batch.forEach((m) => apply(m.value)) });
+  const sub = await bus.subscribe({ groupId: `sealwatch-trips-${randomUUID()}`, topics: [TOPICS.trips], fromNow: true, handler: async (batch) => {
+      for (const m of batch) apply(m.value);
+    } });
   log?.info({ plans: trips.size, partitions: ends.size }, 'trips.loaded_from_topic');
   return sub;
 }

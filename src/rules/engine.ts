@@ -87,7 +87,7 @@ class Slot implements ContainerView {
   }
 
   hasEvaluated(eventId: string): boolean {
-    return this.atPosition === eventId || (this.atPositionMore !== null && this.atPositionMore.includes(eventId));
+    return this.atPosition === eventId || this.atPositionMore?.includes(eventId) === true;
   }
 
   /** Moves the reasoning position forward: nothing is evaluated at the new time yet. */

@@ -84,7 +84,7 @@ function raise(ep: Episode, at: number, ctx: RuleContext, how: string): void {
   ep.raised = true;
   const fix = v.fix;
   const zones = fix ? ctx.zones(fix) : null;
-  const where = zones && zones.nearest ? (zones.inside ? `inside ${zones.inside.name}` : `${fmtKm(zones.nearestKm)} from the nearest authorised zone (${zones.nearest.name})`) : 'position unknown';
+  const where = zones?.nearest ? (zones.inside ? `inside ${zones.inside.name}` : `${fmtKm(zones.nearestKm)} from the nearest authorised zone (${zones.nearest.name})`) : 'position unknown';
   ctx.raise({
     severity: 'high',
     incidentKey: ep.startEventId,

@@ -235,19 +235,21 @@ function judgeSilence(state: State, s: Silence, ctx: RuleContext, resumedAt: { l
   const door = ctx.view.door;
   const moved = last && resumedAt ? kmBetween(last, resumedAt) : null;
   if (s.door !== 'unknown' && door !== 'unknown' && door !== s.door) {
-    return raiseSilence(s, ctx, 'high', `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed with the door ${door} (it was ${s.door})${moved !== null ? `, ${fmtKm(moved)} from the last fix` : ''}: device switched off or shielded while the box was opened or closed`, resumedAt, null);
+    raiseSilence(s, ctx, 'high', `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed with the door ${door} (it was ${s.door})${moved !== null ? `, ${fmtKm(moved)} from the last fix` : ''}: device switched off or shielded while the box was opened or closed`, resumedAt, null);
+    return;
   }
   // a ship that sailed from its anchorage while the tracker was out of coverage has simply sailed
   const couldSail = Math.max(cfg.maxTravelKn, 1.5 * (s.stopped ? 0 : s.lastKn ?? 0));
   if (moved !== null && knots(moved, gap) > couldSail) {
-    return raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed ${fmtKm(moved)} from the last fix, farther than it could have sailed (${Math.round(knots(moved, gap))} kn): device switched off, shielded or tampered with`, resumedAt, null);
+    raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed ${fmtKm(moved)} from the last fix, farther than it could have sailed (${Math.round(knots(moved, gap))} kn): device switched off, shielded or tampered with`, resumedAt, null);
+    return;
   }
   // A silence is part of this device's normal from now on, whatever is decided about this one.
   if (gap > state.longestQuiet) state.longestQuiet = gap;
   // It woke where it fell asleep, nothing changed: a tracker that sleeps while it stands still.
   const samePlace = moved !== null && moved <= ctx.rules.stationary.radiusKm;
   if (!samePlace && s.historyMs >= cfg.profileMinHistoryMs && gap > cfg.intervalFactor * s.longestQuiet) {
-    return raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: this device had not been quiet for more than ${fmtDuration(s.longestQuiet)} in ${Math.round(s.historyMs / 3_600_000)} h of reporting: switched off, shielded or tampered with`, resumedAt, null);
+    raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: this device had not been quiet for more than ${fmtDuration(s.longestQuiet)} in ${Math.round(s.historyMs / 3_600_000)} h of reporting: switched off, shielded or tampered with`, resumedAt, null);
   }
 }
 

@@ -122,18 +122,22 @@ export class InfluxWriter {
   private async write(lines: string[], what: string, windowMs?: number): Promise<void> {
     const deadline = windowMs === undefined ? Infinity : Date.now() + windowMs;
     const chunks: Array<Promise<void>> = [];
+    let refused: { reason: unknown } | null = null;
     try {
       for (let i = 0; i < lines.length; i += this.cfg.batchSize) {
         const chunk = lines.slice(i, i + this.cfg.batchSize);
         await this.admit(chunk.length, deadline);
         chunks.push(this.send(chunk, what, deadline).finally(() => this.release(chunk.length)));
       }
-    } finally {
-      // every chunk already sent settles (and frees its room) before the caller hears of a failure
-      const results = await Promise.allSettled(chunks);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+    } catch (err) {
+      refused = { reason: err };
     }
+    // every chunk already sent settles (and frees its room) before the caller hears of a failure;
+    // a chunk that failed is the failure reported, before a refusal to admit the next one
+    const results = await Promise.allSettled(chunks);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (refused) throw refused.reason;
   }
 
   /** Waits for room in the buffer; first come, first served. */

@@ -29,13 +29,13 @@ const TIERS: Record<string, number> = {
   cli: 5,
 };
 
-export interface ImportEdge {
+interface ImportEdge {
   from: string;
   to: string;
 }
 
 /** Relative module specifiers of a file: static imports, re-exports, side-effect and dynamic imports with a literal path. */
-export function importSpecifiers(text: string): string[] {
+function importSpecifiers(text: string): string[] {
   const out: string[] = [];
   const re = /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
   for (const m of text.matchAll(re)) out.push((m[1] ?? m[2])!);
@@ -43,14 +43,14 @@ export function importSpecifiers(text: string): string[] {
 }
 
 /** The folder of src a repository path belongs to ('.' for files at src's root), or null outside src. */
-export function srcFolder(path: string): string | null {
+function srcFolder(path: string): string | null {
   if (!path.startsWith('src/')) return null;
   const rest = path.slice(4).split('/');
   return rest.length === 1 ? (rest[0] === 'cli.ts' ? 'cli' : '.') : rest[0]!;
 }
 
 /** What breaks the one-way rule in a list of imports between repository paths. */
-export function violations(edges: readonly ImportEdge[]): string[] {
+function violations(edges: readonly ImportEdge[]): string[] {
   const problems: string[] = [];
   const between = new Map<string, Set<string>>();
   for (const e of edges) {

@@ -107,7 +107,10 @@ describe('reefer defrost', () => {
       let run: TemperatureReading[] = [];
       for (const t of temps) {
         if (t.celsius - reefer.setpointC > 0.8) run.push(t);
-        else if (run.length) episodes.push(run), (run = []);
+        else if (run.length) {
+          episodes.push(run);
+          run = [];
+        }
       }
       for (const e of episodes) {
         expect(e[e.length - 1]!.ts - e[0]!.ts).toBeLessThanOrEqual(40 * MIN);
@@ -146,7 +149,10 @@ describe('GNSS in ports, below deck and behind steel', () => {
             expect(d).toBeLessThan(1.1);
             if (d > 0.09) offsets++;
           }
-        } else if (n) runs.push(n), (n = 0);
+        } else if (n) {
+          runs.push(n);
+          n = 0;
+        }
       }
       // at sea the dilution of precision stays low
       for (const f of fixes) if (ports.nearest(f.lat, f.lon)!.distanceKm > 30) expect(f.hdop!).toBeLessThanOrEqual(2.5);

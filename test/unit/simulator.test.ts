@@ -427,7 +427,12 @@ describe('publishLive', () => {
         inflight++;
         maxInflight = Math.max(maxInflight, inflight);
         sent.push({ topic, qos: opts.qos, at: Date.now() });
-        return new Promise((resolve) => setTimeout(() => (inflight--, resolve(undefined)), 1));
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            inflight--;
+            resolve(undefined);
+          }, 1),
+        );
       },
     };
     return { client, sent, max: () => maxInflight };

@@ -86,7 +86,11 @@ sinkContract('fan-out (bus and ndjson-file)', async () => {
     const inFile = new Set(b.map((x) => x.id));
     return a.filter((x) => inFile.has(x.id));
   };
-  return { sink: new FanOutSink([bus.sink, file.sink]), held, stop: async () => void (await bus.stop!(), await file.stop!()) };
+  const stop = async () => {
+    await bus.stop!();
+    await file.stop!();
+  };
+  return { sink: new FanOutSink([bus.sink, file.sink]), held, stop };
 }, { durableOnWrite: true, timeoutMs: 5000 });
 
 describe('buildSinks: the alert sinks of every command, from the configuration', () => {

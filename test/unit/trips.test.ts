@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTripPlans, parseTripPlan } from '../../src/trips/load.js';
-import { SealwatchError } from '../../src/errors.js';
+import type { SealwatchError } from '../../src/errors.js';
 import { defaultPorts } from '../../src/geo/ports.js';
 import { harness, HOUR, MIN, plan, reading, T0, track } from '../helpers/fixtures.js';
 

@@ -53,7 +53,7 @@ export class WorldMap {
     fill(this.layer('tracks'), tracks);
     const sel = this.data.selected;
     const selected = [];
-    if (sel && sel.track.length) {
+    if (sel?.track.length) {
       selected.push(el('path', { id: 'selected-track', class: 'track-selected', d: path(line(sel.track)) || '', 'data-points': sel.track.length }));
       for (const f of sel.track) {
         const xy = proj([f.lon, f.lat]);

@@ -109,6 +109,7 @@ describe('webhook sink: signed, retried, deduplicated', () => {
     expect([1, 2, 3, 4, 5, 10].map((n) => hi.backoff(n))).toEqual([100, 200, 400, 800, 1000, 1000]);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the test's name quotes the signed string's format
   it('signBody is HMAC-SHA256 over "${t}.${body}"', () => {
     expect(signBody('key', 1767780000, '{"a":1}')).toBe(`t=1767780000,v1=${createHmac('sha256', 'key').update('1767780000.{"a":1}').digest('hex')}`);
     expect(verifySignature('key', signBody('key', 1000, 'x'), 'x', 1000 + 301)).toBe(false);

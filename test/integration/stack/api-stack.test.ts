@@ -54,7 +54,7 @@ describe('API on the stack', () => {
     const alert = await waitFor('the alert in the API', 60_000, async () => {
       const r = await get(api.url, `/api/alerts?tripId=${tripId}`);
       const items = (r.body.items ?? r.body.alerts) as Array<{ alertId: string; rule: string }> | undefined;
-      return items && items.length ? items[0] : undefined;
+      return items?.length ? items[0] : undefined;
     }, 250);
     expect(alert.rule).toBe('DOOR_OPEN_IN_TRANSIT');
     const ack = await fetch(`${api.url}/api/alerts/${alert.alertId}/actions`, { method: 'POST', headers: { authorization: `Bearer ${api.demoWriteToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ action: 'acknowledge', note: 'vessel contacted' }) });

@@ -116,7 +116,10 @@ describe('device security on Mosquitto (stack)', () => {
     expect(secure.connected).toBe(true);
     const plainOnTls = await new Promise<string>((resolve) => {
       const c = mqtt.connect(tlsUrl.replace(/^mqtts:/, 'mqtt:'), { clientId: `plain-${run}`, username: devA, password: pw(devA), reconnectPeriod: 0, connectTimeout: 5000 });
-      const done = (how: string) => (c.end(true), resolve(how));
+      const done = (how: string) => {
+        c.end(true);
+        resolve(how);
+      };
       c.once('connect', () => done('connected'));
       c.once('error', (e) => done(`error: ${e.message}`));
       c.once('close', () => done('closed'));
