@@ -80,7 +80,7 @@ export function readingsContext(trace: Trace, from: number, to: number, env: Con
         speedKn: r.speedKn ?? null,
         derivedKn: prev && r.ts > prev.ts ? round1(knots(kmBetween(prev, r), r.ts - prev.ts)) : null,
         hdop: r.hdop ?? null,
-        zone: z && z.nearest ? { name: z.nearest.name, km: round1(z.nearestKm), inside: z.inside !== null } : null,
+        zone: z?.nearest ? { name: z.nearest.name, km: round1(z.nearestKm), inside: z.inside !== null } : null,
         port: p ? { name: `${p.port.name} (${p.port.locode})`, km: round1(p.distanceKm) } : null,
         delayMin: Math.round((r.receivedAt - r.ts) / 60000),
         seen: seen(r),
