@@ -11,7 +11,7 @@ import { temperatureAnomalyProbe } from '../../src/evaluate/explain/temperature-
 import { temperatureExcursionProbe } from '../../src/evaluate/explain/temperature-excursion.js';
 import { unscheduledStopProbe } from '../../src/evaluate/explain/unscheduled-stop.js';
 import { deviceContainerMismatchProbe } from '../../src/evaluate/explain/device-container-mismatch.js';
-import type { Probe, ProbeInput } from '../../src/evaluate/explain/probe.js';
+import { result, type Probe, type ProbeInput } from '../../src/evaluate/explain/probe.js';
 import { traceReadings, type Trace } from '../../src/evaluate/explain/trace.js';
 import { defaultPorts } from '../../src/geo/ports.js';
 import type { Reading } from '../../src/model/reading.js';
@@ -345,13 +345,24 @@ describe('temperature probes', () => {
   const cfg = testConfig().rules.temperatureAnomaly;
   const sustainMin = cfg.sustainMs / MIN;
   const anomalies = (rs: Reading[], plans: TripPlan[] = [reefer]) => harness(plans).feed(rs).filter((a) => a.rule === 'TEMPERATURE_ANOMALY');
-  it('TEMPERATURE_EXCURSION: 50 min outside the band scores run / sustainMs; 40 min just under', () => {
-    const run = (outMin: number) => [...temps(DAY1, 60, 10, () => 5), ...temps(DAY1 + 70 * MIN, outMin - 10, 10, () => 8.5), ...temps(DAY1 + (70 + outMin) * MIN, 60, 10, () => 5)];
+  it('TEMPERATURE_EXCURSION: outside the band 50 min to the last reading outside scores it / sustainMs; 40 min just under; the reading back inside does not count', () => {
+    const excursionMin = testConfig().rules.temperatureExcursion.sustainMs / MIN;
+    const excursions = (rs: Reading[]) => harness([reefer]).feed(rs).filter((a) => a.rule === 'TEMPERATURE_EXCURSION');
+    // in band, then readings every 5 min at 8.5 °C for `outMin`, back in band 10 min after the last
+    const run = (outMin: number) => [...temps(DAY1, 60, 10, () => 5), ...temps(DAY1 + 70 * MIN, outMin, 5, () => 8.5), ...temps(DAY1 + (80 + outMin) * MIN, 60, 10, () => 5)];
     const fire = probe(temperatureExcursionProbe, run(50), DAY1, DAY1 + 3 * HOUR, { plans: [reefer] });
-    expect(fire.score).toBeCloseTo(50 / 45, 2);
-    expect(fire.reason).toMatch(/^outside the band from .* for 50 min, peak \+3\.5 °C \(setpoint 5 °C ±2; sustainMs 45 min\)/);
+    expect(fire.score).toBeCloseTo(50 / excursionMin, 2);
+    expect(fire.reason).toMatch(/^outside the band from .*, the last reading outside 50 min on, peak \+3\.5 °C \(setpoint 5 °C ±2; sustainMs 45 min\); back inside at 12:10, 60 min after the first/);
+    expect(excursions(run(50))).toHaveLength(1);
     const under = probe(temperatureExcursionProbe, run(40), DAY1, DAY1 + 3 * HOUR, { plans: [reefer] });
-    expect(under.score).toBeCloseTo(40 / 45, 2);
+    expect(under.score).toBeCloseTo(40 / excursionMin, 2);
+    expect(excursions(run(40))).toHaveLength(0);
+    // a sparse sensor: outside at 11:10 and 11:40, inside again at 12:40: 30 min as the rule counts it, not 90
+    const sparse = [...temps(DAY1, 60, 30, () => 5), ...temps(DAY1 + 70 * MIN, 30, 30, () => 8.5), ...temps(DAY1 + 160 * MIN, 60, 30, () => 5)];
+    const short = probe(temperatureExcursionProbe, sparse, DAY1, DAY1 + 3 * HOUR, { plans: [reefer] });
+    expect(short.score).toBeCloseTo(30 / excursionMin, 2);
+    expect(short.reason).toMatch(/back inside at 12:40, 90 min after the first \(the rule counts to its last reading outside\)/);
+    expect(excursions(sparse)).toHaveLength(0);
     expect(probe(temperatureExcursionProbe, run(50), DAY1, DAY1 + 3 * HOUR).score).toBeNull(); // a dry box
   });
 
@@ -597,6 +608,14 @@ describe('ranking', () => {
     expect(ranked[ranked.length - 1]).toMatchObject({ rule: 'TEMPERATURE_EXCURSION', score: null });
     const scores = ranked.map((r) => r.score ?? -1);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('a score just under 1 is never rounded up to 1 (it would not fire); scores are hundredths, capped at 99', () => {
+    expect(result('LOCATION_JUMP', 0.998, '').score).toBe(0.99);
+    expect(result('LOCATION_JUMP', 1.004, '').score).toBe(1);
+    expect(result('LOCATION_JUMP', 0.456, '').score).toBe(0.46);
+    expect(result('LOCATION_JUMP', Infinity, '').score).toBe(99);
+    expect(result('LOCATION_JUMP', null, '').score).toBeNull();
   });
 
   it('probes read their thresholds from the configuration', () => {

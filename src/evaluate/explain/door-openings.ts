@@ -57,7 +57,10 @@ export function describeOpening(o: Opening, input: ProbeInput, count: number): s
     return `opened ${when(o.ts)} and not placed when the input ended: at sea with neither a speed nor a stop, it waited for the next fix (none came; the rule gives up after bracketMaxMs ${dur(cfg.bracketMaxMs)}, believed ${dur(waited)} of it)${of}`;
   }
   const p = o.place;
-  const how = o.by === 'next-fix' ? `; at sea with neither a speed nor a stop at the opening, placed by the next fix at ${hhmm(o.placedAt)}` : '';
+  // it waited for the next fix: the last one was too old, or at sea with neither a speed nor a stop
+  const stale = !o.before || Math.abs(o.ts - o.before.ts) > cfg.fixMaxAgeMs;
+  const waited = stale ? `no fix within fixMaxAgeMs ${dur(cfg.fixMaxAgeMs)} at the opening${o.before ? ` (the last ${dur(Math.abs(o.ts - o.before.ts))} before it)` : ''}` : 'at sea with neither a speed nor a stop at the opening';
+  const how = o.by === 'next-fix' ? `; ${waited}, placed by the next fix at ${hhmm(o.placedAt)}` : '';
   if (p.kind === 'authorised') return `opened ${when(o.ts)} inside ${p.zone}${how}${of}`;
   if (p.kind === 'unknown') {
     const last = p.lastFix ? ` (last fix ${dur(Math.abs(o.ts - p.lastFix.ts))} away)` : '';
