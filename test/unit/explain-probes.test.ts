@@ -112,7 +112,7 @@ describe('UNSCHEDULED_STOP probe', () => {
   it('a stop that began before the window is named, not scored (its alert would start outside the window)', () => {
     const r = probe(unscheduledStopProbe, stop(BISCAY, 5), DAY1 + 2 * HOUR, DAY1 + 3 * HOUR);
     expect(r.score).toBe(0);
-    expect(r.reason).toMatch(/^no stop starts in the window .*; a stop from .*, before the window, lasted 5\.0 h/);
+    expect(r.reason).toMatch(/^no stop starts in the window .*; a stop from .* \(backdated to the fix before, in the same place within swingKm 0\.6\), before the window, lasted 5\.0 h/);
   });
 
   it('waiting just off an authorised zone scores its distance / zoneApproachKm; a little farther fires', () => {
@@ -416,7 +416,7 @@ describe('temperature probes', () => {
     expect(anomalies(jump(45), [plan()])).toHaveLength(1);
     const under = probe(temperatureAnomalyProbe, jump(60), DAY1 + 5 * HOUR, DAY1 + 7 * HOUR);
     expect(under.score).toBe(round2(Math.min(7 / cfg.minDeltaDryC, rate(60) / cfg.dryMaxRateCPerHour)));
-    expect(under.reason).toMatch(/at most 7\.0 °C beyond its range, changing 7\.0 °C\/h at .*; fresh off the yard .*: only a change at dryMaxRateCPerHour 8 °C\/h or faster counts/);
+    expect(under.reason).toMatch(/at most 7\.0 °C beyond its range, changing 7\.0 °C\/h at .*; fresh off the yard .*: only a change at dryMaxRateCPerHour 8 °C\/h or faster counts \(7\.0 °C\/h at .*\)$/);
     expect(anomalies(jump(60), [plan()])).toHaveLength(0);
   });
 

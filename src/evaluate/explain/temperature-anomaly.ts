@@ -71,7 +71,7 @@ function baseText(l: ReeferLevel | DryLevel, r: TempRecord, input: ProbeInput): 
     const sigma = Number.isNaN(l.sigma) ? '' : `, robust sigma ${l.sigma.toFixed(2)}`;
     return `reefer baseline ${l.base.toFixed(1)} °C${sigma} from ${of} (setpoint ${r.band!.setpointC} °C ±${r.band!.toleranceC}); threshold ${l.threshold.toFixed(1)} °C = max(robustZ ${cfg.robustZ} x sigma, minDeltaReeferC ${cfg.minDeltaReeferC})`;
   }
-  const fresh = l.full ? '' : `; fresh off the yard (under minBaselineReadings ${cfg.minBaselineReadings} over minBaselineSpanDryMs ${dur(cfg.minBaselineSpanDryMs)}): only a change at dryMaxRateCPerHour ${cfg.dryMaxRateCPerHour} °C/h or faster counts`;
+  const fresh = l.full ? '' : `; fresh off the yard (under minBaselineReadings ${cfg.minBaselineReadings} over minBaselineSpanDryMs ${dur(cfg.minBaselineSpanDryMs)}): only a change at dryMaxRateCPerHour ${cfg.dryMaxRateCPerHour} °C/h or faster counts (${l.rate.toFixed(1)} °C/h at ${when(r.ts)})`;
   return `dry box range ${l.lo.toFixed(1)} to ${l.hi.toFixed(1)} °C from ${of} (its own last day); beyond it by minDeltaDryC ${cfg.minDeltaDryC} °C${fresh}`;
 }
 

@@ -42,7 +42,7 @@ export const unscheduledStopProbe: Probe = {
     const splits = describeSplits(steps.filter((s) => s.reading.kind === 'location' && inWindow(s.reading.ts, input)), input);
     const earlier = longest(overlapping);
     // a stop that began before the window would raise an alert starting outside it: told, not scored
-    const before = earlier ? `; a stop from ${when(earlier.anchor.ts)}, before the window, lasted ${dur(dwell(earlier))}` : '';
+    const before = earlier ? `; a stop from ${when(earlier.anchor.ts)}${startNote(earlier, steps, st)}, before the window, lasted ${dur(dwell(earlier))}` : '';
     const judged = stops.filter((s) => inWindow(s.anchor.ts, input)).map((s) => ({ stop: s, ...judge(s, input) }));
     let best: (typeof judged)[number] | null = null;
     for (const j of judged) if (!best || j.score > best.score || (j.score === best.score && dwell(j.stop) > dwell(best.stop))) best = j;
