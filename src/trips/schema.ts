@@ -38,6 +38,20 @@ export const TripPlanSchema = z
     reefer: z.object({ setpointC: z.number().min(-60).max(40), toleranceC: z.number().positive().max(20).default(2) }).nullable().optional(),
     route: z.array(lonLat).min(2).optional(),
     authorisedZones: z.array(ZoneSchema).optional(),
+    /**
+     * Beyond the contract: the device's reporting profile as its vendor declares it (or the
+     * targeting centre knows it), so LOCATION_GAP need not learn it first: fix interval under
+     * way and standing still, and the longest it may be quiet (cellular trackers lose coverage
+     * at sea for hours; a daily heartbeat while parked).
+     */
+    reporting: z
+      .object({
+        fixIntervalMinutes: z.number().positive().max(24 * 60).optional(),
+        stationaryFixIntervalMinutes: z.number().positive().max(7 * 24 * 60).optional(),
+        maxQuietHours: z.number().positive().max(30 * 24).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .passthrough()
   .refine((p) => Date.parse(p.eta) > Date.parse(p.departure), { message: 'eta must be after departure', path: ['eta'] });

@@ -155,6 +155,26 @@ describe('LOCATION_GAP and trackers that sleep', () => {
     expect(rules(harness().feed(nightly), 'LOCATION_GAP')).toEqual([]);
   });
 
+  it("a reporting profile declared in the trip plan replaces what the rule would learn: a 6 h silence of a device that may be quiet 8 h is nothing, of one that may be quiet 2 h it is raised at once", () => {
+    // only 6 h of history: nothing learnt yet
+    const leg = (from: number, hours: number, lat0: number) => track([lat0, -30], [lat0 + hours * 0.05, -30], from, hours * 60, 15, 16);
+    const rs = [...leg(DAY2, 6, 30), ...leg(DAY2 + 12 * HOUR, 3, 30.6)];
+    expect(rules(harness([plan({ reporting: { maxQuietHours: 8 } } as never)]).feed(rs), 'LOCATION_GAP')).toEqual([]);
+    const a = rules(harness([plan({ reporting: { maxQuietHours: 2 } } as never)]).feed(rs), 'LOCATION_GAP');
+    expect(a.map((x) => x.severity)).toEqual(['medium']);
+    expect(a[0]!.summary).toMatch(/longer than the 2\.0 h this device may be quiet \(its plan's reporting profile\)/);
+    // and without a profile, with no history, the same silence is a coverage hole
+    expect(rules(harness().feed(rs), 'LOCATION_GAP')).toEqual([]);
+  });
+
+  it('a declared stationary fix interval widens the position gap limit while standing still', () => {
+    const stopFixes2 = (from: number, hours: number, every: number): Reading[] => Array.from({ length: Math.floor((hours * 60) / every) + 1 }, (_, i) => reading(from + i * every * MIN, { kind: 'location', lat: MID_ATLANTIC[0], lon: MID_ATLANTIC[1], speedKn: 0 }));
+    // standing, a fix every 30 min, then none for 5 h while the temperature comes every 30 min
+    const rs = [...stopFixes2(DAY2, 3, 30), ...Array.from({ length: 9 }, (_, i) => reading(DAY2 + 3 * HOUR + (i + 1) * 30 * MIN, { kind: 'temperature', celsius: 20 })), ...stopFixes2(DAY2 + 8 * HOUR, 1, 30)];
+    expect(rules(harness().feed(rs), 'LOCATION_GAP')).toHaveLength(1);
+    expect(rules(harness([plan({ reporting: { stationaryFixIntervalMinutes: 180 } } as never)]).feed(rs), 'LOCATION_GAP')).toEqual([]);
+  });
+
   it('while standing still the silence timer waits a day before it speaks', () => {
     const h = harness([plan(), plan({ tripId: 'T-OTHER', containerId: 'TGHU7654320', deviceId: 'acme-00077' })]);
     for (const r of stopFixes(DAY2, 2)) h.engine.ingest(r);

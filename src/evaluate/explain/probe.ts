@@ -41,9 +41,15 @@ export interface Probe {
   run(input: ProbeInput): ProbeResult;
 }
 
-/** Scores are rounded to hundredths and capped at 99 (a jump in no time implies infinite speed). */
+/**
+ * Scores are rounded to hundredths and capped at 99 (a jump in no time
+ * implies infinite speed); one under 1 stays under it (0.998 is 0.99: it
+ * would not fire).
+ */
 export function result(rule: RuleId, score: number | null, reason: string, at: number | null = null): ProbeResult {
-  return { rule, score: score === null ? null : Number.isNaN(score) ? 0 : Math.round(Math.min(score, 99) * 100) / 100, reason, at };
+  if (score === null) return { rule, score: null, reason, at };
+  const rounded = Number.isNaN(score) ? 0 : Math.round(Math.min(score, 99) * 100) / 100;
+  return { rule, score: score < 1 ? Math.min(rounded, 0.99) : rounded, reason, at };
 }
 
 /** Steps the rules evaluated (trip under way). */
