@@ -262,7 +262,7 @@ function judgeSilence(state: State, s: Silence, ctx: RuleContext, resumedAt: { l
   const declaredQuiet = (declaredOf(ctx)?.maxQuietHours ?? 0) * HOUR_MS;
   if (!samePlace && declaredQuiet > 0) {
     // the device's own vendor says how quiet it may be: no history needed
-    if (gap > declaredQuiet) return raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: longer than the ${fmtDuration(declaredQuiet)} this device may be quiet (its plan's reporting profile): switched off, shielded or tampered with`, resumedAt, null);
+    if (gap > declaredQuiet) raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: longer than the ${fmtDuration(declaredQuiet)} this device may be quiet (its plan's reporting profile): switched off, shielded or tampered with`, resumedAt, null);
     return;
   }
   if (!samePlace && s.historyMs >= cfg.profileMinHistoryMs && gap > cfg.intervalFactor * s.longestQuiet) {
