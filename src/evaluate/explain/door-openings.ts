@@ -65,14 +65,14 @@ export function describeOpening(o: Opening, input: ProbeInput, count: number): s
   if (p.kind === 'unknown') {
     const last = p.lastFix ? ` (last fix ${dur(Math.abs(o.ts - p.lastFix.ts))} away)` : '';
     if (o.by === 'timeout') return `opened ${when(o.ts)} with no fix to place it: none within fixMaxAgeMs ${dur(cfg.fixMaxAgeMs)}, none came within bracketMaxMs ${dur(cfg.bracketMaxMs)} after it${last}${of}`;
-    return `opened ${when(o.ts)} with no fix to place it: ${bracketText(o, input)}, neither moving from ${cfg.movingSpeedKn} kn nor within stationary.radiusKm ${input.rules.stationary.radiusKm}${of}`;
+    return `opened ${when(o.ts)} with no fix to place it: ${bracketText(o)}, neither moving from ${cfg.movingSpeedKn} kn nor within stationary.radiusKm ${input.rules.stationary.radiusKm}${of}`;
   }
   const land = !p.atSea && isOnLand(p.fix.lat, p.fix.lon);
   const sea = p.atSea ? 'at sea' : land ? 'on land' : `not at sea (within ${cfg.atSeaMinPortDistanceKm} km of a port)`;
   const basis = basisOf(o);
   const why =
     basis === 'bracket'
-      ? `no fix placed it (fixMaxAgeMs ${dur(cfg.fixMaxAgeMs)}): placed from the fixes either side, ${bracketText(o, input)} (moving from ${cfg.movingSpeedKn} kn)`
+      ? `no fix placed it (fixMaxAgeMs ${dur(cfg.fixMaxAgeMs)}): placed from the fixes either side, ${bracketText(o)} (moving from ${cfg.movingSpeedKn} kn)`
       : basis === 'stop'
         ? `the fix part of a stop since ${when(o.stop!.ts)}: stationary whatever the speed (speed ${kn(p.speedKn)})`
         : basis === 'speed'
@@ -87,7 +87,7 @@ export function describeOpening(o: Opening, input: ProbeInput, count: number): s
 }
 
 /** The fixes either side of an opening, as bracket() in door-opening.ts sees them. */
-function bracketText(o: PlacedOpening, input: ProbeInput): string {
+function bracketText(o: PlacedOpening): string {
   const after = 'fix' in o.place ? o.place.fix : o.place.kind === 'unknown' ? o.place.lastFix : null;
   if (!o.before || !after) return 'no fix before it';
   const d = kmBetween(o.before, after);

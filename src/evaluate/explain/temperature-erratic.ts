@@ -40,7 +40,7 @@ export function erraticFinding(recs: TempRecord[], input: ProbeInput): ProbeResu
   let windows = 0;
   for (const r of recs) {
     const e = r.erratic;
-    if (!e || !e.full || !e.judged || !inWindow(r.ts, input)) continue;
+    if (!e?.full || !e.judged || !inWindow(r.ts, input)) continue;
     windows++;
     const swing = Math.min(e.high / 2, e.low / 2, (e.high + e.low) / (0.6 * e.n));
     const s = Math.max(e.spread / e.threshold, swing);
