@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
  * summaries a user may pipe). Known secret-bearing keys are redacted wherever
  * they appear in a logged object.
  */
+// biome-ignore format: one line per kind of secret
 export const REDACT_PATHS = [
   'password', '*.password', '*.*.password',
   'token', '*.token', '*.*.token',

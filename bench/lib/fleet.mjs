@@ -7,6 +7,7 @@ export const DAY = 86_400_000;
 export const VOYAGE_MS = 17 * DAY;
 
 /** NLRTM -> BRSSZ through the Channel, off Iberia and West Africa, across to Brazil ([lon, lat]). */
+// biome-ignore format: a table of waypoints, several to a row
 export const ROUTE = [
   [4.05, 51.95], [2.0, 51.5], [1.4, 51.0], [-1.0, 50.3], [-5.5, 49.3], [-9.8, 44.0], [-10.5, 37.0], [-17.5, 28.5],
   [-23.0, 15.0], [-28.0, 2.0], [-33.0, -6.0], [-37.0, -14.0], [-40.0, -23.0], [-44.0, -24.3], [-46.3, -23.98],

@@ -121,6 +121,7 @@ function findSource(sources: Map<string, Source>, key: string): string | undefin
  * scripts and tests (stack provisioning, caches, the simulator's and
  * recorder's passwords): never warned about.
  */
+// biome-ignore format: one line per group of variables
 const TOOL_ENV_VARS = new Set([
   'CACHE', 'STACK_DIR', 'STACK_FRESH', 'KEEP_STACK', 'STACK_LOCK_HELD', 'SKIP_STACK_TESTS', 'SKIP_E2E_TESTS', 'PROBE_VERBOSE',
   'KAFKA_VERSION', 'KAFKA_HEAP_OPTS', 'INFLUX_SERVER', 'INFLUXDB_VERSION',

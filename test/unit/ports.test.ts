@@ -111,6 +111,7 @@ describe('config/ports.json', () => {
   });
 
   it('covers the ports named in the brief', () => {
+    // biome-ignore format: a table of port codes, ten to a row
     const required = [
       'BRSSZ', 'ECGYE', 'PECLL', 'COCTG', 'COBUN', 'MXZLO', 'PAMIT', 'PAONX', 'PACTB', 'PABLB',
       'DOCAU', 'JMKIN', 'BSFPO', 'BEANR', 'NLRTM', 'DEHAM', 'DEBRV', 'FRLEH', 'ESALG', 'ESVLC',
