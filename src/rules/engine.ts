@@ -53,6 +53,7 @@ class Slot implements ContainerView {
   stopAnchor: Fix | null = null;
   inStop = false;
   stopOutlier: Fix | null = null;
+  wayKn: number | null = null;
   lastTs = -Infinity;
   arrivedAt: number | null = null;
   tripId: string | null = null;
@@ -448,6 +449,7 @@ export class RuleEngine {
       v.stopAnchor = null;
       v.stopOutlier = null;
       v.inStop = false;
+      v.wayKn = null;
       slot.zoneEpoch = ++this.zoneEpochs;
       slot.planEpoch = -1;
     }

@@ -47,7 +47,6 @@ export const ripOnRipOff = defineRule<State>({
         state.unplaced = { ts: r.ts, eventId: r.eventId, close: null };
         return;
       }
-      if (fix.speedKn !== null && fix.speedKn > ctx.rules.stationary.leaveSpeedKn) return;
       state.opening = { ts: r.ts, eventId: r.eventId, anchor };
       return;
     }
