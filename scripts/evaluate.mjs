@@ -46,7 +46,15 @@ if (seeds.some((s) => !Number.isInteger(s)) || !(Number.isInteger(containers) &&
   process.exit(2);
 }
 const sharedCorpora = join(root, '..', 'shared', 'corpora');
-const recordedDirs = (opt.recorded ?? (existsSync(sharedCorpora) ? readdirSync(sharedCorpora).sort().map((d) => join(sharedCorpora, d)).filter((d) => statSync(d).isDirectory()) : []))
+const recordedDirs = (
+  opt.recorded ??
+  (existsSync(sharedCorpora)
+    ? readdirSync(sharedCorpora)
+        .sort()
+        .map((d) => join(sharedCorpora, d))
+        .filter((d) => statSync(d).isDirectory())
+    : [])
+)
   .filter((d) => d !== 'none')
   .map((d) => resolve(d));
 for (const d of recordedDirs) {
@@ -92,7 +100,9 @@ async function replayCorpus(dir, alertsFile) {
   const rep = await sealwatch(['replay', join(dir, 'capture.ndjson.gz'), '--trips', join(dir, 'trips'), '--alerts-out', alertsFile]);
   const labels = readLabels(join(dir, 'labels.ndjson'));
   const alerts = readAlerts(alertsFile);
-  const all = readdirSync(join(dir, 'trips')).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, 'trips', f), 'utf8')).containerId);
+  const all = readdirSync(join(dir, 'trips'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, 'trips', f), 'utf8')).containerId);
   const breached = new Set(labels.map((l) => l.containerId));
   const clean = new Set(all.filter((c) => !breached.has(c)));
   const onClean = alerts.filter((a) => clean.has(a.containerId));
@@ -155,7 +165,12 @@ function falseAlertTable(alerts, containerDays) {
   return [
     `| rule | alerts | ${sev.join(' | ')} | per 1,000 container-days | containers |`,
     `| --- | ---: | ${sev.map(() => '---:').join(' | ')} | ---: | ---: |`,
-    ...rules.map((r) => row(r, alerts.filter((a) => a.rule === r))),
+    ...rules.map((r) =>
+      row(
+        r,
+        alerts.filter((a) => a.rule === r),
+      ),
+    ),
     row('**all**', alerts),
   ].join('\n');
 }
@@ -170,7 +185,9 @@ async function runRealTracks() {
     mkdirSync(dir, { recursive: true });
     const t0 = Date.now();
     out[variant] = await replayCorpus(corpus[variant], join(dir, 'alerts.ndjson'));
-    process.stdout.write(`real tracks, ${variant}: ${out[variant].rep.messages?.toLocaleString('en') ?? '?'} messages, ${out[variant].labels.length} labels, ${out[variant].alerts.length} alerts; replay ${secs(Date.now() - t0)} (${out[variant].rep.late} late readings)\n`);
+    process.stdout.write(
+      `real tracks, ${variant}: ${out[variant].rep.messages?.toLocaleString('en') ?? '?'} messages, ${out[variant].labels.length} labels, ${out[variant].alerts.length} alerts; replay ${secs(Date.now() - t0)} (${out[variant].rep.late} late readings)\n`,
+    );
   }
   return { corpus, ...out };
 }
@@ -249,7 +266,17 @@ const md = [
   '## Recorded corpora',
   '',
   ...(rec
-    ? [`${recorded.map((r) => r.key).join(', ')}: recorded trips from other fleets, replayed with their trip plans and scored together against their labels (${rec.messages.toLocaleString('en')} MQTT messages).`, '', rec.table, '', rec.cleanLine, '', 'Per corpus:', '', ...recorded.map((r) => `- ${r.line}`)]
+    ? [
+        `${recorded.map((r) => r.key).join(', ')}: recorded trips from other fleets, replayed with their trip plans and scored together against their labels (${rec.messages.toLocaleString('en')} MQTT messages).`,
+        '',
+        rec.table,
+        '',
+        rec.cleanLine,
+        '',
+        'Per corpus:',
+        '',
+        ...recorded.map((r) => `- ${r.line}`),
+      ]
     : ['None given (`--recorded DIR`; by default every directory under ../shared/corpora/).']),
   '',
   '## Real vessel tracks',

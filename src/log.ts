@@ -15,10 +15,7 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(level: string = process.env.SEALWATCH_LOG_LEVEL ?? 'info'): Logger {
-  return pino(
-    { level, base: { app: 'sealwatch' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    pino.destination({ fd: 2, sync: false }),
-  );
+  return pino({ level, base: { app: 'sealwatch' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination({ fd: 2, sync: false }));
 }
 
 export type { Logger };

@@ -19,11 +19,14 @@ const legs = (() => {
   for (let i = 0; i + 1 < ROUTE.length; i++) {
     const [x0, y0] = ROUTE[i];
     const [x1, y1] = ROUTE[i + 1];
-    const len = Math.hypot(x1 - x0, (y1 - y0));
+    const len = Math.hypot(x1 - x0, y1 - y0);
     out.push({ x0, y0, x1, y1, from: total, len });
     total += len;
   }
-  for (const l of out) { l.from /= total; l.len /= total; }
+  for (const l of out) {
+    l.from /= total;
+    l.len /= total;
+  }
   return out;
 })();
 
@@ -31,7 +34,11 @@ const legs = (() => {
 export function along(f) {
   const x = Math.min(1, Math.max(0, f));
   let l = legs[legs.length - 1];
-  for (const leg of legs) if (x <= leg.from + leg.len) { l = leg; break; }
+  for (const leg of legs)
+    if (x <= leg.from + leg.len) {
+      l = leg;
+      break;
+    }
   const k = l.len > 0 ? (x - l.from) / l.len : 0;
   const headingDeg = ((Math.atan2(l.x1 - l.x0, l.y1 - l.y0) * 180) / Math.PI + 360) % 360;
   return { lon: l.x0 + (l.x1 - l.x0) * k, lat: l.y0 + (l.y1 - l.y0) * k, headingDeg };

@@ -133,7 +133,10 @@ export function buildRealTrackCorpora(dataDir: string, opts: { seed?: number; to
     for (const mmsi of [...raw.keys()].sort()) {
       const fixes = raw.get(mmsi)!;
       st.fixes += fixes.length;
-      const cleaned = cleanTrack(fixes.map((f) => ({ t: f.t + shift, lon: f.lon, lat: f.lat })), MIN_FIXES);
+      const cleaned = cleanTrack(
+        fixes.map((f) => ({ t: f.t + shift, lon: f.lon, lat: f.lat })),
+        MIN_FIXES,
+      );
       if (!cleaned.ok) {
         st.rejected[cleaned.reason] = (st.rejected[cleaned.reason] ?? 0) + 1;
         continue;
@@ -317,5 +320,8 @@ function deliver(t: RealTrip, readings: readonly SimReading[], r: Rng, topicRoot
 }
 
 function byArrival(messages: SimMessage[]): SimMessage[] {
-  return messages.map((m, i) => ({ m, i })).sort((a, b) => a.m.t - b.m.t || a.i - b.i).map((x) => x.m);
+  return messages
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => a.m.t - b.m.t || a.i - b.i)
+    .map((x) => x.m);
 }

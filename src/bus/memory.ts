@@ -8,9 +8,21 @@ interface Partition {
   /** Offset of log[0]: messages before it were dropped by retention. */
   base: number;
 }
-interface Topic { partitions: Partition[]; compacted: boolean }
-interface Group { committed: Map<string, number>; members: Member[] }
-interface Member { opts: SubscribeOptions; running: boolean; wake: () => void; assigned: Array<{ topic: string; partition: number }>; done: Promise<void> }
+interface Topic {
+  partitions: Partition[];
+  compacted: boolean;
+}
+interface Group {
+  committed: Map<string, number>;
+  members: Member[];
+}
+interface Member {
+  opts: SubscribeOptions;
+  running: boolean;
+  wake: () => void;
+  assigned: Array<{ topic: string; partition: number }>;
+  done: Promise<void>;
+}
 
 /**
  * The in-process bus for the embedded single-process mode and for unit tests
@@ -30,7 +42,10 @@ export class MemoryBus implements Bus {
    *   once every group subscribed to it has committed past the older ones: the embedded
    *   mode's memory stays bounded however long it runs (Kafka's retention, by count).
    */
-  constructor(private readonly defaultPartitions = 6, private readonly retainPerPartition = 20_000) {}
+  constructor(
+    private readonly defaultPartitions = 6,
+    private readonly retainPerPartition = 20_000,
+  ) {}
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
     for (const s of specs) if (!this.topics.has(s.topic)) this.topics.set(s.topic, { compacted: s.compacted ?? false, partitions: Array.from({ length: s.partitions }, () => ({ log: [], times: [], base: 0 })) });

@@ -159,7 +159,10 @@ export function envKeyMap(defaults: unknown): Map<string, string[]> {
 }
 
 function toEnvSegment(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase();
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/-/g, '_')
+    .toUpperCase();
 }
 
 /** Turns a string from the environment or --set into the type the default has. */
@@ -174,7 +177,10 @@ function coerce(raw: string, like: unknown): unknown {
         return raw;
       }
     }
-    return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
   if (like === null && raw === '') return null;
   return raw;

@@ -128,8 +128,18 @@ class EngineFix implements Fix {
  * most one entry per timer is queued, and a popped one that is early
  * re-queues itself.
  */
-interface Timer { due: number; slot: Slot; ruleIdx: number; key: string }
-interface TimerState { ruleIdx: number; key: string; at: number; queued: number }
+interface Timer {
+  due: number;
+  slot: Slot;
+  ruleIdx: number;
+  key: string;
+}
+interface TimerState {
+  ruleIdx: number;
+  key: string;
+  at: number;
+  queued: number;
+}
 
 function findTimer(slot: Slot, ruleIdx: number, key: string): TimerState | undefined {
   const ts = slot.timers;
@@ -576,7 +586,10 @@ class EngineContext implements RuleContext {
   readonly rules: Config['rules'];
   readonly ports: PortTable;
 
-  constructor(private readonly engine: RuleEngine, opts: EngineOptions) {
+  constructor(
+    private readonly engine: RuleEngine,
+    opts: EngineOptions,
+  ) {
     this.rules = opts.config.rules;
     this.ports = opts.ports;
   }

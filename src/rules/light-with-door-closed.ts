@@ -12,7 +12,14 @@ import { defineRule, type RuleContext } from './rule.js';
  * unchanged for `confirmWithinMs` until the dark reading that ended it. The
  * door must have been closed for a grace period first.
  */
-interface Episode { startTs: number; startEventId: string; count: number; maxLux: number; evidence: string[]; raised: boolean }
+interface Episode {
+  startTs: number;
+  startEventId: string;
+  count: number;
+  maxLux: number;
+  evidence: string[];
+  raised: boolean;
+}
 interface State {
   episode: Episode | null;
   /** Recent intervals between light readings: a device reporting on change has long ones. */

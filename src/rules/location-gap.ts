@@ -75,7 +75,25 @@ type Cfg = RuleContext['rules']['locationGap'];
 
 export const locationGap = defineRule<State>({
   id: 'LOCATION_GAP',
-  initialState: () => ({ lastFix: null, lastKn: null, intervals: [], medianInterval: NaN, stationaryIntervals: [], medianStationary: NaN, othersSinceFix: 0, quietSinceFix: 0, raisedGapOf: null, firstTs: NaN, lastTs: -Infinity, lastEventId: null, lastStopped: false, lastDoor: 'unknown', longestQuiet: 0, raisedSilenceAfter: null, pending: null }),
+  initialState: () => ({
+    lastFix: null,
+    lastKn: null,
+    intervals: [],
+    medianInterval: NaN,
+    stationaryIntervals: [],
+    medianStationary: NaN,
+    othersSinceFix: 0,
+    quietSinceFix: 0,
+    raisedGapOf: null,
+    firstTs: NaN,
+    lastTs: -Infinity,
+    lastEventId: null,
+    lastStopped: false,
+    lastDoor: 'unknown',
+    longestQuiet: 0,
+    raisedSilenceAfter: null,
+    pending: null,
+  }),
   learn(state, r, ctx) {
     // the yard days before departure are the start of the device's profile
     if (Number.isNaN(state.firstTs)) state.firstTs = r.ts;
@@ -151,7 +169,14 @@ export const locationGap = defineRule<State>({
     state.pending = null;
     if (state.lastFix) state.raisedGapOf = state.lastFix.eventId;
     const s = silenceOf(state, at, null);
-    raiseSilence(s, ctx, s.stopped ? 'medium' : 'high', `Every reading has stopped for ${fmtDuration(at - s.fromTs)} mid-trip${s.stopped ? ' (the container was standing still)' : ''} and none has arrived since: device switched off, shielded or tampered with${s.lastFix ? '; last fix shown' : ''}`, null, null);
+    raiseSilence(
+      s,
+      ctx,
+      s.stopped ? 'medium' : 'high',
+      `Every reading has stopped for ${fmtDuration(at - s.fromTs)} mid-trip${s.stopped ? ' (the container was standing still)' : ''} and none has arrived since: device switched off, shielded or tampered with${s.lastFix ? '; last fix shown' : ''}`,
+      null,
+      null,
+    );
   },
 });
 
@@ -246,13 +271,27 @@ function judgeSilence(state: State, s: Silence, ctx: RuleContext, resumedAt: { l
   const door = ctx.view.door;
   const moved = last && resumedAt ? kmBetween(last, resumedAt) : null;
   if (s.door !== 'unknown' && door !== 'unknown' && door !== s.door) {
-    raiseSilence(s, ctx, 'high', `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed with the door ${door} (it was ${s.door})${moved !== null ? `, ${fmtKm(moved)} from the last fix` : ''}: device switched off or shielded while the box was opened or closed`, resumedAt, null);
+    raiseSilence(
+      s,
+      ctx,
+      'high',
+      `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed with the door ${door} (it was ${s.door})${moved !== null ? `, ${fmtKm(moved)} from the last fix` : ''}: device switched off or shielded while the box was opened or closed`,
+      resumedAt,
+      null,
+    );
     return;
   }
   // a ship that sailed from its anchorage while the tracker was out of coverage has simply sailed
-  const couldSail = Math.max(cfg.maxTravelKn, 1.5 * (s.stopped ? 0 : s.lastKn ?? 0));
+  const couldSail = Math.max(cfg.maxTravelKn, 1.5 * (s.stopped ? 0 : (s.lastKn ?? 0)));
   if (moved !== null && knots(moved, gap) > couldSail) {
-    raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed ${fmtKm(moved)} from the last fix, farther than it could have sailed (${Math.round(knots(moved, gap))} kn): device switched off, shielded or tampered with`, resumedAt, null);
+    raiseSilence(
+      s,
+      ctx,
+      'medium',
+      `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed ${fmtKm(moved)} from the last fix, farther than it could have sailed (${Math.round(knots(moved, gap))} kn): device switched off, shielded or tampered with`,
+      resumedAt,
+      null,
+    );
     return;
   }
   // A silence is part of this device's normal from now on, whatever is decided about this one.
@@ -262,11 +301,26 @@ function judgeSilence(state: State, s: Silence, ctx: RuleContext, resumedAt: { l
   const declaredQuiet = (declaredOf(ctx)?.maxQuietHours ?? 0) * HOUR_MS;
   if (!samePlace && declaredQuiet > 0) {
     // the device's own vendor says how quiet it may be: no history needed
-    if (gap > declaredQuiet) raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: longer than the ${fmtDuration(declaredQuiet)} this device may be quiet (its plan's reporting profile): switched off, shielded or tampered with`, resumedAt, null);
+    if (gap > declaredQuiet)
+      raiseSilence(
+        s,
+        ctx,
+        'medium',
+        `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: longer than the ${fmtDuration(declaredQuiet)} this device may be quiet (its plan's reporting profile): switched off, shielded or tampered with`,
+        resumedAt,
+        null,
+      );
     return;
   }
   if (!samePlace && s.historyMs >= cfg.profileMinHistoryMs && gap > cfg.intervalFactor * s.longestQuiet) {
-    raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: this device had not been quiet for more than ${fmtDuration(s.longestQuiet)} in ${Math.round(s.historyMs / 3_600_000)} h of reporting: switched off, shielded or tampered with`, resumedAt, null);
+    raiseSilence(
+      s,
+      ctx,
+      'medium',
+      `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: this device had not been quiet for more than ${fmtDuration(s.longestQuiet)} in ${Math.round(s.historyMs / 3_600_000)} h of reporting: switched off, shielded or tampered with`,
+      resumedAt,
+      null,
+    );
   }
 }
 
@@ -282,6 +336,13 @@ function raiseSilence(s: Silence, ctx: RuleContext, severity: 'low' | 'medium' |
     location: last ? { lat: last.lat, lon: last.lon } : null,
     summary,
     evidence,
-    details: { gapMin: Math.round((s.toTs - s.fromTs) / 60000), movedKm: moved === null ? null : Math.round(moved), resumed: s.resumedEventId !== null, stationary: s.stopped, longestQuietMin: Math.round(s.longestQuiet / 60000), nearPort: near?.name ?? null },
+    details: {
+      gapMin: Math.round((s.toTs - s.fromTs) / 60000),
+      movedKm: moved === null ? null : Math.round(moved),
+      resumed: s.resumedEventId !== null,
+      stationary: s.stopped,
+      longestQuietMin: Math.round(s.longestQuiet / 60000),
+      nearPort: near?.name ?? null,
+    },
   });
 }

@@ -32,7 +32,20 @@ describe('dashboard in Chromium', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
     s = await startStack({
       demoWriteToken: true,
-      plans: [plan({ tripId: 'T-E2E-0001', departure: iso(48 * 3_600_000), eta: new Date(now + 10 * 86_400_000).toISOString(), route: [[4.05, 51.95], [-5.0, 48.5], [-9.5, 43.0], [-5.45, 36.14], [-46.3, -23.98]] })],
+      plans: [
+        plan({
+          tripId: 'T-E2E-0001',
+          departure: iso(48 * 3_600_000),
+          eta: new Date(now + 10 * 86_400_000).toISOString(),
+          route: [
+            [4.05, 51.95],
+            [-5.0, 48.5],
+            [-9.5, 43.0],
+            [-5.45, 36.14],
+            [-46.3, -23.98],
+          ],
+        }),
+      ],
     });
     dev = await device(s.broker.url, 'acme-00042');
     profile = mkdtempSync(join(tmpdir(), 'sw-e2e-chromium-'));

@@ -119,7 +119,10 @@ function anchorsOf(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   for (const m of stripFences(markdown).matchAll(/^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$/gm)) {
     const text = m[1]!.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
-    const base = text.toLowerCase().replace(/[^\p{L}\p{N}\p{M} _-]/gu, '').replace(/ /g, '-');
+    const base = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\p{M} _-]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     out.add(n === 0 ? base : `${base}-${n}`);
@@ -209,7 +212,12 @@ describe('docs cover the code', () => {
     const source = sourceText(join(ROOT, 'src'));
     const stale = [...docs, readme].flatMap((d) => unknownKeyMentions(d.text, sections, known, source).map((s) => `${relative(ROOT, d.file)}: ${s}`));
     expect(stale, 'key paths in docs that src/config/schema.ts does not define').toEqual([]);
-    const codes = [...docs, readme].flatMap((d) => [...d.text.matchAll(/SW_ERR_[A-Z0-9_]*[A-Z0-9]/g)].map((m) => m[0]).filter((c) => !CODES.includes(c)).map((c) => `${relative(ROOT, d.file)}: ${c}`));
+    const codes = [...docs, readme].flatMap((d) =>
+      [...d.text.matchAll(/SW_ERR_[A-Z0-9_]*[A-Z0-9]/g)]
+        .map((m) => m[0])
+        .filter((c) => !CODES.includes(c))
+        .map((c) => `${relative(ROOT, d.file)}: ${c}`),
+    );
     expect(codes, 'error codes in docs that src/errors.ts does not define').toEqual([]);
   });
 
@@ -243,7 +251,9 @@ describe('links of the README and docs/', () => {
   it('the README links every document in docs/', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const linked = new Set([...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]));
-    const unlinked = docsFiles().map((d) => relative(ROOT, d.file)).filter((f) => !linked.has(f));
+    const unlinked = docsFiles()
+      .map((d) => relative(ROOT, d.file))
+      .filter((f) => !linked.has(f));
     expect(unlinked).toEqual([]);
   });
 
@@ -259,10 +269,6 @@ describe('links of the README and docs/', () => {
       '```\n[in a fence](nope.md)\n```',
       '## Local',
     ].join('\n\n');
-    expect(brokenLinks(file, md, read)).toEqual([
-      'docs/example.md: nope.md (no such file)',
-      'docs/example.md: target.md#no-such-heading (no heading with that anchor)',
-      'docs/example.md: #nowhere (no heading with that anchor)',
-    ]);
+    expect(brokenLinks(file, md, read)).toEqual(['docs/example.md: nope.md (no such file)', 'docs/example.md: target.md#no-such-heading (no heading with that anchor)', 'docs/example.md: #nowhere (no heading with that anchor)']);
   });
 });

@@ -57,9 +57,21 @@ describe('sealwatch evaluate --explain', () => {
     const fixes: Reading[] = [];
     for await (const m of readCapture(join(dir, CAPTURE_FILE))) for (const r of normaliser.normalise(m.topic, m.payload, m.t).readings) if (r.containerId === clean && r.kind === 'location') fixes.push(r);
     evidence = fixes.find((r) => r.ts >= Date.parse(plan.departure) + 24 * 3_600_000)!;
-    expect(evidence, 'a fix a day into the clean container\'s trip').toBeDefined();
+    expect(evidence, "a fix a day into the clean container's trip").toBeDefined();
     const at = new Date(evidence.ts).toISOString();
-    extra = { alertId: 'added-for-explain-test', rule: 'LOCATION_JUMP', severity: 'high', containerId: clean, tripId: plan.tripId, deviceId: plan.deviceId, startedAt: at, detectedAt: at, location: null, summary: 'added by the test', evidence: [evidence.eventId] };
+    extra = {
+      alertId: 'added-for-explain-test',
+      rule: 'LOCATION_JUMP',
+      severity: 'high',
+      containerId: clean,
+      tripId: plan.tripId,
+      deviceId: plan.deviceId,
+      startedAt: at,
+      detectedAt: at,
+      location: null,
+      summary: 'added by the test',
+      evidence: [evidence.eventId],
+    };
     writeFileSync(join(dir, 'alerts.ndjson'), [...kept, extra].map((a) => JSON.stringify(a)).join('\n') + '\n');
   }, 300_000);
 
@@ -69,10 +81,13 @@ describe('sealwatch evaluate --explain', () => {
 
   const args = () => ['evaluate', '--labels', join(dir, LABELS_FILE), '--alerts', join(dir, 'alerts.ndjson'), '--explain', '--capture', join(dir, CAPTURE_FILE), '--trips', join(dir, TRIPS_DIR)];
 
-  it('--json: the missed label with its own rule\'s probe first, and the added alert with the readings behind it', () => {
+  it("--json: the missed label with its own rule's probe first, and the added alert with the readings behind it", () => {
     const r = run([...args(), '--json', '--context-min', '30']);
     expect(r.status, r.stderr).toBe(0);
-    const items = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Item);
+    const items = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Item);
     const miss = items.find((it) => it.kind === 'missed' && it.label.containerId === missed.containerId && it.label.from === missed.from);
     expect(miss, 'the label whose alerts were taken out').toBeDefined();
     if (miss?.kind !== 'missed') throw new Error('not a missed item');

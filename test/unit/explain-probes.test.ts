@@ -56,7 +56,11 @@ describe('the trace', () => {
     expect(t.openings).toHaveLength(1);
     expect(t.openings[0]!.place.kind).toBe('transit');
     // the same readings raise DOOR_OPEN_IN_TRANSIT in the real engine
-    expect(harness().feed([...track(BISCAY, BISCAY_2, DAY1, 60, 5, 16), reading(DAY1 + 32 * MIN, { kind: 'door', open: true })]).map((a) => a.rule)).toEqual(['DOOR_OPEN_IN_TRANSIT']);
+    expect(
+      harness()
+        .feed([...track(BISCAY, BISCAY_2, DAY1, 60, 5, 16), reading(DAY1 + 32 * MIN, { kind: 'door', open: true })])
+        .map((a) => a.rule),
+    ).toEqual(['DOOR_OPEN_IN_TRANSIT']);
   });
 });
 
@@ -69,7 +73,10 @@ describe('UNSCHEDULED_STOP probe', () => {
     ...track([at[0] + (o.fromSouth ? -0.3 : 0.3), at[1]], at, DAY1 - HOUR, 60, 15, 12),
     ...track(at, at, DAY1 + (o.stepMin ?? 15) * MIN, hours * 60 - (o.stepMin ?? 15), o.stepMin ?? 15, 0),
   ];
-  const raised = (readings: Reading[], plans?: TripPlan[]) => harness(plans).feed(readings).filter((a) => a.rule === 'UNSCHEDULED_STOP');
+  const raised = (readings: Reading[], plans?: TripPlan[]) =>
+    harness(plans)
+      .feed(readings)
+      .filter((a) => a.rule === 'UNSCHEDULED_STOP');
 
   it('a stop at sea scores dwell / minStopMs, outside every zone, dated from the fix before it in the same place; 15 min under scores just under 1', () => {
     const r = probe(unscheduledStopProbe, stop(BISCAY, minStopH + 0.5), DAY1, DAY1 + 6 * HOUR);
@@ -159,7 +166,9 @@ describe('UNSCHEDULED_STOP probe', () => {
     const wait = stop(PORT_SAID_ROADS, 5);
     const excused = probe(unscheduledStopProbe, wait, DAY1, DAY1 + 6 * HOUR, { plans: [viaSuez] });
     expect(excused.score).toBeCloseTo(5 / (cfg.unscheduledStop.waitingAreaMaxWaitMs / HOUR), 2);
-    expect(excused.reason).toMatch(/excused: Port Said anchorage \(Suez Canal north\), on the planned route \(a waiting area of this plan: the plan's route passes through it; a passage, so Port Said \(West\) \(EGPSD\) 14 km away is part of its queue, not a call\)/);
+    expect(excused.reason).toMatch(
+      /excused: Port Said anchorage \(Suez Canal north\), on the planned route \(a waiting area of this plan: the plan's route passes through it; a passage, so Port Said \(West\) \(EGPSD\) 14 km away is part of its queue, not a call\)/,
+    );
     expect(raised(wait, [viaSuez])).toHaveLength(0);
     // Rotterdam to Santos never passes Suez: the same stop is a call at a port the plan does not name
     const call = probe(unscheduledStopProbe, wait, DAY1, DAY1 + 6 * HOUR);
@@ -186,7 +195,11 @@ describe('UNSCHEDULED_STOP probe', () => {
 describe('door-opening probes', () => {
   const SEINE: [number, number] = [49.62, -0.05]; // over water, a little beyond atSeaMinPortDistanceKm of Le Havre
   const cfg = testConfig().rules.doorOpen;
-  const raised = (readings: Reading[]) => harness().feed(readings).map((a) => a.rule).filter((r) => r.startsWith('DOOR'));
+  const raised = (readings: Reading[]) =>
+    harness()
+      .feed(readings)
+      .map((a) => a.rule)
+      .filter((r) => r.startsWith('DOOR'));
   const opened = (fixes: Reading[], at: number) => [...fixes, reading(at, { kind: 'door', open: true })];
   const north = (p: [number, number], km: number): [number, number] => [p[0] + km / 111.2, p[1]];
 
@@ -214,7 +227,11 @@ describe('door-opening probes', () => {
 
   it('DOOR_OPEN_IN_TRANSIT: at sea with neither a speed nor a stop, the next fix decides: sailing on scores 1, drifting at 2.3 kn just under', () => {
     // one fix with no speed, the door opened 5 min later, the next fix 20 min after the first
-    const lone = (km: number) => [reading(DAY1, { kind: 'location', lat: SEINE[0], lon: SEINE[1] }), reading(DAY1 + 5 * MIN, { kind: 'door', open: true }), reading(DAY1 + 20 * MIN, { kind: 'location', lat: SEINE[0] + km / 111.2, lon: SEINE[1] })];
+    const lone = (km: number) => [
+      reading(DAY1, { kind: 'location', lat: SEINE[0], lon: SEINE[1] }),
+      reading(DAY1 + 5 * MIN, { kind: 'door', open: true }),
+      reading(DAY1 + 20 * MIN, { kind: 'location', lat: SEINE[0] + km / 111.2, lon: SEINE[1] }),
+    ];
     const fire = probe(doorOpenInTransitProbe, lone(7.4), DAY1, DAY1 + HOUR);
     expect(fire.score).toBe(1);
     expect(fire.reason).toMatch(/placed transit, speed 1\d\.\d kn \(moving from 3 kn\); at sea with neither a speed nor a stop at the opening, placed by the next fix at 10:20, at sea: nearest port /);
@@ -264,7 +281,10 @@ describe('door-opening probes', () => {
 
 describe('RIP_ON_RIP_OFF probe', () => {
   const maxOpenH = testConfig().rules.ripOnRipOff.maxOpenMs / HOUR;
-  const rips = (readings: Reading[]) => harness().feed(readings).filter((a) => a.rule === 'RIP_ON_RIP_OFF');
+  const rips = (readings: Reading[]) =>
+    harness()
+      .feed(readings)
+      .filter((a) => a.rule === 'RIP_ON_RIP_OFF');
   const door = (at: number, open: boolean) => reading(at, { kind: 'door', open });
 
   it('open 25 min during a stop scores 1; open longer than maxOpenMs scores maxOpenMs / time open', () => {
@@ -280,7 +300,7 @@ describe('RIP_ON_RIP_OFF probe', () => {
     expect(rips(long)).toHaveLength(0);
   });
 
-  it("a sparse tracker: an opening before the stop was seen waits for the next fix, its close too; the fix shows where it was", () => {
+  it('a sparse tracker: an opening before the stop was seen waits for the next fix, its close too; the fix shows where it was', () => {
     // fixes every 2 h with no speed: sailing, then standing at INLAND_FR from DAY1 on
     const fixes = [reading(DAY1 - 2 * HOUR, { kind: 'location', lat: INLAND_FR[0] + 0.3, lon: INLAND_FR[1] }), ...track(INLAND_FR, INLAND_FR, DAY1, 6 * 60, 120)];
     const quick = [...fixes, door(DAY1 + 30 * MIN, true), door(DAY1 + 55 * MIN, false)];
@@ -294,7 +314,13 @@ describe('RIP_ON_RIP_OFF probe', () => {
     expect(under.score).toBeCloseTo(maxOpenH / (maxOpenH + 0.5), 2);
     expect(rips(long)).toHaveLength(0);
     // the next fix 30 km on: no stop, the opening was under way
-    const sailing = [reading(DAY1 - 2 * HOUR, { kind: 'location', lat: INLAND_FR[0] + 0.6, lon: INLAND_FR[1] }), reading(DAY1, { kind: 'location', lat: INLAND_FR[0] + 0.3, lon: INLAND_FR[1] }), reading(DAY1 + 2 * HOUR, { kind: 'location', lat: INLAND_FR[0], lon: INLAND_FR[1] }), door(DAY1 + 30 * MIN, true), door(DAY1 + 55 * MIN, false)];
+    const sailing = [
+      reading(DAY1 - 2 * HOUR, { kind: 'location', lat: INLAND_FR[0] + 0.6, lon: INLAND_FR[1] }),
+      reading(DAY1, { kind: 'location', lat: INLAND_FR[0] + 0.3, lon: INLAND_FR[1] }),
+      reading(DAY1 + 2 * HOUR, { kind: 'location', lat: INLAND_FR[0], lon: INLAND_FR[1] }),
+      door(DAY1 + 30 * MIN, true),
+      door(DAY1 + 55 * MIN, false),
+    ];
     const moving = probe(ripOnRipOffProbe, sailing, DAY1, DAY1 + HOUR);
     expect(moving.score).toBeLessThan(0.2);
     expect(moving.reason).toMatch(/the fix at 12:00 not in a stop either \(\d+\.\d kn; a stop starts at 1\.5 kn\)/);
@@ -311,7 +337,12 @@ describe('LIGHT_WITH_DOOR_CLOSED probe', () => {
     expect(r.reason).toMatch(/^25 lux at .* with the door closed, next 30 lux at .*luxThreshold 20 twice in a row, or strongLuxThreshold 200 once/);
   });
   it('a second reading just under the threshold scores just under 1; light with the door open is reported, not scored', () => {
-    const r = probe(lightWithDoorClosedProbe, [...closed, reading(DAY1 + 10 * MIN, { kind: 'light', lux: 25 }), reading(DAY1 + 20 * MIN, { kind: 'light', lux: 19 }), reading(DAY1 + 30 * MIN, { kind: 'door', open: true }), reading(DAY1 + 40 * MIN, { kind: 'light', lux: 400 })], DAY1, DAY1 + HOUR);
+    const r = probe(
+      lightWithDoorClosedProbe,
+      [...closed, reading(DAY1 + 10 * MIN, { kind: 'light', lux: 25 }), reading(DAY1 + 20 * MIN, { kind: 'light', lux: 19 }), reading(DAY1 + 30 * MIN, { kind: 'door', open: true }), reading(DAY1 + 40 * MIN, { kind: 'light', lux: 400 })],
+      DAY1,
+      DAY1 + HOUR,
+    );
     expect(r.score).toBeCloseTo(19 / cfg.luxThreshold, 2);
     expect(r.reason).toMatch(/up to 400 lux with the door open/);
   });
@@ -324,7 +355,10 @@ describe('LIGHT_WITH_DOOR_CLOSED probe', () => {
       reading(DAY1, { kind: 'light', lux: 30 }),
       reading(DAY1 + darkAfterMin * MIN, { kind: 'light', lux: 0 }),
     ];
-    const alerts = (rs: Reading[]) => harness().feed(rs).filter((a) => a.rule === 'LIGHT_WITH_DOOR_CLOSED');
+    const alerts = (rs: Reading[]) =>
+      harness()
+        .feed(rs)
+        .filter((a) => a.rule === 'LIGHT_WITH_DOOR_CLOSED');
     const fire = probe(lightWithDoorClosedProbe, lights(120, 20), DAY1, DAY1 + HOUR);
     expect(fire.score).toBeCloseTo(20 / (cfg.confirmWithinMs / MIN), 2);
     expect(fire.reason).toMatch(/^30 lux at 10:00 with the door closed, next 0 lux at 10:20 .*; dark again 20 min later, reported on change \(within a quarter of its usual 2\.0 h\): lit that long \(confirmWithinMs 15 min\)/);
@@ -344,10 +378,16 @@ describe('temperature probes', () => {
   const reefer = plan({ reefer: { setpointC: 5, toleranceC: 2 } });
   const cfg = testConfig().rules.temperatureAnomaly;
   const sustainMin = cfg.sustainMs / MIN;
-  const anomalies = (rs: Reading[], plans: TripPlan[] = [reefer]) => harness(plans).feed(rs).filter((a) => a.rule === 'TEMPERATURE_ANOMALY');
+  const anomalies = (rs: Reading[], plans: TripPlan[] = [reefer]) =>
+    harness(plans)
+      .feed(rs)
+      .filter((a) => a.rule === 'TEMPERATURE_ANOMALY');
   it('TEMPERATURE_EXCURSION: outside the band 50 min to the last reading outside scores it / sustainMs; 40 min just under; the reading back inside does not count', () => {
     const excursionMin = testConfig().rules.temperatureExcursion.sustainMs / MIN;
-    const excursions = (rs: Reading[]) => harness([reefer]).feed(rs).filter((a) => a.rule === 'TEMPERATURE_EXCURSION');
+    const excursions = (rs: Reading[]) =>
+      harness([reefer])
+        .feed(rs)
+        .filter((a) => a.rule === 'TEMPERATURE_EXCURSION');
     // in band, then readings every 5 min at 8.5 °C for `outMin`, back in band 10 min after the last
     const run = (outMin: number) => [...temps(DAY1, 60, 10, () => 5), ...temps(DAY1 + 70 * MIN, outMin, 5, () => 8.5), ...temps(DAY1 + (80 + outMin) * MIN, 60, 10, () => 5)];
     const fire = probe(temperatureExcursionProbe, run(50), DAY1, DAY1 + 3 * HOUR, { plans: [reefer] });
@@ -371,14 +411,34 @@ describe('temperature probes', () => {
   const shifted = (minutes: number, c: (i: number) => number) => [...base, ...temps(DAY2, minutes, 15, c), ...temps(DAY2 + (minutes + 15) * MIN, 60, 15, () => 5)];
 
   it('TEMPERATURE_ANOMALY, reefer level: a shift over the robust threshold held sustainMs fires; held shorter scores its length / sustainMs; under the threshold, deviation / threshold', () => {
-    const fire = probe(temperatureAnomalyProbe, shifted(sustainMin, () => 6.7), DAY2, DAY2 + 3 * HOUR, { plans: [reefer] });
+    const fire = probe(
+      temperatureAnomalyProbe,
+      shifted(sustainMin, () => 6.7),
+      DAY2,
+      DAY2 + 3 * HOUR,
+      { plans: [reefer] },
+    );
     expect(fire.score).toBeCloseTo(Math.min(1, (sustainMin / 15 + 1) / cfg.minReadings), 2);
-    expect(fire.reason).toMatch(/level: shift from .* to 6\.7 °C, held 45 min, 4 readings \(sustainMs 45 min, minReadings 2\); reefer baseline 5\.0 °C, robust sigma 0\.30 from 52 readings over 2\d\.\d h \(setpoint 5 °C ±2\); threshold 1\.5 °C/);
+    expect(fire.reason).toMatch(
+      /level: shift from .* to 6\.7 °C, held 45 min, 4 readings \(sustainMs 45 min, minReadings 2\); reefer baseline 5\.0 °C, robust sigma 0\.30 from 52 readings over 2\d\.\d h \(setpoint 5 °C ±2\); threshold 1\.5 °C/,
+    );
     expect(anomalies(shifted(sustainMin, () => 6.7))).toHaveLength(1);
-    const short = probe(temperatureAnomalyProbe, shifted(30, () => 6.7), DAY2, DAY2 + 3 * HOUR, { plans: [reefer] });
+    const short = probe(
+      temperatureAnomalyProbe,
+      shifted(30, () => 6.7),
+      DAY2,
+      DAY2 + 3 * HOUR,
+      { plans: [reefer] },
+    );
     expect(short.score).toBeCloseTo(30 / sustainMin, 2);
     expect(anomalies(shifted(30, () => 6.7))).toHaveLength(0);
-    const under = probe(temperatureAnomalyProbe, shifted(sustainMin, () => 6.4), DAY2, DAY2 + 3 * HOUR, { plans: [reefer] });
+    const under = probe(
+      temperatureAnomalyProbe,
+      shifted(sustainMin, () => 6.4),
+      DAY2,
+      DAY2 + 3 * HOUR,
+      { plans: [reefer] },
+    );
     expect(under.score).toBeCloseTo(1.4 / 1.5, 2);
     expect(under.reason).toMatch(/largest deviation \+1\.4 °C at .*, under the threshold/);
     expect(anomalies(shifted(sustainMin, () => 6.4))).toHaveLength(0);
@@ -426,7 +486,9 @@ describe('temperature probes', () => {
     // the episode starts at the first swing and holds until the window has fewer than 4 large steps of 7: four calm readings on
     const fire = probe(temperatureAnomalyProbe, swinging(6), DAY2, DAY2 + 5 * HOUR, { plans: [reefer] });
     expect(fire.score).toBeCloseTo(((6 + 4) * 15) / 120, 2);
-    expect(fire.reason).toMatch(/^erratic: median step up to 2\.0 °C over 8 readings from .*, between 4\.0 and 6\.0 °C \(threshold 1\.0 °C = max\(erraticMinSpreadC 1, erraticFactor 4 x usual step 0\.00 °C\), or swinging to both sides of the setpoint\); held 2\.5 h \(erraticSustainMs 2\.0 h;.*; level: /);
+    expect(fire.reason).toMatch(
+      /^erratic: median step up to 2\.0 °C over 8 readings from .*, between 4\.0 and 6\.0 °C \(threshold 1\.0 °C = max\(erraticMinSpreadC 1, erraticFactor 4 x usual step 0\.00 °C\), or swinging to both sides of the setpoint\); held 2\.5 h \(erraticSustainMs 2\.0 h;.*; level: /,
+    );
     expect(anomalies(swinging(6))).toHaveLength(1);
     const under = probe(temperatureAnomalyProbe, swinging(3), DAY2, DAY2 + 5 * HOUR, { plans: [reefer] });
     expect(under.score).toBe(round2(((3 + 4) * 15) / 120));
@@ -454,7 +516,10 @@ describe('temperature probes', () => {
 
 describe('position probes', () => {
   const gapCfg = testConfig().rules.locationGap;
-  const gapAlerts = (rs: Reading[]) => harness().feed(rs).filter((a) => a.rule === 'LOCATION_GAP');
+  const gapAlerts = (rs: Reading[]) =>
+    harness()
+      .feed(rs)
+      .filter((a) => a.rule === 'LOCATION_GAP');
   // another container's reading moves the engine's clock (a silence is believed once it passes the silence's limit plus the lateness)
   const clockAt = (ts: number) => reading(ts, { kind: 'temperature', celsius: 10 }, { containerId: 'TGHU0000001', tripId: null, deviceId: 'other-1' });
 
@@ -462,7 +527,9 @@ describe('position probes', () => {
     const gap = (h: number) => [...track(BISCAY, BISCAY_2, DAY1, 60, 15, 16), ...temps(DAY1 + 75 * MIN, h * 60 - 30, 15, () => 12), ...track(BISCAY_2, BISCAY_2, DAY1 + 60 * MIN + h * HOUR, 30, 15, 16)];
     const fire = probe(locationGapProbe, gap(3.5), DAY1, DAY1 + 2 * HOUR);
     expect(fire.score).toBeCloseTo((3.5 * 60) / 180, 2);
-    expect(fire.reason).toMatch(/^position gap 3\.5 h from .*, ended by the fix at 14:30 with \d+ other readings, none quiet for over half of it \(threshold 3\.0 h = max\(maxPositionGapMs 3\.0 h, gnssDropoutMs 2\.0 h \+ 2 x usual, intervalFactor 3 x usual; usual 15 min: the median of the last \d fix intervals, yard days too\)\)/);
+    expect(fire.reason).toMatch(
+      /^position gap 3\.5 h from .*, ended by the fix at 14:30 with \d+ other readings, none quiet for over half of it \(threshold 3\.0 h = max\(maxPositionGapMs 3\.0 h, gnssDropoutMs 2\.0 h \+ 2 x usual, intervalFactor 3 x usual; usual 15 min: the median of the last \d fix intervals, yard days too\)\)/,
+    );
     expect(gapAlerts(gap(3.5))).toHaveLength(1);
     const under = probe(locationGapProbe, gap(2.75), DAY1, DAY1 + 2 * HOUR);
     expect(under.score).toBeCloseTo((2.75 * 60) / 180, 2);
@@ -471,7 +538,11 @@ describe('position probes', () => {
 
   it('LOCATION_GAP: a tracker fixing hourly, learnt from its yard days, has a gap only past gnssDropoutMs + 2 intervals; a gap with a long quiet stretch in it is no gap', () => {
     // hourly fixes from 5 h before departure (T0), so most of its intervals are learnt before the trip
-    const hourly = (h: number, quietMin = 0) => [...track(BISCAY, BISCAY, T0 - 5 * HOUR, 6 * 60, 60, 0), ...temps(T0 + HOUR + (15 + quietMin) * MIN, h * 60 - 30 - quietMin, 15, () => 12), reading(T0 + HOUR + h * HOUR, { kind: 'location', lat: BISCAY[0], lon: BISCAY[1], speedKn: 0 })];
+    const hourly = (h: number, quietMin = 0) => [
+      ...track(BISCAY, BISCAY, T0 - 5 * HOUR, 6 * 60, 60, 0),
+      ...temps(T0 + HOUR + (15 + quietMin) * MIN, h * 60 - 30 - quietMin, 15, () => 12),
+      reading(T0 + HOUR + h * HOUR, { kind: 'location', lat: BISCAY[0], lon: BISCAY[1], speedKn: 0 }),
+    ];
     const limitH = Math.max(gapCfg.maxPositionGapMs, gapCfg.gnssDropoutMs + 2 * HOUR, gapCfg.intervalFactor * HOUR) / HOUR;
     expect(limitH).toBe(4);
     const fire = probe(locationGapProbe, hourly(4.5), T0, T0 + 2 * HOUR);
@@ -521,7 +592,7 @@ describe('position probes', () => {
     expect(gapAlerts(away(300))).toHaveLength(0);
   });
 
-  it("LOCATION_GAP: a device with profileMinHistoryMs of history that never went quiet for a third as long fires; with less history it scores history / profileMinHistoryMs", () => {
+  it('LOCATION_GAP: a device with profileMinHistoryMs of history that never went quiet for a third as long fires; with less history it scores history / profileMinHistoryMs', () => {
     // fixes every 15 min for `hours` of history, then 4.5 h of silence, resuming 60 km on
     const profiled = (hours: number) => [...track(BISCAY, BISCAY_2, DAY1, hours * 60, 15, 16), ...track([BISCAY_2[0] - 0.54, BISCAY_2[1]], [BISCAY_2[0] - 0.6, BISCAY_2[1]], DAY1 + hours * HOUR + 4.5 * HOUR, 30, 15, 16)];
     const from = DAY1 + 13 * HOUR;
@@ -563,7 +634,10 @@ describe('position probes', () => {
   it('LOCATION_JUMP: the jump closest to both limits; 50 km in 10 min fires, 20 km in 10 min is under maxSpeedKn', () => {
     const jump = (km: number) => [...track(BISCAY, BISCAY, DAY1, 30, 10, 0), reading(DAY1 + 40 * MIN, { kind: 'location', lat: BISCAY[0] + km / 111.2, lon: BISCAY[1], speedKn: 0 })];
     const implied = (km: number) => {
-      const [a, b] = [{ lat: BISCAY[0], lon: BISCAY[1] }, { lat: BISCAY[0] + km / 111.2, lon: BISCAY[1] }];
+      const [a, b] = [
+        { lat: BISCAY[0], lon: BISCAY[1] },
+        { lat: BISCAY[0] + km / 111.2, lon: BISCAY[1] },
+      ];
       return { km: kmBetween(a, b), kn: knots(kmBetween(a, b), 10 * MIN) };
     };
     const fire = probe(locationJumpProbe, jump(50), DAY1, DAY1 + HOUR);
@@ -577,7 +651,12 @@ describe('position probes', () => {
 
   it('ROUTE_DEVIATION: 120 km off the route for 2.5 h scores time / sustainMs; 90 km off scores distance / maxDistanceKm', () => {
     // a route along a meridian (a great circle), sailed parallel to it `km` to the east
-    const routed = plan({ route: [[-20, 40], [-20, 50]] });
+    const routed = plan({
+      route: [
+        [-20, 40],
+        [-20, 50],
+      ],
+    });
     const east = (km: number) => -20 + km / (111.2 * Math.cos((45 * Math.PI) / 180));
     const off = (km: number) => track([44.5, east(km)], [45.5, east(km)], DAY1, 150, 10, 14);
     const fire = probe(routeDeviationProbe, off(120), DAY1 - 5 * MIN, DAY1 + 5 * MIN, { plans: [routed] });
@@ -593,7 +672,15 @@ describe('position probes', () => {
     const { trace: t, config } = trace(track(BISCAY, BISCAY_2, DAY1, 30, 10, 16));
     const input: ProbeInput = { trace: t, from: DAY1, to: DAY1 + HOUR, rules: config.rules, engine: config.engine, ports: defaultPorts() };
     expect(deviceContainerMismatchProbe.run(input).score).toBe(0);
-    t.mismatches.push({ eventId: 'json-v1:rogue-1:1', deviceId: 'rogue-1', claimedContainerId: 'MSCU1234566', measuredAt: new Date(DAY1 + 5 * MIN).toISOString(), location: null, devicePlan: null, containerPlan: { tripId: 'T-2026-000123', deviceId: 'acme-00042' } });
+    t.mismatches.push({
+      eventId: 'json-v1:rogue-1:1',
+      deviceId: 'rogue-1',
+      claimedContainerId: 'MSCU1234566',
+      measuredAt: new Date(DAY1 + 5 * MIN).toISOString(),
+      location: null,
+      devicePlan: null,
+      containerPlan: { tripId: 'T-2026-000123', deviceId: 'acme-00042' },
+    });
     const r = deviceContainerMismatchProbe.run(input);
     expect(r.score).toBe(1);
     expect(r.reason).toMatch(/1 reading\(s\) from device rogue-1/);

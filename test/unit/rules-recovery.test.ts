@@ -51,7 +51,10 @@ function stage(bus: MemoryBus, groupId: string, sink: AlertSink): RulesStage {
 }
 
 async function produce(bus: MemoryBus, rs: Reading[]): Promise<void> {
-  await bus.produce(TOPICS.telemetry, rs.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r)) })));
+  await bus.produce(
+    TOPICS.telemetry,
+    rs.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r)) })),
+  );
 }
 
 /** One stage over all the telemetry, writing to `sink`; returns the stage (its counters) when done. */

@@ -142,7 +142,10 @@ describe('GNSS in ports, below deck and behind steel', () => {
           n++;
           expect(ports.nearest(f.lat, f.lon)!.distanceKm, `${id} hdop ${f.hdop} at ${f.lat},${f.lon}`).toBeLessThan(4);
           // how far off: from the clean fixes around it (the box does not move in a yard or at a berth)
-          const before = fixes.slice(0, i).reverse().find((g) => g.hdop! < 3);
+          const before = fixes
+            .slice(0, i)
+            .reverse()
+            .find((g) => g.hdop! < 3);
           const after = fixes.slice(i + 1).find((g) => g.hdop! < 3);
           if (before && after && after.ts - before.ts < 3 * H) {
             const d = Math.min(km(before, f), km(after, f));
@@ -271,7 +274,10 @@ describe('ships as they sail', () => {
         expect(dwell).toBeLessThan(21 * H);
         if (area) {
           charted++;
-          expect([plan.destination, ...plan.transshipments].some((l) => area.ports.includes(l)), `${id} waits at ${area.name}`).toBe(true);
+          expect(
+            [plan.destination, ...plan.transshipments].some((l) => area.ports.includes(l)),
+            `${id} waits at ${area.name}`,
+          ).toBe(true);
         } else {
           near++;
           expect(nearest, `${id} stopped ${(dwell / H).toFixed(1)} h at ${r.from.lat},${r.from.lon}`).toBeGreaterThan(4.5);

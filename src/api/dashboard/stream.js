@@ -48,5 +48,10 @@ export function follow(url, lastEventId, handlers) {
     }
   }
   connect();
-  return { stop() { stopped = true; controller?.abort(); } };
+  return {
+    stop() {
+      stopped = true;
+      controller?.abort();
+    },
+  };
 }

@@ -120,11 +120,13 @@ function temperatureBuckets(rs: Reading[], from: number, to: number, plans: (tri
     const k = Math.floor(r.ts / size) * size;
     (buckets.get(k) ?? buckets.set(k, []).get(k)!).push(r);
   }
-  return [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([k, b]) => {
-    const cs = b.map((r) => r.celsius);
-    const sp = b.find((r) => r.setpointC !== undefined)?.setpointC ?? plans(b[0]!.tripId)?.plan.reefer?.setpointC ?? null;
-    return { from: iso(k), readings: b.length, min: Math.min(...cs), median: round1(median(cs)), max: Math.max(...cs), setpointC: sp };
-  });
+  return [...buckets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([k, b]) => {
+      const cs = b.map((r) => r.celsius);
+      const sp = b.find((r) => r.setpointC !== undefined)?.setpointC ?? plans(b[0]!.tripId)?.plan.reefer?.setpointC ?? null;
+      return { from: iso(k), readings: b.length, min: Math.min(...cs), median: round1(median(cs)), max: Math.max(...cs), setpointC: sp };
+    });
 }
 
 function gaps(rs: Reading[]): ReadingsContext['gaps'] {

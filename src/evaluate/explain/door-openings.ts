@@ -78,12 +78,14 @@ export function describeOpening(o: Opening, input: ProbeInput, count: number): s
         : basis === 'speed'
           ? `speed ${kn(p.speedKn)} (moving from ${cfg.movingSpeedKn} kn)`
           : 'no speed and not in a stop, not at sea: taken to stand';
-  return [
-    `opened ${when(o.ts)} at ${pos(p.fix)}, placed ${p.kind}`,
-    why + how,
-    `${sea}: nearest port ${p.portName ?? '?'} ${p.portKm === null ? '' : km(p.portKm)} (at sea beyond ${cfg.atSeaMinPortDistanceKm} km)`,
-    p.zoneName ? `${km(p.zoneKm)} outside ${p.zoneName}` : 'no authorised zone',
-  ].join(', ') + of;
+  return (
+    [
+      `opened ${when(o.ts)} at ${pos(p.fix)}, placed ${p.kind}`,
+      why + how,
+      `${sea}: nearest port ${p.portName ?? '?'} ${p.portKm === null ? '' : km(p.portKm)} (at sea beyond ${cfg.atSeaMinPortDistanceKm} km)`,
+      p.zoneName ? `${km(p.zoneKm)} outside ${p.zoneName}` : 'no authorised zone',
+    ].join(', ') + of
+  );
 }
 
 /** The fixes either side of an opening, as bracket() in door-opening.ts sees them. */

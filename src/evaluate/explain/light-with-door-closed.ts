@@ -69,7 +69,12 @@ export const lightWithDoorClosedProbe: Probe = {
     const b = best as Best | null;
     if (!b) return result(this.rule, 0, `${seen ? 'no light reading with the door closed' : 'no light reading'} in the window${tail}`);
     const then = b.next ? `, next ${Math.round(lux(b.next))} lux at ${hhmm(b.next.reading.ts)}` : ', no closed-door reading right after';
-    return result(this.rule, b.score, `${Math.round(lux(b.step))} lux at ${hhmm(b.step.reading.ts)} with the door closed${then} (luxThreshold ${cfg.luxThreshold} twice in a row, or strongLuxThreshold ${cfg.strongLuxThreshold} once)${b.held}${tail}`, b.step.reading.ts);
+    return result(
+      this.rule,
+      b.score,
+      `${Math.round(lux(b.step))} lux at ${hhmm(b.step.reading.ts)} with the door closed${then} (luxThreshold ${cfg.luxThreshold} twice in a row, or strongLuxThreshold ${cfg.strongLuxThreshold} once)${b.held}${tail}`,
+      b.step.reading.ts,
+    );
   },
 };
 

@@ -52,7 +52,25 @@ export interface Device {
 }
 
 export function newDevice(): Device {
-  return { intervals: [], stationaryIntervals: [], lastFix: null, lastKn: null, lastStopped: false, othersSinceFix: 0, quietSinceFix: 0, firstTs: NaN, lastTs: -Infinity, lastEventId: null, lastDoor: 'unknown', longestQuiet: 0, silencedAfter: null, silencedFix: null, pending: null, arrived: false, activeUntil: Infinity };
+  return {
+    intervals: [],
+    stationaryIntervals: [],
+    lastFix: null,
+    lastKn: null,
+    lastStopped: false,
+    othersSinceFix: 0,
+    quietSinceFix: 0,
+    firstTs: NaN,
+    lastTs: -Infinity,
+    lastEventId: null,
+    lastDoor: 'unknown',
+    longestQuiet: 0,
+    silencedAfter: null,
+    silencedFix: null,
+    pending: null,
+    arrived: false,
+    activeUntil: Infinity,
+  };
 }
 
 /** The rule's learn(): the yard days before departure start the device's profile. */
@@ -90,7 +108,9 @@ export function positionGapLimit(d: Device, cfg: Cfg): { ms: number; text: strin
   const standing = median(d.stationaryIntervals);
   const usual = d.lastStopped ? Math.max(moving, standing) : moving;
   const ms = Math.max(cfg.maxPositionGapMs, cfg.gnssDropoutMs + 2 * usual, cfg.intervalFactor * usual);
-  const of = d.lastStopped ? `usual ${dur(usual)}: in a stop, the longer of the median interval ${dur(moving)} and the stationary ${dur(standing)}` : `usual ${dur(usual)}: the median of the last ${d.intervals.length} fix intervals, yard days too`;
+  const of = d.lastStopped
+    ? `usual ${dur(usual)}: in a stop, the longer of the median interval ${dur(moving)} and the stationary ${dur(standing)}`
+    : `usual ${dur(usual)}: the median of the last ${d.intervals.length} fix intervals, yard days too`;
   return { ms, text: `${dur(ms)} = max(maxPositionGapMs ${dur(cfg.maxPositionGapMs)}, gnssDropoutMs ${dur(cfg.gnssDropoutMs)} + 2 x usual, intervalFactor ${cfg.intervalFactor} x usual; ${of})` };
 }
 

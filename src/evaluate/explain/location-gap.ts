@@ -75,7 +75,10 @@ export const locationGapProbe: Probe = {
     timed(timer(d, input.trace.inputEnd, Infinity, lastArrival, null, input));
     const a = gap ? gap.text : 'no position gap the rest reported through';
     const b = silence ? silence.text : 'no silence';
-    const gated = gates.filter((g) => g !== silence?.text).map((g) => `; ${g}`).join('');
+    const gated = gates
+      .filter((g) => g !== silence?.text)
+      .map((g) => `; ${g}`)
+      .join('');
     const judged = longest && longest !== silence ? `; the longest silence judged: ${longest.text} (${longest.score.toFixed(2)})` : '';
     const sa = gap?.score ?? 0;
     const sb = silence?.score ?? 0;
@@ -107,7 +110,8 @@ function onReading(d: Device, s: Step, input: ProbeInput): { gap: Finding | null
       silence = judge(d, d.pending, s, input);
       d.pending = null;
     }
-    if (d.lastEventId && since < cfg.maxSilenceMs && inWindow(d.lastTs, input)) silence = keep(silence, { score: since / cfg.maxSilenceMs, from: d.lastTs, text: `silence ${dur(since)} from ${when(d.lastTs)} (maxSilenceMs ${dur(cfg.maxSilenceMs)}: shorter is never judged)` });
+    if (d.lastEventId && since < cfg.maxSilenceMs && inWindow(d.lastTs, input))
+      silence = keep(silence, { score: since / cfg.maxSilenceMs, from: d.lastTs, text: `silence ${dur(since)} from ${when(d.lastTs)} (maxSilenceMs ${dur(cfg.maxSilenceMs)}: shorter is never judged)` });
   }
   d.lastTs = r.ts;
   d.lastEventId = r.eventId;
@@ -155,7 +159,9 @@ function judge(d: Device, sil: Silence, s: Step, input: ProbeInput): Finding | n
   const profile = samePlace ? 0 : Math.min(sil.historyMs / cfg.profileMinHistoryMs, len / (cfg.intervalFactor * sil.longestQuiet));
   const parts = [
     doorChanged ? `it resumed with the door ${s.door} (it was ${sil.door})` : 'the door as it was',
-    moved === null ? 'no fix to say where it woke' : `woke ${km(moved)} from the last fix, ${kn(impliedKn)} (farther than it could sail from max(maxTravelKn ${cfg.maxTravelKn}, 1.5 x ${kn(sil.stopped ? 0 : sil.lastKn)} before) = ${kn(couldSail)})`,
+    moved === null
+      ? 'no fix to say where it woke'
+      : `woke ${km(moved)} from the last fix, ${kn(impliedKn)} (farther than it could sail from max(maxTravelKn ${cfg.maxTravelKn}, 1.5 x ${kn(sil.stopped ? 0 : sil.lastKn)} before) = ${kn(couldSail)})`,
     samePlace
       ? `where it fell asleep (within stationary.radiusKm ${input.rules.stationary.radiusKm}): a sleeping tracker`
       : `its longest quiet before ${dur(sil.longestQuiet)} (raised past intervalFactor ${cfg.intervalFactor} x that) in ${dur(sil.historyMs)} of reporting (profileMinHistoryMs ${dur(cfg.profileMinHistoryMs)})`,
@@ -196,5 +202,10 @@ function timer(d: Device, clock: number, to: number, lastArrival: number, s: Ste
   }
   if (!inWindow(d.lastTs, input)) return null;
   const ended = s ? `until ${when(s.reading.ts)}, arriving ${when(s.reading.receivedAt)}` : 'for the rest of the input';
-  return { score, gated, from: d.lastTs, text: `no reading after ${when(d.lastTs)} ${ended}: ${dur(Math.max(0, until - d.lastTs))} of it believed before any reading ended it (allowedLatenessMs ${dur(input.engine.allowedLatenessMs)}) against the timer's ${limit.text}${notes.join('')}` };
+  return {
+    score,
+    gated,
+    from: d.lastTs,
+    text: `no reading after ${when(d.lastTs)} ${ended}: ${dur(Math.max(0, until - d.lastTs))} of it believed before any reading ended it (allowedLatenessMs ${dur(input.engine.allowedLatenessMs)}) against the timer's ${limit.text}${notes.join('')}`,
+  };
 }

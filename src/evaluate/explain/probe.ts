@@ -63,7 +63,24 @@ export function inWindow(ts: number, input: Pick<ProbeInput, 'from' | 'to'>): bo
 
 /** A rule context answering as the engine's did at this step (zones from the step's plan); it cannot raise or set timers. */
 export function contextAt(step: Step, input: Pick<ProbeInput, 'rules' | 'ports'>): RuleContext {
-  const view = { containerId: step.reading.containerId, deviceId: step.reading.deviceId, plan: step.plan, active: step.active, fix: step.fix, prevFix: step.prevFix, door: step.door, doorSince: step.doorSince, doorEventId: step.doorEventId, doorChanged: step.doorChanged, stopAnchor: step.stopAnchor, inStop: step.inStop, stopOutlier: step.stopOutlier, wayKn: step.wayKn, lastTs: step.reading.ts, arrivedAt: step.arrivedAt };
+  const view = {
+    containerId: step.reading.containerId,
+    deviceId: step.reading.deviceId,
+    plan: step.plan,
+    active: step.active,
+    fix: step.fix,
+    prevFix: step.prevFix,
+    door: step.door,
+    doorSince: step.doorSince,
+    doorEventId: step.doorEventId,
+    doorChanged: step.doorChanged,
+    stopAnchor: step.stopAnchor,
+    inStop: step.inStop,
+    stopOutlier: step.stopOutlier,
+    wayKn: step.wayKn,
+    lastTs: step.reading.ts,
+    arrivedAt: step.arrivedAt,
+  };
   const refuse = (): never => {
     throw new Error('a probe context cannot raise alerts or set timers');
   };

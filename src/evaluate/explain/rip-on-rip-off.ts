@@ -88,7 +88,8 @@ function place(steps: Step[], i: number, close: number | null, input: ProbeInput
   const cfg = input.rules;
   const fix = open.fix;
   if (open.stopAnchor && fix && open.inStop && Math.abs(ts - fix.ts) <= cfg.doorOpen.bracketMaxMs) {
-    if (fix.speedKn !== null && fix.speedKn > cfg.stationary.leaveSpeedKn) return { anchor: null, by: open, at: i, score: Math.min(0.99, cfg.stationary.leaveSpeedKn / fix.speedKn), text: `the last fix reports ${kn(fix.speedKn)}, over leaveSpeedKn ${cfg.stationary.leaveSpeedKn}` };
+    if (fix.speedKn !== null && fix.speedKn > cfg.stationary.leaveSpeedKn)
+      return { anchor: null, by: open, at: i, score: Math.min(0.99, cfg.stationary.leaveSpeedKn / fix.speedKn), text: `the last fix reports ${kn(fix.speedKn)}, over leaveSpeedKn ${cfg.stationary.leaveSpeedKn}` };
     return { anchor: open.stopAnchor, by: open, at: i, score: 1, text: `in a stop since ${when(open.stopAnchor.ts)} at ${pos(open.stopAnchor)}${where(open, open.stopAnchor, input)} (last fix ${hhmm(fix.ts)})` };
   }
   // no stop seen yet: the next fixes decide
@@ -102,10 +103,16 @@ function place(steps: Step[], i: number, close: number | null, input: ProbeInput
     if (r.kind !== 'location') continue;
     const closedTs = close !== null && close < k ? steps[close]!.reading.ts : null;
     const a = s.inStop ? s.stopAnchor : null;
-    if (a && a.ts - ts <= waitMs) return { anchor: a, by: s, at: k, score: 1, text: `${why}; the fix at ${hhmm(r.ts)} showed a stop since ${when(a.ts)} at ${pos(a)}${where(s, a, input)} (began by the opening + fixMaxAgeMs ${dur(waitMs)})` };
+    if (a && a.ts - ts <= waitMs)
+      return { anchor: a, by: s, at: k, score: 1, text: `${why}; the fix at ${hhmm(r.ts)} showed a stop since ${when(a.ts)} at ${pos(a)}${where(s, a, input)} (began by the opening + fixMaxAgeMs ${dur(waitMs)})` };
     const f = s.fix!;
     const speed = f.speedKn ?? derivedKn(s.prevFix, f);
-    const near = a ? { score: Math.min(0.99, waitMs / (a.ts - ts)), text: `${why}; the fix at ${hhmm(r.ts)} showed a stop since ${when(a.ts)}, ${dur(a.ts - ts)} after the opening (fixMaxAgeMs ${dur(waitMs)})` } : { score: speed === null ? 0 : Math.min(0.99, speed === 0 ? Infinity : cfg.stationary.maxSpeedKn / speed), text: `${why}; the fix at ${hhmm(r.ts)} not in a stop either (${kn(speed)}; a stop starts at ${cfg.stationary.maxSpeedKn} kn)` };
+    const near = a
+      ? { score: Math.min(0.99, waitMs / (a.ts - ts)), text: `${why}; the fix at ${hhmm(r.ts)} showed a stop since ${when(a.ts)}, ${dur(a.ts - ts)} after the opening (fixMaxAgeMs ${dur(waitMs)})` }
+      : {
+          score: speed === null ? 0 : Math.min(0.99, speed === 0 ? Infinity : cfg.stationary.maxSpeedKn / speed),
+          text: `${why}; the fix at ${hhmm(r.ts)} not in a stop either (${kn(speed)}; a stop starts at ${cfg.stationary.maxSpeedKn} kn)`,
+        };
     if (near.score >= best.score) best = { anchor: null, by: s, at: k, ...near };
     if (r.ts - (closedTs ?? ts) > waitMs) break;
   }

@@ -23,7 +23,10 @@ export const temperatureAnomalyProbe: Probe = {
     const level = levelShift(recs, input);
     const erratic = erraticFinding(recs, input);
     if (!erratic) return level;
-    const halves = [{ name: 'level', r: level }, { name: 'erratic', r: erratic }].sort((a, b) => (b.r.score ?? 0) - (a.r.score ?? 0));
+    const halves = [
+      { name: 'level', r: level },
+      { name: 'erratic', r: erratic },
+    ].sort((a, b) => (b.r.score ?? 0) - (a.r.score ?? 0));
     return result(this.rule, halves[0]!.r.score, halves.map((h) => `${h.name}: ${h.r.reason}`).join('; '), halves[0]!.r.at);
   },
 };
@@ -71,7 +74,9 @@ function baseText(l: ReeferLevel | DryLevel, r: TempRecord, input: ProbeInput): 
     const sigma = Number.isNaN(l.sigma) ? '' : `, robust sigma ${l.sigma.toFixed(2)}`;
     return `reefer baseline ${l.base.toFixed(1)} °C${sigma} from ${of} (setpoint ${r.band!.setpointC} °C ±${r.band!.toleranceC}); threshold ${l.threshold.toFixed(1)} °C = max(robustZ ${cfg.robustZ} x sigma, minDeltaReeferC ${cfg.minDeltaReeferC})`;
   }
-  const fresh = l.full ? '' : `; fresh off the yard (under minBaselineReadings ${cfg.minBaselineReadings} over minBaselineSpanDryMs ${dur(cfg.minBaselineSpanDryMs)}): only a change at dryMaxRateCPerHour ${cfg.dryMaxRateCPerHour} °C/h or faster counts (${l.rate.toFixed(1)} °C/h at ${when(r.ts)})`;
+  const fresh = l.full
+    ? ''
+    : `; fresh off the yard (under minBaselineReadings ${cfg.minBaselineReadings} over minBaselineSpanDryMs ${dur(cfg.minBaselineSpanDryMs)}): only a change at dryMaxRateCPerHour ${cfg.dryMaxRateCPerHour} °C/h or faster counts (${l.rate.toFixed(1)} °C/h at ${when(r.ts)})`;
   return `dry box range ${l.lo.toFixed(1)} to ${l.hi.toFixed(1)} °C from ${of} (its own last day); beyond it by minDeltaDryC ${cfg.minDeltaDryC} °C${fresh}`;
 }
 
@@ -84,7 +89,9 @@ function notJudged(recs: TempRecord[], input: ProbeInput): string {
   const short = recs.filter((r) => r.fate === 'short');
   if (short.length) {
     const last = short[short.length - 1]!;
-    const need = last.band ? `${cfg.minBaselineReadings} over ${dur(cfg.minBaselineSpanReeferMs)}` : `${cfg.erraticReadings / 2} over 1 h, a day's (${cfg.minBaselineReadings} over ${dur(cfg.minBaselineSpanDryMs)}) to judge more than fast changes`;
+    const need = last.band
+      ? `${cfg.minBaselineReadings} over ${dur(cfg.minBaselineSpanReeferMs)}`
+      : `${cfg.erraticReadings / 2} over 1 h, a day's (${cfg.minBaselineReadings} over ${dur(cfg.minBaselineSpanDryMs)}) to judge more than fast changes`;
     parts.push(`${short.length} with a baseline too short to judge (${last.size} readings over ${dur(last.span)}; needs ${need})`);
   }
   if (n('edge')) parts.push(`${n('edge')} just outside the band (skipped: the excursion rule's)`);

@@ -34,7 +34,12 @@ export function erraticFinding(recs: TempRecord[], input: ProbeInput): ProbeResu
   const earlier = before ? `; an erratic spell from ${when(before.ep.startTs)}, before the window, held ${dur(before.held)}` : '';
   if (best) {
     const e = best.ep;
-    return result(rule, best.held / cfg.erraticSustainMs, `median step up to ${e.peakSpreadC.toFixed(1)} °C over ${cfg.erraticReadings} readings from ${when(e.startTs)}, between ${e.lowC.toFixed(1)} and ${e.highC.toFixed(1)} °C (${thresholdText(e.thresholdC, e.baseSpreadC)}, or swinging to both sides of the setpoint); held ${dur(best.held)} (erraticSustainMs ${dur(cfg.erraticSustainMs)}; held while over 3/4 of the threshold)${earlier}`, e.startTs);
+    return result(
+      rule,
+      best.held / cfg.erraticSustainMs,
+      `median step up to ${e.peakSpreadC.toFixed(1)} °C over ${cfg.erraticReadings} readings from ${when(e.startTs)}, between ${e.lowC.toFixed(1)} and ${e.highC.toFixed(1)} °C (${thresholdText(e.thresholdC, e.baseSpreadC)}, or swinging to both sides of the setpoint); held ${dur(best.held)} (erraticSustainMs ${dur(cfg.erraticSustainMs)}; held while over 3/4 of the threshold)${earlier}`,
+      e.startTs,
+    );
   }
   let top: { score: number; rec: TempRecord; swing: number } | null = null;
   let windows = 0;
@@ -49,5 +54,10 @@ export function erraticFinding(recs: TempRecord[], input: ProbeInput): ProbeResu
   if (!top) return result(rule, 0, `never ${cfg.erraticReadings} in-band readings within erraticMaxWindowMs ${dur(cfg.erraticMaxWindowMs)} in the window: not judged erratic${earlier}`);
   const e = top.rec.erratic!;
   const sp = top.rec.band!.setpointC;
-  return result(rule, Math.min(top.score, 0.99), `largest median step ${e.spread.toFixed(1)} °C over ${cfg.erraticReadings} readings to ${when(top.rec.ts)} (of ${windows} windows), under the ${thresholdText(e.threshold, e.usual)}; ${e.high} reading(s) ${cfg.erraticMinSpreadC} °C or more above the ${sp} °C setpoint and ${e.low} below (swinging from 2 each side, 60 % of the window)${earlier}`, top.rec.ts);
+  return result(
+    rule,
+    Math.min(top.score, 0.99),
+    `largest median step ${e.spread.toFixed(1)} °C over ${cfg.erraticReadings} readings to ${when(top.rec.ts)} (of ${windows} windows), under the ${thresholdText(e.threshold, e.usual)}; ${e.high} reading(s) ${cfg.erraticMinSpreadC} °C or more above the ${sp} °C setpoint and ${e.low} below (swinging from 2 each side, 60 % of the window)${earlier}`,
+    top.rec.ts,
+  );
 }

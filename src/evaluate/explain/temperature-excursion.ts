@@ -60,11 +60,10 @@ export const temperatureExcursionProbe: Probe = {
     const bnd = band as { setpointC: number; toleranceC: number };
     const bandText = `setpoint ${bnd.setpointC} °C ±${bnd.toleranceC}`;
     const found = best as { run: Run; held: number; back: Step | null; timer: boolean } | null;
-    if (!found) return result(this.rule, Math.min(0.99, Math.abs(maxDev) / bnd.toleranceC), `never outside the band in the window: largest deviation ${fmt(maxDev)} °C${maxDevAt ? ` at ${when(maxDevAt)}` : ''} (${bandText})`, maxDevAt || null);
+    if (!found)
+      return result(this.rule, Math.min(0.99, Math.abs(maxDev) / bnd.toleranceC), `never outside the band in the window: largest deviation ${fmt(maxDev)} °C${maxDevAt ? ` at ${when(maxDevAt)}` : ''} (${bandText})`, maxDevAt || null);
     const { run: r, back } = found;
-    const end = found.timer
-      ? `its timer believed ${dur(found.held)} on (allowedLatenessMs ${dur(lateness)})`
-      : `the last reading outside ${dur(r.lastOut - r.start)} on`;
+    const end = found.timer ? `its timer believed ${dur(found.held)} on (allowedLatenessMs ${dur(lateness)})` : `the last reading outside ${dur(r.lastOut - r.start)} on`;
     const backText = back ? `; back inside at ${hhmm(back.reading.ts)}, ${dur(back.reading.ts - r.start)} after the first (the rule counts to its last reading outside)` : '; not back inside in the data';
     return result(this.rule, found.held / sustain, `outside the band from ${when(r.start)}, ${end}, peak ${fmt(r.peak)} °C (${bandText}; sustainMs ${dur(sustain)})${backText}`, r.start);
   },

@@ -17,9 +17,26 @@ export interface LevelEpisode {
 }
 
 /** How the rule judged a reefer's level at one reading. */
-export interface ReeferLevel { kind: 'reefer'; base: number; sigma: number; threshold: number; dev: number; size: number; span: number }
+export interface ReeferLevel {
+  kind: 'reefer';
+  base: number;
+  sigma: number;
+  threshold: number;
+  dev: number;
+  size: number;
+  span: number;
+}
 /** ... and a dry box's: its last day's range, how far beyond it, how fast it changed. */
-export interface DryLevel { kind: 'dry'; lo: number; hi: number; dev: number; rate: number; full: boolean; size: number; span: number }
+export interface DryLevel {
+  kind: 'dry';
+  lo: number;
+  hi: number;
+  dev: number;
+  rate: number;
+  full: boolean;
+  size: number;
+  span: number;
+}
 
 /** The erratic detector's view of a reefer's window at one reading. */
 export interface ErraticView {
@@ -116,7 +133,17 @@ export function replayAnomaly(input: ProbeInput): TempRecord[] {
       if (judged) erratic = judgeErratic(erratic, w, baseline, band.setpointC, cfg).episode;
       const n = w.ts.length;
       const swing = swingCounts(w.c, band.setpointC, cfg.erraticMinSpreadC);
-      rec.erratic = { full: n >= cfg.erraticReadings && w.ts[n - 1]! - w.ts[0]! <= cfg.erraticMaxWindowMs, judged, spread: medianStep(w.c), ...swing, n, threshold: erratic ? erratic.thresholdC : Math.max(cfg.erraticMinSpreadC, cfg.erraticFactor * usual), usual: erratic ? erratic.baseSpreadC : usual, episode: erratic, calm: erratic ? erratic.calm : 0 };
+      rec.erratic = {
+        full: n >= cfg.erraticReadings && w.ts[n - 1]! - w.ts[0]! <= cfg.erraticMaxWindowMs,
+        judged,
+        spread: medianStep(w.c),
+        ...swing,
+        n,
+        threshold: erratic ? erratic.thresholdC : Math.max(cfg.erraticMinSpreadC, cfg.erraticFactor * usual),
+        usual: erratic ? erratic.baseSpreadC : usual,
+        episode: erratic,
+        calm: erratic ? erratic.calm : 0,
+      };
       if (off > band.toleranceC) {
         rec.fate = 'edge';
         continue;
@@ -190,7 +217,10 @@ export function medianStep(c: readonly number[]): number {
   const above = c.filter((x) => x - mid >= DEFROST_LIFT_C).length;
   const below = c.filter((x) => mid - x >= DEFROST_LIFT_C).length;
   const kept = below === 0 && above > 0 && above <= 2 ? c.filter((x) => x - mid < DEFROST_LIFT_C) : c;
-  const steps = kept.slice(1).map((x, i) => Math.abs(x - kept[i]!)).sort((a, b) => a - b);
+  const steps = kept
+    .slice(1)
+    .map((x, i) => Math.abs(x - kept[i]!))
+    .sort((a, b) => a - b);
   return steps.length ? steps[(steps.length - 1) >> 1]! : 0;
 }
 

@@ -151,7 +151,22 @@ const RECORDER = 'EXPLAIN_STEPS' as RuleId;
 const DOOR_RECORDER = 'EXPLAIN_DOORS' as RuleId;
 
 function snapshot(r: Reading, v: ContainerView, active: boolean): Step {
-  return { reading: r, active, plan: v.plan, fix: v.fix, prevFix: v.prevFix, door: v.door, doorSince: v.doorSince, doorEventId: v.doorEventId, doorChanged: v.doorChanged, stopAnchor: v.stopAnchor, inStop: v.inStop, stopOutlier: v.stopOutlier, wayKn: v.wayKn, arrivedAt: v.arrivedAt };
+  return {
+    reading: r,
+    active,
+    plan: v.plan,
+    fix: v.fix,
+    prevFix: v.prevFix,
+    door: v.door,
+    doorSince: v.doorSince,
+    doorEventId: v.doorEventId,
+    doorChanged: v.doorChanged,
+    stopAnchor: v.stopAnchor,
+    inStop: v.inStop,
+    stopOutlier: v.stopOutlier,
+    wayKn: v.wayKn,
+    arrivedAt: v.arrivedAt,
+  };
 }
 
 function stepRecorder(out: (containerId: string) => Step[]): Rule<null> {

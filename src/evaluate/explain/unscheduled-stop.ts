@@ -39,14 +39,22 @@ export const unscheduledStopProbe: Probe = {
     const stops = stopsOf(steps);
     const dwell = (s: Stop) => s.last.fix!.ts - s.anchor.ts;
     const overlapping = stops.filter((s) => s.anchor.ts < input.from && s.last.fix!.ts >= input.from);
-    const splits = describeSplits(steps.filter((s) => s.reading.kind === 'location' && inWindow(s.reading.ts, input)), input);
+    const splits = describeSplits(
+      steps.filter((s) => s.reading.kind === 'location' && inWindow(s.reading.ts, input)),
+      input,
+    );
     const earlier = longest(overlapping);
     // a stop that began before the window would raise an alert starting outside it: told, not scored
     const before = earlier ? `; a stop from ${when(earlier.anchor.ts)}${startNote(earlier, steps, st)}, before the window, lasted ${dur(dwell(earlier))}` : '';
     const judged = stops.filter((s) => inWindow(s.anchor.ts, input)).map((s) => ({ stop: s, ...judge(s, input) }));
     let best: (typeof judged)[number] | null = null;
     for (const j of judged) if (!best || j.score > best.score || (j.score === best.score && dwell(j.stop) > dwell(best.stop))) best = j;
-    if (!best) return result(this.rule, 0, `no stop starts in the window (a stop starts at a fix reporting at most ${st.maxSpeedKn} kn, or at most leaveSpeedKn ${st.leaveSpeedKn} kn or nothing while the positions say still over 10 min; it lasts while fixes stay within radiusKm ${st.radiusKm} of its first plus their position error and report at most ${st.leaveSpeedKn} kn, one fix out tolerated)${before}${splits}`);
+    if (!best)
+      return result(
+        this.rule,
+        0,
+        `no stop starts in the window (a stop starts at a fix reporting at most ${st.maxSpeedKn} kn, or at most leaveSpeedKn ${st.leaveSpeedKn} kn or nothing while the positions say still over 10 min; it lasts while fixes stay within radiusKm ${st.radiusKm} of its first plus their position error and report at most ${st.leaveSpeedKn} kn, one fix out tolerated)${before}${splits}`,
+      );
     const s = best.stop;
     const of = judged.length > 1 ? ` (best of ${judged.length} stops starting in the window)` : '';
     const tolerated = s.outliers ? `, ${s.outliers} fix${s.outliers === 1 ? '' : 'es'} out of it tolerated` : '';

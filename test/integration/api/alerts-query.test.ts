@@ -36,7 +36,12 @@ describe('GET /api/alerts: filters and pagination', () => {
 
   it('filters by rule, severity, container, trip and startedAt range', async () => {
     const byRule = await q('?rule=LOCATION_JUMP,TEMPERATURE_EXCURSION&limit=500');
-    expect(byRule.body.items.map((a: Alert) => a.alertId).sort()).toEqual(alerts.filter((a) => a.rule !== 'DOOR_OPEN_IN_TRANSIT').map((a) => a.alertId).sort());
+    expect(byRule.body.items.map((a: Alert) => a.alertId).sort()).toEqual(
+      alerts
+        .filter((a) => a.rule !== 'DOOR_OPEN_IN_TRANSIT')
+        .map((a) => a.alertId)
+        .sort(),
+    );
     const combo = await q('?severity=critical&containerId=MSCU1234566&tripId=T-A&limit=500');
     const want = alerts.filter((a) => a.severity === 'critical' && a.containerId === 'MSCU1234566' && a.tripId === 'T-A');
     expect(want.length).toBeGreaterThan(0);

@@ -25,7 +25,8 @@ describe('bearer tokens with read and write scopes', () => {
   });
   afterAll(() => s?.stop());
 
-  const act = <T = AlertView>(headers: Record<string, string>) => getJson<T>(`${s.api.url}/api/alerts/${alert.alertId}/actions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'acknowledge' }) });
+  const act = <T = AlertView>(headers: Record<string, string>) =>
+    getJson<T>(`${s.api.url}/api/alerts/${alert.alertId}/actions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'acknowledge' }) });
   const putTrip = (headers: Record<string, string>) => getJson(`${s.api.url}/api/trips/T-1`, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
 
   it('reads need a token once tokens are configured (401 without, 401 for an unknown one)', async () => {
@@ -75,7 +76,8 @@ describe('no tokens configured (the embedded default)', () => {
   it('reads from loopback need no token; writes need the demo write token printed at start', async () => {
     expect(s.api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await getJson(`${s.api.url}/api/alerts`)).status).toBe(200);
-    const post = (headers: Record<string, string>) => getJson<AlertView>(`${s.api.url}/api/alerts/${alert.alertId}/actions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'close' }) });
+    const post = (headers: Record<string, string>) =>
+      getJson<AlertView>(`${s.api.url}/api/alerts/${alert.alertId}/actions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'close' }) });
     expect((await post({})).status).toBe(401);
     expect(s.api.demoWriteToken).toMatch(/^swdemo_/);
     const ok = await post(bearer(s.api.demoWriteToken!));
@@ -120,7 +122,9 @@ describe('rate limiting, CORS and TLS', () => {
   it('serves HTTPS with the configured key and certificate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-tls-'));
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
+        stdio: 'ignore',
+      });
       const s = await startApiOnly({ sets: [`api.tls.keyFile=${join(dir, 'key.pem')}`, `api.tls.certFile=${join(dir, 'cert.pem')}`] });
       try {
         expect(s.api.url).toMatch(/^https:\/\/127\.0\.0\.1:/);
@@ -154,7 +158,12 @@ describe('tokens stay out of logs', () => {
     const { MemoryBus } = await import('../../../src/bus/memory.js');
     const { testConfig } = await import('../../helpers/fixtures.js');
     let logged = '';
-    const sink = new Writable({ write(chunk, _enc, cb) { logged += chunk.toString(); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logged += chunk.toString();
+        cb();
+      },
+    });
     const config = testConfig([`api.tokens=${tokens}`]);
     const api = await startApi({ config, bus: new MemoryBus(), trips: newTripDirectory(config), ports: defaultPorts(), log: pino({ level: 'trace' }, sink), port: 0 });
     try {

@@ -79,7 +79,10 @@ export function makeAlert(over: Partial<Alert> = {}): Alert {
 }
 
 export async function publishAlerts(bus: Bus, alerts: Alert[]): Promise<void> {
-  await bus.produce(TOPICS.alerts, alerts.map((a) => ({ key: a.containerId, value: JSON.stringify(a) })));
+  await bus.produce(
+    TOPICS.alerts,
+    alerts.map((a) => ({ key: a.containerId, value: JSON.stringify(a) })),
+  );
 }
 
 /** Polls until `check` returns a value other than undefined/false, at most `ms`. */

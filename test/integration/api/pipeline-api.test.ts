@@ -39,7 +39,16 @@ describe('API over the embedded pipeline', () => {
     const cases: Array<[unknown, string]> = [
       [{ ...good, containerId: 'MSCU1234567' }, 'containerId'],
       [{ ...good, eta: good.departure }, 'eta'],
-      [{ ...good, authorisedZones: [{ name: 'Rotterdam', locode: 'NLRTM', radiusKm: 15 }, { name: 'Algeciras', locode: 'ESALG', radiusKm: -1 }] }, 'authorisedZones.1.radiusKm'],
+      [
+        {
+          ...good,
+          authorisedZones: [
+            { name: 'Rotterdam', locode: 'NLRTM', radiusKm: 15 },
+            { name: 'Algeciras', locode: 'ESALG', radiusKm: -1 },
+          ],
+        },
+        'authorisedZones.1.radiusKm',
+      ],
       [{ ...good, transshipments: ['XXZZZ'] }, 'transshipments.0'],
       [{ ...good, departure: 'tomorrow' }, 'departure'],
       [{ ...good, tripId: 'T-OTHER' }, 'tripId'],

@@ -90,7 +90,14 @@ describe('webhook sink: signed, retried, deduplicated', () => {
     // a port nobody listens on: take one, then free it
     const gone = await receiver('k', () => 200);
     await gone.close();
-    const sink = new WebhookSink([{ name: 'down', url: r.url, secret: 'k' }, { name: 'refuses', url: refuse.url, secret: 'k' }, { name: 'nobody', url: gone.url, secret: 'k' }], { ...fast, maxAttempts: 3 });
+    const sink = new WebhookSink(
+      [
+        { name: 'down', url: r.url, secret: 'k' },
+        { name: 'refuses', url: refuse.url, secret: 'k' },
+        { name: 'nobody', url: gone.url, secret: 'k' },
+      ],
+      { ...fast, maxAttempts: 3 },
+    );
     cleanup.push(() => sink.close());
     await sink.write([makeAlert()]);
     await waitFor(() => sink.deliveries().every((d) => d.status === 'failed'), 10_000, 'all failed');

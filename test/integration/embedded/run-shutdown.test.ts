@@ -39,7 +39,10 @@ describe('sealwatch run: graceful shutdown', () => {
         child.kill('SIGTERM');
         const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 40_000))]);
         if (code === 'hung') child.kill('SIGKILL');
-        const stopped = out.split('\n').filter((l) => l.includes('"pipeline.stopped"')).map((l) => JSON.parse(l));
+        const stopped = out
+          .split('\n')
+          .filter((l) => l.includes('"pipeline.stopped"'))
+          .map((l) => JSON.parse(l));
         return { code, out, stopped };
       },
     };
