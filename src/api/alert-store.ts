@@ -25,6 +25,8 @@ export interface AlertFilter {
   from?: number;
   /** Exclusive upper bound on startedAt, ms. */
   to?: number;
+  /** The viewer's jurisdiction: alerts it does not see are not there at all (not in `total` either). */
+  visible?: (a: Alert) => boolean;
 }
 
 export interface Page {
@@ -110,11 +112,17 @@ export class AlertStore {
     return toView(e, this.lifecycle.get(alertId) ?? initialRecord(alertId));
   }
 
-  /** Alerts not closed, per container. */
-  openByContainer(): Map<string, number> {
+  /** Every alert held, in arrival order (for statistics). */
+  *all(): IterableIterator<Alert> {
+    for (const e of this.byId.values()) yield e.alert;
+  }
+
+  /** Alerts not closed, per container (of those `visible` lets through). */
+  openByContainer(visible?: (a: Alert) => boolean): Map<string, number> {
     const out = new Map<string, number>();
     for (const e of this.byId.values()) {
       if ((this.lifecycle.get(e.alert.alertId)?.status ?? 'open') === 'closed') continue;
+      if (visible && !visible(e.alert)) continue;
       out.set(e.alert.containerId, (out.get(e.alert.containerId) ?? 0) + 1);
     }
     return out;
@@ -136,6 +144,7 @@ export class AlertStore {
       if (f.from !== undefined && e.startedAt < f.from) continue;
       if (f.to !== undefined && e.startedAt >= f.to) continue;
       if (f.status && !f.status.includes(this.lifecycle.get(a.alertId)?.status ?? 'open')) continue;
+      if (f.visible && !f.visible(a)) continue;
       matching.push(e);
     }
     matching.sort(compare);

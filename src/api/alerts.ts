@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { RULE_IDS, SEVERITIES } from '../model/alert.js';
-import { decodeCursor, type AlertFilter } from './alert-store.js';
+import type { Centre } from '../trips/jurisdiction.js';
+import { decodeCursor, type AlertFilter, type AlertView } from './alert-store.js';
 import type { ApiContext } from './context.js';
 import { ALERT_ACTIONS, ALERT_STATUSES, type AlertAction, type AlertStatus } from './lifecycle.js';
 import { bearer, errorResponses } from './schemas.js';
@@ -85,6 +86,8 @@ export const alertsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
       if (q.from) f.from = Date.parse(q.from);
       if (q.to) f.to = Date.parse(q.to);
       if (q.cursor && !decodeCursor(q.cursor)) return badRequest(reply, 'cursor', 'cursor: not a cursor this API issued');
+      const view = req.view;
+      if (view) f.visible = (a) => ctx.jurisdictions.alertVisible(view, a);
       const streamSeq = ctx.alerts.stream.lastSeq;
       return { ...ctx.alerts.query(f, q.limit, q.cursor ?? null), streamSeq };
     },
@@ -102,7 +105,7 @@ export const alertsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
         response: { 200: { $ref: 'Alert#' }, ...errorResponses(401, 403, 404) },
       },
     },
-    async (req, reply) => ctx.alerts.view(req.params.alertId) ?? notFound(reply, req.params.alertId),
+    async (req, reply) => visibleAlert(ctx, req.view, req.params.alertId) ?? notFound(reply, req.params.alertId),
   );
 
   app.get<{ Params: { alertId: string }; Querystring: { beforeMs: number; afterMs: number } }>(
@@ -137,7 +140,7 @@ export const alertsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
       },
     },
     async (req, reply) => {
-      const alert = ctx.alerts.view(req.params.alertId);
+      const alert = visibleAlert(ctx, req.view, req.params.alertId);
       if (!alert) return notFound(reply, req.params.alertId);
       const from = Date.parse(alert.startedAt) - req.query.beforeMs;
       const to = Date.parse(alert.detectedAt) + req.query.afterMs + 1;
@@ -170,7 +173,7 @@ export const alertsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
     },
     async (req, reply) => {
       const { alertId } = req.params;
-      if (!ctx.alerts.has(alertId)) return notFound(reply, alertId);
+      if (!visibleAlert(ctx, req.view, alertId)) return notFound(reply, alertId);
       const out = await ctx.lifecycle.act(alertId, { action: req.body.action, by: req.principal?.name ?? 'anonymous', at: new Date().toISOString(), note: req.body.note ?? null, assignee: req.body.assignee ?? null });
       if (!out.ok) return reply.code(out.status).send({ statusCode: out.status, error: out.status === 409 ? 'Conflict' : 'Bad Request', message: out.message, ...(out.status === 400 ? { field: 'assignee' } : {}) });
       ctx.log.info({ alertId, action: req.body.action, by: req.principal?.name, status: out.record.status }, 'api.alert_action');
@@ -183,6 +186,16 @@ export function badRequest(reply: FastifyReply, field: string, message: string) 
   return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message, field });
 }
 
-function notFound(reply: FastifyReply, alertId: string) {
+/**
+ * The alert if the viewer's jurisdiction holds it: an alert of another
+ * centre is answered exactly as one that does not exist (404), so a token
+ * learns nothing of what it may not see.
+ */
+export function visibleAlert(ctx: ApiContext, view: Centre | null, alertId: string): AlertView | null {
+  const a = ctx.alerts.view(alertId);
+  return a && ctx.jurisdictions.alertVisible(view, a) ? a : null;
+}
+
+export function notFound(reply: FastifyReply, alertId: string) {
   return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no alert ${alertId}` });
 }

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ApiContext } from './context.js';
 import { bearer, errorResponses } from './schemas.js';
 
@@ -36,9 +36,11 @@ export const containersPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx)
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: summarySchema } } }, ...errorResponses(401, 403) },
       },
     },
-    async () => {
-      const open = ctx.alerts.openByContainer();
-      return { items: ctx.containers.list().map((c) => ({ ...c, openAlerts: open.get(c.containerId) ?? 0 })) };
+    async (req) => {
+      const view = req.view;
+      const open = ctx.alerts.openByContainer(view ? (a) => ctx.jurisdictions.alertVisible(view, a) : undefined);
+      const items = view ? ctx.containers.list().filter((c) => ctx.jurisdictions.containerVisible(view, c.containerId)) : ctx.containers.list();
+      return { items: items.map((c) => ({ ...c, openAlerts: open.get(c.containerId) ?? 0 })) };
     },
   );
 
@@ -49,9 +51,10 @@ export const containersPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx)
       schema: { summary: 'One container', tags: ['containers'], security: bearer, params: containerIdParam, response: { 200: summarySchema, ...errorResponses(400, 401, 403, 404) } },
     },
     async (req, reply) => {
-      const c = ctx.containers.get(req.params.containerId);
-      if (!c) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no telemetry for container ${req.params.containerId}` });
-      return { ...c, openAlerts: ctx.alerts.openByContainer().get(c.containerId) ?? 0 };
+      const view = req.view;
+      const c = ctx.jurisdictions.containerVisible(view, req.params.containerId) ? ctx.containers.get(req.params.containerId) : null;
+      if (!c) return noContainer(reply, req.params.containerId);
+      return { ...c, openAlerts: ctx.alerts.openByContainer(view ? (a) => ctx.jurisdictions.alertVisible(view, a) : undefined).get(c.containerId) ?? 0 };
     },
   );
 
@@ -75,11 +78,13 @@ export const containersPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx)
         },
         response: {
           200: { type: 'object', properties: { containerId: { type: 'string' }, source: { type: 'string', enum: ['memory', 'influx'] }, points: { type: 'array', items: { $ref: 'Fix#' } } } },
-          ...errorResponses(400, 401, 403, 502),
+          ...errorResponses(400, 401, 403, 404, 502),
         },
       },
     },
     async (req, reply) => {
+      // another centre's container is answered as one that does not exist
+      if (!ctx.jurisdictions.containerVisible(req.view, req.params.containerId)) return noContainer(reply, req.params.containerId);
       const to = req.query.to ? Date.parse(req.query.to) : Date.now() + DAY;
       const from = req.query.from ? Date.parse(req.query.from) : to - 30 * DAY;
       if (from >= to) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'from: must be before to', field: 'from' });
@@ -92,3 +97,8 @@ export const containersPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx)
     },
   );
 };
+
+/** The one answer for a container the viewer may not see and for one nobody has seen. */
+export function noContainer(reply: FastifyReply, containerId: string) {
+  return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no telemetry for container ${containerId}` });
+}

@@ -3,6 +3,7 @@ import type { Bus } from '../bus/port.js';
 import type { Config } from '../config/schema.js';
 import type { PortTable } from '../geo/ports.js';
 import type { TripDirectory } from '../trips/directory.js';
+import type { Jurisdictions } from '../trips/jurisdiction.js';
 import type { IngestCounts } from '../ingest/ingest-step.js';
 import type { WebhookSink } from '../sinks/webhook.js';
 import type { AlertStore } from './alert-store.js';
@@ -32,6 +33,8 @@ export interface ApiContext {
   containers: ContainerView;
   tracks: TrackSource;
   auth: TokenTable;
+  /** Which centre sees which trips, containers and alerts. */
+  jurisdictions: Jurisdictions;
   webhooks: WebhookSink | null;
   pipeline: PipelineProbe | null;
 }

@@ -103,8 +103,12 @@ export const metricsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) =>
     '/metrics',
     {
       onRequest: ctx.auth.require('read'),
-      schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['operations'], security: bearer, produces: ['text/plain'] },
+      schema: { summary: 'Prometheus metrics (text exposition format); platform-wide, so not for a token of one centre', tags: ['operations'], security: bearer, produces: ['text/plain'] },
     },
-    async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+    async (req, reply) => {
+      // counts of every centre's alerts and containers: a centre's token does not get them
+      if (req.principal?.centre) return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: `metrics cover every centre: token "${req.principal.name}" of centre ${req.principal.centre} cannot read them` });
+      return reply.type(registry.contentType).send(await registry.metrics());
+    },
   );
 };

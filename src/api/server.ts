@@ -10,9 +10,11 @@ import type { Bus } from '../bus/port.js';
 import type { Config } from '../config/schema.js';
 import type { PortTable } from '../geo/ports.js';
 import type { TripDirectory } from '../trips/directory.js';
+import { Jurisdictions } from '../trips/jurisdiction.js';
 import type { WebhookSink } from '../sinks/webhook.js';
 import { AlertStore } from './alert-store.js';
 import { alertsPlugin } from './alerts.js';
+import { centresPlugin } from './centres.js';
 import { hashToken, TokenTable, type TokenEntry } from './auth.js';
 import { containersPlugin } from './containers.js';
 import type { ApiContext, PipelineProbe } from './context.js';
@@ -66,13 +68,22 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }) as unknown as FastifyInstance;
   app.decorateRequest('principal', null);
+  app.decorateRequest('view', null);
   for (const s of SCHEMAS) app.addSchema(s);
   await app.register(swagger, {
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: { title: 'sealwatch API', version: '1', description: 'Alerts, containers, trip plans and operations of sealwatch. Alerts follow WIRE section 3, trip plans WIRE section 2.' },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from api.tokens (read or write scope)' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: "a token from api.tokens (read, write or admin scope). A token of a centre sees that centre's jurisdiction only; a token of every centre (admin) may add ?centre=NAME to any request to see one centre's view.",
+          },
+        },
+      },
     },
   });
   await app.register(rateLimit, { global: true, max: cfg.rateLimit.max, timeWindow: cfg.rateLimit.timeWindowMs });
@@ -93,6 +104,7 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(containersPlugin, ctx);
   await app.register(tripsPlugin, ctx);
   await app.register(webhooksPlugin, ctx);
+  await app.register(centresPlugin, ctx);
   await app.register(dashboardPlugin, ctx);
   return app;
 }
@@ -117,12 +129,14 @@ export async function startApi(o: ApiOptions): Promise<Api> {
   const extra: TokenEntry[] = [];
   if (o.demoWriteToken) {
     demoWriteToken = `swdemo_${randomBytes(24).toString('base64url')}`;
-    extra.push({ name: 'demo-writer', sha256: hashToken(demoWriteToken), scopes: ['read', 'write'] });
+    // the operator of a demo on loopback: every centre and rule changes too
+    extra.push({ name: 'demo-writer', sha256: hashToken(demoWriteToken), scopes: ['read', 'write', 'admin'] });
   }
   const lifecycle = new LifecycleStore(o.bus, log);
   await lifecycle.load();
   const alerts = new AlertStore(lifecycle, { streamBufferSize: cfg.streamBufferSize, maxAlerts: cfg.maxAlerts }, log);
   const containers = new ContainerView({ trackPoints: cfg.trackPoints, evidenceReadings: cfg.evidenceReadings }, log);
+  const jurisdictions = new Jurisdictions(o.config.centres, o.trips);
   const ctx: ApiContext = {
     config: o.config,
     bus: o.bus,
@@ -133,7 +147,8 @@ export async function startApi(o: ApiOptions): Promise<Api> {
     lifecycle,
     containers,
     tracks: o.config.influx.enabled ? new InfluxTrackSource(o.config.influx) : new MemoryTrackSource(containers),
-    auth: new TokenTable(cfg.tokens, extra),
+    auth: new TokenTable(cfg.tokens, extra, jurisdictions),
+    jurisdictions,
     webhooks: o.webhooks ?? null,
     pipeline: o.pipeline ?? null,
   };

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
+import type { Alert } from '../model/alert.js';
 import type { ApiContext } from './context.js';
 import { bearer } from './schemas.js';
 import type { StreamEvent } from './stream-buffer.js';
@@ -28,7 +29,7 @@ export const streamPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
       schema: {
         summary: 'Live alerts and status changes as Server-Sent Events, resumable with Last-Event-ID',
         description:
-          'Events: `alert` (a new alert, data = Alert), `status` (a lifecycle change, data = Alert), `reset` (events after Last-Event-ID are no longer buffered: refetch /api/alerts). Every event has `id:` = a monotonically increasing sequence number.',
+          "Events: `alert` (a new alert, data = Alert), `status` (a lifecycle change, data = Alert), `reset` (events after Last-Event-ID are no longer buffered: refetch /api/alerts). Every event has `id:` = a monotonically increasing sequence number. A centre's token gets only its jurisdiction's alerts (ids then skip the others).",
         tags: ['alerts'],
         security: bearer,
         headers: { type: 'object', properties: { 'last-event-id': { type: 'string', pattern: '^[0-9]{1,15}$' } } },
@@ -44,7 +45,10 @@ export const streamPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
       reply.hijack();
       res.writeHead(200, { ...headersOf(reply.getHeaders()), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       res.write('retry: 2000\n\n');
+      const view = req.view;
       const send = (e: StreamEvent) => {
+        // another centre's alert is not in this viewer's stream at all (its ids leave gaps: ids only increase)
+        if (view && !ctx.jurisdictions.alertVisible(view, e.data as Alert)) return;
         if (res.writableLength > MAX_QUEUED_BYTES) {
           res.destroy();
           return;

@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { planTouches } from '../trips/jurisdiction.js';
 import { TOPICS } from '../bus/topics.js';
 import { parseTripPlan } from '../trips/load.js';
 import { SealwatchError } from '../errors.js';
@@ -49,9 +50,10 @@ export const tripsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: tripViewSchema } } }, ...errorResponses(401, 403) },
       },
     },
-    async () => ({
+    async (req) => ({
       items: ctx.trips
         .all()
+        .filter((p) => ctx.jurisdictions.tripVisible(req.view, p.tripId))
         .sort((a, b) => (a.tripId < b.tripId ? -1 : 1))
         .flatMap((p) => safeView(p, ctx.ports, opts)),
     }),
@@ -64,8 +66,8 @@ export const tripsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
       schema: { summary: 'One trip plan', tags: ['trips'], security: bearer, params: tripIdParam, response: { 200: tripViewSchema, ...errorResponses(401, 403, 404) } },
     },
     async (req, reply) => {
-      const p = ctx.trips.get(req.params.tripId);
-      if (!p) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no trip ${req.params.tripId}` });
+      const p = ctx.jurisdictions.tripVisible(req.view, req.params.tripId) ? ctx.trips.get(req.params.tripId) : undefined;
+      if (!p) return noTrip(reply, req.params.tripId);
       return tripView(p, ctx.ports, opts);
     },
   );
@@ -81,7 +83,7 @@ export const tripsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
         security: bearer,
         params: tripIdParam,
         body: { type: 'object', description: 'a trip plan as in WIRE section 2', additionalProperties: true },
-        response: { 200: tripViewSchema, ...errorResponses(400, 401, 403) },
+        response: { 200: tripViewSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (req, reply) => {
@@ -93,6 +95,11 @@ export const tripsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
         return bad(field, `${field}: ${issue.message}`);
       }
       if (checked.data.tripId !== req.params.tripId) return bad('tripId', `tripId: ${JSON.stringify(checked.data.tripId)} differs from the path's ${JSON.stringify(req.params.tripId)}`);
+      // a centre replaces only its own plans (another's is answered as missing) and files only plans that touch its scope
+      const view = req.view;
+      if (view && ctx.trips.get(req.params.tripId) && !ctx.jurisdictions.tripVisible(view, req.params.tripId)) return noTrip(reply, req.params.tripId);
+      if (view && !planTouches(checked.data, view.scope))
+        return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: `the plan starts, ends and transships outside centre ${view.name}'s scope (${view.scope.join(', ')})`, field: 'origin' });
       let plan: TripPlan;
       try {
         plan = parseTripPlan(req.body, `PUT /api/trips/${req.params.tripId}`, ctx.ports, opts);
@@ -112,6 +119,10 @@ export const tripsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
     },
   );
 };
+
+function noTrip(reply: FastifyReply, tripId: string) {
+  return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no trip ${tripId}` });
+}
 
 function fieldOfPort(p: TripPlan, locode: string): string {
   if (p.origin === locode) return 'origin';

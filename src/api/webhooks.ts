@@ -50,7 +50,12 @@ export const webhooksPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     },
     async (req) => {
       const { limit, ...filter } = req.query;
-      return { targets: ctx.webhooks?.targets.map((t) => t.name) ?? [], items: ctx.webhooks?.deliveries(filter).slice(0, limit) ?? [] };
+      // a centre sees its own targets' deliveries only
+      const view = req.view;
+      const targets = (ctx.webhooks?.targets ?? []).filter((t) => !view || t.centre === view.name).map((t) => t.name);
+      const mine = new Set(targets);
+      const items = (ctx.webhooks?.deliveries(filter) ?? []).filter((d) => !view || mine.has(d.target));
+      return { targets, items: items.slice(0, limit) };
     },
   );
 };

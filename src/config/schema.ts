@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RULE_IDS, SEVERITIES } from '../model/alert.js';
 import { HOUR, MINUTE, DAY } from '../model/time.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -444,7 +445,20 @@ export const ConfigSchema = z
          * `node -e "console.log(require('crypto').createHash('sha256').update(process.argv[1]).digest('hex'))" TOKEN`.
          * With none configured, reads are allowed without a token from loopback clients only.
          */
-        tokens: z.array(z.object({ name: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the sha256 hex of the token (64 lowercase hex digits)'), scopes: z.array(z.enum(['read', 'write'])).min(1) }).strict()).default([]),
+        tokens: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the sha256 hex of the token (64 lowercase hex digits)'),
+                /** admin: every centre, and rule changes (PUT /api/rules). */
+                scopes: z.array(z.enum(['read', 'write', 'admin'])).min(1),
+                /** The targeting centre (`centres[].name`) whose jurisdiction the token sees; null: every centre (only admin tokens once centres are configured). */
+                centre: z.string().min(1).nullable().default(null),
+              })
+              .strict(),
+          )
+          .default([]),
         /** Origins allowed to call the API from a browser; empty = CORS closed. */
         corsOrigins: z.array(z.string().min(1)).default([]),
         rateLimit: z
@@ -465,9 +479,44 @@ export const ConfigSchema = z
         trackPoints: z.number().int().min(10).max(100_000).default(2000),
         /** Readings of every kind kept per container for evidence timelines. */
         evidenceReadings: z.number().int().min(10).max(100_000).default(5000),
+        /** DCSA Track & Trace IoT events (GET .../dcsa-events): who publishes them. */
+        dcsa: z
+          .object({
+            /** The publisher's name in each event's metadata. */
+            partyName: z.string().min(1).max(100).default('sealwatch'),
+            /** The SCAC or SMDG code the events are published under (DCSA requires one); ZZZZ is a placeholder, set the code of the carrier you publish for. */
+            carrierCode: z
+              .string()
+              .regex(/^[A-Z0-9]{1,4}$/, 'a SCAC or SMDG carrier code (1-4 letters or digits)')
+              .default('ZZZZ'),
+            carrierCodeListProvider: z.enum(['SMDG', 'NMFTA']).default('SMDG'),
+            /** VSP: a visibility service provider (DCSA tntPublisherRole). */
+            publisherRole: z.enum(['CA', 'AG', 'VSP', 'SVP']).default('VSP'),
+            /** Container and trip feeds whose published events are remembered (to retract what a re-evaluation withdraws); the least recently asked for go first. */
+            maxFeeds: z.number().int().min(10).max(1_000_000).default(10_000),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
+    /**
+     * Targeting centres sharing this platform (src/trips/jurisdiction.ts): each a name and a
+     * scope of country codes (NL) or UN/LOCODEs (NLRTM). A centre sees the containers whose
+     * plans start, end or transship in its scope; tokens and webhook targets name their centre.
+     */
+    centres: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, such as centre-nl'),
+            /** Shown on the dashboard. */
+            label: z.string().min(1).max(200).nullable().default(null),
+            scope: z.array(z.string().regex(/^[A-Z]{2}([A-Z2-9]{3})?$/, 'a country code such as NL or a UN/LOCODE such as NLRTM')).min(1),
+          })
+          .strict(),
+      )
+      .default([]),
     /** Alerts POSTed to targeting centres, signed (src/sinks/webhook.ts). */
     webhooks: z
       .object({
@@ -479,6 +528,12 @@ export const ConfigSchema = z
                 url: z.string().regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL'),
                 /** Name of the environment variable holding the HMAC secret (kept out of files and logs). */
                 secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+                /** The targeting centre (`centres[].name`) the target belongs to: it gets only alerts of that centre's jurisdiction; null: every alert. */
+                centre: z.string().min(1).nullable().default(null),
+                /** Only these rules' alerts; null: every rule. */
+                rules: z.array(z.enum(RULE_IDS)).min(1).nullable().default(null),
+                /** Only alerts of this severity or above; null: every severity. */
+                minSeverity: z.enum(SEVERITIES).nullable().default(null),
               })
               .strict(),
           )
@@ -498,7 +553,25 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Centres are named by tokens and webhook targets: every name must be one, once.
+    const names = new Set<string>();
+    c.centres.forEach((centre, i) => {
+      if (names.has(centre.name)) ctx.addIssue({ code: 'custom', path: ['centres', i, 'name'], message: `centre ${centre.name} is defined twice` });
+      names.add(centre.name);
+    });
+    const known = names.size ? [...names].join(', ') : 'none: centres is empty';
+    c.api.tokens.forEach((t, i) => {
+      if (t.centre !== null && !names.has(t.centre)) ctx.addIssue({ code: 'custom', path: ['api', 'tokens', i, 'centre'], message: `no centre ${t.centre} (centres: ${known})` });
+      // deny by default: once there are centres, a token sees everything only if it says so (admin)
+      if (t.centre === null && names.size > 0 && !t.scopes.includes('admin'))
+        ctx.addIssue({ code: 'custom', path: ['api', 'tokens', i, 'centre'], message: `token ${t.name} must name its centre (or have the admin scope) once centres are configured` });
+    });
+    c.webhooks.targets.forEach((t, i) => {
+      if (t.centre !== null && !names.has(t.centre)) ctx.addIssue({ code: 'custom', path: ['webhooks', 'targets', i, 'centre'], message: `no centre ${t.centre} (centres: ${known})` });
+    });
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

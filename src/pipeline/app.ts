@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { startListener, type Listener } from '../ingest/listener.js';
 import type { PortTable } from '../geo/ports.js';
 import { TripDirectory } from '../trips/directory.js';
+import { Jurisdictions } from '../trips/jurisdiction.js';
 import { buildSinks } from '../sinks/build.js';
 import { InfluxWriter } from '../sinks/influx.js';
 import type { AlertSink } from '../sinks/sink.js';
@@ -56,7 +57,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const bus = o.bus ?? createBus(config, log);
   const influx = config.influx.enabled ? new InfluxWriter(config.influx, log) : null;
   // before any I/O: a webhook target without its secret stops start-up here
-  const { sink, webhooks } = buildSinks(config, { log, bus, influx, extra: o.extraSinks ?? [], ...(o.webhooks !== undefined ? { webhooks: o.webhooks } : {}) });
+  const { sink, webhooks } = buildSinks(config, { log, bus, influx, extra: o.extraSinks ?? [], jurisdictions: new Jurisdictions(config.centres, o.trips), ...(o.webhooks !== undefined ? { webhooks: o.webhooks } : {}) });
   await bus.ensureTopics(topicSpecs(config));
   let telemetry: TelemetryStage | null = null;
   if (influx && config.influx.writeTelemetry) {

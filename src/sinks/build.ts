@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/port.js';
 import type { Config } from '../config/schema.js';
+import type { Jurisdictions } from '../trips/jurisdiction.js';
 import { BusAlertSink } from './bus-alerts.js';
 import { ConsoleAlertSink } from './console.js';
 import { InfluxAlertSink, type InfluxWriter } from './influx.js';
@@ -21,6 +22,8 @@ export interface SinkParts {
   consoleOut?: NodeJS.WritableStream;
   /** A webhook sink made by the caller, or null for none; absent: made from `webhooks` (none without targets). */
   webhooks?: WebhookSink | null;
+  /** The centres' jurisdictions, for webhook targets that belong to a centre. */
+  jurisdictions?: Jurisdictions;
 }
 
 export interface Sinks {
@@ -38,7 +41,7 @@ export interface Sinks {
  * `sinks.*` from its flags) and by what they pass.
  */
 export function buildSinks(config: Config, parts: SinkParts): Sinks {
-  const webhooks = parts.webhooks === undefined ? createWebhookSink(config.webhooks, parts.log) : parts.webhooks;
+  const webhooks = parts.webhooks === undefined ? createWebhookSink(config.webhooks, parts.log, undefined, parts.jurisdictions) : parts.webhooks;
   const sinks: AlertSink[] = [];
   if (parts.bus) sinks.push(new BusAlertSink(parts.bus));
   sinks.push(...(parts.extra ?? []));

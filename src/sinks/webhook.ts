@@ -2,7 +2,8 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { swError } from '../errors.js';
-import type { Alert } from '../model/alert.js';
+import { SEVERITIES, type Alert } from '../model/alert.js';
+import type { Centre, Jurisdictions } from '../trips/jurisdiction.js';
 import type { AlertSink } from './sink.js';
 
 /** The header that carries `t=<unix seconds>,v1=<hex HMAC-SHA256 of "${t}.${body}">`. */
@@ -12,6 +13,10 @@ export interface WebhookTarget {
   name: string;
   url: string;
   secret: string;
+  /** The targeting centre the target belongs to (null: none, every alert). */
+  centre?: string | null;
+  /** Which alerts the target gets (its centre's jurisdiction, rules, least severity); absent: every alert. */
+  accepts?: (alert: Alert) => boolean;
 }
 
 export interface WebhookOptions {
@@ -61,13 +66,28 @@ export function verifySignature(secret: string, header: string | undefined, body
   return timingSafeEqual(expected, Buffer.from(v1, 'hex'));
 }
 
-/** Targets of the configuration, their secrets read from the environment variables they name. */
-export function webhookTargets(cfg: Config['webhooks'], env: Record<string, string | undefined> = process.env): WebhookTarget[] {
+/**
+ * Targets of the configuration, their secrets read from the environment
+ * variables they name, each with the filter its `centre`, `rules` and
+ * `minSeverity` make (a centre's jurisdiction comes from `jurisdictions`).
+ */
+export function webhookTargets(cfg: Config['webhooks'], env: Record<string, string | undefined> = process.env, jurisdictions?: Jurisdictions): WebhookTarget[] {
   return cfg.targets.map((t) => {
     const secret = env[t.secretEnv];
     if (!secret) throw swError('SW_ERR_CONFIG_INVALID', `webhooks.targets[${t.name}].secretEnv: environment variable ${t.secretEnv} is not set`);
-    return { name: t.name, url: t.url, secret };
+    const centre = t.centre ?? null;
+    const accepts = targetFilter(t, centre === null ? null : (jurisdictions?.get(centre) ?? null), jurisdictions);
+    if (centre !== null && !jurisdictions?.get(centre)) throw swError('SW_ERR_CONFIG_INVALID', `webhooks.targets[${t.name}].centre: no centre ${centre}`);
+    return { name: t.name, url: t.url, secret, centre, ...(accepts ? { accepts } : {}) };
   });
+}
+
+/** A target's filter, or null when it takes every alert. */
+function targetFilter(t: Config['webhooks']['targets'][number], centre: Centre | null, jurisdictions: Jurisdictions | undefined): ((alert: Alert) => boolean) | null {
+  const rules = t.rules ? new Set<string>(t.rules) : null;
+  const least = t.minSeverity ? SEVERITIES.indexOf(t.minSeverity) : 0;
+  if (!centre && !rules && least === 0) return null;
+  return (a) => (!rules || rules.has(a.rule)) && SEVERITIES.indexOf(a.severity) >= least && (!centre || jurisdictions!.alertVisible(centre, a));
 }
 
 interface Job {
@@ -106,6 +126,7 @@ export class WebhookSink implements AlertSink {
     for (const alert of alerts) {
       const body = JSON.stringify(alert);
       for (const target of this.targets) {
+        if (target.accepts && !target.accepts(alert)) continue;
         const key = `${target.name}\u0000${alert.alertId}`;
         if (this.jobs.has(key)) continue;
         const at = new Date(this.now()).toISOString();
@@ -219,8 +240,8 @@ export class WebhookSink implements AlertSink {
   }
 }
 
-export function createWebhookSink(cfg: Config['webhooks'], log?: Logger, env?: Record<string, string | undefined>): WebhookSink | null {
-  const targets = webhookTargets(cfg, env);
+export function createWebhookSink(cfg: Config['webhooks'], log?: Logger, env?: Record<string, string | undefined>, jurisdictions?: Jurisdictions): WebhookSink | null {
+  const targets = webhookTargets(cfg, env, jurisdictions);
   if (targets.length === 0) return null;
   return new WebhookSink(targets, { maxAttempts: cfg.maxAttempts, initialBackoffMs: cfg.initialBackoffMs, maxBackoffMs: cfg.maxBackoffMs, timeoutMs: cfg.timeoutMs }, log?.child({ module: 'webhook' }));
 }

@@ -73,3 +73,19 @@ export interface OpenApiBody {
 }
 
 export type { AlertView };
+
+/** A centre as GET /api/me shows it. */
+export interface CentreBody {
+  name: string;
+  label: string | null;
+  scope: string[];
+}
+
+/** GET /api/me. */
+export interface MeBody {
+  name: string;
+  scopes: string[];
+  centre: string | null;
+  view: CentreBody | null;
+  centres: CentreBody[];
+}

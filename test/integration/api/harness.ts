@@ -7,6 +7,7 @@ import { startApi, type Api } from '../../../src/api/server.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../src/ingest/embedded-broker.js';
 import { createLogger } from '../../../src/log.js';
 import { alertId, type Alert } from '../../../src/model/alert.js';
+import { readingToWire, type Reading } from '../../../src/model/reading.js';
 import { defaultPorts } from '../../../src/geo/ports.js';
 import type { TripPlan } from '../../../src/trips/schema.js';
 import { newTripDirectory, startPipeline, type Pipeline } from '../../../src/pipeline/app.js';
@@ -48,13 +49,21 @@ export async function startStack(o: { sets?: string[]; plans?: TripPlan[]; webho
 }
 
 /** An API alone over a bus (no MQTT), for tests that put alerts on the bus themselves. */
-export async function startApiOnly(o: { sets?: string[]; bus?: MemoryBus; demoWriteToken?: boolean; plans?: TripPlan[] } = {}): Promise<{ api: Api; bus: MemoryBus; stop(): Promise<void> }> {
+export async function startApiOnly(o: { sets?: string[]; bus?: MemoryBus; demoWriteToken?: boolean; plans?: TripPlan[]; webhooks?: WebhookSink } = {}): Promise<{ api: Api; bus: MemoryBus; stop(): Promise<void> }> {
   const config = testConfig(o.sets ?? []);
   const bus = o.bus ?? new MemoryBus();
   const trips = newTripDirectory(config);
   for (const p of o.plans ?? []) trips.upsert(p);
-  const api = await startApi({ config, bus, trips, ports: defaultPorts(), log: createLogger('silent'), demoWriteToken: o.demoWriteToken ?? false, port: 0 });
+  const api = await startApi({ config, bus, trips, ports: defaultPorts(), log: createLogger('silent'), demoWriteToken: o.demoWriteToken ?? false, webhooks: o.webhooks ?? null, port: 0 });
   return { api, bus, stop: () => api.close() };
+}
+
+/** Readings onto the telemetry topic, as the ingest stage puts them there. */
+export async function publishReadings(bus: Bus, readings: Reading[]): Promise<void> {
+  await bus.produce(
+    TOPICS.telemetry,
+    readings.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r)) })),
+  );
 }
 
 let n = 0;

@@ -3,7 +3,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signBody, verifySignature, WebhookSink, webhookTargets } from '../../../src/sinks/webhook.js';
-import { testConfig } from '../../helpers/fixtures.js';
+import { Jurisdictions } from '../../../src/trips/jurisdiction.js';
+import { newTripDirectory } from '../../../src/pipeline/app.js';
+import { plan, testConfig } from '../../helpers/fixtures.js';
 import type { DeliveriesBody } from './bodies.js';
 import { getJson, makeAlert, publishAlerts, startApiOnly, waitFor } from './harness.js';
 
@@ -124,7 +126,7 @@ describe('webhook sink: signed, retried, deduplicated', () => {
 
   it('reads secrets from the environment variables the configuration names', () => {
     const cfg = testConfig(['webhooks.targets=[{"name":"c","url":"http://127.0.0.1:1/x","secretEnv":"SW_TEST_HOOK_SECRET"}]']).webhooks;
-    expect(webhookTargets(cfg, { SW_TEST_HOOK_SECRET: 'abc' })).toEqual([{ name: 'c', url: 'http://127.0.0.1:1/x', secret: 'abc' }]);
+    expect(webhookTargets(cfg, { SW_TEST_HOOK_SECRET: 'abc' })).toEqual([{ name: 'c', url: 'http://127.0.0.1:1/x', secret: 'abc', centre: null }]);
     expect(() => webhookTargets(cfg, {})).toThrow(/SW_TEST_HOOK_SECRET/);
   });
 
@@ -139,7 +141,6 @@ describe('webhook sink: signed, retried, deduplicated', () => {
     const { startApi } = await import('../../../src/api/server.js');
     const { createLogger } = await import('../../../src/log.js');
     const { defaultPorts } = await import('../../../src/geo/ports.js');
-    const { newTripDirectory } = await import('../../../src/pipeline/app.js');
     const config = testConfig();
     const withHooks = await startApi({ config, bus, trips: newTripDirectory(config), ports: defaultPorts(), log: createLogger('silent'), webhooks: sink, port: 0 });
     cleanup.push(() => withHooks.close());
@@ -153,5 +154,60 @@ describe('webhook sink: signed, retried, deduplicated', () => {
     });
     expect(d).toMatchObject({ target: 'centre', alertId: a.alertId, rule: a.rule, status: 'delivered', attempts: 2, lastStatusCode: 200 });
     expect((await getJson<DeliveriesBody>(`${withHooks.url}/api/webhooks/deliveries`)).body.targets).toEqual(['centre']);
+  });
+
+  it("a centre's target gets only its jurisdiction's alerts; rules and minSeverity narrow a target further", async () => {
+    const nl = await receiver('k', () => 204);
+    const cn = await receiver('k', () => 204);
+    const door = await receiver('k', () => 204);
+    for (const r of [nl, cn, door]) cleanup.push(r.close);
+    const config = testConfig([
+      `centres=${JSON.stringify([
+        { name: 'centre-nl', scope: ['NL'] },
+        { name: 'centre-cn', scope: ['CNSHA'] },
+      ])}`,
+      `webhooks.targets=${JSON.stringify([
+        { name: 'nl', url: nl.url, secretEnv: 'SW_HOOK', centre: 'centre-nl' },
+        { name: 'cn', url: cn.url, secretEnv: 'SW_HOOK', centre: 'centre-cn' },
+        { name: 'doors', url: door.url, secretEnv: 'SW_HOOK', rules: ['DOOR_OPEN_IN_TRANSIT', 'RIP_ON_RIP_OFF'], minSeverity: 'high' },
+      ])}`,
+    ]);
+    const trips = newTripDirectory(config);
+    trips.upsert(plan({ tripId: 'T-NL', containerId: 'MSCU1234566' }));
+    trips.upsert(plan({ tripId: 'T-CN', containerId: 'TGHU7654320', deviceId: 'acme-00077', origin: 'CNSHA', destination: 'USLAX', transshipments: [] }));
+    const sink = new WebhookSink(webhookTargets(config.webhooks, { SW_HOOK: 'k' }, new Jurisdictions(config.centres, trips)), fast);
+    cleanup.push(() => sink.close());
+    const aNl = makeAlert({ tripId: 'T-NL', containerId: 'MSCU1234566' });
+    const aCn = makeAlert({ tripId: 'T-CN', containerId: 'TGHU7654320', rule: 'LOCATION_GAP', severity: 'medium' });
+    const aCnDoor = makeAlert({ tripId: 'T-CN', containerId: 'TGHU7654320', rule: 'RIP_ON_RIP_OFF', severity: 'critical' });
+    const aNlLow = makeAlert({ tripId: 'T-NL', containerId: 'MSCU1234566', rule: 'DOOR_OPEN_IN_TRANSIT', severity: 'medium' });
+    await sink.write([aNl, aCn, aCnDoor, aNlLow]);
+    await waitFor(() => sink.deliveries().length === 6 && sink.deliveries().every((d) => d.status === 'delivered'), 10_000, 'six deliveries');
+    const got = (r: { got: Received[] }) => r.got.map((g) => g.alertId).sort();
+    expect(got(nl)).toEqual([aNl.alertId, aNlLow.alertId].sort());
+    expect(got(cn)).toEqual([aCn.alertId, aCnDoor.alertId].sort());
+    expect(got(door)).toEqual([aNl.alertId, aCnDoor.alertId].sort());
+
+    // a centre's token sees its own targets' deliveries only
+    const NL_TOKEN = 'nl-token-0123456789abcdef';
+    const { startApi } = await import('../../../src/api/server.js');
+    const { createLogger } = await import('../../../src/log.js');
+    const { defaultPorts } = await import('../../../src/geo/ports.js');
+    const { hashToken } = await import('../../../src/api/auth.js');
+    const withTokens = testConfig([
+      `centres=${JSON.stringify(config.centres)}`,
+      `api.tokens=${JSON.stringify([
+        { name: 'nl', sha256: hashToken(NL_TOKEN), scopes: ['read'], centre: 'centre-nl' },
+        { name: 'root', sha256: hashToken('root-token-0123456789'), scopes: ['admin'] },
+      ])}`,
+    ]);
+    const api = await startApi({ config: withTokens, bus: new (await import('../../../src/bus/memory.js')).MemoryBus(), trips, ports: defaultPorts(), log: createLogger('silent'), webhooks: sink, port: 0 });
+    cleanup.push(() => api.close());
+    const mine = await getJson<DeliveriesBody>(`${api.url}/api/webhooks/deliveries`, { headers: { authorization: `Bearer ${NL_TOKEN}` } });
+    expect(mine.body.targets).toEqual(['nl']);
+    expect(mine.body.items.map((d) => d.target)).toEqual(['nl', 'nl']);
+    const all = await getJson<DeliveriesBody>(`${api.url}/api/webhooks/deliveries`, { headers: { authorization: 'Bearer root-token-0123456789' } });
+    expect(all.body.targets).toEqual(['nl', 'cn', 'doors']);
+    expect(all.body.items).toHaveLength(6);
   });
 });
