@@ -107,6 +107,7 @@ program
   .addOption(new Option('--speed <max|N>', '"max" or N times the recorded pace').default('max'))
   .option('--print', 'print alerts readably on stderr')
   .option('--stack', `through the local stack: publish into Mosquitto, pipeline on Kafka + InfluxDB, alerts read back from ${TOPICS.alerts}`)
+  .option('--rule-history <file>', 'rule thresholds changed at given event times, as GET /api/rules/history gives them: the replay applies each from its time on')
   .action(async (capture, o) => (await import('./cli/replay-cmd.js')).replayCommand(capture, o, globals()));
 
 program

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/port.js';
 import type { Config } from '../config/schema.js';
+import type { RuleTimeline } from '../config/rule-history.js';
 import type { PortTable } from '../geo/ports.js';
 import type { TripDirectory } from '../trips/directory.js';
 import type { Jurisdictions } from '../trips/jurisdiction.js';
@@ -19,6 +20,8 @@ export interface PipelineProbe {
   listener: { client: { connected: boolean } };
   /** Latency histograms of the stages (merged into /metrics). */
   instruments?: { registry: import('prom-client').Registry };
+  /** The rule thresholds its engine reads (a rule change through the API applies to it at once). */
+  ruleTimeline?: RuleTimeline;
 }
 
 /** Everything the route plugins share, handed to each as its options. */
@@ -35,6 +38,8 @@ export interface ApiContext {
   auth: TokenTable;
   /** Which centre sees which trips, containers and alerts. */
   jurisdictions: Jurisdictions;
+  /** Rule thresholds by event time (the pipeline's own when in the same process). */
+  ruleTimeline: RuleTimeline;
   webhooks: WebhookSink | null;
   pipeline: PipelineProbe | null;
 }

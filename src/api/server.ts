@@ -15,6 +15,9 @@ import type { WebhookSink } from '../sinks/webhook.js';
 import { AlertStore } from './alert-store.js';
 import { alertsPlugin } from './alerts.js';
 import { centresPlugin } from './centres.js';
+import { rulesPlugin } from './rules.js';
+import { RuleTimeline } from '../config/rule-history.js';
+import { followRuleHistory } from '../pipeline/rule-history-sync.js';
 import { hashToken, TokenTable, type TokenEntry } from './auth.js';
 import { containersPlugin } from './containers.js';
 import type { ApiContext, PipelineProbe } from './context.js';
@@ -41,6 +44,8 @@ export interface ApiOptions {
   demoWriteToken?: boolean;
   /** Overrides api.port (tests: 0). */
   port?: number;
+  /** Rule thresholds by event time; absent: the pipeline's, else one made from `rules`. Either way it follows the rule-history topic. */
+  ruleTimeline?: RuleTimeline;
 }
 
 export interface Api {
@@ -105,6 +110,7 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(tripsPlugin, ctx);
   await app.register(webhooksPlugin, ctx);
   await app.register(centresPlugin, ctx);
+  await app.register(rulesPlugin, ctx);
   await app.register(dashboardPlugin, ctx);
   return app;
 }
@@ -137,6 +143,8 @@ export async function startApi(o: ApiOptions): Promise<Api> {
   const alerts = new AlertStore(lifecycle, { streamBufferSize: cfg.streamBufferSize, maxAlerts: cfg.maxAlerts }, log);
   const containers = new ContainerView({ trackPoints: cfg.trackPoints, evidenceReadings: cfg.evidenceReadings }, log);
   const jurisdictions = new Jurisdictions(o.config.centres, o.trips);
+  const ruleTimeline = o.ruleTimeline ?? o.pipeline?.ruleTimeline ?? new RuleTimeline(o.config.rules);
+  const ruleHistorySub = await followRuleHistory(o.bus, ruleTimeline, log);
   const ctx: ApiContext = {
     config: o.config,
     bus: o.bus,
@@ -149,6 +157,7 @@ export async function startApi(o: ApiOptions): Promise<Api> {
     tracks: o.config.influx.enabled ? new InfluxTrackSource(o.config.influx) : new MemoryTrackSource(containers),
     auth: new TokenTable(cfg.tokens, extra, jurisdictions),
     jurisdictions,
+    ruleTimeline,
     webhooks: o.webhooks ?? null,
     pipeline: o.pipeline ?? null,
   };
@@ -171,6 +180,7 @@ export async function startApi(o: ApiOptions): Promise<Api> {
       await app.close();
       await alerts.stop();
       await containers.stop();
+      await ruleHistorySub.stop();
     },
   };
 }

@@ -16,6 +16,13 @@ export const TOPICS = {
    * exactly what a restart needs.
    */
   alertStatus: 'sealwatch.alert-status.v1',
+  /**
+   * Rule-threshold changes (PUT /api/rules/{id}), keyed by version
+   * (`v0000000001`...); compacted, and since no two changes share a key,
+   * compaction keeps the whole history: the audit trail and what a replay
+   * needs to reason as the live run did.
+   */
+  ruleHistory: 'sealwatch.rule-history.v1',
 } as const;
 
 export type TopicRole = keyof typeof TOPICS;

@@ -1,7 +1,9 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { TOPICS } from '../bus/topics.js';
+import { parseRuleHistory, RuleTimeline } from '../config/rule-history.js';
 import { replayCapture } from '../replay/replay.js';
 import { buildSinks } from '../sinks/build.js';
-import { context, progress, tripsFrom, type GlobalOptions } from './common.js';
+import { context, progress, tripsFrom, type Context, type GlobalOptions } from './common.js';
 import { swError } from '../errors.js';
 import { replayThroughStack } from '../replay/stack-replay.js';
 
@@ -11,6 +13,7 @@ export interface ReplayCmdOptions {
   speed: string;
   print?: boolean;
   stack?: boolean;
+  ruleHistory?: string;
 }
 
 export function parseSpeed(s: string): 'max' | number {
@@ -22,9 +25,11 @@ export function parseSpeed(s: string): 'max' | number {
 
 export async function replayCommand(capture: string, opts: ReplayCmdOptions, g: GlobalOptions): Promise<void> {
   const speed = parseSpeed(opts.speed);
+  if (opts.stack && opts.ruleHistory) throw swError('SW_ERR_USAGE', `--rule-history works without --stack: a replay through the stack reasons with the stack's own rule history (${TOPICS.ruleHistory})`);
   if (opts.stack) return stackReplay(capture, opts, g);
   const ctx = context(g, replaySinks(opts));
   const trips = tripsFrom(ctx, opts.trips);
+  const ruleTimeline = opts.ruleHistory ? loadRuleTimeline(opts.ruleHistory, ctx) : undefined;
   if (opts.alertsOut) rmSync(opts.alertsOut, { force: true });
   const { sink } = buildSinks(ctx.config, { log: ctx.log, consoleOut: process.stderr, webhooks: null });
   const bar = progress('replay');
@@ -37,12 +42,29 @@ export async function replayCommand(capture: string, opts: ReplayCmdOptions, g: 
     {
       speed,
       onProgress: (n, t) => bar.update(`${n.toLocaleString('en')} messages, at ${new Date(t).toISOString()}`),
+      ...(ruleTimeline ? { ruleTimeline } : {}),
     },
     ctx.log,
   );
   bar.done();
   await sink.close();
   process.stdout.write(JSON.stringify({ ...summary, trips: trips.size, alertsOut: opts.alertsOut ?? null }) + '\n');
+}
+
+/**
+ * A rule history saved from a live run (GET /api/rules/history). Its `base`
+ * (version 0, the live run's configured rules) is used when it has one, so
+ * the replay reasons as the run did even if this configuration differs.
+ */
+function loadRuleTimeline(file: string, ctx: Context): RuleTimeline {
+  let parsed: ReturnType<typeof parseRuleHistory>;
+  try {
+    parsed = parseRuleHistory(readFileSync(file, 'utf8'), file);
+  } catch (err) {
+    throw swError('SW_ERR_USAGE', `--rule-history ${(err as Error).message}`);
+  }
+  if (parsed.base && JSON.stringify(parsed.base) !== JSON.stringify(ctx.config.rules)) ctx.log.warn({ file }, 'replay.rule_history_base_differs: the history starts from other rules than this configuration; the history wins');
+  return new RuleTimeline(parsed.base ?? ctx.config.rules, parsed.changes);
 }
 
 /**

@@ -39,6 +39,8 @@ export const AlertSchema = z.object({
   evidence: z.array(z.string()),
   /** The figures behind the summary, machine-readable (beyond WIRE: allowed). */
   details: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])).optional(),
+  /** The rule-history version whose thresholds raised it (0: the configuration's); absent on alerts raised at ingest (beyond WIRE). */
+  ruleVersion: z.number().int().min(0).optional(),
 });
 export type Alert = z.infer<typeof AlertSchema>;
 

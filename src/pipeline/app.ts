@@ -17,6 +17,8 @@ import { CollectingEngine } from './processor.js';
 import { RulesStage } from './rules-stage.js';
 import { TelemetryStage } from './telemetry-stage.js';
 import { followTrips } from './trips-sync.js';
+import { followRuleHistory } from './rule-history-sync.js';
+import { RuleTimeline } from '../config/rule-history.js';
 import { PipelineInstruments } from './instruments.js';
 
 export interface PipelineOptions {
@@ -32,6 +34,8 @@ export interface PipelineOptions {
   webhooks?: WebhookSink | null;
   /** The rules stage's group starts at the current end of the telemetry topic (a replay's private group). */
   rulesFromNow?: boolean;
+  /** Rule thresholds by event time, shared with the API in the same process; absent: one made from `rules`. Either way it follows the rule-history topic. */
+  ruleTimeline?: RuleTimeline;
 }
 
 export interface Pipeline {
@@ -42,6 +46,8 @@ export interface Pipeline {
   listener: Listener;
   /** The webhook sink among the alert sinks, if any (the API shows its deliveries). */
   webhooks: WebhookSink | null;
+  /** The rule thresholds the engine reads, by event time (PUT /api/rules appends to it). */
+  ruleTimeline: RuleTimeline;
   /** Waits until the rules stage has processed everything on the bus so far. */
   drain(): Promise<void>;
   /** Stops taking MQTT messages, lets the rules stage consume what the bus holds (up to `drainMs`), then stops every stage. */
@@ -67,9 +73,12 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const instruments = new PipelineInstruments();
   influx?.registerMetrics(instruments.registry);
   const tripsSub = bus.kind === 'kafka' ? await followTrips(bus, o.trips, log.child({ module: 'trips' })) : null;
+  // before the rules stage starts: recovery and the first readings reason with the changes made so far
+  const ruleTimeline = o.ruleTimeline ?? new RuleTimeline(config.rules);
+  const ruleHistorySub = await followRuleHistory(bus, ruleTimeline, log.child({ module: 'rules' }));
   const rules = new RulesStage(
     bus,
-    new CollectingEngine(config, o.trips, o.ports),
+    new CollectingEngine(config, o.trips, o.ports, ruleTimeline),
     sink,
     {
       groupId: config.kafka.groupId,
@@ -92,6 +101,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     rules,
     listener,
     webhooks,
+    ruleTimeline,
     drain: () => rules.drain(),
     async stop(drainMs = 5000) {
       // InfluxDB down at shutdown: its writers stop retrying in time for the stages to stop (offsets stay uncommitted)
@@ -103,6 +113,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       await rules.stop();
       await telemetry?.stop();
       await tripsSub?.stop();
+      await ruleHistorySub.stop();
       await sink.close();
       await influx?.close();
       await bus.close();

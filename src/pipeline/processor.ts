@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { RuleLookup } from '../config/rule-history.js';
 import type { Alert } from '../model/alert.js';
 import type { PortTable } from '../geo/ports.js';
 import type { Reading } from '../model/reading.js';
@@ -33,13 +34,15 @@ export class CollectingEngine {
   readonly engine: RuleEngine;
   private collected: Collected = { alerts: [], alertArrivals: [], late: [] };
 
-  constructor(config: Config, trips: TripDirectory, ports: PortTable) {
+  /** `ruleTimeline`: thresholds changed while running (absent: the configuration's throughout, and alerts carry no ruleVersion). */
+  constructor(config: Config, trips: TripDirectory, ports: PortTable, ruleTimeline?: RuleLookup) {
     this.engine = new RuleEngine({
       config,
       trips,
       ports,
       rules: selectRules(config.rules.enabled),
       router: seaLaneRouter,
+      ...(ruleTimeline ? { ruleTimeline } : {}),
       output: {
         alert: (a, arrival) => {
           this.collected.alerts.push(a);
@@ -69,9 +72,9 @@ export class DirectProcessor {
   private readonly alerts: Record<string, number> = {};
   private late = 0;
 
-  constructor(config: Config, trips: TripDirectory, ports: PortTable) {
+  constructor(config: Config, trips: TripDirectory, ports: PortTable, ruleTimeline?: RuleLookup) {
     this.ingest = IngestStep.fromConfig(config, trips, { deferRecord: false });
-    this.rules = new CollectingEngine(config, trips, ports);
+    this.rules = new CollectingEngine(config, trips, ports, ruleTimeline);
   }
 
   get counts(): ProcessorCounts {

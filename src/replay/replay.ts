@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { RuleTimeline } from '../config/rule-history.js';
 import type { PortTable } from '../geo/ports.js';
 import type { TripDirectory } from '../trips/directory.js';
 import { DirectProcessor, type ProcessorCounts } from '../pipeline/processor.js';
@@ -13,6 +14,8 @@ export interface ReplayOptions {
   /** Wall-clock sleep, injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
   signal?: AbortSignal;
+  /** Rule thresholds by event time (a live run's history, `replay --rule-history`); absent: the configuration's rules as version 0. */
+  ruleTimeline?: RuleTimeline;
 }
 
 export interface ReplaySummary extends ProcessorCounts {
@@ -28,7 +31,8 @@ export interface ReplaySummary extends ProcessorCounts {
  * identically at any speed; speed only changes how long the caller waits.
  */
 export async function replayCapture(file: string, config: Config, trips: TripDirectory, ports: PortTable, sink: AlertSink, opts: ReplayOptions, log?: Logger): Promise<ReplaySummary> {
-  const proc = new DirectProcessor(config, trips, ports);
+  // a timeline even without changes: the alerts carry ruleVersion as the live pipeline's do
+  const proc = new DirectProcessor(config, trips, ports, opts.ruleTimeline ?? new RuleTimeline(config.rules));
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let firstT: number | null = null;
   let lastT: number | null = null;

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { RuleLookup } from '../config/rule-history.js';
 import { alertId, type Alert } from '../model/alert.js';
 import type { PortTable } from '../geo/ports.js';
 import type { Reading } from '../model/reading.js';
@@ -23,6 +24,8 @@ export interface EngineOptions {
   output: EngineOutput;
   /** Computes the planned track of a plan that has no `route` (sea routing between its ports). */
   router?: SeaRouter;
+  /** Thresholds changed while running (src/config/rule-history.ts): ctx.rules is the version in force at the container's reasoning time, recorded on each alert; absent: config.rules throughout. */
+  ruleTimeline?: RuleLookup;
 }
 
 export interface EngineStats {
@@ -542,6 +545,7 @@ export class RuleEngine {
       evidence: a.evidence,
     };
     if (a.details) alert.details = a.details;
+    if (this.opts.ruleTimeline) alert.ruleVersion = this.opts.ruleTimeline.at(slot.position).version;
     this.stats.alerts++;
     this.opts.output.alert(alert, this.currentArrival);
   }
@@ -583,15 +587,22 @@ export class RuleEngine {
 class EngineContext implements RuleContext {
   private slot!: Slot;
   private ruleIdx = 0;
-  readonly rules: Config['rules'];
+  private readonly base: Config['rules'];
+  private readonly timeline: RuleLookup | null;
   readonly ports: PortTable;
 
   constructor(
     private readonly engine: RuleEngine,
     opts: EngineOptions,
   ) {
-    this.rules = opts.config.rules;
+    this.base = opts.config.rules;
+    this.timeline = opts.ruleTimeline ?? null;
     this.ports = opts.ports;
+  }
+
+  /** The thresholds in force at the bound container's reasoning time (its reading's, or its timer's when later). */
+  get rules(): Config['rules'] {
+    return this.timeline ? this.timeline.at(this.slot.position).rules : this.base;
   }
 
   bind(slot: Slot, ruleIdx: number): void {
