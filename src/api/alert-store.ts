@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Bus, Subscription } from '../bus/port.js';
 import { TOPICS } from '../bus/topics.js';
 import { AlertSchema, type Alert } from '../model/alert.js';
-import { initialRecord, type AlertStatus, type HistoryEntry, type LifecycleRecord, type LifecycleStore } from './lifecycle.js';
+import { initialRecord, type AlertStatus, type Disposition, type HistoryEntry, type LifecycleRecord, type LifecycleStore } from './lifecycle.js';
 import { StreamBuffer } from './stream-buffer.js';
 
 /** An alert as the API serves it: WIRE section 3 plus its lifecycle. */
@@ -12,6 +12,8 @@ export interface AlertView extends Alert {
   seq: number;
   status: AlertStatus;
   assignee: string | null;
+  /** What the closing analyst found; null unless closed with one. */
+  disposition: Disposition | null;
   history: HistoryEntry[];
 }
 
@@ -112,9 +114,9 @@ export class AlertStore {
     return toView(e, this.lifecycle.get(alertId) ?? initialRecord(alertId));
   }
 
-  /** Every alert held, in arrival order (for statistics). */
-  *all(): IterableIterator<Alert> {
-    for (const e of this.byId.values()) yield e.alert;
+  /** Every alert held with its lifecycle record (null: never acted on), in arrival order (for statistics). */
+  *all(): IterableIterator<[Alert, LifecycleRecord | null]> {
+    for (const e of this.byId.values()) yield [e.alert, this.lifecycle.get(e.alert.alertId) ?? null];
   }
 
   /** Alerts not closed, per container (of those `visible` lets through). */
@@ -187,7 +189,7 @@ export function decodeCursor(cursor: string): SortKey | null {
 }
 
 function toView(e: Entry, rec: LifecycleRecord): AlertView {
-  return { ...e.alert, seq: e.seq, status: rec.status, assignee: rec.assignee, history: rec.history };
+  return { ...e.alert, seq: e.seq, status: rec.status, assignee: rec.assignee, disposition: rec.disposition ?? null, history: rec.history };
 }
 
 function safeJson(s: string): unknown {

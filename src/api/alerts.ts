@@ -3,7 +3,7 @@ import { RULE_IDS, SEVERITIES } from '../model/alert.js';
 import type { Centre } from '../trips/jurisdiction.js';
 import { decodeCursor, type AlertFilter, type AlertView } from './alert-store.js';
 import type { ApiContext } from './context.js';
-import { ALERT_ACTIONS, ALERT_STATUSES, type AlertAction, type AlertStatus } from './lifecycle.js';
+import { ALERT_ACTIONS, ALERT_STATUSES, DISPOSITIONS, type AlertAction, type AlertStatus, type Disposition } from './lifecycle.js';
 import { bearer, errorResponses } from './schemas.js';
 
 interface ListQuery {
@@ -151,14 +151,13 @@ export const alertsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
     },
   );
 
-  app.post<{ Params: { alertId: string }; Body: { action: AlertAction; note?: string; assignee?: string } }>(
+  app.post<{ Params: { alertId: string }; Body: { action: AlertAction; note?: string; assignee?: string; disposition?: Disposition } }>(
     '/api/alerts/:alertId/actions',
     {
       onRequest: write,
       schema: {
         summary: 'Acknowledge, assign, close or reopen an alert',
-        description:
-          'acknowledge: open -> acknowledged; assign (assignee required): any status but closed; close: open or acknowledged -> closed; reopen: closed -> open. Anything else is 409. Each action is kept in the history (who, when, note).',
+        description: `acknowledge: open -> acknowledged; assign (assignee required): any status but closed; close: open or acknowledged -> closed, with a disposition (${DISPOSITIONS.join(', ')}) that feeds GET /api/stats; reopen: closed -> open (the disposition is cleared, the history keeps it). Anything else is 409. Each action is kept in the history (who, when, note, disposition).`,
         tags: ['alerts'],
         security: bearer,
         params: { type: 'object', properties: { alertId: { type: 'string', maxLength: 200 } }, required: ['alertId'] },
@@ -166,7 +165,12 @@ export const alertsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
           type: 'object',
           additionalProperties: false,
           required: ['action'],
-          properties: { action: { type: 'string', enum: ALERT_ACTIONS }, note: { type: 'string', maxLength: 2000 }, assignee: { type: 'string', minLength: 1, maxLength: 200 } },
+          properties: {
+            action: { type: 'string', enum: ALERT_ACTIONS },
+            note: { type: 'string', maxLength: 2000 },
+            assignee: { type: 'string', minLength: 1, maxLength: 200 },
+            disposition: { type: 'string', enum: DISPOSITIONS, description: 'with close: what the analyst found' },
+          },
         },
         response: { 200: { $ref: 'Alert#' }, ...errorResponses(400, 401, 403, 404, 409) },
       },
@@ -174,9 +178,16 @@ export const alertsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
     async (req, reply) => {
       const { alertId } = req.params;
       if (!visibleAlert(ctx, req.view, alertId)) return notFound(reply, alertId);
-      const out = await ctx.lifecycle.act(alertId, { action: req.body.action, by: req.principal?.name ?? 'anonymous', at: new Date().toISOString(), note: req.body.note ?? null, assignee: req.body.assignee ?? null });
-      if (!out.ok) return reply.code(out.status).send({ statusCode: out.status, error: out.status === 409 ? 'Conflict' : 'Bad Request', message: out.message, ...(out.status === 400 ? { field: 'assignee' } : {}) });
-      ctx.log.info({ alertId, action: req.body.action, by: req.principal?.name, status: out.record.status }, 'api.alert_action');
+      const out = await ctx.lifecycle.act(alertId, {
+        action: req.body.action,
+        by: req.principal?.name ?? 'anonymous',
+        at: new Date().toISOString(),
+        note: req.body.note ?? null,
+        assignee: req.body.assignee ?? null,
+        disposition: req.body.disposition ?? null,
+      });
+      if (!out.ok) return reply.code(out.status).send({ statusCode: out.status, error: out.status === 409 ? 'Conflict' : 'Bad Request', message: out.message, ...(out.field ? { field: out.field } : {}) });
+      ctx.log.info({ alertId, action: req.body.action, by: req.principal?.name, status: out.record.status, disposition: out.record.disposition }, 'api.alert_action');
       return ctx.alerts.view(alertId);
     },
   );

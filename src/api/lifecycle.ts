@@ -6,6 +6,9 @@ export const ALERT_STATUSES = ['open', 'acknowledged', 'closed'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 export const ALERT_ACTIONS = ['acknowledge', 'assign', 'close', 'reopen'] as const;
 export type AlertAction = (typeof ALERT_ACTIONS)[number];
+/** What the analyst found when closing an alert: the ground truth behind per-rule precision (GET /api/stats). */
+export const DISPOSITIONS = ['confirmed-breach', 'false-alarm', 'duplicate', 'not-our-jurisdiction'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
 
 export interface HistoryEntry {
   action: AlertAction;
@@ -17,12 +20,16 @@ export interface HistoryEntry {
   to: AlertStatus;
   note: string | null;
   assignee: string | null;
+  /** On a close: what the analyst found (null: closed without saying). */
+  disposition: Disposition | null;
 }
 
 export interface LifecycleRecord {
   alertId: string;
   status: AlertStatus;
   assignee: string | null;
+  /** The disposition of the close that left the alert closed; null while it is not closed (a reopen clears it; the history keeps it). */
+  disposition: Disposition | null;
   history: HistoryEntry[];
 }
 
@@ -32,12 +39,13 @@ export interface ActionRequest {
   at: string;
   note?: string | null;
   assignee?: string | null;
+  disposition?: Disposition | null;
 }
 
-export type ActionOutcome = { ok: true; record: LifecycleRecord } | { ok: false; status: 400 | 409; message: string };
+export type ActionOutcome = { ok: true; record: LifecycleRecord } | { ok: false; status: 400 | 409; message: string; field?: string };
 
 export function initialRecord(alertId: string): LifecycleRecord {
-  return { alertId, status: 'open', assignee: null, history: [] };
+  return { alertId, status: 'open', assignee: null, disposition: null, history: [] };
 }
 
 /**
@@ -49,27 +57,31 @@ export function applyAction(rec: LifecycleRecord, req: ActionRequest): ActionOut
   const from = rec.status;
   let to: AlertStatus = from;
   let assignee = rec.assignee;
+  let disposition = rec.disposition ?? null;
+  if (req.disposition && req.action !== 'close') return { ok: false, status: 400, field: 'disposition', message: `disposition: only a close records one, not ${req.action}` };
   switch (req.action) {
     case 'acknowledge':
       if (from !== 'open') return { ok: false, status: 409, message: `alert is ${from}: only an open alert can be acknowledged` };
       to = 'acknowledged';
       break;
     case 'assign':
-      if (!req.assignee) return { ok: false, status: 400, message: 'assignee: required for assign' };
+      if (!req.assignee) return { ok: false, status: 400, field: 'assignee', message: 'assignee: required for assign' };
       if (from === 'closed') return { ok: false, status: 409, message: 'alert is closed: reopen it before assigning' };
       assignee = req.assignee;
       break;
     case 'close':
       if (from === 'closed') return { ok: false, status: 409, message: 'alert is already closed' };
       to = 'closed';
+      disposition = req.disposition ?? null;
       break;
     case 'reopen':
       if (from !== 'closed') return { ok: false, status: 409, message: `alert is ${from}: only a closed alert can be reopened` };
       to = 'open';
+      disposition = null;
       break;
   }
-  const entry: HistoryEntry = { action: req.action, at: req.at, by: req.by, from, to, note: req.note ?? null, assignee: req.action === 'assign' ? assignee : null };
-  return { ok: true, record: { alertId: rec.alertId, status: to, assignee, history: [...rec.history, entry] } };
+  const entry: HistoryEntry = { action: req.action, at: req.at, by: req.by, from, to, note: req.note ?? null, assignee: req.action === 'assign' ? assignee : null, disposition: req.action === 'close' ? disposition : null };
+  return { ok: true, record: { alertId: rec.alertId, status: to, assignee, disposition, history: [...rec.history, entry] } };
 }
 
 /**
@@ -93,7 +105,9 @@ export class LifecycleStore {
     for (const m of messages) {
       try {
         const r = JSON.parse(m.value.toString('utf8')) as LifecycleRecord;
-        if (typeof r.alertId === 'string' && (ALERT_STATUSES as readonly string[]).includes(r.status) && Array.isArray(r.history)) this.records.set(r.alertId, r);
+        // records written before dispositions existed have none
+        if (typeof r.alertId === 'string' && (ALERT_STATUSES as readonly string[]).includes(r.status) && Array.isArray(r.history))
+          this.records.set(r.alertId, { ...r, disposition: (DISPOSITIONS as readonly string[]).includes(r.disposition as string) ? r.disposition : null, history: r.history.map((h) => ({ ...h, disposition: h.disposition ?? null })) });
       } catch (err) {
         this.log?.warn({ offset: m.offset, err: (err as Error).message }, 'api.invalid_status_record');
       }

@@ -1,5 +1,5 @@
 import { RULE_IDS, SEVERITIES } from '../model/alert.js';
-import { ALERT_ACTIONS, ALERT_STATUSES } from './lifecycle.js';
+import { ALERT_ACTIONS, ALERT_STATUSES, DISPOSITIONS } from './lifecycle.js';
 
 /**
  * JSON schemas shared by the routes, registered once with `addSchema` so the
@@ -27,6 +27,7 @@ export const SCHEMAS = [
       to: { type: 'string', enum: ALERT_STATUSES },
       note: nullableString,
       assignee: nullableString,
+      disposition: { type: ['string', 'null'], enum: [...DISPOSITIONS, null] },
     },
   },
   {
@@ -48,8 +49,10 @@ export const SCHEMAS = [
       summary: { type: 'string' },
       evidence: { type: 'array', items: { type: 'string' } },
       details: { type: 'object', additionalProperties: true },
+      ruleVersion: { type: 'integer', description: 'the rule-threshold version that raised it (0: the configuration; beyond WIRE)' },
       status: { type: 'string', enum: ALERT_STATUSES },
       assignee: nullableString,
+      disposition: { type: ['string', 'null'], enum: [...DISPOSITIONS, null], description: 'what the closing analyst found' },
       history: { type: 'array', items: { $ref: 'HistoryEntry#' } },
     },
   },

@@ -16,6 +16,7 @@ import { AlertStore } from './alert-store.js';
 import { alertsPlugin } from './alerts.js';
 import { centresPlugin } from './centres.js';
 import { rulesPlugin } from './rules.js';
+import { statsPlugin } from './stats.js';
 import { RuleTimeline } from '../config/rule-history.js';
 import { followRuleHistory } from '../pipeline/rule-history-sync.js';
 import { hashToken, TokenTable, type TokenEntry } from './auth.js';
@@ -111,6 +112,7 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(webhooksPlugin, ctx);
   await app.register(centresPlugin, ctx);
   await app.register(rulesPlugin, ctx);
+  await app.register(statsPlugin, ctx);
   await app.register(dashboardPlugin, ctx);
   return app;
 }
