@@ -5,6 +5,8 @@ import { decodeCursor, type AlertFilter, type AlertView } from './alert-store.js
 import type { ApiContext } from './context.js';
 import { ALERT_ACTIONS, ALERT_STATUSES, DISPOSITIONS, type AlertAction, type AlertStatus, type Disposition } from './lifecycle.js';
 import { bearer, errorResponses } from './schemas.js';
+import { evidenceCsv, evidenceGeoJson, evidenceKml } from './export/geo-formats.js';
+import { formatQuery, notAcceptable, pickFormat, sendExport, type ExportFormat } from './export/negotiate.js';
 
 interface ListQuery {
   rule?: string;
@@ -108,20 +110,25 @@ export const alertsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
     async (req, reply) => visibleAlert(ctx, req.view, req.params.alertId) ?? notFound(reply, req.params.alertId),
   );
 
-  app.get<{ Params: { alertId: string }; Querystring: { beforeMs: number; afterMs: number } }>(
+  app.get<{ Params: { alertId: string }; Querystring: { beforeMs: number; afterMs: number; format?: ExportFormat } }>(
     '/api/alerts/:alertId/evidence',
     {
       onRequest: read,
       schema: {
         summary: "The container's readings (door, light, temperature, position) and track around an alert",
-        description: 'Readings with startedAt - beforeMs <= measuredAt < detectedAt + afterMs; those the alert names as evidence are flagged.',
+        description:
+          'Readings with startedAt - beforeMs <= measuredAt < detectedAt + afterMs; those the alert names as evidence are flagged. Also as GeoJSON, CSV or KML (?format= or the Accept header: application/geo+json, text/csv, application/vnd.google-earth.kml+xml).',
         tags: ['alerts'],
         security: bearer,
         params: { type: 'object', properties: { alertId: { type: 'string', maxLength: 200 } }, required: ['alertId'] },
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { beforeMs: { type: 'integer', minimum: 0, maximum: 30 * 24 * HOUR, default: 6 * HOUR }, afterMs: { type: 'integer', minimum: 0, maximum: 30 * 24 * HOUR, default: 2 * HOUR } },
+          properties: {
+            beforeMs: { type: 'integer', minimum: 0, maximum: 30 * 24 * HOUR, default: 6 * HOUR },
+            afterMs: { type: 'integer', minimum: 0, maximum: 30 * 24 * HOUR, default: 2 * HOUR },
+            format: formatQuery,
+          },
         },
         response: {
           200: {
@@ -135,19 +142,24 @@ export const alertsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
               trackSource: { type: 'string' },
             },
           },
-          ...errorResponses(401, 403, 404),
+          ...errorResponses(400, 401, 403, 404, 406),
         },
       },
     },
     async (req, reply) => {
       const alert = visibleAlert(ctx, req.view, req.params.alertId);
       if (!alert) return notFound(reply, req.params.alertId);
+      const format = pickFormat(req, req.query.format);
+      if (!format) return notAcceptable(reply);
       const from = Date.parse(alert.startedAt) - req.query.beforeMs;
       const to = Date.parse(alert.detectedAt) + req.query.afterMs + 1;
       const evidence = new Set(alert.evidence);
       const readings = ctx.containers.readings(alert.containerId, from, to, 5000).map((r) => ({ ...r, evidence: evidence.has(r.eventId) }));
       const track = await ctx.tracks.track(alert.containerId, from, to, 5000);
-      return { alert, from: new Date(from).toISOString(), to: new Date(to).toISOString(), readings, track, trackSource: ctx.tracks.name };
+      const body = { alert, from: new Date(from).toISOString(), to: new Date(to).toISOString(), readings, track, trackSource: ctx.tracks.name };
+      if (format === 'json') return body;
+      const name = `evidence-${alert.containerId}-${alert.alertId.slice(0, 12)}`;
+      return sendExport(reply, format, name, format === 'geojson' ? evidenceGeoJson(body) : format === 'csv' ? evidenceCsv(body) : evidenceKml(body));
     },
   );
 

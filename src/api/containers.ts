@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ApiContext } from './context.js';
 import { bearer, errorResponses } from './schemas.js';
+import { trackCsv, trackGeoJson, trackKml } from './export/geo-formats.js';
+import { formatQuery, notAcceptable, pickFormat, sendExport, type ExportFormat } from './export/negotiate.js';
 
 const DAY = 86_400_000;
 const containerIdParam = { type: 'object', properties: { containerId: { type: 'string', pattern: '^[A-Z]{4}[0-9]{7}$' } }, required: ['containerId'] } as const;
@@ -58,12 +60,12 @@ export const containersPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx)
     },
   );
 
-  app.get<{ Params: { containerId: string }; Querystring: { from?: string; to?: string; limit: number } }>(
+  app.get<{ Params: { containerId: string }; Querystring: { from?: string; to?: string; limit: number; format?: ExportFormat } }>(
     '/api/containers/:containerId/track',
     {
       onRequest: read,
       schema: {
-        summary: 'Position fixes of a container in measurement order (memory in embedded mode, InfluxDB when enabled)',
+        summary: 'Position fixes of a container in measurement order (memory in embedded mode, InfluxDB when enabled); also as GeoJSON, CSV or KML (?format= or Accept)',
         tags: ['containers'],
         security: bearer,
         params: containerIdParam,
@@ -74,11 +76,12 @@ export const containersPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx)
             from: { type: 'string', format: 'date-time', description: 'inclusive; default: 30 days before `to`' },
             to: { type: 'string', format: 'date-time', description: 'exclusive; default: now + 1 day' },
             limit: { type: 'integer', minimum: 1, maximum: 20_000, default: 5000, description: 'the most recent fixes of the range are kept' },
+            format: formatQuery,
           },
         },
         response: {
           200: { type: 'object', properties: { containerId: { type: 'string' }, source: { type: 'string', enum: ['memory', 'influx'] }, points: { type: 'array', items: { $ref: 'Fix#' } } } },
-          ...errorResponses(400, 401, 403, 404, 502),
+          ...errorResponses(400, 401, 403, 404, 406, 502),
         },
       },
     },
@@ -88,8 +91,12 @@ export const containersPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx)
       const to = req.query.to ? Date.parse(req.query.to) : Date.now() + DAY;
       const from = req.query.from ? Date.parse(req.query.from) : to - 30 * DAY;
       if (from >= to) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'from: must be before to', field: 'from' });
+      const format = pickFormat(req, req.query.format);
+      if (!format) return notAcceptable(reply);
       try {
-        return { containerId: req.params.containerId, source: ctx.tracks.name, points: await ctx.tracks.track(req.params.containerId, from, to, req.query.limit) };
+        const t = { containerId: req.params.containerId, source: ctx.tracks.name, points: await ctx.tracks.track(req.params.containerId, from, to, req.query.limit) };
+        if (format === 'json') return t;
+        return sendExport(reply, format, `track-${t.containerId}`, format === 'geojson' ? trackGeoJson(t) : format === 'csv' ? trackCsv(t) : trackKml(t));
       } catch (err) {
         ctx.log.warn({ err: (err as Error).message }, 'api.track_query_failed');
         return reply.code(502).send({ statusCode: 502, error: 'Bad Gateway', message: `track source ${ctx.tracks.name} failed: ${(err as Error).message}` });

@@ -17,6 +17,7 @@ import { alertsPlugin } from './alerts.js';
 import { centresPlugin } from './centres.js';
 import { rulesPlugin } from './rules.js';
 import { statsPlugin } from './stats.js';
+import { dcsaPlugin } from './dcsa.js';
 import { RuleTimeline } from '../config/rule-history.js';
 import { followRuleHistory } from '../pipeline/rule-history-sync.js';
 import { hashToken, TokenTable, type TokenEntry } from './auth.js';
@@ -113,6 +114,7 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(centresPlugin, ctx);
   await app.register(rulesPlugin, ctx);
   await app.register(statsPlugin, ctx);
+  await app.register(dcsaPlugin, ctx);
   await app.register(dashboardPlugin, ctx);
   return app;
 }
