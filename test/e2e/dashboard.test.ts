@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/paths.js';
 import { plan } from '../helpers/fixtures.js';
 import type { AlertView } from '../integration/api/bodies.js';
-import { device, getJson, startStack, type Stack } from '../integration/api/harness.js';
+import { device, getJson, startStack, waitFor, type Stack } from '../integration/api/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = packagePath('.cache', 'e2e');
@@ -32,6 +32,13 @@ describe('dashboard in Chromium', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
     s = await startStack({
       demoWriteToken: true,
+      // two centres on the platform: the demo's token (admin) may look through either
+      sets: [
+        `centres=${JSON.stringify([
+          { name: 'centre-nl', label: 'Rotterdam targeting centre', scope: ['NL'] },
+          { name: 'centre-cn', label: 'Shanghai targeting centre', scope: ['CN'] },
+        ])}`,
+      ],
       plans: [
         plan({
           tripId: 'T-E2E-0001',
@@ -119,6 +126,53 @@ describe('dashboard in Chromium', () => {
 
     await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
     expect(existsSync(join(SHOTS, 'dashboard.png'))).toBe(true);
+    expect(outside).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('closes the alert with a disposition and the precision panel follows; an admin picks a centre and sees its name and scope', async () => {
+    const row = '#precision tr[data-rule="DOOR_OPEN_IN_TRANSIT"]';
+    await page.waitForSelector(row, { timeout: 10_000 });
+    // nothing judged yet: no precision
+    expect(await page.getAttribute(row, 'data-precision')).toBe('');
+    expect(await page.textContent(`${row} td.precision`)).toBe('–');
+    const alertId = (await page.getAttribute('#detail', 'data-alert-id'))!;
+
+    await page.click('#close-confirmed-breach');
+    await page.waitForSelector('#detail[data-status="closed"]', { timeout: 10_000 });
+    await page.waitForSelector(`${row}[data-precision="1"]`, { timeout: 10_000 });
+    expect(await page.textContent(`${row} td.precision`)).toBe('100%');
+    expect(await page.textContent(`${row} td.confirmed`)).toBe('1');
+    expect(await page.textContent('#detail-facts dd[data-fact="disposition"]')).toBe('confirmed-breach');
+    expect(await page.locator('#history li[data-action="close"][data-disposition="confirmed-breach"]').count()).toBe(1);
+    const viaApi = await getJson<AlertView>(`${s.api.url}/api/alerts/${alertId}`);
+    expect(viaApi.body).toMatchObject({ status: 'closed', disposition: 'confirmed-breach' });
+
+    // the analyst thinks again: reopened and closed as a false alarm, the panel drops to 0 %
+    await page.click('#reopen');
+    await page.waitForSelector('#detail[data-status="open"]', { timeout: 10_000 });
+    await page.click('#close-false-alarm');
+    await page.waitForSelector(`${row}[data-precision="0"]`, { timeout: 10_000 });
+    expect(await page.textContent(`${row} td.precision`)).toBe('0%');
+    expect(await page.textContent(`${row} td.false-alarm`)).toBe('1');
+    await page.screenshot({ path: join(SHOTS, 'dashboard-precision.png'), fullPage: true });
+
+    // the centre picker: every centre, then one
+    expect(await page.isVisible('#centre-picker')).toBe(true);
+    expect(await page.textContent('#centre-info')).toBe('all centres');
+    expect(await page.locator('#centre-picker option').evaluateAll((os) => os.map((o) => o.getAttribute('value')))).toEqual(['', 'centre-nl', 'centre-cn']);
+    await page.selectOption('#centre-picker', 'centre-cn');
+    await page.waitForSelector('#centre-info[data-centre="centre-cn"]', { timeout: 10_000 });
+    expect(await page.textContent('#centre-info')).toBe('Shanghai targeting centre · CN');
+    await waitFor(async () => (await page.locator('#alerts li').count()) === 0 && (await page.locator('#precision tbody tr').count()) === 0, 10_000, "the other centre's empty view");
+    expect(await page.locator('#layer-containers circle').count()).toBe(0);
+    await page.selectOption('#centre-picker', 'centre-nl');
+    await page.waitForSelector('#centre-info[data-centre="centre-nl"]', { timeout: 10_000 });
+    expect(await page.textContent('#centre-info')).toBe('Rotterdam targeting centre · NL');
+    await page.waitForSelector(`#alerts li[data-alert-id="${alertId}"][data-status="closed"]`, { timeout: 10_000 });
+    await page.waitForSelector(`${row}[data-precision="0"]`, { timeout: 10_000 });
+    await page.waitForSelector('#conn[data-state="live"]', { timeout: 10_000 });
+    await page.screenshot({ path: join(SHOTS, 'dashboard-centre.png'), fullPage: true });
     expect(outside).toEqual([]);
     expect(pageErrors).toEqual([]);
   });

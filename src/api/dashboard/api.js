@@ -22,8 +22,21 @@ export function authHeaders() {
   return t ? { authorization: `Bearer ${t}` } : {};
 }
 
+// The centre an admin looks through (?centre=); null: every centre, or the token's own.
+let centre = null;
+
+export function setCentre(name) {
+  centre = name || null;
+}
+
+/** A path with the chosen centre added to its query. */
+export function withCentre(path) {
+  if (!centre) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}centre=${encodeURIComponent(centre)}`;
+}
+
 export async function api(path, init = {}) {
-  const res = await fetch(path, { ...init, headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...authHeaders(), ...(init.headers || {}) } });
+  const res = await fetch(withCentre(path), { ...init, headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...authHeaders(), ...(init.headers || {}) } });
   const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
   if (!res.ok) {
     const err = new Error(body?.message || `HTTP ${res.status}`);

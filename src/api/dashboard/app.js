@@ -1,4 +1,4 @@
-import { api, setToken, takeTokenFromFragment } from './api.js';
+import { api, authHeaders, setCentre, setToken, takeTokenFromFragment, withCentre } from './api.js';
 import { el, WorldMap } from './map.js';
 import { follow } from './stream.js';
 
@@ -11,6 +11,8 @@ const alerts = new Map();
 let selectedId = null;
 let map = null;
 const trackStamp = new Map();
+let stream = null;
+let precisionTimer = null;
 
 function html(tag, attrs = {}, text = '') {
   const e = document.createElement(tag);
@@ -90,10 +92,20 @@ function renderDetail(a) {
     ['location', a.location ? `${a.location.lat.toFixed(3)}, ${a.location.lon.toFixed(3)}` : 'unknown'],
     ['assignee', a.assignee ?? '-'],
   ];
+  if (a.status === 'closed') facts.push(['disposition', a.disposition ?? 'none recorded']);
+  if (a.ruleVersion !== undefined) facts.push(['rule version', String(a.ruleVersion)]);
   $('#detail-facts').replaceChildren(...facts.flatMap(([k, v]) => [html('dt', {}, k), html('dd', { 'data-fact': k }, v)]));
-  $('#history').replaceChildren(...a.history.map((h) => html('li', { 'data-action': h.action }, `${fmt(h.at)} ${h.by}: ${h.action} (${h.from} → ${h.to})${h.assignee ? ` to ${h.assignee}` : ''}${h.note ? ` — ${h.note}` : ''}`)));
+  $('#history').replaceChildren(
+    ...a.history.map((h) =>
+      html(
+        'li',
+        { 'data-action': h.action, 'data-disposition': h.disposition ?? null },
+        `${fmt(h.at)} ${h.by}: ${h.action}${h.disposition ? ` as ${h.disposition}` : ''} (${h.from} → ${h.to})${h.assignee ? ` to ${h.assignee}` : ''}${h.note ? ` — ${h.note}` : ''}`,
+      ),
+    ),
+  );
   $('#ack').disabled = a.status !== 'open';
-  $('#close').disabled = a.status === 'closed';
+  for (const b of document.querySelectorAll('button.close')) b.disabled = a.status === 'closed';
   $('#reopen').disabled = a.status !== 'closed';
 }
 
@@ -183,31 +195,100 @@ function contextBox(points, minDeg) {
   };
 }
 
-async function act(action) {
+async function act(action, disposition) {
   if (!selectedId) return;
   $('#action-msg').textContent = '';
   try {
-    upsert(await api(`/api/alerts/${encodeURIComponent(selectedId)}/actions`, { method: 'POST', body: JSON.stringify({ action }) }));
+    upsert(await api(`/api/alerts/${encodeURIComponent(selectedId)}/actions`, { method: 'POST', body: JSON.stringify(disposition ? { action, disposition } : { action }) }));
+    await refreshPrecision();
   } catch (err) {
     $('#action-msg').textContent = err.status === 401 || err.status === 403 ? `${err.message}: paste a write token above` : err.message;
   }
 }
 
-async function main() {
-  const [land, countries] = await Promise.all([fetch('/vendor/land-50m.json').then((r) => r.json()), fetch('/vendor/countries-110m.json').then((r) => r.json())]);
-  map = new WorldMap($('#map'), land, countries);
-  map.render();
-  $('#ack').addEventListener('click', () => act('acknowledge'));
-  $('#close').addEventListener('click', () => act('close'));
-  $('#reopen').addEventListener('click', () => act('reopen'));
-  $('#show-world').addEventListener('click', () => map.setFocus(null));
-  $('#token-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    setToken($('#token').value.trim());
-    $('#token').value = '';
-  });
+function pct(p) {
+  return p === null || p === undefined ? '–' : `${Math.round(p * 100)}%`;
+}
+
+/** The precision panel: per rule, the dispositions and confirmed / (confirmed + false alarms), with the weekly series as small bars. */
+async function refreshPrecision() {
+  const st = await api('/api/stats?bucket=week');
+  const weeks = [...new Set(st.series.map((p) => p.start))].sort().slice(-8);
+  $('#precision tbody').replaceChildren(
+    ...st.rules.map((r) => {
+      const tr = html('tr', { 'data-rule': r.rule, 'data-precision': r.precision ?? '', 'data-confirmed': r.dispositions['confirmed-breach'], 'data-false-alarms': r.dispositions['false-alarm'] });
+      const d = r.dispositions;
+      for (const [v, cls] of [
+        [r.rule, 'rule'],
+        [r.raised, 'raised'],
+        [r.open + r.acknowledged, 'open'],
+        [d['confirmed-breach'], 'confirmed'],
+        [d['false-alarm'], 'false-alarm'],
+        [d.duplicate, 'duplicate'],
+        [d['not-our-jurisdiction'], 'not-ours'],
+        [pct(r.precision), 'precision'],
+      ])
+        tr.append(html('td', { class: cls }, String(v)));
+      const bars = html('td', { class: 'weeks' });
+      for (const w of weeks) {
+        const p = st.series.find((x) => x.start === w && x.rule === r.rule);
+        const bar = html('span', { class: `bar${p?.precision === null || !p ? ' none' : ''}`, title: `week of ${w.slice(0, 10)}: ${p ? `${pct(p.precision)} of ${p.confirmed + p.falseAlarms} judged, ${p.raised} raised` : 'no alerts'}` });
+        bar.style.height = `${p && p.precision !== null ? Math.max(2, Math.round(p.precision * 16)) : 2}px`;
+        bars.append(bar);
+      }
+      tr.append(bars);
+      return tr;
+    }),
+  );
+  $('#precision').dataset.total = st.totals.precision ?? '';
+}
+
+/** Debounced: a burst of status events refetches the statistics once. */
+function schedulePrecision() {
+  clearTimeout(precisionTimer);
+  precisionTimer = setTimeout(() => refreshPrecision().catch(() => undefined), 300);
+}
+
+/** Exports are fetched with the token (a plain link could not send it) and saved as the server names them. */
+async function download(path) {
+  const res = await fetch(withCentre(path), { headers: authHeaders() });
+  if (!res.ok) {
+    $('#action-msg').textContent = `export: HTTP ${res.status}`;
+    return;
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export';
+  const url = URL.createObjectURL(await res.blob());
+  const a = html('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function renderCentre(me) {
+  const v = me.view;
+  const info = $('#centre-info');
+  info.dataset.centre = v ? v.name : '';
+  info.textContent = v ? `${v.label ?? v.name} · ${v.scope.join(', ')}` : me.centres.length ? 'all centres' : '';
+  info.title = v ? `centre ${v.name}: containers whose plans start, end or transship in ${v.scope.join(', ')}` : 'every jurisdiction';
+  const canPick = me.centre === null && me.centres.length > 0;
+  $('#centre-pick').hidden = !canPick;
+  if (canPick && $('#centre-picker').options.length === 0) {
+    $('#centre-picker').replaceChildren(html('option', { value: '' }, 'all centres'), ...me.centres.map((c) => html('option', { value: c.name }, c.label ? `${c.label} (${c.name})` : c.name)));
+  }
+}
+
+/** Everything the view shows, for the centre now chosen: alerts, the live stream from their sequence on, containers, zones, precision. */
+async function loadView() {
+  stream?.stop();
+  renderCentre(await api('/api/me'));
+  selectedId = null;
+  $('#detail').hidden = true;
+  map.update({ selected: null, tracks: new Map(), containers: [], zones: [] });
+  map.setFocus(null);
+  trackStamp.clear();
   const seq = await loadAlerts();
-  follow('/api/alerts/stream', seq, {
+  stream = follow('/api/alerts/stream', seq, {
     state: (s) => {
       $('#conn').dataset.state = s;
       $('#conn').textContent = s;
@@ -215,9 +296,38 @@ async function main() {
     event: (type, data) => {
       if (type === 'reset') loadAlerts().catch(() => undefined);
       else upsert(data);
+      schedulePrecision();
     },
   });
-  await Promise.all([refreshContainers(), refreshTrips()]);
+  await Promise.all([refreshContainers(), refreshTrips(), refreshPrecision()]);
+}
+
+async function main() {
+  const [land, countries] = await Promise.all([fetch('/vendor/land-50m.json').then((r) => r.json()), fetch('/vendor/countries-110m.json').then((r) => r.json())]);
+  map = new WorldMap($('#map'), land, countries);
+  map.render();
+  $('#ack').addEventListener('click', () => act('acknowledge'));
+  for (const b of document.querySelectorAll('button.close')) b.addEventListener('click', () => act('close', b.dataset.disposition));
+  $('#reopen').addEventListener('click', () => act('reopen'));
+  for (const a of document.querySelectorAll('.exports a[data-format]')) a.addEventListener('click', () => selectedId && download(`/api/alerts/${encodeURIComponent(selectedId)}/evidence?format=${a.dataset.format}`));
+  $('#export-dcsa').addEventListener('click', () => {
+    const a = alerts.get(selectedId);
+    if (a) download(`/api/containers/${encodeURIComponent(a.containerId)}/dcsa-events`);
+  });
+  $('#show-world').addEventListener('click', () => map.setFocus(null));
+  $('#token-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    setToken($('#token').value.trim());
+    $('#token').value = '';
+    loadView().catch(() => undefined);
+  });
+  $('#centre-picker').addEventListener('change', () => {
+    setCentre($('#centre-picker').value);
+    loadView().catch((err) => {
+      $('#conn').textContent = `error: ${err.message}`;
+    });
+  });
+  await loadView();
   setInterval(() => refreshContainers().catch(() => undefined), 3000);
   setInterval(() => refreshTrips().catch(() => undefined), 15000);
 }

@@ -1,4 +1,4 @@
-import { authHeaders } from './api.js';
+import { authHeaders, withCentre } from './api.js';
 
 // Server-Sent Events read with fetch (EventSource cannot send an
 // Authorization header). Reconnects with Last-Event-ID so nothing is missed.
@@ -13,7 +13,7 @@ export function follow(url, lastEventId, handlers) {
       try {
         const headers = { accept: 'text/event-stream', ...authHeaders() };
         if (last !== null && last !== undefined) headers['last-event-id'] = String(last);
-        const res = await fetch(url, { headers, signal: controller.signal, cache: 'no-store' });
+        const res = await fetch(withCentre(url), { headers, signal: controller.signal, cache: 'no-store' });
         if (!res.ok || !res.body) throw new Error(`stream HTTP ${res.status}`);
         handlers.state('live');
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
