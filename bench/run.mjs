@@ -93,8 +93,7 @@ function parseArgs(argv) {
       // ad-hoc sizes for profiling: --opt stackContainers=1000
       const [k, v] = value().split('=');
       a.opts[k] = Number(v);
-    }
-    else if (arg.startsWith('--out-dir')) a.outDir = value();
+    } else if (arg.startsWith('--out-dir')) a.outDir = value();
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm] [--no-stack] [--rounds N] [--out-dir DIR] [--no-build]\n');
       process.exit(0);

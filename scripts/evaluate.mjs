@@ -46,7 +46,15 @@ if (seeds.some((s) => !Number.isInteger(s)) || !(Number.isInteger(containers) &&
   process.exit(2);
 }
 const sharedCorpora = join(root, '..', 'shared', 'corpora');
-const recordedDirs = (opt.recorded ?? (existsSync(sharedCorpora) ? readdirSync(sharedCorpora).sort().map((d) => join(sharedCorpora, d)).filter((d) => statSync(d).isDirectory()) : []))
+const recordedDirs = (
+  opt.recorded ??
+  (existsSync(sharedCorpora)
+    ? readdirSync(sharedCorpora)
+        .sort()
+        .map((d) => join(sharedCorpora, d))
+        .filter((d) => statSync(d).isDirectory())
+    : [])
+)
   .filter((d) => d !== 'none')
   .map((d) => resolve(d));
 for (const d of recordedDirs) {
@@ -92,7 +100,9 @@ async function replayCorpus(dir, alertsFile) {
   const rep = await sealwatch(['replay', join(dir, 'capture.ndjson.gz'), '--trips', join(dir, 'trips'), '--alerts-out', alertsFile]);
   const labels = readLabels(join(dir, 'labels.ndjson'));
   const alerts = readAlerts(alertsFile);
-  const all = readdirSync(join(dir, 'trips')).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, 'trips', f), 'utf8')).containerId);
+  const all = readdirSync(join(dir, 'trips'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, 'trips', f), 'utf8')).containerId);
   const breached = new Set(labels.map((l) => l.containerId));
   const clean = new Set(all.filter((c) => !breached.has(c)));
   const onClean = alerts.filter((a) => clean.has(a.containerId));
@@ -139,7 +149,9 @@ function report(results) {
     ...Object.entries(s.perRule).map(([rule, r]) => `| ${rule} | ${r.labels} | ${fmt(r.recall)} | ${fmt(r.expectedRuleShare)} | ${r.alerts} | ${fmt(r.precision)} | ${fmt(r.medianMinutesToDetect)} | ${fmt(r.p90MinutesToDetect)} |`),
     `| **all** | ${s.labels} | ${fmt(s.recall)} | ${fmt(s.expectedRuleShare)} | ${s.alerts} | ${fmt(s.precision)} | ${fmt(s.medianMinutesToDetect)} | ${fmt(s.p90MinutesToDetect)} |`,
   ].join('\n');
-  const byRule = Object.entries(onClean.reduce((m, a) => ((m[a.rule] = (m[a.rule] ?? 0) + 1), m), {}));
+  const perRule = {};
+  for (const a of onClean) perRule[a.rule] = (perRule[a.rule] ?? 0) + 1;
+  const byRule = Object.entries(perRule);
   const cleanLine = `False alerts on the ${cleanCount} containers with no labelled breach: ${onClean.length}${onClean.length ? ` (${byRule.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}.`;
   return { table, cleanLine, messages: results.reduce((n, r) => n + r.messages, 0) };
 }
@@ -153,7 +165,12 @@ function falseAlertTable(alerts, containerDays) {
   return [
     `| rule | alerts | ${sev.join(' | ')} | per 1,000 container-days | containers |`,
     `| --- | ---: | ${sev.map(() => '---:').join(' | ')} | ---: | ---: |`,
-    ...rules.map((r) => row(r, alerts.filter((a) => a.rule === r))),
+    ...rules.map((r) =>
+      row(
+        r,
+        alerts.filter((a) => a.rule === r),
+      ),
+    ),
     row('**all**', alerts),
   ].join('\n');
 }
@@ -168,7 +185,9 @@ async function runRealTracks() {
     mkdirSync(dir, { recursive: true });
     const t0 = Date.now();
     out[variant] = await replayCorpus(corpus[variant], join(dir, 'alerts.ndjson'));
-    process.stdout.write(`real tracks, ${variant}: ${out[variant].rep.messages?.toLocaleString('en') ?? '?'} messages, ${out[variant].labels.length} labels, ${out[variant].alerts.length} alerts; replay ${secs(Date.now() - t0)} (${out[variant].rep.late} late readings)\n`);
+    process.stdout.write(
+      `real tracks, ${variant}: ${out[variant].rep.messages?.toLocaleString('en') ?? '?'} messages, ${out[variant].labels.length} labels, ${out[variant].alerts.length} alerts; replay ${secs(Date.now() - t0)} (${out[variant].rep.late} late readings)\n`,
+    );
   }
   return { corpus, ...out };
 }
@@ -247,7 +266,17 @@ const md = [
   '## Recorded corpora',
   '',
   ...(rec
-    ? [`${recorded.map((r) => r.key).join(', ')}: recorded trips from other fleets, replayed with their trip plans and scored together against their labels (${rec.messages.toLocaleString('en')} MQTT messages).`, '', rec.table, '', rec.cleanLine, '', 'Per corpus:', '', ...recorded.map((r) => `- ${r.line}`)]
+    ? [
+        `${recorded.map((r) => r.key).join(', ')}: recorded trips from other fleets, replayed with their trip plans and scored together against their labels (${rec.messages.toLocaleString('en')} MQTT messages).`,
+        '',
+        rec.table,
+        '',
+        rec.cleanLine,
+        '',
+        'Per corpus:',
+        '',
+        ...recorded.map((r) => `- ${r.line}`),
+      ]
     : ['None given (`--recorded DIR`; by default every directory under ../shared/corpora/).']),
   '',
   '## Real vessel tracks',

@@ -187,7 +187,17 @@ const WIRE_EXAMPLES = {
     ['ssd/csv/sat-0091', `4713;T;${RECEIVED / 1000 - 10};-182;-180`],
   ],
   'batch-v1': [
-    ['ssd/batch/VSL-9876543', JSON.stringify({ gatewayId: 'VSL-9876543', sentAt: '2026-01-09T23:59:00Z', events: [{ eventId: 'e-1', equipmentReference: 'MSCU1234566', deviceId: 'acme-00042', eventDateTime: '2026-01-09T23:58:00Z', eventType: 'DOOR_OPENED' }, { eventId: 'e-2', equipmentReference: 'MSCU1234566', deviceId: 'acme-00042', eventDateTime: '2026-01-09T23:58:30Z', eventType: 'LOCATION', latitude: 51.9213, longitude: 4.4811, speedKnots: 0.2 }] })],
+    [
+      'ssd/batch/VSL-9876543',
+      JSON.stringify({
+        gatewayId: 'VSL-9876543',
+        sentAt: '2026-01-09T23:59:00Z',
+        events: [
+          { eventId: 'e-1', equipmentReference: 'MSCU1234566', deviceId: 'acme-00042', eventDateTime: '2026-01-09T23:58:00Z', eventType: 'DOOR_OPENED' },
+          { eventId: 'e-2', equipmentReference: 'MSCU1234566', deviceId: 'acme-00042', eventDateTime: '2026-01-09T23:58:30Z', eventType: 'LOCATION', latitude: 51.9213, longitude: 4.4811, speedKnots: 0.2 },
+        ],
+      }),
+    ],
   ],
 };
 
@@ -263,7 +273,8 @@ function check(lib, result, payload, format) {
     if (typeof d.detail !== 'string' || d.detail.length < 5) return `dead letter ${d.reason} without a detail`;
     if (d.detail.startsWith('decoder error')) return `decoder threw (caught by the normaliser): ${d.detail}`;
     if (d.payload === undefined && d.payloadBase64 === undefined) return `dead letter ${d.reason} lost its payload`;
-    if (format !== 'batch-v1') { // a batch's events are dead-lettered one by one, each with its own JSON
+    if (format !== 'batch-v1') {
+      // a batch's events are dead-lettered one by one, each with its own JSON
       const kept = d.payload !== undefined ? Buffer.from(d.payload) : Buffer.from(d.payloadBase64, 'base64');
       if (!kept.equals(payload)) return `dead letter ${d.reason} kept a different payload`;
     }
@@ -274,7 +285,12 @@ function check(lib, result, payload, format) {
 async function loadLib() {
   const dist = (p) => import(join(root, 'dist', 'src', p));
   const [{ loadConfig }, { TripDirectory }, { buildNormaliser }, reading, deadLetter, tripPlan] = await Promise.all([
-    dist('config/load.js'), dist('trips/directory.js'), dist('normalise/normaliser.js'), dist('model/reading.js'), dist('normalise/dead-letter.js'), dist('trips/schema.js'),
+    dist('config/load.js'),
+    dist('trips/directory.js'),
+    dist('normalise/normaliser.js'),
+    dist('model/reading.js'),
+    dist('normalise/dead-letter.js'),
+    dist('trips/schema.js'),
   ]);
   const config = loadConfig({ env: {} });
   const newNormaliser = () => buildNormaliser(config, new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, PLANS));
@@ -293,7 +309,16 @@ function runOne(lib, n, c) {
 
 function describeCase(format, seed, c) {
   const text = c.payload.toString('utf8');
-  return { format, caseSeed: seed, generator: c.generator, topic: c.topic, bytes: c.payload.length, payload: text.length <= 2000 ? text : `${text.slice(0, 2000)}...`, payloadBase64: c.payload.length <= 4000 ? c.payload.toString('base64') : undefined, replay: `node scripts/fuzz.mjs --replay ${format}:${seed}` };
+  return {
+    format,
+    caseSeed: seed,
+    generator: c.generator,
+    topic: c.topic,
+    bytes: c.payload.length,
+    payload: text.length <= 2000 ? text : `${text.slice(0, 2000)}...`,
+    payloadBase64: c.payload.length <= 4000 ? c.payload.toString('base64') : undefined,
+    replay: `node scripts/fuzz.mjs --replay ${format}:${seed}`,
+  };
 }
 
 async function main() {

@@ -22,9 +22,7 @@ export type ScenarioKind =
   | 'LOCATION_GAP'
   | 'TEMPERATURE_ANOMALY';
 
-export type Phase =
-  | { kind: 'yard'; from: number; to: number; port: Port; point: LonLat }
-  | { kind: 'ship'; from: number; to: number; sailing: Sailing };
+export type Phase = { kind: 'yard'; from: number; to: number; port: Port; point: LonLat } | { kind: 'ship'; from: number; to: number; sailing: Sailing };
 
 export type Breach =
   | { kind: 'DOOR_OPEN_IN_TRANSIT'; from: number; to: number }

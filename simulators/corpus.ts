@@ -65,6 +65,9 @@ export async function readCorpus(dir: string): Promise<{ messages: SimMessage[];
   const trips: TripPlan[] = [];
   for (const f of names) trips.push(JSON.parse(await readFile(join(dir, TRIPS_DIR, f), 'utf8')) as TripPlan);
   const labelText = await readFile(join(dir, LABELS_FILE), 'utf8');
-  const labels = labelText.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Label);
+  const labels = labelText
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Label);
   return { messages, trips, labels };
 }

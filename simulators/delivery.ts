@@ -140,7 +140,11 @@ export function deliverBatches(events: GatewayEvent[], gatewayWindows: ReadonlyM
   }
   const ids = [...byGateway.keys()].sort();
   for (const id of ids) {
-    const list = byGateway.get(id)!.map((e, i) => ({ e, i })).sort((a, b) => a.e.tt - b.e.tt || a.i - b.i).map((x) => x.e);
+    const list = byGateway
+      .get(id)!
+      .map((e, i) => ({ e, i }))
+      .sort((a, b) => a.e.tt - b.e.tt || a.i - b.i)
+      .map((x) => x.e);
     const grng = rng.fork(`gateway:${id}`);
     const w = gatewayWindows.get(id);
     const gaps = opts.faults ? withForced(w && id.startsWith('VSL-') ? drawGaps(grng, w.from, w.to, 0.25) : [], forced.get(id) ?? []) : [];

@@ -117,7 +117,6 @@ export class CsvV1Encoder {
     this.topic = `${topicRoot}/csv/${deviceId}`;
   }
 
-
   encode(r: SimReading): Encoded {
     this.seq = (this.seq + 1) % 65536;
     return { topic: this.topic, payload: Buffer.from(csvLine(this.seq, r)) };

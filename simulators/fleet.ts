@@ -138,7 +138,36 @@ export const SCENARIO_KINDS: readonly ScenarioKind[] = [
 const H = 3_600_000;
 const MIN = 60_000;
 
-const OWNER_PREFIXES = ['MSCU', 'MEDU', 'MAEU', 'MRKU', 'MSKU', 'CMAU', 'CGMU', 'HLXU', 'HLBU', 'TGHU', 'TCNU', 'TRLU', 'CSNU', 'OOLU', 'EGHU', 'EISU', 'ONEU', 'YMLU', 'HDMU', 'ZIMU', 'SEGU', 'FCIU', 'BMOU', 'GESU', 'CAIU', 'TEMU', 'DFSU', 'BEAU'];
+const OWNER_PREFIXES = [
+  'MSCU',
+  'MEDU',
+  'MAEU',
+  'MRKU',
+  'MSKU',
+  'CMAU',
+  'CGMU',
+  'HLXU',
+  'HLBU',
+  'TGHU',
+  'TCNU',
+  'TRLU',
+  'CSNU',
+  'OOLU',
+  'EGHU',
+  'EISU',
+  'ONEU',
+  'YMLU',
+  'HDMU',
+  'ZIMU',
+  'SEGU',
+  'FCIU',
+  'BMOU',
+  'GESU',
+  'CAIU',
+  'TEMU',
+  'DFSU',
+  'BEAU',
+];
 const REEFER_PREFIXES = ['MNBU', 'SZLU', 'CXRU', 'TRIU', 'MWCU', 'CGMU', 'HLXU', 'OOLU'];
 
 interface Joinable {
@@ -295,8 +324,7 @@ export function simulateFleet(opts: SimOptions): SimResult {
         const id = ph.kind === 'ship' ? ph.sailing.gatewayId : `TRM-${ph.port.locode}`;
         forcedGatewayGaps.set(id, [...(forcedGatewayGaps.get(id) ?? []), m.backlog]);
       }
-    }
-    else deliverDevice(m, readings, { topicRoot, faults }, d, messages);
+    } else deliverDevice(m, readings, { topicRoot, faults }, d, messages);
     for (const ph of m.phases) {
       if (ph.kind !== 'ship') continue;
       const w = gatewayWindows.get(ph.sailing.gatewayId);
@@ -376,7 +404,12 @@ function makeSailings(r: Rng, it: Itinerary, ctx: SailingContext): { sailings: S
     const all = [...stops];
     const w = r.fork(`wait:${label}`);
     if (w.chance(0.3)) {
-      const a = anchorageWait(w, { path, kind }, port, stops.reduce((x, s) => Math.max(x, s.atKm), 0));
+      const a = anchorageWait(
+        w,
+        { path, kind },
+        port,
+        stops.reduce((x, s) => Math.max(x, s.atKm), 0),
+      );
       if (a) {
         ({ path, kind } = a);
         all.push(a.stop);

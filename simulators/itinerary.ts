@@ -11,6 +11,7 @@ import { routeLegs, type RouteLegs } from '../src/geo/sea-route.js';
  */
 export type Region = 'EUN' | 'MED' | 'NAE' | 'USG' | 'NAW' | 'CAR' | 'SAW' | 'SAE' | 'WAF' | 'SAF' | 'ME' | 'ISC' | 'SEA' | 'EAS' | 'OCE';
 
+// biome-ignore format: one line per region
 const BY_COUNTRY: Record<string, Region> = {
   NL: 'EUN', BE: 'EUN', DE: 'EUN', GB: 'EUN', PL: 'EUN', SE: 'EUN', DK: 'EUN', IE: 'EUN',
   ES: 'MED', IT: 'MED', GR: 'MED', TR: 'MED', MT: 'MED', SI: 'MED', PT: 'MED', RO: 'MED', EG: 'MED', IL: 'MED', MA: 'MED',
@@ -28,6 +29,7 @@ const BY_COUNTRY: Record<string, Region> = {
 };
 
 /** Ports whose region is not their country's (coasts facing other trades). */
+// biome-ignore format: one line per region
 const BY_LOCODE: Record<string, Region> = {
   FRLEH: 'EUN', FRDKK: 'EUN', FRFOS: 'MED', FRMRS: 'MED',
   RULED: 'EUN', RUNVS: 'MED', RUVVO: 'EAS',
@@ -41,6 +43,7 @@ export function regionOf(p: Port): Region {
   return BY_LOCODE[p.locode] ?? BY_COUNTRY[p.country] ?? (p.locode.startsWith('US') ? 'NAE' : 'SEA');
 }
 
+// biome-ignore format: a table of trade lanes, six to a row
 const LANES: ReadonlyArray<readonly [Region, Region, number]> = [
   ['EAS', 'EUN', 10], ['EAS', 'MED', 6], ['EAS', 'NAW', 10], ['EAS', 'NAE', 3], ['EAS', 'EAS', 8], ['EAS', 'SEA', 8],
   ['SEA', 'EUN', 4], ['EAS', 'ISC', 4], ['EAS', 'ME', 4], ['ISC', 'EUN', 3], ['ME', 'EUN', 2], ['ISC', 'ME', 3],
@@ -51,6 +54,7 @@ const LANES: ReadonlyArray<readonly [Region, Region, number]> = [
 ];
 
 /** Transshipment hubs: container terminals that mostly move boxes between ships. */
+// biome-ignore format: a table of hub codes
 export const HUBS = [
   'SGSIN', 'MYTPP', 'MYPKG', 'LKCMB', 'AEJEA', 'OMSLL', 'EGPSE', 'MAPTM', 'ESALG', 'ESVLC', 'MTMAR', 'GRPIR', 'ITGIT',
   'PAMIT', 'PABLB', 'JMKIN', 'BSFPO', 'DOCAU', 'COCTG', 'KRBNP', 'HKHKG', 'TWKHH', 'CNSHA', 'NLRTM', 'BEANR', 'DEHAM',

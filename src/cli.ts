@@ -35,7 +35,15 @@ program
   .showSuggestionAfterError()
   .exitOverride()
   // one line per usage error, no help dump and no stack trace
-  .configureOutput({ outputError: (text, write) => write(`sealwatch: ${text.trim().split('\n')[0]!.replace(/^error: /, '')} (see sealwatch --help)\n`) });
+  .configureOutput({
+    outputError: (text, write) =>
+      write(
+        `sealwatch: ${text
+          .trim()
+          .split('\n')[0]!
+          .replace(/^error: /, '')} (see sealwatch --help)\n`,
+      ),
+  });
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 
@@ -47,7 +55,11 @@ program
   .option('--containers <n>', 'simulated containers', count('--containers'), '24')
   .option('--seed <n>', 'simulation seed', integer('--seed'), '7')
   .option('--speed <x>', 'simulated seconds per wall second', positive('--speed'), '3600')
-  .option('--port <port>', 'embedded broker TCP port (default: embeddedBroker.port, 1883)', numberArg('--port', (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a TCP port, 0-65535'))
+  .option(
+    '--port <port>',
+    'embedded broker TCP port (default: embeddedBroker.port, 1883)',
+    numberArg('--port', (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a TCP port, 0-65535'),
+  )
   .action(async (o) => (await import('./cli/demo-cmd.js')).demoCommand(o, globals()));
 
 program
@@ -63,11 +75,15 @@ program
   .option('--out-dir <dir>', 'write capture.ndjson.gz, trips/ and labels.ndjson here')
   .option('--broker <url>', 'publish live to this MQTT broker')
   .option('--username <name>', 'MQTT username (password from SEALWATCH_SIMULATOR_PASSWORD)')
-  .option('--ca-file <pem>', 'CA certificate that signs the broker\'s TLS certificate (mqtts:// URLs)')
+  .option('--ca-file <pem>', "CA certificate that signs the broker's TLS certificate (mqtts:// URLs)")
   .option('--seed <n>', 'seed: the same seed gives the same files', integer('--seed'), '1')
   .option('--containers <n>', 'number of containers', count('--containers'), '50')
   .option('--scenarios <list>', 'comma-separated rule ids to inject (default: all the simulator supports)')
-  .option('--breach-share <fraction>', 'share of containers with an injected breach', numberArg('--breach-share', (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1'))
+  .option(
+    '--breach-share <fraction>',
+    'share of containers with an injected breach',
+    numberArg('--breach-share', (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1'),
+  )
   .option('--no-faults', 'no field faults (duplicates, reordering, store-and-forward, skew, garbage)')
   .option('--speed <x>', 'live publishing: simulated seconds per wall second', positive('--speed'), '3600')
   .option('--start <iso>', 'simulated time of the first reading')
@@ -99,7 +115,10 @@ program
   .requiredOption('--labels <file>', 'labels NDJSON')
   .requiredOption('--alerts <file>', 'alerts NDJSON')
   .option('--table', 'a Markdown table instead of JSON')
-  .option('--explain', 'diagnose instead of scoring: for each missed label and each label found only by another rule, the readings around it and how close each rule came (ranked); for each alert matching no label, the readings behind it. Needs --capture and --trips, and the configuration the replay ran with (docs/evaluate.md)')
+  .option(
+    '--explain',
+    'diagnose instead of scoring: for each missed label and each label found only by another rule, the readings around it and how close each rule came (ranked); for each alert matching no label, the readings behind it. Needs --capture and --trips, and the configuration the replay ran with (docs/evaluate.md)',
+  )
   .option('--capture <file>', 'with --explain: the capture the alerts were replayed from')
   .option('--trips <dir>', 'with --explain: the trip plans of that replay (default: trips.dir)')
   .option('--context-min <n>', 'with --explain: readings shown this many minutes before and after each label or alert (default 60)')

@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
  * summaries a user may pipe). Known secret-bearing keys are redacted wherever
  * they appear in a logged object.
  */
+// biome-ignore format: one line per kind of secret
 export const REDACT_PATHS = [
   'password', '*.password', '*.*.password',
   'token', '*.token', '*.*.token',
@@ -14,10 +15,7 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(level: string = process.env.SEALWATCH_LOG_LEVEL ?? 'info'): Logger {
-  return pino(
-    { level, base: { app: 'sealwatch' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    pino.destination({ fd: 2, sync: false }),
-  );
+  return pino({ level, base: { app: 'sealwatch' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination({ fd: 2, sync: false }));
 }
 
 export type { Logger };

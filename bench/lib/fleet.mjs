@@ -7,6 +7,7 @@ export const DAY = 86_400_000;
 export const VOYAGE_MS = 17 * DAY;
 
 /** NLRTM -> BRSSZ through the Channel, off Iberia and West Africa, across to Brazil ([lon, lat]). */
+// biome-ignore format: a table of waypoints, several to a row
 export const ROUTE = [
   [4.05, 51.95], [2.0, 51.5], [1.4, 51.0], [-1.0, 50.3], [-5.5, 49.3], [-9.8, 44.0], [-10.5, 37.0], [-17.5, 28.5],
   [-23.0, 15.0], [-28.0, 2.0], [-33.0, -6.0], [-37.0, -14.0], [-40.0, -23.0], [-44.0, -24.3], [-46.3, -23.98],
@@ -18,11 +19,14 @@ const legs = (() => {
   for (let i = 0; i + 1 < ROUTE.length; i++) {
     const [x0, y0] = ROUTE[i];
     const [x1, y1] = ROUTE[i + 1];
-    const len = Math.hypot(x1 - x0, (y1 - y0));
+    const len = Math.hypot(x1 - x0, y1 - y0);
     out.push({ x0, y0, x1, y1, from: total, len });
     total += len;
   }
-  for (const l of out) { l.from /= total; l.len /= total; }
+  for (const l of out) {
+    l.from /= total;
+    l.len /= total;
+  }
   return out;
 })();
 
@@ -30,7 +34,11 @@ const legs = (() => {
 export function along(f) {
   const x = Math.min(1, Math.max(0, f));
   let l = legs[legs.length - 1];
-  for (const leg of legs) if (x <= leg.from + leg.len) { l = leg; break; }
+  for (const leg of legs)
+    if (x <= leg.from + leg.len) {
+      l = leg;
+      break;
+    }
   const k = l.len > 0 ? (x - l.from) / l.len : 0;
   const headingDeg = ((Math.atan2(l.x1 - l.x0, l.y1 - l.y0) * 180) / Math.PI + 360) % 360;
   return { lon: l.x0 + (l.x1 - l.x0) * k, lat: l.y0 + (l.y1 - l.y0) * k, headingDeg };

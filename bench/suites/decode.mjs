@@ -85,21 +85,34 @@ export async function run(opts) {
       if (readings !== total || dead !== 0) throw new Error(`decode ${format}: ${readings} readings and ${dead} dead letters from ${total} encoded readings`);
       return { units: total, ms };
     };
-    const baseline = format === 'csv-v1'
-      ? () => ({ units: total, ms: time(() => { for (const m of messages) sink += m.payload.toString('utf8').split(';').length; }) })
-      : () => ({ units: total, ms: time(() => { for (const m of messages) sink += JSON.parse(m.payload.toString('utf8')) === null ? 0 : 1; }) });
+    const baseline =
+      format === 'csv-v1'
+        ? () => ({
+            units: total,
+            ms: time(() => {
+              for (const m of messages) sink += m.payload.toString('utf8').split(';').length;
+            }),
+          })
+        : () => ({
+            units: total,
+            ms: time(() => {
+              for (const m of messages) sink += JSON.parse(m.payload.toString('utf8')) === null ? 0 : 1;
+            }),
+          });
     const r = await compare({ warmup: opts.warmup, rounds: opts.rounds, subject, baseline, onRound: (i, s, b) => progress(`decode ${format} round ${i}: ${fmt(s)} vs ${fmt(b)} readings/s`) });
     if (sink < 0) progress('unreachable'); // keeps the baseline's results alive
-    figures.push(figure({
-      bench: `decode ${format}`,
-      unit: 'readings/s/core',
-      subject: r.subject,
-      baseline: r.baseline,
-      baselineLabel: format === 'csv-v1' ? "payload.toString().split(';')" : 'JSON.parse(payload.toString())',
-      target: format === 'json-v1' ? 'ratio >= 0.60' : format === 'csv-v1' ? '>= 1,000,000 readings/s' : '',
-      meets: format === 'json-v1' ? (f) => f.ratio >= 0.6 : format === 'csv-v1' ? (f) => f.value >= 1_000_000 : undefined,
-      note: `${messages.length} messages${format === 'batch-v1' ? ` of ${opts.batchSize} events` : ''}, ${plans.length} bound devices`,
-    }));
+    figures.push(
+      figure({
+        bench: `decode ${format}`,
+        unit: 'readings/s/core',
+        subject: r.subject,
+        baseline: r.baseline,
+        baselineLabel: format === 'csv-v1' ? "payload.toString().split(';')" : 'JSON.parse(payload.toString())',
+        target: format === 'json-v1' ? 'ratio >= 0.60' : format === 'csv-v1' ? '>= 1,000,000 readings/s' : '',
+        meets: format === 'json-v1' ? (f) => f.ratio >= 0.6 : format === 'csv-v1' ? (f) => f.value >= 1_000_000 : undefined,
+        note: `${messages.length} messages${format === 'batch-v1' ? ` of ${opts.batchSize} events` : ''}, ${plans.length} bound devices`,
+      }),
+    );
   }
   return figures;
 }

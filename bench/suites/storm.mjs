@@ -42,7 +42,7 @@ export async function run(opts) {
     const end = Date.now() - 60_000;
     const t0 = Math.floor((end - (cycles - 1) * STEP - 10_000) / 1000) * 1000;
     const spec = stormSpec({ containers: opts.stormContainers, cycles, t0, batch: opts.stormBatch, breachEvery: opts.stormBreachEvery, devicePrefix: `st${round}` });
-    const r = await storm(spec, opts, round);
+    const r = await storm(spec, round);
     if (round < opts.warmup) continue;
     res.s.push(r.rate);
     res.b.push(r.rawRate);
@@ -58,14 +58,51 @@ export async function run(opts) {
   const head = `${opts.stormContainers} containers x ${opts.stormHours} h (${readings.toLocaleString('en')} readings in ${Math.ceil(readings / opts.stormBatch)} batch-v1 messages of ${opts.stormBatch})`;
   const allSame = notes.every((n) => n.missing === 0 && n.extra === 0 && n.lateBeyond === 0);
   return [
-    figure({ bench: 'storm drain', unit: 'readings/s', subject: summarise(res.s), baseline: summarise(res.b), baselineLabel: 'raw aedes publish -> subscriber of the same batch messages (one client, QoS 1)', target: 'drains', meets: () => true, note: `${head}; drain ${notes.map((n) => `${fmt(n.drainMs / 1000)} s`).join(', ')}` }),
-    figure({ bench: 'storm peak RSS', unit: 'bytes', subject: summarise(res.rss), baseline: summarise(res.rssBase), baselineLabel: 'RSS of the same process before the storm (pipeline loaded, idle)', lowerIsBetter: true, target: 'bounded', meets: () => true, note: `${head}; the memory bus keeps every raw message and reading (as Kafka would)` }),
-    figure({ bench: 'storm peak heap', unit: 'bytes', subject: summarise(res.heap), baseline: summarise(res.heapBase), baselineLabel: 'heap in use before the storm (after GC)', lowerIsBetter: true, target: '', note: `${head}; after the storm, after GC: ${notes.map((n) => `${fmt(n.heapAfter / 2 ** 20)} MiB heap, of which the memory bus holds ${fmt(n.retained / 2 ** 20)} MiB of message bytes`).join('; ')}` }),
-    figure({ bench: 'storm alerts', unit: 'alerts (same ids)', subject: summarise(res.alerts), baseline: summarise(res.refAlerts), baselineLabel: 'alerts of the in-order paced run of the same data (DirectProcessor)', target: 'same ids, none late', meets: () => allSame, note: notes.map((n) => `${n.alerts} alerts: ${n.missing} missing, ${n.extra} extra, ${n.lateBeyond} later than the allowed lateness after detection, ${n.lateReadings} readings set aside as late`).join('; ') }),
+    figure({
+      bench: 'storm drain',
+      unit: 'readings/s',
+      subject: summarise(res.s),
+      baseline: summarise(res.b),
+      baselineLabel: 'raw aedes publish -> subscriber of the same batch messages (one client, QoS 1)',
+      target: 'drains',
+      meets: () => true,
+      note: `${head}; drain ${notes.map((n) => `${fmt(n.drainMs / 1000)} s`).join(', ')}`,
+    }),
+    figure({
+      bench: 'storm peak RSS',
+      unit: 'bytes',
+      subject: summarise(res.rss),
+      baseline: summarise(res.rssBase),
+      baselineLabel: 'RSS of the same process before the storm (pipeline loaded, idle)',
+      lowerIsBetter: true,
+      target: 'bounded',
+      meets: () => true,
+      note: `${head}; the memory bus keeps every raw message and reading (as Kafka would)`,
+    }),
+    figure({
+      bench: 'storm peak heap',
+      unit: 'bytes',
+      subject: summarise(res.heap),
+      baseline: summarise(res.heapBase),
+      baselineLabel: 'heap in use before the storm (after GC)',
+      lowerIsBetter: true,
+      target: '',
+      note: `${head}; after the storm, after GC: ${notes.map((n) => `${fmt(n.heapAfter / 2 ** 20)} MiB heap, of which the memory bus holds ${fmt(n.retained / 2 ** 20)} MiB of message bytes`).join('; ')}`,
+    }),
+    figure({
+      bench: 'storm alerts',
+      unit: 'alerts (same ids)',
+      subject: summarise(res.alerts),
+      baseline: summarise(res.refAlerts),
+      baselineLabel: 'alerts of the in-order paced run of the same data (DirectProcessor)',
+      target: 'same ids, none late',
+      meets: () => allSame,
+      note: notes.map((n) => `${n.alerts} alerts: ${n.missing} missing, ${n.extra} extra, ${n.lateBeyond} later than the allowed lateness after detection, ${n.lateReadings} readings set aside as late`).join('; '),
+    }),
   ];
 }
 
-async function storm(spec, opts, round) {
+async function storm(spec, round) {
   const run = `${process.pid}-${Date.now().toString(36)}`;
   const base = loadConfig({ env: {}, sets: [`mqtt.clientId=sw-bench-storm-${run}`, 'mqtt.cleanSession=false', 'engine.reorderWindowMs=2000', 'engine.idleFlushMs=200', 'log.level=silent'] });
   const ports = defaultPorts();
@@ -79,7 +116,14 @@ async function storm(spec, opts, round) {
   const config = { ...base, mqtt: { ...base.mqtt, ...S.pipeline } };
   const timing = new TimingSink();
   const sinkTimes = new Map();
-  const sink = { name: 'bench-storm', write: async (alerts) => { const t = now(); for (const a of alerts) if (!sinkTimes.has(a.alertId)) sinkTimes.set(a.alertId, { t, detectedAt: Date.parse(a.detectedAt) }); }, close: async () => {} };
+  const sink = {
+    name: 'bench-storm',
+    write: async (alerts) => {
+      const t = now();
+      for (const a of alerts) if (!sinkTimes.has(a.alertId)) sinkTimes.set(a.alertId, { t, detectedAt: Date.parse(a.detectedAt) });
+    },
+    close: async () => {},
+  };
   const pipeline = await startPipeline({ config, ports, trips, log: pino({ level: 'silent' }), mqttUrl: S.broker.url, extraSinks: [timing, sink] });
   const raw = await rawSubscriber({ url: B.broker.url, clientId: `sw-bench-storm-raw-${run}`, qos: 1, protocolVersion: 4, ...B.pipeline });
   const pubS = await Publishers.start({ url: S.broker.url, clients: 1, qos: 1, protocolVersion: 4, spec, clientIdPrefix: `sw-bench-gw-s-${run}`, window: 100, ...S.devices });
@@ -132,7 +176,9 @@ async function storm(spec, opts, round) {
     const lateness = config.engine.allowedLatenessMs;
     const lateBeyond = [...sinkTimes.values()].filter((x) => x.t - x.detectedAt > lateness).length;
     const note = { alerts: ids.size, missing, extra, lateBeyond, lateReadings: pipeline.rules.counts.late, drainMs, heapAfter, retained };
-    progress(`storm round ${round + 1}: drained in ${fmt(drainMs / 1000)} s (${fmt((total * 1000) / drainMs)} readings/s; raw aedes ${fmt((total * 1000) / rawMs)}/s); peak RSS ${fmt(peakRss / 2 ** 20)} MiB (before ${fmt(rssBefore / 2 ** 20)}), peak heap ${fmt(peakHeap / 2 ** 20)} MiB (before ${fmt(heapBefore / 2 ** 20)}, after GC ${fmt(heapAfter / 2 ** 20)}; the bus retains ${fmt(retained / 2 ** 20)} MiB of message bytes); alerts ${ids.size} vs ${refIds.size} in order: ${missing} missing, ${extra} extra, ${lateBeyond} beyond the allowed lateness; ${note.lateReadings} late readings; dead letters ${JSON.stringify(pipeline.ingest.counts.deadLetters)}`);
+    progress(
+      `storm round ${round + 1}: drained in ${fmt(drainMs / 1000)} s (${fmt((total * 1000) / drainMs)} readings/s; raw aedes ${fmt((total * 1000) / rawMs)}/s); peak RSS ${fmt(peakRss / 2 ** 20)} MiB (before ${fmt(rssBefore / 2 ** 20)}), peak heap ${fmt(peakHeap / 2 ** 20)} MiB (before ${fmt(heapBefore / 2 ** 20)}, after GC ${fmt(heapAfter / 2 ** 20)}; the bus retains ${fmt(retained / 2 ** 20)} MiB of message bytes); alerts ${ids.size} vs ${refIds.size} in order: ${missing} missing, ${extra} extra, ${lateBeyond} beyond the allowed lateness; ${note.lateReadings} late readings; dead letters ${JSON.stringify(pipeline.ingest.counts.deadLetters)}`,
+    );
     return { rate: (total * 1000) / drainMs, rawRate: (total * 1000) / rawMs, peakRss, rssBefore, peakHeap, heapBefore, alerts: Math.max(ids.size, 1e-9), refAlerts: Math.max(refIds.size, 1e-9), note };
   } finally {
     await pubS.close();

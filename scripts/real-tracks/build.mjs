@@ -21,7 +21,16 @@ const s = c.stats;
 console.log(`clean:    ${c.clean}`);
 console.log(`breaches: ${c.breaches}`);
 console.log(`harbour:  ${c.harbour}`);
-console.log(`voyages: ${s.vessels} vessels carrying ${s.containers} containers, ${s.containerDays} container-days (${s.arrived} vessels reach their destination, ${s.reefers} reefers; json-v1 ${s.formats['json-v1']}, csv-v1 ${s.formats['csv-v1']}, batch-v1 ${s.formats['batch-v1']})`);
+console.log(
+  `voyages: ${s.vessels} vessels carrying ${s.containers} containers, ${s.containerDays} container-days (${s.arrived} vessels reach their destination, ${s.reefers} reefers; json-v1 ${s.formats['json-v1']}, csv-v1 ${s.formats['csv-v1']}, batch-v1 ${s.formats['batch-v1']})`,
+);
 console.log(`harbour craft: ${s.harbour.containers} containers, ${s.harbour.containerDays} container-days`);
-for (const x of s.sources) console.log(`  ${x.tag} ${x.file}: ${x.vessels} vessels, ${x.fixes} AIS fixes -> ${x.trips} voyages (${x.containers} containers, ${x.containerDays} container-days), ${x.harbour} harbour craft (${x.harbourDays} container-days) (times moved ${x.shiftDays} days)`);
-console.log(`injected breaches: ${Object.entries(s.labels).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+for (const x of s.sources)
+  console.log(
+    `  ${x.tag} ${x.file}: ${x.vessels} vessels, ${x.fixes} AIS fixes -> ${x.trips} voyages (${x.containers} containers, ${x.containerDays} container-days), ${x.harbour} harbour craft (${x.harbourDays} container-days) (times moved ${x.shiftDays} days)`,
+  );
+console.log(
+  `injected breaches: ${Object.entries(s.labels)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ')}`,
+);

@@ -55,8 +55,7 @@ async function probeKafka(host, port) {
   const body = Buffer.concat([header, kafkaString('sealwatch-stack-probe')]);
   const size = Buffer.alloc(4);
   size.writeInt32BE(body.length);
-  const answer = await exchange(host, port, Buffer.concat([size, body]),
-    (buf) => buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0));
+  const answer = await exchange(host, port, Buffer.concat([size, body]), (buf) => buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0));
   if (answer.readInt32BE(4) !== correlationId) throw new Error('ApiVersions: wrong correlation id');
   const errorCode = answer.readInt16BE(8);
   if (errorCode !== 0) throw new Error(`ApiVersions: error code ${errorCode}`);
@@ -83,11 +82,7 @@ async function probeMqtt(host, port, username, password) {
     mqttString('MQTT'),
     Buffer.from([4, 0xc2, 0, 10]), // level 3.1.1; username, password, clean session; keepalive 10 s
   ]);
-  const payload = Buffer.concat([
-    mqttString(`sealwatch-stack-probe-${process.pid}`),
-    mqttString(username),
-    mqttString(password),
-  ]);
+  const payload = Buffer.concat([mqttString(`sealwatch-stack-probe-${process.pid}`), mqttString(username), mqttString(password)]);
   const rest = Buffer.concat([variableHeader, payload]);
   const connect = Buffer.concat([Buffer.from([0x10]), mqttRemainingLength(rest.length), rest]);
   const answer = await exchange(host, port, connect, (buf) => buf.length >= 4);

@@ -133,7 +133,10 @@ export function buildRealTrackCorpora(dataDir: string, opts: { seed?: number; to
     for (const mmsi of [...raw.keys()].sort()) {
       const fixes = raw.get(mmsi)!;
       st.fixes += fixes.length;
-      const cleaned = cleanTrack(fixes.map((f) => ({ t: f.t + shift, lon: f.lon, lat: f.lat })), MIN_FIXES);
+      const cleaned = cleanTrack(
+        fixes.map((f) => ({ t: f.t + shift, lon: f.lon, lat: f.lat })),
+        MIN_FIXES,
+      );
       if (!cleaned.ok) {
         st.rejected[cleaned.reason] = (st.rejected[cleaned.reason] ?? 0) + 1;
         continue;
@@ -304,7 +307,7 @@ function assemble(trips: readonly RealTrip[], breaches: ReadonlyMap<number, { br
 function deliver(t: RealTrip, readings: readonly SimReading[], r: Rng, topicRoot: string, out: SimMessage[], gateway: GatewayEvent[]): void {
   const { deviceId, containerId } = t.plan;
   if (t.profile.format === 'batch-v1') {
-    readings.forEach((reading, n) => gateway.push({ tt: reading.ts, gatewayId: t.vessel.gatewayId, event: { eventId: `${deviceId}-${String(n + 1).padStart(6, '0')}`, deviceId, containerId, reading } }));
+    for (const [n, reading] of readings.entries()) gateway.push({ tt: reading.ts, gatewayId: t.vessel.gatewayId, event: { eventId: `${deviceId}-${String(n + 1).padStart(6, '0')}`, deviceId, containerId, reading } });
     return;
   }
   const json = t.profile.format === 'json-v1' ? new JsonV1Encoder(topicRoot, deviceId, containerId, (hash32(deviceId) & 0xffff).toString(16).padStart(4, '0'), r.int(1, 5000)) : null;
@@ -317,5 +320,8 @@ function deliver(t: RealTrip, readings: readonly SimReading[], r: Rng, topicRoot
 }
 
 function byArrival(messages: SimMessage[]): SimMessage[] {
-  return messages.map((m, i) => ({ m, i })).sort((a, b) => a.m.t - b.m.t || a.i - b.i).map((x) => x.m);
+  return messages
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => a.m.t - b.m.t || a.i - b.i)
+    .map((x) => x.m);
 }

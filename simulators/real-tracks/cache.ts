@@ -48,7 +48,12 @@ const INPUTS = [
 
 function listTs(dir: string): string[] {
   const abs = packagePath(dir);
-  return existsSync(abs) ? readdirSync(abs).filter((f) => f.endsWith('.ts')).sort().map((f) => `${dir}/${f}`) : [];
+  return existsSync(abs)
+    ? readdirSync(abs)
+        .filter((f) => f.endsWith('.ts'))
+        .sort()
+        .map((f) => `${dir}/${f}`)
+    : [];
 }
 
 export function converterFingerprint(seed = DEFAULT_SEED): string {
@@ -102,6 +107,8 @@ export async function ensureRealTrackCorpus(opts: { force?: boolean; log?: (line
   rmSync(tmp, { recursive: true, force: true });
   writeFileSync(manifest, JSON.stringify({ dataVersion: DATA_VERSION, fingerprint, seed: DEFAULT_SEED, stats: built.stats }, null, 2) + '\n');
   const s = built.stats;
-  log(`real-tracks: voyages ${s.vessels} vessels, ${s.containers} containers, ${s.containerDays} container-days, ${built.breaches.labels.length} injected breaches; harbour ${s.harbour.containers} containers, ${s.harbour.containerDays} container-days; in ${dir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  log(
+    `real-tracks: voyages ${s.vessels} vessels, ${s.containers} containers, ${s.containerDays} container-days, ${built.breaches.labels.length} injected breaches; harbour ${s.harbour.containers} containers, ${s.harbour.containerDays} container-days; in ${dir} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
   return { ...paths, stats: s };
 }

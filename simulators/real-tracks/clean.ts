@@ -86,7 +86,10 @@ export function cleanTrack(raw: readonly AisFix[], minFixes: number): CleanResul
     const cogDeg = prev && sogKn !== null && km(prev, f) > 0.05 ? bearingDeg([prev.lon, prev.lat], [f.lon, f.lat]) : null;
     return { t: f.t, lon: f.lon, lat: f.lat, sogKn, cogDeg };
   });
-  const moving = fixes.map((f) => f.sogKn).filter((s): s is number => s !== null && s > 3).sort((a, b) => a - b);
+  const moving = fixes
+    .map((f) => f.sogKn)
+    .filter((s): s is number => s !== null && s > 3)
+    .sort((a, b) => a - b);
   if (moving.length >= 10 && moving[Math.floor(0.9 * moving.length)]! > HIGH_SPEED_KN) return { ok: false, reason: 'high-speed-craft' };
   return { ok: true, fixes, glitches, glitchFixes };
 }

@@ -103,8 +103,7 @@ export function deviceReadings(fixes: readonly TrackFix[], wake: readonly number
   const out: SimReading[] = [];
   const lit = (t: number): boolean => breach?.kind === 'LIGHT_WITH_DOOR_CLOSED' && t >= breach.from && t < breach.to;
   const lux = (t: number): number => (lit(t) && breach?.kind === 'LIGHT_WITH_DOOR_CLOSED' ? r.uniform(breach.luxMin, breach.luxMax) : Math.abs(r.normal(0, 0.15)));
-  const celsius = (t: number, lon: number): number =>
-    box.reefer ? box.reefer.setpointC + r.normal(0, 0.25) : box.meanC + box.swingC * Math.cos((2 * Math.PI * (solarHour(t, lon) - 15)) / 24) + r.normal(0, 0.2);
+  const celsius = (t: number, lon: number): number => (box.reefer ? box.reefer.setpointC + r.normal(0, 0.25) : box.meanC + box.swingC * Math.cos((2 * Math.PI * (solarHour(t, lon) - 15)) / 24) + r.normal(0, 0.2));
   let lastSensor = -Infinity;
   let lastDoor = -Infinity;
   for (const i of wake) {
@@ -153,5 +152,8 @@ function position(f: TrackFix, p: DeviceProfile, breach: Breach | null): SimRead
 }
 
 function sortByTime(rs: SimReading[]): SimReading[] {
-  return rs.map((x, i) => ({ x, i })).sort((a, b) => a.x.ts - b.x.ts || a.i - b.i).map((y) => y.x);
+  return rs
+    .map((x, i) => ({ x, i }))
+    .sort((a, b) => a.x.ts - b.x.ts || a.i - b.i)
+    .map((y) => y.x);
 }

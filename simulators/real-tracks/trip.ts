@@ -33,11 +33,7 @@ export interface TripShape {
   leavesPort: boolean;
 }
 
-export type TripReject =
-  | 'never-near-a-port'
-  | 'too-short'
-  | 'off-every-route'
-  | 'stops-before-recording-end';
+export type TripReject = 'never-near-a-port' | 'too-short' | 'off-every-route' | 'stops-before-recording-end';
 
 /** A track must begin within this of a port of the table: further out, its first fix says nothing of where it came from. */
 export const ORIGIN_AREA_KM = 60;
@@ -119,7 +115,14 @@ const ROUTES = new Map<string, LonLat[]>();
 function route(a: Port, b: Port): LonLat[] {
   const key = `${a.locode}>${b.locode}`;
   let r = ROUTES.get(key);
-  if (!r) ROUTES.set(key, (r = (seaLaneRouter([a, b]) ?? [[a.lon, a.lat], [b.lon, b.lat]]) as LonLat[]));
+  if (!r)
+    ROUTES.set(
+      key,
+      (r = (seaLaneRouter([a, b]) ?? [
+        [a.lon, a.lat],
+        [b.lon, b.lat],
+      ]) as LonLat[]),
+    );
   return r;
 }
 

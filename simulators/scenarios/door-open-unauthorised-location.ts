@@ -17,7 +17,13 @@ export const doorOpenUnauthorisedLocation: Scenario = {
   ownShip: true,
   sail(r, ctx) {
     // (the demo shows each rule at work on its plainest case: the call)
-    const where = ctx.demo ? 'call' : r.weighted([['call', 2], ['offPort', 1], ['sea', 1]] as const);
+    const where = ctx.demo
+      ? 'call'
+      : r.weighted([
+          ['call', 2],
+          ['offPort', 1],
+          ['sea', 1],
+        ] as const);
     if (where === 'call') return sailToCall(r, ctx, 'DOOR_OPEN_UNAUTHORISED_LOCATION');
     return sailToStop(r, ctx, where === 'offPort', { sea: [4.5, 12], offPort: [8, 15] });
   },

@@ -53,7 +53,11 @@ export class AlertStore {
   readonly countsByRule: Record<string, number> = {};
   private sub: Subscription | null = null;
 
-  constructor(private readonly lifecycle: LifecycleStore, opts: { streamBufferSize: number; maxAlerts: number }, private readonly log?: Logger) {
+  constructor(
+    private readonly lifecycle: LifecycleStore,
+    opts: { streamBufferSize: number; maxAlerts: number },
+    private readonly log?: Logger,
+  ) {
     this.stream = new StreamBuffer(opts.streamBufferSize);
     this.maxAlerts = opts.maxAlerts;
     lifecycle.onChange((r) => {

@@ -50,7 +50,10 @@ export class ContainerView {
   private sub: Subscription | null = null;
   readingsSeen = 0;
 
-  constructor(private readonly opts: { trackPoints: number; evidenceReadings: number }, private readonly log?: Logger) {}
+  constructor(
+    private readonly opts: { trackPoints: number; evidenceReadings: number },
+    private readonly log?: Logger,
+  ) {}
 
   async follow(bus: Bus, fromNow: boolean): Promise<void> {
     this.sub = await bus.subscribe({
@@ -111,12 +114,16 @@ export class ContainerView {
 
   /** Fixes with from <= ts < to. */
   track(containerId: string, from: number, to: number, limit: number): Fix[] {
-    return window(this.byId.get(containerId)?.track ?? [], from, to).slice(-limit).map((r) => toFix(r as Extract<Reading, { kind: 'location' }>));
+    return window(this.byId.get(containerId)?.track ?? [], from, to)
+      .slice(-limit)
+      .map((r) => toFix(r as Extract<Reading, { kind: 'location' }>));
   }
 
   /** Readings of every kind with from <= ts < to, in the telemetry topic's JSON form. */
   readings(containerId: string, from: number, to: number, limit: number): WireReading[] {
-    return window(this.byId.get(containerId)?.readings ?? [], from, to).slice(0, limit).map(readingToWire);
+    return window(this.byId.get(containerId)?.readings ?? [], from, to)
+      .slice(0, limit)
+      .map(readingToWire);
   }
 
   async stop(): Promise<void> {

@@ -39,7 +39,11 @@ function extOf(name: string): string {
 
 export const dashboardPlugin: FastifyPluginAsync<ApiContext> = async (app) => {
   // A fixed list read at start: no path from a request ever reaches the file system.
-  const own = new Map(readdirSync(DASHBOARD_DIR).filter((f) => /^[a-z0-9-]+\.(html|js|css|svg)$/.test(f)).map((f) => [f, join(DASHBOARD_DIR, f)]));
+  const own = new Map(
+    readdirSync(DASHBOARD_DIR)
+      .filter((f) => /^[a-z0-9-]+\.(html|js|css|svg)$/.test(f))
+      .map((f) => [f, join(DASHBOARD_DIR, f)]),
+  );
   const vendor = new Map(Object.entries(vendorFiles()));
   const cache = new Map<string, Buffer>();
   const load = (path: string) => {
@@ -58,13 +62,22 @@ export const dashboardPlugin: FastifyPluginAsync<ApiContext> = async (app) => {
     const path = own.get(name);
     if (!path) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no dashboard file ${name}` });
     // Read afresh each time (no cache): editing the dashboard needs no restart.
-    return reply.type(TYPES[extOf(name)] ?? 'application/octet-stream').header('cache-control', 'no-cache').header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').send(readFileSync(path));
+    return reply
+      .type(TYPES[extOf(name)] ?? 'application/octet-stream')
+      .header('cache-control', 'no-cache')
+      .header('content-security-policy', CSP)
+      .header('x-content-type-options', 'nosniff')
+      .send(readFileSync(path));
   };
   app.get('/dashboard/', { schema: hide }, async (_req, reply) => serveOwn('index.html', reply));
   app.get<{ Params: { file: string } }>('/dashboard/:file', { schema: hide }, async (req, reply) => serveOwn(req.params.file, reply));
   app.get<{ Params: { file: string } }>('/vendor/:file', { schema: hide }, async (req, reply) => {
     const path = vendor.get(req.params.file);
     if (!path) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no vendor file ${req.params.file}` });
-    return reply.type(TYPES[extOf(req.params.file)] ?? 'application/octet-stream').header('cache-control', 'public, max-age=3600').header('x-content-type-options', 'nosniff').send(load(path));
+    return reply
+      .type(TYPES[extOf(req.params.file)] ?? 'application/octet-stream')
+      .header('cache-control', 'public, max-age=3600')
+      .header('x-content-type-options', 'nosniff')
+      .send(load(path));
   });
 };

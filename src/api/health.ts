@@ -12,23 +12,27 @@ const PROBE_TIMEOUT_MS = 3000;
 export const healthPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   app.get('/healthz', { schema: { summary: 'Liveness: the process is up', tags: ['operations'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', {
-    schema: {
-      summary: 'Readiness: each dependency (bus, MQTT listener, InfluxDB when enabled); 503 when one is down',
-      tags: ['operations'],
-      response: {
-        200: { $ref: 'Readiness#' },
-        503: { $ref: 'Readiness#' },
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: each dependency (bus, MQTT listener, InfluxDB when enabled); 503 when one is down',
+        tags: ['operations'],
+        response: {
+          200: { $ref: 'Readiness#' },
+          503: { $ref: 'Readiness#' },
+        },
       },
     },
-  }, async (_req, reply) => {
-    const checks: Record<string, Check> = {};
-    checks.bus = await ctx.bus.health(PROBE_TIMEOUT_MS);
-    checks.mqtt = ctx.pipeline ? (ctx.pipeline.listener.client.connected ? { ok: true, detail: 'listener connected' } : { ok: false, detail: 'listener not connected to the broker' }) : { ok: false, detail: 'no pipeline in this process' };
-    if (ctx.config.influx.enabled) checks.influx = await probeInflux(ctx.config.influx.url);
-    const ready = Object.values(checks).every((c) => c.ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
-  });
+    async (_req, reply) => {
+      const checks: Record<string, Check> = {};
+      checks.bus = await ctx.bus.health(PROBE_TIMEOUT_MS);
+      checks.mqtt = ctx.pipeline ? (ctx.pipeline.listener.client.connected ? { ok: true, detail: 'listener connected' } : { ok: false, detail: 'listener not connected to the broker' }) : { ok: false, detail: 'no pipeline in this process' };
+      if (ctx.config.influx.enabled) checks.influx = await probeInflux(ctx.config.influx.url);
+      const ready = Object.values(checks).every((c) => c.ok);
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    },
+  );
 };
 
 async function probeInflux(url: string): Promise<Check> {

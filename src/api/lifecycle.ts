@@ -82,7 +82,10 @@ export class LifecycleStore {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners: Array<(r: LifecycleRecord) => void> = [];
 
-  constructor(private readonly bus: Bus, private readonly log?: Logger) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly log?: Logger,
+  ) {}
 
   async load(): Promise<void> {
     await this.bus.ensureTopics([{ topic: TOPICS.alertStatus, partitions: 1, compacted: true }]);

@@ -15,7 +15,15 @@ export function buildRegistry(ctx: ApiContext): Registry {
   collectDefaultMetrics({ register: registry, prefix: 'sealwatch_' });
   const p = ctx.pipeline;
   const counter = (name: string, help: string, value: () => number) =>
-    new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(value()); } });
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(value());
+      },
+    });
   if (p) {
     counter('sealwatch_ingest_messages_total', 'MQTT messages received by the ingest stage', () => p.ingest.counts.messages);
     counter('sealwatch_ingest_readings_total', 'Readings decoded and put on the telemetry topic (readings out of ingest)', () => p.ingest.counts.readings);
@@ -37,7 +45,7 @@ export function buildRegistry(ctx: ApiContext): Registry {
     const groupId = ctx.config.kafka.groupId;
     new Gauge({
       name: 'sealwatch_rules_consumer_lag',
-      help: 'Telemetry messages not yet committed by the rule engine\'s consumer group',
+      help: "Telemetry messages not yet committed by the rule engine's consumer group",
       registers: [registry],
       async collect() {
         try {
@@ -58,8 +66,22 @@ export function buildRegistry(ctx: ApiContext): Registry {
       for (const [rule, n] of Object.entries(ctx.alerts.countsByRule)) this.inc({ rule }, n);
     },
   });
-  new Gauge({ name: 'sealwatch_api_stream_clients', help: 'Connected live stream (SSE) clients', registers: [registry], collect() { this.set(ctx.alerts.stream.subscribers); } });
-  new Gauge({ name: 'sealwatch_api_containers', help: 'Containers with telemetry known to the API', registers: [registry], collect() { this.set(ctx.containers.list().length); } });
+  new Gauge({
+    name: 'sealwatch_api_stream_clients',
+    help: 'Connected live stream (SSE) clients',
+    registers: [registry],
+    collect() {
+      this.set(ctx.alerts.stream.subscribers);
+    },
+  });
+  new Gauge({
+    name: 'sealwatch_api_containers',
+    help: 'Containers with telemetry known to the API',
+    registers: [registry],
+    collect() {
+      this.set(ctx.containers.list().length);
+    },
+  });
   if (ctx.webhooks) {
     const hooks = ctx.webhooks;
     new Gauge({
@@ -77,8 +99,12 @@ export function buildRegistry(ctx: ApiContext): Registry {
 
 export const metricsPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   const registry = buildRegistry(ctx);
-  app.get('/metrics', {
-    onRequest: ctx.auth.require('read'),
-    schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['operations'], security: bearer, produces: ['text/plain'] },
-  }, async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get(
+    '/metrics',
+    {
+      onRequest: ctx.auth.require('read'),
+      schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['operations'], security: bearer, produces: ['text/plain'] },
+    },
+    async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+  );
 };

@@ -81,7 +81,9 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ method: req.method, url: req.routeOptions.url, err: err.message }, 'api.request_failed');
     const field = err.validation ? fieldOf(err) : undefined;
-    void reply.code(status).send({ statusCode: status, error: status === 500 ? 'Internal Server Error' : err.name === 'Error' ? 'Bad Request' : err.name, code: err.code, message: status === 500 ? 'internal error' : err.message, ...(field ? { field } : {}) });
+    void reply
+      .code(status)
+      .send({ statusCode: status, error: status === 500 ? 'Internal Server Error' : err.name === 'Error' ? 'Bad Request' : err.name, code: err.code, message: status === 500 ? 'internal error' : err.message, ...(field ? { field } : {}) });
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthPlugin, ctx);

@@ -21,48 +21,55 @@ export const streamPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
     for (const res of open) res.end();
   });
 
-  app.get<{ Querystring: { lastEventId?: string } }>('/api/alerts/stream', {
-    onRequest: ctx.auth.require('read'),
-    schema: {
-      summary: 'Live alerts and status changes as Server-Sent Events, resumable with Last-Event-ID',
-      description: 'Events: `alert` (a new alert, data = Alert), `status` (a lifecycle change, data = Alert), `reset` (events after Last-Event-ID are no longer buffered: refetch /api/alerts). Every event has `id:` = a monotonically increasing sequence number.',
-      tags: ['alerts'],
-      security: bearer,
-      headers: { type: 'object', properties: { 'last-event-id': { type: 'string', pattern: '^[0-9]{1,15}$' } } },
-      querystring: { type: 'object', additionalProperties: false, properties: { lastEventId: { type: 'string', pattern: '^[0-9]{1,15}$' } } },
-      produces: ['text/event-stream'],
+  app.get<{ Querystring: { lastEventId?: string } }>(
+    '/api/alerts/stream',
+    {
+      onRequest: ctx.auth.require('read'),
+      schema: {
+        summary: 'Live alerts and status changes as Server-Sent Events, resumable with Last-Event-ID',
+        description:
+          'Events: `alert` (a new alert, data = Alert), `status` (a lifecycle change, data = Alert), `reset` (events after Last-Event-ID are no longer buffered: refetch /api/alerts). Every event has `id:` = a monotonically increasing sequence number.',
+        tags: ['alerts'],
+        security: bearer,
+        headers: { type: 'object', properties: { 'last-event-id': { type: 'string', pattern: '^[0-9]{1,15}$' } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { lastEventId: { type: 'string', pattern: '^[0-9]{1,15}$' } } },
+        produces: ['text/event-stream'],
+      },
     },
-  }, (req, reply) => {
-    const header = req.headers['last-event-id'];
-    const raw = (Array.isArray(header) ? header[0] : header) ?? req.query.lastEventId;
-    const lastId = raw === undefined ? null : Number(raw);
-    const res = reply.raw;
-    reply.hijack();
-    res.writeHead(200, { ...headersOf(reply.getHeaders()), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.write('retry: 2000\n\n');
-    const send = (e: StreamEvent) => {
-      if (res.writableLength > MAX_QUEUED_BYTES) {
-        res.destroy();
-        return;
+    (req, reply) => {
+      const header = req.headers['last-event-id'];
+      const raw = (Array.isArray(header) ? header[0] : header) ?? req.query.lastEventId;
+      const lastId = raw === undefined ? null : Number(raw);
+      const res = reply.raw;
+      reply.hijack();
+      res.writeHead(200, { ...headersOf(reply.getHeaders()), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.write('retry: 2000\n\n');
+      const send = (e: StreamEvent) => {
+        if (res.writableLength > MAX_QUEUED_BYTES) {
+          res.destroy();
+          return;
+        }
+        res.write(`id: ${e.seq}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+      };
+      // Backlog and subscription in one synchronous step: nothing can slip between them.
+      const backlog = lastId === null ? [] : ctx.alerts.stream.since(lastId);
+      const unsubscribe = ctx.alerts.stream.subscribe(send);
+      if (backlog === 'gap') {
+        res.write(
+          `id: ${ctx.alerts.stream.lastSeq}\nevent: reset\ndata: ${JSON.stringify({ reason: 'events after Last-Event-ID are no longer buffered: refetch /api/alerts', lastEventId: lastId, oldestBuffered: ctx.alerts.stream.oldestSeq })}\n\n`,
+        );
+      } else {
+        for (const e of backlog) send(e);
       }
-      res.write(`id: ${e.seq}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
-    };
-    // Backlog and subscription in one synchronous step: nothing can slip between them.
-    const backlog = lastId === null ? [] : ctx.alerts.stream.since(lastId);
-    const unsubscribe = ctx.alerts.stream.subscribe(send);
-    if (backlog === 'gap') {
-      res.write(`id: ${ctx.alerts.stream.lastSeq}\nevent: reset\ndata: ${JSON.stringify({ reason: 'events after Last-Event-ID are no longer buffered: refetch /api/alerts', lastEventId: lastId, oldestBuffered: ctx.alerts.stream.oldestSeq })}\n\n`);
-    } else {
-      for (const e of backlog) send(e);
-    }
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    open.add(res);
-    res.on('close', () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      open.delete(res);
-    });
-  });
+      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      open.add(res);
+      res.on('close', () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        open.delete(res);
+      });
+    },
+  );
 };
 
 function headersOf(h: Record<string, unknown>): Record<string, string> {

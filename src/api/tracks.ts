@@ -38,7 +38,14 @@ export class InfluxTrackSource implements TrackSource {
     const rows = await this.api.collectRows<Record<string, unknown>>(trackQuery(this.cfg.bucket, containerId, from, to, limit));
     return rows
       .filter((r) => typeof r.lat === 'number' && typeof r.lon === 'number')
-      .map((r) => ({ at: new Date(String(r._time)).toISOString(), lat: r.lat as number, lon: r.lon as number, speedKn: typeof r.speed_kn === 'number' ? r.speed_kn : null, headingDeg: typeof r.heading_deg === 'number' ? r.heading_deg : null, eventId: '' }))
+      .map((r) => ({
+        at: new Date(String(r._time)).toISOString(),
+        lat: r.lat as number,
+        lon: r.lon as number,
+        speedKn: typeof r.speed_kn === 'number' ? r.speed_kn : null,
+        headingDeg: typeof r.heading_deg === 'number' ? r.heading_deg : null,
+        eventId: '',
+      }))
       .reverse();
   }
 }

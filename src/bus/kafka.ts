@@ -22,7 +22,11 @@ export class KafkaBus implements Bus {
   private producing: Promise<Producer> | null = null;
   private readonly consumers: Consumer[] = [];
 
-  constructor(private readonly cfg: Config['kafka'], private readonly log?: Logger, overrides: Partial<KafkaConfig> = {}) {
+  constructor(
+    private readonly cfg: Config['kafka'],
+    private readonly log?: Logger,
+    overrides: Partial<KafkaConfig> = {},
+  ) {
     const kafkaLog = log?.child({ module: 'kafkajs' });
     this.kafka = new Kafka({
       clientId: cfg.clientId,
@@ -63,15 +67,18 @@ export class KafkaBus implements Bus {
    * retriable error (a topic created a moment ago may have no leader yet).
    */
   private async withAdmin<T>(what: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
-    return retry(async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      try {
-        return await fn(admin);
-      } finally {
-        await admin.disconnect();
-      }
-    }, { attempts: 8, minDelayMs: 200, maxDelayMs: 5000, onRetry: (err, attempt) => this.log?.warn({ what, attempt, err: (err as Error).message }, 'bus.kafka_admin_retry') });
+    return retry(
+      async () => {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        try {
+          return await fn(admin);
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      { attempts: 8, minDelayMs: 200, maxDelayMs: 5000, onRetry: (err, attempt) => this.log?.warn({ what, attempt, err: (err as Error).message }, 'bus.kafka_admin_retry') },
+    );
   }
 
   /** Commits the group's offsets at the current end of each topic (the group must have no active member). */
@@ -111,7 +118,7 @@ export class KafkaBus implements Bus {
       const ends = new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, e.high]));
       const found = await admin.fetchTopicOffsetsByTimestamp(topic, timeMs);
       // the broker answers -1 for a partition with nothing at or after that time
-      return new Map(found.map((f) => [f.partition, BigInt(f.offset) < 0n ? ends.get(f.partition) ?? '0' : f.offset]));
+      return new Map(found.map((f) => [f.partition, BigInt(f.offset) < 0n ? (ends.get(f.partition) ?? '0') : f.offset]));
     });
   }
 
@@ -217,10 +224,7 @@ export class KafkaBus implements Bus {
     const admin = this.kafka.admin({ retry: { retries: 0 } });
     let timer: NodeJS.Timeout | undefined;
     try {
-      const cluster = await Promise.race([
-        admin.connect().then(() => admin.describeCluster()),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
-      ]);
+      const cluster = await Promise.race([admin.connect().then(() => admin.describeCluster()), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]);
       return { ok: true, detail: `kafka answers (${cluster.brokers.length} broker${cluster.brokers.length === 1 ? '' : 's'})` };
     } catch (err) {
       return { ok: false, detail: `kafka: ${(err as Error).message}` };

@@ -8,9 +8,21 @@ interface Partition {
   /** Offset of log[0]: messages before it were dropped by retention. */
   base: number;
 }
-interface Topic { partitions: Partition[]; compacted: boolean }
-interface Group { committed: Map<string, number>; members: Member[] }
-interface Member { opts: SubscribeOptions; running: boolean; wake: () => void; assigned: Array<{ topic: string; partition: number }>; done: Promise<void> }
+interface Topic {
+  partitions: Partition[];
+  compacted: boolean;
+}
+interface Group {
+  committed: Map<string, number>;
+  members: Member[];
+}
+interface Member {
+  opts: SubscribeOptions;
+  running: boolean;
+  wake: () => void;
+  assigned: Array<{ topic: string; partition: number }>;
+  done: Promise<void>;
+}
 
 /**
  * The in-process bus for the embedded single-process mode and for unit tests
@@ -30,7 +42,10 @@ export class MemoryBus implements Bus {
    *   once every group subscribed to it has committed past the older ones: the embedded
    *   mode's memory stays bounded however long it runs (Kafka's retention, by count).
    */
-  constructor(private readonly defaultPartitions = 6, private readonly retainPerPartition = 20_000) {}
+  constructor(
+    private readonly defaultPartitions = 6,
+    private readonly retainPerPartition = 20_000,
+  ) {}
 
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
     for (const s of specs) if (!this.topics.has(s.topic)) this.topics.set(s.topic, { compacted: s.compacted ?? false, partitions: Array.from({ length: s.partitions }, () => ({ log: [], times: [], base: 0 })) });
@@ -55,7 +70,7 @@ export class MemoryBus implements Bus {
       part.log.push({ topic, partition: p, offset: String(part.base + part.log.length), key: m.key, value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value, headers: { ...(m.headers ?? {}) } });
       part.times.push(Date.now());
     }
-    if (!t.compacted) t.partitions.forEach((part, i) => this.trim(topic, i, part));
+    if (!t.compacted) for (const [i, part] of t.partitions.entries()) this.trim(topic, i, part);
     for (const g of this.groups.values()) for (const mem of g.members) mem.wake();
   }
 
@@ -68,7 +83,7 @@ export class MemoryBus implements Bus {
     }
     for (const name of opts.topics) {
       const t = this.topic(name);
-      if (opts.fromNow) t.partitions.forEach((p, i) => group!.committed.set(`${name}/${i}`, p.base + p.log.length));
+      if (opts.fromNow) for (const [i, p] of t.partitions.entries()) group.committed.set(`${name}/${i}`, p.base + p.log.length);
     }
     let wake: () => void = () => {};
     const member: Member = { opts, running: true, wake: () => wake(), assigned: [], done: Promise.resolve() };
@@ -124,7 +139,7 @@ export class MemoryBus implements Bus {
       const n = this.topics.get(t)?.partitions.length ?? 0;
       for (let p = 0; p < n; p++) all.push({ topic: t, partition: p });
     }
-    g.members.forEach((m) => (m.assigned = []));
+    for (const m of g.members) m.assigned = [];
     const eligible = (t: string) => g.members.filter((m) => m.opts.topics.includes(t));
     const counters = new Map<string, number>();
     for (const a of all) {

@@ -48,9 +48,17 @@ export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<
   const brokerUrl = (broker.url ?? broker.tlsUrl)!;
   const config = { ...ctx.config, mqtt: { ...ctx.config.mqtt, username: accounts.service.username, password: accounts.service.password } };
   const byRule: Record<string, number> = {};
-  const counter: AlertSink = { name: 'count', write: async (alerts: readonly Alert[]) => void alerts.forEach((a) => (byRule[a.rule] = (byRule[a.rule] ?? 0) + 1)), close: async () => {} };
+  const counter: AlertSink = {
+    name: 'count',
+    write: async (alerts: readonly Alert[]) => {
+      for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
+    },
+    close: async () => {},
+  };
   const pipeline = await startPipeline({ config, ports: ctx.ports, trips, log: ctx.log, mqttUrl: brokerUrl, extraSinks: [counter] });
-  process.stderr.write(`sealwatch demo: embedded MQTT broker on ${[broker.url, broker.tlsUrl].filter(Boolean).join(' and ')} (accounts ${accounts.service.username} and ${accounts.fleet.username} with passwords made for this run), ${containers} simulated containers, ${sim.messages.length.toLocaleString('en')} messages at ${speed}x${durationS ? `, stopping after ${durationS} s` : ''}\n`);
+  process.stderr.write(
+    `sealwatch demo: embedded MQTT broker on ${[broker.url, broker.tlsUrl].filter(Boolean).join(' and ')} (accounts ${accounts.service.username} and ${accounts.fleet.username} with passwords made for this run), ${containers} simulated containers, ${sim.messages.length.toLocaleString('en')} messages at ${speed}x${durationS ? `, stopping after ${durationS} s` : ''}\n`,
+  );
   // With no token configured, reads are open to loopback clients and this run's write token is printed (never logged).
   let api: Api | null = null;
   if (ctx.config.api.enabled) {
@@ -83,6 +91,14 @@ export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<
   await broker.close();
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
-  const summary = { seconds: Math.round((Date.now() - wallStart) / 1000), messages: pipeline.ingest.counts.messages, readings: pipeline.ingest.counts.readings, duplicates: pipeline.ingest.counts.duplicates, deadLetters: pipeline.ingest.counts.deadLetters, alerts: byRule, late: pipeline.rules.counts.late };
+  const summary = {
+    seconds: Math.round((Date.now() - wallStart) / 1000),
+    messages: pipeline.ingest.counts.messages,
+    readings: pipeline.ingest.counts.readings,
+    duplicates: pipeline.ingest.counts.duplicates,
+    deadLetters: pipeline.ingest.counts.deadLetters,
+    alerts: byRule,
+    late: pipeline.rules.counts.late,
+  };
   process.stdout.write(JSON.stringify(summary) + '\n');
 }

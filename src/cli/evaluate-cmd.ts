@@ -26,8 +26,17 @@ export async function evaluateCommand(opts: EvaluateOptions, g: GlobalOptions = 
   if (opts.explain) return explain(opts, g, labels, alerts, contextMin);
   const result = score(labels, alerts);
   if (opts.table) {
-    const rows = Object.entries(result.perRule).map(([rule, r]) => `| ${rule} | ${r.labels} | ${r.recall ?? '-'} | ${r.expectedRuleShare ?? '-'} | ${r.alerts} | ${r.precision ?? '-'} | ${r.medianMinutesToDetect ?? '-'} | ${r.p90MinutesToDetect ?? '-'} |`);
-    process.stdout.write(['| rule | labels | recall | expected rule | alerts | precision | median min to detect | p90 min |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows, `| **all** | ${result.labels} | ${result.recall ?? '-'} | ${result.expectedRuleShare ?? '-'} | ${result.alerts} | ${result.precision ?? '-'} | ${result.medianMinutesToDetect ?? '-'} | ${result.p90MinutesToDetect ?? '-'} |`].join('\n') + '\n');
+    const rows = Object.entries(result.perRule).map(
+      ([rule, r]) => `| ${rule} | ${r.labels} | ${r.recall ?? '-'} | ${r.expectedRuleShare ?? '-'} | ${r.alerts} | ${r.precision ?? '-'} | ${r.medianMinutesToDetect ?? '-'} | ${r.p90MinutesToDetect ?? '-'} |`,
+    );
+    process.stdout.write(
+      [
+        '| rule | labels | recall | expected rule | alerts | precision | median min to detect | p90 min |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...rows,
+        `| **all** | ${result.labels} | ${result.recall ?? '-'} | ${result.expectedRuleShare ?? '-'} | ${result.alerts} | ${result.precision ?? '-'} | ${result.medianMinutesToDetect ?? '-'} | ${result.p90MinutesToDetect ?? '-'} |`,
+      ].join('\n') + '\n',
+    );
     return;
   }
   process.stdout.write(JSON.stringify(result) + '\n');
@@ -37,7 +46,13 @@ export async function evaluateCommand(opts: EvaluateOptions, g: GlobalOptions = 
 function checkUsage(o: EvaluateOptions): number {
   const usage = (msg: string) => swError('SW_ERR_USAGE', msg);
   if (!o.explain) {
-    for (const [flag, v] of [['--capture', o.capture], ['--trips', o.trips], ['--context-min', o.contextMin], ['--json', o.json]] as const) if (v !== undefined) throw usage(`${flag} goes with --explain`);
+    for (const [flag, v] of [
+      ['--capture', o.capture],
+      ['--trips', o.trips],
+      ['--context-min', o.contextMin],
+      ['--json', o.json],
+    ] as const)
+      if (v !== undefined) throw usage(`${flag} goes with --explain`);
     return DEFAULT_CONTEXT_MIN;
   }
   if (o.table) throw usage('--table and --explain do not combine (--explain --json for tooling)');

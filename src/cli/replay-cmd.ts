@@ -28,10 +28,18 @@ export async function replayCommand(capture: string, opts: ReplayCmdOptions, g: 
   if (opts.alertsOut) rmSync(opts.alertsOut, { force: true });
   const { sink } = buildSinks(ctx.config, { log: ctx.log, consoleOut: process.stderr, webhooks: null });
   const bar = progress('replay');
-  const summary = await replayCapture(capture, ctx.config, trips, ctx.ports, sink, {
-    speed,
-    onProgress: (n, t) => bar.update(`${n.toLocaleString('en')} messages, at ${new Date(t).toISOString()}`),
-  }, ctx.log);
+  const summary = await replayCapture(
+    capture,
+    ctx.config,
+    trips,
+    ctx.ports,
+    sink,
+    {
+      speed,
+      onProgress: (n, t) => bar.update(`${n.toLocaleString('en')} messages, at ${new Date(t).toISOString()}`),
+    },
+    ctx.log,
+  );
   bar.done();
   await sink.close();
   process.stdout.write(JSON.stringify({ ...summary, trips: trips.size, alertsOut: opts.alertsOut ?? null }) + '\n');
@@ -60,5 +68,7 @@ async function stackReplay(capture: string, opts: ReplayCmdOptions, g: GlobalOpt
   await sink.close();
   const byRule: Record<string, number> = {};
   for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
-  process.stdout.write(JSON.stringify({ capture, mode: 'stack', published: result.published, ingested: result.ingested, readings: result.readings, deadLetters: result.deadLetters, alerts: byRule, trips: trips.size, alertsOut: opts.alertsOut ?? null }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ capture, mode: 'stack', published: result.published, ingested: result.ingested, readings: result.readings, deadLetters: result.deadLetters, alerts: byRule, trips: trips.size, alertsOut: opts.alertsOut ?? null }) + '\n',
+  );
 }

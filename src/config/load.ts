@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { swError } from '../errors.js';
 import { parseYamlBounded } from './yaml-guard.js';
 import { ConfigSchema, SECRET_KEYS, type Config } from './schema.js';
@@ -121,6 +121,7 @@ function findSource(sources: Map<string, Source>, key: string): string | undefin
  * scripts and tests (stack provisioning, caches, the simulator's and
  * recorder's passwords): never warned about.
  */
+// biome-ignore format: one line per group of variables
 const TOOL_ENV_VARS = new Set([
   'CACHE', 'STACK_DIR', 'STACK_FRESH', 'KEEP_STACK', 'STACK_LOCK_HELD', 'SKIP_STACK_TESTS', 'SKIP_E2E_TESTS', 'PROBE_VERBOSE',
   'KAFKA_VERSION', 'KAFKA_HEAP_OPTS', 'INFLUX_SERVER', 'INFLUXDB_VERSION',
@@ -158,7 +159,10 @@ export function envKeyMap(defaults: unknown): Map<string, string[]> {
 }
 
 function toEnvSegment(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase();
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/-/g, '_')
+    .toUpperCase();
 }
 
 /** Turns a string from the environment or --set into the type the default has. */
@@ -173,7 +177,10 @@ function coerce(raw: string, like: unknown): unknown {
         return raw;
       }
     }
-    return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
   if (like === null && raw === '') return null;
   return raw;

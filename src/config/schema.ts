@@ -12,11 +12,20 @@ const ms = z.number().int().min(0);
  */
 export const ConfigSchema = z
   .object({
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .prefault({}),
     mqtt: z
       .object({
-        url: z.string().regex(/^(mqtts?|wss?|tcp):\/\/[^\s]+$/, 'a broker URL such as mqtt://127.0.0.1:1883').default('mqtt://127.0.0.1:1883'),
-        topicRoot: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'topic levels without wildcards').default('ssd'),
+        url: z
+          .string()
+          .regex(/^(mqtts?|wss?|tcp):\/\/[^\s]+$/, 'a broker URL such as mqtt://127.0.0.1:1883')
+          .default('mqtt://127.0.0.1:1883'),
+        topicRoot: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'topic levels without wildcards')
+          .default('ssd'),
         username: z.string().nullable().default(null),
         password: z.string().nullable().default(null),
         clientId: z.string().min(1).default('sealwatch-ingest'),
@@ -49,14 +58,30 @@ export const ConfigSchema = z
         /** Built-in policy: accounts that publish for many devices (simulators). */
         fleetAccounts: z.array(z.string().min(1)).default(['simulator']),
         /** A TLS listener besides (or, with plainListener off, instead of) the plain one: PEM files. */
-        tls: z.object({ port: port.default(8883), certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().nullable().default(null),
+        tls: z
+          .object({ port: port.default(8883), certFile: z.string().min(1), keyFile: z.string().min(1) })
+          .strict()
+          .nullable()
+          .default(null),
       })
       .strict()
       .prefault({}),
     ingest: z
       .object({
         maxPayloadBytes: z
-          .object({ 'json-v1': z.number().int().positive().default(16 * 1024), 'csv-v1': z.number().int().positive().default(1024), 'batch-v1': z.number().int().positive().default(8 * 1024 * 1024) })
+          .object({
+            'json-v1': z
+              .number()
+              .int()
+              .positive()
+              .default(16 * 1024),
+            'csv-v1': z.number().int().positive().default(1024),
+            'batch-v1': z
+              .number()
+              .int()
+              .positive()
+              .default(8 * 1024 * 1024),
+          })
           .strict()
           .prefault({}),
         maxBatchEvents: z.number().int().positive().max(1_000_000).default(10_000),
@@ -77,7 +102,10 @@ export const ConfigSchema = z
       .prefault({}),
     kafka: z
       .object({
-        brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).min(1).default(['127.0.0.1:9092']),
+        brokers: z
+          .array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port'))
+          .min(1)
+          .default(['127.0.0.1:9092']),
         clientId: z.string().min(1).default('sealwatch'),
         groupId: z.string().min(1).default('sealwatch-rules'),
         ssl: z.boolean().default(false),
@@ -89,9 +117,20 @@ export const ConfigSchema = z
          * rebuilds engine state from this log, so it must cover the longest trip a plan
          * binds (days before departure + voyage + days after eta): 60 days by default.
          */
-        telemetryRetentionMs: z.number().int().min(HOUR).default(60 * DAY),
+        telemetryRetentionMs: z
+          .number()
+          .int()
+          .min(HOUR)
+          .default(60 * DAY),
         partitions: z
-          .object({ raw: z.number().int().positive().default(6), telemetry: z.number().int().positive().default(6), deadletter: z.number().int().positive().default(1), alerts: z.number().int().positive().default(3), trips: z.number().int().positive().default(1), late: z.number().int().positive().default(1) })
+          .object({
+            raw: z.number().int().positive().default(6),
+            telemetry: z.number().int().positive().default(6),
+            deadletter: z.number().int().positive().default(1),
+            alerts: z.number().int().positive().default(3),
+            trips: z.number().int().positive().default(1),
+            late: z.number().int().positive().default(1),
+          })
           .strict()
           .prefault({}),
       })
@@ -110,11 +149,27 @@ export const ConfigSchema = z
         /** Lines per write request. */
         batchSize: z.number().int().min(1).default(5000),
         /** One write request's timeout. */
-        timeoutMs: z.number().int().min(100).max(10 * MINUTE).default(10_000),
+        timeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(10 * MINUTE)
+          .default(10_000),
         /** Lines accepted and not yet acknowledged by InfluxDB, at most; writers beyond it wait (backpressure), nothing is dropped. */
         maxBufferLines: z.number().int().min(1).default(100_000),
         /** A failed write is retried, with jittered exponential backoff between these, until InfluxDB acknowledges it. */
-        retry: z.object({ minDelayMs: z.number().int().min(10).default(500), maxDelayMs: z.number().int().min(10).max(10 * MINUTE).default(5000) }).strict().prefault({}),
+        retry: z
+          .object({
+            minDelayMs: z.number().int().min(10).default(500),
+            maxDelayMs: z
+              .number()
+              .int()
+              .min(10)
+              .max(10 * MINUTE)
+              .default(5000),
+          })
+          .strict()
+          .prefault({}),
         /** How long the telemetry stage retries one consumed batch before handing it back to Kafka uncommitted (read again): under the consumer group's 30 s session. */
         batchRetryWindowMs: z.number().int().min(100).max(25_000).default(10_000),
       })
@@ -145,7 +200,12 @@ export const ConfigSchema = z
     shutdown: z
       .object({
         /** Bound on a graceful stop (SIGTERM/SIGINT): drain, write, commit, flush; past it the process exits 1. */
-        timeoutMs: z.number().int().min(100).max(10 * 60_000).default(30_000),
+        timeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(10 * 60_000)
+          .default(30_000),
       })
       .strict()
       .prefault({}),
@@ -384,14 +444,19 @@ export const ConfigSchema = z
          * `node -e "console.log(require('crypto').createHash('sha256').update(process.argv[1]).digest('hex'))" TOKEN`.
          * With none configured, reads are allowed without a token from loopback clients only.
          */
-        tokens: z
-          .array(z.object({ name: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the sha256 hex of the token (64 lowercase hex digits)'), scopes: z.array(z.enum(['read', 'write'])).min(1) }).strict())
-          .default([]),
+        tokens: z.array(z.object({ name: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the sha256 hex of the token (64 lowercase hex digits)'), scopes: z.array(z.enum(['read', 'write'])).min(1) }).strict()).default([]),
         /** Origins allowed to call the API from a browser; empty = CORS closed. */
         corsOrigins: z.array(z.string().min(1)).default([]),
-        rateLimit: z.object({ max: z.number().int().positive().default(1200), timeWindowMs: z.number().int().min(1000).default(60_000) }).strict().prefault({}),
+        rateLimit: z
+          .object({ max: z.number().int().positive().default(1200), timeWindowMs: z.number().int().min(1000).default(60_000) })
+          .strict()
+          .prefault({}),
         /** HTTPS when both are set: paths of the PEM key and certificate. */
-        tls: z.object({ keyFile: z.string().min(1), certFile: z.string().min(1) }).strict().nullable().default(null),
+        tls: z
+          .object({ keyFile: z.string().min(1), certFile: z.string().min(1) })
+          .strict()
+          .nullable()
+          .default(null),
         /** Recent stream events kept so a reconnecting client can resume with Last-Event-ID. */
         streamBufferSize: z.number().int().min(10).max(1_000_000).default(2000),
         /** Alerts held in memory for queries (oldest dropped first). */

@@ -21,11 +21,14 @@ export function yamlNesting(text: string): number {
       block = 0;
       continue;
     }
-    if (c === 91 || c === 123) max = Math.max(max, ++flow); // [ {
+    if (c === 91 || c === 123)
+      max = Math.max(max, ++flow); // [ {
     else if (c === 93 || c === 125) flow = Math.max(0, flow - 1);
     if (lineStart) {
-      if (c === 32) block += 0.5; // two spaces of indentation per level
-      else if (c === 45 && (text.charCodeAt(i + 1) === 32 || i + 1 === text.length)) block += 1; // "- "
+      if (c === 32)
+        block += 0.5; // two spaces of indentation per level
+      else if (c === 45 && (text.charCodeAt(i + 1) === 32 || i + 1 === text.length))
+        block += 1; // "- "
       else if (c !== 9) lineStart = false;
       max = Math.max(max, Math.floor(block));
     }

@@ -93,18 +93,20 @@ function summarise(labels: number, detected: number, expected: number, ttd: numb
 
 export function readNdjson<T>(file: string, schema: z.ZodType<T>, code: 'SW_ERR_LABELS_LINE' | 'SW_ERR_ALERTS_LINE'): T[] {
   const out: T[] = [];
-  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let doc: unknown;
-    try {
-      doc = JSON.parse(line);
-    } catch (err) {
-      throw swError(code, file, i + 1, `invalid JSON: ${(err as Error).message}`);
-    }
-    const r = schema.safeParse(doc);
-    if (!r.success) throw swError(code, file, i + 1, r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '));
-    out.push(r.data);
-  });
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      let doc: unknown;
+      try {
+        doc = JSON.parse(line);
+      } catch (err) {
+        throw swError(code, file, i + 1, `invalid JSON: ${(err as Error).message}`);
+      }
+      const r = schema.safeParse(doc);
+      if (!r.success) throw swError(code, file, i + 1, r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '));
+      out.push(r.data);
+    });
   return out;
 }
 

@@ -48,7 +48,7 @@ export function bearingDeg(a: LonLat, b: LonLat): number {
 }
 
 export function normaliseLon(lon: number): number {
-  let l = ((lon + 180) % 360 + 360) % 360 - 180;
+  let l = ((((lon + 180) % 360) + 360) % 360) - 180;
   if (l === -180 && lon > 0) l = 180;
   return l;
 }

@@ -28,7 +28,10 @@ function load(): LandPart[] {
     const polys: Position[][][] = f.geometry.type === 'Polygon' ? [f.geometry.coordinates as Position[][]] : (f.geometry.coordinates as Position[][][]);
     for (const original of polys) {
       const rings = original.map(unwrap);
-      let minX = Infinity, minY = 90, maxX = -Infinity, maxY = -90;
+      let minX = Infinity,
+        minY = 90,
+        maxX = -Infinity,
+        maxY = -90;
       for (const [x, y] of rings[0]!) {
         if (x! < minX) minX = x!;
         if (x! > maxX) maxX = x!;

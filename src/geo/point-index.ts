@@ -51,7 +51,17 @@ export class PointIndex {
       const cLat = (lat0 + lat1) / 2;
       const cLon = (lon0 + lon1) / 2;
       let reach = 0;
-      for (const [y, x] of [[lat0, lon0], [lat0, lon1], [lat1, lon0], [lat1, lon1], [lat0, cLon], [lat1, cLon], [cLat, lon0], [cLat, lon1]] as const) reach = Math.max(reach, distance(cLon, cLat, x, y));
+      for (const [y, x] of [
+        [lat0, lon0],
+        [lat0, lon1],
+        [lat1, lon0],
+        [lat1, lon1],
+        [lat0, cLon],
+        [lat1, cLon],
+        [cLat, lon0],
+        [cLat, lon1],
+      ] as const)
+        reach = Math.max(reach, distance(cLon, cLat, x, y));
       bound = this.nearest(cLat, cLon)!.km + reach * 1.05 + 0.05;
       if (cells.size >= MAX_CELLS) cells.clear();
       cells.set(key, bound);

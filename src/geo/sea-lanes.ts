@@ -599,6 +599,7 @@ export const NODES: Record<string, LonLat> = {
 };
 
 /** Chains of nodes: consecutive names are joined by an edge. */
+// biome-ignore format: one chain of nodes per line
 const CHAINS: string[][] = [
   // North Sea and Channel
   ['HELGO', 'ELBE', 'ELBE_R1', 'ELBE_R2'],
@@ -814,6 +815,7 @@ const CHAINS: string[][] = [
 ];
 
 /** Canal transits: slow (6-8 kn), exempt from the land check. */
+// biome-ignore format: one line per canal
 export const CANAL_NODES: ReadonlySet<string> = new Set([
   'SUEZ_N', 'SUEZ_Q', 'SUEZ_I', 'SUEZ_BL', 'SUEZ_S',
   'PAN_BALBOA', 'PAN_MIRA', 'PAN_CUT', 'PAN_GAMBOA', 'PAN_LAKE', 'PAN_GATUN', 'PAN_ATL',
@@ -825,6 +827,7 @@ export const CANAL_NODES: ReadonlySet<string> = new Set([
  * reduced speed; narrower than Natural Earth 1:50m resolves, so exempt from
  * the land check.
  */
+// biome-ignore format: one line per river
 export const RIVER_NODES: ReadonlySet<string> = new Set([
   'ELBE_R1', 'ELBE_R2', 'WSCHELDE_1', 'WSCHELDE_2',
   'STL_R0', 'STL_QC', 'STL_QUEBEC', 'STL_R2', 'STL_R3', 'STL_R4',

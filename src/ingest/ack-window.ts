@@ -39,7 +39,11 @@ export class AckWindow {
   /** PUBACKs mqtt.js wrote itself (so not after the bus): non-zero means this mqtt.js version defeats the window. */
   unexpectedAcks = 0;
 
-  private constructor(private readonly client: MqttClient, private readonly send: SendPacket, private readonly max: number) {}
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly send: SendPacket,
+    private readonly max: number,
+  ) {}
 
   static attach(client: MqttClient, max: number): AckWindow | null {
     const internal = client as unknown as { _sendPacket?: SendPacket };
@@ -49,7 +53,7 @@ export class AckWindow {
     internal._sendPacket = (packet, cb, ...rest) => {
       if (packet.cmd === 'puback') {
         const t = window.capturing;
-        if (t && t.needsAck && !t.ack) {
+        if (t?.needsAck && !t.ack) {
           t.ack = { packet, rest };
           cb?.(); // mqtt.js goes on to the next message; the PUBACK itself waits for the bus
           window.flush();

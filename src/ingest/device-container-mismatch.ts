@@ -45,7 +45,10 @@ export function mismatchAlert(m: DeviceContainerMismatch): Alert {
 export class MismatchAlerts {
   private readonly raised = new Set<string>();
 
-  constructor(private readonly enabled = true, private readonly maxRemembered = 100_000) {}
+  constructor(
+    private readonly enabled = true,
+    private readonly maxRemembered = 100_000,
+  ) {}
 
   take(deadLetters: readonly DeadLetter[]): Alert[] {
     if (!this.enabled) return [];

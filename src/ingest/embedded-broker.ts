@@ -52,7 +52,10 @@ export function brokerAuthFromConfig(cfg: Config['embeddedBroker'], topicRoot: s
   const credentials = cfg.passwordFile ? CredentialStore.fromFile(cfg.passwordFile) : new CredentialStore();
   if (extra) credentials.merge(extra);
   if (credentials.size === 0 && !cfg.allowAnonymous) {
-    throw swError('SW_ERR_CONFIG_INVALID', `embeddedBroker.passwordFile = ${JSON.stringify(cfg.passwordFile)}: expected a Mosquitto password file with at least one account (mosquitto_passwd -c FILE USER), since embeddedBroker.allowAnonymous is false`);
+    throw swError(
+      'SW_ERR_CONFIG_INVALID',
+      `embeddedBroker.passwordFile = ${JSON.stringify(cfg.passwordFile)}: expected a Mosquitto password file with at least one account (mosquitto_passwd -c FILE USER), since embeddedBroker.allowAnonymous is false`,
+    );
   }
   const acl = cfg.aclFile ? Acl.fromFile(cfg.aclFile) : Acl.parse(builtinAclText(topicRoot, cfg.serviceAccounts, cfg.fleetAccounts, cfg.allowAnonymous), 'built-in ACL');
   return { credentials, acl, allowAnonymous: cfg.allowAnonymous };

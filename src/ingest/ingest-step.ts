@@ -46,7 +46,11 @@ export interface IngestStepOptions {
 export class IngestStep {
   readonly counts: IngestCounts = { messages: 0, readings: 0, duplicates: 0, deadLetters: {}, alerts: 0 };
 
-  constructor(private readonly normaliser: Normaliser, private readonly mismatches: MismatchAlerts, private readonly opts: IngestStepOptions) {}
+  constructor(
+    private readonly normaliser: Normaliser,
+    private readonly mismatches: MismatchAlerts,
+    private readonly opts: IngestStepOptions,
+  ) {}
 
   static fromConfig(config: Config, trips: TripDirectory, opts: IngestStepOptions): IngestStep {
     return new IngestStep(buildNormaliser(config, trips), new MismatchAlerts(mismatchEnabled(config.rules.enabled)), opts);

@@ -48,5 +48,8 @@ export type Alert = z.infer<typeof AlertSchema>;
  * (typically the event id that opened the incident), never from time of day.
  */
 export function alertId(rule: string, containerId: string, tripId: string | null, incidentKey: string): string {
-  return createHash('sha256').update(`${rule}\u0000${containerId}\u0000${tripId ?? ''}\u0000${incidentKey}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${rule}\u0000${containerId}\u0000${tripId ?? ''}\u0000${incidentKey}`)
+    .digest('hex')
+    .slice(0, 32);
 }

@@ -18,7 +18,10 @@ interface ReadingBase {
   receivedAt: number;
 }
 
-export interface DoorReading extends ReadingBase { kind: 'door'; open: boolean }
+export interface DoorReading extends ReadingBase {
+  kind: 'door';
+  open: boolean;
+}
 export interface LocationReading extends ReadingBase {
   kind: 'location';
   lat: number;
@@ -27,8 +30,15 @@ export interface LocationReading extends ReadingBase {
   headingDeg?: number;
   hdop?: number;
 }
-export interface LightReading extends ReadingBase { kind: 'light'; lux: number }
-export interface TemperatureReading extends ReadingBase { kind: 'temperature'; celsius: number; setpointC?: number }
+export interface LightReading extends ReadingBase {
+  kind: 'light';
+  lux: number;
+}
+export interface TemperatureReading extends ReadingBase {
+  kind: 'temperature';
+  celsius: number;
+  setpointC?: number;
+}
 
 /** The canonical normalised reading every decoder produces and every rule consumes. */
 export type Reading = DoorReading | LocationReading | LightReading | TemperatureReading;

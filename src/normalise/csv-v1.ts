@@ -94,18 +94,21 @@ export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, 
   const v0 = s3 + 1;
   let r: Reading;
   switch (type) {
-    case 68 /* D */: {
+    case 68: {
+      // 'D'
       const c = line.charCodeAt(v0);
       if (end !== v0 + 1 || (c !== 48 && c !== 49)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
       r = { kind: 'door', open: c === 49 } as Reading;
       break;
     }
-    case 76 /* L */: {
+    case 76: {
+      // 'L'
       if (end - v0 < 1 || end - v0 > 7 || digitsEnd(line, v0, end) !== end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
       r = { kind: 'light', lux: Number(line.slice(v0, end)) } as Reading;
       break;
     }
-    case 71 /* G */: {
+    case 71: {
+      // 'G'
       const a = line.indexOf(';', v0);
       if (a < 0 || a >= end || !isDecimal(line, v0, a)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
       let b = line.indexOf(';', a + 1);
@@ -132,12 +135,13 @@ export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, 
         }
       }
       const g = { kind: 'location', lat, lon } as Reading & { kind: 'location' };
-      if (speed === speed) g.speedKn = speed;
-      if (heading === heading) g.headingDeg = heading;
+      if (!Number.isNaN(speed)) g.speedKn = speed;
+      if (!Number.isNaN(heading)) g.headingDeg = heading;
       r = g;
       break;
     }
-    case 84 /* T */: {
+    case 84: {
+      // 'T'
       let a = line.indexOf(';', v0);
       if (a < 0 || a > end) a = end;
       const neg0 = line.charCodeAt(v0) === 45 ? 1 : 0;

@@ -26,7 +26,10 @@ class Window {
   next = 0;
   /** Clock value of the last touch that recorded an id. */
   stamp = 0;
-  constructor(readonly key: string, capacity: number) {
+  constructor(
+    readonly key: string,
+    capacity: number,
+  ) {
     this.hashes = new Int32Array(16);
     this.slots = new Int32Array(16);
     this.ringHash = new Int32Array(Math.min(capacity, 8));
@@ -53,7 +56,10 @@ export class Deduper {
   private touchedAt: number[] = [];
   private front = 0;
 
-  constructor(private readonly idsPerDevice: number, private readonly maxDevices: number) {}
+  constructor(
+    private readonly idsPerDevice: number,
+    private readonly maxDevices: number,
+  ) {}
 
   /** True when this id is recorded for the device (records nothing). */
   has(deviceKey: string, id: string): boolean {

@@ -11,11 +11,7 @@ import { jsonV1 } from './json-v1.js';
  * format on the telemetry topic) and its payload limit in
  * `ingest.maxPayloadBytes`. The order is the order topics are listed in.
  */
-export const WIRE_DECODERS: readonly WireFormatDecoder[] = [
-  jsonV1,
-  csvV1,
-  batchV1,
-];
+export const WIRE_DECODERS: readonly WireFormatDecoder[] = [jsonV1, csvV1, batchV1];
 
 const BY_FORMAT = new Map<WireFormat, WireFormatDecoder>(WIRE_DECODERS.map((d) => [d.format, d]));
 
@@ -24,4 +20,3 @@ export function decoderFor(format: WireFormat): WireFormatDecoder {
   if (!d) throw new Error(`no decoder registered for wire format ${format}`);
   return d;
 }
-

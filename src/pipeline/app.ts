@@ -66,7 +66,21 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const instruments = new PipelineInstruments();
   influx?.registerMetrics(instruments.registry);
   const tripsSub = bus.kind === 'kafka' ? await followTrips(bus, o.trips, log.child({ module: 'trips' })) : null;
-  const rules = new RulesStage(bus, new CollectingEngine(config, o.trips, o.ports), sink, { groupId: config.kafka.groupId, idleFlushMs: config.engine.idleFlushMs, fromNow: o.rulesFromNow ?? false, recover: config.engine.recoverOnStart && !(o.rulesFromNow ?? false), idleRelease: !config.mqtt.trustReceivedAtProperty, recoverFromMs: config.engine.recoverFrom ? Date.parse(config.engine.recoverFrom) : null, instruments }, log.child({ module: 'rules' }));
+  const rules = new RulesStage(
+    bus,
+    new CollectingEngine(config, o.trips, o.ports),
+    sink,
+    {
+      groupId: config.kafka.groupId,
+      idleFlushMs: config.engine.idleFlushMs,
+      fromNow: o.rulesFromNow ?? false,
+      recover: config.engine.recoverOnStart && !(o.rulesFromNow ?? false),
+      idleRelease: !config.mqtt.trustReceivedAtProperty,
+      recoverFromMs: config.engine.recoverFrom ? Date.parse(config.engine.recoverFrom) : null,
+      instruments,
+    },
+    log.child({ module: 'rules' }),
+  );
   await rules.start();
   const ingest = new IngestStage(bus, IngestStep.fromConfig(config, o.trips, { deferRecord: true, log: log.child({ module: 'ingest' }) }), influx, instruments, true, sink);
   const listener = await startListener(config.mqtt, ingest.handle, { log: log.child({ module: 'ingest' }), ...(o.mqttUrl ? { url: o.mqttUrl } : {}) });

@@ -14,7 +14,14 @@ import { ProduceBatcher, type ProduceBatcherOptions } from './produce-batcher.js
  * acknowledge the MQTT message after that and not before.
  */
 export class IngestStage {
-  constructor(private readonly bus: Bus, private readonly step: IngestStep, private readonly influx?: InfluxWriter | null, private readonly instruments?: PipelineInstruments, private readonly keepRaw = true, private readonly sink?: AlertSink) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly step: IngestStep,
+    private readonly influx?: InfluxWriter | null,
+    private readonly instruments?: PipelineInstruments,
+    private readonly keepRaw = true,
+    private readonly sink?: AlertSink,
+  ) {}
 
   get counts(): IngestCounts {
     return this.step.counts;
@@ -33,17 +40,30 @@ export class IngestStage {
     const receivedIso = new Date(receivedAt).toISOString();
     const writes: Array<Promise<void>> = [];
     if (this.keepRaw) writes.push(this.batcher.add(TOPICS.raw, [{ key: topic, value: payload, headers: { 'mqtt-topic': topic, 'received-at': receivedIso } }]));
-    if (n.readings.length) writes.push(this.batcher.add(TOPICS.telemetry, n.readings.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r)) }))));
+    if (n.readings.length)
+      writes.push(
+        this.batcher.add(
+          TOPICS.telemetry,
+          n.readings.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r)) })),
+        ),
+      );
     if (n.deadLetters.length) {
       this.influx?.deadLetters(n.deadLetters);
-      writes.push(this.batcher.add(TOPICS.deadletter, n.deadLetters.map((d) => ({ key: topic, value: JSON.stringify(d) }))));
+      writes.push(
+        this.batcher.add(
+          TOPICS.deadletter,
+          n.deadLetters.map((d) => ({ key: topic, value: JSON.stringify(d) })),
+        ),
+      );
     }
     // Written before the MQTT message is acknowledged, like the dead letter that raises them.
     if (n.alerts.length && this.sink) {
-      writes.push(this.sink.write(n.alerts).catch((err: Error) => {
-        this.step.notDelivered(n.alerts); // not acknowledged: the redelivered message raises them again
-        throw err;
-      }));
+      writes.push(
+        this.sink.write(n.alerts).catch((err: Error) => {
+          this.step.notDelivered(n.alerts); // not acknowledged: the redelivered message raises them again
+          throw err;
+        }),
+      );
     }
     // Seen only once delivered: a message not acknowledged comes again from the broker (maybe
     // while this attempt is still pending, after a reconnect) and must not count as a duplicate then.

@@ -31,7 +31,10 @@ export class ProduceBatcher {
   private pending = 0;
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly bus: Bus, private readonly opts: ProduceBatcherOptions) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly opts: ProduceBatcherOptions,
+  ) {}
 
   add(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();

@@ -63,7 +63,13 @@ export class RulesStage {
   private pending: Collected = { alerts: [], alertArrivals: [], late: [] };
   private readonly recovering: boolean;
 
-  constructor(private readonly bus: Bus, private readonly rules: CollectingEngine, private readonly sink: AlertSink, private readonly opts: RulesStageOptions, private readonly log?: Logger) {
+  constructor(
+    private readonly bus: Bus,
+    private readonly rules: CollectingEngine,
+    private readonly sink: AlertSink,
+    private readonly opts: RulesStageOptions,
+    private readonly log?: Logger,
+  ) {
     this.wall = opts.wallClock ?? Date.now;
     this.recovering = opts.recover ?? !opts.fromNow;
   }
@@ -220,7 +226,11 @@ export class RulesStage {
     if (out.alerts.length === 0 && out.late.length === 0) return;
     // Kept in `pending` until written: a failed write is retried with the next emit (the batch comes again).
     if (out.alerts.length) await this.sink.write(out.alerts);
-    if (out.late.length) await this.bus.produce(TOPICS.late, out.late.map(({ reading, detail }) => ({ key: reading.containerId, value: JSON.stringify({ ...readingToWire(reading), lateDetail: detail }) })));
+    if (out.late.length)
+      await this.bus.produce(
+        TOPICS.late,
+        out.late.map(({ reading, detail }) => ({ key: reading.containerId, value: JSON.stringify({ ...readingToWire(reading), lateDetail: detail }) })),
+      );
     this.pending = { alerts: [], alertArrivals: [], late: [] };
     this.counts.alerts += out.alerts.length;
     this.counts.late += out.late.length;

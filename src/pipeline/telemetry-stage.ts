@@ -19,7 +19,14 @@ import type { InfluxWriter } from '../sinks/influx.js';
 export class TelemetryStage {
   private sub: Subscription | null = null;
   readonly counts = { written: 0, undecodable: 0 };
-  constructor(private readonly bus: Bus, private readonly writer: InfluxWriter, private readonly groupId: string, private readonly log?: Logger, private readonly fromNow = false, private readonly retryWindowMs = 10_000) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly writer: InfluxWriter,
+    private readonly groupId: string,
+    private readonly log?: Logger,
+    private readonly fromNow = false,
+    private readonly retryWindowMs = 10_000,
+  ) {}
 
   /** Readings acknowledged by InfluxDB so far. */
   get written(): number {

@@ -7,7 +7,11 @@ import type { TripDirectory } from '../trips/directory.js';
 
 /** Plans onto the compacted `sealwatch.trips.v1`, keyed by trip id. */
 export async function publishPlans(bus: Bus, plans: readonly TripPlan[]): Promise<void> {
-  if (plans.length) await bus.produce(TOPICS.trips, plans.map((p) => ({ key: p.tripId, value: JSON.stringify(p) })));
+  if (plans.length)
+    await bus.produce(
+      TOPICS.trips,
+      plans.map((p) => ({ key: p.tripId, value: JSON.stringify(p) })),
+    );
 }
 
 /**
@@ -25,7 +29,14 @@ export async function followTrips(bus: Bus, trips: TripDirectory, log?: Logger):
   };
   const ends = await bus.endOffsets(TOPICS.trips);
   for (const m of await bus.readAll(TOPICS.trips)) apply(m.value);
-  const sub = await bus.subscribe({ groupId: `sealwatch-trips-${randomUUID()}`, topics: [TOPICS.trips], fromNow: true, handler: async (batch) => batch.forEach((m) => apply(m.value)) });
+  const sub = await bus.subscribe({
+    groupId: `sealwatch-trips-${randomUUID()}`,
+    topics: [TOPICS.trips],
+    fromNow: true,
+    handler: async (batch) => {
+      for (const m of batch) apply(m.value);
+    },
+  });
   log?.info({ plans: trips.size, partitions: ends.size }, 'trips.loaded_from_topic');
   return sub;
 }

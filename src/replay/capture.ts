@@ -14,10 +14,7 @@ export interface CapturedMessage {
   payload: Buffer;
 }
 
-const LINE = z.union([
-  z.object({ t: z.string(), topic: z.string().min(1), payload: z.string() }).strict(),
-  z.object({ t: z.string(), topic: z.string().min(1), payloadBase64: z.string() }).strict(),
-]);
+const LINE = z.union([z.object({ t: z.string(), topic: z.string().min(1), payload: z.string() }).strict(), z.object({ t: z.string(), topic: z.string().min(1), payloadBase64: z.string() }).strict()]);
 
 export function captureLine(m: CapturedMessage): string {
   const t = new Date(m.t).toISOString();

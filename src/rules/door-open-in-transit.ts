@@ -21,4 +21,3 @@ export const doorOpenInTransit = defineRule<DoorOpeningState>({
   onReading: (state, r, ctx) => trackDoorOpenings(state, r, ctx, decide),
   onTimer: (state, _at, _key, ctx) => onDoorFixTimer(state, ctx, decide),
 });
-

@@ -23,9 +23,7 @@ function decide(place: DoorPlace, opening: { ts: number; eventId: string }, evid
       startedAt: opening.ts,
       detectedAt: opening.ts,
       location: last ? { lat: last.lat, lon: last.lon } : null,
-      summary: last
-        ? `Door opened with no position fix within ${fmtDuration(Math.abs(opening.ts - last.ts) )} of it; last known position shown`
-        : 'Door opened and the device has never reported a position on this trip',
+      summary: last ? `Door opened with no position fix within ${fmtDuration(Math.abs(opening.ts - last.ts))} of it; last known position shown` : 'Door opened and the device has never reported a position on this trip',
       evidence,
       details: { lastFixAgeMin: last ? Math.round((opening.ts - last.ts) / 60000) : null },
     };

@@ -52,12 +52,7 @@ export function classifyPlace(fix: Fix | null, openTs: number, ctx: RuleContext,
  * next fix when the last one is stale) and let `decide` turn the place into
  * an alert or nothing.
  */
-export function trackDoorOpenings(
-  state: DoorOpeningState,
-  r: Reading,
-  ctx: RuleContext,
-  decide: (place: DoorPlace, opening: { ts: number; eventId: string }, evidence: string[]) => RaisedAlert | null,
-): void {
+export function trackDoorOpenings(state: DoorOpeningState, r: Reading, ctx: RuleContext, decide: (place: DoorPlace, opening: { ts: number; eventId: string }, evidence: string[]) => RaisedAlert | null): void {
   const cfg = ctx.rules.doorOpen;
   const v = ctx.view;
   if (state.pending) {

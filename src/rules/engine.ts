@@ -53,6 +53,7 @@ class Slot implements ContainerView {
   stopAnchor: Fix | null = null;
   inStop = false;
   stopOutlier: Fix | null = null;
+  wayKn: number | null = null;
   lastTs = -Infinity;
   arrivedAt: number | null = null;
   tripId: string | null = null;
@@ -87,7 +88,7 @@ class Slot implements ContainerView {
   }
 
   hasEvaluated(eventId: string): boolean {
-    return this.atPosition === eventId || (this.atPositionMore !== null && this.atPositionMore.includes(eventId));
+    return this.atPosition === eventId || this.atPositionMore?.includes(eventId) === true;
   }
 
   /** Moves the reasoning position forward: nothing is evaluated at the new time yet. */
@@ -127,8 +128,18 @@ class EngineFix implements Fix {
  * most one entry per timer is queued, and a popped one that is early
  * re-queues itself.
  */
-interface Timer { due: number; slot: Slot; ruleIdx: number; key: string }
-interface TimerState { ruleIdx: number; key: string; at: number; queued: number }
+interface Timer {
+  due: number;
+  slot: Slot;
+  ruleIdx: number;
+  key: string;
+}
+interface TimerState {
+  ruleIdx: number;
+  key: string;
+  at: number;
+  queued: number;
+}
 
 function findTimer(slot: Slot, ruleIdx: number, key: string): TimerState | undefined {
   const ts = slot.timers;
@@ -448,6 +459,7 @@ export class RuleEngine {
       v.stopAnchor = null;
       v.stopOutlier = null;
       v.inStop = false;
+      v.wayKn = null;
       slot.zoneEpoch = ++this.zoneEpochs;
       slot.planEpoch = -1;
     }
@@ -574,7 +586,10 @@ class EngineContext implements RuleContext {
   readonly rules: Config['rules'];
   readonly ports: PortTable;
 
-  constructor(private readonly engine: RuleEngine, opts: EngineOptions) {
+  constructor(
+    private readonly engine: RuleEngine,
+    opts: EngineOptions,
+  ) {
     this.rules = opts.config.rules;
     this.ports = opts.ports;
   }

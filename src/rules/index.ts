@@ -13,18 +13,7 @@ import { unscheduledStop } from './unscheduled-stop.js';
 import { ripOnRipOff } from './rip-on-rip-off.js';
 
 /** Every rule, in evaluation order. */
-export const ALL_RULES: readonly Rule[] = [
-  doorOpenInTransit,
-  doorOpenUnauthorisedLocation,
-  lightWithDoorClosed,
-  temperatureExcursion,
-  temperatureAnomaly,
-  locationGap,
-  locationJump,
-  routeDeviation,
-  unscheduledStop,
-  ripOnRipOff,
-] as Rule[];
+export const ALL_RULES: readonly Rule[] = [doorOpenInTransit, doorOpenUnauthorisedLocation, lightWithDoorClosed, temperatureExcursion, temperatureAnomaly, locationGap, locationJump, routeDeviation, unscheduledStop, ripOnRipOff] as Rule[];
 
 export function selectRules(enabled: readonly string[] | null): Rule[] {
   if (enabled === null) return [...ALL_RULES];

@@ -12,7 +12,14 @@ import { defineRule, type RuleContext } from './rule.js';
  * unchanged for `confirmWithinMs` until the dark reading that ended it. The
  * door must have been closed for a grace period first.
  */
-interface Episode { startTs: number; startEventId: string; count: number; maxLux: number; evidence: string[]; raised: boolean }
+interface Episode {
+  startTs: number;
+  startEventId: string;
+  count: number;
+  maxLux: number;
+  evidence: string[];
+  raised: boolean;
+}
 interface State {
   episode: Episode | null;
   /** Recent intervals between light readings: a device reporting on change has long ones. */
@@ -84,7 +91,7 @@ function raise(ep: Episode, at: number, ctx: RuleContext, how: string): void {
   ep.raised = true;
   const fix = v.fix;
   const zones = fix ? ctx.zones(fix) : null;
-  const where = zones && zones.nearest ? (zones.inside ? `inside ${zones.inside.name}` : `${fmtKm(zones.nearestKm)} from the nearest authorised zone (${zones.nearest.name})`) : 'position unknown';
+  const where = zones?.nearest ? (zones.inside ? `inside ${zones.inside.name}` : `${fmtKm(zones.nearestKm)} from the nearest authorised zone (${zones.nearest.name})`) : 'position unknown';
   ctx.raise({
     severity: 'high',
     incidentKey: ep.startEventId,

@@ -1,5 +1,6 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
 import { kmBetween, knots } from '../geo/distance.js';
+import type { CompiledPlan } from '../trips/compile.js';
 import { defineRule, type Fix, type RuleContext } from './rule.js';
 
 /**
@@ -74,7 +75,25 @@ type Cfg = RuleContext['rules']['locationGap'];
 
 export const locationGap = defineRule<State>({
   id: 'LOCATION_GAP',
-  initialState: () => ({ lastFix: null, lastKn: null, intervals: [], medianInterval: NaN, stationaryIntervals: [], medianStationary: NaN, othersSinceFix: 0, quietSinceFix: 0, raisedGapOf: null, firstTs: NaN, lastTs: -Infinity, lastEventId: null, lastStopped: false, lastDoor: 'unknown', longestQuiet: 0, raisedSilenceAfter: null, pending: null }),
+  initialState: () => ({
+    lastFix: null,
+    lastKn: null,
+    intervals: [],
+    medianInterval: NaN,
+    stationaryIntervals: [],
+    medianStationary: NaN,
+    othersSinceFix: 0,
+    quietSinceFix: 0,
+    raisedGapOf: null,
+    firstTs: NaN,
+    lastTs: -Infinity,
+    lastEventId: null,
+    lastStopped: false,
+    lastDoor: 'unknown',
+    longestQuiet: 0,
+    raisedSilenceAfter: null,
+    pending: null,
+  }),
   learn(state, r, ctx) {
     // the yard days before departure are the start of the device's profile
     if (Number.isNaN(state.firstTs)) state.firstTs = r.ts;
@@ -112,12 +131,12 @@ export const locationGap = defineRule<State>({
     state.lastTs = r.ts;
     state.lastEventId = r.eventId;
     state.lastDoor = v.door;
-    ctx.setTimer(r.ts + timerLimit(state, cfg), 'silence');
+    ctx.setTimer(r.ts + timerLimit(state, cfg, declaredOf(ctx)), 'silence');
     if (r.kind === 'location') {
       const fix = v.fix!;
       const last = state.lastFix;
       // (a) a position gap ended by this fix
-      if (last && reportedThrough(state, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && fix.ts - last.ts >= positionGapLimit(state, cfg)) raiseGap(state, last, r.eventId, fix.ts, ctx);
+      if (last && reportedThrough(state, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && fix.ts - last.ts >= positionGapLimit(state, cfg, declaredOf(ctx))) raiseGap(state, last, r.eventId, fix.ts, ctx);
       if (last) {
         const interval = fix.ts - last.ts;
         push(state.intervals, interval);
@@ -132,25 +151,32 @@ export const locationGap = defineRule<State>({
       state.lastStopped = v.inStop;
       state.othersSinceFix = 0;
       state.quietSinceFix = 0;
-      ctx.setTimer(r.ts + timerLimit(state, cfg), 'silence');
+      ctx.setTimer(r.ts + timerLimit(state, cfg, declaredOf(ctx)), 'silence');
       return;
     }
     // (a) positions stopped, other readings continue
     const last = state.lastFix;
     if (!last) return;
     state.othersSinceFix++;
-    if (r.ts - last.ts < positionGapLimit(state, cfg) || state.raisedGapOf === last.eventId || !reportedThrough(state, r.ts - last.ts)) return;
+    if (r.ts - last.ts < positionGapLimit(state, cfg, declaredOf(ctx)) || state.raisedGapOf === last.eventId || !reportedThrough(state, r.ts - last.ts)) return;
     raiseGap(state, last, r.eventId, r.ts, ctx);
   },
   onTimer(state, at, _key, ctx) {
-    if (!state.lastEventId || state.raisedSilenceAfter === state.lastEventId || at - state.lastTs < timerLimit(state, ctx.rules.locationGap)) return;
+    if (!state.lastEventId || state.raisedSilenceAfter === state.lastEventId || at - state.lastTs < timerLimit(state, ctx.rules.locationGap, declaredOf(ctx))) return;
     // near a port, trackers go quiet in stacks, sheds and holds: judged when it speaks again, not before
     if (state.lastFix && nearPort(state.lastFix, ctx)) return;
     state.raisedSilenceAfter = state.lastEventId;
     state.pending = null;
     if (state.lastFix) state.raisedGapOf = state.lastFix.eventId;
     const s = silenceOf(state, at, null);
-    raiseSilence(s, ctx, s.stopped ? 'medium' : 'high', `Every reading has stopped for ${fmtDuration(at - s.fromTs)} mid-trip${s.stopped ? ' (the container was standing still)' : ''} and none has arrived since: device switched off, shielded or tampered with${s.lastFix ? '; last fix shown' : ''}`, null, null);
+    raiseSilence(
+      s,
+      ctx,
+      s.stopped ? 'medium' : 'high',
+      `Every reading has stopped for ${fmtDuration(at - s.fromTs)} mid-trip${s.stopped ? ' (the container was standing still)' : ''} and none has arrived since: device switched off, shielded or tampered with${s.lastFix ? '; last fix shown' : ''}`,
+      null,
+      null,
+    );
   },
 });
 
@@ -175,20 +201,30 @@ function median(ring: readonly number[]): number {
 }
 
 /** How long without a fix, other readings going on, is a gap for this device now. */
-function positionGapLimit(state: State, cfg: Cfg): number {
+function positionGapLimit(state: State, cfg: Cfg, declared: Declared): number {
   if (Number.isNaN(state.medianInterval)) state.medianInterval = median(state.intervals);
-  let usual = state.medianInterval;
+  let usual = Math.max(state.medianInterval, (declared?.fixIntervalMinutes ?? 0) * MINUTE_MS);
   if (state.lastStopped) {
     if (Number.isNaN(state.medianStationary)) state.medianStationary = median(state.stationaryIntervals);
-    usual = Math.max(usual, state.medianStationary);
+    usual = Math.max(usual, state.medianStationary, (declared?.stationaryFixIntervalMinutes ?? 0) * MINUTE_MS);
   }
   // a dropout hides the fixes inside it, and the gap between fixes around it is the dropout plus up to two intervals
   return Math.max(cfg.maxPositionGapMs, cfg.gnssDropoutMs + 2 * usual, cfg.intervalFactor * usual);
 }
 
 /** How long without any reading before the timer speaks, for this device now. */
-function timerLimit(state: State, cfg: Cfg): number {
-  return state.lastStopped ? Math.max(cfg.maxStationarySilenceMs, cfg.intervalFactor * state.longestQuiet) : Math.max(cfg.maxUnresumedSilenceMs, cfg.intervalFactor * state.longestQuiet);
+function timerLimit(state: State, cfg: Cfg, declared: Declared): number {
+  const quiet = Math.max(state.longestQuiet, (declared?.maxQuietHours ?? 0) * HOUR_MS);
+  return Math.max(state.lastStopped ? cfg.maxStationarySilenceMs : cfg.maxUnresumedSilenceMs, cfg.intervalFactor * quiet);
+}
+
+/** The device's reporting profile as its trip plan declares it, if it does (trip plans: `reporting`). */
+type Declared = NonNullable<CompiledPlan['plan']['reporting']> | null;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+function declaredOf(ctx: RuleContext): Declared {
+  return ctx.view.plan?.plan.reporting ?? null;
 }
 
 function nearPort(fix: Fix, ctx: RuleContext): { name: string; km: number } | null {
@@ -235,19 +271,56 @@ function judgeSilence(state: State, s: Silence, ctx: RuleContext, resumedAt: { l
   const door = ctx.view.door;
   const moved = last && resumedAt ? kmBetween(last, resumedAt) : null;
   if (s.door !== 'unknown' && door !== 'unknown' && door !== s.door) {
-    return raiseSilence(s, ctx, 'high', `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed with the door ${door} (it was ${s.door})${moved !== null ? `, ${fmtKm(moved)} from the last fix` : ''}: device switched off or shielded while the box was opened or closed`, resumedAt, null);
+    raiseSilence(
+      s,
+      ctx,
+      'high',
+      `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed with the door ${door} (it was ${s.door})${moved !== null ? `, ${fmtKm(moved)} from the last fix` : ''}: device switched off or shielded while the box was opened or closed`,
+      resumedAt,
+      null,
+    );
+    return;
   }
   // a ship that sailed from its anchorage while the tracker was out of coverage has simply sailed
-  const couldSail = Math.max(cfg.maxTravelKn, 1.5 * (s.stopped ? 0 : s.lastKn ?? 0));
+  const couldSail = Math.max(cfg.maxTravelKn, 1.5 * (s.stopped ? 0 : (s.lastKn ?? 0)));
   if (moved !== null && knots(moved, gap) > couldSail) {
-    return raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed ${fmtKm(moved)} from the last fix, farther than it could have sailed (${Math.round(knots(moved, gap))} kn): device switched off, shielded or tampered with`, resumedAt, null);
+    raiseSilence(
+      s,
+      ctx,
+      'medium',
+      `Every reading stopped for ${fmtDuration(gap)} mid-trip and resumed ${fmtKm(moved)} from the last fix, farther than it could have sailed (${Math.round(knots(moved, gap))} kn): device switched off, shielded or tampered with`,
+      resumedAt,
+      null,
+    );
+    return;
   }
   // A silence is part of this device's normal from now on, whatever is decided about this one.
   if (gap > state.longestQuiet) state.longestQuiet = gap;
   // It woke where it fell asleep, nothing changed: a tracker that sleeps while it stands still.
   const samePlace = moved !== null && moved <= ctx.rules.stationary.radiusKm;
+  const declaredQuiet = (declaredOf(ctx)?.maxQuietHours ?? 0) * HOUR_MS;
+  if (!samePlace && declaredQuiet > 0) {
+    // the device's own vendor says how quiet it may be: no history needed
+    if (gap > declaredQuiet)
+      raiseSilence(
+        s,
+        ctx,
+        'medium',
+        `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: longer than the ${fmtDuration(declaredQuiet)} this device may be quiet (its plan's reporting profile): switched off, shielded or tampered with`,
+        resumedAt,
+        null,
+      );
+    return;
+  }
   if (!samePlace && s.historyMs >= cfg.profileMinHistoryMs && gap > cfg.intervalFactor * s.longestQuiet) {
-    return raiseSilence(s, ctx, 'medium', `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: this device had not been quiet for more than ${fmtDuration(s.longestQuiet)} in ${Math.round(s.historyMs / 3_600_000)} h of reporting: switched off, shielded or tampered with`, resumedAt, null);
+    raiseSilence(
+      s,
+      ctx,
+      'medium',
+      `Every reading stopped for ${fmtDuration(gap)} mid-trip, then resumed${moved !== null ? ` ${fmtKm(moved)} from the last fix` : ''}: this device had not been quiet for more than ${fmtDuration(s.longestQuiet)} in ${Math.round(s.historyMs / 3_600_000)} h of reporting: switched off, shielded or tampered with`,
+      resumedAt,
+      null,
+    );
   }
 }
 
@@ -263,6 +336,13 @@ function raiseSilence(s: Silence, ctx: RuleContext, severity: 'low' | 'medium' |
     location: last ? { lat: last.lat, lon: last.lon } : null,
     summary,
     evidence,
-    details: { gapMin: Math.round((s.toTs - s.fromTs) / 60000), movedKm: moved === null ? null : Math.round(moved), resumed: s.resumedEventId !== null, stationary: s.stopped, longestQuietMin: Math.round(s.longestQuiet / 60000), nearPort: near?.name ?? null },
+    details: {
+      gapMin: Math.round((s.toTs - s.fromTs) / 60000),
+      movedKm: moved === null ? null : Math.round(moved),
+      resumed: s.resumedEventId !== null,
+      stationary: s.stopped,
+      longestQuietMin: Math.round(s.longestQuiet / 60000),
+      nearPort: near?.name ?? null,
+    },
   });
 }

@@ -9,14 +9,25 @@ import { placeStop } from './unscheduled-stop.js';
  * Openings inside authorised zones, while under way, or that never close are
  * left to the other door rules.
  */
-interface Opening { ts: number; eventId: string; anchor: Fix }
+interface Opening {
+  ts: number;
+  eventId: string;
+  anchor: Fix;
+}
 /**
  * `unplaced`: an opening before any stop was seen, and its close if that came
  * too; a sparse tracker sees a stop only at its second fix in place, which may
  * come after the door opened, or after it closed again.
  */
-interface Unplaced { ts: number; eventId: string; close: { ts: number; eventId: string } | null }
-interface State { opening: Opening | null; unplaced: Unplaced | null }
+interface Unplaced {
+  ts: number;
+  eventId: string;
+  close: { ts: number; eventId: string } | null;
+}
+interface State {
+  opening: Opening | null;
+  unplaced: Unplaced | null;
+}
 
 export const ripOnRipOff = defineRule<State>({
   id: 'RIP_ON_RIP_OFF',
@@ -47,7 +58,6 @@ export const ripOnRipOff = defineRule<State>({
         state.unplaced = { ts: r.ts, eventId: r.eventId, close: null };
         return;
       }
-      if (fix.speedKn !== null && fix.speedKn > ctx.rules.stationary.leaveSpeedKn) return;
       state.opening = { ts: r.ts, eventId: r.eventId, anchor };
       return;
     }

@@ -7,8 +7,16 @@ import { defineRule } from './rule.js';
  * authorised zones. One alert per excursion; the excursion ends when the
  * container is back within 70 % of the threshold.
  */
-interface Excursion { startTs: number; startEventId: string; maxKm: number; raised: boolean }
-interface State { excursion: Excursion | null; lastEvalTs: number }
+interface Excursion {
+  startTs: number;
+  startEventId: string;
+  maxKm: number;
+  raised: boolean;
+}
+interface State {
+  excursion: Excursion | null;
+  lastEvalTs: number;
+}
 
 export const routeDeviation = defineRule<State>({
   id: 'ROUTE_DEVIATION',

@@ -37,6 +37,8 @@ export interface ContainerView {
   inStop: boolean;
   /** A fix out of the stop, held until the next fix says whether the stop ended. */
   stopOutlier: Fix | null;
+  /** Way on at the latest fix, knots (reported, else from the fix before); null when neither. */
+  wayKn: number | null;
   /** Measurement time of the latest reading of any kind. */
   lastTs: number;
   arrivedAt: number | null;

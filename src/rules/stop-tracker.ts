@@ -10,6 +10,8 @@ export interface StopView {
   inStop: boolean;
   /** A fix that left the stop's radius (or reported way on), waiting for the next fix to say whether the stop ended. */
   stopOutlier: Fix | null;
+  /** Way on at the latest fix, knots: reported, else from the fix before it (ten minutes or more apart); null when neither. */
+  wayKn: number | null;
 }
 
 type Stationary = Config['rules']['stationary'];
@@ -49,6 +51,9 @@ function derivedKn(a: Fix, b: Fix, cfg: Stationary): number {
  *   fix if the next one is out too.
  */
 export function trackStop(view: StopView, prev: Fix | null, fix: Fix, cfg: Stationary): void {
+  // the way on at the fix before (view.wayKn still holds it), and at this one for the next call
+  const prevKn = prev ? (prev.speedKn ?? view.wayKn) : null;
+  view.wayKn = fix.speedKn ?? (prev !== null && fix.ts - prev.ts >= MIN_DERIVED_MS ? derivedKn(prev, fix, cfg) : null);
   const anchor = view.stopAnchor;
   if (anchor) {
     const inside = kmBetween(anchor, fix) <= cfg.radiusKm + fixErrorKm(anchor, cfg) + fixErrorKm(fix, cfg);
@@ -76,22 +81,22 @@ export function trackStop(view: StopView, prev: Fix | null, fix: Fix, cfg: Stati
   // Backdated only when the two fixes are in one place (an anchored ship swings within a few hundred
   // metres) and the container went no faster between them than a ship swinging at anchor.
   const onePlace = prev !== null && fix.ts > prev.ts && kmBetween(prev, fix) <= cfg.swingKm + fixErrorKm(prev, cfg) + fixErrorKm(fix, cfg) && derivedKn(prev, fix, cfg) <= cfg.maxSpeedKn / 2;
-  view.stopAnchor = onePlace ? stoppedSince(prev!, fix, cfg) : fix;
+  view.stopAnchor = onePlace ? stoppedSince(prev!, prevKn, fix, cfg) : fix;
   view.inStop = true;
 }
 
 /**
  * When the stop began, seen from the fix before it and the first fix in it
  * (one place, within an anchored ship's swing): at the fix before, if that
- * one had no way on; else once the way it reported would have covered the
- * distance between them (a ship making 3 kn at one fix and alongside 600 m
- * on at the next stopped some 6 min later).
+ * one had no way on; else once the way it had (reported, or from the fix
+ * before it) would have covered the distance between them (a ship making
+ * 3 kn at one fix and alongside 600 m on at the next stopped some 6 min later).
  * The stop is placed where it is, at the later fix; its identity is the
  * earlier fix's event.
  */
-function stoppedSince(prev: Fix, fix: Fix, cfg: Stationary): Fix {
-  if (prev.speedKn === null || prev.speedKn <= cfg.maxSpeedKn) return prev;
-  const ts = Math.min(fix.ts, prev.ts + Math.round((kmBetween(prev, fix) / (prev.speedKn * KM_PER_NM)) * 3_600_000));
+function stoppedSince(prev: Fix, prevKn: number | null, fix: Fix, cfg: Stationary): Fix {
+  if (prevKn === null || prevKn <= cfg.maxSpeedKn) return prev;
+  const ts = Math.min(fix.ts, prev.ts + Math.round((kmBetween(prev, fix) / (prevKn * KM_PER_NM)) * 3_600_000));
   return { ts, lat: fix.lat, lon: fix.lon, speedKn: 0, hdop: fix.hdop, eventId: prev.eventId };
 }
 

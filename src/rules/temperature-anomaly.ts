@@ -18,10 +18,26 @@ import { judgeErratic, pushRecent, type ErraticEpisode, type RecentWindow } from
  * even when its median has not moved. A dry box's air follows the weather, so
  * only its level is judged.
  */
-interface Episode { startTs: number; startEventId: string; count: number; peakC: number; baseline: number; sigma: number; raised: boolean; evidence: string[] }
+interface Episode {
+  startTs: number;
+  startEventId: string;
+  count: number;
+  peakC: number;
+  baseline: number;
+  sigma: number;
+  raised: boolean;
+  evidence: string[];
+}
 /** `baseline`: the readings of the baseline window (rolling-baseline.ts), made on the first reading kept. */
 /** `prevTs`/`prevC`: the dry box's previous reading, for how fast it changed. */
-interface State { baseline: RollingBaseline | null; episode: Episode | null; recent: RecentWindow | null; erratic: ErraticEpisode | null; prevTs: number; prevC: number }
+interface State {
+  baseline: RollingBaseline | null;
+  episode: Episode | null;
+  recent: RecentWindow | null;
+  erratic: ErraticEpisode | null;
+  prevTs: number;
+  prevC: number;
+}
 
 export const temperatureAnomaly = defineRule<State>({
   id: 'TEMPERATURE_ANOMALY',

@@ -8,8 +8,18 @@ import { defineRule, type RuleContext } from './rule.js';
  * trip plan, else from the reading's own setpoint with the default tolerance;
  * a dry container (neither) is not judged here.
  */
-interface Episode { startTs: number; startEventId: string; lastTs: number; peakC: number; peakDev: number; evidence: string[]; raised: boolean }
-interface State { episode: Episode | null }
+interface Episode {
+  startTs: number;
+  startEventId: string;
+  lastTs: number;
+  peakC: number;
+  peakDev: number;
+  evidence: string[];
+  raised: boolean;
+}
+interface State {
+  episode: Episode | null;
+}
 
 export const temperatureExcursion = defineRule<State>({
   id: 'TEMPERATURE_EXCURSION',

@@ -14,7 +14,12 @@ import { defineRule, type Fix, type RuleContext } from './rule.js';
  * the door was opened (medium). One alert per stop.
  */
 /** `openedIn`: the stop (its anchor's event id) during which the door was opened. */
-interface State { raisedFor: string | null; placeFor: string | null; place: StopPlace | null; openedIn: string | null }
+interface State {
+  raisedFor: string | null;
+  placeFor: string | null;
+  place: StopPlace | null;
+  openedIn: string | null;
+}
 
 export interface StopPlace {
   /** Why the stop is legitimate, if it is. */
@@ -101,8 +106,8 @@ export const unscheduledStop = defineRule<State>({
       : place.excusedBy && opened
         ? `(${place.excusedBy}), and the door was opened during the stop`
         : place.excusedBy
-        ? `in the ${place.excusedBy}, longer than the ${fmtDuration(place.excusedForMs)} a wait there usually takes`
-        : `outside every authorised zone${place.nearestPort ? `, nearest port ${place.nearestPort.name} ${fmtKm(place.nearestPort.km)} away` : ''}`;
+          ? `in the ${place.excusedBy}, longer than the ${fmtDuration(place.excusedForMs)} a wait there usually takes`
+          : `outside every authorised zone${place.nearestPort ? `, nearest port ${place.nearestPort.name} ${fmtKm(place.nearestPort.km)} away` : ''}`;
     ctx.raise({
       severity: place.unplannedPort ? 'high' : 'medium',
       incidentKey: anchor.eventId,
@@ -111,7 +116,14 @@ export const unscheduledStop = defineRule<State>({
       location: { lat: anchor.lat, lon: anchor.lon },
       summary: `Stationary for ${fmtDuration(dwell)} ${where}`,
       evidence: [anchor.eventId, fix.eventId],
-      details: { doorOpened: opened, stopMin: Math.round(dwell / 60000), nearestPort: place.nearestPort?.name ?? null, nearestPortKm: place.nearestPort ? Math.round(place.nearestPort.km * 10) / 10 : null, unplannedPortCall: place.unplannedPort !== null, waitingArea: place.excusedBy },
+      details: {
+        doorOpened: opened,
+        stopMin: Math.round(dwell / 60000),
+        nearestPort: place.nearestPort?.name ?? null,
+        nearestPortKm: place.nearestPort ? Math.round(place.nearestPort.km * 10) / 10 : null,
+        unplannedPortCall: place.unplannedPort !== null,
+        waitingArea: place.excusedBy,
+      },
     });
   },
 });

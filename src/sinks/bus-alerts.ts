@@ -8,7 +8,11 @@ export class BusAlertSink implements AlertSink {
   readonly name = 'bus';
   constructor(private readonly bus: Bus) {}
   async write(alerts: readonly Alert[]): Promise<void> {
-    if (alerts.length) await this.bus.produce(TOPICS.alerts, alerts.map((a) => ({ key: a.containerId, value: JSON.stringify(a) })));
+    if (alerts.length)
+      await this.bus.produce(
+        TOPICS.alerts,
+        alerts.map((a) => ({ key: a.containerId, value: JSON.stringify(a) })),
+      );
   }
   async close(): Promise<void> {}
 }

@@ -7,7 +7,10 @@ const COLOURS: Record<string, string> = { critical: '\x1b[41;97m', high: '\x1b[3
 export class ConsoleAlertSink implements AlertSink {
   readonly name = 'console';
   private readonly seen = new Set<string>();
-  constructor(private readonly out: NodeJS.WritableStream = process.stdout, private readonly colour = useColour(out)) {}
+  constructor(
+    private readonly out: NodeJS.WritableStream = process.stdout,
+    private readonly colour = useColour(out),
+  ) {}
   async write(alerts: readonly Alert[]): Promise<void> {
     for (const a of alerts) {
       if (this.seen.has(a.alertId)) continue;

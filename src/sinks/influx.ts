@@ -64,7 +64,10 @@ export class InfluxWriter {
   private abortTimer: NodeJS.Timeout | null = null;
   readonly stats: InfluxWriterStats = { written: 0, retries: 0, rejected: 0, deadLettersDropped: 0, buffered: 0, waiting: 0 };
 
-  constructor(private readonly cfg: Config['influx'], log?: Logger) {
+  constructor(
+    private readonly cfg: Config['influx'],
+    log?: Logger,
+  ) {
     this.log = log?.child({ module: 'influx' });
     this.client = new InfluxDB({ url: cfg.url, ...(cfg.token ? { token: cfg.token } : {}), timeout: cfg.timeoutMs });
     // The client logs its own view of every failure on the console; the writer reports them itself.
@@ -122,18 +125,22 @@ export class InfluxWriter {
   private async write(lines: string[], what: string, windowMs?: number): Promise<void> {
     const deadline = windowMs === undefined ? Infinity : Date.now() + windowMs;
     const chunks: Array<Promise<void>> = [];
+    let refused: { reason: unknown } | null = null;
     try {
       for (let i = 0; i < lines.length; i += this.cfg.batchSize) {
         const chunk = lines.slice(i, i + this.cfg.batchSize);
         await this.admit(chunk.length, deadline);
         chunks.push(this.send(chunk, what, deadline).finally(() => this.release(chunk.length)));
       }
-    } finally {
-      // every chunk already sent settles (and frees its room) before the caller hears of a failure
-      const results = await Promise.allSettled(chunks);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+    } catch (err) {
+      refused = { reason: err };
     }
+    // every chunk already sent settles (and frees its room) before the caller hears of a failure;
+    // a chunk that failed is the failure reported, before a refusal to admit the next one
+    const results = await Promise.allSettled(chunks);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (refused) throw refused.reason;
   }
 
   /** Waits for room in the buffer; first come, first served. */
@@ -259,9 +266,24 @@ export class InfluxWriter {
   registerMetrics(registry: Registry): void {
     const s = this.stats;
     const counter = (name: string, help: string, value: () => number) =>
-      new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(value()); } });
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(value());
+        },
+      });
     const gauge = (name: string, help: string, value: () => number) =>
-      new Gauge({ name, help, registers: [registry], collect() { this.set(value()); } });
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(value());
+        },
+      });
     counter('sealwatch_influx_lines_written_total', 'Lines (points) InfluxDB acknowledged', () => s.written);
     counter('sealwatch_influx_write_retries_total', 'InfluxDB write attempts that failed and were retried', () => s.retries);
     counter('sealwatch_influx_lines_rejected_total', 'Lines InfluxDB refused for good (400, 413, 422)', () => s.rejected);

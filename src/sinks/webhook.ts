@@ -92,7 +92,11 @@ export class WebhookSink implements AlertSink {
   private readonly random: () => number;
   private readonly now: () => number;
 
-  constructor(readonly targets: readonly WebhookTarget[], private readonly opts: WebhookOptions, private readonly log?: Logger) {
+  constructor(
+    readonly targets: readonly WebhookTarget[],
+    private readonly opts: WebhookOptions,
+    private readonly log?: Logger,
+  ) {
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
   }
@@ -105,7 +109,12 @@ export class WebhookSink implements AlertSink {
         const key = `${target.name}\u0000${alert.alertId}`;
         if (this.jobs.has(key)) continue;
         const at = new Date(this.now()).toISOString();
-        const job: Job = { d: { deliveryId: randomUUID(), target: target.name, alertId: alert.alertId, rule: alert.rule, status: 'pending', attempts: 0, lastStatusCode: null, lastError: null, createdAt: at, updatedAt: at, nextAttemptAt: at }, target, body, timer: null };
+        const job: Job = {
+          d: { deliveryId: randomUUID(), target: target.name, alertId: alert.alertId, rule: alert.rule, status: 'pending', attempts: 0, lastStatusCode: null, lastError: null, createdAt: at, updatedAt: at, nextAttemptAt: at },
+          target,
+          body,
+          timer: null,
+        };
         this.jobs.set(key, job);
         this.evict();
         this.attempt(job);

@@ -3,7 +3,7 @@ import type { Feature, LineString, Polygon } from 'geojson';
 import type { PortTable } from '../geo/ports.js';
 import type { TripPlan } from './schema.js';
 import { greatCircleKm } from '../geo/distance.js';
-import { PointIndex, trackIndex } from '../geo/point-index.js';
+import { type PointIndex, trackIndex } from '../geo/point-index.js';
 
 export interface CompiledZone {
   name: string;

@@ -23,7 +23,10 @@ export class TripDirectory {
   private readonly byContainer = new Map<string, Entry[]>();
   private listeners: Array<(plan: TripPlan) => void> = [];
 
-  constructor(private readonly window: BindingWindow, plans: Iterable<TripPlan> = []) {
+  constructor(
+    private readonly window: BindingWindow,
+    plans: Iterable<TripPlan> = [],
+  ) {
     for (const p of plans) this.upsert(p);
   }
 
@@ -104,7 +107,8 @@ function pick(list: Entry[] | undefined, ts: number): TripPlan | null {
   let upcoming: Entry | null = null;
   for (const e of list) {
     if (ts < e.from || ts > e.until) continue;
-    if (e.departure <= ts) departed = e; // list is sorted by departure: the last one wins
+    if (e.departure <= ts)
+      departed = e; // list is sorted by departure: the last one wins
     else if (!upcoming) upcoming = e;
   }
   return (departed ?? upcoming)?.plan ?? null;

@@ -27,7 +27,10 @@ export function loadTripPlans(path: string, ports: PortTable, opts: PlanOptions,
   let files: string[];
   try {
     files = statSync(path).isDirectory()
-      ? readdirSync(path).filter((f) => /\.(json|ya?ml)$/i.test(f)).sort().map((f) => join(path, f))
+      ? readdirSync(path)
+          .filter((f) => /\.(json|ya?ml)$/i.test(f))
+          .sort()
+          .map((f) => join(path, f))
       : [path];
   } catch (err) {
     throw swError('SW_ERR_TRIP_INVALID', path, (err as Error).message);

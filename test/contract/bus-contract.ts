@@ -58,7 +58,10 @@ export function busContract(name: string, make: () => Promise<Bus>, opts: { sett
     it('each group gets every message; a group resumes after its committed offset', async () => {
       const t = topic();
       await bus.ensureTopics([{ topic: t, partitions: 2 }]);
-      await bus.produce(t, Array.from({ length: 10 }, (_, i) => ({ key: `c${i}`, value: String(i) })));
+      await bus.produce(
+        t,
+        Array.from({ length: 10 }, (_, i) => ({ key: `c${i}`, value: String(i) })),
+      );
       const g1 = `g-${randomUUID()}`;
       const a = await collect(bus, t, g1, (g) => g.length >= 10);
       const b = await collect(bus, t, `g-${randomUUID()}`, (g) => g.length >= 10);
@@ -72,10 +75,13 @@ export function busContract(name: string, make: () => Promise<Bus>, opts: { sett
       expect(again.got.map((m) => m.value.toString())).toEqual(['new']);
     });
 
-    it('reports a group\'s lag: what it has not yet committed', async () => {
+    it("reports a group's lag: what it has not yet committed", async () => {
       const t = topic();
       await bus.ensureTopics([{ topic: t, partitions: 2 }]);
-      await bus.produce(t, Array.from({ length: 7 }, (_, i) => ({ key: `k${i}`, value: String(i) })));
+      await bus.produce(
+        t,
+        Array.from({ length: 7 }, (_, i) => ({ key: `k${i}`, value: String(i) })),
+      );
       const g = `g-${randomUUID()}`;
       expect(await bus.lag(g, t)).toBe(7);
       const { sub } = await collect(bus, t, g, (got) => got.length >= 7);
@@ -90,10 +96,16 @@ export function busContract(name: string, make: () => Promise<Bus>, opts: { sett
     it('fromNow sees only what is produced after subscribing', async () => {
       const t = topic();
       await bus.ensureTopics([{ topic: t, partitions: 2 }]);
-      await bus.produce(t, [{ key: 'a', value: 'old-1' }, { key: 'b', value: 'old-2' }]);
+      await bus.produce(t, [
+        { key: 'a', value: 'old-1' },
+        { key: 'b', value: 'old-2' },
+      ]);
       const got: string[] = [];
       const sub = await bus.subscribe({ groupId: `g-${randomUUID()}`, topics: [t], fromNow: true, fromBeginning: true, handler: async (batch) => void got.push(...batch.map((m) => m.value.toString())) });
-      await bus.produce(t, [{ key: 'a', value: 'new-1' }, { key: 'b', value: 'new-2' }]);
+      await bus.produce(t, [
+        { key: 'a', value: 'new-1' },
+        { key: 'b', value: 'new-2' },
+      ]);
       const deadline = Date.now() + opts.timeoutMs;
       while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, opts.settleMs));

@@ -6,6 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/paths.js';
 import { plan } from '../helpers/fixtures.js';
+import type { AlertView } from '../integration/api/bodies.js';
 import { device, getJson, startStack, type Stack } from '../integration/api/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -31,7 +32,20 @@ describe('dashboard in Chromium', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
     s = await startStack({
       demoWriteToken: true,
-      plans: [plan({ tripId: 'T-E2E-0001', departure: iso(48 * 3_600_000), eta: new Date(now + 10 * 86_400_000).toISOString(), route: [[4.05, 51.95], [-5.0, 48.5], [-9.5, 43.0], [-5.45, 36.14], [-46.3, -23.98]] })],
+      plans: [
+        plan({
+          tripId: 'T-E2E-0001',
+          departure: iso(48 * 3_600_000),
+          eta: new Date(now + 10 * 86_400_000).toISOString(),
+          route: [
+            [4.05, 51.95],
+            [-5.0, 48.5],
+            [-9.5, 43.0],
+            [-5.45, 36.14],
+            [-46.3, -23.98],
+          ],
+        }),
+      ],
     });
     dev = await device(s.broker.url, 'acme-00042');
     profile = mkdtempSync(join(tmpdir(), 'sw-e2e-chromium-'));
@@ -98,7 +112,7 @@ describe('dashboard in Chromium', () => {
     await page.click('#ack');
     await page.waitForSelector('#detail[data-status="acknowledged"]', { timeout: 10_000 });
     await page.waitForSelector(`#alerts li[data-alert-id="${alertId}"][data-status="acknowledged"]`);
-    const viaApi = await getJson(`${s.api.url}/api/alerts/${alertId}`);
+    const viaApi = await getJson<AlertView>(`${s.api.url}/api/alerts/${alertId}`);
     expect(viaApi.body.status).toBe('acknowledged');
     expect(viaApi.body.history).toEqual([expect.objectContaining({ action: 'acknowledge', by: 'demo-writer' })]);
     expect(await page.locator('#history li[data-action="acknowledge"]').count()).toBe(1);

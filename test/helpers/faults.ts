@@ -146,7 +146,10 @@ export async function positionGroupsAtEnd(config: Config, groupIds: string[]): P
 export class PipelineProcess {
   private child: ChildProcess | null = null;
   private starts = 0;
-  constructor(private readonly args: string[], readonly logFile: string) {}
+  constructor(
+    private readonly args: string[],
+    readonly logFile: string,
+  ) {}
 
   async start(timeoutMs = 60 * SECOND): Promise<void> {
     this.starts++;
@@ -189,7 +192,13 @@ export class PipelineProcess {
 
   /** SIGTERM, then SIGKILL if it has not exited in time. */
   async stop(): Promise<void> {
-    if (!(await this.signal('SIGTERM', 30 * SECOND).then(() => true, () => false))) await this.signal('SIGKILL', 10 * SECOND);
+    if (
+      !(await this.signal('SIGTERM', 30 * SECOND).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await this.signal('SIGKILL', 10 * SECOND);
   }
 
   private signal(sig: NodeJS.Signals, timeoutMs: number): Promise<void> {
@@ -375,7 +384,13 @@ export async function runFaultScenario(name: string, baseSeed: number, fault: (c
   // kill -9 reads only what this scenario produced, as a deployment's log holds one world.
   const logFile = join(corpus.tripsDir, '..', 'pipeline.log');
   const pipeline = new PipelineProcess(
-    ['--trips', corpus.tripsDir, ...[`kafka.groupId=${groupId}`, `mqtt.clientId=sw-fault-ingest-${name}-${runId}`, 'mqtt.trustReceivedAtProperty=true', 'api.enabled=false', `engine.recoverFrom=${new Date(Date.now() - 1000).toISOString()}`, ...FAULT_SETS].flatMap((s) => ['--set', s])],
+    [
+      '--trips',
+      corpus.tripsDir,
+      ...[`kafka.groupId=${groupId}`, `mqtt.clientId=sw-fault-ingest-${name}-${runId}`, 'mqtt.trustReceivedAtProperty=true', 'api.enabled=false', `engine.recoverFrom=${new Date(Date.now() - 1000).toISOString()}`, ...FAULT_SETS].flatMap(
+        (s) => ['--set', s],
+      ),
+    ],
     logFile,
   );
   try {

@@ -124,9 +124,7 @@ describe('InfluxDB (influxdb-client against the stack server)', () => {
     const writeApi = influx.getWriteApi(env.SEALWATCH_INFLUX_ORG!, env.SEALWATCH_INFLUX_BUCKET!, 'ms');
     const containerId = `TEST${run}`;
     const at = new Date(Date.now() - 60_000);
-    writeApi.writePoint(
-      new Point('door').tag('container_id', containerId).tag('device_id', 'dev-1').booleanField('open', true).timestamp(at),
-    );
+    writeApi.writePoint(new Point('door').tag('container_id', containerId).tag('device_id', 'dev-1').booleanField('open', true).timestamp(at));
     await writeApi.close();
 
     const rows = await influx.getQueryApi(env.SEALWATCH_INFLUX_ORG!).collectRows<Record<string, unknown>>(

@@ -15,7 +15,20 @@ describe('npm run bench (quick mode)', () => {
     const r = spawnSync(process.execPath, [packagePath('bench', 'run.mjs'), '--quick', '--out-dir', outDir], { encoding: 'utf8', timeout: 240_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^benchmark\s+figure\s+baseline\s+ratio\s+median\s+spread \(min-max\)\s+target$/m);
-    for (const bench of ['decode json-v1', 'decode csv-v1', 'decode batch-v1', 'engine 50 containers', 'engine 200 containers', 'replay (max speed)', 'embedded e2e', 'embedded e2e latency p99', 'storm drain', 'storm peak RSS', 'storm alerts']) expect(r.stdout).toContain(bench);
+    for (const bench of [
+      'decode json-v1',
+      'decode csv-v1',
+      'decode batch-v1',
+      'engine 50 containers',
+      'engine 200 containers',
+      'replay (max speed)',
+      'embedded e2e',
+      'embedded e2e latency p99',
+      'storm drain',
+      'storm peak RSS',
+      'storm alerts',
+    ])
+      expect(r.stdout).toContain(bench);
     expect(r.stderr).toContain('[bench] decode json-v1 round 1');
     expect(r.stderr).toContain('[bench] embedded e2e round 1');
     // quick mode runs without the local stack

@@ -16,7 +16,10 @@ busContract('memory', async () => new MemoryBus(), {
 describe('memory bus retention (embedded mode stays bounded)', () => {
   it('keeps about retainPerPartition messages once groups consumed them; offsets go on; an unconsumed message is never dropped', async () => {
     const bus = new MemoryBus(1, 10);
-    await bus.ensureTopics([{ topic: 't', partitions: 1 }, { topic: 'c', partitions: 1, compacted: true }]);
+    await bus.ensureTopics([
+      { topic: 't', partitions: 1 },
+      { topic: 'c', partitions: 1, compacted: true },
+    ]);
     const got: string[] = [];
     const sub = await bus.subscribe({ groupId: 'g', topics: ['t'], fromBeginning: true, handler: async (b) => void got.push(...b.map((m) => m.value.toString())) });
     for (let i = 0; i < 100; i++) {

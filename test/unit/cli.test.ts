@@ -57,7 +57,10 @@ describe('the sealwatch command', () => {
     const b = join(dir, 'b.yaml');
     writeFileSync(a, 'engine:\n  reorderWindowMs: 1000\n');
     writeFileSync(b, 'engine:\n  allowedLatenessMs: 7200000\n');
-    for (const args of [['-c', a, '-c', b, '--set', 'rules.doorOpen.movingSpeedKn=4', '-s', 'rules.doorOpen.fixMaxAgeMs=120000', 'config'], ['config', '-c', a, '--config', b, '-s', 'rules.doorOpen.movingSpeedKn=4', '--set', 'rules.doorOpen.fixMaxAgeMs=120000']]) {
+    for (const args of [
+      ['-c', a, '-c', b, '--set', 'rules.doorOpen.movingSpeedKn=4', '-s', 'rules.doorOpen.fixMaxAgeMs=120000', 'config'],
+      ['config', '-c', a, '--config', b, '-s', 'rules.doorOpen.movingSpeedKn=4', '--set', 'rules.doorOpen.fixMaxAgeMs=120000'],
+    ]) {
       const r = run(args);
       expect(r.status, r.stderr).toBe(0);
       const c = JSON.parse(r.stdout);

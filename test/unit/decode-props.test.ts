@@ -25,10 +25,7 @@ import { plan, testConfig } from '../helpers/fixtures.js';
 
 const config = testConfig();
 const RECEIVED = Date.parse('2026-01-07T10:06:00Z');
-const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, [
-  plan(),
-  plan({ tripId: 'T-CSV-1', deviceId: 'sat-0091', containerId: 'CSQU3054383' }),
-]);
+const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, [plan(), plan({ tripId: 'T-CSV-1', deviceId: 'sat-0091', containerId: 'CSQU3054383' })]);
 const ctx: DecodeContext = { limits: { maxBatchEvents: 10_000, maxFutureSkewMs: 3_600_000, maxPastAgeMs: 30 * 86_400_000 }, trips };
 
 /** Numbers and non-numbers that sit on or beyond every bound the schemas have. */
@@ -56,16 +53,27 @@ describe('topic scan agrees with split and join', () => {
 describe('field checks agree with the model', () => {
   const isoLike = fc.oneof(
     fc.date({ min: new Date(-62_000_000_000_000), max: new Date(253_402_300_799_000), noInvalidDate: true }).map((d) => d.toISOString()),
-    fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 19 }), fc.integer({ min: 0, max: 39 }), fc.integer({ min: 0, max: 29 }), fc.integer({ min: 0, max: 69 }), fc.integer({ min: 0, max: 69 }), fc.stringMatching(/^(\.\d{0,11})?$/)).map(
-      ([y, mo, d, h, mi, s, frac]) => `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}${frac}Z`,
-    ),
+    fc
+      .tuple(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 19 }),
+        fc.integer({ min: 0, max: 39 }),
+        fc.integer({ min: 0, max: 29 }),
+        fc.integer({ min: 0, max: 69 }),
+        fc.integer({ min: 0, max: 69 }),
+        fc.stringMatching(/^(\.\d{0,11})?$/),
+      )
+      .map(([y, mo, d, h, mi, s, frac]) => `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}${frac}Z`),
     fc.tuple(fc.constantFrom('2026-01-07T10:00:00Z', '2026-01-07T10:00:00.123456789Z', '2026-02-28T23:59:59.9Z'), fc.nat(30), fc.string({ minLength: 1, maxLength: 1 })).map(([s, i, c]) => s.slice(0, i) + c + s.slice(i + 1)),
     fc.string({ maxLength: 32 }),
   );
   it('isoTimeMs is parseIsoTime', () => {
-    fc.assert(fc.property(isoLike, (s) => {
-      expect(Object.is(isoTimeMs(s), parseIsoTime(s))).toBe(true);
-    }), { numRuns: 20_000 });
+    fc.assert(
+      fc.property(isoLike, (s) => {
+        expect(Object.is(isoTimeMs(s), parseIsoTime(s))).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
     for (const v of [undefined, null, 1, {}, []]) expect(isoTimeMs(v)).toBeNaN();
   });
   it('containerProblem is checkContainerNumber', () => {
@@ -74,15 +82,31 @@ describe('field checks agree with the model', () => {
       fc.tuple(fc.constantFrom('MSCU1234566', 'CSQU3054383', 'TGHU7654320'), fc.nat(10), fc.string({ minLength: 0, maxLength: 2 })).map(([s, i, c]) => s.slice(0, i) + c + s.slice(i + 1)),
       fc.string({ maxLength: 12 }),
     );
-    fc.assert(fc.property(like, (s) => {
-      expect(containerProblem(s)).toBe(checkContainerNumber(s));
-    }), { numRuns: 20_000 });
+    fc.assert(
+      fc.property(like, (s) => {
+        expect(containerProblem(s)).toBe(checkContainerNumber(s));
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });
 
 describe('hand-written validation accepts exactly what zod accepts', () => {
   const jsonDoc = fc.record(
-    { msgId: fc.oneof(fc.constantFrom('m-1', '', 'x'.repeat(200), 'x'.repeat(201)), oddValue), containerId: fc.oneof(fc.constant('MSCU1234566'), oddValue), ts: fc.oneof(validTimes, oddValue), state: fc.oneof(fc.constantFrom('open', 'closed', 'OPEN'), oddValue), lat: edgeNumber, lon: edgeNumber, speedKn: fc.oneof(edgeNumber, oddValue), headingDeg: edgeNumber, hdop: edgeNumber, lux: edgeNumber, celsius: edgeNumber, setpointC: fc.oneof(edgeNumber, oddValue) },
+    {
+      msgId: fc.oneof(fc.constantFrom('m-1', '', 'x'.repeat(200), 'x'.repeat(201)), oddValue),
+      containerId: fc.oneof(fc.constant('MSCU1234566'), oddValue),
+      ts: fc.oneof(validTimes, oddValue),
+      state: fc.oneof(fc.constantFrom('open', 'closed', 'OPEN'), oddValue),
+      lat: edgeNumber,
+      lon: edgeNumber,
+      speedKn: fc.oneof(edgeNumber, oddValue),
+      headingDeg: edgeNumber,
+      hdop: edgeNumber,
+      lux: edgeNumber,
+      celsius: edgeNumber,
+      setpointC: fc.oneof(edgeNumber, oddValue),
+    },
     { requiredKeys: [] },
   );
   it('json-v1, every kind', () => {
@@ -98,7 +122,20 @@ describe('hand-written validation accepts exactly what zod accepts', () => {
   });
   it('batch-v1 envelope and events', () => {
     const event = fc.record(
-      { eventId: fc.oneof(fc.constantFrom('e-1', '', 'x'.repeat(201)), oddValue), equipmentReference: fc.oneof(fc.constant('MSCU1234566'), oddValue), deviceId: fc.oneof(fc.constant('acme-00042'), oddValue), eventDateTime: fc.oneof(validTimes, oddValue), eventType: fc.oneof(fc.constantFrom('DOOR_OPENED', 'DOOR_CLOSED', 'LOCATION', 'LIGHT', 'TEMPERATURE', 'HUMIDITY'), oddValue), latitude: edgeNumber, longitude: edgeNumber, speedKnots: edgeNumber, headingDegrees: fc.oneof(edgeNumber, oddValue), lux: edgeNumber, temperatureCelsius: edgeNumber, setpointCelsius: edgeNumber },
+      {
+        eventId: fc.oneof(fc.constantFrom('e-1', '', 'x'.repeat(201)), oddValue),
+        equipmentReference: fc.oneof(fc.constant('MSCU1234566'), oddValue),
+        deviceId: fc.oneof(fc.constant('acme-00042'), oddValue),
+        eventDateTime: fc.oneof(validTimes, oddValue),
+        eventType: fc.oneof(fc.constantFrom('DOOR_OPENED', 'DOOR_CLOSED', 'LOCATION', 'LIGHT', 'TEMPERATURE', 'HUMIDITY'), oddValue),
+        latitude: edgeNumber,
+        longitude: edgeNumber,
+        speedKnots: edgeNumber,
+        headingDegrees: fc.oneof(edgeNumber, oddValue),
+        lux: edgeNumber,
+        temperatureCelsius: edgeNumber,
+        setpointCelsius: edgeNumber,
+      },
       { requiredKeys: [] },
     );
     fc.assert(
@@ -110,21 +147,67 @@ describe('hand-written validation accepts exactly what zod accepts', () => {
       { numRuns: 20_000 },
     );
     const envelope = fc.record({ gatewayId: fc.oneof(fc.constantFrom('VSL-1', ''), oddValue), sentAt: fc.oneof(validTimes, oddValue), events: fc.oneof(fc.array(fc.anything(), { maxLength: 3 }), oddValue) }, { requiredKeys: [] });
-    fc.assert(fc.property(fc.oneof(envelope, fc.anything()), (doc) => {
-      expect(isValidBatchEnvelope(doc)).toBe(BATCH_ENVELOPE_SCHEMA.safeParse(doc).success);
-    }), { numRuns: 10_000 });
+    fc.assert(
+      fc.property(fc.oneof(envelope, fc.anything()), (doc) => {
+        expect(isValidBatchEnvelope(doc)).toBe(BATCH_ENVELOPE_SCHEMA.safeParse(doc).success);
+      }),
+      { numRuns: 10_000 },
+    );
   });
 });
 
 describe('csv-v1 scan agrees with the split decoder', () => {
   const token = fc.oneof(
-    fc.constantFrom('0', '1', '65535', '65536', '007', '', '-', '-0', '1.5', '.5', '5.', '51.92130', '-22.14844', '90', '-90.1', '180.0', '1000', '1000.1', '360', '-1', '211', '-182', '-601', '801', '-180', '123456', '1234567', '12345678', '1767780000', '999999999999', '1767780000000', 'D', 'G', 'L', 'T', 'X', 'GG', '1e3', ' 1', '1\r', '\n'),
+    fc.constantFrom(
+      '0',
+      '1',
+      '65535',
+      '65536',
+      '007',
+      '',
+      '-',
+      '-0',
+      '1.5',
+      '.5',
+      '5.',
+      '51.92130',
+      '-22.14844',
+      '90',
+      '-90.1',
+      '180.0',
+      '1000',
+      '1000.1',
+      '360',
+      '-1',
+      '211',
+      '-182',
+      '-601',
+      '801',
+      '-180',
+      '123456',
+      '1234567',
+      '12345678',
+      '1767780000',
+      '999999999999',
+      '1767780000000',
+      'D',
+      'G',
+      'L',
+      'T',
+      'X',
+      'GG',
+      '1e3',
+      ' 1',
+      '1\r',
+      '\n',
+    ),
     fc.nat().map(String),
     fc.double({ min: -400, max: 400, noNaN: true }).map((d) => d.toFixed(5)),
     fc.string({ maxLength: 4 }),
   );
   const line = fc.oneof(
-    fc.tuple(fc.nat(70_000), fc.constantFrom('D', 'G', 'L', 'T', 'X', ''), fc.integer({ min: 1767700000, max: 1767800000 }), fc.array(token, { maxLength: 6 }), fc.constantFrom('', '\n', '\r\n', '\r'))
+    fc
+      .tuple(fc.nat(70_000), fc.constantFrom('D', 'G', 'L', 'T', 'X', ''), fc.integer({ min: 1767700000, max: 1767800000 }), fc.array(token, { maxLength: 6 }), fc.constantFrom('', '\n', '\r\n', '\r'))
       .map(([seq, type, epoch, values, end]) => [String(seq), type, String(epoch), ...values].join(';') + end),
     fc.array(token, { maxLength: 8 }).map((t) => t.join(';')),
     fc.string({ maxLength: 40 }),
@@ -146,7 +229,10 @@ describe('the duplicate window is a least-recently-heard LRU of id windows', () 
   /** The plain model: a Map in recency order of device -> ids in arrival order. */
   class Model {
     devices = new Map<string, string[]>();
-    constructor(readonly ids: number, readonly max: number) {}
+    constructor(
+      readonly ids: number,
+      readonly max: number,
+    ) {}
     isDuplicate(dev: string, id: string): boolean {
       const w = this.devices.get(dev);
       if (w?.includes(id)) return true;
@@ -161,13 +247,18 @@ describe('the duplicate window is a least-recently-heard LRU of id windows', () 
   }
   it('answers like the model, keeps the same devices in the same order', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), fc.oneof(fc.nat(12).map(String), fc.string({ maxLength: 40 }))), { maxLength: 400 }), (ids, max, ops) => {
-        const d = new Deduper(ids, max);
-        const m = new Model(ids, max);
-        for (const [dev, id] of ops) expect(d.isDuplicate(dev, `json-v1:${dev}:${id}`)).toBe(m.isDuplicate(dev, `json-v1:${dev}:${id}`));
-        expect(d.keys()).toEqual([...m.devices.keys()]);
-        expect(d.deviceCount).toBe(m.devices.size);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), fc.oneof(fc.nat(12).map(String), fc.string({ maxLength: 40 }))), { maxLength: 400 }),
+        (ids, max, ops) => {
+          const d = new Deduper(ids, max);
+          const m = new Model(ids, max);
+          for (const [dev, id] of ops) expect(d.isDuplicate(dev, `json-v1:${dev}:${id}`)).toBe(m.isDuplicate(dev, `json-v1:${dev}:${id}`));
+          expect(d.keys()).toEqual([...m.devices.keys()]);
+          expect(d.deviceCount).toBe(m.devices.size);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -187,18 +278,37 @@ describe('the normaliser on hostile input', () => {
   const payload = fc.oneof(
     fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b)),
     fc.anything().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
-    fc.record({ msgId: oddValue, containerId: fc.oneof(fc.constant('MSCU1234566'), oddValue), ts: fc.oneof(validTimes, oddValue), state: oddValue, lat: edgeNumber, lon: edgeNumber, lux: edgeNumber, celsius: edgeNumber, events: fc.array(fc.anything(), { maxLength: 4 }), gatewayId: fc.constantFrom('VSL-1', 'VSL-2'), sentAt: validTimes }, { requiredKeys: [] }).map((o) => Buffer.from(JSON.stringify(o))),
-    fc.constantFrom(
-      deep(5000, '[', ']'),
-      deep(5000, '{"a":', '}'),
-      '{"__proto__":{"msgId":"p","containerId":"MSCU1234566","ts":"2026-01-07T10:00:00Z","state":"open"}}',
-      '{"msgId":"c","containerId":"MSCU1234566","ts":"2026-01-07T10:00:00Z","state":"open","constructor":{"prototype":{"polluted":1}},"__proto__":{"polluted":1}}',
-      '{"gatewayId":"VSL-1","sentAt":"2026-01-07T10:05:00Z","events":[{"__proto__":{"eventType":"LIGHT"}},{"constructor":1,"eventType":"constructor"}]}',
-      '{"msgId":"n","containerId":"MSCU1234566","ts":"2026-01-07T10:00:00Z","lat":1e999,"lon":-1e999,"lux":1e400,"celsius":123456789012345678901234567890}',
-      '1;G;1767780000;1e999;4',
-      `1;T;${'9'.repeat(400)};1`,
-      '',
-    ).map((s) => Buffer.from(s)),
+    fc
+      .record(
+        {
+          msgId: oddValue,
+          containerId: fc.oneof(fc.constant('MSCU1234566'), oddValue),
+          ts: fc.oneof(validTimes, oddValue),
+          state: oddValue,
+          lat: edgeNumber,
+          lon: edgeNumber,
+          lux: edgeNumber,
+          celsius: edgeNumber,
+          events: fc.array(fc.anything(), { maxLength: 4 }),
+          gatewayId: fc.constantFrom('VSL-1', 'VSL-2'),
+          sentAt: validTimes,
+        },
+        { requiredKeys: [] },
+      )
+      .map((o) => Buffer.from(JSON.stringify(o))),
+    fc
+      .constantFrom(
+        deep(5000, '[', ']'),
+        deep(5000, '{"a":', '}'),
+        '{"__proto__":{"msgId":"p","containerId":"MSCU1234566","ts":"2026-01-07T10:00:00Z","state":"open"}}',
+        '{"msgId":"c","containerId":"MSCU1234566","ts":"2026-01-07T10:00:00Z","state":"open","constructor":{"prototype":{"polluted":1}},"__proto__":{"polluted":1}}',
+        '{"gatewayId":"VSL-1","sentAt":"2026-01-07T10:05:00Z","events":[{"__proto__":{"eventType":"LIGHT"}},{"constructor":1,"eventType":"constructor"}]}',
+        '{"msgId":"n","containerId":"MSCU1234566","ts":"2026-01-07T10:00:00Z","lat":1e999,"lon":-1e999,"lux":1e400,"celsius":123456789012345678901234567890}',
+        '1;G;1767780000;1e999;4',
+        `1;T;${'9'.repeat(400)};1`,
+        '',
+      )
+      .map((s) => Buffer.from(s)),
   );
   it('never throws; a reading is valid on the wire, a dead letter has a known reason and says why', () => {
     const n = buildNormaliser(config, trips);

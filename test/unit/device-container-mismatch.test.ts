@@ -25,7 +25,15 @@ describe('device-container-mismatch (normaliser)', () => {
     const d = r.deadLetters[0]!;
     expect(d.reason).toBe('device-container-mismatch');
     expect(d.detail).toBe('Possible spoofed or swapped device: device acme-00042 reports for container TGHU7654320, but trip T-2026-000123 binds it to container MSCU1234566, and trip T-B binds TGHU7654320 to device acme-00077');
-    expect(d.mismatch).toEqual({ eventId: 'json-v1:acme-00042:m1', deviceId: 'acme-00042', claimedContainerId: 'TGHU7654320', measuredAt: '2026-01-07T10:00:00.000Z', location: null, devicePlan: { tripId: 'T-2026-000123', containerId: 'MSCU1234566' }, containerPlan: { tripId: 'T-B', deviceId: 'acme-00077' } });
+    expect(d.mismatch).toEqual({
+      eventId: 'json-v1:acme-00042:m1',
+      deviceId: 'acme-00042',
+      claimedContainerId: 'TGHU7654320',
+      measuredAt: '2026-01-07T10:00:00.000Z',
+      location: null,
+      devicePlan: { tripId: 'T-2026-000123', containerId: 'MSCU1234566' },
+      containerPlan: { tripId: 'T-B', deviceId: 'acme-00077' },
+    });
   });
 
   it('a bound device claiming an unplanned container is a mismatch too', () => {
@@ -45,7 +53,7 @@ describe('device-container-mismatch (normaliser)', () => {
     expect(x.normalise('ssd/json/dev-9/door', door('ok', 'CSQU3054383'), RECEIVED).readings[0]).toMatchObject({ tripId: null });
   });
 
-  it('outside the plans\' windows nothing is bound, so nothing is mismatched', () => {
+  it("outside the plans' windows nothing is bound, so nothing is mismatched", () => {
     const r = n().normalise('ssd/json/rogue-1/door', door('late', 'MSCU1234566', '2026-03-01T00:00:00Z'), Date.parse('2026-03-01T00:01:00Z'));
     expect(r.readings).toHaveLength(1);
   });

@@ -50,7 +50,7 @@ const WRAPPERS = new Set(['default', 'prefault', 'optional', 'nullable', 'readon
  * Objects are walked into (also when nullable, as `api.tls`, whose fields are
  * the settings); anything else, arrays included, is a leaf.
  */
-export function configKeyPaths(schema: unknown, path: string[] = []): string[] {
+function configKeyPaths(schema: unknown, path: string[] = []): string[] {
   const def = defOf(schema);
   if (WRAPPERS.has(def.type)) return configKeyPaths(def.innerType, path);
   if (def.type === 'pipe') return configKeyPaths(def.in, path);
@@ -70,7 +70,7 @@ function configPaths(keys: readonly string[]): Set<string> {
 
 /* ---------- finding names in text ---------- */
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * True when `name` occurs in `text` as a whole name: not inside a longer
@@ -78,11 +78,11 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * as the head of a longer key path (`api.tls` is not mentioned by
  * `api.tls.keyFile`); a full stop ending a sentence is fine.
  */
-export function mentions(text: string, name: string): boolean {
-  return new RegExp(`(?<![\\w.-])${escape(name)}(?![\\w-])(?!\\.[\\w])`).test(text);
+function mentions(text: string, name: string): boolean {
+  return new RegExp(`(?<![\\w.-])${escapeRegExp(name)}(?![\\w-])(?!\\.[\\w])`).test(text);
 }
 
-export function missingFrom(text: string, names: readonly string[]): string[] {
+function missingFrom(text: string, names: readonly string[]): string[] {
   return names.filter((n) => !mentions(text, n));
 }
 
@@ -98,9 +98,9 @@ function codeSpans(text: string): string[] {
  * for keys; a span the source spells as a string (a log event such as
  * `ingest.subscribed`) is a name the code has, so it passes too.
  */
-export function unknownKeyMentions(text: string, sections: ReadonlySet<string>, known: ReadonlySet<string>, source = ''): string[] {
+function unknownKeyMentions(text: string, sections: ReadonlySet<string>, known: ReadonlySet<string>, source = ''): string[] {
   return codeSpans(text).filter(
-    (s) => /^[a-z][A-Za-z0-9]*(\.[A-Za-z0-9-]+)+$/.test(s) && sections.has(s.split('.')[0]!) && !known.has(s) && !/\.(js|ts|md|json|ya?ml)$/.test(s) && !new RegExp(`['"\`]${escape(s)}['"\`:]`).test(source),
+    (s) => /^[a-z][A-Za-z0-9]*(\.[A-Za-z0-9-]+)+$/.test(s) && sections.has(s.split('.')[0]!) && !known.has(s) && !/\.(js|ts|md|json|ya?ml)$/.test(s) && !new RegExp(`['"\`]${escapeRegExp(s)}['"\`:]`).test(source),
   );
 }
 
@@ -114,12 +114,15 @@ function sourceText(dir: string): string {
 /* ---------- links ---------- */
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
-export function anchorsOf(markdown: string): Set<string> {
+function anchorsOf(markdown: string): Set<string> {
   const out = new Set<string>();
   const seen = new Map<string, number>();
   for (const m of stripFences(markdown).matchAll(/^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$/gm)) {
     const text = m[1]!.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
-    const base = text.toLowerCase().replace(/[^\p{L}\p{N}\p{M} _-]/gu, '').replace(/ /g, '-');
+    const base = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\p{M} _-]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     out.add(n === 0 ? base : `${base}-${n}`);
@@ -132,7 +135,7 @@ function stripFences(markdown: string): string {
 }
 
 /** Relative links of a Markdown file that lead nowhere: `file: target (why)`. */
-export function brokenLinks(file: string, markdown: string, read: (path: string) => string | null = readIfExists): string[] {
+function brokenLinks(file: string, markdown: string, read: (path: string) => string | null = readIfExists): string[] {
   const out: string[] = [];
   const body = stripFences(markdown).replace(/`[^`\n]*`/g, '');
   for (const m of body.matchAll(/\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
@@ -209,7 +212,12 @@ describe('docs cover the code', () => {
     const source = sourceText(join(ROOT, 'src'));
     const stale = [...docs, readme].flatMap((d) => unknownKeyMentions(d.text, sections, known, source).map((s) => `${relative(ROOT, d.file)}: ${s}`));
     expect(stale, 'key paths in docs that src/config/schema.ts does not define').toEqual([]);
-    const codes = [...docs, readme].flatMap((d) => [...d.text.matchAll(/SW_ERR_[A-Z0-9_]*[A-Z0-9]/g)].map((m) => m[0]).filter((c) => !CODES.includes(c)).map((c) => `${relative(ROOT, d.file)}: ${c}`));
+    const codes = [...docs, readme].flatMap((d) =>
+      [...d.text.matchAll(/SW_ERR_[A-Z0-9_]*[A-Z0-9]/g)]
+        .map((m) => m[0])
+        .filter((c) => !CODES.includes(c))
+        .map((c) => `${relative(ROOT, d.file)}: ${c}`),
+    );
     expect(codes, 'error codes in docs that src/errors.ts does not define').toEqual([]);
   });
 
@@ -243,7 +251,9 @@ describe('links of the README and docs/', () => {
   it('the README links every document in docs/', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const linked = new Set([...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]));
-    const unlinked = docsFiles().map((d) => relative(ROOT, d.file)).filter((f) => !linked.has(f));
+    const unlinked = docsFiles()
+      .map((d) => relative(ROOT, d.file))
+      .filter((f) => !linked.has(f));
     expect(unlinked).toEqual([]);
   });
 
@@ -259,10 +269,6 @@ describe('links of the README and docs/', () => {
       '```\n[in a fence](nope.md)\n```',
       '## Local',
     ].join('\n\n');
-    expect(brokenLinks(file, md, read)).toEqual([
-      'docs/example.md: nope.md (no such file)',
-      'docs/example.md: target.md#no-such-heading (no heading with that anchor)',
-      'docs/example.md: #nowhere (no heading with that anchor)',
-    ]);
+    expect(brokenLinks(file, md, read)).toEqual(['docs/example.md: nope.md (no such file)', 'docs/example.md: target.md#no-such-heading (no heading with that anchor)', 'docs/example.md: #nowhere (no heading with that anchor)']);
   });
 });

@@ -3,7 +3,19 @@ import type { Alert } from '../../src/model/alert.js';
 import { score, type Label } from '../../src/evaluate/score.js';
 
 const label = (containerId: string, rule: string, from: string, to: string): Label => ({ containerId, tripId: 'T', rule, from, to });
-const alert = (id: string, containerId: string, rule: Alert['rule'], startedAt: string, detectedAt: string): Alert => ({ alertId: id, rule, severity: 'high', containerId, tripId: 'T', deviceId: 'd', startedAt, detectedAt, location: null, summary: 's', evidence: [] });
+const alert = (id: string, containerId: string, rule: Alert['rule'], startedAt: string, detectedAt: string): Alert => ({
+  alertId: id,
+  rule,
+  severity: 'high',
+  containerId,
+  tripId: 'T',
+  deviceId: 'd',
+  startedAt,
+  detectedAt,
+  location: null,
+  summary: 's',
+  evidence: [],
+});
 
 describe('evaluate (WIRE section 5)', () => {
   it('matches by container and startedAt within [from - 10 min, to + 10 min]', () => {

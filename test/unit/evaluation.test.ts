@@ -41,7 +41,10 @@ const collect = (into: Alert[]): AlertSink => ({
 
 function table(s: Score): string {
   const f = (x: number | null): string => (x === null ? '-' : String(x));
-  const rows = Object.entries(s.perRule).map(([rule, r]) => `| ${rule.padEnd(31)} | ${String(r.labels).padStart(3)} | ${f(r.recall).padStart(5)} | ${f(r.expectedRuleShare).padStart(5)} | ${String(r.alerts).padStart(3)} | ${f(r.precision).padStart(5)} | ${f(r.medianMinutesToDetect).padStart(7)} | ${f(r.p90MinutesToDetect).padStart(7)} |`);
+  const rows = Object.entries(s.perRule).map(
+    ([rule, r]) =>
+      `| ${rule.padEnd(31)} | ${String(r.labels).padStart(3)} | ${f(r.recall).padStart(5)} | ${f(r.expectedRuleShare).padStart(5)} | ${String(r.alerts).padStart(3)} | ${f(r.precision).padStart(5)} | ${f(r.medianMinutesToDetect).padStart(7)} | ${f(r.p90MinutesToDetect).padStart(7)} |`,
+  );
   return [
     '| rule                            | lab | recal | exp.r | alr | prec. | med min | p90 min |',
     ...rows,

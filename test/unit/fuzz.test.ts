@@ -41,7 +41,8 @@ describe('npm run fuzz (small)', () => {
   it('the same seed gives the same counts; --replay regenerates one case', () => {
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');
-    for (const out of [a, b]) expect(spawnSync(process.execPath, [packagePath('scripts', 'fuzz.mjs'), '--cases', '300', '--seed', '11', '--formats', 'csv-v1', '--no-build', '--out', out], { encoding: 'utf8', timeout: 120_000 }).status).toBe(0);
+    for (const out of [a, b])
+      expect(spawnSync(process.execPath, [packagePath('scripts', 'fuzz.mjs'), '--cases', '300', '--seed', '11', '--formats', 'csv-v1', '--no-build', '--out', out], { encoding: 'utf8', timeout: 120_000 }).status).toBe(0);
     const [sa, sb] = [a, b].map((p) => JSON.parse(readFileSync(p, 'utf8')).formats['csv-v1']);
     expect({ ...sa, durationMs: 0, casesPerSecond: 0 }).toEqual({ ...sb, durationMs: 0, casesPerSecond: 0 });
     const r = spawnSync(process.execPath, [packagePath('scripts', 'fuzz.mjs'), '--replay', 'csv-v1:12345', '--no-build'], { encoding: 'utf8', timeout: 60_000 });

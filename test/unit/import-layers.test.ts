@@ -29,13 +29,13 @@ const TIERS: Record<string, number> = {
   cli: 5,
 };
 
-export interface ImportEdge {
+interface ImportEdge {
   from: string;
   to: string;
 }
 
 /** Relative module specifiers of a file: static imports, re-exports, side-effect and dynamic imports with a literal path. */
-export function importSpecifiers(text: string): string[] {
+function importSpecifiers(text: string): string[] {
   const out: string[] = [];
   const re = /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
   for (const m of text.matchAll(re)) out.push((m[1] ?? m[2])!);
@@ -43,14 +43,14 @@ export function importSpecifiers(text: string): string[] {
 }
 
 /** The folder of src a repository path belongs to ('.' for files at src's root), or null outside src. */
-export function srcFolder(path: string): string | null {
+function srcFolder(path: string): string | null {
   if (!path.startsWith('src/')) return null;
   const rest = path.slice(4).split('/');
   return rest.length === 1 ? (rest[0] === 'cli.ts' ? 'cli' : '.') : rest[0]!;
 }
 
 /** What breaks the one-way rule in a list of imports between repository paths. */
-export function violations(edges: readonly ImportEdge[]): string[] {
+function violations(edges: readonly ImportEdge[]): string[] {
   const problems: string[] = [];
   const between = new Map<string, Set<string>>();
   for (const e of edges) {
@@ -111,7 +111,10 @@ function edgesOf(files: readonly string[]): ImportEdge[] {
   return files.flatMap((from) =>
     importSpecifiers(readFileSync(packagePath(from), 'utf8')).map((spec) => ({
       from,
-      to: relative(root, resolve(root, dirname(from), spec)).split('\\').join('/').replace(/\.js$/, '.ts'),
+      to: relative(root, resolve(root, dirname(from), spec))
+        .split('\\')
+        .join('/')
+        .replace(/\.js$/, '.ts'),
     })),
   );
 }
@@ -124,13 +127,21 @@ describe('imports run one way', () => {
   });
 
   it('the check itself finds an import running back up, a cycle within a tier and an import of simulators/', () => {
-    expect(violations([{ from: 'src/model/ports.ts', to: 'src/rules/geo-index.ts' }])).toEqual([
-      'src/model/ports.ts imports src/rules/geo-index.ts: src/model/ is below src/rules/ and may not import it',
-    ]);
-    expect(violations([{ from: 'src/trips/load.ts', to: 'src/geo/ports.ts' }, { from: 'src/geo/x.ts', to: 'src/trips/schema.ts' }])).toEqual(['imports run both ways between src/geo/ -> src/trips/ -> src/geo/']);
+    expect(violations([{ from: 'src/model/ports.ts', to: 'src/rules/geo-index.ts' }])).toEqual(['src/model/ports.ts imports src/rules/geo-index.ts: src/model/ is below src/rules/ and may not import it']);
+    expect(
+      violations([
+        { from: 'src/trips/load.ts', to: 'src/geo/ports.ts' },
+        { from: 'src/geo/x.ts', to: 'src/trips/schema.ts' },
+      ]),
+    ).toEqual(['imports run both ways between src/geo/ -> src/trips/ -> src/geo/']);
     expect(violations([{ from: 'src/cli/simulate-cmd.ts', to: 'simulators/fleet.ts' }])).toHaveLength(1);
     expect(violations([{ from: 'src/pipeline/x.ts', to: 'src/newfolder/y.ts' }])).toEqual(['src/newfolder/y.ts: src/newfolder/ has no place in the layer order (add it to TIERS)']);
-    expect(violations([{ from: 'simulators/fleet.ts', to: 'src/geo/ports.ts' }, { from: 'src/cli/run-cmd.ts', to: 'src/pipeline/app.ts' }])).toEqual([]);
+    expect(
+      violations([
+        { from: 'simulators/fleet.ts', to: 'src/geo/ports.ts' },
+        { from: 'src/cli/run-cmd.ts', to: 'src/pipeline/app.ts' },
+      ]),
+    ).toEqual([]);
   });
 
   it('the parser reads static, type-only, re-export, side-effect and literal dynamic imports', () => {

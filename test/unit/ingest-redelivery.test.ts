@@ -50,7 +50,10 @@ describe('a message the bus did not take is not a duplicate when it comes again'
     const at = Date.parse('2026-01-07T10:00:05Z');
     let release!: () => void;
     bus.hold = new Promise<void>((r) => (release = r));
-    const first = stage.handle(topic, payload, at).then(() => 'delivered', () => 'failed');
+    const first = stage.handle(topic, payload, at).then(
+      () => 'delivered',
+      () => 'failed',
+    );
     await new Promise((r) => setTimeout(r, 10));
     bus.hold = null;
     const second = stage.handle(topic, payload, at + 1000); // the copy the broker sends on the new connection

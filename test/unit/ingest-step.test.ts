@@ -43,7 +43,14 @@ describe('one ingest step for the live pipeline and for replay', () => {
   it('an alert the sink did not take is raised again when the message comes again', async () => {
     let fail = true;
     const raised: Alert[] = [];
-    const sink: AlertSink = { name: 'flaky', write: async (a) => { if (fail) throw new Error('sink down'); raised.push(...a); }, close: async () => {} };
+    const sink: AlertSink = {
+      name: 'flaky',
+      write: async (a) => {
+        if (fail) throw new Error('sink down');
+        raised.push(...a);
+      },
+      close: async () => {},
+    };
     const stage = new IngestStage(new MemoryBus(), IngestStep.fromConfig(config, trips(), { deferRecord: true }), null, undefined, true, sink);
     await expect(stage.handle('ssd/json/acme-00042/door', door('m2', 'TGHU7654320'), AT)).rejects.toThrow(/sink down/);
     fail = false;

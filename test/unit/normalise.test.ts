@@ -9,10 +9,7 @@ const config = testConfig();
 const RECEIVED = Date.parse('2026-01-07T10:06:00Z');
 
 function normaliser() {
-  const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, [
-    plan(),
-    plan({ tripId: 'T-CSV-1', deviceId: 'sat-0091', containerId: 'CSQU3054383' }),
-  ]);
+  const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, [plan(), plan({ tripId: 'T-CSV-1', deviceId: 'sat-0091', containerId: 'CSQU3054383' })]);
   return buildNormaliser(config, trips);
 }
 
@@ -23,7 +20,9 @@ describe('json-v1 (WIRE 1.1)', () => {
     const n = normaliser();
     const door = n.normalise('ssd/json/acme-00042/door', json({ msgId: 'a1b2-000017', containerId: 'MSCU1234566', ts: '2026-01-07T10:00:00Z', state: 'open' }), RECEIVED);
     expect(door.deadLetters).toEqual([]);
-    expect(door.readings).toEqual([{ eventId: 'json-v1:acme-00042:a1b2-000017', deviceId: 'acme-00042', containerId: 'MSCU1234566', tripId: 'T-2026-000123', format: 'json-v1', ts: Date.parse('2026-01-07T10:00:00Z'), receivedAt: RECEIVED, kind: 'door', open: true }]);
+    expect(door.readings).toEqual([
+      { eventId: 'json-v1:acme-00042:a1b2-000017', deviceId: 'acme-00042', containerId: 'MSCU1234566', tripId: 'T-2026-000123', format: 'json-v1', ts: Date.parse('2026-01-07T10:00:00Z'), receivedAt: RECEIVED, kind: 'door', open: true },
+    ]);
     const gps = n.normalise('ssd/json/acme-00042/gps', json({ msgId: 'a1b2-000018', containerId: 'MSCU1234566', ts: '2026-01-07T10:00:30Z', lat: 51.9213, lon: 4.4811, speedKn: 0.2, headingDeg: 181, hdop: 0.9 }), RECEIVED);
     expect(gps.readings[0]).toMatchObject({ kind: 'location', lat: 51.9213, lon: 4.4811, speedKn: 0.2, headingDeg: 181, hdop: 0.9 });
     const light = n.normalise('ssd/json/acme-00042/light', json({ msgId: 'l1', containerId: 'MSCU1234566', ts: '2026-01-07T10:00:30.250Z', lux: 3.5 }), RECEIVED);
@@ -153,12 +152,18 @@ describe('decoders never throw', () => {
   it('near-valid JSON readings with arbitrary field values never throw', () => {
     const n = normaliser();
     fc.assert(
-      fc.property(fc.record({ msgId: fc.anything(), containerId: fc.oneof(fc.constant('MSCU1234566'), fc.string()), ts: fc.oneof(fc.constant('2026-01-07T10:00:00Z'), fc.anything()), state: fc.anything(), lat: fc.anything(), lon: fc.double() }, { requiredKeys: [] }), (doc) => {
-        for (const kind of ['door', 'gps']) {
-          const r = n.normalise(`ssd/json/acme-00042/${kind}`, Buffer.from(JSON.stringify(doc) ?? 'null'), RECEIVED);
-          expect(r.readings.length + r.deadLetters.length + r.duplicates).toBe(1);
-        }
-      }),
+      fc.property(
+        fc.record(
+          { msgId: fc.anything(), containerId: fc.oneof(fc.constant('MSCU1234566'), fc.string()), ts: fc.oneof(fc.constant('2026-01-07T10:00:00Z'), fc.anything()), state: fc.anything(), lat: fc.anything(), lon: fc.double() },
+          { requiredKeys: [] },
+        ),
+        (doc) => {
+          for (const kind of ['door', 'gps']) {
+            const r = n.normalise(`ssd/json/acme-00042/${kind}`, Buffer.from(JSON.stringify(doc) ?? 'null'), RECEIVED);
+            expect(r.readings.length + r.deadLetters.length + r.duplicates).toBe(1);
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });

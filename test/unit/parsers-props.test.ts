@@ -50,8 +50,37 @@ function expectOwnError(fn: () => unknown, codes: string[], mustName: (err: Seal
 }
 
 describe('trip plan parser', () => {
-  const valid = plan({ reefer: { setpointC: -18, toleranceC: 2 }, route: [[4.48, 51.92], [-5.45, 36.14]], authorisedZones: [{ name: 'Rotterdam', locode: 'NLRTM', radiusKm: 15 }] } as never);
-  const paths = [['tripId'], ['containerId'], ['deviceId'], ['origin'], ['destination'], ['transshipments'], ['transshipments', '0'], ['departure'], ['eta'], ['reefer'], ['reefer', 'setpointC'], ['reefer', 'toleranceC'], ['route'], ['route', '0'], ['route', '0', '1'], ['authorisedZones'], ['authorisedZones', '0'], ['authorisedZones', '0', 'radiusKm'], ['authorisedZones', '0', 'locode'], ['__proto__'], ['constructor']];
+  const valid = plan({
+    reefer: { setpointC: -18, toleranceC: 2 },
+    route: [
+      [4.48, 51.92],
+      [-5.45, 36.14],
+    ],
+    authorisedZones: [{ name: 'Rotterdam', locode: 'NLRTM', radiusKm: 15 }],
+  } as never);
+  const paths = [
+    ['tripId'],
+    ['containerId'],
+    ['deviceId'],
+    ['origin'],
+    ['destination'],
+    ['transshipments'],
+    ['transshipments', '0'],
+    ['departure'],
+    ['eta'],
+    ['reefer'],
+    ['reefer', 'setpointC'],
+    ['reefer', 'toleranceC'],
+    ['route'],
+    ['route', '0'],
+    ['route', '0', '1'],
+    ['authorisedZones'],
+    ['authorisedZones', '0'],
+    ['authorisedZones', '0', 'radiusKm'],
+    ['authorisedZones', '0', 'locode'],
+    ['__proto__'],
+    ['constructor'],
+  ];
   const mutated = fc.tuple(fc.constantFrom(...paths), hostile).map(([path, value]) => {
     const doc = structuredClone(valid) as unknown as Record<string, unknown>;
     let node: Record<string, unknown> = doc;
@@ -63,9 +92,13 @@ describe('trip plan parser', () => {
   it('accepts or throws SW_ERR_TRIP_* naming the source and the field', () => {
     fc.assert(
       fc.property(fc.oneof(mutated, hostile), (doc) => {
-        expectOwnError(() => parseTripPlan(doc, 'source-under-test', ports, opts), ['SW_ERR_TRIP_INVALID', 'SW_ERR_TRIP_UNKNOWN_PORT'], (err) => {
-          if (err.code === 'SW_ERR_TRIP_INVALID') expect(err.message).toMatch(/source-under-test: \S+: /); // "source: field.path: what is wrong"
-        });
+        expectOwnError(
+          () => parseTripPlan(doc, 'source-under-test', ports, opts),
+          ['SW_ERR_TRIP_INVALID', 'SW_ERR_TRIP_UNKNOWN_PORT'],
+          (err) => {
+            if (err.code === 'SW_ERR_TRIP_INVALID') expect(err.message).toMatch(/source-under-test: \S+: /); // "source: field.path: what is wrong"
+          },
+        );
       }),
       { numRuns: 3000 },
     );
@@ -83,19 +116,48 @@ describe('trip plan parser', () => {
   it('loads arbitrary file text as a clear error, never a crash', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-trip-props-'));
     fc.assert(
-      fc.property(fc.constantFrom('a.json', 'a.yaml'), fc.oneof(fc.string({ maxLength: 200 }), mutated.map((d) => JSON.stringify(d) ?? 'null'), fc.constantFrom('a: &x [*x]', 'a: &x {b: *x}', '['.repeat(5000), `${'- '.repeat(2000)}1`, `${' '.repeat(400)}a: 1`, '{"a":'.repeat(3000) + '1' + '}'.repeat(3000))), (name, text) => {
-        writeFileSync(join(dir, name), text);
-        expectOwnError(() => loadTripPlans(join(dir, name), ports, opts), ['SW_ERR_TRIP_INVALID', 'SW_ERR_TRIP_UNKNOWN_PORT'], (err) => {
-          if (err.code === 'SW_ERR_TRIP_INVALID') expect(err.message).toContain(name);
-        });
-      }),
+      fc.property(
+        fc.constantFrom('a.json', 'a.yaml'),
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          mutated.map((d) => JSON.stringify(d) ?? 'null'),
+          fc.constantFrom('a: &x [*x]', 'a: &x {b: *x}', '['.repeat(5000), `${'- '.repeat(2000)}1`, `${' '.repeat(400)}a: 1`, '{"a":'.repeat(3000) + '1' + '}'.repeat(3000)),
+        ),
+        (name, text) => {
+          writeFileSync(join(dir, name), text);
+          expectOwnError(
+            () => loadTripPlans(join(dir, name), ports, opts),
+            ['SW_ERR_TRIP_INVALID', 'SW_ERR_TRIP_UNKNOWN_PORT'],
+            (err) => {
+              if (err.code === 'SW_ERR_TRIP_INVALID') expect(err.message).toContain(name);
+            },
+          );
+        },
+      ),
       { numRuns: 400 },
     );
   });
 });
 
 describe('configuration parser', () => {
-  const keys = [['ingest', 'maxBatchEvents'], ['ingest', 'maxPayloadBytes', 'json-v1'], ['ingest', 'maxFutureSkewMs'], ['mqtt', 'topicRoot'], ['mqtt', 'qos'], ['kafka', 'brokers'], ['rules', 'enabled'], ['rules', 'doorOpen', 'movingSpeedKn'], ['api', 'tokens'], ['ingest'], ['nope'], ['ingest', 'nope'], ['__proto__'], ['ingest', '__proto__'], ['constructor'], ['rules', 'constructor', 'prototype']];
+  const keys = [
+    ['ingest', 'maxBatchEvents'],
+    ['ingest', 'maxPayloadBytes', 'json-v1'],
+    ['ingest', 'maxFutureSkewMs'],
+    ['mqtt', 'topicRoot'],
+    ['mqtt', 'qos'],
+    ['kafka', 'brokers'],
+    ['rules', 'enabled'],
+    ['rules', 'doorOpen', 'movingSpeedKn'],
+    ['api', 'tokens'],
+    ['ingest'],
+    ['nope'],
+    ['ingest', 'nope'],
+    ['__proto__'],
+    ['ingest', '__proto__'],
+    ['constructor'],
+    ['rules', 'constructor', 'prototype'],
+  ];
   const override = fc.tuple(fc.constantFrom(...keys), hostile).map(([path, value]) => {
     const o: Record<string, unknown> = {};
     let node = o;
@@ -107,7 +169,11 @@ describe('configuration parser', () => {
   it('overrides: accepts or throws SW_ERR_CONFIG_INVALID naming the key', () => {
     fc.assert(
       fc.property(override, ({ path, o }) => {
-        expectOwnError(() => loadConfig({ env: {}, overrides: o }), ['SW_ERR_CONFIG_INVALID'], (err) => expect(err.message).toContain(path[0]!));
+        expectOwnError(
+          () => loadConfig({ env: {}, overrides: o }),
+          ['SW_ERR_CONFIG_INVALID'],
+          (err) => expect(err.message).toContain(path[0]!),
+        );
       }),
       { numRuns: 2000 },
     );
@@ -117,13 +183,21 @@ describe('configuration parser', () => {
     const setKey = fc.oneof(fc.constantFrom(...keys.map((k) => k.join('.'))), fc.string({ maxLength: 12 }));
     fc.assert(
       fc.property(setKey, fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('1e999', 'NaN', '-0', '[1,2', '["a"]', '99999999999999999999', 'true')), (key, value) => {
-        expectOwnError(() => loadConfig({ env: {}, sets: [`${key}=${value}`] }), ['SW_ERR_CONFIG_INVALID'], (err) => {
-          // names the key path, or says the --set itself is malformed
-          const first = key.split('.')[0]!;
-          if (key === '' || key.includes('=')) expect(err.message).toMatch(/--set|unknown key|:/);
-          else expect(err.message.includes(`${first}`) || err.message.includes(JSON.stringify(first))).toBe(true);
-        });
-        expectOwnError(() => loadConfig({ env: { SEALWATCH_INGEST_MAX_BATCH_EVENTS: value, SEALWATCH_MQTT_TOPIC_ROOT: value } }), ['SW_ERR_CONFIG_INVALID'], (err) => expect(err.message).toMatch(/ingest\.maxBatchEvents|mqtt\.topicRoot/));
+        expectOwnError(
+          () => loadConfig({ env: {}, sets: [`${key}=${value}`] }),
+          ['SW_ERR_CONFIG_INVALID'],
+          (err) => {
+            // names the key path, or says the --set itself is malformed
+            const first = key.split('.')[0]!;
+            if (key === '' || key.includes('=')) expect(err.message).toMatch(/--set|unknown key|:/);
+            else expect(err.message.includes(`${first}`) || err.message.includes(JSON.stringify(first))).toBe(true);
+          },
+        );
+        expectOwnError(
+          () => loadConfig({ env: { SEALWATCH_INGEST_MAX_BATCH_EVENTS: value, SEALWATCH_MQTT_TOPIC_ROOT: value } }),
+          ['SW_ERR_CONFIG_INVALID'],
+          (err) => expect(err.message).toMatch(/ingest\.maxBatchEvents|mqtt\.topicRoot/),
+        );
       }),
       { numRuns: 2000 },
     );
@@ -134,12 +208,25 @@ describe('configuration parser', () => {
     const text = fc.oneof(
       fc.string({ maxLength: 200 }),
       override.map(({ o }) => JSON.stringify(o) ?? 'null'),
-      fc.constantFrom('rules:\n  enabled: &x [1, *x]\n', 'ingest: &y\n  a: *y\n', '__proto__:\n  polluted: 1\n', 'a: ' + '['.repeat(3000), '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000), 'ingest:\n  maxBatchEvents: 1e999\n', 'mqtt: [1, 2]\n', '- 1\n- 2\n'),
+      fc.constantFrom(
+        'rules:\n  enabled: &x [1, *x]\n',
+        'ingest: &y\n  a: *y\n',
+        '__proto__:\n  polluted: 1\n',
+        'a: ' + '['.repeat(3000),
+        '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000),
+        'ingest:\n  maxBatchEvents: 1e999\n',
+        'mqtt: [1, 2]\n',
+        '- 1\n- 2\n',
+      ),
     );
     fc.assert(
       fc.property(fc.constantFrom('c.json', 'c.yaml'), text, (name, body) => {
         writeFileSync(join(dir, name), body);
-        expectOwnError(() => loadConfig({ env: {}, files: [join(dir, name)] }), ['SW_ERR_CONFIG_INVALID', 'SW_ERR_CONFIG_FILE'], (err) => expect(err.message.length).toBeGreaterThan(10));
+        expectOwnError(
+          () => loadConfig({ env: {}, files: [join(dir, name)] }),
+          ['SW_ERR_CONFIG_INVALID', 'SW_ERR_CONFIG_FILE'],
+          (err) => expect(err.message.length).toBeGreaterThan(10),
+        );
       }),
       { numRuns: 400 },
     );

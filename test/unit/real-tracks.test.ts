@@ -74,7 +74,12 @@ function severityTable(alerts: readonly Alert[], containerDays: number): string 
     `| ${name.padEnd(31)} | ${String(list.length).padStart(6)} | ${sev.map((s) => String(list.filter((a) => a.severity === s).length).padStart(s.length)).join(' | ')} | ${((1000 * list.length) / containerDays).toFixed(1).padStart(15)} | ${String(new Set(list.map((a) => a.containerId)).size).padStart(10)} |`;
   return [
     `| rule                            | alerts | ${sev.join(' | ')} | per 1000 c-days | containers |`,
-    ...rules.map((r) => row(r, alerts.filter((a) => a.rule === r))),
+    ...rules.map((r) =>
+      row(
+        r,
+        alerts.filter((a) => a.rule === r),
+      ),
+    ),
     row('all', alerts),
   ].join('\n');
 }
@@ -83,11 +88,7 @@ function recallTable(s: Score): string {
   const f = (x: number | null): string => (x === null ? '-' : String(x));
   const row = (name: string, r: Score | Score['perRule'][string]): string =>
     `| ${name.padEnd(31)} | ${String(r.labels).padStart(6)} | ${f(r.recall).padStart(6)} | ${f(r.expectedRuleShare).padStart(13)} | ${String(r.alerts).padStart(6)} | ${f(r.precision).padStart(9)} | ${f(r.medianMinutesToDetect).padStart(11)} |`;
-  return [
-    '| rule                            | labels | recall | expected rule | alerts | precision | median min  |',
-    ...Object.entries(s.perRule).map(([rule, r]) => row(rule, r)),
-    row('all', s),
-  ].join('\n');
+  return ['| rule                            | labels | recall | expected rule | alerts | precision | median min  |', ...Object.entries(s.perRule).map(([rule, r]) => row(rule, r)), row('all', s)].join('\n');
 }
 
 const describeAlert = (a: Alert): string => `${a.severity} ${a.rule} ${a.containerId} (${a.tripId}) at ${a.startedAt}${a.location ? ` [${a.location.lat.toFixed(4)}, ${a.location.lon.toFixed(4)}]` : ''}: ${a.summary}`;
@@ -135,7 +136,10 @@ describe('real-track converter', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sealwatch-traj-'));
     try {
       const good = join(dir, 'good.traj');
-      writeFileSync(good, '*T*,u1,terrestrial,2,0,*P*,terrestrial,2,1,1,0,111,2020-06-30 00:00:05,-74.1,40.6,111,2020-06-30 00:01:05,-74.2,40.7\n*T*,u2,terrestrial,1,0,*P*,terrestrial,2,1,1,0,222,2020-06-30 00:02:00,-70,41\n*T*,u3,terrestrial,1,0,*P*,terrestrial,2,1,1,0,111,2020-06-30 03:00:00,-74.3,40.8\n');
+      writeFileSync(
+        good,
+        '*T*,u1,terrestrial,2,0,*P*,terrestrial,2,1,1,0,111,2020-06-30 00:00:05,-74.1,40.6,111,2020-06-30 00:01:05,-74.2,40.7\n*T*,u2,terrestrial,1,0,*P*,terrestrial,2,1,1,0,222,2020-06-30 00:02:00,-70,41\n*T*,u3,terrestrial,1,0,*P*,terrestrial,2,1,1,0,111,2020-06-30 03:00:00,-74.3,40.8\n',
+      );
       const v = readTraj(good);
       expect([...v.keys()]).toEqual(['111', '222']);
       expect(v.get('111')).toEqual([fix(Date.parse('2020-06-30T00:00:05Z'), -74.1, 40.6), fix(Date.parse('2020-06-30T00:01:05Z'), -74.2, 40.7), fix(Date.parse('2020-06-30T03:00:00Z'), -74.3, 40.8)]);
@@ -224,7 +228,12 @@ describe('real-track corpus (issue 16)', () => {
     console.log(
       `real-track voyages: ${s.vessels} vessels carrying ${s.containers} containers (per vessel ${JSON.stringify(s.containersPerVessel)}), ${s.containerDays} container-days, ${s.arrived} vessels reaching their destination, ${s.reefers} reefers, formats ${JSON.stringify(s.formats)}; ${s.messages.clean} messages; labels ${JSON.stringify(s.labels)}\n` +
         `harbour craft: ${s.harbour.containers} containers, ${s.harbour.containerDays} container-days, ${s.messages.harbour} messages\n` +
-        s.sources.map((x) => `  ${x.tag} ${x.file}: ${x.vessels} vessels -> ${x.trips} voyages (${x.containers} containers, ${x.containerDays} container-days), ${x.harbour} harbour craft (${x.harbourDays} container-days) (shifted ${x.shiftDays} days); rejected ${JSON.stringify(x.rejected)}`).join('\n'),
+        s.sources
+          .map(
+            (x) =>
+              `  ${x.tag} ${x.file}: ${x.vessels} vessels -> ${x.trips} voyages (${x.containers} containers, ${x.containerDays} container-days), ${x.harbour} harbour craft (${x.harbourDays} container-days) (shifted ${x.shiftDays} days); rejected ${JSON.stringify(x.rejected)}`,
+          )
+          .join('\n'),
     );
     expect(s.vessels).toBeGreaterThanOrEqual(15);
     expect(s.containers).toBeGreaterThanOrEqual(60);
@@ -271,7 +280,7 @@ describe('real-track corpus (issue 16)', () => {
     }
   }, 60_000);
 
-  it('gives every container on a vessel its own device, all following the vessel\'s recorded positions, the batch-v1 ones through the vessel\'s gateway', async () => {
+  it("gives every container on a vessel its own device, all following the vessel's recorded positions, the batch-v1 ones through the vessel's gateway", async () => {
     const clean = await readCorpus(corpus.clean);
     const sent = positionsByDevice(clean.messages);
     const vessels = new Set(built.trips.map((t) => t.vessel));
@@ -310,7 +319,9 @@ describe('real-track corpus (issue 16)', () => {
   it(`clean real voyages: none high or critical; alerts per 1,000 container-days no more than today's ${CEILING_ALERTS_PER_1000_CONTAINER_DAYS} (the bar is ${BAR_ALERTS_PER_1000_CONTAINER_DAYS})`, async () => {
     const { alerts, late } = await replay(corpus.clean);
     const days = corpus.stats.containerDays;
-    console.log(`clean real voyages: ${corpus.stats.containers} containers on ${corpus.stats.vessels} vessels, ${days} container-days, ${alerts.length} alerts on ${new Set(alerts.map((a) => a.containerId)).size} containers\n${severityTable(alerts, days)}\nexamples:\n${examples(alerts)}`);
+    console.log(
+      `clean real voyages: ${corpus.stats.containers} containers on ${corpus.stats.vessels} vessels, ${days} container-days, ${alerts.length} alerts on ${new Set(alerts.map((a) => a.containerId)).size} containers\n${severityTable(alerts, days)}\nexamples:\n${examples(alerts)}`,
+    );
     expect(late).toBe(0);
     expect(alerts.filter((a) => a.severity === 'high' || a.severity === 'critical').map(describeAlert)).toEqual([]);
     const rate = (1000 * alerts.length) / days;
@@ -318,7 +329,7 @@ describe('real-track corpus (issue 16)', () => {
     expect(rate).toBeLessThanOrEqual(CEILING_ALERTS_PER_1000_CONTAINER_DAYS);
   }, 60_000);
 
-  it('harbour craft (never leave their port\'s waters): nothing high or critical; the rate per rule printed', async () => {
+  it("harbour craft (never leave their port's waters): nothing high or critical; the rate per rule printed", async () => {
     const harbour = await readCorpus(corpus.harbour);
     const h = corpus.stats.harbour;
     expect(h.containers).toBeGreaterThanOrEqual(20);
@@ -328,7 +339,9 @@ describe('real-track corpus (issue 16)', () => {
     expect(new Set(harbour.trips.map((p) => p.tripId.split('-').slice(0, 3).join('-'))).size).toBe(harbour.trips.length);
     for (const p of harbour.trips) expect(TripPlanSchema.safeParse(p).success, p.tripId).toBe(true);
     const { alerts, late } = await replay(corpus.harbour);
-    console.log(`harbour craft: ${h.containers} containers, ${h.containerDays} container-days, ${alerts.length} alerts on ${new Set(alerts.map((a) => a.containerId)).size} containers\n${severityTable(alerts, h.containerDays)}\nexamples:\n${examples(alerts)}`);
+    console.log(
+      `harbour craft: ${h.containers} containers, ${h.containerDays} container-days, ${alerts.length} alerts on ${new Set(alerts.map((a) => a.containerId)).size} containers\n${severityTable(alerts, h.containerDays)}\nexamples:\n${examples(alerts)}`,
+    );
     expect(late).toBe(0);
     expect(alerts.filter((a) => a.severity === 'high' || a.severity === 'critical').map(describeAlert)).toEqual([]);
   }, 60_000);
@@ -341,7 +354,9 @@ describe('real-track corpus (issue 16)', () => {
       const to = Date.parse(l.to) + 600_000;
       return !alerts.some((a) => a.containerId === l.containerId && Date.parse(a.startedAt) >= from && Date.parse(a.startedAt) <= to);
     });
-    console.log(`real voyages with breaches: ${labels.length} labels, ${alerts.length} alerts\n${recallTable(result)}${missed.length ? `\nmissed:\n${missed.map((l) => `  ${l.rule} ${l.containerId} (${l.tripId}) ${l.from} .. ${l.to}`).join('\n')}` : ''}`);
+    console.log(
+      `real voyages with breaches: ${labels.length} labels, ${alerts.length} alerts\n${recallTable(result)}${missed.length ? `\nmissed:\n${missed.map((l) => `  ${l.rule} ${l.containerId} (${l.tripId}) ${l.from} .. ${l.to}`).join('\n')}` : ''}`,
+    );
     expect(late).toBe(0);
     expect(labels.length).toBeGreaterThanOrEqual(30);
     expect(result.recall).toBeGreaterThanOrEqual(MIN_RECALL);

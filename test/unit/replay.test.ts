@@ -9,7 +9,7 @@ import { newTripDirectory } from '../../src/pipeline/app.js';
 import { readCapture } from '../../src/replay/capture.js';
 import { replayCapture } from '../../src/replay/replay.js';
 import type { AlertSink } from '../../src/sinks/sink.js';
-import { SealwatchError } from '../../src/errors.js';
+import type { SealwatchError } from '../../src/errors.js';
 import { simulateFleet } from '../../simulators/fleet.js';
 import { writeCorpus } from '../../simulators/corpus.js';
 import { testConfig } from '../helpers/fixtures.js';

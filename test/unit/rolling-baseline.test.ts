@@ -42,6 +42,9 @@ describe('RollingBaseline', () => {
   });
 
   it('does the same when values are not whole tenths or times jump far (wide)', () => {
-    fc.assert(fc.property(fc.array(fc.oneof(step(tenths), step(anyTemp), fc.record({ dt: fc.constantFrom(2 ** 37, 30 * 86_400_000), c: tenths, trimMs: fc.constant(2 ** 40), max: fc.constant(50) })), { minLength: 1, maxLength: 300 }), check), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(step(tenths), step(anyTemp), fc.record({ dt: fc.constantFrom(2 ** 37, 30 * 86_400_000), c: tenths, trimMs: fc.constant(2 ** 40), max: fc.constant(50) })), { minLength: 1, maxLength: 300 }), check),
+      { numRuns: 200 },
+    );
   });
 });

@@ -32,9 +32,10 @@ function telemetry(): Reading[] {
 const readings = telemetry();
 
 class Collect implements AlertSink {
+  readonly name = 'collect';
   readonly alerts: Alert[] = [];
   failNext = 0;
-  async write(alerts: Alert[]): Promise<void> {
+  async write(alerts: readonly Alert[]): Promise<void> {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('sink unavailable');
@@ -50,7 +51,10 @@ function stage(bus: MemoryBus, groupId: string, sink: AlertSink): RulesStage {
 }
 
 async function produce(bus: MemoryBus, rs: Reading[]): Promise<void> {
-  await bus.produce(TOPICS.telemetry, rs.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r)) })));
+  await bus.produce(
+    TOPICS.telemetry,
+    rs.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r)) })),
+  );
 }
 
 /** One stage over all the telemetry, writing to `sink`; returns the stage (its counters) when done. */

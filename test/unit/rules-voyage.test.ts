@@ -7,9 +7,13 @@ const MID_ATLANTIC: [number, number] = [35.0, -30.0];
 const SINES: [number, number] = [37.935, -8.845]; // a real port the plan does not name
 const SANTOS_ANCHORAGE: [number, number] = [-24.15, -46.2]; // ~20 km off the planned destination
 const PORT_SAID_ROADS: [number, number] = [31.45, 32.35];
-const ROUTE: Array<[number, number]> = [[4.48, 51.92], [-5.45, 36.14], [-46.3, -23.98]];
+const ROUTE: Array<[number, number]> = [
+  [4.48, 51.92],
+  [-5.45, 36.14],
+  [-46.3, -23.98],
+];
 const VIA_SUEZ = plan({ destination: 'SGSIN', transshipments: [] });
-const rules = (alerts: { rule: string }[], rule: string) => alerts.filter((a) => a.rule === rule);
+const rules = <A extends { rule: string }>(alerts: A[], rule: string) => alerts.filter((a) => a.rule === rule);
 
 /** A stop at one place, fixes every 10 min with a little swing, plus temperature readings. */
 function stop(at: [number, number], start: number, minutes: number): Reading[] {
@@ -86,7 +90,20 @@ describe('ROUTE_DEVIATION', () => {
     expect(a[0]!.startedAt).toBe(new Date(DAY2 + 135 * MIN).toISOString());
   });
   it('a trans-Pacific route across the antimeridian is followed without alarm', () => {
-    const pacific = [plan({ origin: 'CAVAN', destination: 'JPYOK', transshipments: [], route: [[-123.08, 49.29], [-140, 50], [-175, 47], [170, 45], [141, 34.6]] })];
+    const pacific = [
+      plan({
+        origin: 'CAVAN',
+        destination: 'JPYOK',
+        transshipments: [],
+        route: [
+          [-123.08, 49.29],
+          [-140, 50],
+          [-175, 47],
+          [170, 45],
+          [141, 34.6],
+        ],
+      }),
+    ];
     const across = track([46.9, -176.5], [45.3, -187.5], DAY2, 20 * 60, 15, 18).map((r) => (r.kind === 'location' && r.lon < -180 ? { ...r, lon: r.lon + 360 } : r));
     expect(across.some((r) => r.kind === 'location' && r.lon > 170)).toBe(true);
     expect(rules(harness(pacific).feed(across), 'ROUTE_DEVIATION')).toEqual([]);
@@ -130,19 +147,19 @@ describe('LOCATION_GAP', () => {
 describe('TEMPERATURE_ANOMALY', () => {
   const reefer = [plan({ reefer: { setpointC: -18, toleranceC: 2 } })];
   const series = (values: number[], stepMin = 15) => values.map((c, i) => reading(DAY2 + i * stepMin * MIN, { kind: 'temperature', celsius: c }));
-  const steady = Array.from({ length: 60 }, (_, i) => -18 + ((i * 7) % 5 - 2) * 0.1); // 15 h of history
+  const steady = Array.from({ length: 60 }, (_, i) => -18 + (((i * 7) % 5) - 2) * 0.1); // 15 h of history
   it('a reefer steady at -18 that settles at -16.3 for 90 min (inside its band): medium', () => {
     const a = rules(harness(reefer).feed(series([...steady, -16.4, -16.3, -16.2, -16.3, -16.4, -16.3, -16.3])), 'TEMPERATURE_ANOMALY');
     expect(a.map((x) => x.severity)).toEqual(['medium']);
     expect(a[0]!.summary).toMatch(/this container's recent median of -18\.0 °C .*still inside the reefer band/);
   });
-  it('a defrost spike, out-of-band readings (the excursion rule\'s) and a dry box\'s daily cycle raise nothing', () => {
+  it("a defrost spike, out-of-band readings (the excursion rule's) and a dry box's daily cycle raise nothing", () => {
     expect(rules(harness(reefer).feed(series([...steady, -16.2, -16.0, -18, -18.1, -17.9])), 'TEMPERATURE_ANOMALY')).toEqual([]);
     expect(rules(harness(reefer).feed(series([...steady, -12, -11, -10, -10, -11, -12])), 'TEMPERATURE_ANOMALY')).toEqual([]);
     const daily = Array.from({ length: 96 }, (_, i) => 22 + 6 * Math.sin((2 * Math.PI * i) / 48));
     expect(rules(harness().feed(series(daily, 30)), 'TEMPERATURE_ANOMALY')).toEqual([]);
     // a box on deck in the tropics: 24 °C at night, 45 °C at noon, for three days
-    const deck = Array.from({ length: 288 }, (_, i) => 34.5 + 10.5 * Math.sin((2 * Math.PI * i) / 96) + ((i * 13) % 7 - 3) * 0.2);
+    const deck = Array.from({ length: 288 }, (_, i) => 34.5 + 10.5 * Math.sin((2 * Math.PI * i) / 96) + (((i * 13) % 7) - 3) * 0.2);
     expect(rules(harness().feed(series(deck, 15)), 'TEMPERATURE_ANOMALY')).toEqual([]);
   });
   it('a dry box that jumps 14 °C above its own history for hours: low', () => {
@@ -212,7 +229,12 @@ describe('river ports and silenced devices (refinements)', () => {
   it('a device silenced mid-trip is one gap, not also a "no position" gap when it comes back', () => {
     // a day of reporting every 10 min, never quiet: then 7 h of nothing at sea
     const before = track([49.5, -4], [45.3, -8.2], DAY2 - 23 * HOUR, 24 * 60, 10, 16);
-    const after = [reading(DAY2 + 7 * HOUR, { kind: 'temperature', celsius: 12 }), reading(DAY2 + 7 * HOUR + 10 * MIN, { kind: 'light', lux: 0 }), reading(DAY2 + 7 * HOUR + 20 * MIN, { kind: 'door', open: false }), ...track([44.5, -9], [44.4, -9.1], DAY2 + 7 * HOUR + 30 * MIN, 30, 10, 16)];
+    const after = [
+      reading(DAY2 + 7 * HOUR, { kind: 'temperature', celsius: 12 }),
+      reading(DAY2 + 7 * HOUR + 10 * MIN, { kind: 'light', lux: 0 }),
+      reading(DAY2 + 7 * HOUR + 20 * MIN, { kind: 'door', open: false }),
+      ...track([44.5, -9], [44.4, -9.1], DAY2 + 7 * HOUR + 30 * MIN, 30, 10, 16),
+    ];
     const a = rules(harness().feed([...before, ...after]), 'LOCATION_GAP');
     expect(a).toHaveLength(1);
     expect(a[0]!.summary).toMatch(/^Every reading stopped for/);

@@ -11,7 +11,12 @@ const DAY1 = T0 + 24 * HOUR;
 describe('DOOR_OPEN_IN_TRANSIT', () => {
   it('fires once, critical, for a door opened at sea while sailing', () => {
     const h = harness();
-    const alerts = h.feed([...track(BISCAY, BISCAY_2, DAY1, 60, 5, 16), reading(DAY1 + 32 * MIN, { kind: 'door', open: true }), reading(DAY1 + 40 * MIN, { kind: 'door', open: true }), reading(DAY1 + 50 * MIN, { kind: 'door', open: false })]);
+    const alerts = h.feed([
+      ...track(BISCAY, BISCAY_2, DAY1, 60, 5, 16),
+      reading(DAY1 + 32 * MIN, { kind: 'door', open: true }),
+      reading(DAY1 + 40 * MIN, { kind: 'door', open: true }),
+      reading(DAY1 + 50 * MIN, { kind: 'door', open: false }),
+    ]);
     expect(alerts).toHaveLength(1);
     const a = alerts[0]!;
     expect(a).toMatchObject({ rule: 'DOOR_OPEN_IN_TRANSIT', severity: 'critical', containerId: 'MSCU1234566', tripId: 'T-2026-000123', deviceId: 'acme-00042', startedAt: new Date(DAY1 + 32 * MIN).toISOString() });
@@ -41,13 +46,22 @@ describe('DOOR_OPEN_UNAUTHORISED_LOCATION', () => {
     const h = harness();
     const alerts = h.feed([...track(INLAND_FR, INLAND_FR, DAY1, 60, 10, 0), reading(DAY1 + 25 * MIN, { kind: 'door', open: true }), reading(DAY1 + 50 * MIN, { kind: 'door', open: false })]);
     // open 25 min and closed again while stopped: the rip-on/rip-off pattern as well
-    expect(alerts.map((a) => [a.rule, a.severity])).toEqual([['DOOR_OPEN_UNAUTHORISED_LOCATION', 'high'], ['RIP_ON_RIP_OFF', 'critical']]);
+    expect(alerts.map((a) => [a.rule, a.severity])).toEqual([
+      ['DOOR_OPEN_UNAUTHORISED_LOCATION', 'high'],
+      ['RIP_ON_RIP_OFF', 'critical'],
+    ]);
     expect(alerts[0]!.summary).toMatch(/stationary outside every authorised zone, \d+ km from the nearest authorised zone/);
   });
 
   it('places an opening with the next fix when the last one is stale', () => {
     const h = harness();
-    const alerts = h.feed([reading(DAY1 - 3 * HOUR, { kind: 'location', lat: INLAND_FR[0], lon: INLAND_FR[1], speedKn: 0 }), reading(DAY1, { kind: 'door', open: true }), reading(DAY1 + 10 * MIN, { kind: 'location', lat: INLAND_FR[0], lon: INLAND_FR[1], speedKn: 0 })]).filter((a) => a.rule.startsWith('DOOR'));
+    const alerts = h
+      .feed([
+        reading(DAY1 - 3 * HOUR, { kind: 'location', lat: INLAND_FR[0], lon: INLAND_FR[1], speedKn: 0 }),
+        reading(DAY1, { kind: 'door', open: true }),
+        reading(DAY1 + 10 * MIN, { kind: 'location', lat: INLAND_FR[0], lon: INLAND_FR[1], speedKn: 0 }),
+      ])
+      .filter((a) => a.rule.startsWith('DOOR'));
     expect(alerts.map((a) => a.rule)).toEqual(['DOOR_OPEN_UNAUTHORISED_LOCATION']);
     expect(alerts[0]!.location).toEqual({ lat: INLAND_FR[0], lon: INLAND_FR[1] });
     expect(alerts[0]!.severity).toBe('high');
@@ -55,7 +69,7 @@ describe('DOOR_OPEN_UNAUTHORISED_LOCATION', () => {
 
   it('an opening no fix can place is raised medium once the bracket window (6 h) passes without a fix', () => {
     const h = harness();
-    const doors = (as: { rule: string }[]) => as.filter((a) => a.rule.startsWith('DOOR'));
+    const doors = <A extends { rule: string }>(as: A[]) => as.filter((a) => a.rule.startsWith('DOOR'));
     expect(doors(h.feed([reading(DAY1, { kind: 'door', open: true }), reading(DAY1 + 3 * HOUR, { kind: 'temperature', celsius: 12 }), reading(DAY1 + 5 * HOUR, { kind: 'temperature', celsius: 12 })]))).toEqual([]);
     const alerts = doors(h.feed([reading(DAY1 + 6.5 * HOUR, { kind: 'temperature', celsius: 12 })]));
     expect(alerts.map((a) => [a.rule, a.severity])).toEqual([['DOOR_OPEN_UNAUTHORISED_LOCATION', 'medium']]);
@@ -87,12 +101,16 @@ describe('sparse trackers: an opening placed by the fixes on either side', () =>
   });
   it('between two fixes 60 km apart at sea: in transit, critical', () => {
     const rs = [...hourly(BISCAY, [44.0, -9.6], 16), reading(DAY1 + 60 * MIN, { kind: 'door', open: true })];
-    const a = harness().feed(rs).filter((x) => x.rule.startsWith('DOOR'));
+    const a = harness()
+      .feed(rs)
+      .filter((x) => x.rule.startsWith('DOOR'));
     expect(a.map((x) => [x.rule, x.severity])).toEqual([['DOOR_OPEN_IN_TRANSIT', 'critical']]);
   });
   it('between two fixes at the same place on land outside the zones: unauthorised location', () => {
     const rs = [...hourly(INLAND_FR, INLAND_FR, 0), reading(DAY1 + 60 * MIN, { kind: 'door', open: true })];
-    const a = harness().feed(rs).filter((x) => x.rule.startsWith('DOOR'));
+    const a = harness()
+      .feed(rs)
+      .filter((x) => x.rule.startsWith('DOOR'));
     expect(a.map((x) => [x.rule, x.severity])).toEqual([['DOOR_OPEN_UNAUTHORISED_LOCATION', 'high']]);
   });
 });
@@ -100,17 +118,31 @@ describe('sparse trackers: an opening placed by the fixes on either side', () =>
 describe('LIGHT_WITH_DOOR_CLOSED', () => {
   const closed = reading(DAY1 - HOUR, { kind: 'door', open: false });
   it('fires on two consecutive readings above 20 lux with the door closed', () => {
-    const alerts = harness().feed([closed, reading(DAY1, { kind: 'light', lux: 2 }), reading(DAY1 + 5 * MIN, { kind: 'light', lux: 85 }), reading(DAY1 + 10 * MIN, { kind: 'light', lux: 140 }), reading(DAY1 + 15 * MIN, { kind: 'light', lux: 120 })]);
+    const alerts = harness().feed([
+      closed,
+      reading(DAY1, { kind: 'light', lux: 2 }),
+      reading(DAY1 + 5 * MIN, { kind: 'light', lux: 85 }),
+      reading(DAY1 + 10 * MIN, { kind: 'light', lux: 140 }),
+      reading(DAY1 + 15 * MIN, { kind: 'light', lux: 120 }),
+    ]);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ rule: 'LIGHT_WITH_DOOR_CLOSED', severity: 'high', startedAt: new Date(DAY1 + 5 * MIN).toISOString(), detectedAt: new Date(DAY1 + 10 * MIN).toISOString() });
     expect(alerts[0]!.summary).toMatch(/Light of 140 lux .* door has been closed for 65 min/);
   });
   it('one very bright reading is enough', () => {
-    expect(harness().feed([closed, reading(DAY1, { kind: 'light', lux: 900 })]).map((a) => a.rule)).toEqual(['LIGHT_WITH_DOOR_CLOSED']);
+    expect(
+      harness()
+        .feed([closed, reading(DAY1, { kind: 'light', lux: 900 })])
+        .map((a) => a.rule),
+    ).toEqual(['LIGHT_WITH_DOOR_CLOSED']);
   });
   it('seal leakage, a single dim spike, light with the door open, and unknown door state raise nothing', () => {
     expect(harness().feed([closed, ...[3, 5, 4, 2, 45, 3, 6].map((lux, i) => reading(DAY1 + i * 20 * MIN, { kind: 'light', lux }))])).toEqual([]);
-    expect(harness().feed([reading(DAY1, { kind: 'door', open: true }), reading(DAY1 + MIN, { kind: 'light', lux: 800 }), reading(DAY1 + 2 * MIN, { kind: 'light', lux: 800 })]).filter((a) => a.rule === 'LIGHT_WITH_DOOR_CLOSED')).toEqual([]);
+    expect(
+      harness()
+        .feed([reading(DAY1, { kind: 'door', open: true }), reading(DAY1 + MIN, { kind: 'light', lux: 800 }), reading(DAY1 + 2 * MIN, { kind: 'light', lux: 800 })])
+        .filter((a) => a.rule === 'LIGHT_WITH_DOOR_CLOSED'),
+    ).toEqual([]);
     expect(harness().feed([reading(DAY1, { kind: 'light', lux: 800 }), reading(DAY1 + MIN, { kind: 'light', lux: 800 })])).toEqual([]);
   });
   it('light just after the door closed (within the grace) raises nothing', () => {
@@ -133,7 +165,11 @@ describe('TEMPERATURE_EXCURSION', () => {
   it('uses the reading setpoint when the plan has no reefer block; a dry box is not judged', () => {
     expect(harness().feed(series([20, 25, 31, 35, 33, 30, 28]))).toEqual([]);
     const withSet = [5, 5.2, 9, 10, 11, 12].map((c, i) => reading(DAY1 + i * 15 * MIN, { kind: 'temperature', celsius: c, setpointC: 5 }));
-    expect(harness().feed(withSet).map((a) => [a.rule, a.severity])).toEqual([['TEMPERATURE_EXCURSION', 'high']]);
+    expect(
+      harness()
+        .feed(withSet)
+        .map((a) => [a.rule, a.severity]),
+    ).toEqual([['TEMPERATURE_EXCURSION', 'high']]);
   });
 });
 

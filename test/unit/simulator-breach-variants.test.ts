@@ -169,7 +169,12 @@ describe('how breaches reach the pipeline', () => {
   const c = corpus(['DOOR_OPEN_IN_TRANSIT', 'LIGHT_WITH_DOOR_CLOSED', 'LOCATION_JUMP', 'TEMPERATURE_EXCURSION', 'LOCATION_GAP', 'UNSCHEDULED_STOP'], 34, 120);
   const fixEvery = (id: string): number => {
     const ts = fixesOf(c, id).map((f) => f.ts);
-    return median(ts.slice(1).map((t, i) => t - ts[i]!).filter((d) => d > 2 * MIN));
+    return median(
+      ts
+        .slice(1)
+        .map((t, i) => t - ts[i]!)
+        .filter((d) => d > 2 * MIN),
+    );
   };
 
   it('on sparse trackers (a fix every 1-2 h), labelled like any other; a spoofed sparse tracker shows two spoofed fixes at least', () => {

@@ -107,7 +107,10 @@ describe('reefer defrost', () => {
       let run: TemperatureReading[] = [];
       for (const t of temps) {
         if (t.celsius - reefer.setpointC > 0.8) run.push(t);
-        else if (run.length) episodes.push(run), (run = []);
+        else if (run.length) {
+          episodes.push(run);
+          run = [];
+        }
       }
       for (const e of episodes) {
         expect(e[e.length - 1]!.ts - e[0]!.ts).toBeLessThanOrEqual(40 * MIN);
@@ -139,14 +142,20 @@ describe('GNSS in ports, below deck and behind steel', () => {
           n++;
           expect(ports.nearest(f.lat, f.lon)!.distanceKm, `${id} hdop ${f.hdop} at ${f.lat},${f.lon}`).toBeLessThan(4);
           // how far off: from the clean fixes around it (the box does not move in a yard or at a berth)
-          const before = fixes.slice(0, i).reverse().find((g) => g.hdop! < 3);
+          const before = fixes
+            .slice(0, i)
+            .reverse()
+            .find((g) => g.hdop! < 3);
           const after = fixes.slice(i + 1).find((g) => g.hdop! < 3);
           if (before && after && after.ts - before.ts < 3 * H) {
             const d = Math.min(km(before, f), km(after, f));
             expect(d).toBeLessThan(1.1);
             if (d > 0.09) offsets++;
           }
-        } else if (n) runs.push(n), (n = 0);
+        } else if (n) {
+          runs.push(n);
+          n = 0;
+        }
       }
       // at sea the dilution of precision stays low
       for (const f of fixes) if (ports.nearest(f.lat, f.lon)!.distanceKm > 30) expect(f.hdop!).toBeLessThanOrEqual(2.5);
@@ -265,7 +274,10 @@ describe('ships as they sail', () => {
         expect(dwell).toBeLessThan(21 * H);
         if (area) {
           charted++;
-          expect([plan.destination, ...plan.transshipments].some((l) => area.ports.includes(l)), `${id} waits at ${area.name}`).toBe(true);
+          expect(
+            [plan.destination, ...plan.transshipments].some((l) => area.ports.includes(l)),
+            `${id} waits at ${area.name}`,
+          ).toBe(true);
         } else {
           near++;
           expect(nearest, `${id} stopped ${(dwell / H).toFixed(1)} h at ${r.from.lat},${r.from.lon}`).toBeGreaterThan(4.5);

@@ -39,7 +39,10 @@ describe('simulated fleet through the pipeline', () => {
       const from = Date.parse(l.from) - 10 * 60_000;
       const to = Date.parse(l.to) + 10 * 60_000;
       const hits = alerts.filter((a) => a.containerId === l.containerId && Date.parse(a.startedAt) >= from && Date.parse(a.startedAt) <= to);
-      expect(hits.map((a) => a.rule), `${l.rule} on ${l.containerId} from ${l.from}`).toContain(l.rule);
+      expect(
+        hits.map((a) => a.rule),
+        `${l.rule} on ${l.containerId} from ${l.from}`,
+      ).toContain(l.rule);
     }
     const clean = new Set(sim.cleanContainers);
     expect(alerts.filter((a) => clean.has(a.containerId)).map((a) => `${a.rule} ${a.containerId}: ${a.summary}`)).toEqual([]);

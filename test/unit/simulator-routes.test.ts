@@ -27,7 +27,13 @@ describe('sea-lane network', () => {
     for (const [a, b] of EDGES) {
       if (edgeKind(a, b) !== 'sea') continue;
       const l = landKm(NODES[a]!, NODES[b]!, 20);
-      if (l.km > 0) bad.push(`${a}-${b}: ${l.km.toFixed(0)} km at ${l.at.slice(0, 2).map((p) => p.map((x) => x.toFixed(2)).join(',')).join(' ')}`);
+      if (l.km > 0)
+        bad.push(
+          `${a}-${b}: ${l.km.toFixed(0)} km at ${l.at
+            .slice(0, 2)
+            .map((p) => p.map((x) => x.toFixed(2)).join(','))
+            .join(' ')}`,
+        );
     }
     expect(bad).toEqual([]);
   });

@@ -125,13 +125,22 @@ describe('simulated breaches of the last five rules', () => {
   });
 
   it('RIP_ON_RIP_OFF and DOOR_OPEN_UNAUTHORISED_LOCATION: the door opens and closes while berthed at a table port the plan does not name, for minutes and for hours (or, the latter, at a stop off a port or at sea)', () => {
-    for (const [rule, lo, hi] of [['RIP_ON_RIP_OFF', 10 * MIN, 90 * MIN], ['DOOR_OPEN_UNAUTHORISED_LOCATION', 3.5 * H, 6 * H]] as const) {
+    for (const [rule, lo, hi] of [
+      ['RIP_ON_RIP_OFF', 10 * MIN, 90 * MIN],
+      ['DOOR_OPEN_UNAUTHORISED_LOCATION', 3.5 * H, 6 * H],
+    ] as const) {
       for (const l of labelsOf(c, rule)) {
         const from = Date.parse(l.from);
         const to = Date.parse(l.to);
         const doors = (c.readings.get(l.containerId) ?? []).filter((r) => r.kind === 'door');
-        expect(doors.find((d) => d.ts === from && d.open), `${rule} ${l.containerId} opens`).toBeTruthy();
-        expect(doors.find((d) => d.ts === to && !d.open), `${rule} ${l.containerId} closes`).toBeTruthy();
+        expect(
+          doors.find((d) => d.ts === from && d.open),
+          `${rule} ${l.containerId} opens`,
+        ).toBeTruthy();
+        expect(
+          doors.find((d) => d.ts === to && !d.open),
+          `${rule} ${l.containerId} closes`,
+        ).toBeTruthy();
         const plan = c.plans.get(l.containerId)!;
         const berth = between(fixes(c, l.containerId), from - 10 * MIN, to + 10 * MIN);
         expect(berth.length).toBeGreaterThanOrEqual(1); // a sparse tracker below deck may have one fix there
@@ -146,7 +155,10 @@ describe('simulated breaches of the last five rules', () => {
           for (const p of plannedPorts(plan)) expect(km(f, p)).toBeGreaterThan(60);
         }
         // at the quay (a fix pulled off by multipath may show a spurious knot or two)
-        const speeds = berth.filter((f) => f.speedKn !== undefined).map((f) => f.speedKn!).sort((a, b) => a - b);
+        const speeds = berth
+          .filter((f) => f.speedKn !== undefined)
+          .map((f) => f.speedKn!)
+          .sort((a, b) => a - b);
         if (speeds.length >= 3) expect(speeds[0]).toBeLessThan(1);
         for (const v of speeds) expect(v).toBeLessThan(3.5);
         // the call, as a stop, spans the opening
@@ -177,7 +189,7 @@ describe('simulated breaches of the last five rules', () => {
       }
       if (quiet >= 4.5 * H) {
         silenced++;
-        const last = all.find((r) => r.kind === 'location' && r.ts === from)!;
+        const last = all.find((r): r is LocationReading => r.kind === 'location' && r.ts === from)!;
         expect(ports.nearest(last.lat, last.lon)!.distanceKm).toBeGreaterThan(20);
       } else {
         jammed++;

@@ -387,7 +387,10 @@ describe('writeCorpus', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sealwatch-sim-'));
     try {
       await writeCorpus(dir, r);
-      const lines = gunzipSync(readFileSync(join(dir, 'capture.ndjson.gz'))).toString('utf8').split('\n').filter((l) => l !== '');
+      const lines = gunzipSync(readFileSync(join(dir, 'capture.ndjson.gz')))
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== '');
       expect(lines).toHaveLength(r.messages.length);
       let base64 = 0;
       lines.forEach((line, i) => {
@@ -405,7 +408,10 @@ describe('writeCorpus', () => {
       const tripFiles = readdirSync(join(dir, 'trips')).sort();
       expect(tripFiles).toEqual(r.trips.map((t) => `${t.tripId}.json`).sort());
       for (const t of r.trips) expect(TripPlanSchema.safeParse(JSON.parse(readFileSync(join(dir, 'trips', `${t.tripId}.json`), 'utf8'))).success).toBe(true);
-      const labels = readFileSync(join(dir, 'labels.ndjson'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+      const labels = readFileSync(join(dir, 'labels.ndjson'), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l));
       expect(labels).toEqual(r.labels);
       const back = await readCorpus(dir);
       expect(back.messages.length).toBe(r.messages.length);
@@ -427,7 +433,12 @@ describe('publishLive', () => {
         inflight++;
         maxInflight = Math.max(maxInflight, inflight);
         sent.push({ topic, qos: opts.qos, at: Date.now() });
-        return new Promise((resolve) => setTimeout(() => (inflight--, resolve(undefined)), 1));
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            inflight--;
+            resolve(undefined);
+          }, 1),
+        );
       },
     };
     return { client, sent, max: () => maxInflight };

@@ -21,7 +21,12 @@ import { contractAlerts, sinkContract, type SinkHarness } from '../contract/sink
 const readNdjson = (file: string, written: readonly Alert[]) => {
   const ids = new Set(written.map((a) => a.alertId));
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Alert).filter((a) => ids.has(a.alertId)).map((a) => ({ id: a.alertId, alert: a }));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Alert)
+    .filter((a) => ids.has(a.alertId))
+    .map((a) => ({ id: a.alertId, alert: a }));
 };
 
 function ndjsonHarness(): SinkHarness {
@@ -47,7 +52,10 @@ async function busHarness(): Promise<SinkHarness> {
   await bus.ensureTopics([{ topic: TOPICS.alerts, partitions: 3 }]);
   const held = async (written: readonly Alert[]) => {
     const ids = new Set(written.map((a) => a.alertId));
-    return (await bus.readAll(TOPICS.alerts)).map((m) => JSON.parse(m.value.toString('utf8')) as Alert).filter((a) => ids.has(a.alertId)).map((a) => ({ id: a.alertId, alert: a }));
+    return (await bus.readAll(TOPICS.alerts))
+      .map((m) => JSON.parse(m.value.toString('utf8')) as Alert)
+      .filter((a) => ids.has(a.alertId))
+      .map((a) => ({ id: a.alertId, alert: a }));
   };
   return { sink: new BusAlertSink(bus), held, stop: () => bus.close() };
 }
@@ -77,23 +85,31 @@ sinkContract('ndjson-file', async () => ndjsonHarness(), { durableOnWrite: true,
 sinkContract('console', async () => consoleHarness(), { durableOnWrite: true, timeoutMs: 5000, idOf: (a) => a.alertId.slice(0, 12) });
 sinkContract('bus (memory)', busHarness, { durableOnWrite: true, timeoutMs: 5000 });
 sinkContract('webhook', webhookHarness, { durableOnWrite: false, timeoutMs: 5000 });
-sinkContract('fan-out (bus and ndjson-file)', async () => {
-  const bus = await busHarness();
-  const file = ndjsonHarness();
-  // held only where every member holds it: a fan-out's write resolves when all have written
-  const held = async (w: readonly Alert[]) => {
-    const [a, b] = [await bus.held(w), await file.held(w)];
-    const inFile = new Set(b.map((x) => x.id));
-    return a.filter((x) => inFile.has(x.id));
-  };
-  return { sink: new FanOutSink([bus.sink, file.sink]), held, stop: async () => void (await bus.stop!(), await file.stop!()) };
-}, { durableOnWrite: true, timeoutMs: 5000 });
+sinkContract(
+  'fan-out (bus and ndjson-file)',
+  async () => {
+    const bus = await busHarness();
+    const file = ndjsonHarness();
+    // held only where every member holds it: a fan-out's write resolves when all have written
+    const held = async (w: readonly Alert[]) => {
+      const [a, b] = [await bus.held(w), await file.held(w)];
+      const inFile = new Set(b.map((x) => x.id));
+      return a.filter((x) => inFile.has(x.id));
+    };
+    const stop = async () => {
+      await bus.stop!();
+      await file.stop!();
+    };
+    return { sink: new FanOutSink([bus.sink, file.sink]), held, stop };
+  },
+  { durableOnWrite: true, timeoutMs: 5000 },
+);
 
 describe('buildSinks: the alert sinks of every command, from the configuration', () => {
   const log = createLogger('silent');
   const names = (s: AlertSink[]) => s.map((x) => x.name);
 
-  it('the pipeline: bus first, then the caller\'s own, the file and the console as configured', async () => {
+  it("the pipeline: bus first, then the caller's own, the file and the console as configured", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sealwatch-build-'));
     try {
       const config = loadConfig({ env: {}, overrides: { sinks: { alertsFile: join(dir, 'a.ndjson'), console: true } } });

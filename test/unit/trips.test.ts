@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTripPlans, parseTripPlan } from '../../src/trips/load.js';
-import { SealwatchError } from '../../src/errors.js';
+import type { SealwatchError } from '../../src/errors.js';
 import { defaultPorts } from '../../src/geo/ports.js';
 import { harness, HOUR, MIN, plan, reading, T0, track } from '../helpers/fixtures.js';
 
@@ -13,7 +13,10 @@ describe('trip plans', () => {
   it('loads JSON and YAML plans from a directory and names the file and field of a bad one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-trips-'));
     writeFileSync(join(dir, 'a.json'), JSON.stringify(plan()));
-    writeFileSync(join(dir, 'b.yaml'), `tripId: T-YAML-1\ncontainerId: TGHU7654320\ndeviceId: dev-7\norigin: ESALG\ndestination: BRSSZ\ndeparture: "2026-01-07T10:00:00Z"\neta: "2026-01-20T10:00:00Z"\nreefer: { setpointC: -18, toleranceC: 2 }\n`);
+    writeFileSync(
+      join(dir, 'b.yaml'),
+      `tripId: T-YAML-1\ncontainerId: TGHU7654320\ndeviceId: dev-7\norigin: ESALG\ndestination: BRSSZ\ndeparture: "2026-01-07T10:00:00Z"\neta: "2026-01-20T10:00:00Z"\nreefer: { setpointC: -18, toleranceC: 2 }\n`,
+    );
     expect(loadTripPlans(dir, defaultPorts(), opts).map((p) => p.tripId)).toEqual(['T-2026-000123', 'T-YAML-1']);
     writeFileSync(join(dir, 'c.json'), JSON.stringify({ ...plan({ tripId: 'T-BAD' }), eta: '2026-01-01T00:00:00Z' }));
     expect(() => loadTripPlans(dir, defaultPorts(), opts)).toThrow(/c\.json: eta: eta must be after departure/);

@@ -16,7 +16,7 @@ describe('wire formats come from one table', () => {
     }
   });
 
-  it('the unknown-topic dead letter lists the formats\' topics as it always has', () => {
+  it("the unknown-topic dead letter lists the formats' topics as it always has", () => {
     expect(topicPatterns('ssd')).toBe('ssd/json/{deviceId}/{kind}, ssd/csv/{deviceId} or ssd/batch/{gatewayId}');
   });
 });

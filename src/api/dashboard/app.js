@@ -26,14 +26,16 @@ function fmt(iso) {
 function renderList() {
   const items = [...alerts.values()].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.alertId < b.alertId ? -1 : 1));
   const ul = $('#alerts');
-  ul.replaceChildren(...items.map((a) => {
-    const li = html('li', { 'data-alert-id': a.alertId, 'data-severity': a.severity, 'data-status': a.status, class: a.alertId === selectedId ? 'selected' : null });
-    const head = html('div');
-    head.append(html('span', { class: 'rule' }, a.rule), html('span', { class: 'badge' }, a.severity), html('span', { class: 'badge status' }, a.status));
-    li.append(head, html('div', { class: 'meta' }, `${a.containerId} · ${a.tripId ?? 'no trip'} · ${fmt(a.startedAt)}`), html('div', { class: 'summary' }, a.summary));
-    li.addEventListener('click', () => select(a.alertId));
-    return li;
-  }));
+  ul.replaceChildren(
+    ...items.map((a) => {
+      const li = html('li', { 'data-alert-id': a.alertId, 'data-severity': a.severity, 'data-status': a.status, class: a.alertId === selectedId ? 'selected' : null });
+      const head = html('div');
+      head.append(html('span', { class: 'rule' }, a.rule), html('span', { class: 'badge' }, a.severity), html('span', { class: 'badge status' }, a.status));
+      li.append(head, html('div', { class: 'meta' }, `${a.containerId} · ${a.tripId ?? 'no trip'} · ${fmt(a.startedAt)}`), html('div', { class: 'summary' }, a.summary));
+      li.addEventListener('click', () => select(a.alertId));
+      return li;
+    }),
+  );
   const open = items.filter((a) => a.status !== 'closed').length;
   $('#counts').textContent = `${items.length} alerts, ${open} not closed`;
   map?.update({ alerts: items });
@@ -56,12 +58,14 @@ async function loadAlerts() {
 async function refreshContainers() {
   const { items } = await api('/api/containers');
   const tracks = map.data.tracks;
-  await Promise.all(items.map(async (c) => {
-    if (trackStamp.get(c.containerId) === c.lastSeenAt) return;
-    trackStamp.set(c.containerId, c.lastSeenAt);
-    const t = await api(`/api/containers/${c.containerId}/track?limit=500`);
-    tracks.set(c.containerId, t.points);
-  }));
+  await Promise.all(
+    items.map(async (c) => {
+      if (trackStamp.get(c.containerId) === c.lastSeenAt) return;
+      trackStamp.set(c.containerId, c.lastSeenAt);
+      const t = await api(`/api/containers/${c.containerId}/track?limit=500`);
+      tracks.set(c.containerId, t.points);
+    }),
+  );
   map.update({ containers: items, tracks });
 }
 
@@ -76,7 +80,16 @@ function renderDetail(a) {
   $('#detail').dataset.status = a.status;
   $('#detail-title').textContent = `${a.rule} · ${a.severity} · ${a.status}`;
   $('#detail-summary').textContent = a.summary;
-  const facts = [['alert', a.alertId], ['container', a.containerId], ['trip', a.tripId ?? '-'], ['device', a.deviceId], ['started', fmt(a.startedAt)], ['detected', fmt(a.detectedAt)], ['location', a.location ? `${a.location.lat.toFixed(3)}, ${a.location.lon.toFixed(3)}` : 'unknown'], ['assignee', a.assignee ?? '-']];
+  const facts = [
+    ['alert', a.alertId],
+    ['container', a.containerId],
+    ['trip', a.tripId ?? '-'],
+    ['device', a.deviceId],
+    ['started', fmt(a.startedAt)],
+    ['detected', fmt(a.detectedAt)],
+    ['location', a.location ? `${a.location.lat.toFixed(3)}, ${a.location.lon.toFixed(3)}` : 'unknown'],
+    ['assignee', a.assignee ?? '-'],
+  ];
   $('#detail-facts').replaceChildren(...facts.flatMap(([k, v]) => [html('dt', {}, k), html('dd', { 'data-fact': k }, v)]));
   $('#history').replaceChildren(...a.history.map((h) => html('li', { 'data-action': h.action }, `${fmt(h.at)} ${h.by}: ${h.action} (${h.from} → ${h.to})${h.assignee ? ` to ${h.assignee}` : ''}${h.note ? ` — ${h.note}` : ''}`)));
   $('#ack').disabled = a.status !== 'open';
@@ -86,11 +99,16 @@ function renderDetail(a) {
 
 function describe(r) {
   switch (r.kind) {
-    case 'door': return r.open ? 'door OPEN' : 'door closed';
-    case 'light': return `light ${r.lux} lux`;
-    case 'temperature': return `temperature ${r.celsius} °C${r.setpointC !== undefined ? ` (setpoint ${r.setpointC})` : ''}`;
-    case 'location': return `position ${r.lat.toFixed(4)}, ${r.lon.toFixed(4)}${r.speedKn !== undefined ? ` ${r.speedKn} kn` : ''}`;
-    default: return r.kind;
+    case 'door':
+      return r.open ? 'door OPEN' : 'door closed';
+    case 'light':
+      return `light ${r.lux} lux`;
+    case 'temperature':
+      return `temperature ${r.celsius} °C${r.setpointC !== undefined ? ` (setpoint ${r.setpointC})` : ''}`;
+    case 'location':
+      return `position ${r.lat.toFixed(4)}, ${r.lon.toFixed(4)}${r.speedKn !== undefined ? ` ${r.speedKn} kn` : ''}`;
+    default:
+      return r.kind;
   }
 }
 
@@ -124,7 +142,9 @@ function renderTimeline(ev) {
   lt.textContent = fmt(ev.to);
   children.push(lf, lt);
   svg.replaceChildren(...children);
-  $('#evidence-list').replaceChildren(...ev.readings.map((r) => html('li', { class: r.evidence ? 'evidence' : null, 'data-kind': r.kind, 'data-event-id': r.eventId }, `${fmt(r.measuredAt)}  ${describe(r)}${r.evidence ? '  ← evidence' : ''}`)));
+  $('#evidence-list').replaceChildren(
+    ...ev.readings.map((r) => html('li', { class: r.evidence ? 'evidence' : null, 'data-kind': r.kind, 'data-event-id': r.eventId }, `${fmt(r.measuredAt)}  ${describe(r)}${r.evidence ? '  ← evidence' : ''}`)),
+  );
 }
 
 async function select(alertId) {
@@ -152,7 +172,15 @@ function contextBox(points, minDeg) {
   const hw = Math.max((e - w) / 2, minDeg / 2) * 1.1;
   const hh = Math.max((n - s) / 2, minDeg / 4) * 1.1;
   [w, e, s, n] = [cx - hw, cx + hw, Math.max(-89, cy - hh), Math.min(89, cy + hh)];
-  return { type: 'MultiPoint', coordinates: [[w, s], [e, s], [e, n], [w, n]] };
+  return {
+    type: 'MultiPoint',
+    coordinates: [
+      [w, s],
+      [e, s],
+      [e, n],
+      [w, n],
+    ],
+  };
 }
 
 async function act(action) {

@@ -19,8 +19,22 @@ export class WorldMap {
 
   projection() {
     const p = d3.geoNaturalEarth1();
-    if (this.focus) p.fitExtent([[20, 20], [W - 20, H - 20]], this.focus);
-    else p.fitExtent([[4, 4], [W - 4, H - 4]], { type: 'Sphere' });
+    if (this.focus)
+      p.fitExtent(
+        [
+          [20, 20],
+          [W - 20, H - 20],
+        ],
+        this.focus,
+      );
+    else
+      p.fitExtent(
+        [
+          [4, 4],
+          [W - 4, H - 4],
+        ],
+        { type: 'Sphere' },
+      );
     return p;
   }
 
@@ -47,13 +61,16 @@ export class WorldMap {
       fill(this.layer('land'), [el('path', { class: 'land', d: path(this.land) })]);
       fill(this.layer('borders'), [el('path', { class: 'borders', d: path(this.borders) })]);
     }
-    fill(this.layer('zones'), this.data.zones.map((z) => el('path', { class: 'zone', d: path(zoneFeature(z)) || '', 'data-zone': z.name, 'data-trip': z.tripId }, [title(`${z.name} (${z.tripId})`)])));
+    fill(
+      this.layer('zones'),
+      this.data.zones.map((z) => el('path', { class: 'zone', d: path(zoneFeature(z)) || '', 'data-zone': z.name, 'data-trip': z.tripId }, [title(`${z.name} (${z.tripId})`)])),
+    );
     const tracks = [];
     for (const [id, pts] of this.data.tracks) if (pts.length > 1) tracks.push(el('path', { class: 'track', d: path(line(pts)) || '', 'data-container': id, 'data-points': pts.length }));
     fill(this.layer('tracks'), tracks);
     const sel = this.data.selected;
     const selected = [];
-    if (sel && sel.track.length) {
+    if (sel?.track.length) {
       selected.push(el('path', { id: 'selected-track', class: 'track-selected', d: path(line(sel.track)) || '', 'data-points': sel.track.length }));
       for (const f of sel.track) {
         const xy = proj([f.lon, f.lat]);
@@ -61,16 +78,34 @@ export class WorldMap {
       }
     }
     fill(this.layer('selected'), selected);
-    fill(this.layer('containers'), this.data.containers.filter((c) => c.position).map((c) => {
-      const xy = proj([c.position.lon, c.position.lat]);
-      return xy ? el('circle', { class: `container${c.openAlerts ? ' has-alerts' : ''}`, cx: xy[0], cy: xy[1], r: 4, 'data-container': c.containerId }, [title(`${c.containerId} ${c.tripId ?? ''}\n${c.position.at}\nopen alerts: ${c.openAlerts}`)]) : null;
-    }).filter(Boolean));
-    fill(this.layer('alerts'), this.data.alerts.filter((a) => a.location && a.status !== 'closed').map((a) => {
-      const xy = proj([a.location.lon, a.location.lat]);
-      if (!xy) return null;
-      const s = 5;
-      return el('path', { class: `alert-marker${sel && sel.alertId === a.alertId ? ' selected' : ''}`, d: `M${xy[0]},${xy[1] - s}L${xy[0] + s},${xy[1]}L${xy[0]},${xy[1] + s}L${xy[0] - s},${xy[1]}Z`, 'data-alert-id': a.alertId }, [title(`${a.rule} ${a.containerId}\n${a.summary}`)]);
-    }).filter(Boolean));
+    fill(
+      this.layer('containers'),
+      this.data.containers
+        .filter((c) => c.position)
+        .map((c) => {
+          const xy = proj([c.position.lon, c.position.lat]);
+          return xy
+            ? el('circle', { class: `container${c.openAlerts ? ' has-alerts' : ''}`, cx: xy[0], cy: xy[1], r: 4, 'data-container': c.containerId }, [
+                title(`${c.containerId} ${c.tripId ?? ''}\n${c.position.at}\nopen alerts: ${c.openAlerts}`),
+              ])
+            : null;
+        })
+        .filter(Boolean),
+    );
+    fill(
+      this.layer('alerts'),
+      this.data.alerts
+        .filter((a) => a.location && a.status !== 'closed')
+        .map((a) => {
+          const xy = proj([a.location.lon, a.location.lat]);
+          if (!xy) return null;
+          const s = 5;
+          return el('path', { class: `alert-marker${sel && sel.alertId === a.alertId ? ' selected' : ''}`, d: `M${xy[0]},${xy[1] - s}L${xy[0] + s},${xy[1]}L${xy[0]},${xy[1] + s}L${xy[0] - s},${xy[1]}Z`, 'data-alert-id': a.alertId }, [
+            title(`${a.rule} ${a.containerId}\n${a.summary}`),
+          ]);
+        })
+        .filter(Boolean),
+    );
   }
 
   layer(name) {
@@ -84,7 +119,11 @@ export function line(points) {
 
 /** A zone as GeoJSON in d3's winding (a ring covering more than half the globe is the wrong way round). */
 export function zoneFeature(z) {
-  if (z.kind === 'circle') return d3.geoCircle().center([z.lon, z.lat]).radius(z.radiusKm / KM_PER_DEGREE)();
+  if (z.kind === 'circle')
+    return d3
+      .geoCircle()
+      .center([z.lon, z.lat])
+      .radius(z.radiusKm / KM_PER_DEGREE)();
   const f = { type: 'Polygon', coordinates: [z.polygon.slice()] };
   if (d3.geoArea(f) > 2 * Math.PI) f.coordinates[0].reverse();
   return f;

@@ -40,7 +40,7 @@ export function follow(url, lastEventId, handlers) {
             if (ev.data) handlers.event(ev.event, JSON.parse(ev.data), last);
           }
         }
-      } catch (err) {
+      } catch {
         if (stopped) return;
       }
       handlers.state('reconnecting');
@@ -48,5 +48,10 @@ export function follow(url, lastEventId, handlers) {
     }
   }
   connect();
-  return { stop() { stopped = true; controller?.abort(); } };
+  return {
+    stop() {
+      stopped = true;
+      controller?.abort();
+    },
+  };
 }

@@ -80,7 +80,7 @@ export function readingsContext(trace: Trace, from: number, to: number, env: Con
         speedKn: r.speedKn ?? null,
         derivedKn: prev && r.ts > prev.ts ? round1(knots(kmBetween(prev, r), r.ts - prev.ts)) : null,
         hdop: r.hdop ?? null,
-        zone: z && z.nearest ? { name: z.nearest.name, km: round1(z.nearestKm), inside: z.inside !== null } : null,
+        zone: z?.nearest ? { name: z.nearest.name, km: round1(z.nearestKm), inside: z.inside !== null } : null,
         port: p ? { name: `${p.port.name} (${p.port.locode})`, km: round1(p.distanceKm) } : null,
         delayMin: Math.round((r.receivedAt - r.ts) / 60000),
         seen: seen(r),
@@ -120,11 +120,13 @@ function temperatureBuckets(rs: Reading[], from: number, to: number, plans: (tri
     const k = Math.floor(r.ts / size) * size;
     (buckets.get(k) ?? buckets.set(k, []).get(k)!).push(r);
   }
-  return [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([k, b]) => {
-    const cs = b.map((r) => r.celsius);
-    const sp = b.find((r) => r.setpointC !== undefined)?.setpointC ?? plans(b[0]!.tripId)?.plan.reefer?.setpointC ?? null;
-    return { from: iso(k), readings: b.length, min: Math.min(...cs), median: round1(median(cs)), max: Math.max(...cs), setpointC: sp };
-  });
+  return [...buckets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([k, b]) => {
+      const cs = b.map((r) => r.celsius);
+      const sp = b.find((r) => r.setpointC !== undefined)?.setpointC ?? plans(b[0]!.tripId)?.plan.reefer?.setpointC ?? null;
+      return { from: iso(k), readings: b.length, min: Math.min(...cs), median: round1(median(cs)), max: Math.max(...cs), setpointC: sp };
+    });
 }
 
 function gaps(rs: Reading[]): ReadingsContext['gaps'] {

@@ -49,8 +49,19 @@ export interface PlanSummary {
   destinationZones: string[];
 }
 
-export interface NearbyAlert { alertId: string; rule: string; startedAt: string; summary: string; offsetMin: number }
-export interface NearbyLabel { rule: string; from: string; to: string; offsetMin: number }
+export interface NearbyAlert {
+  alertId: string;
+  rule: string;
+  startedAt: string;
+  summary: string;
+  offsetMin: number;
+}
+export interface NearbyLabel {
+  rule: string;
+  from: string;
+  to: string;
+  offsetMin: number;
+}
 
 export type Item =
   | { kind: 'missed'; label: Label; plan: PlanSummary | null; nearbyAlerts: NearbyAlert[]; probes: Probed[]; readings: ReadingsContext }
@@ -60,7 +71,10 @@ export type Item =
 /** A probe's result with its time as ISO. */
 export type Probed = Omit<ProbeResult, 'at'> & { at: string | null };
 
-export interface EvidenceRow { eventId: string; reading: string | null }
+export interface EvidenceRow {
+  eventId: string;
+  reading: string | null;
+}
 
 export interface DiagnoseOptions extends ContextEnv {
   config: Pick<Config, 'trips' | 'rules' | 'engine'>;
@@ -80,14 +94,24 @@ export function diagnose(s: Selection, labels: readonly Label[], alerts: readonl
   for (const l of s.missed) {
     const t = traceOf(l.containerId);
     const [from, to] = [parseIsoTime(l.from), parseIsoTime(l.to)];
-    const nearbyAlerts = (alertsOf.get(l.containerId) ?? []).map((a) => nearbyAlert(a, from, to)).sort((a, b) => Math.abs(a.offsetMin) - Math.abs(b.offsetMin)).slice(0, 3);
+    const nearbyAlerts = (alertsOf.get(l.containerId) ?? [])
+      .map((a) => nearbyAlert(a, from, to))
+      .sort((a, b) => Math.abs(a.offsetMin) - Math.abs(b.offsetMin))
+      .slice(0, 3);
     items.push({ kind: 'missed', label: l, plan: planOf(l.tripId, t), nearbyAlerts, probes: runProbes(probeInput(t, from, to)).map(iso), readings: readingsContext(t, from - opts.contextMs, to + opts.contextMs, opts) });
   }
   for (const w of s.wrongRule) {
     const l = w.label;
     const t = traceOf(l.containerId);
     const [from, to] = [parseIsoTime(l.from), parseIsoTime(l.to)];
-    items.push({ kind: 'wrong-rule', label: l, plan: planOf(l.tripId, t), alerts: w.alerts.map((a) => nearbyAlert(a, from, to)), probes: runProbes(probeInput(t, from, to)).map(iso), readings: readingsContext(t, from - opts.contextMs, to + opts.contextMs, opts) });
+    items.push({
+      kind: 'wrong-rule',
+      label: l,
+      plan: planOf(l.tripId, t),
+      alerts: w.alerts.map((a) => nearbyAlert(a, from, to)),
+      probes: runProbes(probeInput(t, from, to)).map(iso),
+      readings: readingsContext(t, from - opts.contextMs, to + opts.contextMs, opts),
+    });
   }
   for (const a of s.unmatched) {
     const t = traceOf(a.containerId);
@@ -99,7 +123,10 @@ export function diagnose(s: Selection, labels: readonly Label[], alerts: readonl
       const m = mismatches.get(id);
       return { eventId: id, reading: r ? describeReading(r) : m ? `${m.measuredAt} dead-lettered: device ${m.deviceId} claims ${m.claimedContainerId}, which no active plan binds to it` : null };
     });
-    const nearestLabels = (labelsOf.get(a.containerId) ?? []).map((l) => nearbyLabel(l, from)).sort((x, y) => Math.abs(x.offsetMin) - Math.abs(y.offsetMin)).slice(0, 3);
+    const nearestLabels = (labelsOf.get(a.containerId) ?? [])
+      .map((l) => nearbyLabel(l, from))
+      .sort((x, y) => Math.abs(x.offsetMin) - Math.abs(y.offsetMin))
+      .slice(0, 3);
     const probe = probeFor(a.rule);
     const probes = probe ? runProbes(probeInput(t, from, from), [probe]).map(iso) : [];
     items.push({ kind: 'unmatched-alert', alert: a, plan: planOf(a.tripId, t), evidence, nearestLabels, probes, readings: readingsContext(t, from - opts.contextMs, to + opts.contextMs, opts) });
@@ -125,7 +152,17 @@ function summarisePlan(plan: ReturnType<ReturnType<typeof planCache>>, t: Trace)
   if (!plan) return null;
   const p = plan.plan;
   const arrived = t.steps.find((s) => s.plan?.tripId === p.tripId && s.arrivedAt !== null)?.arrivedAt ?? null;
-  return { tripId: p.tripId, origin: p.origin, transshipments: [...p.transshipments], destination: p.destination, departure: p.departure, eta: p.eta, reefer: p.reefer ?? null, arrivedAt: arrived === null ? null : new Date(arrived).toISOString(), destinationZones: plan.destinationZones.map((z) => z.name) };
+  return {
+    tripId: p.tripId,
+    origin: p.origin,
+    transshipments: [...p.transshipments],
+    destination: p.destination,
+    departure: p.departure,
+    eta: p.eta,
+    reefer: p.reefer ?? null,
+    arrivedAt: arrived === null ? null : new Date(arrived).toISOString(),
+    destinationZones: plan.destinationZones.map((z) => z.name),
+  };
 }
 
 export function describeReading(r: Reading): string {

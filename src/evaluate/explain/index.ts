@@ -33,5 +33,8 @@ export function probeFor(rule: string): Probe | undefined {
 /** Every probe, closest first (score descending; not applicable last; ties in rule order). */
 export function runProbes(input: ProbeInput, probes: readonly Probe[] = ALL_PROBES): ProbeResult[] {
   const out = probes.map((p) => p.run(input));
-  return out.map((r, i) => ({ r, i })).sort((a, b) => (b.r.score ?? -1) - (a.r.score ?? -1) || a.i - b.i).map((x) => x.r);
+  return out
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => (b.r.score ?? -1) - (a.r.score ?? -1) || a.i - b.i)
+    .map((x) => x.r);
 }

@@ -1,144 +1,211 @@
-import { kmBetween } from '../../geo/distance.js';
-import type { Fix } from '../../rules/rule.js';
-import { activeSteps, dur, inWindow, km, result, when, type Probe, type ProbeInput } from './probe.js';
+import { kmBetween, knots } from '../../geo/distance.js';
+import { insideAnyZone } from '../../trips/compile.js';
+import { hhmm, dur, inWindow, km, kn, result, when, type Probe, type ProbeInput } from './probe.js';
 import type { Step } from './trace.js';
-
-/** The rule keeps this many recent fix intervals for the device's usual interval. */
-const INTERVALS = 9;
-
-type Cfg = ProbeInput['rules']['locationGap'];
-
-/** What the rule knows of the device when a gap or silence begins (its state, rebuilt from the steps). */
-interface Device {
-  intervals: number[];
-  /** The longest interval between two fixes of one stop on this trip. */
-  stationaryInterval: number;
-  lastFix: Fix | null;
-  /** The container stood in a stop at its last fix. */
-  stopped: boolean;
-}
+import { learn, newDevice, positionGapLimit, push, reportedThrough, timerLimit, type Device, type Silence } from './location-gap-device.js';
 
 interface Finding {
   score: number;
   from: number;
   text: string;
+  /** A gate that held the score at 0 though the quantity passed its threshold (told even when another finding scores higher). */
+  gated?: boolean;
+  /** A silence of maxSilenceMs or more, judged by how it ended: its length (told even when a shorter one scores higher). */
+  judgedMs?: number;
 }
 
+const keep = (best: Finding | null, f: Finding | null): Finding | null => (f && (!best || f.score > best.score) ? f : best);
+
 /**
- * LOCATION_GAP, both halves, on the rule's own state rebuilt from the steps
- * (per trip, as the engine resets it):
- * (a) the time without a fix while at least two other readings came, against
- * max(maxPositionGapMs, intervalFactor x the usual interval): the median of
- * the recent fix intervals, or in a stop the longer of that and the
- * stationary interval (the longest between two fixes of a stop);
- * (b) the time without any reading: under way against maxSilenceMs; standing
- * in a stop against max(maxStationarySilenceMs, intervalFactor x the
- * stationary interval), unless it resumed away from where it stopped (beyond
- * stationary.radiusKm) or with the door changed, when maxSilenceMs holds
- * again; a silence to the end of the input counts once allowedLatenessMs has
- * passed. Gaps and silences that start in the window; the score is the
- * highest ratio.
+ * LOCATION_GAP, both shapes, on the rule's own state rebuilt from the steps
+ * (location-gap-device.ts; per trip, learnt from the yard days on), for gaps
+ * and silences starting in the window; the score is the higher:
+ * (a) no fix while the rest reported through it (two other readings or more,
+ * no quiet stretch over half of it): gap / max(maxPositionGapMs, gnssDropoutMs
+ * + 2 x usual interval, intervalFactor x usual interval), at each reading and
+ * at the fix that ends it;
+ * (b) a silence of every reading: under maxSilenceMs, silence / maxSilenceMs;
+ * past it, judged by how it ended, the highest of: the door changed (1);
+ * the speed it implies / max(maxTravelKn, 1.5 x the speed before) (the
+ * distance from the last fix to the fix that ended it); and, not woken where
+ * it fell asleep (within stationary.radiusKm), the lower of history /
+ * profileMinHistoryMs and silence / (intervalFactor x its longest quiet
+ * before). Where it stood or where the voyage would take it, door as it was,
+ * scores under 1. The timer: a silence believed once the next reading's
+ * arrival (or the input's end) less allowedLatenessMs passed its start plus
+ * max(maxUnresumedSilenceMs, or standing maxStationarySilenceMs,
+ * intervalFactor x the longest quiet): believed / that; never near a port
+ * (nearPortKm): 0.
  */
 export const locationGapProbe: Probe = {
   rule: 'LOCATION_GAP',
   run(input) {
-    const cfg = input.rules.locationGap;
-    const steps = activeSteps(input.trace);
     let gap: Finding | null = null;
     let silence: Finding | null = null;
-    const keep = (best: Finding | null, f: Finding) => (!best || f.score > best.score ? f : best);
-    let dev: Device = { intervals: [], stationaryInterval: 0, lastFix: null, stopped: false };
-    let others = 0;
-    let prev: Step | null = null;
-    for (let i = 0; i < steps.length; i++) {
-      const s = steps[i]!;
-      const ts = s.reading.ts;
-      if (prev && s.reading.tripId !== prev.reading.tripId) {
-        dev = { intervals: [], stationaryInterval: 0, lastFix: null, stopped: false };
-        others = 0;
-        prev = null;
+    let d = newDevice();
+    let trip: string | null | undefined;
+    let lastArrival = -Infinity;
+    const gates: string[] = [];
+    let longest: Finding | null = null;
+    const timed = (f: Finding | null) => {
+      if (f?.gated) gates.push(f.text);
+      silence = keep(silence, f);
+    };
+    for (const s of input.trace.steps) {
+      const r = s.reading;
+      // the engine starts the rules afresh on a new trip; the old trip's timer fires first if the clock got there
+      timed(timer(d, r.receivedAt, r.ts, lastArrival, s, input));
+      if (r.tripId !== trip) {
+        trip = r.tripId;
+        d = newDevice();
       }
-      if (prev && inWindow(prev.reading.ts, input)) silence = keep(silence, judgeSilence(prev, s, steps, i, dev, input));
-      prev = s;
-      if (s.reading.kind === 'location') {
-        const fix = s.fix!;
-        if (dev.lastFix) {
-          dev.intervals.push(fix.ts - dev.lastFix.ts);
-          if (dev.intervals.length > INTERVALS) dev.intervals.shift();
-          if (s.inStop && dev.stopped) dev.stationaryInterval = Math.max(dev.stationaryInterval, fix.ts - dev.lastFix.ts);
-        }
-        dev.lastFix = fix;
-        dev.stopped = s.inStop;
-        others = 0;
+      lastArrival = Math.max(lastArrival, r.receivedAt);
+      if (!s.active) {
+        if (s.plan && r.ts < s.plan.departure) learn(d, s);
+        if (s.arrivedAt !== null) d.arrived = true;
         continue;
       }
-      others++;
-      const last = dev.lastFix;
-      if (!last || others < 2 || !inWindow(last.ts, input)) continue;
-      const limit = gapLimit(dev, cfg);
-      gap = keep(gap, { score: (ts - last.ts) / limit.ms, from: last.ts, text: `position gap ${dur(ts - last.ts)} from ${when(last.ts)} with ${others} other readings (threshold ${limit.text})` });
+      d.activeUntil = s.plan?.activeUntil ?? Infinity;
+      const f = onReading(d, s, input);
+      gap = keep(gap, f.gap);
+      silence = keep(silence, f.silence);
+      if (f.silence?.judgedMs !== undefined && f.silence.judgedMs > (longest?.judgedMs ?? 0)) longest = f.silence;
+      if (r.kind === 'location' && s.plan && s.plan.destinationZones.length > 0 && insideAnyZone(s.plan.destinationZones, r.lat, r.lon)) d.arrived = true;
     }
-    // the data ends: the rule's timer believes the silence once the input's clock, less the allowed lateness, passes its deadline
-    const lastStep = steps[steps.length - 1];
-    const lastReading = input.trace.readings[input.trace.readings.length - 1];
-    if (lastStep && lastReading && lastReading.ts <= lastStep.reading.ts && inWindow(lastStep.reading.ts, input) && Number.isFinite(input.trace.inputEnd)) {
-      // ...and while the plan is active (its timers stop at activeUntil)
-      const until = Math.min(input.trace.inputEnd - input.engine.allowedLatenessMs, lastStep.plan?.activeUntil ?? Infinity);
-      const believed = Math.max(0, until - lastStep.reading.ts);
-      const limit = silenceLimit(dev, cfg);
-      silence = keep(silence, {
-        score: believed / limit.ms,
-        from: lastStep.reading.ts,
-        text: `no reading after ${when(lastStep.reading.ts)} for the rest of the input: ${dur(believed)} of silence the rule can believe (to the input's end less allowedLatenessMs ${dur(input.engine.allowedLatenessMs)}, at most to the plan's activeUntil) (${limit.text})`,
-      });
-    }
-    const a = gap ? gap.text : 'no position gap with other readings in it';
+    timed(timer(d, input.trace.inputEnd, Infinity, lastArrival, null, input));
+    const a = gap ? gap.text : 'no position gap the rest reported through';
     const b = silence ? silence.text : 'no silence';
+    const gated = gates
+      .filter((g) => g !== silence?.text)
+      .map((g) => `; ${g}`)
+      .join('');
+    const judged = longest && longest !== silence ? `; the longest silence judged: ${longest.text} (${longest.score.toFixed(2)})` : '';
     const sa = gap?.score ?? 0;
     const sb = silence?.score ?? 0;
-    return result(this.rule, Math.max(sa, sb), `${a}; ${b}`, sa >= sb ? (gap?.from ?? null) : (silence?.from ?? null));
+    return result(this.rule, Math.max(sa, sb), `${a}; ${b}${judged}${gated}`, sa >= sb ? (gap?.from ?? null) : (silence?.from ?? null));
   },
 };
 
-/** The silence between two consecutive readings, judged as the rule judges it. */
-function judgeSilence(prev: Step, s: Step, steps: Step[], i: number, dev: Device, input: ProbeInput): Finding {
+/** The rule's onReading for one step it evaluated: state updated, what the step shows of a gap or a silence. */
+function onReading(d: Device, s: Step, input: ProbeInput): { gap: Finding | null; silence: Finding | null } {
   const cfg = input.rules.locationGap;
-  const from = prev.reading.ts;
-  const len = s.reading.ts - from;
-  const text = (limit: string, more = '') => `silence ${dur(len)} from ${when(from)} (${limit})${more}`;
-  if (!dev.stopped) return { score: len / cfg.maxSilenceMs, from, text: text(`maxSilenceMs ${dur(cfg.maxSilenceMs)}`) };
-  // standing in a stop: a tracker asleep, unless it woke elsewhere or with the door changed (judged at the next fix)
-  let judged: Step | null = null;
-  for (let k = i; k < steps.length && !judged; k++) if (steps[k]!.reading.tripId === s.reading.tripId && steps[k]!.reading.kind === 'location') judged = steps[k]!;
-  const moved = dev.lastFix && judged ? kmBetween(dev.lastFix, judged.fix!) : null;
-  const doorChanged = prev.door !== 'unknown' && judged !== null && judged.door !== prev.door;
-  const away = moved !== null && moved > input.rules.stationary.radiusKm;
-  const limit = silenceLimit(dev, cfg);
-  // how it resumed matters only once the silence is long enough to be raised under way
-  const woke = len < cfg.maxSilenceMs ? '' : judged ? `; it resumed${moved === null ? '' : ` ${km(moved)} from the last fix`}${doorChanged ? `, the door ${judged.door} (it was ${prev.door})` : ', the door as it was'}` : '; no fix after it to say whether it moved';
-  if (away || doorChanged) {
-    return { score: Math.max(len / cfg.maxSilenceMs, len / limit.ms), from, text: text(`standing in a stop, but it resumed ${away ? `beyond stationary.radiusKm ${input.rules.stationary.radiusKm}` : 'with the door changed'}: maxSilenceMs ${dur(cfg.maxSilenceMs)}`, woke) };
+  const r = s.reading;
+  let gap: Finding | null = null;
+  let silence: Finding | null = null;
+  if (Number.isNaN(d.firstTs)) d.firstTs = r.ts;
+  const since = r.ts - d.lastTs;
+  if (d.lastFix && since > d.quietSinceFix) d.quietSinceFix = since;
+  const quietBefore = d.longestQuiet;
+  if (Number.isFinite(since) && since > d.longestQuiet && (since < cfg.maxSilenceMs || d.silencedAfter === d.lastEventId)) d.longestQuiet = since;
+  const resumes = r.kind === 'location' || r.kind === 'door';
+  if (d.lastEventId && d.silencedAfter !== d.lastEventId && since >= cfg.maxSilenceMs) {
+    d.silencedAfter = d.lastEventId;
+    if (d.lastFix) d.silencedFix = d.lastFix.eventId;
+    const sil: Silence = { from: d.lastTs, to: r.ts, lastFix: d.lastFix, lastKn: d.lastKn, stopped: d.lastStopped, door: d.lastDoor, historyMs: d.lastTs - d.firstTs, longestQuiet: quietBefore };
+    // ended by a reading that cannot say where the box is: judged at the next fix or door change
+    if (resumes) silence = judge(d, sil, s, input);
+    else d.pending = sil;
+  } else {
+    if (d.pending && (r.kind === 'location' || (r.kind === 'door' && s.doorChanged))) {
+      silence = judge(d, d.pending, s, input);
+      d.pending = null;
+    }
+    if (d.lastEventId && since < cfg.maxSilenceMs && inWindow(d.lastTs, input))
+      silence = keep(silence, { score: since / cfg.maxSilenceMs, from: d.lastTs, text: `silence ${dur(since)} from ${when(d.lastTs)} (maxSilenceMs ${dur(cfg.maxSilenceMs)}: shorter is never judged)` });
   }
-  return { score: len / limit.ms, from, text: text(`standing in a stop: ${limit.text}`, `${woke}${len < limit.ms ? ': a sleeping tracker' : ''}`) };
+  d.lastTs = r.ts;
+  d.lastEventId = r.eventId;
+  d.lastDoor = s.door;
+  const last = d.lastFix;
+  if (r.kind === 'location') {
+    const fix = s.fix!;
+    if (last && d.silencedFix !== last.eventId && reportedThrough(d, fix.ts - last.ts) && inWindow(last.ts, input)) gap = gapFinding(d, last.ts, fix.ts, `, ended by the fix at ${hhmm(fix.ts)}`, input);
+    if (last) {
+      push(d.intervals, fix.ts - last.ts);
+      if (s.inStop && d.lastStopped) push(d.stationaryIntervals, fix.ts - last.ts);
+    }
+    d.lastKn = fix.speedKn ?? (last && fix.ts > last.ts ? knots(kmBetween(last, fix), fix.ts - last.ts) : null);
+    d.lastFix = fix;
+    d.lastStopped = s.inStop;
+    d.othersSinceFix = 0;
+    d.quietSinceFix = 0;
+    return { gap, silence };
+  }
+  if (!last) return { gap, silence };
+  d.othersSinceFix++;
+  if (d.silencedFix !== last.eventId && reportedThrough(d, r.ts - last.ts) && inWindow(last.ts, input)) gap = gapFinding(d, last.ts, r.ts, '', input);
+  return { gap, silence };
 }
 
-/** The (upper) median of the recent fix intervals once there are 3, as the rule takes it; else 0. */
-function medianInterval(dev: Device): number {
-  if (dev.intervals.length < 3) return 0;
-  const sorted = [...dev.intervals].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)]!;
+function gapFinding(d: Device, from: number, to: number, end: string, input: ProbeInput): Finding {
+  const limit = positionGapLimit(d, input.rules.locationGap);
+  return { score: (to - from) / limit.ms, from, text: `position gap ${dur(to - from)} from ${when(from)}${end} with ${d.othersSinceFix} other readings, none quiet for over half of it (threshold ${limit.text})` };
 }
 
-function gapLimit(dev: Device, cfg: Cfg): { ms: number; text: string } {
-  const median = medianInterval(dev);
-  const usual = dev.stopped ? Math.max(median, dev.stationaryInterval) : median;
-  const ms = Math.max(cfg.maxPositionGapMs, cfg.intervalFactor * usual);
-  const of = dev.stopped ? `usual interval ${dur(usual)}, in a stop the longer of the median ${dur(median)} and the stationary ${dur(dev.stationaryInterval)}` : `median interval ${dur(median)}`;
-  return { ms, text: `${dur(ms)} = max(maxPositionGapMs ${dur(cfg.maxPositionGapMs)}, intervalFactor ${cfg.intervalFactor} x ${of})` };
+/** A silence of maxSilenceMs or more that ended, judged by how it ended (the rule's judgeSilence). */
+function judge(d: Device, sil: Silence, s: Step, input: ProbeInput): Finding | null {
+  const cfg = input.rules.locationGap;
+  const len = sil.to - sil.from;
+  const at = s.reading.kind === 'location' ? s.fix! : null;
+  const moved = sil.lastFix && at ? kmBetween(sil.lastFix, at) : null;
+  const doorChanged = sil.door !== 'unknown' && s.door !== 'unknown' && s.door !== sil.door;
+  const couldSail = Math.max(cfg.maxTravelKn, 1.5 * (sil.stopped ? 0 : (sil.lastKn ?? 0)));
+  const impliedKn = moved !== null ? knots(moved, len) : null;
+  const travel = impliedKn !== null ? impliedKn / couldSail : 0;
+  // a silence that is not raised for the door or the distance becomes part of the device's normal
+  if (!doorChanged && !(travel > 1) && len > d.longestQuiet) d.longestQuiet = len;
+  if (!inWindow(sil.from, input)) return null;
+  const samePlace = moved !== null && moved <= input.rules.stationary.radiusKm;
+  const profile = samePlace ? 0 : Math.min(sil.historyMs / cfg.profileMinHistoryMs, len / (cfg.intervalFactor * sil.longestQuiet));
+  const parts = [
+    doorChanged ? `it resumed with the door ${s.door} (it was ${sil.door})` : 'the door as it was',
+    moved === null
+      ? 'no fix to say where it woke'
+      : `woke ${km(moved)} from the last fix, ${kn(impliedKn)} (farther than it could sail from max(maxTravelKn ${cfg.maxTravelKn}, 1.5 x ${kn(sil.stopped ? 0 : sil.lastKn)} before) = ${kn(couldSail)})`,
+    samePlace
+      ? `where it fell asleep (within stationary.radiusKm ${input.rules.stationary.radiusKm}): a sleeping tracker`
+      : `its longest quiet before ${dur(sil.longestQuiet)} (raised past intervalFactor ${cfg.intervalFactor} x that) in ${dur(sil.historyMs)} of reporting (profileMinHistoryMs ${dur(cfg.profileMinHistoryMs)})`,
+  ];
+  const judgedAt = s.reading.ts > sil.to ? ` (judged at ${hhmm(s.reading.ts)}, the first fix or door change after it)` : '';
+  return { score: Math.max(doorChanged ? 1 : 0, travel, profile), judgedMs: len, from: sil.from, text: `silence ${dur(len)} from ${when(sil.from)}${judgedAt}: ${parts.join('; ')}` };
 }
 
-function silenceLimit(dev: Device, cfg: Cfg): { ms: number; text: string } {
-  if (!dev.stopped) return { ms: cfg.maxSilenceMs, text: `maxSilenceMs ${dur(cfg.maxSilenceMs)}` };
-  const ms = Math.max(cfg.maxStationarySilenceMs, cfg.intervalFactor * dev.stationaryInterval);
-  return { ms, text: `${dur(ms)} = max(maxStationarySilenceMs ${dur(cfg.maxStationarySilenceMs)}, intervalFactor ${cfg.intervalFactor} x stationary interval ${dur(dev.stationaryInterval)})` };
+/**
+ * The rule's silence timer, armed at the last reading: fired before the step
+ * at `to` (or by the end of the input) when the engine's clock, less
+ * allowedLatenessMs, passed its time first (approximated by that step's
+ * arrival), the container not still delivering, the trip still active.
+ */
+function timer(d: Device, clock: number, to: number, lastArrival: number, s: Step | null, input: ProbeInput): Finding | null {
+  if (!d.lastEventId || d.silencedAfter === d.lastEventId || d.arrived || !Number.isFinite(clock)) return null;
+  const cfg = input.rules.locationGap;
+  const limit = timerLimit(d, cfg);
+  const wm = clock - input.engine.allowedLatenessMs;
+  const until = Math.min(wm, to, d.activeUntil);
+  let score = Math.max(0, until - d.lastTs) / limit.ms;
+  const notes: string[] = [];
+  if (lastArrival > wm && score >= 1) {
+    score = 0.99;
+    notes.push('; the device was still delivering, so its timer waited');
+  }
+  const port = d.lastFix ? input.ports.nearest(d.lastFix.lat, d.lastFix.lon) : null;
+  let gated = false;
+  if (port && port.distanceKm <= cfg.nearPortKm) {
+    gated = score >= 1;
+    score = 0;
+    notes.push(`; never raised near a port: last fix ${km(port.distanceKm)} from ${port.port.name} (nearPortKm ${cfg.nearPortKm}), judged when it speaks again`);
+  }
+  if (score >= 1) {
+    d.silencedAfter = d.lastEventId;
+    d.pending = null;
+    if (d.lastFix) d.silencedFix = d.lastFix.eventId;
+  }
+  if (!inWindow(d.lastTs, input)) return null;
+  const ended = s ? `until ${when(s.reading.ts)}, arriving ${when(s.reading.receivedAt)}` : 'for the rest of the input';
+  return {
+    score,
+    gated,
+    from: d.lastTs,
+    text: `no reading after ${when(d.lastTs)} ${ended}: ${dur(Math.max(0, until - d.lastTs))} of it believed before any reading ended it (allowedLatenessMs ${dur(input.engine.allowedLatenessMs)}) against the timer's ${limit.text}${notes.join('')}`,
+  };
 }

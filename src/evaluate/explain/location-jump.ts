@@ -33,6 +33,11 @@ export const locationJumpProbe: Probe = {
     }
     if (!best) return result(this.rule, 0, 'fewer than two fixes in the window');
     const also = joined !== null ? `; joins the jump incident of ${when(joined)} (incidentMs ${dur(cfg.incidentMs)}): no new alert` : '';
-    return result(this.rule, best.score, `largest jump ${km(best.km)} in ${best.fix.ts - best.prev.ts < 60_000 ? `${Math.round((best.fix.ts - best.prev.ts) / 1000)} s` : dur(best.fix.ts - best.prev.ts)} at ${when(best.fix.ts)}, implied ${kn(best.kn)}, from ${pos(best.prev)} to ${pos(best.fix)} (limits: over ${cfg.maxSpeedKn} kn and at least ${cfg.minDistanceKm} km)${also}`, best.fix.ts);
+    return result(
+      this.rule,
+      best.score,
+      `largest jump ${km(best.km)} in ${best.fix.ts - best.prev.ts < 60_000 ? `${Math.round((best.fix.ts - best.prev.ts) / 1000)} s` : dur(best.fix.ts - best.prev.ts)} at ${when(best.fix.ts)}, implied ${kn(best.kn)}, from ${pos(best.prev)} to ${pos(best.fix)} (limits: over ${cfg.maxSpeedKn} kn and at least ${cfg.minDistanceKm} km)${also}`,
+      best.fix.ts,
+    );
   },
 };

@@ -41,9 +41,15 @@ export interface Probe {
   run(input: ProbeInput): ProbeResult;
 }
 
-/** Scores are rounded to hundredths and capped at 99 (a jump in no time implies infinite speed). */
+/**
+ * Scores are rounded to hundredths and capped at 99 (a jump in no time
+ * implies infinite speed); one under 1 stays under it (0.998 is 0.99: it
+ * would not fire).
+ */
 export function result(rule: RuleId, score: number | null, reason: string, at: number | null = null): ProbeResult {
-  return { rule, score: score === null ? null : Number.isNaN(score) ? 0 : Math.round(Math.min(score, 99) * 100) / 100, reason, at };
+  if (score === null) return { rule, score: null, reason, at };
+  const rounded = Number.isNaN(score) ? 0 : Math.round(Math.min(score, 99) * 100) / 100;
+  return { rule, score: score < 1 ? Math.min(rounded, 0.99) : rounded, reason, at };
 }
 
 /** Steps the rules evaluated (trip under way). */
@@ -57,7 +63,24 @@ export function inWindow(ts: number, input: Pick<ProbeInput, 'from' | 'to'>): bo
 
 /** A rule context answering as the engine's did at this step (zones from the step's plan); it cannot raise or set timers. */
 export function contextAt(step: Step, input: Pick<ProbeInput, 'rules' | 'ports'>): RuleContext {
-  const view = { containerId: step.reading.containerId, deviceId: step.reading.deviceId, plan: step.plan, active: step.active, fix: step.fix, prevFix: step.prevFix, door: step.door, doorSince: step.doorSince, doorEventId: step.doorEventId, doorChanged: step.doorChanged, stopAnchor: step.stopAnchor, inStop: step.inStop, stopOutlier: step.stopOutlier, lastTs: step.reading.ts, arrivedAt: step.arrivedAt };
+  const view = {
+    containerId: step.reading.containerId,
+    deviceId: step.reading.deviceId,
+    plan: step.plan,
+    active: step.active,
+    fix: step.fix,
+    prevFix: step.prevFix,
+    door: step.door,
+    doorSince: step.doorSince,
+    doorEventId: step.doorEventId,
+    doorChanged: step.doorChanged,
+    stopAnchor: step.stopAnchor,
+    inStop: step.inStop,
+    stopOutlier: step.stopOutlier,
+    wayKn: step.wayKn,
+    lastTs: step.reading.ts,
+    arrivedAt: step.arrivedAt,
+  };
   const refuse = (): never => {
     throw new Error('a probe context cannot raise alerts or set timers');
   };

@@ -22,7 +22,11 @@ export function renderItem(it: Item, rules: Config['rules']): string {
     out.push(...planLine(it.plan));
     out.push('   evidence:');
     for (const e of it.evidence) out.push(`      ${e.eventId}  ${e.reading ?? '(not among the decoded readings)'}`);
-    out.push(it.nearestLabels.length ? `   nearest labels of this container: ${it.nearestLabels.map((l) => `${l.rule} ${when(l.from)} → ${when(l.to)} (${offset(l.offsetMin, 'the alert starts', 'its')})`).join('; ')}` : '   no label on this container');
+    out.push(
+      it.nearestLabels.length
+        ? `   nearest labels of this container: ${it.nearestLabels.map((l) => `${l.rule} ${when(l.from)} → ${when(l.to)} (${offset(l.offsetMin, 'the alert starts', 'its')})`).join('; ')}`
+        : '   no label on this container',
+    );
     if (it.probes.length) out.push(`   its rule's probe:`, ...it.probes.map(probeLine));
   } else {
     const l = it.label;
@@ -30,7 +34,10 @@ export function renderItem(it: Item, rules: Config['rules']): string {
     out.push(`   label ${when(l.from)} → ${when(l.to)} (${span(l.from, l.to)})`);
     out.push(...planLine(it.plan));
     if (it.kind === 'wrong-rule') out.push(`   detected only by: ${it.alerts.map((a) => `${a.rule} from ${when(a.startedAt)}: ${a.summary}`).join('; ')}`);
-    else out.push(it.nearbyAlerts.length ? `   nearest alerts of this container: ${it.nearbyAlerts.map((a) => `${a.rule} from ${when(a.startedAt)} (${offset(a.offsetMin, 'starts', 'the label')})`).join('; ')}` : '   no alert on this container');
+    else
+      out.push(
+        it.nearbyAlerts.length ? `   nearest alerts of this container: ${it.nearbyAlerts.map((a) => `${a.rule} from ${when(a.startedAt)} (${offset(a.offsetMin, 'starts', 'the label')})`).join('; ')}` : '   no alert on this container',
+      );
     out.push('   closest rules (score = quantity / threshold; 1 would fire):');
     // the label's own rule always with its reason: why it did not fire is the question
     const shown = (p: Probed) => p.rule === l.rule || (p.score !== null && p.score > 0);
@@ -48,7 +55,9 @@ function planLine(p: PlanSummary | null): string[] {
   if (!p) return ['   no trip plan for this trip'];
   const via = p.transshipments.length ? ` via ${p.transshipments.join(', ')}` : '';
   const box = p.reefer ? `reefer ${p.reefer.setpointC} °C ±${p.reefer.toleranceC}` : 'dry box';
-  return [`   plan ${p.origin}${via} → ${p.destination}, departs ${when(p.departure)}, eta ${when(p.eta)}, ${box}; ${p.arrivedAt ? `reached its destination zone ${when(p.arrivedAt)}` : `destination zone ${p.destinationZones.join(', ') || '(none)'} not reached in the data`}`];
+  return [
+    `   plan ${p.origin}${via} → ${p.destination}, departs ${when(p.departure)}, eta ${when(p.eta)}, ${box}; ${p.arrivedAt ? `reached its destination zone ${when(p.arrivedAt)}` : `destination zone ${p.destinationZones.join(', ') || '(none)'} not reached in the data`}`,
+  ];
 }
 
 function probeLine(p: Probed): string {

@@ -42,6 +42,11 @@ export const routeDeviationProbe: Probe = {
     end();
     const b = best as { start: number; length: number; peak: number } | null;
     if (!b) return result(this.rule, maxKm / cfg.maxDistanceKm, `at most ${km(maxKm)} from the planned route in the window${maxAt ? ` (${when(maxAt)})` : ''} (maxDistanceKm ${cfg.maxDistanceKm})`, maxAt || null);
-    return result(this.rule, b.length / cfg.sustainMs, `beyond ${cfg.maxDistanceKm} km from the planned route from ${when(b.start)} for ${dur(b.length)}, up to ${km(b.peak)} (sustainMs ${dur(cfg.sustainMs)}; back within ${Math.round(cfg.maxDistanceKm * cfg.returnFactor)} km ends it)`, b.start);
+    return result(
+      this.rule,
+      b.length / cfg.sustainMs,
+      `beyond ${cfg.maxDistanceKm} km from the planned route from ${when(b.start)} for ${dur(b.length)}, up to ${km(b.peak)} (sustainMs ${dur(cfg.sustainMs)}; back within ${Math.round(cfg.maxDistanceKm * cfg.returnFactor)} km ends it)`,
+      b.start,
+    );
   },
 };

@@ -1,87 +1,105 @@
-import { median, medianAbsoluteDeviation } from 'simple-statistics';
-import { reeferBand } from '../../rules/temperature-excursion.js';
-import { contextAt, dur, inWindow, result, when, type Probe, type ProbeInput, type ProbeResult } from './probe.js';
+import { dur, inWindow, result, when, type Probe, type ProbeInput, type ProbeResult } from './probe.js';
 import { erraticFinding } from './temperature-erratic.js';
+import { replayAnomaly, type DryLevel, type LevelEpisode, type ReeferLevel, type TempRecord } from './temperature-replay.js';
 
 /**
- * TEMPERATURE_ANOMALY: the container's baseline from the baselineMs before
- * the window (reefers' readings outside their band left out, as the rule
- * does), its median and robust sigma (1.4826 x MAD, at least minSigmaC), the
- * threshold max(robustZ x sigma, minDelta), and in the window the largest
- * deviation and the longest run (started over the threshold, held over 60 %
- * of it, the rule's hysteresis). Under the threshold: largest deviation /
- * threshold; over it: the lower of run length / sustainMs and readings /
- * minReadings. A reefer is also judged erratic (temperature-erratic.ts); the
- * score is the higher of the two, both told.
+ * TEMPERATURE_ANOMALY: the rule walked over the container's temperatures
+ * (temperature-replay.ts: its rolling baseline, hysteresis and erratic
+ * detector), two halves, the higher scoring first, both told.
+ * Level: a shift starting in the window scores the lower of its length /
+ * sustainMs and its readings / minReadings. Without one, the largest of the
+ * window's readings: a reefer's deviation from its baseline median /
+ * max(robustZ x robust sigma, minDeltaReeferC); a dry box's distance beyond
+ * the range of its own last day / minDeltaDryC, and fresh off the yard (less
+ * than minBaselineReadings over minBaselineSpanDryMs) the lower of that and
+ * its rate of change / dryMaxRateCPerHour. Readings just outside a reefer's
+ * band are skipped, not an end (the excursion rule's alone from twice the
+ * tolerance). Erratic (reefers, temperature-erratic.ts).
  */
 export const temperatureAnomalyProbe: Probe = {
   rule: 'TEMPERATURE_ANOMALY',
   run(input) {
-    const level = levelShift(input);
-    const erratic = erraticFinding(input);
+    const recs = replayAnomaly(input);
+    const level = levelShift(recs, input);
+    const erratic = erraticFinding(recs, input);
     if (!erratic) return level;
-    // the closer half first, both told
-    const halves = [{ name: 'level', r: level }, { name: 'erratic', r: erratic }].sort((a, b) => (b.r.score ?? 0) - (a.r.score ?? 0));
+    const halves = [
+      { name: 'level', r: level },
+      { name: 'erratic', r: erratic },
+    ].sort((a, b) => (b.r.score ?? 0) - (a.r.score ?? 0));
     return result(this.rule, halves[0]!.r.score, halves.map((h) => `${h.name}: ${h.r.reason}`).join('; '), halves[0]!.r.at);
   },
 };
 
-/** The level-shift half: deviation from the baseline median. */
-function levelShift(input: ProbeInput): ProbeResult {
+function levelShift(recs: TempRecord[], input: ProbeInput): ProbeResult {
   const rule = 'TEMPERATURE_ANOMALY';
   const cfg = input.rules.temperatureAnomaly;
-  const temps = input.trace.steps.filter((s) => s.reading.kind === 'temperature');
-  if (temps.length === 0) return result(rule, 0, 'no temperature reading');
-  const band = (s: (typeof temps)[number]) => reeferBand(contextAt(s, input), s.reading.kind === 'temperature' ? s.reading.setpointC : undefined);
-  const celsius = (s: (typeof temps)[number]) => (s.reading.kind === 'temperature' ? s.reading.celsius : NaN);
-  const inBand = (s: (typeof temps)[number]) => {
-    const b = band(s);
-    return !b || Math.abs(celsius(s) - b.setpointC) <= b.toleranceC;
-  };
-  const history = temps.filter((s) => s.reading.ts < input.from && s.reading.ts >= input.from - cfg.baselineMs && inBand(s)).slice(-cfg.maxBaselineReadings);
-  const reefer = band(temps[temps.length - 1]!) !== null;
-  const minSpan = reefer ? cfg.minBaselineSpanReeferMs : cfg.minBaselineSpanDryMs;
-  const span = history.length ? input.from - history[0]!.reading.ts : 0;
-  if (history.length === 0) return result(rule, 0, `no temperature reading in the ${dur(cfg.baselineMs)} before the window: no baseline (needs ${cfg.minBaselineReadings} readings over ${dur(minSpan)})`);
-  const values = history.map(celsius);
-  const base = median(values);
-  const sigma = Math.max(cfg.minSigmaC, 1.4826 * medianAbsoluteDeviation(values));
-  const minDelta = reefer ? cfg.minDeltaReeferC : cfg.minDeltaDryC;
-  const threshold = Math.max(cfg.robustZ * sigma, minDelta);
-  const short = history.length < cfg.minBaselineReadings || span < minSpan ? `; baseline too short for the rule to judge yet (needs ${cfg.minBaselineReadings} readings over ${dur(minSpan)})` : '';
-  const baseText = `${reefer ? 'reefer' : 'dry box'} baseline ${base.toFixed(1)} °C, robust sigma ${sigma.toFixed(2)} from ${history.length} readings over ${dur(span)} before the window; threshold ${threshold.toFixed(1)} °C = max(robustZ ${cfg.robustZ} x sigma, ${reefer ? 'minDeltaReeferC' : 'minDeltaDryC'} ${minDelta})`;
-  let maxDev = 0;
-  let maxAt = 0;
-  let ep: { start: number; last: number; count: number; sign: number } | null = null;
-  let best: { start: number; length: number; count: number } | null = null;
-  const end = () => {
-    if (ep && (!best || ep.last - ep.start > best.length || (ep.last - ep.start === best.length && ep.count > best.count))) best = { start: ep.start, length: ep.last - ep.start, count: ep.count };
-    ep = null;
-  };
-  for (const s of temps) {
-    if (!s.active || !inWindow(s.reading.ts, input)) continue;
-    if (!inBand(s)) {
-      end(); // outside a reefer's band is the excursion rule's
-      continue;
-    }
-    const dev = celsius(s) - base;
-    if (Math.abs(dev) > Math.abs(maxDev)) {
-      maxDev = dev;
-      maxAt = s.reading.ts;
-    }
-    const e = ep as { start: number; last: number; count: number; sign: number } | null;
-    if (e && Math.sign(dev) === e.sign && Math.abs(dev) >= 0.6 * threshold) {
-      e.last = s.reading.ts;
-      e.count++;
-    } else if (Math.abs(dev) >= threshold) {
-      end();
-      ep = { start: s.reading.ts, last: s.reading.ts, count: 1, sign: Math.sign(dev) };
-    } else end();
+  if (recs.length === 0) return result(rule, 0, 'no temperature reading the rules evaluated');
+  const inWin = recs.filter((r) => inWindow(r.ts, input));
+  // level episodes (the rule's): the reading each started at, for the baseline it was judged on
+  const starts = new Map<LevelEpisode, TempRecord>();
+  for (const r of recs) if (r.episode && !starts.has(r.episode)) starts.set(r.episode, r);
+  const score = (e: LevelEpisode) => Math.min((e.lastTs - e.startTs) / cfg.sustainMs, e.count / cfg.minReadings);
+  let best: LevelEpisode | null = null;
+  let before: LevelEpisode | null = null;
+  for (const e of starts.keys()) {
+    if (inWindow(e.startTs, input)) {
+      if (!best || score(e) > score(best)) best = e;
+    } else if (e.startTs < input.from && e.lastTs >= input.from) before = e;
   }
-  end();
-  const devText = `largest deviation ${maxDev >= 0 ? '+' : ''}${maxDev.toFixed(1)} °C${maxAt ? ` at ${when(maxAt)}` : ''}`;
-  const b = best as { start: number; length: number; count: number } | null;
-  if (!b) return result(rule, Math.abs(maxDev) / threshold, `${devText}, under the threshold; ${baseText}${short}`, maxAt || null);
-  const score = Math.min(b.length / cfg.sustainMs, b.count / cfg.minReadings);
-  return result(rule, score, `${devText}; longest run from ${when(b.start)}: ${dur(b.length)}, ${b.count} reading${b.count === 1 ? '' : 's'} (sustainMs ${dur(cfg.sustainMs)}, minReadings ${cfg.minReadings}); ${baseText}${short}`, b.start);
+  const earlier = before ? `; a shift from ${when(before.startTs)}, before the window, held ${dur(before.lastTs - before.startTs)}` : '';
+  if (best) {
+    const start = starts.get(best)!;
+    const held = `${dur(best.lastTs - best.startTs)}, ${best.count} reading${best.count === 1 ? '' : 's'} (sustainMs ${dur(cfg.sustainMs)}, minReadings ${cfg.minReadings})`;
+    return result(rule, score(best), `shift from ${when(best.startTs)} to ${best.peakC.toFixed(1)} °C, held ${held}; ${baseText(start.level!, start, input)}${earlier}`, best.startTs);
+  }
+  let top: { score: number; rec: TempRecord } | null = null;
+  for (const r of inWin) {
+    const l = r.level;
+    if (r.fate !== 'judged' || !l) continue;
+    const s = l.kind === 'reefer' ? Math.abs(l.dev) / l.threshold : l.full ? Math.abs(l.dev) / cfg.minDeltaDryC : Math.min(Math.abs(l.dev) / cfg.minDeltaDryC, l.rate / cfg.dryMaxRateCPerHour);
+    if (!top || s > top.score) top = { score: s, rec: r };
+  }
+  if (!top) return result(rule, 0, `${notJudged(inWin, input)}${earlier}`);
+  const l = top.rec.level!;
+  const dev = l.kind === 'reefer' ? `largest deviation ${sign(l.dev)} °C` : `at most ${Math.abs(l.dev).toFixed(1)} °C beyond its range${l.full ? '' : `, changing ${l.rate.toFixed(1)} °C/h`}`;
+  return result(rule, top.score, `${dev} at ${when(top.rec.ts)}, under the threshold; ${baseText(l, top.rec, input)}${earlier}`, top.rec.ts);
+}
+
+/** The baseline a reading was judged on, as the rule holds it. */
+function baseText(l: ReeferLevel | DryLevel, r: TempRecord, input: ProbeInput): string {
+  const cfg = input.rules.temperatureAnomaly;
+  const of = `${l.size} readings over ${dur(l.span)}`;
+  if (l.kind === 'reefer') {
+    const sigma = Number.isNaN(l.sigma) ? '' : `, robust sigma ${l.sigma.toFixed(2)}`;
+    return `reefer baseline ${l.base.toFixed(1)} °C${sigma} from ${of} (setpoint ${r.band!.setpointC} °C ±${r.band!.toleranceC}); threshold ${l.threshold.toFixed(1)} °C = max(robustZ ${cfg.robustZ} x sigma, minDeltaReeferC ${cfg.minDeltaReeferC})`;
+  }
+  const fresh = l.full
+    ? ''
+    : `; fresh off the yard (under minBaselineReadings ${cfg.minBaselineReadings} over minBaselineSpanDryMs ${dur(cfg.minBaselineSpanDryMs)}): only a change at dryMaxRateCPerHour ${cfg.dryMaxRateCPerHour} °C/h or faster counts (${l.rate.toFixed(1)} °C/h at ${when(r.ts)})`;
+  return `dry box range ${l.lo.toFixed(1)} to ${l.hi.toFixed(1)} °C from ${of} (its own last day); beyond it by minDeltaDryC ${cfg.minDeltaDryC} °C${fresh}`;
+}
+
+/** Why no reading of the window was judged on its level. */
+function notJudged(recs: TempRecord[], input: ProbeInput): string {
+  const cfg = input.rules.temperatureAnomaly;
+  if (recs.length === 0) return 'no temperature reading the rules evaluated in the window';
+  const n = (f: TempRecord['fate']) => recs.filter((r) => r.fate === f).length;
+  const parts: string[] = [];
+  const short = recs.filter((r) => r.fate === 'short');
+  if (short.length) {
+    const last = short[short.length - 1]!;
+    const need = last.band
+      ? `${cfg.minBaselineReadings} over ${dur(cfg.minBaselineSpanReeferMs)}`
+      : `${cfg.erraticReadings / 2} over 1 h, a day's (${cfg.minBaselineReadings} over ${dur(cfg.minBaselineSpanDryMs)}) to judge more than fast changes`;
+    parts.push(`${short.length} with a baseline too short to judge (${last.size} readings over ${dur(last.span)}; needs ${need})`);
+  }
+  if (n('edge')) parts.push(`${n('edge')} just outside the band (skipped: the excursion rule's)`);
+  if (n('excursion')) parts.push(`${n('excursion')} twice the tolerance off (the excursion rule's alone)`);
+  if (n('erratic')) parts.push(`${n('erratic')} during an erratic episode (kept out of the level)`);
+  return `no reading of the window judged on its level: ${parts.join('; ')}`;
+}
+
+function sign(x: number): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
 }

@@ -1,29 +1,44 @@
 import { reeferBand } from '../../rules/temperature-excursion.js';
-import { activeSteps, contextAt, dur, inWindow, result, when, type Probe } from './probe.js';
+import { activeSteps, contextAt, dur, hhmm, inWindow, result, when, type Probe } from './probe.js';
+import type { Step } from './trace.js';
 
 /**
  * TEMPERATURE_EXCURSION: the reefer's band as the rule reads it (plan, else
  * the reading's setpoint with defaultToleranceC). Never outside the band: the
- * largest deviation / tolerance. Outside it: the longest run (first reading
- * outside to the first back inside, or to the end of the data) / sustainMs.
+ * largest deviation / tolerance (at most 0.99: at the tolerance is inside).
+ * Outside it, the longest run starting in the window / sustainMs, counted as
+ * the rule counts it: from the first reading outside to the last one outside
+ * (a reading back inside ends it, however long after), or to its timer at
+ * sustainMs, which fires only once the clock less allowedLatenessMs has
+ * passed it before the reading back inside came.
  */
 export const temperatureExcursionProbe: Probe = {
   rule: 'TEMPERATURE_EXCURSION',
   run(input) {
     const sustain = input.rules.temperatureExcursion.sustainMs;
-    const steps = activeSteps(input.trace);
-    const end = steps.length ? steps[steps.length - 1]!.reading.ts : 0;
+    const lateness = input.engine.allowedLatenessMs;
     let band: { setpointC: number; toleranceC: number } | null = null;
     let maxDev = 0;
     let maxDevAt = 0;
-    let run: { start: number; peak: number } | null = null;
-    let best: { start: number; length: number; peak: number; open: boolean } | null = null;
-    const close = (at: number, open: boolean) => {
-      if (run && inWindow(run.start, input) && (!best || at - run.start > best.length)) best = { start: run.start, length: at - run.start, peak: run.peak, open };
+    type Run = { start: number; lastOut: number; peak: number; activeUntil: number };
+    let run: Run | null = null;
+    let trip: string | null | undefined;
+    let best: { run: Run; held: number; back: Step | null; timer: boolean } | null = null;
+    const close = (back: Step | null) => {
+      if (!run) return;
+      // the rule's timer: believed before the reading back inside (or the input's end) was taken in
+      const clock = back ? Math.min(back.reading.receivedAt - lateness, back.reading.ts) : input.trace.inputEnd - lateness;
+      const timed = Math.min(clock, run.activeUntil) - run.start;
+      const held = Math.max(run.lastOut - run.start, timed >= sustain ? timed : 0);
+      if (inWindow(run.start, input) && (!best || held > best.held)) best = { run, held, back, timer: held > run.lastOut - run.start };
       run = null;
     };
-    for (const s of steps) {
+    for (const s of activeSteps(input.trace)) {
       const r = s.reading;
+      if (r.tripId !== trip) {
+        run = null;
+        trip = r.tripId;
+      }
       if (r.kind !== 'temperature') continue;
       const b = reeferBand(contextAt(s, input), r.setpointC);
       if (!b) continue;
@@ -33,17 +48,24 @@ export const temperatureExcursionProbe: Probe = {
         maxDev = dev;
         maxDevAt = r.ts;
       }
-      if (Math.abs(dev) <= b.toleranceC) close(r.ts, false);
-      else if (!run) run = { start: r.ts, peak: dev };
-      else if (Math.abs(dev) > Math.abs(run.peak)) run.peak = dev;
+      if (Math.abs(dev) <= b.toleranceC) close(s);
+      else if (!run) run = { start: r.ts, lastOut: r.ts, peak: dev, activeUntil: s.plan?.activeUntil ?? Infinity };
+      else {
+        run.lastOut = r.ts;
+        if (Math.abs(dev) > Math.abs(run.peak)) run.peak = dev;
+      }
     }
-    close(end, true);
+    close(null);
     if (!band) return result(this.rule, null, 'not a reefer: no setpoint in the plan or the readings');
     const bnd = band as { setpointC: number; toleranceC: number };
     const bandText = `setpoint ${bnd.setpointC} °C ±${bnd.toleranceC}`;
-    const b = best as { start: number; length: number; peak: number; open: boolean } | null;
-    if (!b) return result(this.rule, Math.abs(maxDev) / bnd.toleranceC, `never outside the band in the window: largest deviation ${fmt(maxDev)} °C${maxDevAt ? ` at ${when(maxDevAt)}` : ''} (${bandText})`, maxDevAt || null);
-    return result(this.rule, b.length / sustain, `outside the band from ${when(b.start)} for ${dur(b.length)}${b.open ? ' (to the end of the data)' : ''}, peak ${fmt(b.peak)} °C (${bandText}; sustainMs ${dur(sustain)})`, b.start);
+    const found = best as { run: Run; held: number; back: Step | null; timer: boolean } | null;
+    if (!found)
+      return result(this.rule, Math.min(0.99, Math.abs(maxDev) / bnd.toleranceC), `never outside the band in the window: largest deviation ${fmt(maxDev)} °C${maxDevAt ? ` at ${when(maxDevAt)}` : ''} (${bandText})`, maxDevAt || null);
+    const { run: r, back } = found;
+    const end = found.timer ? `its timer believed ${dur(found.held)} on (allowedLatenessMs ${dur(lateness)})` : `the last reading outside ${dur(r.lastOut - r.start)} on`;
+    const backText = back ? `; back inside at ${hhmm(back.reading.ts)}, ${dur(back.reading.ts - r.start)} after the first (the rule counts to its last reading outside)` : '; not back inside in the data';
+    return result(this.rule, found.held / sustain, `outside the band from ${when(r.start)}, ${end}, peak ${fmt(r.peak)} °C (${bandText}; sustainMs ${dur(sustain)})${backText}`, r.start);
   },
 };
 

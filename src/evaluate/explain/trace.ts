@@ -4,10 +4,10 @@ import type { PortTable } from '../../geo/ports.js';
 import type { Reading } from '../../model/reading.js';
 import type { DeviceContainerMismatch } from '../../normalise/dead-letter.js';
 import type { TripDirectory } from '../../trips/directory.js';
-import { onDoorFixTimer, trackDoorOpenings, type DoorOpeningState, type DoorPlace } from '../../rules/door-opening.js';
+import { classifyPlace, onDoorFixTimer, trackDoorOpenings, type DoorOpeningState, type DoorPlace } from '../../rules/door-opening.js';
 import { RuleEngine } from '../../rules/engine.js';
 import type { CompiledPlan } from '../../trips/compile.js';
-import { defineRule, type ContainerView, type Fix, type Rule } from '../../rules/rule.js';
+import { defineRule, type ContainerView, type Fix, type Rule, type RuleContext } from '../../rules/rule.js';
 import { seaLaneRouter } from '../../geo/sea-router.js';
 
 /**
@@ -30,8 +30,18 @@ export interface Step {
   stopAnchor: Fix | null;
   inStop: boolean;
   stopOutlier: Fix | null;
+  wayKn: number | null;
   arrivedAt: number | null;
 }
+
+/**
+ * How the door rules placed an opening (door-opening.ts): by the latest fix at
+ * the opening; by the next fix (at sea with neither a speed nor a stop the
+ * next fix decides, and one within fixMaxAgeMs places it as a fix at the
+ * opening would); from the fixes either side (bracket); or not at all, no fix
+ * having come within bracketMaxMs (timeout).
+ */
+export type PlacedBy = 'fix' | 'next-fix' | 'bracket' | 'timeout';
 
 /** A door opening placed by the door rules' own placement code (door-opening.ts). */
 export interface PlacedOpening {
@@ -40,6 +50,11 @@ export interface PlacedOpening {
   place: DoorPlace;
   /** The stop the placing fix was part of (classifyPlace: stationary whatever the speed), if it was. */
   stop: Fix | null;
+  by: PlacedBy;
+  /** The last fix before the opening, when the opening waited for the next one. */
+  before: Fix | null;
+  /** Measurement time of the reading (or timer) that placed it. */
+  placedAt: number;
 }
 
 export interface Trace {
@@ -136,7 +151,22 @@ const RECORDER = 'EXPLAIN_STEPS' as RuleId;
 const DOOR_RECORDER = 'EXPLAIN_DOORS' as RuleId;
 
 function snapshot(r: Reading, v: ContainerView, active: boolean): Step {
-  return { reading: r, active, plan: v.plan, fix: v.fix, prevFix: v.prevFix, door: v.door, doorSince: v.doorSince, doorEventId: v.doorEventId, doorChanged: v.doorChanged, stopAnchor: v.stopAnchor, inStop: v.inStop, stopOutlier: v.stopOutlier, arrivedAt: v.arrivedAt };
+  return {
+    reading: r,
+    active,
+    plan: v.plan,
+    fix: v.fix,
+    prevFix: v.prevFix,
+    door: v.door,
+    doorSince: v.doorSince,
+    doorEventId: v.doorEventId,
+    doorChanged: v.doorChanged,
+    stopAnchor: v.stopAnchor,
+    inStop: v.inStop,
+    stopOutlier: v.stopOutlier,
+    wayKn: v.wayKn,
+    arrivedAt: v.arrivedAt,
+  };
 }
 
 function stepRecorder(out: (containerId: string) => Step[]): Rule<null> {
@@ -150,16 +180,32 @@ function stepRecorder(out: (containerId: string) => Step[]): Rule<null> {
 
 /** Runs the door rules' placement (trackDoorOpenings) and keeps every place it decides, raising nothing. */
 function doorRecorder(out: (containerId: string) => PlacedOpening[]): Rule<DoorOpeningState> {
-  const decide = (view: ContainerView) => (place: DoorPlace, opening: { ts: number; eventId: string }) => {
+  const decide = (ctx: RuleContext, r: Reading | null, at: number, waited: DoorOpeningState['pending']) => (place: DoorPlace, opening: { ts: number; eventId: string }) => {
+    const view = ctx.view;
+    const by = placedBy(place, opening, r, ctx);
     // as classifyPlace asks it: the placing fix is the current one and part of a stop
-    const stop = 'fix' in place && place.fix === view.fix && view.inStop ? view.stopAnchor : null;
-    out(view.containerId).push({ ts: opening.ts, eventId: opening.eventId, place, stop });
+    const stop = by !== 'bracket' && 'fix' in place && place.fix === view.fix && view.inStop ? view.stopAnchor : null;
+    out(view.containerId).push({ ts: opening.ts, eventId: opening.eventId, place, stop, by, before: by === 'fix' ? null : (waited?.before ?? null), placedAt: at });
     return null;
   };
   return defineRule<DoorOpeningState>({
     id: DOOR_RECORDER,
     initialState: () => ({ pending: null }),
-    onReading: (state, r, ctx) => trackDoorOpenings(state, r, ctx, decide(ctx.view)),
-    onTimer: (state, _at, _key, ctx) => onDoorFixTimer(state, ctx, decide(ctx.view)),
+    onReading: (state, r, ctx) => trackDoorOpenings(state, r, ctx, decide(ctx, r, r.ts, state.pending)),
+    onTimer: (state, at, _key, ctx) => onDoorFixTimer(state, ctx, decide(ctx, null, at, state.pending)),
   });
+}
+
+/**
+ * Which path of trackDoorOpenings placed an opening: the reading that placed
+ * it is the opening itself (its latest fix), or the next fix, which places it
+ * as a fix at the opening would when close enough in time and classifyPlace
+ * knows (asked again here: it is pure), else from the fixes either side.
+ */
+function placedBy(place: DoorPlace, opening: { ts: number; eventId: string }, r: Reading | null, ctx: RuleContext): PlacedBy {
+  if (r?.eventId === opening.eventId) return 'fix';
+  if (r?.kind !== 'location') return 'timeout';
+  if (place.kind === 'unknown') return 'bracket';
+  const direct = r.ts - opening.ts <= ctx.rules.doorOpen.fixMaxAgeMs && classifyPlace(ctx.view.fix, opening.ts, ctx).kind !== 'unknown';
+  return direct ? 'next-fix' : 'bracket';
 }

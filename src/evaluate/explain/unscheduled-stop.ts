@@ -39,18 +39,26 @@ export const unscheduledStopProbe: Probe = {
     const stops = stopsOf(steps);
     const dwell = (s: Stop) => s.last.fix!.ts - s.anchor.ts;
     const overlapping = stops.filter((s) => s.anchor.ts < input.from && s.last.fix!.ts >= input.from);
-    const splits = describeSplits(steps.filter((s) => s.reading.kind === 'location' && inWindow(s.reading.ts, input)), input);
+    const splits = describeSplits(
+      steps.filter((s) => s.reading.kind === 'location' && inWindow(s.reading.ts, input)),
+      input,
+    );
     const earlier = longest(overlapping);
     // a stop that began before the window would raise an alert starting outside it: told, not scored
-    const before = earlier ? `; a stop from ${when(earlier.anchor.ts)}, before the window, lasted ${dur(dwell(earlier))}` : '';
+    const before = earlier ? `; a stop from ${when(earlier.anchor.ts)}${startNote(earlier, steps, st)}, before the window, lasted ${dur(dwell(earlier))}` : '';
     const judged = stops.filter((s) => inWindow(s.anchor.ts, input)).map((s) => ({ stop: s, ...judge(s, input) }));
     let best: (typeof judged)[number] | null = null;
     for (const j of judged) if (!best || j.score > best.score || (j.score === best.score && dwell(j.stop) > dwell(best.stop))) best = j;
-    if (!best) return result(this.rule, 0, `no stop starts in the window (a stop starts at or below ${st.maxSpeedKn} kn and lasts within ${st.radiusKm} km plus the fixes' position error, below ${st.leaveSpeedKn} kn)${before}${splits}`);
+    if (!best)
+      return result(
+        this.rule,
+        0,
+        `no stop starts in the window (a stop starts at a fix reporting at most ${st.maxSpeedKn} kn, or at most leaveSpeedKn ${st.leaveSpeedKn} kn or nothing while the positions say still over 10 min; it lasts while fixes stay within radiusKm ${st.radiusKm} of its first plus their position error and report at most ${st.leaveSpeedKn} kn, one fix out tolerated)${before}${splits}`,
+      );
     const s = best.stop;
     const of = judged.length > 1 ? ` (best of ${judged.length} stops starting in the window)` : '';
     const tolerated = s.outliers ? `, ${s.outliers} fix${s.outliers === 1 ? '' : 'es'} out of it tolerated` : '';
-    return result(this.rule, best.score, `stop ${dur(dwell(s))} from ${when(s.anchor.ts)} at ${pos(s.anchor)}${tolerated} (minStopMs ${dur(cfg.minStopMs)}); ${best.reason}${of}${before}${splits}`, s.anchor.ts);
+    return result(this.rule, best.score, `stop ${dur(dwell(s))} from ${when(s.anchor.ts)}${startNote(s, steps, st)} at ${pos(s.anchor)}${tolerated} (minStopMs ${dur(cfg.minStopMs)}); ${best.reason}${of}${before}${splits}`, s.anchor.ts);
   },
 };
 
@@ -110,9 +118,44 @@ function describePlace(place: StopPlace, s: Stop, input: ProbeInput): string {
     return `outside every zone and excuse${zone}${place.nearestPort ? `, nearest port ${place.nearestPort.name} ${km(place.nearestPort.km)}` : ''}`;
   }
   if (!Number.isFinite(place.excusedForMs)) return `excused: ${place.excusedBy} (within zoneApproachKm ${cfg.zoneApproachKm} of an authorised zone, for as long as it lasts)`;
-  const area = cfg.waitingAreas.find((w) => place.excusedBy!.startsWith(w.name));
+  const area = waitingAreaOf(place, s, input);
   const limit = area?.maxWaitMs !== undefined ? "the area's maxWaitMs" : 'waitingAreaMaxWaitMs';
-  return `excused: ${place.excusedBy} (a waiting area of this plan), for up to ${dur(place.excusedForMs)} (${limit})`;
+  return `excused: ${place.excusedBy} (a waiting area of this plan: ${area ? whyArea(area, place, s) : 'it applies'}), for up to ${dur(place.excusedForMs)} (${limit})`;
+}
+
+type WaitingArea = ProbeInput['rules']['unscheduledStop']['waitingAreas'][number];
+
+const areaPorts = (w: WaitingArea): string[] | null => w.locodes ?? (w.locode ? [w.locode] : null);
+
+/** The waiting area placeStop found (its name starts the excuse; several areas share one name, one per port). */
+function waitingAreaOf(place: StopPlace, s: Stop, input: ProbeInput): WaitingArea | null {
+  const planned = s.first.plan?.plannedLocodes ?? [];
+  const here = input.rules.unscheduledStop.waitingAreas.filter((w) => place.excusedBy!.startsWith(w.name) && kmBetween(w, s.anchor) <= w.radiusKm);
+  return here.find((w) => areaPorts(w)?.some((p) => planned.includes(p))) ?? here[0] ?? null;
+}
+
+/** Why the area applies to this plan, as the rule decides it: its port(s) planned, else the route passing through it. */
+function whyArea(w: WaitingArea, place: StopPlace, s: Stop): string {
+  const ports = areaPorts(w);
+  const planned = s.first.plan?.plannedLocodes ?? [];
+  const why = ports ? `the plan names ${ports.filter((p) => planned.includes(p)).join(', ')}` : s.first.plan?.routeIndex ? "the plan's route passes through it" : 'no planned track, so every area counts';
+  // a passage's own terminals are part of its queue: the port nearby is not a call
+  const swallowed = place.excusedBy!.endsWith(', on the planned route') && place.nearestPort ? `; a passage, so ${place.nearestPort.name} ${km(place.nearestPort.km)} away is part of its queue, not a call` : '';
+  return `${why}${swallowed}`;
+}
+
+/**
+ * How the stop tracker dated the stop's start (stop-tracker.ts): at its first
+ * fix, or, the fix before being in the same place (within swingKm, no faster
+ * than a swing), at that fix, or once the way it reported would have covered
+ * the distance between them.
+ */
+function startNote(s: Stop, steps: Step[], st: ProbeInput['rules']['stationary']): string {
+  if (s.anchor.eventId === s.first.reading.eventId) return '';
+  const prev = steps.find((x) => x.reading.eventId === s.anchor.eventId);
+  if (!prev || prev.reading.ts === s.anchor.ts) return ` (backdated to the fix before, in the same place within swingKm ${st.swingKm})`;
+  const f = prev.fix;
+  return ` (estimated from the fix before, ${when(prev.reading.ts)}, reporting ${kn(f?.speedKn ?? null)})`;
 }
 
 function longest(stops: Stop[]): Stop | null {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/model/alert.js';
-import { getJson, makeAlert, publishAlerts, startApiOnly, waitFor } from './harness.js';
+import type { AlertPage, ErrorBody } from './bodies.js';
+import { getJson, makeAlert, publishAlerts, startApiOnly, waitFor, type JsonResponse } from './harness.js';
 
 /** Alerts put on the alerts topic are served by the API over real HTTP on 127.0.0.1. */
 describe('GET /api/alerts: filters and pagination', () => {
@@ -21,7 +22,7 @@ describe('GET /api/alerts: filters and pagination', () => {
   });
   afterAll(() => s?.stop());
 
-  const q = (query: string) => getJson(`${s.api.url}/api/alerts${query}`);
+  const q = <T = AlertPage>(query: string) => getJson<T>(`${s.api.url}/api/alerts${query}`);
 
   it('lists every alert once, newest startedAt first, ties by alertId', async () => {
     const r = await q('?limit=500');
@@ -35,7 +36,12 @@ describe('GET /api/alerts: filters and pagination', () => {
 
   it('filters by rule, severity, container, trip and startedAt range', async () => {
     const byRule = await q('?rule=LOCATION_JUMP,TEMPERATURE_EXCURSION&limit=500');
-    expect(byRule.body.items.map((a: Alert) => a.alertId).sort()).toEqual(alerts.filter((a) => a.rule !== 'DOOR_OPEN_IN_TRANSIT').map((a) => a.alertId).sort());
+    expect(byRule.body.items.map((a: Alert) => a.alertId).sort()).toEqual(
+      alerts
+        .filter((a) => a.rule !== 'DOOR_OPEN_IN_TRANSIT')
+        .map((a) => a.alertId)
+        .sort(),
+    );
     const combo = await q('?severity=critical&containerId=MSCU1234566&tripId=T-A&limit=500');
     const want = alerts.filter((a) => a.severity === 'critical' && a.containerId === 'MSCU1234566' && a.tripId === 'T-A');
     expect(want.length).toBeGreaterThan(0);
@@ -60,7 +66,7 @@ describe('GET /api/alerts: filters and pagination', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const r: Awaited<ReturnType<typeof q>> = await q(`?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+      const r: JsonResponse<AlertPage> = await q(`?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
       expect(r.status).toBe(200);
       seen.push(...r.body.items.map((a: Alert) => a.alertId));
       cursor = r.body.nextCursor;
@@ -85,17 +91,17 @@ describe('GET /api/alerts: filters and pagination', () => {
   });
 
   it('refuses bad filters with 400 naming the parameter', async () => {
-    const badRule = await q('?rule=DOOR_OPEN_IN_TRANSIT,NOT_A_RULE');
+    const badRule = await q<ErrorBody>('?rule=DOOR_OPEN_IN_TRANSIT,NOT_A_RULE');
     expect(badRule.status).toBe(400);
     expect(badRule.body.field).toBe('rule');
     expect(badRule.body.message).toContain('NOT_A_RULE');
-    expect((await q('?severity=urgent')).body.field).toBe('severity');
-    expect((await q('?status=done')).body.field).toBe('status');
-    expect((await q('?cursor=garbage')).body.field).toBe('cursor');
-    const badTime = await q('?from=yesterday');
+    expect((await q<ErrorBody>('?severity=urgent')).body.field).toBe('severity');
+    expect((await q<ErrorBody>('?status=done')).body.field).toBe('status');
+    expect((await q<ErrorBody>('?cursor=garbage')).body.field).toBe('cursor');
+    const badTime = await q<ErrorBody>('?from=yesterday');
     expect(badTime.status).toBe(400);
     expect(badTime.body.field).toBe('from');
-    const badLimit = await q('?limit=0');
+    const badLimit = await q<ErrorBody>('?limit=0');
     expect(badLimit.status).toBe(400);
     expect(badLimit.body.field).toBe('limit');
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../../src/api/auth.js';
+import type { AlertView, ErrorBody, OpenApiBody } from './bodies.js';
 import { bearer, getJson, makeAlert, publishAlerts, startApiOnly, waitFor } from './harness.js';
 
 const READ = 'reader-token-0123456789';
@@ -24,7 +25,8 @@ describe('bearer tokens with read and write scopes', () => {
   });
   afterAll(() => s?.stop());
 
-  const act = (headers: Record<string, string>) => getJson(`${s.api.url}/api/alerts/${alert.alertId}/actions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'acknowledge' }) });
+  const act = <T = AlertView>(headers: Record<string, string>) =>
+    getJson<T>(`${s.api.url}/api/alerts/${alert.alertId}/actions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'acknowledge' }) });
   const putTrip = (headers: Record<string, string>) => getJson(`${s.api.url}/api/trips/T-1`, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
 
   it('reads need a token once tokens are configured (401 without, 401 for an unknown one)', async () => {
@@ -40,7 +42,7 @@ describe('bearer tokens with read and write scopes', () => {
 
   it('every write endpoint refuses no token (401) and a read token (403), accepts a write token', async () => {
     expect((await act({})).status).toBe(401);
-    const ro = await act(bearer(READ));
+    const ro = await act<ErrorBody>(bearer(READ));
     expect(ro.status).toBe(403);
     expect(ro.body.message).toContain('write');
     expect((await putTrip({})).status).toBe(401);
@@ -54,7 +56,7 @@ describe('bearer tokens with read and write scopes', () => {
 
   it('health and the OpenAPI document need no token; the document declares bearer auth', async () => {
     expect((await getJson(`${s.api.url}/healthz`)).status).toBe(200);
-    const doc = await getJson(`${s.api.url}/openapi.json`);
+    const doc = await getJson<OpenApiBody>(`${s.api.url}/openapi.json`);
     expect(doc.status).toBe(200);
     expect(doc.body.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.body.paths['/api/alerts/{alertId}/actions'].post.security).toEqual([{ bearerAuth: [] }]);
@@ -74,7 +76,8 @@ describe('no tokens configured (the embedded default)', () => {
   it('reads from loopback need no token; writes need the demo write token printed at start', async () => {
     expect(s.api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await getJson(`${s.api.url}/api/alerts`)).status).toBe(200);
-    const post = (headers: Record<string, string>) => getJson(`${s.api.url}/api/alerts/${alert.alertId}/actions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'close' }) });
+    const post = (headers: Record<string, string>) =>
+      getJson<AlertView>(`${s.api.url}/api/alerts/${alert.alertId}/actions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'close' }) });
     expect((await post({})).status).toBe(401);
     expect(s.api.demoWriteToken).toMatch(/^swdemo_/);
     const ok = await post(bearer(s.api.demoWriteToken!));
@@ -119,7 +122,9 @@ describe('rate limiting, CORS and TLS', () => {
   it('serves HTTPS with the configured key and certificate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-tls-'));
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
+        stdio: 'ignore',
+      });
       const s = await startApiOnly({ sets: [`api.tls.keyFile=${join(dir, 'key.pem')}`, `api.tls.certFile=${join(dir, 'cert.pem')}`] });
       try {
         expect(s.api.url).toMatch(/^https:\/\/127\.0\.0\.1:/);
@@ -153,7 +158,12 @@ describe('tokens stay out of logs', () => {
     const { MemoryBus } = await import('../../../src/bus/memory.js');
     const { testConfig } = await import('../../helpers/fixtures.js');
     let logged = '';
-    const sink = new Writable({ write(chunk, _enc, cb) { logged += chunk.toString(); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logged += chunk.toString();
+        cb();
+      },
+    });
     const config = testConfig([`api.tokens=${tokens}`]);
     const api = await startApi({ config, bus: new MemoryBus(), trips: newTripDirectory(config), ports: defaultPorts(), log: pino({ level: 'trace' }, sink), port: 0 });
     try {

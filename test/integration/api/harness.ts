@@ -79,7 +79,10 @@ export function makeAlert(over: Partial<Alert> = {}): Alert {
 }
 
 export async function publishAlerts(bus: Bus, alerts: Alert[]): Promise<void> {
-  await bus.produce(TOPICS.alerts, alerts.map((a) => ({ key: a.containerId, value: JSON.stringify(a) })));
+  await bus.produce(
+    TOPICS.alerts,
+    alerts.map((a) => ({ key: a.containerId, value: JSON.stringify(a) })),
+  );
 }
 
 /** Polls until `check` returns a value other than undefined/false, at most `ms`. */
@@ -93,7 +96,15 @@ export async function waitFor<T>(check: () => T | Promise<T>, ms = 10_000, what 
   }
 }
 
-export async function getJson<T = any>(url: string, init: RequestInit = {}): Promise<{ status: number; body: T; headers: Headers }> {
+/** What getJson answers: the status, the body (parsed when JSON, else its text) and the headers. */
+export interface JsonResponse<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A request to the API; T is the body the test expects (bodies.ts), unknown until it says. */
+export async function getJson<T = unknown>(url: string, init: RequestInit = {}): Promise<JsonResponse<T>> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
   const text = await res.text();
   const json = (res.headers.get('content-type') ?? '').includes('json');

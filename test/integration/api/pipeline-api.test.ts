@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '../../../src/bus/topics.js';
 import type { TripPlan } from '../../../src/trips/schema.js';
 import { plan } from '../../helpers/fixtures.js';
+import type { AlertPage, AlertView, ContainerBody, ErrorBody, EvidenceBody, ReadyBody, TrackBody, TripBody } from './bodies.js';
 import { bearer, device, getJson, startApiOnly, startStack, waitFor, type Stack } from './harness.js';
 
 /**
@@ -31,20 +32,29 @@ describe('API over the embedded pipeline', () => {
     await s?.stop();
   });
 
-  const put = (body: unknown, id = tripId) => getJson(`${s.api.url}/api/trips/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify(body) });
-  const act = (body: unknown) => getJson(`${s.api.url}/api/alerts/${alertId}/actions`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify(body) });
+  const put = <T = TripBody>(body: unknown, id = tripId) => getJson<T>(`${s.api.url}/api/trips/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify(body) });
+  const act = <T = AlertView>(body: unknown) => getJson<T>(`${s.api.url}/api/alerts/${alertId}/actions`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify(body) });
 
   it('refuses a bad plan with 400 naming the field, and changes nothing', async () => {
     const cases: Array<[unknown, string]> = [
       [{ ...good, containerId: 'MSCU1234567' }, 'containerId'],
       [{ ...good, eta: good.departure }, 'eta'],
-      [{ ...good, authorisedZones: [{ name: 'Rotterdam', locode: 'NLRTM', radiusKm: 15 }, { name: 'Algeciras', locode: 'ESALG', radiusKm: -1 }] }, 'authorisedZones.1.radiusKm'],
+      [
+        {
+          ...good,
+          authorisedZones: [
+            { name: 'Rotterdam', locode: 'NLRTM', radiusKm: 15 },
+            { name: 'Algeciras', locode: 'ESALG', radiusKm: -1 },
+          ],
+        },
+        'authorisedZones.1.radiusKm',
+      ],
       [{ ...good, transshipments: ['XXZZZ'] }, 'transshipments.0'],
       [{ ...good, departure: 'tomorrow' }, 'departure'],
       [{ ...good, tripId: 'T-OTHER' }, 'tripId'],
     ];
     for (const [body, field] of cases) {
-      const r = await put(body);
+      const r = await put<ErrorBody>(body);
       expect(r.status, field).toBe(400);
       expect(r.body.field, JSON.stringify(r.body)).toBe(field);
       expect(r.body.message).toContain(field);
@@ -57,7 +67,7 @@ describe('API over the embedded pipeline', () => {
   it('a plan PUT takes effect for the rules at once and is published to the trips topic', async () => {
     const r = await put(good);
     expect(r.status).toBe(200);
-    expect(r.body.zones.map((z: { locode: string }) => z.locode)).toEqual(['NLRTM', 'ESALG', 'BRSSZ']);
+    expect(r.body.zones.map((z) => z.locode)).toEqual(['NLRTM', 'ESALG', 'BRSSZ']);
     expect(s.bus.read(TOPICS.trips).map((m) => m.key)).toEqual([tripId]);
     // A door opened at sea, the fixes published out of measurement order.
     const gps = (id: string, msAgo: number, lat: number, lon: number) => dev.publishAsync('ssd/json/acme-00042/gps', JSON.stringify({ msgId: id, containerId: 'MSCU1234566', ts: iso(msAgo), lat, lon, speedKn: 15.5 }), { qos: 1 });
@@ -67,7 +77,7 @@ describe('API over the embedded pipeline', () => {
     await dev.publishAsync('ssd/json/acme-00042/temp', JSON.stringify({ msgId: 't1', containerId: 'MSCU1234566', ts: iso(8 * 60_000), celsius: 14.5 }), { qos: 1 });
     await gps('g3', 5 * 60_000, 45.4, -8.1);
     const list = await waitFor(async () => {
-      const l = await getJson(`${s.api.url}/api/alerts?tripId=${tripId}`);
+      const l = await getJson<AlertPage>(`${s.api.url}/api/alerts?tripId=${tripId}`);
       return l.body.total > 0 && l.body;
     });
     expect(list.items[0]).toMatchObject({ rule: 'DOOR_OPEN_IN_TRANSIT', tripId, containerId: 'MSCU1234566', status: 'open' });
@@ -76,18 +86,18 @@ describe('API over the embedded pipeline', () => {
 
   it('serves containers with their latest state by measurement time, tracks and evidence', async () => {
     const c = await waitFor(async () => {
-      const r = await getJson(`${s.api.url}/api/containers`);
+      const r = await getJson<{ items: ContainerBody[] }>(`${s.api.url}/api/containers`);
       const item = r.body.items.find((x: { containerId: string }) => x.containerId === 'MSCU1234566');
       return item?.position?.lat === 45.4 && item;
     });
     expect(c).toMatchObject({ tripId, deviceId: 'acme-00042', door: { open: true }, temperature: { celsius: 14.5 }, openAlerts: 1 });
-    const track = await getJson(`${s.api.url}/api/containers/MSCU1234566/track`);
+    const track = await getJson<TrackBody>(`${s.api.url}/api/containers/MSCU1234566/track`);
     expect(track.body.source).toBe('memory');
     expect(track.body.points.map((p: { lat: number }) => p.lat)).toEqual([45.5, 45.45, 45.4]);
-    const part = await getJson(`${s.api.url}/api/containers/MSCU1234566/track?from=${iso(15 * 60_000)}&to=${iso(6 * 60_000)}`);
+    const part = await getJson<TrackBody>(`${s.api.url}/api/containers/MSCU1234566/track?from=${iso(15 * 60_000)}&to=${iso(6 * 60_000)}`);
     expect(part.body.points.map((p: { lat: number }) => p.lat)).toEqual([45.45]);
     expect((await getJson(`${s.api.url}/api/containers/NOTACONTAINER/track`)).status).toBe(400);
-    const ev = await getJson(`${s.api.url}/api/alerts/${alertId}/evidence`);
+    const ev = await getJson<EvidenceBody>(`${s.api.url}/api/alerts/${alertId}/evidence`);
     expect(ev.status).toBe(200);
     expect(ev.body.readings.map((r: { kind: string }) => r.kind)).toEqual(['location', 'location', 'door', 'temperature', 'location']);
     expect(ev.body.readings.filter((r: { evidence: boolean }) => r.evidence).map((r: { kind: string }) => r.kind)).toContain('door');
@@ -101,7 +111,7 @@ describe('API over the embedded pipeline', () => {
     expect(ack.body.history).toEqual([expect.objectContaining({ action: 'acknowledge', by: 'demo-writer', from: 'open', to: 'acknowledged', note: 'looking at it' })]);
     expect(Date.parse(ack.body.history[0].at)).toBeGreaterThan(now - 60_000);
     expect((await act({ action: 'acknowledge' })).status).toBe(409);
-    const noAssignee = await act({ action: 'assign' });
+    const noAssignee = await act<ErrorBody>({ action: 'assign' });
     expect(noAssignee.status).toBe(400);
     expect(noAssignee.body.field).toBe('assignee');
     expect((await act({ action: 'shred' })).status).toBe(400);
@@ -110,9 +120,9 @@ describe('API over the embedded pipeline', () => {
     expect(closed.body.status).toBe('closed');
     expect(closed.body.history.map((h: { action: string }) => h.action)).toEqual(['acknowledge', 'assign', 'close']);
     expect((await act({ action: 'close' })).status).toBe(409);
-    const c = await getJson(`${s.api.url}/api/containers/MSCU1234566`);
+    const c = await getJson<ContainerBody>(`${s.api.url}/api/containers/MSCU1234566`);
     expect(c.body.openAlerts).toBe(0);
-    expect((await getJson(`${s.api.url}/api/alerts?status=closed`)).body.items.map((a: { alertId: string }) => a.alertId)).toEqual([alertId]);
+    expect((await getJson<AlertPage>(`${s.api.url}/api/alerts?status=closed`)).body.items.map((a: { alertId: string }) => a.alertId)).toEqual([alertId]);
     expect((await getJson(`${s.api.url}/api/alerts/unknown-id/actions`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) }, body: '{"action":"close"}' })).status).toBe(404);
   });
 
@@ -120,7 +130,7 @@ describe('API over the embedded pipeline', () => {
     const again = await startApiOnly({ bus: s.bus });
     try {
       const a = await waitFor(async () => {
-        const r = await getJson(`${again.api.url}/api/alerts/${alertId}`);
+        const r = await getJson<AlertView>(`${again.api.url}/api/alerts/${alertId}`);
         return r.status === 200 && r.body;
       });
       expect(a.status).toBe('closed');
@@ -133,7 +143,7 @@ describe('API over the embedded pipeline', () => {
   it('health, readiness and metrics read the pipeline', async () => {
     await dev.publishAsync('ssd/json/acme-00042/door', '{not json', { qos: 1 });
     expect((await getJson(`${s.api.url}/healthz`)).body).toEqual({ status: 'ok' });
-    const ready = await getJson(`${s.api.url}/readyz`);
+    const ready = await getJson<ReadyBody>(`${s.api.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(ready.body.checks).toMatchObject({ bus: { ok: true }, mqtt: { ok: true } });
     const text = await waitFor(async () => {
@@ -152,7 +162,7 @@ describe('API over the embedded pipeline', () => {
     // an API without a pipeline in its process is not ready
     const alone = await startApiOnly();
     try {
-      const r = await getJson(`${alone.api.url}/readyz`);
+      const r = await getJson<ReadyBody>(`${alone.api.url}/readyz`);
       expect(r.status).toBe(503);
       expect(r.body.checks.mqtt.ok).toBe(false);
     } finally {

@@ -59,7 +59,10 @@ describe('GET /api/alerts/stream: Server-Sent Events with resume', () => {
   });
 
   it('when the missed events fell out of the ring buffer it sends a reset telling the client to refetch', async () => {
-    await publishAlerts(s.bus, Array.from({ length: 15 }, () => makeAlert()));
+    await publishAlerts(
+      s.bus,
+      Array.from({ length: 15 }, () => makeAlert()),
+    );
     await waitFor(() => s.api.context.alerts.stream.lastSeq >= 23);
     const c = await open({ 'last-event-id': '1' });
     const [reset] = await c.waitForEvents(1);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signBody, verifySignature, WebhookSink, webhookTargets } from '../../../src/sinks/webhook.js';
 import { testConfig } from '../../helpers/fixtures.js';
+import type { DeliveriesBody } from './bodies.js';
 import { getJson, makeAlert, publishAlerts, startApiOnly, waitFor } from './harness.js';
 
 interface Received {
@@ -89,7 +90,14 @@ describe('webhook sink: signed, retried, deduplicated', () => {
     // a port nobody listens on: take one, then free it
     const gone = await receiver('k', () => 200);
     await gone.close();
-    const sink = new WebhookSink([{ name: 'down', url: r.url, secret: 'k' }, { name: 'refuses', url: refuse.url, secret: 'k' }, { name: 'nobody', url: gone.url, secret: 'k' }], { ...fast, maxAttempts: 3 });
+    const sink = new WebhookSink(
+      [
+        { name: 'down', url: r.url, secret: 'k' },
+        { name: 'refuses', url: refuse.url, secret: 'k' },
+        { name: 'nobody', url: gone.url, secret: 'k' },
+      ],
+      { ...fast, maxAttempts: 3 },
+    );
     cleanup.push(() => sink.close());
     await sink.write([makeAlert()]);
     await waitFor(() => sink.deliveries().every((d) => d.status === 'failed'), 10_000, 'all failed');
@@ -108,6 +116,7 @@ describe('webhook sink: signed, retried, deduplicated', () => {
     expect([1, 2, 3, 4, 5, 10].map((n) => hi.backoff(n))).toEqual([100, 200, 400, 800, 1000, 1000]);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the test's name quotes the signed string's format
   it('signBody is HMAC-SHA256 over "${t}.${body}"', () => {
     expect(signBody('key', 1767780000, '{"a":1}')).toBe(`t=1767780000,v1=${createHmac('sha256', 'key').update('1767780000.{"a":1}').digest('hex')}`);
     expect(verifySignature('key', signBody('key', 1000, 'x'), 'x', 1000 + 301)).toBe(false);
@@ -139,10 +148,10 @@ describe('webhook sink: signed, retried, deduplicated', () => {
     await publishAlerts(bus, [a]);
     await sink.write([a]);
     const d = await waitFor(async () => {
-      const res = await getJson(`${withHooks.url}/api/webhooks/deliveries?status=delivered`);
+      const res = await getJson<DeliveriesBody>(`${withHooks.url}/api/webhooks/deliveries?status=delivered`);
       return res.body.items[0];
     });
     expect(d).toMatchObject({ target: 'centre', alertId: a.alertId, rule: a.rule, status: 'delivered', attempts: 2, lastStatusCode: 200 });
-    expect((await getJson(`${withHooks.url}/api/webhooks/deliveries`)).body.targets).toEqual(['centre']);
+    expect((await getJson<DeliveriesBody>(`${withHooks.url}/api/webhooks/deliveries`)).body.targets).toEqual(['centre']);
   });
 });

@@ -116,7 +116,10 @@ describe('device security on the embedded broker (aedes)', () => {
 
   it('a device may not subscribe (SUBACK 0x80), the service account may read the whole root', async () => {
     const dev = await connect(broker.url!, login('acme-00077'));
-    const refused = await dev.subscribeAsync('ssd/#', { qos: 1 }).then(() => null, (err: { message: string; packet?: { granted?: number[] } }) => err);
+    const refused = await dev.subscribeAsync('ssd/#', { qos: 1 }).then(
+      () => null,
+      (err: { message: string; packet?: { granted?: number[] } }) => err,
+    );
     expect(refused?.message).toMatch(/Subscribe error/);
     expect(refused?.packet?.granted).toEqual([128]);
     expect(dev.connected).toBe(true);
@@ -133,7 +136,11 @@ describe('device security on the embedded broker (aedes)', () => {
       await dev.publishAsync('ssd/json/acme-00042/door', JSON.stringify({ msgId: `swap-${i}`, containerId: 'TGHU7654320', ts: iso(ago * 60_000), state: i % 2 ? 'closed' : 'open' }), { qos: 1 });
     }
     // the broker acknowledges the device at once; the pipeline acknowledges the broker after the sinks wrote
-    const deadOf = () => bus.read(TOPICS.deadletter).map((m) => JSON.parse(m.value.toString())).filter((d) => d.reason === 'device-container-mismatch');
+    const deadOf = () =>
+      bus
+        .read(TOPICS.deadletter)
+        .map((m) => JSON.parse(m.value.toString()))
+        .filter((d) => d.reason === 'device-container-mismatch');
     await until('three mismatch dead letters', () => deadOf().length >= 3);
     const mismatch = alerts.filter((a) => a.rule === 'DEVICE_CONTAINER_MISMATCH');
     expect(mismatch).toHaveLength(1);
@@ -147,11 +154,23 @@ describe('device security on the embedded broker (aedes)', () => {
       summary: 'Possible spoofed or swapped device: device acme-00042 reports for container TGHU7654320, but trip T-A binds it to container MSCU1234566, and trip T-B binds TGHU7654320 to device acme-00077',
     });
     expect(deadOf().map((d) => JSON.parse(d.payload).msgId)).toEqual(['swap-0', 'swap-1', 'swap-2']);
-    const onBus = bus.read(TOPICS.alerts).map((m) => JSON.parse(m.value.toString()) as Alert).filter((a) => a.rule === 'DEVICE_CONTAINER_MISMATCH');
+    const onBus = bus
+      .read(TOPICS.alerts)
+      .map((m) => JSON.parse(m.value.toString()) as Alert)
+      .filter((a) => a.rule === 'DEVICE_CONTAINER_MISMATCH');
     expect(onBus.map((a) => a.alertId)).toEqual([mismatch[0]!.alertId]);
-    const inFile = readFileSync(alertsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Alert).filter((a) => a.rule === 'DEVICE_CONTAINER_MISMATCH');
+    const inFile = readFileSync(alertsFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Alert)
+      .filter((a) => a.rule === 'DEVICE_CONTAINER_MISMATCH');
     expect(inFile).toEqual([mismatch[0]]);
-    expect(bus.read(TOPICS.telemetry).map((m) => m.value.toString()).some((v) => v.includes('swap-'))).toBe(false);
+    expect(
+      bus
+        .read(TOPICS.telemetry)
+        .map((m) => m.value.toString())
+        .some((v) => v.includes('swap-')),
+    ).toBe(false);
   });
 
   it('TLS works with the CA; a plain MQTT client cannot talk to the TLS port, nor a TLS client that does not trust the CA', async () => {
@@ -171,7 +190,13 @@ describe('device security on the embedded broker (aedes)', () => {
   it('a capture of the live run replayed with `sealwatch replay` raises the same DEVICE_CONTAINER_MISMATCH alert', async () => {
     // the raw topic holds every MQTT message with its arrival time: a capture (WIRE section 4)
     const capture = join(tls.dir, 'live.ndjson');
-    writeFileSync(capture, bus.read(TOPICS.raw).map((m) => captureLine({ t: Date.parse(m.headers['received-at']!), topic: m.headers['mqtt-topic']!, payload: m.value }) + '\n').join(''));
+    writeFileSync(
+      capture,
+      bus
+        .read(TOPICS.raw)
+        .map((m) => captureLine({ t: Date.parse(m.headers['received-at']!), topic: m.headers['mqtt-topic']!, payload: m.value }) + '\n')
+        .join(''),
+    );
     const replayed: Alert[] = [];
     const summary = await replayCapture(capture, { ...config, sinks: { alertsFile: null, console: false } }, trips, defaultPorts(), { name: 'test', write: async (a) => void replayed.push(...a), close: async () => {} }, { speed: 'max' });
     expect(summary.deadLetters['device-container-mismatch']).toBe(3);

@@ -24,7 +24,10 @@ describe('sealwatch record', () => {
 
   it('records text and binary payloads with their arrival times, in order', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'sw-record-')), 'rec.ndjson.gz');
-    const child = spawn(process.execPath, [packagePath('dist', 'src', 'cli.js'), 'record', '--broker', broker.url!, '--username', 'recorder', '--out', out, '--duration', '12'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SEALWATCH_LOG_LEVEL: 'info', SEALWATCH_RECORD_PASSWORD: 'rec-pw' } });
+    const child = spawn(process.execPath, [packagePath('dist', 'src', 'cli.js'), 'record', '--broker', broker.url!, '--username', 'recorder', '--out', out, '--duration', '12'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SEALWATCH_LOG_LEVEL: 'info', SEALWATCH_RECORD_PASSWORD: 'rec-pw' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -12,15 +12,18 @@ import { login, testBrokerAuth, testPassword } from '../../helpers/broker-auth.j
  */
 describe('sealwatch run: graceful shutdown', () => {
   let broker: EmbeddedBroker;
+  let url: string;
   beforeAll(async () => {
     execFileSync(process.execPath, [packagePath('scripts', 'ensure-built.mjs')], { stdio: 'inherit' });
     broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, auth: testBrokerAuth() });
+    if (broker.url === null) throw new Error('the test broker opened no plain MQTT listener');
+    url = broker.url;
   }, 300_000);
   afterAll(async () => broker?.close());
 
   /** Starts `sealwatch run` on the test broker with a persistent session; stop() sends SIGTERM and returns its exit code and stop summary. */
   async function startRun() {
-    const child = spawn(process.execPath, [packagePath('dist', 'src', 'cli.js'), 'run', '--set', `mqtt.url=${broker.url}`, '--set', 'api.enabled=false', '--set', 'mqtt.clientId=sw-shutdown-test'], {
+    const child = spawn(process.execPath, [packagePath('dist', 'src', 'cli.js'), 'run', '--set', `mqtt.url=${url}`, '--set', 'api.enabled=false', '--set', 'mqtt.clientId=sw-shutdown-test'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SEALWATCH_LOG_LEVEL: 'info', SEALWATCH_MQTT_USERNAME: 'sealwatch', SEALWATCH_MQTT_PASSWORD: testPassword('sealwatch') },
     });
@@ -36,7 +39,10 @@ describe('sealwatch run: graceful shutdown', () => {
         child.kill('SIGTERM');
         const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 40_000))]);
         if (code === 'hung') child.kill('SIGKILL');
-        const stopped = out.split('\n').filter((l) => l.includes('"pipeline.stopped"')).map((l) => JSON.parse(l));
+        const stopped = out
+          .split('\n')
+          .filter((l) => l.includes('"pipeline.stopped"'))
+          .map((l) => JSON.parse(l));
         return { code, out, stopped };
       },
     };
@@ -44,7 +50,7 @@ describe('sealwatch run: graceful shutdown', () => {
 
   it('SIGTERM: drains, reports its counts and exits 0; what was in transit comes with the next start', async () => {
     const first = await startRun();
-    const pub = await mqtt.connectAsync(broker.url, login('acme-00042'));
+    const pub = await mqtt.connectAsync(url, login('acme-00042'));
     const n = 40;
     for (let i = 0; i < n; i++) {
       const ts = new Date(Date.now() - 60_000 + i * 1000).toISOString();

@@ -51,13 +51,22 @@ describe('API on the stack', () => {
       const r = await fetch(`${base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
       return { status: r.status, body: (await r.json()) as Record<string, unknown> };
     };
-    const alert = await waitFor('the alert in the API', 60_000, async () => {
-      const r = await get(api.url, `/api/alerts?tripId=${tripId}`);
-      const items = (r.body.items ?? r.body.alerts) as Array<{ alertId: string; rule: string }> | undefined;
-      return items && items.length ? items[0] : undefined;
-    }, 250);
+    const alert = await waitFor(
+      'the alert in the API',
+      60_000,
+      async () => {
+        const r = await get(api.url, `/api/alerts?tripId=${tripId}`);
+        const items = (r.body.items ?? r.body.alerts) as Array<{ alertId: string; rule: string }> | undefined;
+        return items?.length ? items[0] : undefined;
+      },
+      250,
+    );
     expect(alert.rule).toBe('DOOR_OPEN_IN_TRANSIT');
-    const ack = await fetch(`${api.url}/api/alerts/${alert.alertId}/actions`, { method: 'POST', headers: { authorization: `Bearer ${api.demoWriteToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ action: 'acknowledge', note: 'vessel contacted' }) });
+    const ack = await fetch(`${api.url}/api/alerts/${alert.alertId}/actions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.demoWriteToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'acknowledge', note: 'vessel contacted' }),
+    });
     expect(ack.status).toBe(200);
     await api.close();
 
@@ -65,17 +74,27 @@ describe('API on the stack', () => {
     const bus2 = new KafkaBus(config.kafka);
     const api2 = await startApi({ config, bus: bus2, trips, ports: defaultPorts(), log, demoWriteToken: false });
     try {
-      const again = await waitFor('the alert after restart', 60_000, async () => {
-        const r = await get(api2.url, `/api/alerts/${alert.alertId}`);
-        return r.status === 200 ? r.body : undefined;
-      }, 250);
+      const again = await waitFor(
+        'the alert after restart',
+        60_000,
+        async () => {
+          const r = await get(api2.url, `/api/alerts/${alert.alertId}`);
+          return r.status === 200 ? r.body : undefined;
+        },
+        250,
+      );
       expect(again.status).toBe('acknowledged');
       expect(JSON.stringify(again.history)).toContain('vessel contacted');
-      const track = await waitFor('the track from InfluxDB', 60_000, async () => {
-        const r = await get(api2.url, `/api/containers/${containerId}/track?from=${encodeURIComponent(iso(3_600_000))}&to=${encodeURIComponent(iso(0))}`);
-        const points = (r.body.points ?? r.body.track) as unknown[] | undefined;
-        return points && points.length >= 3 ? points : undefined;
-      }, 500);
+      const track = await waitFor(
+        'the track from InfluxDB',
+        60_000,
+        async () => {
+          const r = await get(api2.url, `/api/containers/${containerId}/track?from=${encodeURIComponent(iso(3_600_000))}&to=${encodeURIComponent(iso(0))}`);
+          const points = (r.body.points ?? r.body.track) as unknown[] | undefined;
+          return points && points.length >= 3 ? points : undefined;
+        },
+        500,
+      );
       expect(track.length).toBe(3);
     } finally {
       await api2.close();

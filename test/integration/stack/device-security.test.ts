@@ -54,7 +54,11 @@ describe('device security on Mosquitto (stack)', () => {
     const window = { departure: iso(48 * 3_600_000), eta: new Date(now + 10 * 86_400_000).toISOString() };
     trips.upsert(plan({ tripId: tripA, deviceId: devA, containerId: boxA, ...window }));
     trips.upsert(plan({ tripId: tripB, deviceId: devB, containerId: boxB, ...window }));
-    await bus.ensureTopics([{ topic: TOPICS.raw, partitions: 6 }, { topic: TOPICS.deadletter, partitions: 1 }, { topic: TOPICS.alerts, partitions: 3 }]);
+    await bus.ensureTopics([
+      { topic: TOPICS.raw, partitions: 6 },
+      { topic: TOPICS.deadletter, partitions: 1 },
+      { topic: TOPICS.alerts, partitions: 3 },
+    ]);
     from = { raw: await bus.endOffsets(TOPICS.raw), deadletter: await bus.endOffsets(TOPICS.deadletter), alerts: await bus.endOffsets(TOPICS.alerts) };
     addDevice(devA, pw(devA));
     addDevice(devB, pw(devB));
@@ -80,34 +84,56 @@ describe('device security on Mosquitto (stack)', () => {
     await expect(a.publishAsync(`ssd/batch/VSL-${run}`, '{}', { qos: 1 })).rejects.toMatchObject({ code: 0x87 });
     // a permitted message afterwards: once the pipeline has it, a delivered denied one would be there too (one connection, in order)
     await a.publishAsync(`ssd/json/${devA}/gps`, JSON.stringify({ msgId: `fence-${run}`, containerId: boxA, ts: iso(50_000), lat: 45.5, lon: -8, speedKn: 14 }), { qos: 1 });
-    const raw = await waitFor('the fence on sealwatch.raw.v1', 60_000, async () => {
-      const got = (await bus.readAll(TOPICS.raw, from.raw)).map((m) => `${m.key} ${m.value.toString()}`).filter((s) => s.includes(run));
-      return got.some((s) => s.includes(`fence-${run}`)) ? got : undefined;
-    }, 500);
+    const raw = await waitFor(
+      'the fence on sealwatch.raw.v1',
+      60_000,
+      async () => {
+        const got = (await bus.readAll(TOPICS.raw, from.raw)).map((m) => `${m.key} ${m.value.toString()}`).filter((s) => s.includes(run));
+        return got.some((s) => s.includes(`fence-${run}`)) ? got : undefined;
+      },
+      500,
+    );
     expect(raw.filter((s) => s.includes(`deny-${run}`) || s.includes(`VSL-${run}`))).toEqual([]);
   });
 
   it('a spoofed container is dead-lettered as device-container-mismatch and raises one high alert, on Kafka and in InfluxDB', async () => {
     const b = await device(devB);
     for (const i of [0, 1, 2]) await b.publishAsync(`ssd/json/${devB}/door`, JSON.stringify({ msgId: `spoof-${i}-${run}`, containerId: boxA, ts: iso((30 - i) * 60_000), state: 'open' }), { qos: 1 });
-    const dead = await waitFor('3 mismatch dead letters', 60_000, async () => {
-      const got = (await bus.readAll(TOPICS.deadletter, from.deadletter)).map((m) => JSON.parse(m.value.toString())).filter((d) => String(d.payload).includes(`-${run}`));
-      return got.length >= 3 ? got : undefined;
-    }, 500);
+    const dead = await waitFor(
+      '3 mismatch dead letters',
+      60_000,
+      async () => {
+        const got = (await bus.readAll(TOPICS.deadletter, from.deadletter)).map((m) => JSON.parse(m.value.toString())).filter((d) => String(d.payload).includes(`-${run}`));
+        return got.length >= 3 ? got : undefined;
+      },
+      500,
+    );
     expect(dead.map((d) => d.reason)).toEqual(['device-container-mismatch', 'device-container-mismatch', 'device-container-mismatch']);
     const id = alertId('DEVICE_CONTAINER_MISMATCH', boxA, tripB, devB);
-    const onKafka = await waitFor('the alert on sealwatch.alerts.v1', 60_000, async () => {
-      const got = (await bus.readAll(TOPICS.alerts, from.alerts)).map((m) => ({ key: m.key, alert: AlertSchema.parse(JSON.parse(m.value.toString())) })).filter((x) => x.alert.rule === 'DEVICE_CONTAINER_MISMATCH' && x.alert.deviceId === devB);
-      return got.length ? got : undefined;
-    }, 500);
+    const onKafka = await waitFor(
+      'the alert on sealwatch.alerts.v1',
+      60_000,
+      async () => {
+        const got = (await bus.readAll(TOPICS.alerts, from.alerts))
+          .map((m) => ({ key: m.key, alert: AlertSchema.parse(JSON.parse(m.value.toString())) }))
+          .filter((x) => x.alert.rule === 'DEVICE_CONTAINER_MISMATCH' && x.alert.deviceId === devB);
+        return got.length ? got : undefined;
+      },
+      500,
+    );
     expect(onKafka.map((x) => [x.key, x.alert.alertId, x.alert.severity, x.alert.tripId])).toEqual([[boxA, id, 'high', tripB]]);
     expect(onKafka[0]!.alert.summary).toBe(`Possible spoofed or swapped device: device ${devB} reports for container ${boxA}, but trip ${tripB} binds it to container ${boxB}, and trip ${tripA} binds ${boxA} to device ${devA}`);
     expect(raised.filter((a) => a.rule === 'DEVICE_CONTAINER_MISMATCH').map((a) => a.alertId)).toEqual([id]);
     const query = new InfluxDB({ url: config.influx.url, token: config.influx.token ?? '' }).getQueryApi(config.influx.org);
-    const rows = await waitFor('the alert point in InfluxDB', 60_000, async () => {
-      const r = await query.collectRows<Record<string, unknown>>(`from(bucket: "${config.influx.bucket}") |> range(start: -30d) |> filter(fn: (r) => r._measurement == "alert" and r.trip_id == "${tripB}" and r._field == "alert_id")`);
-      return r.length ? r : undefined;
-    }, 500);
+    const rows = await waitFor(
+      'the alert point in InfluxDB',
+      60_000,
+      async () => {
+        const r = await query.collectRows<Record<string, unknown>>(`from(bucket: "${config.influx.bucket}") |> range(start: -30d) |> filter(fn: (r) => r._measurement == "alert" and r.trip_id == "${tripB}" and r._field == "alert_id")`);
+        return r.length ? r : undefined;
+      },
+      500,
+    );
     expect(rows.map((r) => [r.rule, r.severity, r.container_id, r._value])).toEqual([['DEVICE_CONTAINER_MISMATCH', 'high', boxA, id]]);
   });
 
@@ -116,7 +142,10 @@ describe('device security on Mosquitto (stack)', () => {
     expect(secure.connected).toBe(true);
     const plainOnTls = await new Promise<string>((resolve) => {
       const c = mqtt.connect(tlsUrl.replace(/^mqtts:/, 'mqtt:'), { clientId: `plain-${run}`, username: devA, password: pw(devA), reconnectPeriod: 0, connectTimeout: 5000 });
-      const done = (how: string) => (c.end(true), resolve(how));
+      const done = (how: string) => {
+        c.end(true);
+        resolve(how);
+      };
       c.once('connect', () => done('connected'));
       c.once('error', (e) => done(`error: ${e.message}`));
       c.once('close', () => done('closed'));
