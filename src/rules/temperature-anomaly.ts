@@ -151,7 +151,7 @@ function judgeDry(state: State, r: { ts: number; celsius: number; eventId: strin
   state.prevC = r.celsius;
   const size = history ? history.size : 0;
   const span = size ? r.ts - history!.oldestTs() : 0;
-  if (size < cfg.erraticReadings / 2 || span < HOUR_MS) {
+  if (size < DRY_MIN_READINGS || span < HOUR_MS) {
     push(state, r.ts, r.celsius);
     return;
   }
@@ -190,6 +190,8 @@ function judgeDry(state: State, r: { ts: number; celsius: number; eventId: strin
 }
 
 const HOUR_MS = 3_600_000;
+/** A dry box is judged once it has an hour and this many readings of its own: less says nothing of its range. */
+const DRY_MIN_READINGS = 4;
 
 function trim(state: State, now: number, cfg: RuleContext['rules']['temperatureAnomaly']): void {
   state.baseline?.trim(now - cfg.baselineMs, cfg.maxBaselineReadings);
