@@ -101,11 +101,7 @@ export const temperatureAnomaly = defineRule<State>({
     }
     // Anomalous readings stay out of the baseline, so a sustained anomaly cannot become the new normal at once.
     const ep = (state.episode ??= { startTs: r.ts, startEventId: r.eventId, count: 0, peakC: r.celsius, baseline: base, sigma, raised: false, evidence: [] });
-    ep.count++;
-    if (Math.abs(r.celsius - ep.baseline) > Math.abs(ep.peakC - ep.baseline)) ep.peakC = r.celsius;
-    if (ep.evidence.length < 20) ep.evidence.push(r.eventId);
-    if (ep.raised || ep.count < cfg.minReadings || r.ts - ep.startTs < cfg.sustainMs) return;
-    ep.raised = true;
+    if (!noteShift(ep, r, cfg)) return;
     const fix = ctx.view.fix;
     ctx.raise({
       severity: 'medium',
@@ -170,11 +166,7 @@ function judgeDry(state: State, r: { ts: number; celsius: number; eventId: strin
   }
   // Anomalous readings stay out of the baseline, so a sustained anomaly cannot become the new normal at once.
   const ep = (state.episode ??= { startTs: r.ts, startEventId: r.eventId, count: 0, peakC: r.celsius, baseline: dev > 0 ? hi : lo, sigma: full ? 0 : rate, raised: false, evidence: [] });
-  ep.count++;
-  if (Math.abs(r.celsius - ep.baseline) > Math.abs(ep.peakC - ep.baseline)) ep.peakC = r.celsius;
-  if (ep.evidence.length < 20) ep.evidence.push(r.eventId);
-  if (ep.raised || ep.count < cfg.minReadings || r.ts - ep.startTs < cfg.sustainMs) return;
-  ep.raised = true;
+  if (!noteShift(ep, r, cfg)) return;
   const fix = ctx.view.fix;
   const above = ep.peakC > ep.baseline;
   ctx.raise({
@@ -187,6 +179,16 @@ function judgeDry(state: State, r: { ts: number; celsius: number; eventId: strin
     evidence: [...ep.evidence],
     details: { peakC: ep.peakC, rangeEdgeC: Math.round(ep.baseline * 10) / 10, historyMin: Math.round(span / 60000), readings: ep.count, ratePerHourC: ep.sigma > 0 ? Math.round(ep.sigma) : null },
   });
+}
+
+/** Adds a reading to a shift's episode; true when the episode has just held long enough to be raised. */
+function noteShift(ep: Episode, r: { ts: number; celsius: number; eventId: string }, cfg: RuleContext['rules']['temperatureAnomaly']): boolean {
+  ep.count++;
+  if (Math.abs(r.celsius - ep.baseline) > Math.abs(ep.peakC - ep.baseline)) ep.peakC = r.celsius;
+  if (ep.evidence.length < 20) ep.evidence.push(r.eventId);
+  if (ep.raised || ep.count < cfg.minReadings || r.ts - ep.startTs < cfg.sustainMs) return false;
+  ep.raised = true;
+  return true;
 }
 
 const HOUR_MS = 3_600_000;
