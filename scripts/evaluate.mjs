@@ -41,7 +41,7 @@ const { values: opt } = parseArgs({
 });
 const seeds = opt.seeds.split(',').map((s) => Number(s.trim()));
 const containers = Number(opt.containers);
-if (seeds.some((s) => !Number.isInteger(s)) || !(Number.isInteger(containers) && containers > 0)) {
+if (seeds.some((s) => !Number.isInteger(s)) || !(Number.isInteger(containers) && containers > 0) || (opt.jobs !== undefined && !(Number.isInteger(Number(opt.jobs)) && Number(opt.jobs) > 0))) {
   process.stderr.write('usage: npm run evaluate -- [--seeds 1,2,3] [--containers N] [--jobs N] [--recorded DIR]... [--skip-real-tracks] [--out FILE] [--keep DIR]\n');
   process.exit(2);
 }

@@ -25,7 +25,7 @@ export type { SimMessage } from './delivery.js';
  *
  * - Itineraries follow weighted trade lanes between regions of the port
  *   table (itinerary.ts), 30 % via a transshipment hub; routes come from the
- *   sea-lane network (route.ts). Containers join earlier containers' ships
+ *   sea-lane network (src/geo/sea-route.ts). Containers join earlier containers' ships
  *   (up to 8 per ship), so batch-v1 devices on one ship share its VSL gateway;
  *   in terminal yards they report through a `TRM-{locode}` gateway.
  * - Timeline per container: origin yard (4-30 h) -> ship -> [hub yard, next

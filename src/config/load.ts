@@ -115,7 +115,6 @@ function findSource(sources: Map<string, Source>, key: string): string | undefin
   return undefined;
 }
 
-/** Maps `RULES_DOOR_OPEN_MOVING_SPEED_KN` to ['rules','doorOpen','movingSpeedKn'] for every leaf. */
 /**
  * SEALWATCH_* variables that are not configuration keys but belong to the
  * scripts and tests (stack provisioning, caches, the simulator's and
@@ -145,6 +144,7 @@ export function unknownEnvVars(env: Record<string, string | undefined> = process
     .sort();
 }
 
+/** Maps `RULES_DOOR_OPEN_MOVING_SPEED_KN` to ['rules','doorOpen','movingSpeedKn'] for every leaf. */
 export function envKeyMap(defaults: unknown): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const walk = (node: unknown, path: string[]) => {

@@ -18,7 +18,7 @@ export const ALL_RULES: readonly Rule[] = [doorOpenInTransit, doorOpenUnauthoris
 export function selectRules(enabled: readonly string[] | null): Rule[] {
   if (enabled === null) return [...ALL_RULES];
   for (const id of enabled) {
-    if ((INGEST_RULE_IDS as readonly string[]).includes(id)) continue; // raised at ingest (src/rules/device-container-mismatch.ts)
+    if ((INGEST_RULE_IDS as readonly string[]).includes(id)) continue; // raised at ingest (src/ingest/device-container-mismatch.ts)
     if (!ALL_RULES.some((r) => r.id === id)) {
       const known = (RULE_IDS as readonly string[]).includes(id) ? 'not available in this version' : 'unknown';
       throw swError('SW_ERR_CONFIG_INVALID', `rules.enabled = ${JSON.stringify(enabled)}: rule ${id} is ${known}; expected some of ${ALL_RULES.map((r) => r.id).join(', ')}`);

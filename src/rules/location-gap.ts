@@ -15,17 +15,20 @@ import { defineRule, type Fix, type RuleContext } from './rule.js';
  * (b) Every reading stops. Real devices fall silent all the time: cellular
  * coverage ends a few tens of km offshore, trackers sleep while they stand
  * still, gateways drop out. So a silence is judged by how it ends and by the
- * device's own history (its reporting profile, learnt as it reports):
+ * device's reporting profile (learnt from its own history from the yard days
+ * on, or declared in its trip plan's `reporting`):
  * - it ends with the door changed: high;
- * - a container that stood still wakes elsewhere: high (moved while dark);
- * - a moving one wakes farther than it could have sailed: medium;
+ * - it ends farther away than the box could have travelled (maxTravelKn, or
+ *   1.5x its speed before): medium;
  * - it ends as a coverage hole or a sleeping tracker would (same place, or
  *   where the voyage would have taken it, door as it was): nothing, unless
- *   the device has a day of history and never went quiet for even a third
- *   as long before (a satellite tracker that always reported): medium;
+ *   it is longer than the declared quiet, or the device has reported for
+ *   half a day and never went quiet for even a third as long before (a
+ *   satellite tracker that always reported): medium;
  * - it has not ended after 12 h under way or 24 h standing still (an
  *   event-time timer, believed once store-and-forward had its allowed
- *   lateness to fill the gap): high at sea, medium standing, low near a port.
+ *   lateness to fill the gap): high at sea, medium standing; near a port
+ *   nothing until it speaks again (trackers go quiet in stacks and holds).
  */
 interface State {
   lastFix: Fix | null;

@@ -101,11 +101,7 @@ export const temperatureAnomaly = defineRule<State>({
     }
     // Anomalous readings stay out of the baseline, so a sustained anomaly cannot become the new normal at once.
     const ep = (state.episode ??= { startTs: r.ts, startEventId: r.eventId, count: 0, peakC: r.celsius, baseline: base, sigma, raised: false, evidence: [] });
-    ep.count++;
-    if (Math.abs(r.celsius - ep.baseline) > Math.abs(ep.peakC - ep.baseline)) ep.peakC = r.celsius;
-    if (ep.evidence.length < 20) ep.evidence.push(r.eventId);
-    if (ep.raised || ep.count < cfg.minReadings || r.ts - ep.startTs < cfg.sustainMs) return;
-    ep.raised = true;
+    if (!noteShift(ep, r, cfg)) return;
     const fix = ctx.view.fix;
     ctx.raise({
       severity: 'medium',
@@ -151,7 +147,7 @@ function judgeDry(state: State, r: { ts: number; celsius: number; eventId: strin
   state.prevC = r.celsius;
   const size = history ? history.size : 0;
   const span = size ? r.ts - history!.oldestTs() : 0;
-  if (size < cfg.erraticReadings / 2 || span < HOUR_MS) {
+  if (size < DRY_MIN_READINGS || span < HOUR_MS) {
     push(state, r.ts, r.celsius);
     return;
   }
@@ -170,11 +166,7 @@ function judgeDry(state: State, r: { ts: number; celsius: number; eventId: strin
   }
   // Anomalous readings stay out of the baseline, so a sustained anomaly cannot become the new normal at once.
   const ep = (state.episode ??= { startTs: r.ts, startEventId: r.eventId, count: 0, peakC: r.celsius, baseline: dev > 0 ? hi : lo, sigma: full ? 0 : rate, raised: false, evidence: [] });
-  ep.count++;
-  if (Math.abs(r.celsius - ep.baseline) > Math.abs(ep.peakC - ep.baseline)) ep.peakC = r.celsius;
-  if (ep.evidence.length < 20) ep.evidence.push(r.eventId);
-  if (ep.raised || ep.count < cfg.minReadings || r.ts - ep.startTs < cfg.sustainMs) return;
-  ep.raised = true;
+  if (!noteShift(ep, r, cfg)) return;
   const fix = ctx.view.fix;
   const above = ep.peakC > ep.baseline;
   ctx.raise({
@@ -189,7 +181,19 @@ function judgeDry(state: State, r: { ts: number; celsius: number; eventId: strin
   });
 }
 
+/** Adds a reading to a shift's episode; true when the episode has just held long enough to be raised. */
+function noteShift(ep: Episode, r: { ts: number; celsius: number; eventId: string }, cfg: RuleContext['rules']['temperatureAnomaly']): boolean {
+  ep.count++;
+  if (Math.abs(r.celsius - ep.baseline) > Math.abs(ep.peakC - ep.baseline)) ep.peakC = r.celsius;
+  if (ep.evidence.length < 20) ep.evidence.push(r.eventId);
+  if (ep.raised || ep.count < cfg.minReadings || r.ts - ep.startTs < cfg.sustainMs) return false;
+  ep.raised = true;
+  return true;
+}
+
 const HOUR_MS = 3_600_000;
+/** A dry box is judged once it has an hour and this many readings of its own: less says nothing of its range. */
+const DRY_MIN_READINGS = 4;
 
 function trim(state: State, now: number, cfg: RuleContext['rules']['temperatureAnomaly']): void {
   state.baseline?.trim(now - cfg.baselineMs, cfg.maxBaselineReadings);

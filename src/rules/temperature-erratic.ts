@@ -9,7 +9,7 @@ import type { RollingBaseline } from './rolling-baseline.js';
  * space is a classic hiding place). Measured as the median step between
  * successive readings over the last few readings, against the container's own
  * usual step; a defrost makes two large steps (up, then down) and so moves
- * the median of five steps not at all.
+ * the median of the window's steps (seven, by default) not at all.
  */
 export interface ErraticEpisode {
   startTs: number;

@@ -218,9 +218,10 @@ describe('LOCATION_GAP and trackers that sleep', () => {
 });
 
 describe('trip plans whose zones carry no UN/LOCODE', () => {
-  it('the destination is the plan zone holding the route end, or the plan zone nearest our position of the port', () => {
-    const ring = (lon: number, lat: number, r: number): Array<[number, number]> => Array.from({ length: 17 }, (_, i) => [lon + r * Math.cos((i * Math.PI) / 8), lat + r * Math.sin((i * Math.PI) / 8)] as [number, number]);
-    const p = plan({
+  const ring = (lon: number, lat: number, r: number): Array<[number, number]> => Array.from({ length: 17 }, (_, i) => [lon + r * Math.cos((i * Math.PI) / 8), lat + r * Math.sin((i * Math.PI) / 8)] as [number, number]);
+  // polygons drawn round the cities, not round our table's terminals, and named without a UN/LOCODE
+  const zonedPlan = () =>
+    plan({
       origin: 'ESALG',
       destination: 'NLRTM',
       transshipments: [],
@@ -229,6 +230,9 @@ describe('trip plans whose zones carry no UN/LOCODE', () => {
         { name: 'Rotterdam', polygon: ring(4.5, 51.92, 0.15) },
       ],
     });
+
+  it('the destination is the plan zone holding the route end, or the plan zone nearest our position of the port', () => {
+    const p = zonedPlan();
     const opts = { defaultZoneRadiusKm: 15, activeAfterEtaMs: 72 * HOUR };
     // no route: the zone nearest our NLRTM (Maasvlakte, 31 km west of the city the plan's zone is drawn on)
     expect(compilePlan(p, defaultPorts(), opts).destinationZones.map((z) => z.name)).toEqual(['Rotterdam']);
@@ -243,16 +247,7 @@ describe('trip plans whose zones carry no UN/LOCODE', () => {
   });
 
   it('so the trip ends on arrival there, and a device switched off at the quay raises no silence', () => {
-    const ring = (lon: number, lat: number, r: number): Array<[number, number]> => Array.from({ length: 17 }, (_, i) => [lon + r * Math.cos((i * Math.PI) / 8), lat + r * Math.sin((i * Math.PI) / 8)] as [number, number]);
-    const p = plan({
-      origin: 'ESALG',
-      destination: 'NLRTM',
-      transshipments: [],
-      authorisedZones: [
-        { name: 'Algeciras', polygon: ring(-5.45, 36.14, 0.15) },
-        { name: 'Rotterdam', polygon: ring(4.5, 51.92, 0.15) },
-      ],
-    });
+    const p = zonedPlan();
     const other = plan({ tripId: 'T-OTHER', containerId: 'TGHU7654320', deviceId: 'acme-00077' });
     const h = harness([p, other]);
     for (const r of track([51.7, 3.9], [51.92, 4.5], DAY2, 120, 10, 12)) h.engine.ingest(r);
