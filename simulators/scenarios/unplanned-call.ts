@@ -74,6 +74,8 @@ function planDetour(r: Rng, it: Itinerary, leg: RouteLegs, plain: Sailing, from:
 /** The route with a call at `port` inserted `km` along it; null when the detour strays more than 85 km from the planned route. */
 function detourPath(leg: RouteLegs, cum: number[], km: number, port: Port): { path: LonLat[]; kind: EdgeKind[]; stopKm: number } | null {
   const seg = Math.max(0, cum.findIndex((c) => c > km) - 1);
+  // a ship in a canal or on a river cannot turn off it for a call: only open-sea points branch
+  if (leg.kind[seg] !== 'sea') return null;
   const a = alongPath(leg.path, cum, km).point;
   const out = routeLegs({ lat: a[1], lon: a[0] }, port);
   const back = routeLegs(port, { lat: a[1], lon: a[0] });

@@ -34,6 +34,8 @@ export interface PipelineOptions {
   webhooks?: WebhookSink | null;
   /** The rules stage's group starts at the current end of the telemetry topic (a replay's private group). */
   rulesFromNow?: boolean;
+  /** With Kafka: load the trips topic into `trips` and follow it (default). A replay through the stack says false: its engine reasons with the replay's plans only, as the embedded replay does. */
+  followTrips?: boolean;
   /** Rule thresholds by event time, shared with the API in the same process; absent: one made from `rules`. Either way it follows the rule-history topic. */
   ruleTimeline?: RuleTimeline;
 }
@@ -72,7 +74,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   }
   const instruments = new PipelineInstruments();
   influx?.registerMetrics(instruments.registry);
-  const tripsSub = bus.kind === 'kafka' ? await followTrips(bus, o.trips, log.child({ module: 'trips' })) : null;
+  const tripsSub = bus.kind === 'kafka' && o.followTrips !== false ? await followTrips(bus, o.trips, log.child({ module: 'trips' })) : null;
   // before the rules stage starts: recovery and the first readings reason with the changes made so far
   const ruleTimeline = o.ruleTimeline ?? new RuleTimeline(config.rules);
   const ruleHistorySub = await followRuleHistory(bus, ruleTimeline, log.child({ module: 'rules' }));

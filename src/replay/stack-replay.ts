@@ -23,7 +23,8 @@ export interface StackReplayResult {
 
 /**
  * Replays a capture through the real stack: the plans go onto the trips
- * topic, the messages are published into the MQTT broker (MQTT 5, with each
+ * topic (for the API and other readers; the replay's engine reasons with the
+ * replay's plans alone, not with other runs' plans the topic still holds), the messages are published into the MQTT broker (MQTT 5, with each
  * message's recorded arrival time as the `received-at` user property), a
  * pipeline with a private consumer group ingests them into Kafka and runs the
  * rules, and the alerts are read back from `sealwatch.alerts.v1`.
@@ -40,7 +41,7 @@ export async function replayThroughStack(file: string, config: Config, trips: Tr
   const bus = createBus(cfg, log);
   const alertsFrom = await bus.endOffsets(TOPICS.alerts).catch(async () => new Map<number, string>());
   // a replay re-raises alerts of the past: nothing goes to the targeting centres' webhooks
-  const pipeline = await startPipeline({ config: cfg, ports, trips, log, bus, rulesFromNow: true, webhooks: null });
+  const pipeline = await startPipeline({ config: cfg, ports, trips, log, bus, rulesFromNow: true, webhooks: null, followTrips: false });
   await publishPlans(bus, trips.all());
   const publisher = mqtt.connect(cfg.mqtt.url, {
     clientId: `sealwatch-replay-pub-${run}`,

@@ -21,8 +21,9 @@ import { stackConfig } from '../../helpers/stack.js';
 describe('replay: embedded and through the stack', () => {
   it('gives identical alert ids, and InfluxDB holds exactly those alerts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-replay-stack-'));
-    // A seed and a start of this run's own, so data left in the stack by other runs cannot collide.
-    const seed = 1 + (Date.now() % 100_000);
+    // A seed and a start of this run's own, so data left in the stack by other runs cannot collide
+    // (SEALWATCH_TEST_SEED repeats a run; every failure message names the seed).
+    const seed = Number(process.env.SEALWATCH_TEST_SEED) || 1 + (Date.now() % 100_000);
     const start = Date.parse('2026-03-02T00:00:00Z') + (seed % 200) * 86_400_000;
     const sim = simulateFleet({ seed, containers: 10, start, breachShare: 1, voyageHours: 72 });
     await writeCorpus(dir, sim);
@@ -38,16 +39,22 @@ describe('replay: embedded and through the stack', () => {
     expect(embedded.length).toBeGreaterThanOrEqual(5);
 
     const stack = await replayThroughStack(capture, config, trips(), defaultPorts(), createLogger('warn'));
-    expect(stack.published).toBe(sim.messages.length);
+    expect(stack.published, `seed ${seed}`).toBe(sim.messages.length);
     const ids = (as: Alert[]) => [...new Set(as.map((a) => a.alertId))].sort();
-    expect(ids(stack.alerts)).toEqual(ids(embedded));
-    expect(stack.alerts.map((a) => a.summary).sort()).toEqual(embedded.map((a) => a.summary).sort());
+    const differ = (a: Alert[], b: Alert[]) =>
+      a
+        .filter((x) => !b.some((y) => y.alertId === x.alertId))
+        .map((x) => `${x.rule} ${x.containerId} ${x.summary}`)
+        .join('; ');
+    const why = `seed ${seed}; only embedded: ${differ(embedded, stack.alerts) || 'none'}; only through the stack: ${differ(stack.alerts, embedded) || 'none'}`;
+    expect(ids(stack.alerts), why).toEqual(ids(embedded));
+    expect(stack.alerts.map((a) => a.summary).sort(), why).toEqual(embedded.map((a) => a.summary).sort());
 
     const query = new InfluxDB({ url: config.influx.url, token: config.influx.token ?? '' }).getQueryApi(config.influx.org);
     const tripIds = sim.trips.map((t) => `"${t.tripId}"`).join(', ');
     const rows = await query.collectRows<{ _value: string }>(
       `from(bucket: "${config.influx.bucket}") |> range(start: ${new Date(start - 86_400_000).toISOString()}, stop: ${new Date(start + 5 * 86_400_000).toISOString()}) |> filter(fn: (r) => r._measurement == "alert" and r._field == "alert_id" and contains(value: r.trip_id, set: [${tripIds}]))`,
     );
-    expect([...new Set(rows.map((r) => r._value))].sort()).toEqual(ids(embedded));
+    expect([...new Set(rows.map((r) => r._value))].sort(), `seed ${seed}`).toEqual(ids(embedded));
   });
 });
