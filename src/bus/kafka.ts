@@ -300,8 +300,12 @@ export class KafkaBus implements Bus {
           resolveOffset(last);
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
         }
-        // the rest of the batch is fetched again from the first message not done (after a stop, by the group's next member)
-        if (done < out.length && isRunning()) consumer.seek({ topic: batch.topic, partition: batch.partition, offset: batch.messages[done]!.offset });
+        // the rest of the batch is fetched again from the first message not done (after a stop, by the group's next member);
+        // a handler that took none of it gets it again after a pause, not in a busy loop
+        if (done < out.length && isRunning()) {
+          consumer.seek({ topic: batch.topic, partition: batch.partition, offset: batch.messages[done]!.offset });
+          if (done === 0) await new Promise((r) => setTimeout(r, 50));
+        }
         await heartbeat();
       },
     });

@@ -328,34 +328,6 @@ describe('webhook delivery from the alerts topic (memory bus, a receiver on 127.
     expect([1, 2, 3, 4, 5, 10].map((n) => lo.backoff(n))).toEqual([50, 100, 200, 400, 500, 500]);
     expect([1, 2, 3, 4, 5, 10].map((n) => hi.backoff(n))).toEqual([100, 200, 400, 800, 1000, 1000]);
   });
-
-  it('the memory bus commits only the leading messages a handler says are done, and gives the rest again', async () => {
-    const bus = new MemoryBus(1);
-    cleanup.push(() => bus.close());
-    await bus.ensureTopics([{ topic: 't', partitions: 1 }]);
-    await bus.produce(
-      't',
-      ['a', 'b', 'c'].map((v) => ({ key: 'k', value: v })),
-    );
-    const seen: string[][] = [];
-    let calls = 0;
-    const sub = await bus.subscribe({
-      groupId: 'g',
-      topics: ['t'],
-      fromBeginning: true,
-      handler: async (batch) => {
-        seen.push(batch.map((m) => m.value.toString()));
-        return ++calls === 1 ? 1 : undefined;
-      },
-    });
-    await until(() => calls >= 2, 'two batches');
-    await sub.stop();
-    expect(seen).toEqual([
-      ['a', 'b', 'c'],
-      ['b', 'c'],
-    ]);
-    expect(await bus.lag('g', 't')).toBe(0);
-  });
 });
 
 describe('webhook settings', () => {
