@@ -6,12 +6,13 @@ import type { PortTable } from '../geo/ports.js';
 import type { TripDirectory } from '../trips/directory.js';
 import type { Jurisdictions } from '../trips/jurisdiction.js';
 import type { IngestCounts } from '../ingest/ingest-step.js';
-import type { WebhookSink } from '../sinks/webhook.js';
+import type { WebhookDispatcher } from '../sinks/webhook.js';
 import type { AlertStore } from './alert-store.js';
 import type { TokenTable } from './auth.js';
 import type { ContainerView } from './container-view.js';
 import type { LifecycleStore } from './lifecycle.js';
 import type { TrackSource } from './tracks.js';
+import type { DeadDeliveries } from './webhook-dead.js';
 
 /** What the API reads of a running pipeline: its counters and its MQTT connection. */
 export interface PipelineProbe {
@@ -40,6 +41,9 @@ export interface ApiContext {
   jurisdictions: Jurisdictions;
   /** Rule thresholds by event time (the pipeline's own when in the same process). */
   ruleTimeline: RuleTimeline;
-  webhooks: WebhookSink | null;
+  /** The webhook dispatcher of the pipeline in this process, if any (deliveries it knows). */
+  webhooks: WebhookDispatcher | null;
+  /** Dead webhook deliveries, from their topic (every pipeline's). */
+  webhookDead: DeadDeliveries;
   pipeline: PipelineProbe | null;
 }

@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js';
 import type { PortTable } from '../geo/ports.js';
 import type { TripDirectory } from '../trips/directory.js';
 import { Jurisdictions } from '../trips/jurisdiction.js';
-import type { WebhookSink } from '../sinks/webhook.js';
+import type { WebhookDispatcher } from '../sinks/webhook.js';
 import { AlertStore } from './alert-store.js';
 import { alertsPlugin } from './alerts.js';
 import { centresPlugin } from './centres.js';
@@ -33,6 +33,7 @@ import { streamPlugin } from './stream.js';
 import { InfluxTrackSource, MemoryTrackSource } from './tracks.js';
 import { tripsPlugin } from './trips.js';
 import { webhooksPlugin } from './webhooks.js';
+import { DeadDeliveries } from './webhook-dead.js';
 
 export interface ApiOptions {
   config: Config;
@@ -41,7 +42,7 @@ export interface ApiOptions {
   ports: PortTable;
   log: Logger;
   pipeline?: PipelineProbe | null;
-  webhooks?: WebhookSink | null;
+  webhooks?: WebhookDispatcher | null;
   /** Generate a write token for this run (the embedded demo), returned as `demoWriteToken`; only its hash is held. */
   demoWriteToken?: boolean;
   /** Overrides api.port (tests: 0). */
@@ -163,11 +164,13 @@ export async function startApi(o: ApiOptions): Promise<Api> {
     jurisdictions,
     ruleTimeline,
     webhooks: o.webhooks ?? null,
+    webhookDead: new DeadDeliveries(10_000, log),
     pipeline: o.pipeline ?? null,
   };
   // In stack mode history lives in InfluxDB and Kafka retention can be long: follow telemetry from now.
   await containers.follow(o.bus, o.bus.kind === 'kafka' && o.config.influx.enabled);
   await alerts.follow(o.bus);
+  await ctx.webhookDead.follow(o.bus);
   const app = await buildApp(ctx);
   await app.listen({ host: cfg.host, port: o.port ?? cfg.port });
   const addr = app.server.address() as AddressInfo;
@@ -183,6 +186,7 @@ export async function startApi(o: ApiOptions): Promise<Api> {
     async close() {
       await app.close();
       await alerts.stop();
+      await ctx.webhookDead.stop();
       await containers.stop();
       await ruleHistorySub.stop();
     },

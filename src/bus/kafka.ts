@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SealwatchError } from '../errors.js';
 import { retry } from '../retry.js';
-import type { Bus, BusHealth, BusMessage, OutgoingMessage, SubscribeOptions, Subscription, TopicSpec } from './port.js';
+import { doneCount, type Bus, type BusHealth, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
 
 /**
  * The Kafka adapter (kafkajs 2.2). Idempotent producer with acks=all; the
@@ -289,14 +289,23 @@ export class KafkaBus implements Bus {
         // A handler held up (a sink retrying through an outage) keeps the membership alive:
         // past the session timeout the group would drop this member and refuse its commit.
         const beat = setInterval(() => void heartbeat().catch(() => {}), 3000);
+        let done: number;
         try {
-          await opts.handler(out);
+          done = doneCount(await opts.handler(out), out.length);
         } finally {
           clearInterval(beat);
         }
-        const last = batch.messages[batch.messages.length - 1]!.offset;
-        resolveOffset(last);
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        if (done > 0) {
+          const last = batch.messages[done - 1]!.offset;
+          resolveOffset(last);
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        }
+        // the rest of the batch is fetched again from the first message not done (after a stop, by the group's next member);
+        // a handler that took none of it gets it again after a pause, not in a busy loop
+        if (done < out.length && isRunning()) {
+          consumer.seek({ topic: batch.topic, partition: batch.partition, offset: batch.messages[done]!.offset });
+          if (done === 0) await new Promise((r) => setTimeout(r, 50));
+        }
         await heartbeat();
       },
     });

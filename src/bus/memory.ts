@@ -1,5 +1,5 @@
 import { swError } from '../errors.js';
-import { partitionFor, type Bus, type BusHealth, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
+import { doneCount, partitionFor, type Bus, type BusHealth, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
 
 interface Partition {
   log: BusMessage[];
@@ -104,8 +104,9 @@ export class MemoryBus implements Bus {
           if (!g.committed.has(key)) g.committed.set(key, from);
           if (from >= end) continue;
           const batch = log.slice(from - part.base, Math.min(log.length, from - part.base + 500));
+          let done: number;
           try {
-            await opts.handler(batch);
+            done = doneCount(await opts.handler(batch), batch.length);
           } catch {
             // As with Kafka: the offset stays, the batch comes again after a pause.
             failures++;
@@ -114,8 +115,10 @@ export class MemoryBus implements Bus {
             continue;
           }
           failures = 0;
-          g.committed.set(key, from + batch.length);
+          g.committed.set(key, from + done);
           delivered = true;
+          // a handler that took none of its batch gets it again after a pause, not in a busy loop
+          if (done === 0 && member.running) await new Promise((r) => setTimeout(r, 50));
         }
         if (!delivered && member.running) await new Promise<void>((resolve) => (wake = resolve));
       }

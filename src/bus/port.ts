@@ -8,7 +8,8 @@
  *   in the order produced;
  * - a subscription's handler gets batches of one partition at a time; the
  *   batch's offsets are committed only after the handler resolves, so a
- *   crash redelivers (at least once);
+ *   crash redelivers (at least once); a handler that resolves with a number
+ *   n has the first n messages committed and the rest delivered again;
  * - consumers of one group share the partitions; different groups each get
  *   every message.
  */
@@ -38,7 +39,13 @@ export interface SubscribeOptions {
    * private group). Overrides fromBeginning and any committed offset.
    */
   fromNow?: boolean;
-  handler: (batch: BusMessage[]) => Promise<void>;
+  /**
+   * Resolves when the batch is processed (its offsets are then committed), or
+   * with the count of the batch's leading messages that are: only those are
+   * committed, and the rest comes again (to this member while it runs, else
+   * to the group's next). Throwing commits nothing of the batch.
+   */
+  handler: (batch: BusMessage[]) => Promise<unknown>;
 }
 
 export interface Subscription {
@@ -102,4 +109,9 @@ export function partitionFor(key: string | null, partitions: number, roundRobin:
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0) % partitions;
+}
+
+/** How many of a batch's messages a handler's answer says are done (all, unless it names fewer). */
+export function doneCount(answer: unknown, length: number): number {
+  return typeof answer === 'number' ? Math.max(0, Math.min(length, Math.floor(answer))) : length;
 }

@@ -23,6 +23,12 @@ export const TOPICS = {
    * needs to reason as the live run did.
    */
   ruleHistory: 'sealwatch.rule-history.v1',
+  /**
+   * Webhook deliveries whose retry budget is spent (or that the target refused),
+   * keyed by alert id: what was tried, how it ended, and the alert itself, for
+   * the API (GET /api/webhooks/dead) and for sending again by hand.
+   */
+  webhookDead: 'sealwatch.webhook-dead.v1',
 } as const;
 
 export type TopicRole = keyof typeof TOPICS;
@@ -37,5 +43,6 @@ export function topicSpecs(config: Config): TopicSpec[] {
     { topic: TOPICS.alerts, partitions: p.alerts },
     { topic: TOPICS.trips, partitions: p.trips, compacted: true },
     { topic: TOPICS.late, partitions: p.late },
+    { topic: TOPICS.webhookDead, partitions: p.webhookDead },
   ];
 }

@@ -31,7 +31,7 @@ export async function replayCommand(capture: string, opts: ReplayCmdOptions, g: 
   const trips = tripsFrom(ctx, opts.trips);
   const ruleTimeline = opts.ruleHistory ? loadRuleTimeline(opts.ruleHistory, ctx) : undefined;
   if (opts.alertsOut) rmSync(opts.alertsOut, { force: true });
-  const { sink } = buildSinks(ctx.config, { log: ctx.log, consoleOut: process.stderr, webhooks: null });
+  const { sink } = buildSinks(ctx.config, { log: ctx.log, consoleOut: process.stderr });
   const bar = progress('replay');
   const summary = await replayCapture(
     capture,
@@ -85,7 +85,7 @@ async function stackReplay(capture: string, opts: ReplayCmdOptions, g: GlobalOpt
   bar.done();
   const alerts = [...result.alerts].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.alertId < b.alertId ? -1 : 1));
   if (opts.alertsOut) rmSync(opts.alertsOut, { force: true });
-  const { sink } = buildSinks(ctx.config, { log: ctx.log, consoleOut: process.stderr, webhooks: null });
+  const { sink } = buildSinks(ctx.config, { log: ctx.log, consoleOut: process.stderr });
   await sink.write(alerts);
   await sink.close();
   const byRule: Record<string, number> = {};

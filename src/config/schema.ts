@@ -131,6 +131,8 @@ export const ConfigSchema = z
             alerts: z.number().int().positive().default(3),
             trips: z.number().int().positive().default(1),
             late: z.number().int().positive().default(1),
+            /** Of sealwatch.webhook-dead.v1: webhook deliveries whose retry budget is spent. */
+            webhookDead: z.number().int().positive().default(1),
           })
           .strict()
           .prefault({}),
@@ -517,16 +519,21 @@ export const ConfigSchema = z
           .strict(),
       )
       .default([]),
-    /** Alerts POSTed to targeting centres, signed (src/sinks/webhook.ts). */
+    /**
+     * Alerts POSTed to targeting centres, signed the Standard Webhooks way
+     * (src/sinks/webhook.ts): each target reads the alerts topic in a consumer
+     * group of its own and commits an alert only once delivered or dead.
+     */
     webhooks: z
       .object({
         targets: z
           .array(
             z
               .object({
-                name: z.string().min(1),
+                /** Names the target's consumer group (`{kafka.groupId}-webhook-{name}`) and goes into every webhook id: renaming a target starts it afresh. */
+                name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, dots, underscores and dashes (at most 100), such as centre-nl'),
                 url: z.string().regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL'),
-                /** Name of the environment variable holding the HMAC secret (kept out of files and logs). */
+                /** Name of the environment variable holding the secret (whsec_<base64>, or a raw string), kept out of files and logs. */
                 secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
                 /** The targeting centre (`centres[].name`) the target belongs to: it gets only alerts of that centre's jurisdiction; null: every alert. */
                 centre: z.string().min(1).nullable().default(null),
@@ -534,6 +541,18 @@ export const ConfigSchema = z
                 rules: z.array(z.enum(RULE_IDS)).min(1).nullable().default(null),
                 /** Only alerts of this severity or above; null: every severity. */
                 minSeverity: z.enum(SEVERITIES).nullable().default(null),
+                /** Only alerts of containers whose number starts with one of these (an owner code such as MSCU, or more of the number); null: every container. */
+                containerPrefixes: z
+                  .array(z.string().regex(/^[A-Z]{1,4}[0-9]{0,7}$/, 'the start of an ISO 6346 container number: up to 4 capital letters then digits, such as MSCU or MSCU12'))
+                  .min(1)
+                  .nullable()
+                  .default(null),
+                /** Only alerts whose trip plan starts, ends or transships at one of these ports (UN/LOCODEs); null: every plan. */
+                ports: z
+                  .array(z.string().regex(/^[A-Z]{2}[A-Z2-9]{3}$/, 'a UN/LOCODE such as NLRTM'))
+                  .min(1)
+                  .nullable()
+                  .default(null),
               })
               .strict(),
           )
@@ -568,9 +587,14 @@ export const ConfigSchema = z
       if (t.centre === null && names.size > 0 && !t.scopes.includes('admin'))
         ctx.addIssue({ code: 'custom', path: ['api', 'tokens', i, 'centre'], message: `token ${t.name} must name its centre (or have the admin scope) once centres are configured` });
     });
+    const targetNames = new Set<string>();
     c.webhooks.targets.forEach((t, i) => {
       if (t.centre !== null && !names.has(t.centre)) ctx.addIssue({ code: 'custom', path: ['webhooks', 'targets', i, 'centre'], message: `no centre ${t.centre} (centres: ${known})` });
+      // a target's name is its consumer group and part of its webhook ids: one target per name
+      if (targetNames.has(t.name)) ctx.addIssue({ code: 'custom', path: ['webhooks', 'targets', i, 'name'], message: `webhook target ${t.name} is defined twice` });
+      targetNames.add(t.name);
     });
+    if (c.webhooks.initialBackoffMs > c.webhooks.maxBackoffMs) ctx.addIssue({ code: 'custom', path: ['webhooks', 'initialBackoffMs'], message: `at most webhooks.maxBackoffMs (${c.webhooks.maxBackoffMs})` });
   });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -10,7 +10,7 @@ import { Jurisdictions } from '../trips/jurisdiction.js';
 import { buildSinks } from '../sinks/build.js';
 import { InfluxWriter } from '../sinks/influx.js';
 import type { AlertSink } from '../sinks/sink.js';
-import type { WebhookSink } from '../sinks/webhook.js';
+import { createWebhookDispatcher, REPLAY_HEADER, type WebhookDispatcher } from '../sinks/webhook.js';
 import { IngestStage } from './ingest-stage.js';
 import { IngestStep } from '../ingest/ingest-step.js';
 import { CollectingEngine } from './processor.js';
@@ -30,8 +30,18 @@ export interface PipelineOptions {
   mqttUrl?: string;
   bus?: Bus;
   extraSinks?: AlertSink[];
-  /** A webhook sink of the caller's, or null for none; absent: made from `webhooks` in the configuration. */
-  webhooks?: WebhookSink | null;
+  /**
+   * Webhook delivery: a dispatcher of the caller's over the same bus, or null
+   * for none (a replay: nothing goes to the targeting centres); absent: made
+   * from `webhooks` in the configuration (none without targets).
+   */
+  webhooks?: WebhookDispatcher | null;
+  /**
+   * Mark this pipeline's alerts on the alerts topic as a replay's (the
+   * `sealwatch-replay` header with this value): the webhook consumers of
+   * every pipeline on the bus pass them by.
+   */
+  replayMark?: string;
   /** The rules stage's group starts at the current end of the telemetry topic (a replay's private group). */
   rulesFromNow?: boolean;
   /** With Kafka: load the trips topic into `trips` and follow it (default). A replay through the stack says false: its engine reasons with the replay's plans only, as the embedded replay does. */
@@ -46,8 +56,8 @@ export interface Pipeline {
   ingest: IngestStage;
   rules: RulesStage;
   listener: Listener;
-  /** The webhook sink among the alert sinks, if any (the API shows its deliveries). */
-  webhooks: WebhookSink | null;
+  /** The webhook dispatcher, if any (the API shows its deliveries). */
+  webhooks: WebhookDispatcher | null;
   /** The rule thresholds the engine reads, by event time (PUT /api/rules appends to it). */
   ruleTimeline: RuleTimeline;
   /** Waits until the rules stage has processed everything on the bus so far. */
@@ -64,8 +74,9 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const { config, log } = o;
   const bus = o.bus ?? createBus(config, log);
   const influx = config.influx.enabled ? new InfluxWriter(config.influx, log) : null;
+  const { sink } = buildSinks(config, { log, bus, influx, extra: o.extraSinks ?? [], ...(o.replayMark !== undefined ? { alertHeaders: { [REPLAY_HEADER]: o.replayMark } } : {}) });
   // before any I/O: a webhook target without its secret stops start-up here
-  const { sink, webhooks } = buildSinks(config, { log, bus, influx, extra: o.extraSinks ?? [], jurisdictions: new Jurisdictions(config.centres, o.trips), ...(o.webhooks !== undefined ? { webhooks: o.webhooks } : {}) });
+  const webhooks = o.webhooks !== undefined ? o.webhooks : createWebhookDispatcher(config, bus, log, process.env, new Jurisdictions(config.centres, o.trips));
   await bus.ensureTopics(topicSpecs(config));
   let telemetry: TelemetryStage | null = null;
   if (influx && config.influx.writeTelemetry) {
@@ -78,6 +89,8 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   // before the rules stage starts: recovery and the first readings reason with the changes made so far
   const ruleTimeline = o.ruleTimeline ?? new RuleTimeline(config.rules);
   const ruleHistorySub = await followRuleHistory(bus, ruleTimeline, log.child({ module: 'rules' }));
+  // once the plans are loaded (a target's centre and ports are matched against them), before any alert is raised
+  await webhooks?.start();
   const rules = new RulesStage(
     bus,
     new CollectingEngine(config, o.trips, o.ports, ruleTimeline),
@@ -113,6 +126,8 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       const until = Date.now() + drainMs;
       while (Date.now() < until && (await bus.lag(config.kafka.groupId, TOPICS.telemetry).catch(() => 0)) > 0) await new Promise((r) => setTimeout(r, 50));
       await rules.stop();
+      // what is not delivered yet stays uncommitted in each target's group, for the next start
+      await webhooks?.stop();
       await telemetry?.stop();
       await tripsSub?.stop();
       await ruleHistorySub.stop();

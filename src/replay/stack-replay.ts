@@ -40,8 +40,9 @@ export async function replayThroughStack(file: string, config: Config, trips: Tr
   };
   const bus = createBus(cfg, log);
   const alertsFrom = await bus.endOffsets(TOPICS.alerts).catch(async () => new Map<number, string>());
-  // a replay re-raises alerts of the past: nothing goes to the targeting centres' webhooks
-  const pipeline = await startPipeline({ config: cfg, ports, trips, log, bus, rulesFromNow: true, webhooks: null, followTrips: false });
+  // a replay re-raises alerts of the past: nothing goes to the targeting centres' webhooks, neither
+  // from this pipeline (no dispatcher) nor from a live one on the same bus (its alerts carry the replay's mark)
+  const pipeline = await startPipeline({ config: cfg, ports, trips, log, bus, rulesFromNow: true, webhooks: null, replayMark: run, followTrips: false });
   await publishPlans(bus, trips.all());
   const publisher = mqtt.connect(cfg.mqtt.url, {
     clientId: `sealwatch-replay-pub-${run}`,

@@ -1,13 +1,11 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/port.js';
 import type { Config } from '../config/schema.js';
-import type { Jurisdictions } from '../trips/jurisdiction.js';
 import { BusAlertSink } from './bus-alerts.js';
 import { ConsoleAlertSink } from './console.js';
 import { InfluxAlertSink, type InfluxWriter } from './influx.js';
 import { NdjsonAlertSink } from './ndjson-file.js';
 import { FanOutSink, type AlertSink } from './sink.js';
-import { createWebhookSink, type WebhookSink } from './webhook.js';
 
 /** What a command brings besides the configuration. */
 export interface SinkParts {
@@ -20,34 +18,29 @@ export interface SinkParts {
   extra?: readonly AlertSink[];
   /** Where `sinks.console` prints (default stdout; replay prints on stderr, its summary goes to stdout). */
   consoleOut?: NodeJS.WritableStream;
-  /** A webhook sink made by the caller, or null for none; absent: made from `webhooks` (none without targets). */
-  webhooks?: WebhookSink | null;
-  /** The centres' jurisdictions, for webhook targets that belong to a centre. */
-  jurisdictions?: Jurisdictions;
+  /** Headers on every alert put on the bus (a replay through the stack marks its alerts, so webhooks pass them by). */
+  alertHeaders?: Record<string, string>;
 }
 
 export interface Sinks {
   /** Every alert sink, written together. */
   sink: FanOutSink;
-  /** The webhook sink among them, for the API's delivery status. */
-  webhooks: WebhookSink | null;
 }
 
 /**
  * The alert sinks of a command, in one place for all of them: the bus and
- * InfluxDB when the caller has them, the caller's own, webhooks
- * (`webhooks.targets`), an NDJSON file (`sinks.alertsFile`) and the console
- * (`sinks.console`). Commands choose by configuration (replay sets
- * `sinks.*` from its flags) and by what they pass.
+ * InfluxDB when the caller has them, the caller's own, an NDJSON file
+ * (`sinks.alertsFile`) and the console (`sinks.console`). Commands choose by
+ * configuration (replay sets `sinks.*` from its flags) and by what they
+ * pass. Webhooks are no sink: they read the alerts topic in consumer groups
+ * of their own (src/sinks/webhook.ts, started by the pipeline).
  */
 export function buildSinks(config: Config, parts: SinkParts): Sinks {
-  const webhooks = parts.webhooks === undefined ? createWebhookSink(config.webhooks, parts.log, undefined, parts.jurisdictions) : parts.webhooks;
   const sinks: AlertSink[] = [];
-  if (parts.bus) sinks.push(new BusAlertSink(parts.bus));
+  if (parts.bus) sinks.push(new BusAlertSink(parts.bus, parts.alertHeaders));
   sinks.push(...(parts.extra ?? []));
-  if (webhooks) sinks.push(webhooks);
   if (config.sinks.alertsFile) sinks.push(new NdjsonAlertSink(config.sinks.alertsFile));
   if (config.sinks.console) sinks.push(new ConsoleAlertSink(parts.consoleOut));
   if (parts.influx) sinks.push(new InfluxAlertSink(parts.influx));
-  return { sink: new FanOutSink(sinks), webhooks };
+  return { sink: new FanOutSink(sinks) };
 }

@@ -222,5 +222,69 @@ export function busContract(name: string, make: () => Promise<Bus>, opts: { sett
       await first.stop();
       expect(seen.filter((v) => v === 'one').length).toBeGreaterThanOrEqual(2);
     });
+
+    it('a handler that names how many leading messages it has done has those committed, and the rest comes again, to it or after a stop to the next', async () => {
+      const t = topic();
+      await bus.ensureTopics([{ topic: t, partitions: 1 }]);
+      await bus.produce(
+        t,
+        ['a', 'b', 'c', 'd'].map((v) => ({ key: 'x', value: v })),
+      );
+      const g = `g-${randomUUID()}`;
+      const wait = (what: string, ok: () => boolean) =>
+        new Promise<void>((resolve, reject) => {
+          const deadline = Date.now() + opts.timeoutMs;
+          const tick = () => (ok() ? resolve() : Date.now() > deadline ? reject(new Error(`timed out waiting for ${what}`)) : setTimeout(tick, 20));
+          tick();
+        });
+      // while running: the first batch answers 1, so what followed its first message comes again
+      const seen: string[][] = [];
+      const first = await bus.subscribe({
+        groupId: g,
+        topics: [t],
+        fromBeginning: true,
+        handler: async (batch) => {
+          seen.push(batch.map((m) => m.value.toString()));
+          return seen.length === 1 ? 1 : undefined;
+        },
+      });
+      await wait('the rest after the first batch', () => seen.slice(1).flat().includes('d'));
+      await new Promise((r) => setTimeout(r, opts.settleMs));
+      await first.stop();
+      const [head, ...rest] = seen;
+      expect(head![0]).toBe('a');
+      // every message after the first of the first batch was delivered again, in order
+      expect(rest.flat()).toEqual(['b', 'c', 'd']);
+      expect(await bus.lag(g, t)).toBe(0);
+
+      // after a stop: a handler that answers 0 commits nothing, and the next consumer of the group gets the batch
+      await bus.produce(t, [{ key: 'x', value: 'e' }]);
+      let handed = false;
+      const stopped = await bus.subscribe({
+        groupId: g,
+        topics: [t],
+        fromBeginning: true,
+        handler: async () => {
+          handed = true;
+          return 0;
+        },
+      });
+      await wait('e handed to the handler', () => handed);
+      await stopped.stop();
+      expect(await bus.lag(g, t)).toBe(1);
+      const next: string[] = [];
+      const again = await bus.subscribe({
+        groupId: g,
+        topics: [t],
+        fromBeginning: true,
+        handler: async (batch) => {
+          next.push(...batch.map((m) => m.value.toString()));
+        },
+      });
+      await wait('e again', () => next.includes('e'));
+      await again.stop();
+      expect(next).toEqual(['e']);
+      expect(await bus.lag(g, t)).toBe(0);
+    });
   });
 }

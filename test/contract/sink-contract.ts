@@ -17,7 +17,7 @@ export interface SinkHarness {
 }
 
 export interface SinkContractOptions {
-  /** true: `write` resolves once the alerts are held; false: it only hands them on (webhooks: a slow target never holds up the rules). */
+  /** true: `write` resolves once the alerts are held; false: it only hands them on (a sink whose medium lags behind its write). */
   durableOnWrite: boolean;
   timeoutMs: number;
   /** How the medium names an alert (default its id; the console prints the first 12 characters). */
@@ -52,8 +52,8 @@ export function contractAlerts(n: number): Alert[] {
 }
 
 /**
- * The contract every alert sink passes (NDJSON file, console, bus, fan-out
- * and webhooks in unit tests; InfluxDB and the bus on Kafka in the stack
+ * The contract every alert sink passes (NDJSON file, console, bus and
+ * fan-out in unit tests; InfluxDB and the bus on Kafka in the stack
  * suite), like the bus adapters' contract: what a sink is handed it holds,
  * each alert as written, and a write that comes again (a redelivered batch:
  * the rules stage commits only after its sinks wrote) does no harm.

@@ -1,6 +1,4 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -15,7 +13,7 @@ import { buildSinks } from '../../src/sinks/build.js';
 import { ConsoleAlertSink } from '../../src/sinks/console.js';
 import { NdjsonAlertSink } from '../../src/sinks/ndjson-file.js';
 import { FanOutSink, type AlertSink } from '../../src/sinks/sink.js';
-import { WebhookSink } from '../../src/sinks/webhook.js';
+import { createWebhookDispatcher } from '../../src/sinks/webhook.js';
 import { contractAlerts, sinkContract, type SinkHarness } from '../contract/sink-contract.js';
 
 const readNdjson = (file: string, written: readonly Alert[]) => {
@@ -60,31 +58,9 @@ async function busHarness(): Promise<SinkHarness> {
   return { sink: new BusAlertSink(bus), held, stop: () => bus.close() };
 }
 
-/** A targeting centre on 127.0.0.1 that takes every POST. */
-async function webhookHarness(): Promise<SinkHarness> {
-  const got: Alert[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      got.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Alert);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  const sink = new WebhookSink([{ name: 'centre', url, secret: 'contract' }], { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 100, timeoutMs: 2000 });
-  const held = async (written: readonly Alert[]) => {
-    const ids = new Set(written.map((a) => a.alertId));
-    return got.filter((a) => ids.has(a.alertId)).map((a) => ({ id: a.alertId, alert: a }));
-  };
-  return { sink, held, stop: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
 sinkContract('ndjson-file', async () => ndjsonHarness(), { durableOnWrite: true, timeoutMs: 5000 });
 sinkContract('console', async () => consoleHarness(), { durableOnWrite: true, timeoutMs: 5000, idOf: (a) => a.alertId.slice(0, 12) });
 sinkContract('bus (memory)', busHarness, { durableOnWrite: true, timeoutMs: 5000 });
-sinkContract('webhook', webhookHarness, { durableOnWrite: false, timeoutMs: 5000 });
 sinkContract(
   'fan-out (bus and ndjson-file)',
   async () => {
@@ -116,9 +92,8 @@ describe('buildSinks: the alert sinks of every command, from the configuration',
       const mine: AlertSink = { name: 'mine', write: async () => {}, close: async () => {} };
       const bus = new MemoryBus();
       const out = new PassThrough();
-      const { sink, webhooks } = buildSinks(config, { log, bus, extra: [mine], consoleOut: out });
+      const { sink } = buildSinks(config, { log, bus, extra: [mine], consoleOut: out });
       expect(names(sink.sinks)).toEqual(['bus', 'mine', 'ndjson-file', 'console']);
-      expect(webhooks).toBeNull();
       const [a] = contractAlerts(1);
       await sink.write([a!]);
       expect(readNdjson(join(dir, 'a.ndjson'), [a!])).toHaveLength(1);
@@ -131,26 +106,31 @@ describe('buildSinks: the alert sinks of every command, from the configuration',
     }
   });
 
-  it('webhooks from the configured targets (secret from the environment), none when the caller says null', async () => {
-    process.env.SEALWATCH_TEST_HOOK_SECRET = 'x';
-    try {
-      const config = loadConfig({ env: {}, overrides: { webhooks: { targets: [{ name: 'centre', url: 'http://127.0.0.1:9/hook', secretEnv: 'SEALWATCH_TEST_HOOK_SECRET' }] } } });
-      const built = buildSinks(config, { log });
-      expect(names(built.sink.sinks)).toEqual(['webhook']);
-      expect(built.webhooks?.targets.map((t) => t.name)).toEqual(['centre']);
-      await built.sink.close();
-      expect(names(buildSinks(config, { log, webhooks: null }).sink.sinks)).toEqual([]);
-    } finally {
-      delete process.env.SEALWATCH_TEST_HOOK_SECRET;
-    }
+  it('webhooks are no sink: with targets configured, the sinks are the same (the targets read the alerts topic in groups of their own)', async () => {
+    const config = loadConfig({ env: {}, overrides: { webhooks: { targets: [{ name: 'centre', url: 'http://127.0.0.1:9/hook', secretEnv: 'SEALWATCH_TEST_HOOK_SECRET' }] } } });
+    const bus = new MemoryBus();
+    expect(names(buildSinks(config, { log, bus }).sink.sinks)).toEqual(['bus']);
+    const dispatcher = createWebhookDispatcher(config, bus, log, { SEALWATCH_TEST_HOOK_SECRET: 'x' });
+    expect(dispatcher?.targets.map((t) => t.name)).toEqual(['centre']);
+    expect(dispatcher?.groupId('centre')).toBe('sealwatch-rules-webhook-centre');
+    expect(createWebhookDispatcher(loadConfig({ env: {} }), bus, log, {})).toBeNull();
+    await bus.close();
   });
 
-  it('a webhook target without its secret stops the build, naming the variable', () => {
+  it('a replay marks the alerts it puts on the bus', async () => {
+    const bus = new MemoryBus();
+    const { sink } = buildSinks(loadConfig({ env: {} }), { log, bus, alertHeaders: { 'sealwatch-replay': 'r1' } });
+    await sink.write(contractAlerts(1));
+    expect((await bus.readAll(TOPICS.alerts)).map((m) => m.headers)).toEqual([{ 'sealwatch-replay': 'r1' }]);
+    await bus.close();
+  });
+
+  it('a webhook target without its secret stops start-up, naming the variable', () => {
     const config = loadConfig({ env: {}, overrides: { webhooks: { targets: [{ name: 'centre', url: 'http://127.0.0.1:9/hook', secretEnv: 'SEALWATCH_TEST_UNSET_SECRET' }] } } });
-    expect(() => buildSinks(config, { log })).toThrow(/SEALWATCH_TEST_UNSET_SECRET/);
+    expect(() => createWebhookDispatcher(config, new MemoryBus(), log, {})).toThrow(/SEALWATCH_TEST_UNSET_SECRET/);
   });
 
   it('nothing configured and nothing passed: no sink (a replay without --alerts-out or --print)', () => {
-    expect(names(buildSinks(loadConfig({ env: {} }), { log, webhooks: null }).sink.sinks)).toEqual([]);
+    expect(names(buildSinks(loadConfig({ env: {} }), { log }).sink.sinks)).toEqual([]);
   });
 });

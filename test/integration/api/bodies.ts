@@ -3,7 +3,7 @@ import type { ContainerSummary, Fix } from '../../../src/api/container-view.js';
 import type { ZoneView } from '../../../src/api/trips.js';
 import type { Alert } from '../../../src/model/alert.js';
 import type { WireReading } from '../../../src/model/reading.js';
-import type { Delivery } from '../../../src/sinks/webhook.js';
+import type { DeadDelivery, Delivery } from '../../../src/sinks/webhook.js';
 import type { TripPlan } from '../../../src/trips/schema.js';
 
 // The JSON bodies the API answers with, as its response schemas (src/api)
@@ -64,6 +64,11 @@ export interface ReadyBody {
 export interface DeliveriesBody {
   targets: string[];
   items: Delivery[];
+}
+
+/** GET /api/webhooks/dead. */
+export interface DeadBody {
+  items: Array<DeadDelivery & { partition: number; offset: string }>;
 }
 
 /** The parts of GET /openapi.json the auth tests read. */

@@ -11,7 +11,7 @@ import { readingToWire, type Reading } from '../../../src/model/reading.js';
 import { defaultPorts } from '../../../src/geo/ports.js';
 import type { TripPlan } from '../../../src/trips/schema.js';
 import { newTripDirectory, startPipeline, type Pipeline } from '../../../src/pipeline/app.js';
-import type { WebhookSink } from '../../../src/sinks/webhook.js';
+import type { WebhookDispatcher } from '../../../src/sinks/webhook.js';
 import { testConfig } from '../../helpers/fixtures.js';
 import { asServiceAccount, login, testBrokerAuth } from '../../helpers/broker-auth.js';
 
@@ -25,15 +25,24 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(o: { sets?: string[]; plans?: TripPlan[]; webhooks?: WebhookSink; demoWriteToken?: boolean; bus?: MemoryBus } = {}): Promise<Stack> {
+export async function startStack(o: { sets?: string[]; plans?: TripPlan[]; webhooks?: WebhookDispatcher | null; replayMark?: string; demoWriteToken?: boolean; bus?: MemoryBus } = {}): Promise<Stack> {
   const config = asServiceAccount(testConfig(['engine.reorderWindowMs=200', 'engine.idleFlushMs=50', `mqtt.clientId=sw-api-test-${process.pid}-${Math.random().toString(36).slice(2)}`, ...(o.sets ?? [])]));
   const log = createLogger('silent');
   const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, auth: testBrokerAuth() });
   const trips = newTripDirectory(config);
   for (const p of o.plans ?? []) trips.upsert(p);
   const bus = o.bus ?? new MemoryBus();
-  const pipeline = await startPipeline({ config, ports: defaultPorts(), trips, log, mqttUrl: broker.url!, bus, extraSinks: o.webhooks ? [o.webhooks] : [] });
-  const api = await startApi({ config, bus, trips, ports: defaultPorts(), log, pipeline, webhooks: o.webhooks ?? null, demoWriteToken: o.demoWriteToken ?? false, port: 0 });
+  const pipeline = await startPipeline({
+    config,
+    ports: defaultPorts(),
+    trips,
+    log,
+    mqttUrl: broker.url!,
+    bus,
+    ...(o.webhooks !== undefined ? { webhooks: o.webhooks } : {}),
+    ...(o.replayMark !== undefined ? { replayMark: o.replayMark } : {}),
+  });
+  const api = await startApi({ config, bus, trips, ports: defaultPorts(), log, pipeline, webhooks: pipeline.webhooks, demoWriteToken: o.demoWriteToken ?? false, port: 0 });
   return {
     config,
     bus,
@@ -49,7 +58,7 @@ export async function startStack(o: { sets?: string[]; plans?: TripPlan[]; webho
 }
 
 /** An API alone over a bus (no MQTT), for tests that put alerts on the bus themselves. */
-export async function startApiOnly(o: { sets?: string[]; bus?: MemoryBus; demoWriteToken?: boolean; plans?: TripPlan[]; webhooks?: WebhookSink } = {}): Promise<{ api: Api; bus: MemoryBus; stop(): Promise<void> }> {
+export async function startApiOnly(o: { sets?: string[]; bus?: MemoryBus; demoWriteToken?: boolean; plans?: TripPlan[]; webhooks?: WebhookDispatcher } = {}): Promise<{ api: Api; bus: MemoryBus; stop(): Promise<void> }> {
   const config = testConfig(o.sets ?? []);
   const bus = o.bus ?? new MemoryBus();
   const trips = newTripDirectory(config);

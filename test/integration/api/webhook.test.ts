@@ -1,213 +1,241 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signBody, verifySignature, WebhookSink, webhookTargets } from '../../../src/sinks/webhook.js';
-import { Jurisdictions } from '../../../src/trips/jurisdiction.js';
+import { MemoryBus } from '../../../src/bus/memory.js';
+import { TOPICS } from '../../../src/bus/topics.js';
 import { newTripDirectory } from '../../../src/pipeline/app.js';
-import { plan, testConfig } from '../../helpers/fixtures.js';
-import type { DeliveriesBody } from './bodies.js';
-import { getJson, makeAlert, publishAlerts, startApiOnly, waitFor } from './harness.js';
+import { verifyStandardWebhook, webhookId } from '../../../src/sinks/standard-webhooks.js';
+import { REPLAY_HEADER, WebhookDispatcher, type WebhookOptions, webhookTargets } from '../../../src/sinks/webhook.js';
+import { Jurisdictions } from '../../../src/trips/jurisdiction.js';
+import { plan, reading, testConfig } from '../../helpers/fixtures.js';
+import { type Receiver, startReceiver } from '../../helpers/webhook-receiver.js';
+import type { DeadBody, DeliveriesBody } from './bodies.js';
+import { getJson, makeAlert, publishAlerts, publishReadings, startApiOnly, startStack, waitFor } from './harness.js';
 
-interface Received {
-  body: string;
-  signature: string;
-  alertId: string;
-  attempt: number;
-  ok: boolean;
-}
+const SECRET = 'whsec_YXBpLXRlc3Qtd2ViaG9vay1rZXktMDEyMzQ1Njc4OWFi';
+const fast: WebhookOptions = { maxAttempts: 5, initialBackoffMs: 20, maxBackoffMs: 200, timeoutMs: 2000, groupPrefix: 'sw-api-test' };
 
-/** A targeting centre's receiver on 127.0.0.1, verifying the signature as docs/api.md ("Webhooks") shows. */
-async function receiver(secret: string, answer: (n: number) => number): Promise<{ url: string; got: Received[]; close(): Promise<void> }> {
-  const got: Received[] = [];
-  let n = 0;
-  const server: Server = createServer((req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const signature = String(req.headers['x-sealwatch-signature'] ?? '');
-      const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signature);
-      let ok = false;
-      if (m) {
-        const expected = createHmac('sha256', secret).update(`${m[1]}.${body}`).digest();
-        ok = timingSafeEqual(expected, Buffer.from(m[2]!, 'hex')) && Math.abs(Date.now() / 1000 - Number(m[1])) < 300;
-      }
-      got.push({ body, signature, alertId: String(req.headers['x-sealwatch-alert-id']), attempt: Number(req.headers['x-sealwatch-attempt']), ok });
-      res.writeHead(ok ? answer(++n) : 401).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/sealwatch`, got, close: () => new Promise((r) => server.close(() => r())) };
-}
-
-const fast = { maxAttempts: 5, initialBackoffMs: 20, maxBackoffMs: 200, timeoutMs: 2000 };
-
-describe('webhook sink: signed, retried, deduplicated', () => {
+describe('webhooks: Standard Webhooks signatures, retries, dead deliveries, the API', () => {
   const cleanup: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
 
-  it('POSTs each alert with an HMAC-SHA256 signature the receiver verifies', async () => {
-    const r = await receiver('s3cret', () => 204);
+  async function receiver(answer: (n: number) => number, secret = SECRET): Promise<Receiver> {
+    const r = await startReceiver(secret, answer);
     cleanup.push(r.close);
-    const sink = new WebhookSink([{ name: 'centre-a', url: r.url, secret: 's3cret' }], fast);
-    cleanup.push(() => sink.close());
+    return r;
+  }
+
+  /** An API over a memory bus with a dispatcher of these targets started on the same bus. */
+  async function apiWith(targets: ConstructorParameters<typeof WebhookDispatcher>[1], opts: Partial<WebhookOptions> = {}, sets: string[] = []) {
+    const bus = new MemoryBus(3);
+    const d = new WebhookDispatcher(bus, targets, { ...fast, ...opts });
+    const s = await startApiOnly({ bus, webhooks: d, sets });
+    cleanup.push(s.stop);
+    await d.start();
+    cleanup.push(() => d.stop());
+    return { ...s, d };
+  }
+
+  it('POSTs each alert from the alerts topic with webhook-id, webhook-timestamp and webhook-signature the receiver verifies', async () => {
+    const r = await receiver(() => 204);
+    const { bus, d } = await apiWith([{ name: 'centre-a', url: r.url, secret: SECRET }]);
     const a = makeAlert();
-    await sink.write([a]);
-    await waitFor(() => sink.deliveries()[0]?.status === 'delivered');
+    await publishAlerts(bus, [a]);
+    await waitFor(() => d.deliveries()[0]?.status === 'delivered');
     expect(r.got).toHaveLength(1);
-    expect(r.got[0]!.ok).toBe(true);
-    expect(JSON.parse(r.got[0]!.body)).toEqual(a);
-    expect(r.got[0]!.alertId).toBe(a.alertId);
-    expect(verifySignature('s3cret', r.got[0]!.signature, r.got[0]!.body, Math.floor(Date.now() / 1000))).toBe(true);
-    expect(verifySignature('wrong', r.got[0]!.signature, r.got[0]!.body, Math.floor(Date.now() / 1000))).toBe(false);
-    expect(verifySignature('s3cret', r.got[0]!.signature, r.got[0]!.body + ' ', Math.floor(Date.now() / 1000))).toBe(false);
-    expect(sink.deliveries()[0]).toMatchObject({ target: 'centre-a', alertId: a.alertId, status: 'delivered', attempts: 1, lastStatusCode: 204, lastError: null });
+    const g = r.got[0]!;
+    expect(g.ok).toBe(true);
+    expect(JSON.parse(g.body)).toEqual(a);
+    expect(g.webhookId).toBe(webhookId('centre-a', a.alertId));
+    const headers = { 'webhook-id': g.webhookId, 'webhook-timestamp': String(g.timestamp), 'webhook-signature': g.signature };
+    expect(verifyStandardWebhook(SECRET, headers, g.body)).toMatchObject({ ok: true, id: g.webhookId });
+    expect(verifyStandardWebhook('whsec_d3Jvbmc=', headers, g.body).ok).toBe(false);
+    expect(verifyStandardWebhook(SECRET, headers, `${g.body} `).ok).toBe(false);
+    expect(d.deliveries()[0]).toMatchObject({ target: 'centre-a', alertId: a.alertId, webhookId: g.webhookId, deliveryId: g.webhookId, status: 'delivered', attempts: 1, lastStatusCode: 204, lastError: null });
   });
 
-  it('retries a receiver that fails first, then succeeds; the same alert again is not sent twice', async () => {
-    const r = await receiver('k', (n) => (n <= 2 ? 503 : 200));
-    cleanup.push(r.close);
-    const sink = new WebhookSink([{ name: 'flaky', url: r.url, secret: 'k' }], fast);
-    cleanup.push(() => sink.close());
+  it('retries a receiver that fails first, then succeeds, under one webhook-id; the same alert again is not sent twice', async () => {
+    const r = await receiver((n) => (n <= 2 ? 503 : 200));
+    const { bus, d } = await apiWith([{ name: 'flaky', url: r.url, secret: SECRET }]);
     const a = makeAlert();
-    await sink.write([a]);
-    await waitFor(() => sink.deliveries()[0]?.status === 'delivered');
+    await publishAlerts(bus, [a]);
+    await waitFor(() => d.deliveries()[0]?.status === 'delivered');
     expect(r.got.map((g) => g.attempt)).toEqual([1, 2, 3]);
-    expect(r.got.every((g) => g.ok && g.body === r.got[0]!.body)).toBe(true);
-    expect(sink.deliveries()[0]).toMatchObject({ status: 'delivered', attempts: 3 });
-    await sink.write([a]);
-    await new Promise((res) => setTimeout(res, 100));
+    expect(r.got.every((g) => g.ok && g.body === r.got[0]!.body && g.webhookId === r.got[0]!.webhookId)).toBe(true);
+    expect(d.deliveries()[0]).toMatchObject({ status: 'delivered', attempts: 3 });
+    await publishAlerts(bus, [a]);
+    await waitFor(async () => (await bus.lag(d.groupId('flaky'), TOPICS.alerts)) === 0, 5000, 'the copy committed');
     expect(r.got).toHaveLength(3);
   });
 
-  it('gives up after maxAttempts on a dead endpoint, and at once on a 4xx other than 408/429', async () => {
-    const r = await receiver('k', () => 500);
-    cleanup.push(r.close);
-    const refuse = await receiver('k', () => 422);
-    cleanup.push(refuse.close);
-    // a port nobody listens on: take one, then free it
-    const gone = await receiver('k', () => 200);
+  it('dead deliveries (attempts spent, refused, nobody listening) are on the dead topic and in GET /api/webhooks/dead', async () => {
+    const down = await receiver(() => 500);
+    const refuses = await receiver(() => 422);
+    const gone = await startReceiver(SECRET, () => 200);
     await gone.close();
-    const sink = new WebhookSink(
+    const { api, bus, d } = await apiWith(
       [
-        { name: 'down', url: r.url, secret: 'k' },
-        { name: 'refuses', url: refuse.url, secret: 'k' },
-        { name: 'nobody', url: gone.url, secret: 'k' },
+        { name: 'down', url: down.url, secret: SECRET },
+        { name: 'refuses', url: refuses.url, secret: SECRET },
+        { name: 'nobody', url: gone.url, secret: SECRET },
       ],
-      { ...fast, maxAttempts: 3 },
+      { maxAttempts: 3 },
     );
-    cleanup.push(() => sink.close());
-    await sink.write([makeAlert()]);
-    await waitFor(() => sink.deliveries().every((d) => d.status === 'failed'), 10_000, 'all failed');
-    const by = Object.fromEntries(sink.deliveries().map((d) => [d.target, d]));
-    expect(by.down).toMatchObject({ attempts: 3, lastStatusCode: 500, lastError: 'HTTP 500' });
-    expect(by.refuses).toMatchObject({ attempts: 1, lastStatusCode: 422 });
-    expect(by.nobody!.attempts).toBe(3);
+    const a = makeAlert();
+    await publishAlerts(bus, [a]);
+    await waitFor(() => d.deliveries().length === 3 && d.deliveries().every((x) => x.status === 'failed'), 10_000, 'all failed');
+    const dead = await waitFor(async () => {
+      const res = await getJson<DeadBody>(`${api.url}/api/webhooks/dead`);
+      return res.body.items.length === 3 && res.body.items;
+    });
+    const by = Object.fromEntries(dead.map((x) => [x.target, x]));
+    expect(by.down).toMatchObject({ alertId: a.alertId, webhookId: webhookId('down', a.alertId), reason: 'attempts-exhausted', attempts: 3, lastStatusCode: 500, lastError: 'HTTP 500', alert: a });
+    expect(by.refuses).toMatchObject({ reason: 'refused', attempts: 1, lastStatusCode: 422 });
+    expect(by.nobody).toMatchObject({ reason: 'attempts-exhausted', attempts: 3, lastStatusCode: null });
     expect(by.nobody!.lastError).toMatch(/ECONNREFUSED/);
-    expect(r.got).toHaveLength(3);
-  });
-
-  it('backs off exponentially with jitter, bounded', () => {
-    const lo = new WebhookSink([], { ...fast, initialBackoffMs: 100, maxBackoffMs: 1000, random: () => 0 });
-    const hi = new WebhookSink([], { ...fast, initialBackoffMs: 100, maxBackoffMs: 1000, random: () => 0.999999 });
-    expect([1, 2, 3, 4, 5, 10].map((n) => lo.backoff(n))).toEqual([50, 100, 200, 400, 500, 500]);
-    expect([1, 2, 3, 4, 5, 10].map((n) => hi.backoff(n))).toEqual([100, 200, 400, 800, 1000, 1000]);
-  });
-
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: the test's name quotes the signed string's format
-  it('signBody is HMAC-SHA256 over "${t}.${body}"', () => {
-    expect(signBody('key', 1767780000, '{"a":1}')).toBe(`t=1767780000,v1=${createHmac('sha256', 'key').update('1767780000.{"a":1}').digest('hex')}`);
-    expect(verifySignature('key', signBody('key', 1000, 'x'), 'x', 1000 + 301)).toBe(false);
+    expect(down.got).toHaveLength(3);
+    expect(bus.read(TOPICS.webhookDead).map((m) => m.key)).toEqual([a.alertId, a.alertId, a.alertId]);
+    const one = await getJson<DeadBody>(`${api.url}/api/webhooks/dead?target=refuses&limit=5`);
+    expect(one.body.items.map((x) => x.target)).toEqual(['refuses']);
+    expect((await getJson<DeadBody>(`${api.url}/api/webhooks/dead?alertId=nope`)).body.items).toEqual([]);
+    expect((await getJson(`${api.url}/api/webhooks/dead?limit=0`)).status).toBe(400);
+    // every target's alert is committed: nothing is sent again
+    for (const t of ['down', 'refuses', 'nobody']) expect(await bus.lag(d.groupId(t), TOPICS.alerts)).toBe(0);
   });
 
   it('reads secrets from the environment variables the configuration names', () => {
     const cfg = testConfig(['webhooks.targets=[{"name":"c","url":"http://127.0.0.1:1/x","secretEnv":"SW_TEST_HOOK_SECRET"}]']).webhooks;
-    expect(webhookTargets(cfg, { SW_TEST_HOOK_SECRET: 'abc' })).toEqual([{ name: 'c', url: 'http://127.0.0.1:1/x', secret: 'abc', centre: null }]);
+    expect(webhookTargets(cfg, { SW_TEST_HOOK_SECRET: SECRET })).toEqual([{ name: 'c', url: 'http://127.0.0.1:1/x', secret: SECRET, centre: null }]);
     expect(() => webhookTargets(cfg, {})).toThrow(/SW_TEST_HOOK_SECRET/);
   });
 
   it('delivery status is visible in GET /api/webhooks/deliveries', async () => {
-    const r = await receiver('k', (n) => (n === 1 ? 500 : 200));
-    cleanup.push(r.close);
-    const sink = new WebhookSink([{ name: 'centre', url: r.url, secret: 'k' }], fast);
-    cleanup.push(() => sink.close());
-    const { api, bus, stop } = await startApiOnly();
-    cleanup.push(stop);
-    // the API built without the sink reports none; build one that knows it
-    const { startApi } = await import('../../../src/api/server.js');
-    const { createLogger } = await import('../../../src/log.js');
-    const { defaultPorts } = await import('../../../src/geo/ports.js');
-    const config = testConfig();
-    const withHooks = await startApi({ config, bus, trips: newTripDirectory(config), ports: defaultPorts(), log: createLogger('silent'), webhooks: sink, port: 0 });
-    cleanup.push(() => withHooks.close());
-    expect((await getJson(`${api.url}/api/webhooks/deliveries`)).body).toEqual({ targets: [], items: [] });
+    const r = await receiver((n) => (n === 1 ? 500 : 200));
+    const { api, bus } = await apiWith([{ name: 'centre', url: r.url, secret: SECRET }]);
+    const bare = await startApiOnly();
+    cleanup.push(bare.stop);
+    expect((await getJson(`${bare.api.url}/api/webhooks/deliveries`)).body).toEqual({ targets: [], items: [] });
+    expect((await getJson(`${bare.api.url}/api/webhooks/dead`)).body).toEqual({ items: [] });
     const a = makeAlert();
     await publishAlerts(bus, [a]);
-    await sink.write([a]);
-    const d = await waitFor(async () => {
-      const res = await getJson<DeliveriesBody>(`${withHooks.url}/api/webhooks/deliveries?status=delivered`);
-      return res.body.items[0];
-    });
-    expect(d).toMatchObject({ target: 'centre', alertId: a.alertId, rule: a.rule, status: 'delivered', attempts: 2, lastStatusCode: 200 });
-    expect((await getJson<DeliveriesBody>(`${withHooks.url}/api/webhooks/deliveries`)).body.targets).toEqual(['centre']);
+    const d = await waitFor(async () => (await getJson<DeliveriesBody>(`${api.url}/api/webhooks/deliveries?status=delivered`)).body.items[0]);
+    expect(d).toMatchObject({ target: 'centre', alertId: a.alertId, rule: a.rule, status: 'delivered', attempts: 2, lastStatusCode: 200, webhookId: webhookId('centre', a.alertId) });
+    expect((await getJson<DeliveriesBody>(`${api.url}/api/webhooks/deliveries`)).body.targets).toEqual(['centre']);
   });
 
-  it("a centre's target gets only its jurisdiction's alerts; rules and minSeverity narrow a target further", async () => {
-    const nl = await receiver('k', () => 204);
-    const cn = await receiver('k', () => 204);
-    const door = await receiver('k', () => 204);
-    for (const r of [nl, cn, door]) cleanup.push(r.close);
-    const config = testConfig([
-      `centres=${JSON.stringify([
-        { name: 'centre-nl', scope: ['NL'] },
-        { name: 'centre-cn', scope: ['CNSHA'] },
-      ])}`,
+  it("a centre's target gets only its jurisdiction's alerts, other filters narrow further; a centre's token sees its own targets' deliveries and dead ones", async () => {
+    const nl = await receiver(() => 204);
+    const cn = await receiver(() => 503);
+    const door = await receiver(() => 204);
+    const NL_TOKEN = 'nl-token-0123456789abcdef';
+    const { hashToken } = await import('../../../src/api/auth.js');
+    const centres = [
+      { name: 'centre-nl', scope: ['NL'] },
+      { name: 'centre-cn', scope: ['CNSHA'] },
+    ];
+    const sets = [
+      `centres=${JSON.stringify(centres)}`,
       `webhooks.targets=${JSON.stringify([
         { name: 'nl', url: nl.url, secretEnv: 'SW_HOOK', centre: 'centre-nl' },
         { name: 'cn', url: cn.url, secretEnv: 'SW_HOOK', centre: 'centre-cn' },
-        { name: 'doors', url: door.url, secretEnv: 'SW_HOOK', rules: ['DOOR_OPEN_IN_TRANSIT', 'RIP_ON_RIP_OFF'], minSeverity: 'high' },
+        { name: 'doors', url: door.url, secretEnv: 'SW_HOOK', rules: ['DOOR_OPEN_IN_TRANSIT', 'RIP_ON_RIP_OFF'], minSeverity: 'high', containerPrefixes: ['MSCU', 'TGHU'], ports: ['ESALG', 'USLAX'] },
       ])}`,
-    ]);
-    const trips = newTripDirectory(config);
-    trips.upsert(plan({ tripId: 'T-NL', containerId: 'MSCU1234566' }));
-    trips.upsert(plan({ tripId: 'T-CN', containerId: 'TGHU7654320', deviceId: 'acme-00077', origin: 'CNSHA', destination: 'USLAX', transshipments: [] }));
-    const sink = new WebhookSink(webhookTargets(config.webhooks, { SW_HOOK: 'k' }, new Jurisdictions(config.centres, trips)), fast);
-    cleanup.push(() => sink.close());
-    const aNl = makeAlert({ tripId: 'T-NL', containerId: 'MSCU1234566' });
-    const aCn = makeAlert({ tripId: 'T-CN', containerId: 'TGHU7654320', rule: 'LOCATION_GAP', severity: 'medium' });
-    const aCnDoor = makeAlert({ tripId: 'T-CN', containerId: 'TGHU7654320', rule: 'RIP_ON_RIP_OFF', severity: 'critical' });
-    const aNlLow = makeAlert({ tripId: 'T-NL', containerId: 'MSCU1234566', rule: 'DOOR_OPEN_IN_TRANSIT', severity: 'medium' });
-    await sink.write([aNl, aCn, aCnDoor, aNlLow]);
-    await waitFor(() => sink.deliveries().length === 6 && sink.deliveries().every((d) => d.status === 'delivered'), 10_000, 'six deliveries');
-    const got = (r: { got: Received[] }) => r.got.map((g) => g.alertId).sort();
-    expect(got(nl)).toEqual([aNl.alertId, aNlLow.alertId].sort());
-    expect(got(cn)).toEqual([aCn.alertId, aCnDoor.alertId].sort());
-    expect(got(door)).toEqual([aNl.alertId, aCnDoor.alertId].sort());
-
-    // a centre's token sees its own targets' deliveries only
-    const NL_TOKEN = 'nl-token-0123456789abcdef';
-    const { startApi } = await import('../../../src/api/server.js');
-    const { createLogger } = await import('../../../src/log.js');
-    const { defaultPorts } = await import('../../../src/geo/ports.js');
-    const { hashToken } = await import('../../../src/api/auth.js');
-    const withTokens = testConfig([
-      `centres=${JSON.stringify(config.centres)}`,
       `api.tokens=${JSON.stringify([
         { name: 'nl', sha256: hashToken(NL_TOKEN), scopes: ['read'], centre: 'centre-nl' },
         { name: 'root', sha256: hashToken('root-token-0123456789'), scopes: ['admin'] },
       ])}`,
-    ]);
-    const api = await startApi({ config: withTokens, bus: new (await import('../../../src/bus/memory.js')).MemoryBus(), trips, ports: defaultPorts(), log: createLogger('silent'), webhooks: sink, port: 0 });
-    cleanup.push(() => api.close());
-    const mine = await getJson<DeliveriesBody>(`${api.url}/api/webhooks/deliveries`, { headers: { authorization: `Bearer ${NL_TOKEN}` } });
+    ];
+    const config = testConfig(sets);
+    const plans = [plan({ tripId: 'T-NL', containerId: 'MSCU1234566' }), plan({ tripId: 'T-CN', containerId: 'TGHU7654320', deviceId: 'acme-00077', origin: 'CNSHA', destination: 'USLAX', transshipments: [] })];
+    const trips = newTripDirectory(config);
+    for (const p of plans) trips.upsert(p);
+    const bus = new MemoryBus(3);
+    const d = new WebhookDispatcher(bus, webhookTargets(config.webhooks, { SW_HOOK: SECRET }, new Jurisdictions(config.centres, trips)), { ...fast, maxAttempts: 2 });
+    const s = await startApiOnly({ bus, webhooks: d, sets, plans });
+    cleanup.push(s.stop);
+    await d.start();
+    cleanup.push(() => d.stop());
+    const aNl = makeAlert({ tripId: 'T-NL', containerId: 'MSCU1234566' });
+    const aCn = makeAlert({ tripId: 'T-CN', containerId: 'TGHU7654320', rule: 'LOCATION_GAP', severity: 'medium' });
+    const aCnDoor = makeAlert({ tripId: 'T-CN', containerId: 'TGHU7654320', rule: 'RIP_ON_RIP_OFF', severity: 'critical' });
+    const aNlLow = makeAlert({ tripId: 'T-NL', containerId: 'MSCU1234566', rule: 'DOOR_OPEN_IN_TRANSIT', severity: 'medium' });
+    await publishAlerts(bus, [aNl, aCn, aCnDoor, aNlLow]);
+    await waitFor(() => d.deliveries().length === 6 && d.deliveries().every((x) => x.status !== 'pending'), 10_000, 'six deliveries done');
+    const got = (r: Receiver) => [...new Set(r.got.map((g) => g.alertId))].sort();
+    expect(got(nl)).toEqual([aNl.alertId, aNlLow.alertId].sort());
+    expect(got(cn)).toEqual([aCn.alertId, aCnDoor.alertId].sort());
+    expect(got(door)).toEqual([aNl.alertId, aCnDoor.alertId].sort());
+
+    const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+    const mine = await getJson<DeliveriesBody>(`${s.api.url}/api/webhooks/deliveries`, as(NL_TOKEN));
     expect(mine.body.targets).toEqual(['nl']);
-    expect(mine.body.items.map((d) => d.target)).toEqual(['nl', 'nl']);
-    const all = await getJson<DeliveriesBody>(`${api.url}/api/webhooks/deliveries`, { headers: { authorization: 'Bearer root-token-0123456789' } });
+    expect(mine.body.items.map((x) => x.target)).toEqual(['nl', 'nl']);
+    const all = await getJson<DeliveriesBody>(`${s.api.url}/api/webhooks/deliveries`, as('root-token-0123456789'));
     expect(all.body.targets).toEqual(['nl', 'cn', 'doors']);
     expect(all.body.items).toHaveLength(6);
+    // cn's receiver is down: its two deliveries are dead, which the NL centre does not see
+    const deadAll = await waitFor(async () => {
+      const res = await getJson<DeadBody>(`${s.api.url}/api/webhooks/dead`, as('root-token-0123456789'));
+      return res.body.items.length === 2 && res.body.items;
+    });
+    expect(deadAll.map((x) => x.target)).toEqual(['cn', 'cn']);
+    expect((await getJson<DeadBody>(`${s.api.url}/api/webhooks/dead`, as(NL_TOKEN))).body.items).toEqual([]);
+  });
+});
+
+describe('webhooks of the embedded pipeline', () => {
+  const T = Date.parse('2026-01-10T00:00:00Z');
+  // a door opened at sea off Portugal, inside the plan's window: DOOR_OPEN_IN_TRANSIT
+  const breach = (tag: string) => [
+    reading(T, { kind: 'location', lat: 45.5, lon: -8.0, speedKn: 15.5 }, { id: `${tag}-g1` }),
+    reading(T + 10 * 60_000, { kind: 'location', lat: 45.45, lon: -8.05, speedKn: 15.5 }, { id: `${tag}-g2` }),
+    reading(T + 11 * 60_000, { kind: 'door', open: true }, { id: `${tag}-d1` }),
+    reading(T + 15 * 60_000, { kind: 'location', lat: 45.4, lon: -8.1, speedKn: 15.5 }, { id: `${tag}-g3` }),
+  ];
+
+  async function run(o: { replay: boolean }) {
+    const r = await startReceiver(SECRET, () => 204);
+    process.env.SW_API_PIPELINE_HOOK = SECRET;
+    try {
+      const sets = [`webhooks.targets=${JSON.stringify([{ name: 'desk', url: r.url, secretEnv: 'SW_API_PIPELINE_HOOK' }])}`, 'webhooks.initialBackoffMs=20', 'webhooks.maxBackoffMs=100'];
+      const s = await startStack({ sets, plans: [plan()], ...(o.replay ? { webhooks: null, replayMark: 'replay-test' } : {}) });
+      // a live pipeline's dispatcher on the same bus, as a `run` beside a `replay --stack` would have
+      const live = new WebhookDispatcher(s.bus, webhookTargets(s.config.webhooks, { SW_API_PIPELINE_HOOK: SECRET }), { ...fast, groupPrefix: 'live' });
+      await live.start();
+      return { r, s, live };
+    } finally {
+      delete process.env.SW_API_PIPELINE_HOOK;
+    }
+  }
+
+  it('a pipeline with targets configured delivers the alerts its rules raise', async () => {
+    const { r, s, live } = await run({ replay: false });
+    try {
+      expect(s.pipeline.webhooks?.targets.map((t) => t.name)).toEqual(['desk']);
+      await publishReadings(s.bus, breach('live'));
+      await waitFor(() => r.accepted().length === 2, 15_000, 'the alert delivered by the pipeline and by the other dispatcher');
+      expect(new Set(r.got.map((g) => g.webhookId)).size).toBe(1);
+      expect(JSON.parse(r.got[0]!.body)).toMatchObject({ rule: 'DOOR_OPEN_IN_TRANSIT' });
+    } finally {
+      await live.stop();
+      await s.stop();
+      await r.close();
+    }
+  });
+
+  it('a replay sends nothing: its pipeline has no dispatcher, and a live one on the same bus passes its marked alerts by', async () => {
+    const { r, s, live } = await run({ replay: true });
+    try {
+      expect(s.pipeline.webhooks).toBeNull();
+      await publishReadings(s.bus, breach('replay'));
+      const onTopic = await waitFor(() => s.bus.read(TOPICS.alerts).find((m) => m.value.toString().includes('DOOR_OPEN_IN_TRANSIT')), 15_000, 'the alert on the topic');
+      expect(onTopic.headers[REPLAY_HEADER]).toBe('replay-test');
+      await waitFor(async () => (await s.bus.lag(live.groupId('desk'), TOPICS.alerts)) === 0, 5000, 'the live dispatcher past it');
+      expect(r.got).toEqual([]);
+    } finally {
+      await live.stop();
+      await s.stop();
+      await r.close();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { InfluxAlertSink, InfluxWriter } from '../../../src/sinks/influx.js';
 import { sinkContract } from '../../contract/sink-contract.js';
 import { stackConfig } from '../../helpers/stack.js';
 
-// The alert sink contract the unit tests run for the file, console, memory bus and webhooks, against the real services.
+// The alert sink contract the unit tests run for the file, console and memory bus, against the real services.
 
 sinkContract(
   'influx',
