@@ -1,5 +1,6 @@
 import type { Reading, ReadingValues } from '../model/reading.js';
 import { checkSkew, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
+import { planForDevice } from './device-binding.js';
 
 /**
  * `csv-v1`: `{seq};{type};{epochSeconds};{values...}` on `{root}/csv/{deviceId}`
@@ -41,7 +42,7 @@ export function decodeCsvV1Reference(deviceId: string, line: string, receivedAt:
   if ('reason' in partial) return partial;
   const skew = checkSkew(ts, receivedAt, ctx.limits);
   if (skew) return skew;
-  const plan = ctx.trips.forDevice(deviceId, ts);
+  const plan = planForDevice(ctx.trips, ctx.memos, deviceId, ts);
   if (!plan) return { reason: 'unbound-device', detail: `no trip plan binds device ${deviceId} at ${new Date(ts).toISOString()}` };
   return { ...partial, eventId: `csv-v1:${deviceId}:${seqS}@${epochS}`, deviceId, containerId: plan.containerId, tripId: plan.tripId, format: 'csv-v1', ts, receivedAt } as Reading;
 }
@@ -165,7 +166,7 @@ export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, 
   }
   const skew = checkSkew(ts, receivedAt, ctx.limits);
   if (skew) return skew;
-  const plan = ctx.trips.forDevice(deviceId, ts);
+  const plan = planForDevice(ctx.trips, ctx.memos, deviceId, ts);
   if (!plan) return { reason: 'unbound-device', detail: `no trip plan binds device ${deviceId} at ${new Date(ts).toISOString()}` };
   r.eventId = `csv-v1:${deviceId}:${seqS}@${epochS}`;
   r.deviceId = deviceId;
