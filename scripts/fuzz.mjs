@@ -16,7 +16,7 @@
 //   node scripts/fuzz.mjs --replay FORMAT:CASESEED     (prints one case and what it gave)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,11 +65,12 @@ function rng(seed) {
   const int = (n) => Math.floor(next() * n);
   return { next, int, pick: (arr) => arr[int(arr.length)], chance: (p) => next() < p };
 }
-const caseSeed = (seed, format, i) => mix(mix(seed + 0x51ed27) ^ mix(FORMATS.indexOf(format) + 1) ^ mix(i + 0x2545f491));
+export const caseSeed = (seed, format, i) => mix(mix(seed + 0x51ed27) ^ mix(FORMATS.indexOf(format) + 1) ^ mix(i + 0x2545f491));
 
 // ---- the world the payloads live in ----
 
 const RECEIVED = Date.parse('2026-01-10T00:00:00Z');
+export { PLANS as FUZZ_PLANS, RECEIVED as FUZZ_RECEIVED };
 const PLANS = [
   { tripId: 'T-FUZZ-1', containerId: 'MSCU1234566', deviceId: 'acme-00042', origin: 'NLRTM', destination: 'BRSSZ', transshipments: [], departure: '2026-01-07T10:00:00Z', eta: '2026-01-24T06:00:00Z' },
   { tripId: 'T-FUZZ-2', containerId: 'CSQU3054383', deviceId: 'sat-0091', origin: 'NLRTM', destination: 'BRSSZ', transshipments: [], departure: '2026-01-07T10:00:00Z', eta: '2026-01-24T06:00:00Z' },
@@ -231,8 +232,8 @@ function mutate(r, bytes) {
 
 const GENERATORS = ['random-bytes', 'near-valid', 'corpus-mutation'];
 
-/** Case number i of a format: its generator, topic and payload, from its seed alone. */
-function makeCase(format, seed) {
+/** Case number i of a format: its generator, topic and payload, from its seed alone (also the malformed corpus of test/unit/decode-identity.test.ts). */
+export function makeCase(format, seed) {
   return { format, ...makeCaseOf(format, seed) };
 }
 
@@ -379,7 +380,10 @@ async function main() {
   process.exit(summary.crashes ? 1 : 0);
 }
 
-main().catch((err) => {
-  process.stderr.write(`fuzz: ${err.stack ?? err}\n`);
-  process.exit(1);
-});
+// imported for its case generator (makeCase, FUZZ_PLANS, FUZZ_RECEIVED): no run
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    process.stderr.write(`fuzz: ${err.stack ?? err}\n`);
+    process.exit(1);
+  });
+}

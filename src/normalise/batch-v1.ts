@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Reading } from '../model/reading.js';
 import { describeZodError } from '../trips/schema.js';
 import { checkSkew, parseJsonPayload, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
+import { planForContainer } from './device-binding.js';
 import { containerProblem, isoTimeMs } from './fields.js';
 import { inRange } from './json-v1.js';
 
@@ -105,8 +106,8 @@ export function decodeBatchEvent(doc: unknown, receivedAt: number, ctx: DecodeCo
   if (problem) return { reason: 'bad-container-number', detail: `equipmentReference ${JSON.stringify(containerId).slice(0, 40)}: ${problem === 'shape' ? 'not an ISO 6346 number' : 'check digit is wrong'}` };
   const skew = checkSkew(ts, receivedAt, ctx.limits);
   if (skew) return skew;
-  const plan = ctx.trips.forContainer(containerId, ts);
   const deviceId = e.deviceId;
+  const plan = planForContainer(ctx.trips, ctx.memos, deviceId, containerId, ts);
   const eventId = `batch-v1:${deviceId}:${e.eventId}`;
   const tripId = plan ? plan.tripId : null;
   // One literal per kind, keys in the order the telemetry topic has always had.
@@ -149,7 +150,8 @@ export const batchV1: WireFormatDecoder = {
   },
 };
 
-function safeStringify(v: unknown): string {
+/** An event's JSON for its dead letter (what JSON cannot hold, as text). */
+export function safeStringify(v: unknown): string {
   try {
     return JSON.stringify(v) ?? 'undefined';
   } catch {

@@ -1,6 +1,7 @@
 import type { Reading, WireFormat } from '../model/reading.js';
 import type { DeadLetter, DeadLetterReason } from './dead-letter.js';
 import type { TripDirectory } from '../trips/directory.js';
+import type { BindingMemos } from './device-binding.js';
 
 export interface DecodeLimits {
   maxBatchEvents: number;
@@ -11,6 +12,8 @@ export interface DecodeLimits {
 export interface DecodeContext {
   limits: DecodeLimits;
   trips: TripDirectory;
+  /** Per-device memos of the plan lookups (the normaliser's duplicate windows); without them every lookup asks `trips`. */
+  memos?: BindingMemos;
 }
 
 export interface DecodeResult {

@@ -1,5 +1,6 @@
 import type { Reading, ReadingValues } from '../model/reading.js';
 import { checkSkew, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
+import { planForDevice } from './device-binding.js';
 
 /**
  * `csv-v1`: `{seq};{type};{epochSeconds};{values...}` on `{root}/csv/{deviceId}`
@@ -41,7 +42,7 @@ export function decodeCsvV1Reference(deviceId: string, line: string, receivedAt:
   if ('reason' in partial) return partial;
   const skew = checkSkew(ts, receivedAt, ctx.limits);
   if (skew) return skew;
-  const plan = ctx.trips.forDevice(deviceId, ts);
+  const plan = planForDevice(ctx.trips, ctx.memos, deviceId, ts);
   if (!plan) return { reason: 'unbound-device', detail: `no trip plan binds device ${deviceId} at ${new Date(ts).toISOString()}` };
   return { ...partial, eventId: `csv-v1:${deviceId}:${seqS}@${epochS}`, deviceId, containerId: plan.containerId, tripId: plan.tripId, format: 'csv-v1', ts, receivedAt } as Reading;
 }
@@ -92,19 +93,27 @@ export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, 
   const epochS = line.slice(e0, s3);
   const ts = Number(epochS) * 1000;
   const v0 = s3 + 1;
-  let r: Reading;
+  // the values by shape (1 door, 2 light, 3 position, 4 temperature); NaN: an optional value absent
+  let shape: number;
+  let open = false;
+  let x = 0;
+  let y = 0;
+  let opt1 = Number.NaN;
+  let opt2 = Number.NaN;
   switch (type) {
     case 68: {
       // 'D'
       const c = line.charCodeAt(v0);
       if (end !== v0 + 1 || (c !== 48 && c !== 49)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
-      r = { kind: 'door', open: c === 49 } as Reading;
+      shape = 1;
+      open = c === 49;
       break;
     }
     case 76: {
       // 'L'
       if (end - v0 < 1 || end - v0 > 7 || digitsEnd(line, v0, end) !== end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
-      r = { kind: 'light', lux: Number(line.slice(v0, end)) } as Reading;
+      shape = 2;
+      x = Number(line.slice(v0, end));
       break;
     }
     case 71: {
@@ -134,10 +143,11 @@ export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, 
           if (heading < 0 || heading > 360) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
         }
       }
-      const g = { kind: 'location', lat, lon } as Reading & { kind: 'location' };
-      if (!Number.isNaN(speed)) g.speedKn = speed;
-      if (!Number.isNaN(heading)) g.headingDeg = heading;
-      r = g;
+      shape = 3;
+      x = lat;
+      y = lon;
+      opt1 = speed;
+      opt2 = heading;
       break;
     }
     case 84: {
@@ -148,16 +158,16 @@ export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, 
       if (a - v0 > 6 || a - v0 - neg0 < 1 || digitsEnd(line, v0 + neg0, a) !== a) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
       const celsius = Number(line.slice(v0, a)) / 10;
       if (!(celsius >= -60 && celsius <= 80)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
-      const t = { kind: 'temperature', celsius } as Reading & { kind: 'temperature' };
+      shape = 4;
+      x = celsius;
       if (a < end - 1) {
         if (line.indexOf(';', a + 1) >= 0 && line.indexOf(';', a + 1) < end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
         const neg1 = line.charCodeAt(a + 1) === 45 ? 1 : 0;
         if (end - a - 1 > 6 || end - a - 1 - neg1 < 1 || digitsEnd(line, a + 1 + neg1, end) !== end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
         const setpoint = Number(line.slice(a + 1, end)) / 10;
         if (Math.abs(setpoint) > 80) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
-        t.setpointC = setpoint;
+        opt1 = setpoint;
       }
-      r = t;
       break;
     }
     default:
@@ -165,16 +175,29 @@ export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, 
   }
   const skew = checkSkew(ts, receivedAt, ctx.limits);
   if (skew) return skew;
-  const plan = ctx.trips.forDevice(deviceId, ts);
+  const plan = planForDevice(ctx.trips, ctx.memos, deviceId, ts);
   if (!plan) return { reason: 'unbound-device', detail: `no trip plan binds device ${deviceId} at ${new Date(ts).toISOString()}` };
-  r.eventId = `csv-v1:${deviceId}:${seqS}@${epochS}`;
-  r.deviceId = deviceId;
-  r.containerId = plan.containerId;
-  r.tripId = plan.tripId;
-  r.format = 'csv-v1';
-  r.ts = ts;
-  r.receivedAt = receivedAt;
-  return r;
+  const eventId = `csv-v1:${deviceId}:${seqS}@${epochS}`;
+  const containerId = plan.containerId;
+  const tripId = plan.tripId;
+  // One literal per shape, keys in the reference's order ({...values, eventId, ...}): no object grown key by key.
+  const format = 'csv-v1';
+  switch (shape) {
+    case 1:
+      return { kind: 'door', open, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
+    case 2:
+      return { kind: 'light', lux: x, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
+    case 3:
+      if (Number.isNaN(opt1)) {
+        if (Number.isNaN(opt2)) return { kind: 'location', lat: x, lon: y, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
+        return { kind: 'location', lat: x, lon: y, headingDeg: opt2, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
+      }
+      if (Number.isNaN(opt2)) return { kind: 'location', lat: x, lon: y, speedKn: opt1, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
+      return { kind: 'location', lat: x, lon: y, speedKn: opt1, headingDeg: opt2, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
+    default:
+      if (Number.isNaN(opt1)) return { kind: 'temperature', celsius: x, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
+      return { kind: 'temperature', celsius: x, setpointC: opt1, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
+  }
 }
 
 function reject(detail: string): Rejection {

@@ -1,3 +1,5 @@
+import { BindingMemo, type BindingMemos } from './device-binding.js';
+
 /**
  * Remembers the last `idsPerDevice` message ids of each device, for at most
  * `maxDevices` devices (least recently heard evicted first): bounded memory,
@@ -15,13 +17,36 @@
  * hashes in a typed array (grown as the window fills) beside a ring of the
  * ids themselves. An id's text is compared only when its hash matches, so a
  * duplicate is always a true duplicate.
+ *
+ * The normaliser keeps each id in its shortest exact form (`IdKey`): a csv-v1
+ * id as its two numbers (seq and epoch seconds, nothing for the collector to
+ * trace), a json-v1 or batch-v1 id as the device's own message id; within one
+ * device's window that form and the full event id determine each other. The
+ * window also carries the device's memoised plan lookups (BindingMemo), so one
+ * Map lookup per reading serves both, and the last device looked up is kept
+ * (a batch's events come grouped by device).
  */
-class Window {
+/**
+ * Which form an id is kept in (the `tag` of an id key `(tag, text, a, b)`):
+ * the whole event id as text (`isDuplicate`, and csv-v1 ids whose numbers are
+ * not written canonically), a json-v1 msgId, a batch-v1 eventId, or a csv-v1
+ * `{seq}@{epochSeconds}` as the numbers a and b (digits without leading
+ * zeros, so the numbers give back the text).
+ */
+export const ID_TEXT = 0;
+export const ID_JSON = 1;
+export const ID_BATCH = 2;
+export const ID_CSV = 3;
+
+class Window extends BindingMemo {
   /** Hash (never 0) per table slot; 0 = empty. Linear probing, power-of-two size. */
   hashes: Int32Array;
   /** Ring position held by each table slot. */
   slots: Int32Array;
+  /** Per ring position: the id's text ('' for a numeric key), its tag, and (numeric keys) its two numbers. */
   readonly ring: string[] = [];
+  ringTag: Uint8Array;
+  ringNum: Float64Array | null = null;
   ringHash: Int32Array;
   next = 0;
   /** Clock value of the last touch that recorded an id. */
@@ -30,31 +55,52 @@ class Window {
     readonly key: string,
     capacity: number,
   ) {
+    super();
     this.hashes = new Int32Array(16);
     this.slots = new Int32Array(16);
     this.ringHash = new Int32Array(Math.min(capacity, 8));
+    this.ringTag = new Uint8Array(this.ringHash.length);
   }
 }
 
+const FNV = 0x01000193;
+
 /**
- * FNV-1a over the length and the last 32 UTF-16 code units of the id, never 0.
- * Ids of one device share their `{format}:{deviceId}:` head and differ in the
- * tail; a collision costs a string compare, never a wrong answer.
+ * FNV-1a over the tag, the length and the last 32 UTF-16 code units of a text
+ * id, never 0. Ids of one device differ in the tail; a collision costs a
+ * compare, never a wrong answer.
  */
-function hashId(s: string): number {
+function hashText(tag: number, s: string): number {
   const n = s.length;
-  let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
-  for (let i = n > 32 ? n - 32 : 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  let h = Math.imul(0x811c9dc5 ^ n ^ (tag << 24), FNV);
+  for (let i = n > 32 ? n - 32 : 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV);
   return h === 0 ? 1 : h;
 }
 
-export class Deduper {
+/** A numeric key's hash: FNV-1a over a and both halves of b, then a finalising mix (the table indexes by the low bits), never 0. */
+function hashNumbers(a: number, b: number): number {
+  let h = Math.imul(0x811c9dc5 ^ ID_CSV, FNV);
+  h = Math.imul(h ^ a, FNV);
+  h = Math.imul(h ^ (b >>> 0), FNV);
+  h = Math.imul(h ^ ((b / 4294967296) | 0), FNV);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  return h === 0 ? 1 : h;
+}
+
+const hashKey = (tag: number, s: string, a: number, b: number): number => (tag === ID_CSV ? hashNumbers(a, b) : hashText(tag, s));
+
+export class Deduper implements BindingMemos {
   private readonly devices = new Map<string, Window>();
   private clock = 0;
   /** Touches in clock order: window and the stamp it got then (parallel arrays, front at `front`). */
   private touched: Window[] = [];
   private touchedAt: number[] = [];
   private front = 0;
+  /** The last device looked up and its window (undefined: none). */
+  private lastKey: string | null = null;
+  private lastWindow: Window | undefined = undefined;
 
   constructor(
     private readonly idsPerDevice: number,
@@ -63,24 +109,49 @@ export class Deduper {
 
   /** True when this id is recorded for the device (records nothing). */
   has(deviceKey: string, id: string): boolean {
-    const w = this.devices.get(deviceKey);
-    return w !== undefined && holds(w, id, hashId(id));
+    return this.hasKey(deviceKey, ID_TEXT, id, 0, 0);
   }
 
   /** True when this id was already seen for the device; otherwise records it. */
   isDuplicate(deviceKey: string, id: string): boolean {
-    const h = hashId(id);
-    let w = this.devices.get(deviceKey);
+    return this.seen(deviceKey, ID_TEXT, id, 0, 0);
+  }
+
+  /** `has` for an id key. */
+  hasKey(deviceKey: string, tag: number, s: string, a: number, b: number): boolean {
+    const w = this.lookup(deviceKey);
+    return w !== undefined && holds(w, tag, s, a, b, hashKey(tag, s, a, b));
+  }
+
+  /** `isDuplicate` for an id key. */
+  seen(deviceKey: string, tag: number, s: string, a: number, b: number): boolean {
+    const h = hashKey(tag, s, a, b);
+    let w = this.lookup(deviceKey);
     if (w) {
-      if (holds(w, id, h)) return true;
+      if (holds(w, tag, s, a, b, h)) return true;
     } else {
       if (this.devices.size >= this.maxDevices) this.evictOldest();
       w = new Window(deviceKey, this.idsPerDevice);
       this.devices.set(deviceKey, w);
+      this.lastKey = deviceKey;
+      this.lastWindow = w;
     }
     this.touch(w);
-    this.record(w, id, h);
+    this.record(w, tag, s, a, b, h);
     return false;
+  }
+
+  /** The device's window as its plan-lookup memo (BindingMemos); undefined before the device's first recorded id. */
+  memoOf(deviceKey: string): BindingMemo | undefined {
+    return this.lookup(deviceKey);
+  }
+
+  private lookup(deviceKey: string): Window | undefined {
+    if (deviceKey === this.lastKey) return this.lastWindow;
+    const w = this.devices.get(deviceKey);
+    this.lastKey = deviceKey;
+    this.lastWindow = w;
+    return w;
   }
 
   get deviceCount(): number {
@@ -118,6 +189,8 @@ export class Deduper {
   }
 
   private evictOldest(): void {
+    this.lastKey = null;
+    this.lastWindow = undefined;
     while (this.front < this.touched.length) {
       const w = this.touched[this.front]!;
       const live = w.stamp === this.touchedAt[this.front];
@@ -130,25 +203,40 @@ export class Deduper {
     }
   }
 
-  private record(w: Window, id: string, h: number): void {
+  private record(w: Window, tag: number, s: string, a: number, b: number, h: number): void {
     let pos: number;
     if (w.ring.length < this.idsPerDevice) {
       pos = w.ring.length;
-      w.ring.push(id);
+      w.ring.push(s);
       if (pos >= w.ringHash.length) {
-        const grown = new Int32Array(Math.min(this.idsPerDevice, w.ringHash.length * 2));
+        const size = Math.min(this.idsPerDevice, w.ringHash.length * 2);
+        const grown = new Int32Array(size);
         grown.set(w.ringHash);
         w.ringHash = grown;
+        const tags = new Uint8Array(size);
+        tags.set(w.ringTag);
+        w.ringTag = tags;
+        if (w.ringNum) {
+          const num = new Float64Array(2 * size);
+          num.set(w.ringNum);
+          w.ringNum = num;
+        }
       }
       // keep the table at most half full
       if (2 * w.ring.length > w.hashes.length) this.grow(w);
     } else {
       pos = w.next;
       removeSlot(w, w.ringHash[pos]!, pos);
-      w.ring[pos] = id;
+      w.ring[pos] = s;
       w.next = pos + 1 === this.idsPerDevice ? 0 : pos + 1;
     }
     w.ringHash[pos] = h;
+    w.ringTag[pos] = tag;
+    if (tag === ID_CSV) {
+      const num = (w.ringNum ??= new Float64Array(2 * w.ringHash.length));
+      num[2 * pos] = a;
+      num[2 * pos + 1] = b;
+    }
     insertSlot(w.hashes, w.slots, h, pos);
   }
 
@@ -162,11 +250,16 @@ export class Deduper {
   }
 }
 
-/** Whether the window holds `id` (hash h): probe the table, compare the text on a hash match. */
-function holds(w: Window, id: string, h: number): boolean {
-  const { hashes, slots, ring } = w;
+/** Whether the window holds the id key (hash h): probe the table, compare the key on a hash match. */
+function holds(w: Window, tag: number, s: string, a: number, b: number, h: number): boolean {
+  const { hashes, slots } = w;
   const mask = hashes.length - 1;
-  for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) if (hashes[i] === h && ring[slots[i]!] === id) return true;
+  for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) {
+    if (hashes[i] !== h) continue;
+    const p = slots[i]!;
+    if (w.ringTag[p] !== tag) continue;
+    if (tag === ID_CSV ? w.ringNum![2 * p] === a && w.ringNum![2 * p + 1] === b : w.ring[p] === s) return true;
+  }
   return false;
 }
 

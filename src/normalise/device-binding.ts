@@ -1,6 +1,75 @@
 import type { Reading } from '../model/reading.js';
 import type { DeviceContainerMismatch } from './dead-letter.js';
 import type { TripDirectory } from '../trips/directory.js';
+import type { TripPlan } from '../trips/schema.js';
+
+/**
+ * The trip directory's answers for one device, kept on the device's duplicate
+ * window (dedup.ts) so that one Map lookup per reading serves the duplicate
+ * check and the plan lookups: the plan binding the device (csv-v1), and for
+ * the container it last claimed, the plan binding the container and whether a
+ * plan binds the pair (json-v1, batch-v1). Each answer holds over a span of
+ * measurement times at one directory version (TripDirectory.spanFrom/Until).
+ */
+export class BindingMemo {
+  deviceVersion = -1;
+  deviceFrom = 0;
+  deviceUntil = 0;
+  devicePlan: TripPlan | null = null;
+  pairVersion = -1;
+  pairContainer = '';
+  pairFrom = 0;
+  pairUntil = 0;
+  containerPlan: TripPlan | null = null;
+  pairBound = false;
+}
+
+/** Where a decoder finds a device's memo (the normaliser's duplicate windows); none for a device not heard yet. */
+export interface BindingMemos {
+  memoOf(deviceId: string): BindingMemo | undefined;
+}
+
+/** `trips.forDevice(deviceId, ts)`, memoised on the device's window when there is one. */
+export function planForDevice(trips: TripDirectory, memos: BindingMemos | undefined, deviceId: string, ts: number): TripPlan | null {
+  const m = memos?.memoOf(deviceId);
+  if (m === undefined || !Number.isInteger(ts)) return trips.forDevice(deviceId, ts);
+  if (m.deviceVersion !== trips.version || ts < m.deviceFrom || ts >= m.deviceUntil) {
+    m.devicePlan = trips.forDeviceSpanned(deviceId, ts);
+    m.deviceFrom = trips.spanFrom;
+    m.deviceUntil = trips.spanUntil;
+    m.deviceVersion = trips.version;
+  }
+  return m.devicePlan;
+}
+
+/** The pair's memo, filled for (containerId, ts); undefined when there is none to use. */
+function pairMemo(trips: TripDirectory, memos: BindingMemos | undefined, deviceId: string, containerId: string, ts: number): BindingMemo | undefined {
+  const m = memos?.memoOf(deviceId);
+  if (m === undefined || !Number.isInteger(ts)) return undefined;
+  if (m.pairVersion !== trips.version || ts < m.pairFrom || ts >= m.pairUntil || m.pairContainer !== containerId) {
+    m.containerPlan = trips.forContainerSpanned(containerId, ts);
+    m.pairBound = trips.bindingNarrowed(deviceId, containerId, ts) !== null;
+    m.pairFrom = trips.spanFrom;
+    m.pairUntil = trips.spanUntil;
+    m.pairContainer = containerId;
+    m.pairVersion = trips.version;
+  }
+  return m;
+}
+
+/** `trips.forContainer(containerId, ts)` for a reading of `deviceId`, memoised on the device's window. */
+export function planForContainer(trips: TripDirectory, memos: BindingMemos | undefined, deviceId: string, containerId: string, ts: number): TripPlan | null {
+  const m = pairMemo(trips, memos, deviceId, containerId, ts);
+  return m === undefined ? trips.forContainer(containerId, ts) : m.containerPlan;
+}
+
+/** `findMismatch` with the pair's binding memoised: null without building anything when a plan binds the pair. */
+export function findMismatchMemo(r: Reading, trips: TripDirectory, memos: BindingMemos | undefined): DeviceContainerMismatch | null {
+  if (r.format === 'csv-v1') return null;
+  const m = pairMemo(trips, memos, r.deviceId, r.containerId, r.ts);
+  if (m?.pairBound) return null;
+  return findMismatch(r, trips);
+}
 
 /**
  * Does the reading's (device, container) pair contradict the active trip

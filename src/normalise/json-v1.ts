@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Reading } from '../model/reading.js';
 import { describeZodError } from '../trips/schema.js';
 import { checkSkew, parseJsonPayload, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
+import { planForContainer } from './device-binding.js';
 import { containerProblem, isoTimeMs } from './fields.js';
 
 /** `json-v1`: one JSON object per reading on `{root}/json/{deviceId}/{kind}` (WIRE 1.1). */
@@ -91,7 +92,7 @@ export function decodeJsonV1(deviceId: string, kind: JsonV1Kind, doc: unknown, r
   if (problem) return { reason: 'bad-container-number', detail: `containerId ${JSON.stringify(containerId).slice(0, 40)}: ${problem === 'shape' ? 'not an ISO 6346 number' : 'check digit is wrong'}` };
   const skew = checkSkew(ts, receivedAt, ctx.limits);
   if (skew) return skew;
-  const plan = ctx.trips.forContainer(containerId, ts);
+  const plan = planForContainer(ctx.trips, ctx.memos, deviceId, containerId, ts);
   const eventId = `json-v1:${deviceId}:${m.msgId}`;
   const tripId = plan ? plan.tripId : null;
   // Built in one literal each (same key order as ever: the telemetry topic's JSON keeps its shape).

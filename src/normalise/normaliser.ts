@@ -1,10 +1,13 @@
 import { isUtf8 } from 'node:buffer';
 import type { Config } from '../config/schema.js';
 import type { Reading, WireFormat } from '../model/reading.js';
-import type { DecodeContext, DecodeOut, DecodeResult, Rejection } from './context.js';
+import { decodeBatchEnvelope, decodeBatchEvent, safeStringify } from './batch-v1.js';
+import type { DecodeContext, DecodeOut, DecodeResult, Rejection, WireFormatDecoder } from './context.js';
+import { decodeCsvV1 } from './csv-v1.js';
 import { deadLetter, type DeadLetter } from './dead-letter.js';
-import { Deduper } from './dedup.js';
-import { describeMismatch, findMismatch } from './device-binding.js';
+import { Deduper, ID_BATCH, ID_CSV, ID_JSON, ID_TEXT } from './dedup.js';
+import { describeMismatch, findMismatchMemo } from './device-binding.js';
+import { decodeJsonV1, isJsonV1Kind, type JsonV1Kind } from './json-v1.js';
 import { decoderFor } from './registry.js';
 import { parseTopic, topicPatterns, type Route } from './topic.js';
 import type { TripDirectory } from '../trips/directory.js';
@@ -16,15 +19,22 @@ export interface NormaliserOptions extends DecodeContext {
   dedupMaxDevices: number;
 }
 
+/**
+ * With `deferRecord`: the ids a result would record as seen, six entries an
+ * id (device, event id, and the id key of dedup.ts: tag, text, a, b).
+ * Opaque: only the normaliser reads it.
+ */
+export type PendingIds = Array<string | number>;
+
 export interface NormaliseResult extends DecodeResult {
   duplicates: number;
   /**
-   * With `deferRecord`: the (device, id) pairs this result would record as
-   * seen; the caller records them with `remember` once the result is
-   * delivered, so a message that was not delivered is no duplicate when the
-   * broker brings it again, even while the first attempt is still pending.
+   * With `deferRecord`: the ids this result would record as seen; the caller
+   * records them with `remember` once the result is delivered, so a message
+   * that was not delivered is no duplicate when the broker brings it again,
+   * even while the first attempt is still pending.
    */
-  unrecorded?: Array<[deviceId: string, eventId: string]>;
+  unrecorded?: PendingIds;
 }
 
 /** Builds the normaliser for a configuration. */
@@ -39,28 +49,53 @@ export function buildNormaliser(config: Config, trips: TripDirectory): Normalise
   });
 }
 
+/** A topic's route as the normaliser keeps it: parsed once per topic, not per message. */
+interface TopicRoute {
+  format: WireFormat;
+  decoder: WireFormatDecoder;
+  route: NonNullable<Route>;
+  /** json-v1: the unknown-reading-type detail for a kind the format does not define, else null. */
+  badKind: string | null;
+}
+
+/** Topics remembered at most (then forgotten all at once: a cache, never an answer). */
+const MAX_TOPICS = 65_536;
+
 /**
  * Picks the decoder from the topic (the formats of registry.ts), enforces
  * size and encoding, decodes, and drops duplicates per device. Never throws
  * on input: everything that is not a reading comes back as a dead letter
  * with its reason.
+ *
+ * Per message: one result, no callbacks. A topic is parsed once and its
+ * route kept; the three built-in formats are decoded inline (any other
+ * registered format through its WireFormatDecoder); each id goes to the
+ * duplicate window in its shortest exact form (dedup.ts: a csv-v1 id as two
+ * numbers), and the plan lookups of decoding and of the device-binding check
+ * are memoised on the device's window.
  */
 export class Normaliser {
   private readonly dedup: Deduper;
   private readonly unknownTopic: string;
+  private readonly ctx: DecodeContext;
+  private readonly topics = new Map<string, TopicRoute>();
+  /** The numbers of the last csv-v1 id key (`csvKey`). */
+  private keyA = 0;
+  private keyB = 0;
 
   constructor(private readonly opts: NormaliserOptions) {
     this.dedup = new Deduper(opts.dedupIdsPerDevice, opts.dedupMaxDevices);
     this.unknownTopic = `expected ${topicPatterns(opts.topicRoot)}`;
+    this.ctx = { limits: opts.limits, trips: opts.trips, memos: this.dedup };
   }
 
   route(topic: string): Route {
     return parseTopic(topic, this.opts.topicRoot);
   }
 
-  normalise(topic: string, payload: Buffer, receivedAt: number, opts: { deferRecord?: boolean } = {}): NormaliseResult {
+  normalise(topic: string, payload: Buffer, receivedAt: number, opts?: { deferRecord?: boolean }): NormaliseResult {
     const out: NormaliseResult = { readings: [], deadLetters: [], duplicates: 0 };
-    if (opts.deferRecord) out.unrecorded = [];
+    if (opts?.deferRecord) out.unrecorded = [];
     try {
       this.decodeInto(out, topic, payload, receivedAt);
     } catch (err) {
@@ -70,48 +105,153 @@ export class Normaliser {
     return out;
   }
 
-  private decodeInto(out: NormaliseResult, topic: string, payload: Buffer, receivedAt: number): void {
+  private topicRoute(topic: string): TopicRoute | null {
+    const known = this.topics.get(topic);
+    if (known !== undefined) return known;
     const route = this.route(topic);
-    const fail = (r: Rejection, text: string | null) => out.deadLetters.push(deadLetter(r.reason, r.detail, topic, payload, receivedAt, text));
-    if (!route) return void fail({ reason: 'unknown-topic', detail: this.unknownTopic }, isUtf8(payload) ? payload.toString('utf8') : null);
-    const limit = this.opts.maxPayloadBytes[route.format];
-    if (payload.length > limit) return void fail({ reason: 'payload-too-large', detail: `${payload.length} bytes, limit for ${route.format} is ${limit}` }, null);
-    if (!isUtf8(payload)) return void fail({ reason: 'not-utf8', detail: `${route.format} payloads are UTF-8 text` }, null);
+    if (!route) return null;
+    const badKind = route.format === 'json-v1' && !isJsonV1Kind(route.kind!) ? `kind ${JSON.stringify(route.kind)}: expected door, gps, light or temp` : null;
+    const t: TopicRoute = { format: route.format, decoder: decoderFor(route.format), route, badKind };
+    if (this.topics.size >= MAX_TOPICS) this.topics.clear();
+    this.topics.set(topic, t);
+    return t;
+  }
+
+  private decodeInto(out: NormaliseResult, topic: string, payload: Buffer, receivedAt: number): void {
+    const t = this.topicRoute(topic);
+    if (t === null) return void out.deadLetters.push(deadLetter('unknown-topic', this.unknownTopic, topic, payload, receivedAt, isUtf8(payload) ? payload.toString('utf8') : null));
+    const limit = this.opts.maxPayloadBytes[t.format];
+    if (payload.length > limit) return void out.deadLetters.push(deadLetter('payload-too-large', `${payload.length} bytes, limit for ${t.format} is ${limit}`, topic, payload, receivedAt, null));
+    if (!isUtf8(payload)) return void out.deadLetters.push(deadLetter('not-utf8', `${t.format} payloads are UTF-8 text`, topic, payload, receivedAt, null));
+    const text = payload.toString('utf8');
+    switch (t.format) {
+      case 'json-v1':
+        return void this.json(out, t, topic, text, receivedAt);
+      case 'csv-v1':
+        return void this.csv(out, t, topic, text, receivedAt);
+      case 'batch-v1':
+        return void this.batch(out, t, topic, text, receivedAt);
+      default:
+        return void this.other(out, t, topic, text, receivedAt);
+    }
+  }
+
+  /** json-v1 (jsonV1.decode inline): the kind is checked before the payload is parsed. */
+  private json(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): void {
+    if (t.badKind !== null) return void reject(out, 'unknown-reading-type', t.badKind, topic, text, receivedAt);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      return void reject(out, 'invalid-json', (err as Error).message.slice(0, 200), topic, text, receivedAt);
+    }
+    const r = decodeJsonV1(t.route.id, t.route.kind as JsonV1Kind, doc, receivedAt, this.ctx);
+    if ('reason' in r) return void reject(out, r.reason, r.detail, topic, text, receivedAt);
+    // a reading means the document passed validation: its msgId is the string the event id ends in
+    this.keep(out, r, ID_JSON, (doc as { msgId: string }).msgId, 0, 0, topic, receivedAt, text, null);
+  }
+
+  /** csv-v1 (csvV1.decode inline), the id keyed by its seq and epoch. */
+  private csv(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): void {
+    const r = decodeCsvV1(t.route.id, text, receivedAt, this.ctx);
+    if ('reason' in r) return void reject(out, r.reason, r.detail, topic, text, receivedAt);
+    if (this.csvKey(text)) this.keep(out, r, ID_CSV, '', this.keyA, this.keyB, topic, receivedAt, text, null);
+    else this.keep(out, r, ID_TEXT, r.eventId, 0, 0, topic, receivedAt, text, null);
+  }
+
+  /**
+   * The seq and epoch seconds of an accepted csv-v1 line (its first and third
+   * fields: the type between is one letter) into keyA and keyB; false when
+   * either has a leading zero, so the numbers would not give back the text of
+   * the event id (`csv-v1:{deviceId}:{seq}@{epoch}`).
+   */
+  private csvKey(line: string): boolean {
+    const s1 = line.indexOf(';');
+    const e0 = s1 + 3;
+    const s3 = line.indexOf(';', e0);
+    if ((s1 > 1 && line.charCodeAt(0) === 48) || (s3 - e0 > 1 && line.charCodeAt(e0) === 48)) return false;
+    let a = 0;
+    for (let i = 0; i < s1; i++) a = a * 10 + (line.charCodeAt(i) - 48);
+    let b = 0;
+    for (let i = e0; i < s3; i++) b = b * 10 + (line.charCodeAt(i) - 48);
+    this.keyA = a;
+    this.keyB = b;
+    return true;
+  }
+
+  /** batch-v1 (batchV1.decode inline): a bad envelope rejects the message, a bad event only itself (kept as its own JSON). */
+  private batch(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): void {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      return void reject(out, 'invalid-json', (err as Error).message.slice(0, 200), topic, text, receivedAt);
+    }
+    const env = decodeBatchEnvelope(t.route.id, doc, this.ctx);
+    if ('reason' in env) return void reject(out, env.reason, env.detail, topic, text, receivedAt);
+    const events = env.events;
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      const r = decodeBatchEvent(ev, receivedAt, this.ctx);
+      if ('reason' in r) reject(out, r.reason, `events[${i}]: ${r.detail}`, topic, safeStringify(ev), receivedAt);
+      else this.keep(out, r, ID_BATCH, (ev as { eventId: string }).eventId, 0, 0, topic, receivedAt, null, ev);
+    }
+  }
+
+  /** A format registered beyond the built-in three, through its WireFormatDecoder. */
+  private other(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): void {
     const decoded: DecodeOut = {
-      keep: (r, text) => this.keep(out, r, topic, text, receivedAt),
-      reject: (r, text) => void out.deadLetters.push(deadLetter(r.reason, r.detail, topic, text, receivedAt)),
+      keep: (r, payload) => this.keep(out, r, ID_TEXT, r.eventId, 0, 0, topic, receivedAt, payload(), null),
+      reject: (r, payload) => reject(out, r.reason, r.detail, topic, payload, receivedAt),
     };
-    decoderFor(route.format).decode(route, payload.toString('utf8'), receivedAt, this.opts, decoded);
+    t.decoder.decode(t.route, text, receivedAt, this.ctx, decoded);
   }
 
   /** Records the ids of a result normalised with `deferRecord`, once it was delivered. */
   remember(result: NormaliseResult): void {
-    for (const [device, id] of result.unrecorded ?? []) this.dedup.isDuplicate(device, id);
+    const p = result.unrecorded;
+    if (p) for (let i = 0; i < p.length; i += 6) this.dedup.seen(p[i] as string, p[i + 2] as number, p[i + 3] as string, p[i + 4] as number, p[i + 5] as number);
   }
 
-  private keep(out: NormaliseResult, r: Reading, topic: string, payload: () => string, receivedAt: number): void {
+  /**
+   * A decoded reading, with its id key (dedup.ts) and what its dead letter
+   * would keep if the binding check refuses it: the payload text, or (a
+   * batch event) the event's own JSON, made only then.
+   */
+  private keep(out: NormaliseResult, r: Reading, tag: number, s: string, a: number, b: number, topic: string, receivedAt: number, text: string | null, ev: unknown): void {
     const pending = out.unrecorded;
     if (pending) {
       // a duplicate inside one message (a batch) is caught by scanning what this message already kept
-      if (this.dedup.has(r.deviceId, r.eventId) || (pending.length > 0 && isPending(pending, r))) return void out.duplicates++;
-      pending.push([r.deviceId, r.eventId]);
-    } else if (this.dedup.isDuplicate(r.deviceId, r.eventId)) return void out.duplicates++;
+      if (this.dedup.hasKey(r.deviceId, tag, s, a, b) || (pending.length > 0 && isPending(pending, r))) return void out.duplicates++;
+      pending.push(r.deviceId, r.eventId, tag, s, a, b);
+    } else if (this.dedup.seen(r.deviceId, tag, s, a, b)) return void out.duplicates++;
     // A reading for a container its device is not planned on never reaches the rules: dead-lettered, and alerted by the caller.
-    const mismatch = findMismatch(r, this.opts.trips);
-    if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, payload(), receivedAt), mismatch });
+    const mismatch = findMismatchMemo(r, this.opts.trips, this.dedup);
+    if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, text ?? safeStringify(ev), receivedAt), mismatch });
     else out.readings.push(r);
   }
 }
 
-function isPending(pending: Array<[string, string]>, r: Reading): boolean {
-  if (pending.length < 32) return pending.some(([d, id]) => id === r.eventId && d === r.deviceId);
-  const keys = pendingKeys.get(pending) ?? new Set(pending.map(([d, id]) => `${d}\u0000${id}`));
-  pendingKeys.set(pending, keys);
+function reject(out: NormaliseResult, reason: Rejection['reason'], detail: string, topic: string, text: string, receivedAt: number): void {
+  out.deadLetters.push(deadLetter(reason, detail, topic, text, receivedAt));
+}
+
+function isPending(pending: PendingIds, r: Reading): boolean {
+  if (pending.length < 6 * 32) {
+    for (let i = 0; i < pending.length; i += 6) if (pending[i + 1] === r.eventId && pending[i] === r.deviceId) return true;
+    return false;
+  }
+  let keys = pendingKeys.get(pending);
+  if (!keys) {
+    keys = new Set();
+    for (let i = 0; i < pending.length; i += 6) keys.add(`${pending[i]}\u0000${pending[i + 1]}`);
+    pendingKeys.set(pending, keys);
+  }
   const key = `${r.deviceId}\u0000${r.eventId}`;
   if (keys.has(key)) return true;
   keys.add(key); // the caller pushes it next
   return false;
 }
-const pendingKeys = new WeakMap<Array<[string, string]>, Set<string>>();
+const pendingKeys = new WeakMap<PendingIds, Set<string>>();
 
 export type { DeadLetter };

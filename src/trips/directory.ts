@@ -22,6 +22,15 @@ export class TripDirectory {
   private readonly byDevice = new Map<string, Entry[]>();
   private readonly byContainer = new Map<string, Entry[]>();
   private listeners: Array<(plan: TripPlan) => void> = [];
+  private changes = 0;
+  /**
+   * Set by the `...Spanned` lookups: the measurement times [spanFrom,
+   * spanUntil) around the asked time over which the same lookup gives the
+   * same answer while `version` stays (for whole-millisecond times, as
+   * readings have). The normaliser memoises answers per device with it.
+   */
+  spanFrom = Number.NEGATIVE_INFINITY;
+  spanUntil = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly window: BindingWindow,
@@ -42,7 +51,13 @@ export class TripDirectory {
     this.byId.set(plan.tripId, entry);
     insert(this.byDevice, plan.deviceId, entry);
     insert(this.byContainer, plan.containerId, entry);
+    this.changes++;
     for (const l of this.listeners) l(plan);
+  }
+
+  /** Changes with every upsert: an answer memoised at one version holds while it stays. */
+  get version(): number {
+    return this.changes;
   }
 
   onChange(listener: (plan: TripPlan) => void): void {
@@ -67,6 +82,49 @@ export class TripDirectory {
 
   forContainer(containerId: string, ts: number): TripPlan | null {
     return pick(this.byContainer.get(containerId), ts);
+  }
+
+  /** `forDevice`, setting `spanFrom`/`spanUntil`. */
+  forDeviceSpanned(deviceId: string, ts: number): TripPlan | null {
+    const list = this.byDevice.get(deviceId);
+    this.spanFrom = Number.NEGATIVE_INFINITY;
+    this.spanUntil = Number.POSITIVE_INFINITY;
+    if (list) for (const e of list) this.narrowTo(e, ts, true);
+    return pick(list, ts);
+  }
+
+  /** `forContainer`, setting `spanFrom`/`spanUntil`. */
+  forContainerSpanned(containerId: string, ts: number): TripPlan | null {
+    const list = this.byContainer.get(containerId);
+    this.spanFrom = Number.NEGATIVE_INFINITY;
+    this.spanUntil = Number.POSITIVE_INFINITY;
+    if (list) for (const e of list) this.narrowTo(e, ts, true);
+    return pick(list, ts);
+  }
+
+  /** `binding`, narrowing (not resetting) `spanFrom`/`spanUntil`: called after `forContainerSpanned` for the pair's joint span. */
+  bindingNarrowed(deviceId: string, containerId: string, ts: number): TripPlan | null {
+    const list = this.byDevice.get(deviceId);
+    if (list) for (const e of list) if (e.plan.containerId === containerId) this.narrowTo(e, ts, false);
+    return this.binding(deviceId, containerId, ts);
+  }
+
+  /**
+   * Narrows the span to the times where each of the entry's tests (ts >= from,
+   * ts > until, and with `departure` ts >= departure) answers as at ts.
+   * `ts > until` is `ts >= floor(until) + 1` for whole-millisecond times; NaN
+   * bounds answer false at every time and narrow nothing.
+   */
+  private narrowTo(e: Entry, ts: number, departure: boolean): void {
+    this.narrowAt(e.from, ts);
+    this.narrowAt(Math.floor(e.until) + 1, ts);
+    if (departure) this.narrowAt(e.departure, ts);
+  }
+
+  private narrowAt(b: number, ts: number): void {
+    if (ts >= b) {
+      if (b > this.spanFrom) this.spanFrom = b;
+    } else if (ts < b && b < this.spanUntil) this.spanUntil = b;
   }
 
   /**

@@ -1,0 +1,223 @@
+import type { Reading, ReadingValues } from '../../../src/model/reading.js';
+import { checkSkew, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
+
+/**
+ * `csv-v1`: `{seq};{type};{epochSeconds};{values...}` on `{root}/csv/{deviceId}`
+ * (WIRE 1.2). The container comes from the trip plan that binds the device.
+ * The event id joins seq and measurement time: seq wraps at 65536, so seq
+ * alone would make a later reading look like a duplicate of an old one.
+ */
+const UINT = /^\d+$/;
+const INT = /^-?\d+$/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** The reference decoder: the fast path below answers only the lines it is sure of and hands the rest here. */
+export function decodeCsvV1Reference(deviceId: string, line: string, receivedAt: number, ctx: DecodeContext): Reading | Rejection {
+  const text = line.endsWith('\r\n') ? line.slice(0, -2) : line.endsWith('\n') ? line.slice(0, -1) : line;
+  const f = text.split(';');
+  if (f.length < 4) return { reason: 'invalid-csv', detail: `expected seq;type;epochSeconds;values, got ${f.length} field(s)` };
+  const [seqS, type, epochS] = f as [string, string, string];
+  if (!UINT.test(seqS) || Number(seqS) > 65535) return { reason: 'invalid-csv', detail: `seq ${JSON.stringify(seqS.slice(0, 20))}: expected an integer 0..65535` };
+  if (!UINT.test(epochS) || epochS.length > 12) return { reason: 'invalid-csv', detail: `epochSeconds ${JSON.stringify(epochS.slice(0, 20))}: expected a non-negative integer` };
+  const ts = Number(epochS) * 1000;
+  const values = f.slice(3);
+  let partial: ReadingValues | Rejection;
+  switch (type) {
+    case 'D':
+      partial = values.length === 1 && (values[0] === '0' || values[0] === '1') ? { kind: 'door', open: values[0] === '1' } : reject('door value must be 1 (open) or 0 (closed)');
+      break;
+    case 'G':
+      partial = position(values);
+      break;
+    case 'L':
+      partial = values.length === 1 && UINT.test(values[0]!) && values[0]!.length <= 7 ? { kind: 'light', lux: Number(values[0]) } : reject('lux must be a non-negative integer');
+      break;
+    case 'T':
+      partial = temperature(values);
+      break;
+    default:
+      return { reason: 'unknown-reading-type', detail: `type ${JSON.stringify(type.slice(0, 10))}: expected D, G, L or T` };
+  }
+  if ('reason' in partial) return partial;
+  const skew = checkSkew(ts, receivedAt, ctx.limits);
+  if (skew) return skew;
+  const plan = ctx.trips.forDevice(deviceId, ts);
+  if (!plan) return { reason: 'unbound-device', detail: `no trip plan binds device ${deviceId} at ${new Date(ts).toISOString()}` };
+  return { ...partial, eventId: `csv-v1:${deviceId}:${seqS}@${epochS}`, deviceId, containerId: plan.containerId, tripId: plan.tripId, format: 'csv-v1', ts, receivedAt } as Reading;
+}
+
+const SEMI = 59;
+const D0 = 48;
+
+/** End of an unsigned digit run starting at i (i itself when there is none). */
+function digitsEnd(s: string, i: number, end: number): number {
+  while (i < end) {
+    const c = s.charCodeAt(i) - D0;
+    if (c < 0 || c > 9) break;
+    i++;
+  }
+  return i;
+}
+
+/** True when s[a, b) matches `-?\d+(\.\d+)?` (DECIMAL). */
+function isDecimal(s: string, a: number, b: number): boolean {
+  if (a < b && s.charCodeAt(a) === 45) a++;
+  const intEnd = digitsEnd(s, a, b);
+  if (intEnd === a) return false;
+  if (intEnd === b) return true;
+  if (s.charCodeAt(intEnd) !== 46) return false;
+  const fracEnd = digitsEnd(s, intEnd + 1, b);
+  return fracEnd > intEnd + 1 && fracEnd === b;
+}
+
+/**
+ * `{seq};{type};{epochSeconds};{values...}` (WIRE 1.2), scanned once with
+ * charCodeAt and indexOf: no split array, no regular expressions. Lines it
+ * would reject (and the rare shapes it does not handle) go to the reference
+ * decoder, so every dead letter keeps the reference's reason and detail; the
+ * two are property-tested to agree on arbitrary lines.
+ */
+export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, ctx: DecodeContext): Reading | Rejection {
+  let end = line.length;
+  if (end > 0 && line.charCodeAt(end - 1) === 10) end -= end > 1 && line.charCodeAt(end - 2) === 13 ? 2 : 1;
+  const s1 = line.indexOf(';');
+  if (s1 < 1 || s1 > 5 || s1 >= end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+  if (digitsEnd(line, 0, s1) !== s1) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+  const seqS = line.slice(0, s1);
+  if (Number(seqS) > 65535 || line.charCodeAt(s1 + 2) !== SEMI) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+  const type = line.charCodeAt(s1 + 1);
+  const e0 = s1 + 3;
+  const s3 = line.indexOf(';', e0);
+  if (s3 < 0 || s3 >= end || s3 - e0 < 1 || s3 - e0 > 12 || digitsEnd(line, e0, s3) !== s3) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+  const epochS = line.slice(e0, s3);
+  const ts = Number(epochS) * 1000;
+  const v0 = s3 + 1;
+  let r: Reading;
+  switch (type) {
+    case 68: {
+      // 'D'
+      const c = line.charCodeAt(v0);
+      if (end !== v0 + 1 || (c !== 48 && c !== 49)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      r = { kind: 'door', open: c === 49 } as Reading;
+      break;
+    }
+    case 76: {
+      // 'L'
+      if (end - v0 < 1 || end - v0 > 7 || digitsEnd(line, v0, end) !== end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      r = { kind: 'light', lux: Number(line.slice(v0, end)) } as Reading;
+      break;
+    }
+    case 71: {
+      // 'G'
+      const a = line.indexOf(';', v0);
+      if (a < 0 || a >= end || !isDecimal(line, v0, a)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      let b = line.indexOf(';', a + 1);
+      if (b < 0 || b > end) b = end;
+      if (!isDecimal(line, a + 1, b)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      const lat = Number(line.slice(v0, a));
+      const lon = Number(line.slice(a + 1, b));
+      if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      let speed = Number.NaN;
+      let heading = Number.NaN;
+      if (b < end) {
+        let c = line.indexOf(';', b + 1);
+        if (c < 0 || c > end) c = end;
+        if (c < end && line.indexOf(';', c + 1) >= 0 && line.indexOf(';', c + 1) < end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+        if (c > b + 1) {
+          if (!isDecimal(line, b + 1, c)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+          speed = Number(line.slice(b + 1, c));
+          if (speed < 0 || speed > 1000) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+        }
+        if (c < end - 1) {
+          if (!isDecimal(line, c + 1, end)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+          heading = Number(line.slice(c + 1, end));
+          if (heading < 0 || heading > 360) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+        }
+      }
+      const g = { kind: 'location', lat, lon } as Reading & { kind: 'location' };
+      if (!Number.isNaN(speed)) g.speedKn = speed;
+      if (!Number.isNaN(heading)) g.headingDeg = heading;
+      r = g;
+      break;
+    }
+    case 84: {
+      // 'T'
+      let a = line.indexOf(';', v0);
+      if (a < 0 || a > end) a = end;
+      const neg0 = line.charCodeAt(v0) === 45 ? 1 : 0;
+      if (a - v0 > 6 || a - v0 - neg0 < 1 || digitsEnd(line, v0 + neg0, a) !== a) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      const celsius = Number(line.slice(v0, a)) / 10;
+      if (!(celsius >= -60 && celsius <= 80)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      const t = { kind: 'temperature', celsius } as Reading & { kind: 'temperature' };
+      if (a < end - 1) {
+        if (line.indexOf(';', a + 1) >= 0 && line.indexOf(';', a + 1) < end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+        const neg1 = line.charCodeAt(a + 1) === 45 ? 1 : 0;
+        if (end - a - 1 > 6 || end - a - 1 - neg1 < 1 || digitsEnd(line, a + 1 + neg1, end) !== end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+        const setpoint = Number(line.slice(a + 1, end)) / 10;
+        if (Math.abs(setpoint) > 80) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+        t.setpointC = setpoint;
+      }
+      r = t;
+      break;
+    }
+    default:
+      return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+  }
+  const skew = checkSkew(ts, receivedAt, ctx.limits);
+  if (skew) return skew;
+  const plan = ctx.trips.forDevice(deviceId, ts);
+  if (!plan) return { reason: 'unbound-device', detail: `no trip plan binds device ${deviceId} at ${new Date(ts).toISOString()}` };
+  r.eventId = `csv-v1:${deviceId}:${seqS}@${epochS}`;
+  r.deviceId = deviceId;
+  r.containerId = plan.containerId;
+  r.tripId = plan.tripId;
+  r.format = 'csv-v1';
+  r.ts = ts;
+  r.receivedAt = receivedAt;
+  return r;
+}
+
+function reject(detail: string): Rejection {
+  return { reason: 'schema-violation', detail };
+}
+
+function position(v: string[]): ReadingValues | Rejection {
+  if (v.length < 2 || v.length > 4) return reject(`position needs lat;lon;speedKn;headingDeg, got ${v.length} value(s)`);
+  const [latS, lonS, speedS = '', headingS = ''] = v as [string, string, string?, string?];
+  if (!DECIMAL.test(latS) || Math.abs(Number(latS)) > 90) return reject(`lat ${JSON.stringify(latS.slice(0, 20))}: expected a decimal in -90..90`);
+  if (!DECIMAL.test(lonS) || Math.abs(Number(lonS)) > 180) return reject(`lon ${JSON.stringify(lonS.slice(0, 20))}: expected a decimal in -180..180`);
+  const out: { kind: 'location'; lat: number; lon: number; speedKn?: number; headingDeg?: number } = { kind: 'location', lat: Number(latS), lon: Number(lonS) };
+  if (speedS !== '') {
+    if (!DECIMAL.test(speedS) || Number(speedS) < 0 || Number(speedS) > 1000) return reject(`speedKn ${JSON.stringify(speedS.slice(0, 20))}: expected a decimal >= 0`);
+    out.speedKn = Number(speedS);
+  }
+  if (headingS !== '') {
+    if (!DECIMAL.test(headingS) || Number(headingS) < 0 || Number(headingS) > 360) return reject(`headingDeg ${JSON.stringify(headingS.slice(0, 20))}: expected a decimal in 0..360`);
+    out.headingDeg = Number(headingS);
+  }
+  return out;
+}
+
+function temperature(v: string[]): ReadingValues | Rejection {
+  if (v.length < 1 || v.length > 2) return reject(`temperature needs tenths[;setpointTenths], got ${v.length} value(s)`);
+  if (!INT.test(v[0]!) || v[0]!.length > 6) return reject(`temperature ${JSON.stringify(v[0]!.slice(0, 20))}: expected an integer in tenths of a degree`);
+  const celsius = Number(v[0]) / 10;
+  if (celsius < -60 || celsius > 80) return reject(`temperature ${celsius} °C: expected -60..80`);
+  const out: { kind: 'temperature'; celsius: number; setpointC?: number } = { kind: 'temperature', celsius };
+  if (v.length === 2 && v[1] !== '') {
+    if (!INT.test(v[1]!) || v[1]!.length > 6 || Math.abs(Number(v[1]) / 10) > 80) return reject(`setpoint ${JSON.stringify(v[1]!.slice(0, 20))}: expected an integer in tenths of a degree`);
+    out.setpointC = Number(v[1]) / 10;
+  }
+  return out;
+}
+
+/** csv-v1 in the registry. */
+export const csvV1: WireFormatDecoder = {
+  format: 'csv-v1',
+  topic: { level: 'csv', id: 'deviceId', kind: false },
+  decode(route, text, receivedAt, ctx, out) {
+    const r = decodeCsvV1(route.id, text, receivedAt, ctx);
+    if ('reason' in r) out.reject(r, text);
+    else out.keep(r, () => text);
+  },
+};

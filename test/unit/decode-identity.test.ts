@@ -1,0 +1,169 @@
+import { isDeepStrictEqual } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { simulateFleet } from '../../simulators/fleet.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { buildNormaliser, type NormaliseResult } from '../../src/normalise/normaliser.js';
+import { packagePath } from '../../src/paths.js';
+import { TripDirectory } from '../../src/trips/directory.js';
+import type { TripPlan } from '../../src/trips/schema.js';
+import { buildNormaliser as buildReference, type NormaliseResult as ReferenceResult } from '../helpers/reference-normalise/normaliser.js';
+
+// The decode path against the one it replaced (test/helpers/reference-normalise,
+// a frozen copy of src/normalise as it was before issue 14 part 2): every
+// message of a varied corpus must give the same readings (every field, in
+// the same key order), the same dead letters with the same reasons, details
+// and kept payloads, and the same duplicate decisions, recording at once and
+// (as live ingest does) only once delivered, with the default duplicate
+// windows and with tiny ones that evict all the time, while trip plans change
+// under the stream.
+
+interface Message {
+  topic: string;
+  payload: Buffer;
+  t: number;
+}
+
+const config = ConfigSchema.parse({});
+// below the configuration's floor of 16 ids on purpose: rings wrap and devices are evicted all the time
+const tinyWindows = { ...config, ingest: { ...config.ingest, dedupIdsPerDevice: 3, dedupMaxDevices: 4 } };
+
+function directory(plans: Iterable<TripPlan>): TripDirectory {
+  return new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, plans);
+}
+
+/** The result as data: key order shows in the JSON, -0 and NaN in the deep comparison. */
+function same(a: NormaliseResult, b: ReferenceResult): boolean {
+  const strip = (r: NormaliseResult | ReferenceResult) => ({ readings: r.readings, deadLetters: r.deadLetters, duplicates: r.duplicates });
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b)) && isDeepStrictEqual(strip(a), strip(b));
+}
+
+interface Run {
+  /** Record ids only once delivered: delivered after `lag` more messages, and every `dropEvery`th never (the broker brings it again). */
+  deferred?: { lag: number; dropEvery: number };
+  /** Plan changes at message indexes, applied to the one directory both read. */
+  changes?: Map<number, TripPlan>;
+  cfg?: typeof config;
+}
+
+/** Feeds the messages through both; returns how many results were compared and what they held. */
+function compare(messages: readonly Message[], plans: readonly TripPlan[], run: Run = {}) {
+  const trips = directory(plans);
+  const cfg = run.cfg ?? config;
+  const fresh = buildNormaliser(cfg, trips);
+  const reference = buildReference(cfg, trips);
+  const held: Array<[NormaliseResult, ReferenceResult, number]> = [];
+  const seen = { messages: 0, readings: 0, deadLetters: 0, duplicates: 0, reasons: new Set<string>() };
+  messages.forEach((m, i) => {
+    const change = run.changes?.get(i);
+    if (change) trips.upsert(change);
+    const opts = { deferRecord: run.deferred !== undefined };
+    const a = fresh.normalise(m.topic, m.payload, m.t, opts);
+    const b = reference.normalise(m.topic, m.payload, m.t, opts);
+    if (!same(a, b))
+      expect({ message: i, topic: m.topic, payload: m.payload.toString('utf8').slice(0, 300), fresh: a }, 'decodes differently').toEqual({ message: i, topic: m.topic, payload: m.payload.toString('utf8').slice(0, 300), fresh: b });
+    seen.messages++;
+    seen.readings += a.readings.length;
+    seen.deadLetters += a.deadLetters.length;
+    seen.duplicates += a.duplicates;
+    for (const d of a.deadLetters) seen.reasons.add(d.reason);
+    if (run.deferred) {
+      held.push([a, b, i]);
+      while (held.length > run.deferred.lag) {
+        const [x, y, at] = held.shift()!;
+        if (at % run.deferred.dropEvery === 0) continue;
+        fresh.remember(x);
+        reference.remember(y);
+      }
+    }
+  });
+  return seen;
+}
+
+const fuzz = (await import(pathToFileURL(packagePath('scripts', 'fuzz.mjs')).href)) as {
+  makeCase(format: string, seed: number): { topic: string; payload: Buffer };
+  caseSeed(seed: number, format: string, i: number): number;
+  FUZZ_PLANS: TripPlan[];
+  FUZZ_RECEIVED: number;
+};
+
+/** The fuzz script's hostile cases (random bytes, near-valid payloads, mutated valid ones), in fuzz order. */
+function fuzzCorpus(n: number, seed: number): Message[] {
+  const out: Message[] = [];
+  for (let i = 0; i < n; i++)
+    for (const format of ['json-v1', 'csv-v1', 'batch-v1']) {
+      const c = fuzz.makeCase(format, fuzz.caseSeed(seed, format, i));
+      out.push({ topic: c.topic, payload: c.payload, t: fuzz.FUZZ_RECEIVED });
+    }
+  return out;
+}
+
+const fleet = simulateFleet({ seed: 14, containers: 40, start: Date.parse('2026-03-02T00:00:00Z'), voyageHours: 240 });
+
+describe('the decode path gives what the one before it gave', () => {
+  it('on a simulated fleet (every format, field faults, breaches), recording at once', () => {
+    const s = compare(fleet.messages, fleet.trips);
+    expect(s.messages).toBeGreaterThan(20_000);
+    expect(s.readings).toBeGreaterThan(20_000);
+    expect(s.duplicates).toBeGreaterThan(0);
+    expect(s.deadLetters).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('on the simulated fleet recorded once delivered (some never delivered), and with tiny windows that evict', () => {
+    compare(fleet.messages, fleet.trips, { deferred: { lag: 3, dropEvery: 7 } });
+    const s = compare(fleet.messages, fleet.trips, { cfg: tinyWindows });
+    expect(s.duplicates).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('on the simulated fleet while plans are moved, swapped and added under it', () => {
+    const plans = fleet.trips;
+    const changes = new Map<number, TripPlan>();
+    const n = fleet.messages.length;
+    const shift = (iso: string, hours: number) => new Date(Date.parse(iso) + hours * 3_600_000).toISOString();
+    for (let k = 0; k < 30; k++) {
+      const p = plans[k % plans.length]!;
+      const q = plans[(k + 1) % plans.length]!;
+      const at = Math.floor(((k + 1) * n) / 31);
+      const change: TripPlan =
+        k % 3 === 0
+          ? { ...p, departure: shift(p.departure, 6 - k), eta: shift(p.eta, -24 + k) } // moved in time
+          : k % 3 === 1
+            ? { ...p, deviceId: q.deviceId } // the device of another plan: the pairs change
+            : { ...p, tripId: `${p.tripId}-NEXT${k}`, departure: shift(p.eta, 1), eta: shift(p.eta, 400) }; // a next trip
+      changes.set(at, change);
+    }
+    compare(fleet.messages, plans, { changes });
+    compare(fleet.messages, plans, { changes, deferred: { lag: 1, dropEvery: 5 } });
+  }, 120_000);
+
+  it("on the fuzz script's hostile payloads of every format", () => {
+    const corpus = fuzzCorpus(4000, 14);
+    const s = compare(corpus, fuzz.FUZZ_PLANS);
+    expect(s.readings).toBeGreaterThan(1000);
+    for (const reason of ['not-utf8', 'invalid-json', 'invalid-csv', 'schema-violation', 'unknown-reading-type', 'bad-container-number', 'clock-skew', 'unbound-device', 'device-container-mismatch'])
+      expect(s.reasons, reason).toContain(reason);
+    compare(corpus, fuzz.FUZZ_PLANS, { deferred: { lag: 2, dropEvery: 3 } });
+    compare(corpus, fuzz.FUZZ_PLANS, { cfg: tinyWindows });
+  }, 120_000);
+
+  it('on the ids whose short forms could be mistaken: csv seq and epoch written with leading zeros, one device on every format, a batch repeating its events', () => {
+    const T = fuzz.FUZZ_RECEIVED;
+    const epoch = T / 1000 - 60;
+    const lines = [`7;D;${epoch};1`, `007;D;${epoch};1`, `7;D;0${epoch};1`, `7;D;${epoch};1`, `0;D;${epoch};0`, `00;D;${epoch};0`, `0;D;${epoch};0\r\n`, `65535;L;${epoch};5`, `7;T;${epoch + 1};40`, `7;T;${epoch + 1};41`];
+    const csv = lines.map((l) => ({ topic: 'ssd/csv/acme-00042', payload: Buffer.from(l), t: T }));
+    const json = ['7@' + epoch, '7', `${epoch}`, 'm-1', 'm-1'].map((msgId) => ({
+      topic: 'ssd/json/acme-00042/door',
+      payload: Buffer.from(JSON.stringify({ msgId, containerId: 'MSCU1234566', ts: new Date(T - 5000).toISOString(), state: 'open' })),
+      t: T,
+    }));
+    const ev = (eventId: string, deviceId: string, containerId: string) => ({ eventId, equipmentReference: containerId, deviceId, eventDateTime: new Date(T - 9000).toISOString(), eventType: 'DOOR_CLOSED' });
+    const events = Array.from({ length: 80 }, (_, i) => ev(`m-${i % 50}`, i % 2 ? 'acme-00042' : 'sat-0091', i % 2 ? 'MSCU1234566' : i % 5 ? 'CSQU3054383' : 'MSCU1234566'));
+    const batch = [0, 1].map(() => ({ topic: 'ssd/batch/VSL-9876543', payload: Buffer.from(JSON.stringify({ gatewayId: 'VSL-9876543', sentAt: new Date(T).toISOString(), events })), t: T }));
+    const all = [...csv, ...json, ...batch, ...csv, ...json];
+    const s = compare(all, fuzz.FUZZ_PLANS);
+    expect(s.duplicates).toBeGreaterThan(40);
+    compare(all, fuzz.FUZZ_PLANS, { deferred: { lag: 0, dropEvery: 1_000_000 } });
+    compare(all, fuzz.FUZZ_PLANS, { deferred: { lag: 4, dropEvery: 2 } });
+    compare(all, fuzz.FUZZ_PLANS, { cfg: tinyWindows });
+  });
+});
