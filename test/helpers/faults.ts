@@ -142,20 +142,21 @@ export async function positionGroupsAtEnd(config: Config, groupIds: string[]): P
   }
 }
 
-/** `node dist/src/cli.js run --profile stack ...` as a child process, logs in a file. */
+/** `node dist/src/cli.js run --profile stack ...` as a child process, logs in a file; `env` is added to this process's environment (a webhook target's secret variable, say). */
 export class PipelineProcess {
   private child: ChildProcess | null = null;
   private starts = 0;
   constructor(
     private readonly args: string[],
     readonly logFile: string,
+    private readonly env: Record<string, string> = {},
   ) {}
 
   async start(timeoutMs = 60 * SECOND): Promise<void> {
     this.starts++;
     const log = createWriteStream(this.logFile, { flags: 'a' });
     log.write(`--- start ${this.starts} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, [packagePath('dist', 'src', 'cli.js'), 'run', '--profile', 'stack', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SEALWATCH_LOG_LEVEL: 'info' } });
+    const child = spawn(process.execPath, [packagePath('dist', 'src', 'cli.js'), 'run', '--profile', 'stack', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SEALWATCH_LOG_LEVEL: 'info', ...this.env } });
     this.child = child;
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
@@ -286,7 +287,8 @@ export async function publishCorpus(config: Config, corpus: Corpus, runId: strin
   }
 }
 
-function stackEnvSimulator(): { user: string; password: string } {
+/** The simulator's MQTT account of the stack (it may publish for any device). */
+export function stackEnvSimulator(): { user: string; password: string } {
   const env = stackEnv();
   return { user: env.SEALWATCH_MQTT_SIMULATOR_USERNAME ?? 'simulator', password: env.SEALWATCH_MQTT_SIMULATOR_PASSWORD ?? 'simulator-local' };
 }
