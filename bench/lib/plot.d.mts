@@ -1,0 +1,15 @@
+// Types of plot.mjs for the TypeScript tests that import it.
+export interface GrowthPoint {
+  containers: number;
+  eventsPerSec: number;
+  eventsMin?: number;
+  eventsMax?: number;
+  baselineEventsPerSec?: number;
+  bytesPerContainer: number;
+  historyHours?: number;
+  fullHistory?: boolean;
+}
+export function label(n: number): string;
+export function sizeLabel(n: number): string;
+export function growthSvg(args: { points: GrowthPoint[]; subtitle?: string }): string;
+export function growthPoints(figures: Array<Record<string, unknown>>): GrowthPoint[];
