@@ -5,6 +5,8 @@ export interface GrowthPoint {
   eventsMin?: number;
   eventsMax?: number;
   baselineEventsPerSec?: number;
+  /** share of the engine's timed rounds spent in garbage collection, 0..1 */
+  gcShare?: number;
   bytesPerContainer: number;
   historyHours?: number;
   fullHistory?: boolean;

@@ -91,7 +91,8 @@ function panel({ left, title, yLabel, xs, series, kind }) {
 
 /**
  * The growth curve of one bench run. `points`: one per measured size and history, in any order:
- *   { containers, eventsPerSec, eventsMin, eventsMax, baselineEventsPerSec, bytesPerContainer, historyHours, fullHistory }
+ *   { containers, eventsPerSec, eventsMin, eventsMax, baselineEventsPerSec, gcShare, bytesPerContainer, historyHours, fullHistory }
+ * (gcShare: the part of the engine's timed rounds spent in garbage collection, 0..1, shown in the label when given).
  * Points are drawn as one series per history: full histories filled and joined
  * by a solid line, each shorter history (`fullHistory: false`, loaded with
  * fewer hours than the rules' longest window) hollow on a dashed line, named
@@ -124,7 +125,7 @@ export function growthSvg({ points, subtitle = '' }) {
       y: p.eventsPerSec,
       lo: p.eventsMin,
       hi: p.eventsMax,
-      text: label(p.eventsPerSec) + (p.baselineEventsPerSec ? ` (${(p.eventsPerSec / p.baselineEventsPerSec).toFixed(3)} of bare)` : ''),
+      text: label(p.eventsPerSec) + (p.baselineEventsPerSec ? ` (${(p.eventsPerSec / p.baselineEventsPerSec).toFixed(3)} of bare${Number.isFinite(p.gcShare) ? `, GC ${Math.round(p.gcShare * 100)} %` : ''})` : ''),
     })),
   });
   const bytes = panel({
@@ -171,7 +172,7 @@ export function growthPoints(figures) {
     if (!Number.isFinite(f.containers)) continue;
     const key = `${f.containers} ${f.loadHours}`;
     const p = byRun.get(key) ?? { containers: f.containers, historyHours: f.loadHours, fullHistory: f.fullHistory };
-    if (f.unit === 'events/s/core') Object.assign(p, { eventsPerSec: f.value, eventsMin: f.spread.min, eventsMax: f.spread.max, baselineEventsPerSec: f.baseline });
+    if (f.unit === 'events/s/core') Object.assign(p, { eventsPerSec: f.value, eventsMin: f.spread.min, eventsMax: f.spread.max, baselineEventsPerSec: f.baseline, ...(Number.isFinite(f.gcShare) ? { gcShare: f.gcShare } : {}) });
     else if (f.unit === 'bytes/container') p.bytesPerContainer = f.value;
     byRun.set(key, p);
   }

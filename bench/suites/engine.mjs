@@ -18,6 +18,7 @@ import { RuleEngine } from '../../dist/src/rules/engine.js';
 import { ALL_RULES } from '../../dist/src/rules/index.js';
 import { compilePlan } from '../../dist/src/trips/compile.js';
 import { makePlans, simReadings, T0 } from '../lib/fleet.mjs';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { figure, fmt, progress, summarise, time } from '../lib/measure.mjs';
 
 const STEP_MS = 15 * 60_000;
@@ -63,7 +64,30 @@ function cycle(plans, k) {
   return out.sort((a, b) => a.receivedAt - b.receivedAt);
 }
 
+/**
+ * Milliseconds of garbage collection inside the given [start, end] windows
+ * (performance.now() times), from the gc entries V8 reports: how much of a
+ * timed section was the collector. Entries arrive asynchronously, so it lets
+ * the observer run first.
+ */
+async function gcMsWithin(entries, windows) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  let ms = 0;
+  for (const [gs, gd] of entries)
+    for (const [ws, we] of windows) {
+      const overlap = Math.min(gs + gd, we) - Math.max(gs, ws);
+      if (overlap > 0) ms += overlap;
+    }
+  return ms;
+}
+
 export async function run(opts) {
+  // every collection's start and duration, to say how much of the engine's timed rounds was GC
+  const gcEntries = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcEntries.push([e.startTime, e.duration]);
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const config = loadConfig({ env: {} });
   const ports = defaultPorts();
   const figures = [];
@@ -103,6 +127,10 @@ export async function run(opts) {
     );
     const s = [];
     const b = [];
+    const engineWindows = []; // the engine's timed sections of the recorded rounds
+    const bareWindows = [];
+    let engineMs = 0;
+    let bareMs = 0;
     for (let round = 0; round < opts.warmup + opts.rounds; round++) {
       let events = 0;
       let msS = 0;
@@ -110,9 +138,12 @@ export async function run(opts) {
       for (let c = 0; c < cyclesPerRound; c++) {
         const batch = cycle(plans, k++); // generated outside the timed sections
         events += batch.length;
-        msS += time(() => {
-          for (const r of batch) engine.ingest(r);
-        });
+        const t0 = performance.now();
+        for (const r of batch) engine.ingest(r);
+        const t1 = performance.now();
+        msS += t1 - t0;
+        if (round >= opts.warmup) engineWindows.push([t0, t1]);
+        const t2 = performance.now();
         msB += time(() => {
           for (const r of batch) {
             const e = bare.get(r.containerId);
@@ -120,21 +151,27 @@ export async function run(opts) {
             e.ts = r.ts;
           }
         });
+        if (round >= opts.warmup) bareWindows.push([t2, performance.now()]);
       }
       if (round < opts.warmup) continue;
+      engineMs += msS;
+      bareMs += msB;
       s.push((events * 1000) / msS);
       b.push((events * 1000) / msB);
       progress(`engine ${n.toLocaleString('en')}${history} round ${round - opts.warmup + 1}: ${fmt(s.at(-1))} vs ${fmt(b.at(-1))} events/s`);
     }
+    const gcShare = (await gcMsWithin(gcEntries, engineWindows)) / engineMs;
+    const gcShareBare = (await gcMsWithin(gcEntries, bareWindows)) / bareMs;
+    gcEntries.length = 0;
     const bytesEngine = ((await memAfterGc()) - heap0) / n;
     const hours = (k * STEP_MS) / 3_600_000;
     progress(
-      `engine ${n.toLocaleString('en')}${history}: ${fmt(bytesEngine)} heap bytes per container after ${hours} h (${fmt(bytesAtLoad)} after loading; bare Map entry ${fmt(bytesBare)}); ${engine.stats.processed.toLocaleString('en')} processed, alerts ${JSON.stringify(alerts)}`,
+      `engine ${n.toLocaleString('en')}${history}: ${fmt(bytesEngine)} heap bytes per container after ${hours} h (${fmt(bytesAtLoad)} after loading; bare Map entry ${fmt(bytesBare)}); ${engine.stats.processed.toLocaleString('en')} processed, alerts ${JSON.stringify(alerts)}; GC ${(gcShare * 100).toFixed(1)} % of the engine's timed time (bare loop ${(gcShareBare * 100).toFixed(1)} %)`,
     );
     const shortNote = fullHistory
       ? ''
       : `; SHORT HISTORY: ${loadHours} h loaded, not the ${LOAD_HOURS} h that fills every rule's window (TEMPERATURE_ANOMALY's 26 h baseline only partly filled), so less state per container than with the full history`;
-    const note = `${n} containers, ${engine.stats.processed} events processed, ${engine.stats.timersFired} timers fired, alerts ${JSON.stringify(alerts)}; every rule on, plans with a route; measured after ${loadHours} h of readings (loaded in ${Math.round(loadSeconds)} s)${shortNote}`;
+    const note = `${n} containers, ${engine.stats.processed} events processed, ${engine.stats.timersFired} timers fired, alerts ${JSON.stringify(alerts)}; every rule on, plans with a route; measured after ${loadHours} h of readings (loaded in ${Math.round(loadSeconds)} s); garbage collection ${(gcShare * 100).toFixed(1)} % of the engine's timed rounds (V8 gc entries; the bare loop ${(gcShareBare * 100).toFixed(1)} %)${shortNote}`;
     const tags = { containers: n, loadHours, fullHistory, loadSeconds };
     figures.push(
       figure({
@@ -148,7 +185,7 @@ export async function run(opts) {
         note,
       }),
     );
-    Object.assign(figures.at(-1), tags);
+    Object.assign(figures.at(-1), tags, { gcShare, gcShareBare });
     figures.push(
       figure({
         bench: `engine ${n.toLocaleString('en')} heap (${hours} h${fullHistory ? '' : `, short history: ${loadHours} h loaded`})`,
@@ -164,6 +201,7 @@ export async function run(opts) {
     );
     Object.assign(figures.at(-1), tags, { bytesAtLoad });
   }
+  gcObserver.disconnect();
   figures.push(await planFigure(opts.planCount, config, ports));
   return figures;
 }

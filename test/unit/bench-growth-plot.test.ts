@@ -131,6 +131,13 @@ describe('growth curve SVG (bench/lib/plot.mjs)', () => {
     expect(svg).not.toContain('stroke-dasharray');
   });
 
+  it("names the GC share in a rate's label when it is given", () => {
+    const svg = growthSvg({ points: [{ ...POINTS[0], gcShare: 0.284 }, POINTS[2]] });
+    checkWellFormed(svg);
+    expect(svg).toContain('>578,467 (0.063 of bare, GC 28 %)</text>');
+    expect(svg).toContain('>518,598 (0.094 of bare)</text>');
+  });
+
   it('refuses a missing or non-positive figure', () => {
     expect(() => growthSvg({ points: [] })).toThrow(/no points/);
     expect(() => growthSvg({ points: [{ ...POINTS[0], bytesPerContainer: Number.NaN }] })).toThrow(/bytesPerContainer/);
@@ -138,12 +145,12 @@ describe('growth curve SVG (bench/lib/plot.mjs)', () => {
 
   it('pairs the suite figures by container count', () => {
     const figures = [
-      { bench: 'engine 10,000 containers', unit: 'events/s/core', value: 5, baseline: 50, spread: { min: 4, max: 6 }, containers: 10_000, loadHours: 27, fullHistory: true },
+      { bench: 'engine 10,000 containers', unit: 'events/s/core', value: 5, baseline: 50, spread: { min: 4, max: 6 }, containers: 10_000, loadHours: 27, fullHistory: true, gcShare: 0.25 },
       { bench: 'engine 10,000 heap (42 h)', unit: 'bytes/container', value: 4000, baseline: 70, spread: { min: 4000, max: 4000 }, containers: 10_000, loadHours: 27, fullHistory: true },
       { bench: 'engine plan with route (NLRTM-BRSSZ)', unit: 'bytes/plan', value: 192, baseline: 1344, spread: { min: 192, max: 192 } },
       { bench: 'engine 200 containers', unit: 'events/s/core', value: 7, baseline: 70, spread: { min: 6, max: 8 }, containers: 200, loadHours: 27, fullHistory: true },
     ];
-    expect(growthPoints(figures)).toEqual([{ containers: 10_000, eventsPerSec: 5, eventsMin: 4, eventsMax: 6, baselineEventsPerSec: 50, bytesPerContainer: 4000, historyHours: 27, fullHistory: true }]);
+    expect(growthPoints(figures)).toEqual([{ containers: 10_000, eventsPerSec: 5, eventsMin: 4, eventsMax: 6, baselineEventsPerSec: 50, gcShare: 0.25, bytesPerContainer: 4000, historyHours: 27, fullHistory: true }]);
     // the same size with two histories is two points
     const short = figures.slice(0, 2).map((f) => ({ ...f, loadHours: 6, fullHistory: false, value: f.value / 2 }));
     expect(growthPoints([...short, ...figures]).map((p) => [p.containers, p.historyHours, p.eventsPerSec])).toEqual([
