@@ -15,3 +15,5 @@ export function label(n: number): string;
 export function sizeLabel(n: number): string;
 export function growthSvg(args: { points: GrowthPoint[]; subtitle?: string }): string;
 export function growthPoints(figures: Array<Record<string, unknown>>): GrowthPoint[];
+export function growthSubtitle(record: { machine: Record<string, any>; options: { rounds: number } }): string;
+export function writeGrowthSvg(file: string, record: { machine: Record<string, any>; options: { rounds: number }; figures: Array<Record<string, unknown>> }): boolean;

@@ -1,6 +1,12 @@
 // The engine's growth curve as an SVG: events/s/core and bytes/container
 // against the number of containers (log scale), one panel each, every point
 // labelled with its value. Plain string building, no dependency.
+//
+// bench/run.mjs writes it after every run with the engine suite;
+// `node bench/lib/plot.mjs RECORD.json [OUT.svg]` draws it again from a
+// recorded run (default OUT: RECORD's name with -growth.svg).
+import { writeFileSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const W = 1000;
 const H = 470;
@@ -79,7 +85,7 @@ function panel({ left, title, yLabel, xs, series, kind }) {
       out.push(`<circle class="point ${kind}" data-series="${esc(s.name)}" data-containers="${p.x}" data-value="${p.y}" cx="${x}" cy="${num(Y(p.y))}" r="4.5" fill="${p.hollow ? 'white' : colour}" stroke="${colour}" stroke-width="1.8"/>`);
       // labels alternate above and below across series, so two series at one size do not overprint
       const dy = si % 2 === 0 ? -10 : 18;
-      const yText = Math.max(top + 12, Math.min(top + h - 4, Y(p.hi !== undefined && si % 2 === 0 ? p.hi : p.y) + dy));
+      const yText = Math.max(top + 12, Math.min(top + h - 4, Y(p.y) + dy));
       // in the right third of the panel the label goes left of its point, so it stays inside
       const right = X(p.x) > left + (w * 2) / 3;
       out.push(`<text class="label ${kind}" data-containers="${p.x}" x="${num(X(p.x) + (right ? -7 : 7))}" y="${num(yText)}"${right ? ' text-anchor="end"' : ''} font-size="11" fill="${colour}">${esc(p.text)}</text>`);
@@ -177,4 +183,25 @@ export function growthPoints(figures) {
     byRun.set(key, p);
   }
   return [...byRun.values()].filter((p) => p.eventsPerSec !== undefined && p.bytesPerContainer !== undefined).sort((a, b) => (a.fullHistory === b.fullHistory ? 0 : a.fullHistory === false ? 1 : -1) || a.containers - b.containers);
+}
+
+/** The subtitle for a run's record: when, where, which commit, how many rounds. */
+export function growthSubtitle(record) {
+  const m = record.machine;
+  return `${m.date.slice(0, 10)}, ${m.cpuCount} x ${m.cpuModel}, Node ${m.node}${m.commit ? `, commit ${m.commit}` : ''}; median of ${record.options.rounds} rounds; ratio: share of a bare Map loop`;
+}
+
+/** Writes the growth curve of a run's record to `file`; false (nothing written) when the run has no engine sizes. */
+export function writeGrowthSvg(file, record) {
+  const points = growthPoints(record.figures);
+  if (points.length === 0) return false;
+  writeFileSync(file, growthSvg({ points, subtitle: growthSubtitle(record) }));
+  return true;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [recordFile, out = recordFile.replace(/\.json$/, '') + '-growth.svg'] = process.argv.slice(2);
+  if (!recordFile) throw new Error('usage: node bench/lib/plot.mjs RECORD.json [OUT.svg]');
+  if (!writeGrowthSvg(out, JSON.parse(readFileSync(recordFile, 'utf8')))) throw new Error(`${recordFile}: no engine sizes to plot`);
+  process.stdout.write(`written: ${out}\n`);
 }

@@ -8,8 +8,8 @@
 //
 // The sizes are opts.engineContainers (10k and 100k), each with the full
 // history, then opts.engineExtraRuns ({ containers, loadHours }; `--growth`
-// adds 100k and 1M with 6 h: 27 h took 185 s to load at 100k on our shared
-// 2-core box, so about half an hour at 1M). A run with a shorter history than the full one says
+// adds 100k and 1M with 6 h: 6 h took 818-978 s to load at 1M on our shared
+// 2-core box, so 27 h would take an hour or more). A run with a shorter history than the full one says
 // "short history" in its rows and carries fullHistory: false.
 import { loadConfig } from '../../dist/src/config/load.js';
 import { defaultPorts } from '../../dist/src/geo/ports.js';
