@@ -5,7 +5,13 @@
 // --expose-gc, so heap figures can force a collection and one suite's JIT and
 // heap do not colour the next. Imports the compiled dist/ (built first).
 //
-//   node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm] [--no-stack] [--rounds N] [--out-dir DIR] [--no-build]
+//   node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm] [--no-stack] [--growth] [--rounds N] [--out-dir DIR] [--no-build]
+//
+// --growth adds 1,000,000 containers to the engine's 10,000 and 100,000 (the
+// growth curve), with a short history (6 h, not 27 h) and 100,000 again with the
+// same short history (see engineGrowthRuns), and a larger heap for the engine's process. Every run
+// with the engine suite draws its curve, events/s/core and bytes/container
+// against containers, in <out-dir>/<latest|quick>-growth.svg.
 //
 // The stack suite starts the local stack (scripts/stack.sh up) under the
 // shared stack lock (flock /tmp/sealwatch-stack.lock; set
@@ -15,6 +21,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
+import { writeGrowthSvg } from './lib/plot.mjs';
 import { machine, tableText, writeResults } from './lib/report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,6 +37,15 @@ const FULL = {
   batchSize: 100,
   engineContainers: [10_000, 100_000],
   engineEventsPerRound: 400_000,
+  // --growth: 1M containers with 6 h of history, not the full 27 h (on our shared 2-core box 6 h
+  // took 818-978 s to load at 1M, twice the 100k load's time per event, so 27 h would take
+  // an hour or more), and 100k with the same
+  // 6 h, so the step from 100k to 1M compares like with like; the heap limit is for 1M
+  engineGrowthRuns: [
+    { containers: 100_000, loadHours: 6 },
+    { containers: 1_000_000, loadHours: 6 },
+  ],
+  engineGrowthMaxOldSpaceMb: 14_336,
   planCount: 1000,
   replayContainers: 60,
   replayHours: 0, // the simulator's whole voyages (about a month)
@@ -56,6 +72,11 @@ const QUICK = {
   batchSize: 100,
   engineContainers: [50, 200],
   engineEventsPerRound: 2000,
+  engineGrowthRuns: [
+    { containers: 200, loadHours: 6 },
+    { containers: 1000, loadHours: 6 },
+  ],
+  engineGrowthMaxOldSpaceMb: 0,
   planCount: 300,
   replayContainers: 2,
   replayHours: 24,
@@ -76,7 +97,7 @@ const QUICK = {
 };
 
 function parseArgs(argv) {
-  const a = { opts: {}, quick: false, only: null, stack: true, rounds: null, outDir: join(here, 'results'), build: true };
+  const a = { opts: {}, quick: false, only: null, stack: true, growth: false, rounds: null, outDir: join(here, 'results'), build: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -87,6 +108,7 @@ function parseArgs(argv) {
     if (arg === '--quick') a.quick = true;
     else if (arg === '--no-build') a.build = false;
     else if (arg === '--no-stack') a.stack = false;
+    else if (arg === '--growth') a.growth = true;
     else if (arg.startsWith('--only')) a.only = value().split(',');
     else if (arg.startsWith('--rounds')) a.rounds = Number(value());
     else if (arg.startsWith('--opt')) {
@@ -95,7 +117,7 @@ function parseArgs(argv) {
       a.opts[k] = Number(v);
     } else if (arg.startsWith('--out-dir')) a.outDir = value();
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm] [--no-stack] [--rounds N] [--out-dir DIR] [--no-build]\n');
+      process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm] [--no-stack] [--growth] [--rounds N] [--out-dir DIR] [--no-build]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${arg}`);
   }
@@ -108,7 +130,8 @@ function parseArgs(argv) {
 
 function runSuite(suite, opts) {
   return new Promise((resolve, reject) => {
-    const argv = [process.execPath, '--expose-gc', join(here, 'lib', 'child.mjs'), suite, JSON.stringify(opts)];
+    const heap = suite === 'engine' && opts.engineMaxOldSpaceMb > 0 ? [`--max-old-space-size=${opts.engineMaxOldSpaceMb}`] : [];
+    const argv = [process.execPath, '--expose-gc', ...heap, join(here, 'lib', 'child.mjs'), suite, JSON.stringify(opts)];
     // the stack suite holds the shared stack lock for its whole run (stack up, benchmark, stack down);
     // -o: what it starts (the stack's services) must not inherit the lock and hold it after the run
     if (suite === 'stack' && process.env.SEALWATCH_STACK_LOCK_HELD !== '1') argv.unshift('flock', '-o', '-w', '3600', STACK_LOCK);
@@ -131,14 +154,22 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.build) execFileSync(process.execPath, [join(root, 'scripts', 'ensure-built.mjs')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   const opts = { ...(args.quick ? QUICK : FULL), ...(args.rounds ? { rounds: args.rounds } : {}), ...args.opts };
+  if (args.growth) {
+    opts.engineExtraRuns = opts.engineGrowthRuns;
+    opts.engineMaxOldSpaceMb = opts.engineGrowthMaxOldSpaceMb;
+  }
   const m = machine(root);
   process.stderr.write(`[bench] ${args.quick ? 'quick' : 'full'} run on ${m.cpuCount} x ${m.cpuModel}, Node ${m.node}, load average ${m.loadAverage.map((x) => x.toFixed(2)).join(' ')}\n`);
   const started = Date.now();
   const figures = [];
   for (const suite of SUITES.filter((s) => args.only.includes(s))) figures.push(...(await runSuite(suite, opts)));
-  const record = { machine: m, mode: args.quick ? 'quick' : 'full', options: opts, durationMs: Date.now() - started, figures };
-  const files = writeResults(args.outDir, args.quick ? 'quick' : 'latest', record);
-  process.stdout.write(`\n${tableText(figures)}\n\nwritten: ${relative(process.cwd(), files.json)}, ${relative(process.cwd(), files.md)} (${Math.round(record.durationMs / 1000)} s)\n`);
+  const record = { machine: m, mode: args.quick ? 'quick' : 'full', growth: args.growth, options: opts, durationMs: Date.now() - started, figures };
+  const name = args.quick ? 'quick' : 'latest';
+  const files = writeResults(args.outDir, name, record);
+  const written = [files.json, files.md];
+  const svg = join(args.outDir, `${name}-growth.svg`);
+  if (writeGrowthSvg(svg, record)) written.push(svg);
+  process.stdout.write(`\n${tableText(figures)}\n\nwritten: ${written.map((f) => relative(process.cwd(), f)).join(', ')} (${Math.round(record.durationMs / 1000)} s)\n`);
 }
 
 main().catch((err) => {

@@ -56,5 +56,14 @@ describe('npm run bench (quick mode)', () => {
       expect(typeof f.baselineLabel).toBe('string');
     }
     expect(readFileSync(join(outDir, 'quick.md'), 'utf8')).toContain('| benchmark | figure | baseline | ratio | median |');
+    // the engine's growth curve: one point per size in each panel, at the figures of the record
+    const svg = readFileSync(join(outDir, 'quick-growth.svg'), 'utf8');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    for (const n of [50, 200]) {
+      const rate = record.figures.find((f: { bench: string }) => f.bench === `engine ${n} containers`);
+      expect(rate.containers).toBe(n);
+      expect(svg).toContain(`<circle class="point events" data-series="full history" data-containers="${n}" data-value="${rate.value}"`);
+      expect(svg.match(new RegExp(`<circle class="point bytes"[^>]* data-containers="${n}"`, 'g'))).toHaveLength(1);
+    }
   }, 300_000);
 });
