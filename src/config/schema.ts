@@ -6,6 +6,10 @@ const port = z.number().int().min(0).max(65535);
 const positive = z.number().positive();
 const ms = z.number().int().min(0);
 
+/** The stages `sealwatch run` can run, in pipeline order. */
+export const STAGES = ['ingest', 'rules', 'telemetry'] as const;
+export type StageName = (typeof STAGES)[number];
+
 /**
  * The one schema for every setting. Every key has a default here, so the
  * defaults file only documents them; the numbers are reasoned in
@@ -90,6 +94,21 @@ export const ConfigSchema = z
         maxPastAgeMs: ms.default(30 * DAY),
         dedupIdsPerDevice: z.number().int().min(16).default(2048),
         dedupMaxDevices: z.number().int().min(1).default(500_000),
+      })
+      .strict()
+      .prefault({}),
+    pipeline: z
+      .object({
+        /**
+         * The stages this process runs: ingest (MQTT -> Kafka), rules (Kafka -> engine -> alerts,
+         * webhook delivery) and telemetry (Kafka -> InfluxDB). All three by default; a subset
+         * runs against Kafka only, the other stages in other processes.
+         */
+        stages: z
+          .array(z.enum(STAGES))
+          .min(1)
+          .refine((v) => new Set(v).size === v.length, 'each stage at most once')
+          .default([...STAGES]),
       })
       .strict()
       .prefault({}),
@@ -594,6 +613,11 @@ export const ConfigSchema = z
       if (targetNames.has(t.name)) ctx.addIssue({ code: 'custom', path: ['webhooks', 'targets', i, 'name'], message: `webhook target ${t.name} is defined twice` });
       targetNames.add(t.name);
     });
+    const stages = new Set(c.pipeline.stages);
+    if (stages.size < STAGES.length && c.bus.kind === 'memory')
+      ctx.addIssue({ code: 'custom', path: ['pipeline', 'stages'], message: `expected all of ${STAGES.join(',')} with bus.kind memory (the memory bus lives in one process); run a subset with bus.kind kafka` });
+    if (stages.size < STAGES.length && stages.has('telemetry') && !(c.influx.enabled && c.influx.writeTelemetry))
+      ctx.addIssue({ code: 'custom', path: ['pipeline', 'stages'], message: `the telemetry stage writes readings to InfluxDB: expected influx.enabled and influx.writeTelemetry true when it is chosen` });
     if (c.webhooks.initialBackoffMs > c.webhooks.maxBackoffMs) ctx.addIssue({ code: 'custom', path: ['webhooks', 'initialBackoffMs'], message: `at most webhooks.maxBackoffMs (${c.webhooks.maxBackoffMs})` });
   });
 
