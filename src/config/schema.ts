@@ -168,8 +168,12 @@ export const ConfigSchema = z
         writeTelemetry: z.boolean().default(true),
         /** Dead-letter points are gathered this long before one write (telemetry and alerts are written per batch, awaited). */
         flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
-        /** Lines per write request. */
+        /** Lines per write request, at most: the telemetry stage gathers readings of concurrent Kafka batches up to this many per request. */
         batchSize: z.number().int().min(1).default(5000),
+        /** A write request's body larger than this many bytes is sent gzip-compressed (Content-Encoding: gzip); null: never compressed. */
+        gzipThreshold: z.number().int().min(0).nullable().default(1000),
+        /** How long the telemetry stage waits for readings of other partitions' batches to share one write request (up to `influx.batchSize` lines); 0: none. */
+        telemetryLingerMs: z.number().int().min(0).max(1000).default(20),
         /** One write request's timeout. */
         timeoutMs: z
           .number()

@@ -113,7 +113,14 @@ export async function startStages(o: PipelineOptions & { stages?: readonly Stage
   await bus.ensureTopics(topicSpecs(config));
   let telemetry: TelemetryStage | null = null;
   if (runs('telemetry') && influx && config.influx.writeTelemetry) {
-    telemetry = new TelemetryStage(bus, influx, `${config.kafka.groupId}-telemetry-influx`, log, o.rulesFromNow ?? false, config.influx.batchRetryWindowMs);
+    telemetry = new TelemetryStage(bus, influx, `${config.kafka.groupId}-telemetry-influx`, log, {
+      fromNow: o.rulesFromNow ?? false,
+      retryWindowMs: config.influx.batchRetryWindowMs,
+      batchLines: config.influx.batchSize,
+      // the memory bus hands out one batch at a time: nothing would join a write that waits
+      lingerMs: bus.kind === 'kafka' ? config.influx.telemetryLingerMs : 0,
+      concurrency: config.kafka.partitions.telemetry,
+    });
     await telemetry.start();
   }
   const instruments = new PipelineInstruments();
