@@ -117,6 +117,12 @@ export const ConfigSchema = z
         kind: z.enum(['memory', 'kafka']).default('memory'),
         /** Embedded mode: messages the memory bus keeps per partition once every group has consumed them (bounded memory; Kafka has its own retention). */
         memoryRetainPerPartition: z.number().int().min(100).default(20_000),
+        /**
+         * With Kafka: the codec of the ingest stage's produce batches to the telemetry and raw
+         * topics (Kafka's own record-batch compression: every consumer decompresses
+         * transparently; the messages stay the JSON of docs/wire.md).
+         */
+        compression: z.enum(['none', 'gzip']).default('none'),
       })
       .strict()
       .prefault({}),

@@ -59,6 +59,12 @@ describe('configuration', () => {
     expect(failure(() => loadConfig({ env: {}, sets: ['bus.kind=kafka', 'pipeline.stages=telemetry'] })).message).toMatch(/pipeline\.stages = \["telemetry"\].*influx\.enabled/);
   });
 
+  it('bus.compression: none by default, gzip on request, anything else named', () => {
+    expect(loadConfig({ env: {} }).bus.compression).toBe('none');
+    expect(loadConfig({ env: { SEALWATCH_BUS_COMPRESSION: 'gzip' } }).bus.compression).toBe('gzip');
+    expect(failure(() => loadConfig({ env: {}, sets: ['bus.compression=zstd'] })).message).toMatch(/bus\.compression = "zstd" \(from --set bus\.compression\): .*"none"\|"gzip"/);
+  });
+
   it('an unknown key in a file is refused, by name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-cfg-'));
     const file = join(dir, 'c.yaml');

@@ -10,7 +10,7 @@ import { stackConfig } from '../../helpers/stack.js';
 /**
  * Issue 14: the stages as separate processes against the real Mosquitto,
  * Kafka and InfluxDB. `sealwatch run --stages ingest` takes the MQTT
- * messages onto Kafka, a second process `--stages rules,telemetry` runs the
+ * messages onto Kafka (gzip-compressed batches, `bus.compression`), a second process `--stages rules,telemetry` runs the
  * engine and writes readings to InfluxDB; together they give exactly the
  * alert ids of the in-process (embedded) decode and rule path over the same
  * messages, every reading on the telemetry topic and in InfluxDB, and each
@@ -26,7 +26,8 @@ describe('stages as separate processes (Mosquitto, Kafka, InfluxDB)', () => {
     const common = ['--trips', corpus.tripsDir, ...[`kafka.groupId=${groupId}`, 'mqtt.trustReceivedAtProperty=true', 'api.enabled=false', ...FAULT_SETS].flatMap((s) => ['--set', s])];
     const ingestLog = join(corpus.tripsDir, '..', 'ingest.log');
     const rulesLog = join(corpus.tripsDir, '..', 'rules.log');
-    const ingest = new PipelineProcess(['--stages', 'ingest', '--set', `mqtt.clientId=sw-stages-ingest-${runId}`, ...common], ingestLog);
+    // the ingest process compresses its telemetry produce batches: the other decodes them as ever
+    const ingest = new PipelineProcess(['--stages', 'ingest', '--set', `mqtt.clientId=sw-stages-ingest-${runId}`, '--set', 'bus.compression=gzip', ...common], ingestLog);
     const rules = new PipelineProcess(['--stages', 'rules,telemetry', '--set', `engine.recoverFrom=${new Date(Date.now() - 1000).toISOString()}`, ...common], rulesLog);
     try {
       await bus.ensureTopics(topicSpecs(config));
