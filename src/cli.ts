@@ -67,6 +67,7 @@ program
   .description('the pipeline against the configured MQTT broker, bus and sinks (use --profile stack for Kafka + InfluxDB)')
   .option('--trips <dir>', 'directory of trip plans (JSON or YAML)')
   .option('--alerts-out <file>', 'also write alerts as NDJSON')
+  .option('--stages <list>', 'the stages this process runs, comma-separated: ingest,rules,telemetry (default all three, pipeline.stages; a subset needs bus.kind kafka)')
   .action(async (o) => (await import('./cli/run-cmd.js')).runCommand(o, globals()));
 
 program

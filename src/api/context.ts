@@ -16,9 +16,11 @@ import type { DeadDeliveries } from './webhook-dead.js';
 
 /** What the API reads of a running pipeline: its counters and its MQTT connection. */
 export interface PipelineProbe {
-  ingest: { counts: IngestCounts };
-  rules: { counts: { readings: number; undecodable: number; alerts: number; late: number } };
-  listener: { client: { connected: boolean } };
+  /** The ingest stage and its listener; null when this process does not run ingest (`pipeline.stages`). */
+  ingest: { counts: IngestCounts } | null;
+  /** The rules stage; null when this process does not run it. */
+  rules: { counts: { readings: number; undecodable: number; alerts: number; late: number } } | null;
+  listener: { client: { connected: boolean } } | null;
   /** Latency histograms of the stages (merged into /metrics). */
   instruments?: { registry: import('prom-client').Registry };
   /** The rule thresholds its engine reads (a rule change through the API applies to it at once). */

@@ -27,7 +27,10 @@ export const healthPlugin: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
     async (_req, reply) => {
       const checks: Record<string, Check> = {};
       checks.bus = await ctx.bus.health(PROBE_TIMEOUT_MS);
-      checks.mqtt = ctx.pipeline ? (ctx.pipeline.listener.client.connected ? { ok: true, detail: 'listener connected' } : { ok: false, detail: 'listener not connected to the broker' }) : { ok: false, detail: 'no pipeline in this process' };
+      // a process without the ingest stage (pipeline.stages) has no MQTT connection to check
+      const listener = ctx.pipeline?.listener;
+      if (!ctx.pipeline) checks.mqtt = { ok: false, detail: 'no pipeline in this process' };
+      else if (listener) checks.mqtt = listener.client.connected ? { ok: true, detail: 'listener connected' } : { ok: false, detail: 'listener not connected to the broker' };
       if (ctx.config.influx.enabled) checks.influx = await probeInflux(ctx.config.influx.url);
       const ready = Object.values(checks).every((c) => c.ok);
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });

@@ -24,10 +24,11 @@ export function buildRegistry(ctx: ApiContext): Registry {
         this.inc(value());
       },
     });
-  if (p) {
-    counter('sealwatch_ingest_messages_total', 'MQTT messages received by the ingest stage', () => p.ingest.counts.messages);
-    counter('sealwatch_ingest_readings_total', 'Readings decoded and put on the telemetry topic (readings out of ingest)', () => p.ingest.counts.readings);
-    counter('sealwatch_ingest_duplicates_total', 'Readings dropped as duplicates (msgId / seq / eventId per device)', () => p.ingest.counts.duplicates);
+  const ingest = p?.ingest;
+  if (ingest) {
+    counter('sealwatch_ingest_messages_total', 'MQTT messages received by the ingest stage', () => ingest.counts.messages);
+    counter('sealwatch_ingest_readings_total', 'Readings decoded and put on the telemetry topic (readings out of ingest)', () => ingest.counts.readings);
+    counter('sealwatch_ingest_duplicates_total', 'Readings dropped as duplicates (msgId / seq / eventId per device)', () => ingest.counts.duplicates);
     new Counter({
       name: 'sealwatch_ingest_dead_letters_total',
       help: 'Messages or events dead-lettered, by reason',
@@ -35,13 +36,16 @@ export function buildRegistry(ctx: ApiContext): Registry {
       registers: [registry],
       collect() {
         this.reset();
-        for (const [reason, n] of Object.entries(p.ingest.counts.deadLetters)) this.inc({ reason }, n);
+        for (const [reason, n] of Object.entries(ingest.counts.deadLetters)) this.inc({ reason }, n);
       },
     });
-    counter('sealwatch_rules_readings_total', 'Readings consumed by the rule engine', () => p.rules.counts.readings);
-    counter('sealwatch_rules_undecodable_total', 'Telemetry messages the rules stage could not decode', () => p.rules.counts.undecodable);
-    counter('sealwatch_rules_late_total', `Readings that arrived after the engine reasoned past their time (${TOPICS.late})`, () => p.rules.counts.late);
-    counter('sealwatch_rules_alerts_raised_total', 'Alerts raised by the rule engine of this process (before deduplication)', () => p.rules.counts.alerts);
+  }
+  const rules = p?.rules;
+  if (rules) {
+    counter('sealwatch_rules_readings_total', 'Readings consumed by the rule engine', () => rules.counts.readings);
+    counter('sealwatch_rules_undecodable_total', 'Telemetry messages the rules stage could not decode', () => rules.counts.undecodable);
+    counter('sealwatch_rules_late_total', `Readings that arrived after the engine reasoned past their time (${TOPICS.late})`, () => rules.counts.late);
+    counter('sealwatch_rules_alerts_raised_total', 'Alerts raised by the rule engine of this process (before deduplication)', () => rules.counts.alerts);
     const groupId = ctx.config.kafka.groupId;
     new Gauge({
       name: 'sealwatch_rules_consumer_lag',

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { SealwatchError } from '../errors.js';
 import { retry } from '../retry.js';
 import { doneCount, type Bus, type BusHealth, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
+import { TOPICS } from './topics.js';
 
 /**
  * The Kafka adapter (kafkajs 2.2). Idempotent producer with acks=all; the
@@ -13,6 +14,9 @@ import { doneCount, type Bus, type BusHealth, type BusMessage, type OutgoingMess
 let scanCounter = 0;
 
 /** Producer-state errors after which only a new producer (id and sequence) can send again. */
+/** The ingest stage's bulk output: what `bus.compression` compresses (alerts, trips and the rest are small and few). */
+const COMPRESSED_TOPICS: ReadonlySet<string> = new Set([TOPICS.telemetry, TOPICS.raw]);
+
 const PRODUCER_STATE_ERRORS = /OUT_OF_ORDER_SEQUENCE_NUMBER|out of order sequence|UNKNOWN_PRODUCER_ID|INVALID_PRODUCER_EPOCH|producer id/i;
 
 export class KafkaBus implements Bus {
@@ -21,12 +25,16 @@ export class KafkaBus implements Bus {
   private producer: Producer | null = null;
   private producing: Promise<Producer> | null = null;
   private readonly consumers: Consumer[] = [];
+  /** Topics whose produce batches are gzip-compressed (`bus.compression`). */
+  private readonly compressed: ReadonlySet<string>;
 
   constructor(
     private readonly cfg: Config['kafka'],
     private readonly log?: Logger,
     overrides: Partial<KafkaConfig> = {},
+    o: { compression?: Config['bus']['compression'] } = {},
   ) {
+    this.compressed = o.compression === 'gzip' ? COMPRESSED_TOPICS : new Set();
     const kafkaLog = log?.child({ module: 'kafkajs' });
     this.kafka = new Kafka({
       clientId: cfg.clientId,
@@ -249,7 +257,7 @@ export class KafkaBus implements Bus {
     if (messages.length === 0) return;
     const p = await this.getProducer();
     try {
-      await p.send({ topic, acks: -1, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
+      await p.send({ topic, acks: -1, compression: this.compressed.has(topic) ? CompressionTypes.GZIP : CompressionTypes.None, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
     } catch (err) {
       // kafkajs 2.2's idempotent producer keeps its producer id and sequence numbers across a
       // broker restart, and the broker then refuses every later send as out of order (for ever).
@@ -276,6 +284,7 @@ export class KafkaBus implements Bus {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.max(1, opts.concurrency ?? 1),
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const out: BusMessage[] = batch.messages.map((m) => ({

@@ -46,6 +46,12 @@ export interface SubscribeOptions {
    * to the group's next). Throwing commits nothing of the batch.
    */
   handler: (batch: BusMessage[]) => Promise<unknown>;
+  /**
+   * Batches of different partitions handled at once, at most (default 1).
+   * Each partition's batches still come one after another, in order. The
+   * memory bus hands out one batch at a time whatever this says.
+   */
+  concurrency?: number;
 }
 
 export interface Subscription {

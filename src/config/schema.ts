@@ -6,6 +6,10 @@ const port = z.number().int().min(0).max(65535);
 const positive = z.number().positive();
 const ms = z.number().int().min(0);
 
+/** The stages `sealwatch run` can run, in pipeline order. */
+export const STAGES = ['ingest', 'rules', 'telemetry'] as const;
+export type StageName = (typeof STAGES)[number];
+
 /**
  * The one schema for every setting. Every key has a default here, so the
  * defaults file only documents them; the numbers are reasoned in
@@ -93,11 +97,32 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    pipeline: z
+      .object({
+        /**
+         * The stages this process runs: ingest (MQTT -> Kafka), rules (Kafka -> engine -> alerts,
+         * webhook delivery) and telemetry (Kafka -> InfluxDB). All three by default; a subset
+         * runs against Kafka only, the other stages in other processes.
+         */
+        stages: z
+          .array(z.enum(STAGES))
+          .min(1)
+          .refine((v) => new Set(v).size === v.length, 'each stage at most once')
+          .default([...STAGES]),
+      })
+      .strict()
+      .prefault({}),
     bus: z
       .object({
         kind: z.enum(['memory', 'kafka']).default('memory'),
         /** Embedded mode: messages the memory bus keeps per partition once every group has consumed them (bounded memory; Kafka has its own retention). */
         memoryRetainPerPartition: z.number().int().min(100).default(20_000),
+        /**
+         * With Kafka: the codec of the ingest stage's produce batches to the telemetry and raw
+         * topics (Kafka's own record-batch compression: every consumer decompresses
+         * transparently; the messages stay the JSON of docs/wire.md).
+         */
+        compression: z.enum(['none', 'gzip']).default('none'),
       })
       .strict()
       .prefault({}),
@@ -149,8 +174,12 @@ export const ConfigSchema = z
         writeTelemetry: z.boolean().default(true),
         /** Dead-letter points are gathered this long before one write (telemetry and alerts are written per batch, awaited). */
         flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
-        /** Lines per write request. */
+        /** Lines per write request, at most: the telemetry stage gathers readings of concurrent Kafka batches up to this many per request. */
         batchSize: z.number().int().min(1).default(5000),
+        /** A write request's body larger than this many bytes is sent gzip-compressed (Content-Encoding: gzip); null: never compressed. */
+        gzipThreshold: z.number().int().min(0).nullable().default(1000),
+        /** How long the telemetry stage waits for readings of other partitions' batches to share one write request (up to `influx.batchSize` lines); 0: none. */
+        telemetryLingerMs: z.number().int().min(0).max(1000).default(20),
         /** One write request's timeout. */
         timeoutMs: z
           .number()
@@ -594,6 +623,11 @@ export const ConfigSchema = z
       if (targetNames.has(t.name)) ctx.addIssue({ code: 'custom', path: ['webhooks', 'targets', i, 'name'], message: `webhook target ${t.name} is defined twice` });
       targetNames.add(t.name);
     });
+    const stages = new Set(c.pipeline.stages);
+    if (stages.size < STAGES.length && c.bus.kind === 'memory')
+      ctx.addIssue({ code: 'custom', path: ['pipeline', 'stages'], message: `expected all of ${STAGES.join(',')} with bus.kind memory (the memory bus lives in one process); run a subset with bus.kind kafka` });
+    if (stages.size < STAGES.length && stages.has('telemetry') && !(c.influx.enabled && c.influx.writeTelemetry))
+      ctx.addIssue({ code: 'custom', path: ['pipeline', 'stages'], message: `the telemetry stage writes readings to InfluxDB: expected influx.enabled and influx.writeTelemetry true when it is chosen` });
     if (c.webhooks.initialBackoffMs > c.webhooks.maxBackoffMs) ctx.addIssue({ code: 'custom', path: ['webhooks', 'initialBackoffMs'], message: `at most webhooks.maxBackoffMs (${c.webhooks.maxBackoffMs})` });
   });
 

@@ -232,6 +232,8 @@ export class InfluxWriter {
       flushInterval: 0,
       maxRetries: 0,
       maxBufferLines: lines.length + 1,
+      // the client compresses a body longer than this; null in the configuration: never
+      gzipThreshold: this.cfg.gzipThreshold ?? Number.MAX_SAFE_INTEGER,
     });
     api.writeRecords(lines);
     try {

@@ -28,6 +28,15 @@ describe('the sealwatch command', () => {
     expect(JSON.parse(ok.stdout).engine.reorderWindowMs).toBe(2000);
   });
 
+  it('run --stages: a subset with the memory bus stops start-up, naming pipeline.stages; a wrong stage is named', () => {
+    const r = run(['run', '--stages', 'ingest', '--set', 'api.enabled=false']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/SW_ERR_CONFIG_INVALID: invalid configuration: pipeline\.stages = \["ingest"\] \(from command line\): expected all of ingest,rules,telemetry with bus\.kind memory/);
+    const typo = run(['run', '--stages', 'ingest,rule', '--set', 'bus.kind=kafka']);
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toMatch(/pipeline\.stages\.1 = "rule" \(from command line\)/);
+  });
+
   it('simulate -> replay -> evaluate on a small corpus, with one-line JSON summaries', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-cli-'));
     const sim = run(['simulate', '--out-dir', dir, '--seed', '5', '--containers', '6', '--breach-share', '1', '--scenarios', 'DOOR_OPEN_IN_TRANSIT,LOCATION_JUMP']);

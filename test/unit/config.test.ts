@@ -45,6 +45,26 @@ describe('configuration', () => {
     expect(url.message).toMatch(/mqtt\.url = "localhost:1883".*a broker URL/);
   });
 
+  it('pipeline.stages: all three by default; a subset only with Kafka; a wrong stage is named', () => {
+    expect(loadConfig({ env: {} }).pipeline.stages).toEqual(['ingest', 'rules', 'telemetry']);
+    const memory = failure(() => loadConfig({ env: {}, sets: ['pipeline.stages=ingest'] }));
+    expect(memory.message).toMatch(/pipeline\.stages = \["ingest"\] \(from --set pipeline\.stages\): expected all of ingest,rules,telemetry with bus\.kind memory/);
+    expect(loadConfig({ env: {}, sets: ['bus.kind=kafka', 'pipeline.stages=ingest'] }).pipeline.stages).toEqual(['ingest']);
+    expect(loadConfig({ env: { SEALWATCH_PIPELINE_STAGES: 'rules,telemetry', SEALWATCH_BUS_KIND: 'kafka', SEALWATCH_INFLUX_ENABLED: 'true' } }).pipeline.stages).toEqual(['rules', 'telemetry']);
+    const typo = failure(() => loadConfig({ env: {}, sets: ['bus.kind=kafka', 'pipeline.stages=ingest,rulez'] }));
+    expect(typo.message).toMatch(/pipeline\.stages\.1 = "rulez" \(from --set pipeline\.stages\): .*"ingest"\|"rules"\|"telemetry"/);
+    expect(failure(() => loadConfig({ env: {}, sets: ['bus.kind=kafka', 'pipeline.stages=rules,rules'] })).message).toMatch(/pipeline\.stages = \["rules","rules"\].*each stage at most once/);
+    expect(failure(() => loadConfig({ env: {}, overrides: { bus: { kind: 'kafka' }, pipeline: { stages: [] } } })).message).toMatch(/pipeline\.stages = \[\] \(from command line\)/);
+    // the telemetry stage alone writes nowhere without InfluxDB
+    expect(failure(() => loadConfig({ env: {}, sets: ['bus.kind=kafka', 'pipeline.stages=telemetry'] })).message).toMatch(/pipeline\.stages = \["telemetry"\].*influx\.enabled/);
+  });
+
+  it('bus.compression: none by default, gzip on request, anything else named', () => {
+    expect(loadConfig({ env: {} }).bus.compression).toBe('none');
+    expect(loadConfig({ env: { SEALWATCH_BUS_COMPRESSION: 'gzip' } }).bus.compression).toBe('gzip');
+    expect(failure(() => loadConfig({ env: {}, sets: ['bus.compression=zstd'] })).message).toMatch(/bus\.compression = "zstd" \(from --set bus\.compression\): .*"none"\|"gzip"/);
+  });
+
   it('an unknown key in a file is refused, by name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-cfg-'));
     const file = join(dir, 'c.yaml');
