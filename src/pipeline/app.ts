@@ -102,6 +102,8 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       recover: config.engine.recoverOnStart && !(o.rulesFromNow ?? false),
       idleRelease: !config.mqtt.trustReceivedAtProperty,
       recoverFromMs: config.engine.recoverFrom ? Date.parse(config.engine.recoverFrom) : null,
+      // the memory bus does not outlive the process: nothing to restore from
+      snapshots: config.engine.snapshots && bus.kind === 'kafka' ? { intervalMs: config.engine.snapshotIntervalMs } : null,
       instruments,
     },
     log.child({ module: 'rules' }),
