@@ -239,7 +239,9 @@ export class RulesStage {
       if (loaded.ok) {
         const offset = BigInt(loaded.manifest.offset);
         const b = bounds.get(partition);
+        const since = this.opts.recoverFromMs != null ? (await this.bus.offsetsForTime(TOPICS.telemetry, this.opts.recoverFromMs)).get(partition) : undefined;
         if (b && offset > BigInt(b.high)) reason = `snapshot covers up to offset ${offset}, past the log's end ${b.high} (the topic was recreated?)`;
+        else if (since !== undefined && offset < BigInt(since)) reason = `snapshot covers up to offset ${offset}, before engine.recoverFrom (offset ${since})`;
         else {
           const snap = decodeLaneSnapshot(loaded.bytes);
           const { containers } = this.rules.engine.restoreLane(partition, snap);

@@ -193,4 +193,37 @@ describe('rules stage recovery from engine snapshots', () => {
     expect(recB.events.filter((e) => e.msg === 'rules.snapshot_restored').length).toBe(4);
     expect([...new Set([...sinkA.alerts, ...sinkB.alerts].map((x) => x.alertId))].sort()).toEqual(expected);
   });
+
+  it('a snapshot from before engine.recoverFrom is not used: recovery starts at that time, as without snapshots', async () => {
+    const bus = await newBus();
+    const first = stage(bus, new Collect());
+    await first.start();
+    await produce(bus, readings.slice(0, 500));
+    await waitDrained(bus, first);
+    await first.stop(); // writes its last snapshots
+    expect(first.recovery.snapshotsWritten).toBeGreaterThan(0);
+    await produce(bus, readings.slice(500, 700));
+    await new Promise((r) => setTimeout(r, 20));
+    const since = Date.now();
+    await new Promise((r) => setTimeout(r, 20));
+    await produce(bus, readings.slice(700, 1000));
+    const rec = recorder();
+    const second = new RulesStage(
+      bus,
+      new CollectingEngine(config, trips(), defaultPorts()),
+      new Collect(),
+      { groupId: 'g', idleFlushMs: 3_600_000, wallClock: () => wall.now, recoverFromMs: since, snapshots: { intervalMs: 1000 } },
+      rec.log,
+    );
+    await second.start();
+    await waitDrained(bus, second);
+    await second.stop();
+    // a partition that got nothing between its snapshot and that time may use its snapshot: it covers the same offset
+    const unusable = rec.events.filter((e) => e.msg === 'rules.snapshot_unusable');
+    expect(unusable.length).toBeGreaterThan(0);
+    expect(second.recovery.snapshotsRestored + unusable.length).toBe(first.recovery.snapshotsWritten);
+    for (const e of unusable) expect(String(e.fields.reason)).toMatch(/before engine.recoverFrom/);
+    // nothing before that time was fed: the readings from 500 on before it are skipped, those after it processed
+    expect(second.counts.readings).toBe(300);
+  });
 });
