@@ -5,7 +5,7 @@
 // --expose-gc, so heap figures can force a collection and one suite's JIT and
 // heap do not colour the next. Imports the compiled dist/ (built first).
 //
-//   node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm] [--no-stack] [--rounds N] [--out-dir DIR] [--no-build]
+//   node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm,snapshot] [--no-stack] [--rounds N] [--out-dir DIR] [--no-build]
 //
 // The stack suite starts the local stack (scripts/stack.sh up) under the
 // shared stack lock (flock /tmp/sealwatch-stack.lock; set
@@ -20,7 +20,7 @@ import { machine, tableText, writeResults } from './lib/report.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const STACK_LOCK = '/tmp/sealwatch-stack.lock';
 const root = join(here, '..');
-const SUITES = ['decode', 'engine', 'replay', 'embedded', 'stack', 'storm'];
+const SUITES = ['decode', 'engine', 'replay', 'embedded', 'stack', 'storm', 'snapshot'];
 
 const FULL = {
   warmup: 1,
@@ -47,6 +47,8 @@ const FULL = {
   stormHours: 6,
   stormBatch: 500,
   stormBreachEvery: 400,
+  snapshotContainers: 100_000,
+  snapshotHours: 27,
 };
 const QUICK = {
   warmup: 0,
@@ -73,6 +75,8 @@ const QUICK = {
   stormHours: 6,
   stormBatch: 100,
   stormBreachEvery: 20,
+  snapshotContainers: 200,
+  snapshotHours: 27,
 };
 
 function parseArgs(argv) {
@@ -95,7 +99,7 @@ function parseArgs(argv) {
       a.opts[k] = Number(v);
     } else if (arg.startsWith('--out-dir')) a.outDir = value();
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm] [--no-stack] [--rounds N] [--out-dir DIR] [--no-build]\n');
+      process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm,snapshot] [--no-stack] [--rounds N] [--out-dir DIR] [--no-build]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${arg}`);
   }
