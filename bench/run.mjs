@@ -5,7 +5,7 @@
 // --expose-gc, so heap figures can force a collection and one suite's JIT and
 // heap do not colour the next. Imports the compiled dist/ (built first).
 //
-//   node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm] [--no-stack] [--growth] [--rounds N] [--out-dir DIR] [--no-build]
+//   node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm,snapshot] [--no-stack] [--growth] [--rounds N] [--out-dir DIR] [--no-build]
 //
 // --growth adds 1,000,000 containers to the engine's 10,000 and 100,000 (the
 // growth curve), with a short history (6 h, not 27 h) and 100,000 again with the
@@ -27,7 +27,7 @@ import { machine, tableText, writeResults } from './lib/report.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const STACK_LOCK = '/tmp/sealwatch-stack.lock';
 const root = join(here, '..');
-const SUITES = ['decode', 'engine', 'replay', 'embedded', 'stack', 'storm'];
+const SUITES = ['decode', 'engine', 'replay', 'embedded', 'stack', 'storm', 'snapshot'];
 
 const FULL = {
   warmup: 1,
@@ -63,6 +63,8 @@ const FULL = {
   stormHours: 6,
   stormBatch: 500,
   stormBreachEvery: 400,
+  snapshotContainers: 100_000,
+  snapshotHours: 27,
 };
 const QUICK = {
   warmup: 0,
@@ -94,6 +96,8 @@ const QUICK = {
   stormHours: 6,
   stormBatch: 100,
   stormBreachEvery: 20,
+  snapshotContainers: 200,
+  snapshotHours: 27,
 };
 
 function parseArgs(argv) {
@@ -117,7 +121,7 @@ function parseArgs(argv) {
       a.opts[k] = Number(v);
     } else if (arg.startsWith('--out-dir')) a.outDir = value();
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm] [--no-stack] [--growth] [--rounds N] [--out-dir DIR] [--no-build]\n');
+      process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm,snapshot] [--no-stack] [--growth] [--rounds N] [--out-dir DIR] [--no-build]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${arg}`);
   }

@@ -23,6 +23,7 @@ export const ERRORS = {
   SW_ERR_USAGE: { message: '%s', retriable: false },
   SW_ERR_PASSWORD_FILE: { message: 'MQTT password file %s: %s', retriable: false },
   SW_ERR_ACL_FILE: { message: 'MQTT ACL file %s: %s', retriable: false },
+  SW_ERR_SNAPSHOT_UNREADABLE: { message: '%s', retriable: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

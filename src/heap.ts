@@ -7,6 +7,11 @@ export class Heap<T> {
     return this.items.length;
   }
 
+  /** The queued items, in heap (not pop) order. */
+  contents(): readonly T[] {
+    return this.items;
+  }
+
   peek(): T | undefined {
     return this.items[0];
   }

@@ -64,7 +64,11 @@ export class KafkaBus implements Bus {
           topic: s.topic,
           numPartitions: s.partitions,
           replicationFactor: this.cfg.replicationFactor,
-          configEntries: [...(s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []), ...(s.retentionMs !== undefined ? [{ name: 'retention.ms', value: String(s.retentionMs) }] : [])],
+          configEntries: [
+            ...(s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+            ...(s.retentionMs !== undefined ? [{ name: 'retention.ms', value: String(s.retentionMs) }] : []),
+            ...Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+          ],
         })),
       });
     });
@@ -281,6 +285,12 @@ export class KafkaBus implements Bus {
     await consumer.connect();
     for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? false });
     this.consumers.push(consumer);
+    const onAssignment = opts.onAssignment;
+    if (onAssignment)
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+        onAssignment(assigned);
+      });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

@@ -152,6 +152,7 @@ export class MemoryBus implements Bus {
       counters.set(a.topic, i + 1);
       ms[i % ms.length]!.assigned.push(a);
     }
+    for (const m of g.members) if (m.running) m.opts.onAssignment?.([...m.assigned]);
     for (const m of g.members) m.wake();
   }
 

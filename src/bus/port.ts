@@ -52,6 +52,12 @@ export interface SubscribeOptions {
    * memory bus hands out one batch at a time whatever this says.
    */
   concurrency?: number;
+  /**
+   * Told this member's whole assignment (topic and partition) each time the
+   * group gives it one: on joining and after every rebalance. A partition
+   * missing from the latest assignment was revoked. Not awaited.
+   */
+  onAssignment?: (assigned: Array<{ topic: string; partition: number }>) => void;
 }
 
 export interface Subscription {
@@ -65,6 +71,8 @@ export interface TopicSpec {
   compacted?: boolean;
   /** retention.ms for a new topic (the broker's default when absent). */
   retentionMs?: number;
+  /** Further topic settings for a new topic (Kafka names, e.g. segment.ms); the memory bus ignores them. */
+  configs?: Record<string, string>;
 }
 
 /** Whether the bus answers now, and in words what was seen (for readiness probes). */

@@ -29,6 +29,12 @@ export const TOPICS = {
    * the API (GET /api/webhooks/dead) and for sending again by hand.
    */
   webhookDead: 'sealwatch.webhook-dead.v1',
+  /**
+   * The rules stage's engine snapshots per consumer group and telemetry
+   * partition (src/pipeline/engine-snapshots.ts), compacted: a restart
+   * restores the latest and replays only the telemetry after it.
+   */
+  engineSnapshots: 'sealwatch.engine-snapshots.v1',
 } as const;
 
 export type TopicRole = keyof typeof TOPICS;
@@ -44,5 +50,7 @@ export function topicSpecs(config: Config): TopicSpec[] {
     { topic: TOPICS.trips, partitions: p.trips, compacted: true },
     { topic: TOPICS.late, partitions: p.late },
     { topic: TOPICS.webhookDead, partitions: p.webhookDead },
+    // one partition: a snapshot's chunks and its manifest stay in order; short segments, so compaction keeps up
+    { topic: TOPICS.engineSnapshots, partitions: 1, compacted: true, configs: { 'segment.ms': '600000' } },
   ];
 }

@@ -226,6 +226,10 @@ export const ConfigSchema = z
          * message produced at or after this time (ISO 8601), e.g. after a deliberate reset.
          */
         recoverFrom: z.iso.datetime({ offset: true }).nullable().default(null),
+        /** Write engine snapshots (sealwatch.engine-snapshots.v1) and recover from them: the latest snapshot plus the telemetry after it. */
+        snapshots: z.boolean().default(true),
+        /** Wall time between two snapshots of a partition whose state moved on (they are written at shutdown too). */
+        snapshotIntervalMs: z.number().int().min(100).default(60_000),
       })
       .strict()
       .prefault({}),

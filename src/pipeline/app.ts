@@ -147,6 +147,8 @@ export async function startStages(o: PipelineOptions & { stages?: readonly Stage
         recover: config.engine.recoverOnStart && !(o.rulesFromNow ?? false),
         idleRelease: !config.mqtt.trustReceivedAtProperty,
         recoverFromMs: config.engine.recoverFrom ? Date.parse(config.engine.recoverFrom) : null,
+        // the memory bus does not outlive the process: nothing to restore from
+        snapshots: config.engine.snapshots && bus.kind === 'kafka' ? { intervalMs: config.engine.snapshotIntervalMs } : null,
         instruments,
       },
       log.child({ module: 'rules' }),

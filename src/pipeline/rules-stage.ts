@@ -6,6 +6,8 @@ import type { AlertSink } from '../sinks/sink.js';
 import type { Collected, CollectingEngine } from './processor.js';
 import type { Reading } from '../model/reading.js';
 import type { PipelineInstruments } from './instruments.js';
+import { decodeLaneSnapshot, encodeLaneSnapshot } from '../rules/engine.js';
+import { EngineSnapshotStore } from './engine-snapshots.js';
 
 export interface RulesStageOptions {
   groupId: string;
@@ -29,6 +31,16 @@ export interface RulesStageOptions {
   recover?: boolean;
   /** Recovery reads telemetry produced from this time on (ms), not from the oldest retained. */
   recoverFromMs?: number | null;
+  /**
+   * Engine snapshots (with recovery on): every `intervalMs` of wall time and
+   * at stop, each partition's engine state is written to
+   * sealwatch.engine-snapshots.v1 with the offset it covers; a partition is
+   * then recovered when it is first delivered to this member (partition by
+   * partition, only those assigned) from its latest snapshot and the
+   * telemetry after it, and a revoked partition's state is dropped.
+   * `chunkBytes` (tests) splits snapshots into smaller messages.
+   */
+  snapshots?: { intervalMs: number; chunkBytes?: number } | null;
 }
 
 export interface RecoveryStats {
@@ -41,6 +53,11 @@ export interface RecoveryStats {
   /** Partition ranges fed to catch up after a gap (a partition that was away). */
   catchUps: number;
   durationMs: number;
+  /** Partitions restored from an engine snapshot. */
+  snapshotsRestored: number;
+  /** Partitions whose snapshot could not be used (rebuilt from the log instead). */
+  snapshotsUnusable: number;
+  snapshotsWritten: number;
 }
 
 /**
@@ -56,12 +73,16 @@ export class RulesStage {
   private lastArrival = -Infinity;
   private readonly wall: () => number;
   readonly counts = { readings: 0, undecodable: 0, alerts: 0, late: 0 };
-  readonly recovery: RecoveryStats = { rebuiltReadings: 0, suppressedAlerts: 0, redelivered: 0, catchUps: 0, durationMs: 0 };
+  readonly recovery: RecoveryStats = { rebuiltReadings: 0, suppressedAlerts: 0, redelivered: 0, catchUps: 0, durationMs: 0, snapshotsRestored: 0, snapshotsUnusable: 0, snapshotsWritten: 0 };
   /** Per partition: the next telemetry offset the engine's state does not hold yet. */
   private readonly next = new Map<number, bigint>();
   /** Output taken from the engine but not yet written (a failed write is retried, never dropped). */
   private pending: Collected = { alerts: [], alertArrivals: [], late: [] };
   private readonly recovering: boolean;
+  private readonly snapshots: EngineSnapshotStore | null;
+  /** Per partition: the offset covered by the latest snapshot written or restored. */
+  private readonly snapshotted = new Map<number, bigint>();
+  private lastSnapshotWall: number;
 
   constructor(
     private readonly bus: Bus,
@@ -72,11 +93,21 @@ export class RulesStage {
   ) {
     this.wall = opts.wallClock ?? Date.now;
     this.recovering = opts.recover ?? !opts.fromNow;
+    this.snapshots = this.recovering && opts.snapshots ? new EngineSnapshotStore(bus, opts.groupId, opts.snapshots.chunkBytes) : null;
+    this.lastSnapshotWall = this.wall();
   }
 
   async start(): Promise<void> {
-    if (this.recovering) await this.rebuild();
-    this.sub = await this.bus.subscribe({ groupId: this.opts.groupId, topics: [TOPICS.telemetry], fromBeginning: true, fromNow: this.opts.fromNow ?? false, handler: (batch) => this.enqueue(() => this.onBatch(batch)) });
+    // with snapshots, each partition is recovered when it is first delivered (catchUp), not all of them here
+    if (this.recovering && !this.snapshots) await this.rebuild();
+    this.sub = await this.bus.subscribe({
+      groupId: this.opts.groupId,
+      topics: [TOPICS.telemetry],
+      fromBeginning: true,
+      fromNow: this.opts.fromNow ?? false,
+      handler: (batch) => this.enqueue(() => this.onBatch(batch)),
+      ...(this.snapshots ? { onAssignment: (assigned: Array<{ topic: string; partition: number }>) => void this.enqueue(() => this.onAssignment(assigned)) } : {}),
+    });
     this.timer = setInterval(() => void this.enqueue(() => this.onIdle()), this.opts.idleFlushMs);
     this.timer.unref();
   }
@@ -171,8 +202,8 @@ export class RulesStage {
   private async catchUp(partition: number, offset: bigint): Promise<void> {
     let next = this.next.get(partition);
     if (next === undefined) {
-      const b = (await this.bus.offsetBounds(TOPICS.telemetry)).get(partition);
-      next = BigInt(b?.low ?? '0');
+      const bounds = await this.bus.offsetBounds(TOPICS.telemetry);
+      next = (await this.restore(partition, bounds)) ?? (await this.startOf(partition, bounds));
       this.next.set(partition, next);
     }
     if (offset <= next) return;
@@ -181,6 +212,96 @@ export class RulesStage {
     this.log?.info({ partition, from: String(next), to: String(offset) }, 'rules.partition_catch_up');
     await this.bus.scan(TOPICS.telemetry, new Map([[partition, String(next)]]), new Map([[partition, String(offset)]]), (b) => this.feedSilently(b));
     this.next.set(partition, offset);
+  }
+
+  /** Where a partition's rebuild from the log starts: the oldest retained offset, or the first at `recoverFromMs`. */
+  private async startOf(partition: number, bounds: Map<number, { low: string; high: string }>): Promise<bigint> {
+    const low = BigInt(bounds.get(partition)?.low ?? '0');
+    if (!this.snapshots || this.opts.recoverFromMs == null) return low;
+    const since = (await this.bus.offsetsForTime(TOPICS.telemetry, this.opts.recoverFromMs)).get(partition);
+    return since !== undefined && BigInt(since) > low ? BigInt(since) : low;
+  }
+
+  /**
+   * A partition's engine state from its latest snapshot: the offset it
+   * covers, or null when there is no usable one (then the log is replayed).
+   */
+  private async restore(partition: number, bounds: Map<number, { low: string; high: string }>): Promise<bigint | null> {
+    if (!this.snapshots) return null;
+    const t0 = Date.now();
+    let reason: string;
+    try {
+      const loaded = await this.snapshots.load(partition);
+      if (loaded === null) {
+        this.log?.info({ partition }, 'rules.snapshot_none');
+        return null;
+      }
+      if (loaded.ok) {
+        const offset = BigInt(loaded.manifest.offset);
+        const b = bounds.get(partition);
+        const since = this.opts.recoverFromMs != null ? (await this.bus.offsetsForTime(TOPICS.telemetry, this.opts.recoverFromMs)).get(partition) : undefined;
+        if (b && offset > BigInt(b.high)) reason = `snapshot covers up to offset ${offset}, past the log's end ${b.high} (the topic was recreated?)`;
+        else if (since !== undefined && offset < BigInt(since)) reason = `snapshot covers up to offset ${offset}, before engine.recoverFrom (offset ${since})`;
+        else {
+          const snap = decodeLaneSnapshot(loaded.bytes);
+          const { containers } = this.rules.engine.restoreLane(partition, snap);
+          this.snapshotted.set(partition, offset);
+          this.recovery.snapshotsRestored++;
+          const ms = Date.now() - t0;
+          // a log trimmed past the snapshot loses the readings in between, as a rebuild from the log would
+          const gap = b !== undefined && offset < BigInt(b.low);
+          this.log?.info({ partition, offset: String(offset), containers, bytes: loaded.bytes.length, writtenAt: loaded.manifest.writtenAt, ms, ...(gap ? { retainedFrom: b.low } : {}) }, 'rules.snapshot_restored');
+          return offset;
+        }
+      } else reason = loaded.reason;
+    } catch (err) {
+      reason = (err as Error).message;
+    }
+    this.recovery.snapshotsUnusable++;
+    this.log?.warn({ partition, reason }, 'rules.snapshot_unusable');
+    return null;
+  }
+
+  /** The group gave this member its partitions: the state of those it no longer has is dropped (another member holds them now). */
+  private async onAssignment(assigned: Array<{ topic: string; partition: number }>): Promise<void> {
+    const mine = new Set(assigned.filter((a) => a.topic === TOPICS.telemetry).map((a) => a.partition));
+    for (const p of [...this.next.keys()]) {
+      if (mine.has(p)) continue;
+      this.rules.engine.dropLane(p);
+      this.next.delete(p);
+      this.snapshotted.delete(p);
+      this.log?.info({ partition: p }, 'rules.partition_dropped');
+    }
+  }
+
+  /**
+   * Writes a snapshot of every partition whose state moved on since its
+   * last one, once `intervalMs` has passed (or `force`, at stop). Only when
+   * every alert taken from the engine is written: a snapshot must never
+   * cover readings whose alerts could still be lost.
+   */
+  private async writeSnapshots(force: boolean): Promise<void> {
+    const store = this.snapshots;
+    if (!store) return;
+    if (!force && this.wall() - this.lastSnapshotWall < this.opts.snapshots!.intervalMs) return;
+    await this.emit();
+    if (this.pending.alerts.length || this.pending.late.length) return;
+    this.lastSnapshotWall = this.wall();
+    for (const [p, next] of this.next) {
+      if (this.snapshotted.get(p) === next) continue;
+      const t0 = Date.now();
+      const snap = this.rules.engine.snapshotLane(p);
+      const bytes = encodeLaneSnapshot(snap);
+      try {
+        const m = await store.write(p, next, bytes, snap.containers);
+        this.snapshotted.set(p, next);
+        this.recovery.snapshotsWritten++;
+        this.log?.info({ partition: p, offset: String(next), containers: snap.containers, bytes: bytes.length, chunks: m.chunks, ms: Date.now() - t0 }, 'rules.snapshot_written');
+      } catch (err) {
+        // the previous snapshot stays the latest; the next interval tries again
+        this.log?.warn({ partition: p, err: (err as Error).message }, 'rules.snapshot_failed');
+      }
+    }
   }
 
   private async onBatch(batch: BusMessage[]): Promise<void> {
@@ -196,6 +317,7 @@ export class RulesStage {
       else if (outcome === 'ingested') this.counts.readings++;
     }
     await this.emit();
+    await this.writeSnapshots(false);
     // Idle time counts from when the batch is done: a sink that held the stage up (an outage)
     // is not idleness, since the bus kept filling meanwhile.
     this.lastWall = this.wall();
@@ -209,6 +331,7 @@ export class RulesStage {
    */
   private async onIdle(): Promise<void> {
     if (this.pending.alerts.length || this.pending.late.length) await this.emit(); // a write that failed: try again
+    await this.writeSnapshots(false);
     if (this.lastArrival === -Infinity || this.opts.idleRelease === false) return;
     const idle = this.wall() - this.lastWall;
     if (idle < this.opts.idleFlushMs) return;
@@ -253,9 +376,11 @@ export class RulesStage {
     });
   }
 
-  async stop(): Promise<void> {
+  /** Stops consuming and, unless told otherwise (a test standing in for a crash), writes a last snapshot of every partition. */
+  async stop(opts: { finalSnapshot?: boolean } = {}): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.sub?.stop();
     await this.drain();
+    if (this.snapshots && opts.finalSnapshot !== false) await this.enqueue(() => this.writeSnapshots(true)).catch(() => {});
   }
 }

@@ -8,6 +8,10 @@ import { Heap } from '../heap.js';
 import { compilePlan, insideAnyZone, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from '../trips/compile.js';
 import type { ContainerView, Fix, RaisedAlert, Rule, RuleContext } from './rule.js';
 import { trackStop } from './stop-tracker.js';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { swError } from '../errors.js';
+import { RollingBaseline } from './rolling-baseline.js';
+import { GraphDecoder, GraphEncoder, type Json, type SnapshotClass } from './snapshot-codec.js';
 
 export interface EngineOutput {
   /** `arrival`: arrival time of the reading being processed (or the lane clock, for a timer). */
@@ -195,6 +199,13 @@ class MaturityQueue {
       this.slots[t] = slot;
     }
     this.tail = t + 1;
+  }
+
+  /** The queued holds, oldest first: [hold end, slot, measurement time]. */
+  entries(): Array<[number, Slot, number]> {
+    const out: Array<[number, Slot, number]> = [];
+    for (let i = this.head; i < this.tail; i++) out.push([this.at[i]!, this.slots[i]!, this.ts[i]!]);
+    return out;
   }
 
   /** Ends every hold due by `arrival`: raises each slot's release bound and lists it in the lane's dirty slots. */
@@ -401,6 +412,106 @@ export class RuleEngine {
   /** End of input (replay): every held reading is released; timers stay where the data left them. */
   flush(): void {
     this.releaseHeld(Infinity);
+  }
+
+  /**
+   * Everything the engine holds for input stream `laneId` (a telemetry
+   * partition), as plain JSON-safe data: the lane's arrival clock, its
+   * queued holds and timer wake-ups, and every container whose lane it is,
+   * with its fixes, held readings, rule states and timers. Restoring it
+   * (restoreLane) into an engine with the same rules and configuration
+   * continues the lane exactly as this engine would. Caches (compiled plans,
+   * zone answers) are not written: they are computed again. Take it between
+   * calls, never from inside an output callback. One difference a restore
+   * can make: a container's compiled plan is looked up afresh, so a plan
+   * changed after the container's latest reading applies to its timers at
+   * once (this engine would apply it from the next reading on).
+   */
+  snapshotLane(laneId: number): LaneSnapshot {
+    const lane = this.lanes.get(laneId);
+    const enc = new GraphEncoder(SNAPSHOT_CLASSES);
+    const slots: Record<string, unknown>[] = [];
+    if (lane) {
+      for (const s of this.slots.values()) {
+        if (s.lane !== lane) continue;
+        const rec: Record<string, unknown> = { containerId: s.containerId };
+        for (const f of SLOT_FIELDS) rec[f] = s[f];
+        rec.timers = s.timers.map((t) => [t.ruleIdx, t.key, t.at, t.queued]);
+        slots.push(rec);
+      }
+    }
+    const body = {
+      clock: lane?.clock ?? -Infinity,
+      slots,
+      maturities: lane ? lane.maturities.entries().map(([at, slot, ts]) => [at, slot.containerId, ts]) : [],
+      timers: lane ? lane.timers.contents().map((t) => [t.due, t.slot.containerId, t.ruleIdx, t.key]) : [],
+    };
+    return { format: SNAPSHOT_FORMAT, schemaVersion: SNAPSHOT_SCHEMA_VERSION, lane: laneId, rules: this.opts.rules.map((r) => r.id), containers: slots.length, body: enc.encode(body) };
+  }
+
+  /**
+   * Puts a lane back as snapshotLane took it (replacing whatever this engine
+   * held for that lane). Refuses, with SW_ERR_SNAPSHOT_UNREADABLE and
+   * nothing changed, a snapshot of another format or schema version or of
+   * another rule set: the caller then rebuilds the lane from the log.
+   */
+  restoreLane(laneId: number, snap: LaneSnapshot): { containers: number } {
+    checkSnapshot(snap, this.opts.rules);
+    const body = new GraphDecoder(SNAPSHOT_CLASSES).decode(snap.body) as {
+      clock: number;
+      slots: Array<Record<string, unknown> & { containerId: string; timers: Array<[number, string, number, number]> }>;
+      maturities: Array<[number, string, number]>;
+      timers: Array<[number, string, number, string]>;
+    };
+    this.dropLane(laneId);
+    const lane = this.lane(laneId);
+    lane.clock = body.clock;
+    for (const rec of body.slots) {
+      const s = new Slot(rec.containerId, rec.deviceId as string, rec.doorSince as number, lane);
+      const target = s as unknown as Record<string, unknown>;
+      for (const f of SLOT_FIELDS) target[f] = rec[f];
+      if (s.states.length === 0) s.states = NO_STATES;
+      s.timers = rec.timers.length === 0 ? NO_TIMERS : rec.timers.map(([ruleIdx, key, at, queued]) => ({ ruleIdx, key, at, queued }));
+      s.plan = this.plan(s.tripId);
+      s.planEpoch = this.planEpoch;
+      s.zoneEpoch = ++this.zoneEpochs;
+      if (!this.slots.has(s.containerId)) this.stats.containers++;
+      else this.stats.held -= this.slots.get(s.containerId)!.held.length;
+      this.slots.set(s.containerId, s);
+      this.stats.held += s.held.length;
+    }
+    // entries of a container that has since moved to another lane resolve to it there, if this engine holds it
+    for (const [at, id, ts] of body.maturities) {
+      const slot = this.slots.get(id);
+      if (slot) lane.maturities.push(at, slot, ts);
+    }
+    for (const [due, id, ruleIdx, key] of body.timers) {
+      const slot = this.slots.get(id);
+      if (slot) lane.timers.push({ due, slot, ruleIdx, key });
+    }
+    return { containers: body.slots.length };
+  }
+
+  /** Forgets a lane and every container whose lane it is (a partition revoked from this instance). */
+  dropLane(laneId: number): void {
+    const lane = this.lanes.get(laneId);
+    if (!lane) return;
+    for (const [id, s] of this.slots) {
+      if (s.lane !== lane) continue;
+      this.slots.delete(id);
+      this.stats.containers--;
+      this.stats.held -= s.held.length;
+    }
+    this.lanes.delete(laneId);
+    if (this.lastLane === lane) {
+      this.lastLane = null;
+      this.lastLaneId = NaN;
+    }
+  }
+
+  /** The lanes this engine holds. */
+  laneIds(): number[] {
+    return [...this.lanes.keys()];
   }
 
   private mature(lane: Lane, arrival: number): void {
@@ -648,4 +759,78 @@ function insertSorted(held: Reading[], r: Reading): boolean {
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** Marks a lane snapshot (LaneSnapshot.format). */
+export const SNAPSHOT_FORMAT = 'sealwatch.engine-lane';
+/** Bumped whenever what a snapshot holds or how changes: an engine refuses every version but its own. */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+/** One lane's state (RuleEngine.snapshotLane), JSON-safe. */
+export interface LaneSnapshot {
+  format: string;
+  schemaVersion: number;
+  lane: number;
+  /** The rules in evaluation order: rule states are kept by position. */
+  rules: string[];
+  containers: number;
+  /** The lane's clock, holds, timers and containers, in the encoding of snapshot-codec.ts. */
+  body: Json;
+}
+
+/** The Slot fields a snapshot carries (besides containerId and timers); plan, epochs and the dirty mark are recomputed. */
+const SLOT_FIELDS = [
+  'deviceId',
+  'active',
+  'fix',
+  'prevFix',
+  'door',
+  'doorSince',
+  'doorEventId',
+  'doorChanged',
+  'stopAnchor',
+  'inStop',
+  'stopOutlier',
+  'wayKn',
+  'lastTs',
+  'arrivedAt',
+  'tripId',
+  'states',
+  'held',
+  'position',
+  'theta',
+  'lastArrival',
+  'atPosition',
+  'atPositionMore',
+] as const satisfies ReadonlyArray<keyof Slot>;
+
+/** Classes found in engine state; anything else of a class is refused by the encoder. */
+const SNAPSHOT_CLASSES: SnapshotClass[] = [
+  { name: 'EngineFix', proto: EngineFix.prototype, skip: { zonesEpoch: 0, zones: null } },
+  { name: 'RollingBaseline', proto: RollingBaseline.prototype },
+];
+
+function checkSnapshot(snap: LaneSnapshot, rules: readonly Rule[]): void {
+  if (snap === null || typeof snap !== 'object' || snap.format !== SNAPSHOT_FORMAT) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `not an engine lane snapshot (format ${JSON.stringify((snap as { format?: unknown } | null)?.format)})`);
+  if (snap.schemaVersion !== SNAPSHOT_SCHEMA_VERSION) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot schemaVersion ${JSON.stringify(snap.schemaVersion)} is not readable by this version (it reads ${SNAPSHOT_SCHEMA_VERSION})`);
+  const ids = rules.map((r) => r.id);
+  if (!Array.isArray(snap.rules) || snap.rules.join(',') !== ids.join(',')) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot was taken with rules ${JSON.stringify(snap.rules)}, this engine runs ${JSON.stringify(ids)}`);
+}
+
+/** A lane snapshot as bytes: gzip'd JSON. */
+export function encodeLaneSnapshot(snap: LaneSnapshot): Buffer {
+  return gzipSync(JSON.stringify(snap));
+}
+
+/** Reads encodeLaneSnapshot's bytes; SW_ERR_SNAPSHOT_UNREADABLE when they are not a snapshot of this format and schema version. */
+export function decodeLaneSnapshot(bytes: Buffer): LaneSnapshot {
+  let snap: LaneSnapshot;
+  try {
+    snap = JSON.parse(gunzipSync(bytes).toString('utf8')) as LaneSnapshot;
+  } catch (err) {
+    throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot cannot be read: ${(err as Error).message}`);
+  }
+  if (snap === null || typeof snap !== 'object' || snap.format !== SNAPSHOT_FORMAT) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', 'not an engine lane snapshot');
+  if (snap.schemaVersion !== SNAPSHOT_SCHEMA_VERSION) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot schemaVersion ${JSON.stringify(snap.schemaVersion)} is not readable by this version (it reads ${SNAPSHOT_SCHEMA_VERSION})`);
+  return snap;
 }

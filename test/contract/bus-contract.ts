@@ -286,5 +286,41 @@ export function busContract(name: string, make: () => Promise<Bus>, opts: { sett
       expect(next).toEqual(['e']);
       expect(await bus.lag(g, t)).toBe(0);
     });
+    it('tells each member its assignment: on joining, and after a rebalance (a revoked partition is missing from the latest)', async () => {
+      const t = topic();
+      await bus.ensureTopics([{ topic: t, partitions: 4 }]);
+      const g = `g-${randomUUID()}`;
+      const wait = (what: string, ok: () => boolean) =>
+        new Promise<void>((resolve, reject) => {
+          const deadline = Date.now() + opts.timeoutMs;
+          const tick = () => (ok() ? resolve() : Date.now() > deadline ? reject(new Error(`timed out waiting for ${what}`)) : setTimeout(tick, 20));
+          tick();
+        });
+      const latest: Array<Array<{ topic: string; partition: number }> | null> = [null, null];
+      const member = (i: number) =>
+        bus.subscribe({
+          groupId: g,
+          topics: [t],
+          fromBeginning: true,
+          handler: async () => {},
+          onAssignment: (assigned) => {
+            latest[i] = assigned;
+          },
+        });
+      const partitions = (i: number) =>
+        (latest[i] ?? [])
+          .filter((a) => a.topic === t)
+          .map((a) => a.partition)
+          .sort();
+      const a = await member(0);
+      await wait('the first member holding every partition', () => partitions(0).length === 4);
+      expect(partitions(0)).toEqual([0, 1, 2, 3]);
+      const b = await member(1);
+      await wait('the partitions shared by the two members', () => partitions(0).length > 0 && partitions(1).length > 0 && partitions(0).length + partitions(1).length === 4);
+      expect([...partitions(0), ...partitions(1)].sort()).toEqual([0, 1, 2, 3]);
+      await b.stop();
+      await wait('the first member holding every partition again', () => partitions(0).length === 4);
+      await a.stop();
+    });
   });
 }

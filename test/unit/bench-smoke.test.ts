@@ -27,6 +27,8 @@ describe('npm run bench (quick mode)', () => {
       'storm drain',
       'storm peak RSS',
       'storm alerts',
+      'snapshot restore per 100,000 containers',
+      'snapshot size',
     ])
       expect(r.stdout).toContain(bench);
     expect(r.stderr).toContain('[bench] decode json-v1 round 1');

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { simulateFleet } from '../../simulators/fleet.js';
+import { partitionFor } from '../../src/bus/port.js';
+import { defaultPorts } from '../../src/geo/ports.js';
+import { seaLaneRouter } from '../../src/geo/sea-router.js';
+import type { Alert } from '../../src/model/alert.js';
+import type { Reading } from '../../src/model/reading.js';
+import { buildNormaliser } from '../../src/normalise/normaliser.js';
+import { decodeLaneSnapshot, encodeLaneSnapshot, RuleEngine, SNAPSHOT_SCHEMA_VERSION, type LaneSnapshot } from '../../src/rules/engine.js';
+import { ALL_RULES } from '../../src/rules/index.js';
+import { TripDirectory } from '../../src/trips/directory.js';
+import { testConfig } from '../helpers/fixtures.js';
+
+/**
+ * Engine snapshots (RuleEngine.snapshotLane / restoreLane): a run cut
+ * anywhere, every lane snapshotted, encoded to bytes and restored into a new
+ * engine that continues the stream, raises exactly what the uninterrupted run
+ * raises, and counts the same late and duplicate readings.
+ */
+const config = testConfig();
+const PARTITIONS = 6;
+const sim = simulateFleet({ seed: 21, containers: 24, start: Date.parse('2026-03-02T00:00:00Z'), demo: true, faults: true, voyageHours: 72 });
+const trips = () => new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, sim.trips);
+
+const readings: Reading[] = (() => {
+  const n = buildNormaliser(config, trips());
+  const out: Reading[] = [];
+  for (const m of sim.messages) out.push(...n.normalise(m.topic, m.payload, m.t).readings);
+  // some containers fall silent for good a day in (their silence timers fire while their lanes go on)
+  const ids = [...new Set(out.map((r) => r.containerId))].sort();
+  const silenced = new Set(ids.filter((_, i) => i % 4 === 1));
+  const darkFrom = Date.parse('2026-03-03T00:00:00Z');
+  out.splice(0, out.length, ...out.filter((r) => !(silenced.has(r.containerId) && r.ts > darkFrom)));
+  // redeliveries: some again within the hold (duplicates), some long after (late, or duplicates at the reasoning position)
+  const again = out.flatMap((r, i) => (i % 40 === 0 ? [{ ...r, receivedAt: r.receivedAt + 1000 }] : i % 53 === 0 ? [{ ...r, receivedAt: r.receivedAt + 15 * 60_000 }] : []));
+  return [...out, ...again].sort((a, b) => a.receivedAt - b.receivedAt);
+})();
+const laneOf = (r: Reading) => partitionFor(r.containerId, PARTITIONS, 0);
+
+interface Run {
+  alerts: Alert[];
+  timersFired: number;
+  late: string[];
+  duplicates: number;
+  lateCount: number;
+  snapshots: Buffer[];
+}
+
+function engine(run: Run, rules = ALL_RULES): RuleEngine {
+  return new RuleEngine({ config, trips: trips(), ports: defaultPorts(), rules, router: seaLaneRouter, output: { alert: (a) => run.alerts.push(a), late: (r) => run.late.push(r.eventId) } });
+}
+
+/** Feeds every reading in arrival order; at each cut, snapshots every lane to bytes and continues on a new engine restored from them. */
+function runWithCuts(cuts: number[], idle: number[] = []): Run {
+  const run: Run = { alerts: [], timersFired: 0, late: [], duplicates: 0, lateCount: 0, snapshots: [] };
+  let e = engine(run);
+  const cutSet = new Set(cuts);
+  const idleSet = new Set(idle);
+  const lanes = new Set<number>();
+  readings.forEach((r, i) => {
+    if (cutSet.has(i)) {
+      const bytes = [...lanes].map((l) => encodeLaneSnapshot(e.snapshotLane(l)));
+      run.snapshots.push(...bytes);
+      run.duplicates += e.stats.duplicates;
+      run.lateCount += e.stats.late;
+      run.timersFired += e.stats.timersFired;
+      e = engine(run);
+      for (const b of bytes) {
+        const snap = decodeLaneSnapshot(b);
+        e.restoreLane(snap.lane, snap);
+      }
+    }
+    lanes.add(laneOf(r));
+    e.ingest(r, laneOf(r));
+    if (idleSet.has(i)) e.releaseHeld(r.receivedAt + 20_000, laneOf(r));
+  });
+  e.flush();
+  run.duplicates += e.stats.duplicates;
+  run.lateCount += e.stats.late;
+  run.timersFired += e.stats.timersFired;
+  return run;
+}
+
+const byId = (alerts: Alert[]) => [...alerts].sort((a, b) => (a.alertId < b.alertId ? -1 : a.alertId > b.alertId ? 1 : 0));
+
+describe('engine lane snapshots', () => {
+  const reference = runWithCuts([]);
+
+  it('the fleet exercises the engine: alerts, late and duplicate readings, several lanes', () => {
+    expect(readings.length).toBeGreaterThan(5000);
+    expect(reference.alerts.length).toBeGreaterThan(5);
+    expect({ late: reference.lateCount > 0, duplicates: reference.duplicates > 0, timers: reference.timersFired > 0, silence: reference.alerts.some((a) => a.rule === 'LOCATION_GAP') }).toEqual({
+      late: true,
+      duplicates: true,
+      timers: true,
+      silence: true,
+    });
+    expect(new Set(readings.map(laneOf)).size).toBe(PARTITIONS);
+  });
+
+  it('a run cut at random points, snapshotted and restored into new engines, raises exactly the uninterrupted alerts', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: readings.length - 1 }), { minLength: 1, maxLength: 4 }), fc.array(fc.integer({ min: 0, max: readings.length - 1 }), { maxLength: 30 }), (cuts, idle) => {
+        const want = idle.length ? runWithCuts([], idle) : reference;
+        const got = runWithCuts(cuts, idle);
+        expect(got.alerts.map((a) => a.alertId).sort()).toEqual(want.alerts.map((a) => a.alertId).sort());
+        expect(byId(got.alerts)).toEqual(byId(want.alerts));
+        expect(got.late).toEqual(want.late);
+        expect(got.lateCount).toBe(want.lateCount);
+        expect(got.duplicates).toBe(want.duplicates);
+        expect(got.timersFired).toBe(want.timersFired);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('snapshots carry rule state of every kind: rolling baselines, fixes shared by reference, non-finite numbers', () => {
+    const run = runWithCuts([Math.floor(readings.length * 0.6)]);
+    const text = run.snapshots.map((b) => JSON.stringify(decodeLaneSnapshot(b))).join('\n');
+    const has = (s: string) => text.includes(s);
+    expect({ baseline: has('"c":"RollingBaseline"'), typed: has('"t":"Int16Array"'), fix: has('"c":"EngineFix"'), shared: has('"$":"r"'), nan: has('"v":"NaN"'), infinity: has('"v":"Infinity"') }).toEqual({
+      baseline: true,
+      typed: true,
+      fix: true,
+      shared: true,
+      nan: true,
+      infinity: true,
+    });
+  });
+
+  it('refuses a snapshot of an unknown schema version, another format or other rules, changing nothing', () => {
+    const run: Run = { alerts: [], timersFired: 0, late: [], duplicates: 0, lateCount: 0, snapshots: [] };
+    const e = engine(run);
+    for (const r of readings.slice(0, 3000)) e.ingest(r, laneOf(r));
+    const snap = e.snapshotLane(laneOf(readings[0]!));
+    const target = engine(run);
+    const future: LaneSnapshot = { ...snap, schemaVersion: SNAPSHOT_SCHEMA_VERSION + 1 };
+    expect(() => target.restoreLane(snap.lane, future)).toThrow(/SW_ERR_SNAPSHOT_UNREADABLE|schemaVersion/);
+    expect(() => decodeLaneSnapshot(encodeLaneSnapshot(future))).toThrow(/schemaVersion 2 is not readable/);
+    expect(() => decodeLaneSnapshot(Buffer.from('{"format":"sealwatch.engine-lane","schemaVersion":1}'))).toThrow(/cannot be read/);
+    expect(() => target.restoreLane(snap.lane, { ...snap, format: 'other' })).toThrow(/not an engine lane snapshot/);
+    expect(() => engine(run, ALL_RULES.slice(1)).restoreLane(snap.lane, snap)).toThrow(/rules/);
+    expect(target.stats.containers).toBe(0);
+    try {
+      target.restoreLane(snap.lane, future);
+    } catch (err) {
+      expect((err as { code?: string }).code).toBe('SW_ERR_SNAPSHOT_UNREADABLE');
+    }
+  });
+
+  it('dropLane forgets a lane and its containers; restoring it again brings them back', () => {
+    const run: Run = { alerts: [], timersFired: 0, late: [], duplicates: 0, lateCount: 0, snapshots: [] };
+    const e = engine(run);
+    for (const r of readings.slice(0, 4000)) e.ingest(r, laneOf(r));
+    const before = e.stats.containers;
+    const lane = laneOf(readings[0]!);
+    const snap = e.snapshotLane(lane);
+    expect(snap.containers).toBeGreaterThan(0);
+    e.dropLane(lane);
+    expect(e.stats.containers).toBe(before - snap.containers);
+    expect(e.laneIds()).not.toContain(lane);
+    expect(e.snapshotLane(lane).containers).toBe(0);
+    e.restoreLane(lane, snap);
+    expect(e.stats.containers).toBe(before);
+    expect(JSON.stringify(e.snapshotLane(lane))).toBe(JSON.stringify(snap));
+  });
+});
