@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Bus, BusMessage } from '../bus/port.js';
 import { TOPICS } from '../bus/topics.js';
 
@@ -29,6 +30,8 @@ export interface SnapshotManifest {
   sha256: string;
   containers: number;
   writtenAt: string;
+  /** Which process wrote it (host and process id, or the name a deployment gives): the recovery log names it. */
+  writtenBy?: string;
 }
 
 const MANIFEST_FORMAT = 'engine-snapshot-manifest/1';
@@ -46,6 +49,7 @@ export class EngineSnapshotStore {
     private readonly bus: Bus,
     private readonly groupId: string,
     private readonly chunkBytes = CHUNK_BYTES,
+    private readonly writer = `${hostname()}:${process.pid}`,
   ) {}
 
   /** The latest snapshot of a telemetry partition: null when there is none, or why it cannot be used. */
@@ -96,6 +100,7 @@ export class EngineSnapshotStore {
       sha256: sha256(bytes),
       containers,
       writtenAt: new Date().toISOString(),
+      writtenBy: this.writer,
     };
     await this.bus.produce(TOPICS.engineSnapshots, [{ key: prefix, value: JSON.stringify(manifest) }]);
     this.nextHalf.set(partition, half === 'a' ? 'b' : 'a');

@@ -69,8 +69,9 @@ export class RulesStage {
   private sub: Subscription | null = null;
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
+  /** Wall time the stage started or last finished a batch; per partition, when its last batch finished. */
   private lastWall = 0;
-  private lastArrival = -Infinity;
+  private readonly lastWallOf = new Map<number, number>();
   private readonly wall: () => number;
   readonly counts = { readings: 0, undecodable: 0, alerts: 0, late: 0 };
   readonly recovery: RecoveryStats = { rebuiltReadings: 0, suppressedAlerts: 0, redelivered: 0, catchUps: 0, durationMs: 0, snapshotsRestored: 0, snapshotsUnusable: 0, snapshotsWritten: 0 };
@@ -189,7 +190,6 @@ export class RulesStage {
       this.log?.error({ partition: m.partition, offset: m.offset, err: (err as Error).message }, 'rules.undecodable_telemetry');
       return 'undecodable';
     }
-    if (reading.receivedAt > this.lastArrival) this.lastArrival = reading.receivedAt;
     this.rules.engine.ingest(reading, m.partition);
     return 'ingested';
   }
@@ -250,7 +250,7 @@ export class RulesStage {
           const ms = Date.now() - t0;
           // a log trimmed past the snapshot loses the readings in between, as a rebuild from the log would
           const gap = b !== undefined && offset < BigInt(b.low);
-          this.log?.info({ partition, offset: String(offset), containers, bytes: loaded.bytes.length, writtenAt: loaded.manifest.writtenAt, ms, ...(gap ? { retainedFrom: b.low } : {}) }, 'rules.snapshot_restored');
+          this.log?.info({ partition, offset: String(offset), containers, bytes: loaded.bytes.length, writtenAt: loaded.manifest.writtenAt, writtenBy: loaded.manifest.writtenBy ?? null, ms, ...(gap ? { retainedFrom: b.low } : {}) }, 'rules.snapshot_restored');
           return offset;
         }
       } else reason = loaded.reason;
@@ -269,6 +269,7 @@ export class RulesStage {
       if (mine.has(p)) continue;
       this.rules.engine.dropLane(p);
       this.next.delete(p);
+      this.lastWallOf.delete(p);
       this.snapshotted.delete(p);
       this.log?.info({ partition: p }, 'rules.partition_dropped');
     }
@@ -321,23 +322,43 @@ export class RulesStage {
     // Idle time counts from when the batch is done: a sink that held the stage up (an outage)
     // is not idleness, since the bus kept filling meanwhile.
     this.lastWall = this.wall();
+    for (const m of batch) this.lastWallOf.set(m.partition, this.lastWall);
     end?.();
   }
 
   /**
-   * Releases held readings when nothing has arrived for a while: only once
-   * the group has consumed everything on the bus, so a backlog waiting in the
-   * log (readings stamped during that wall time) is never overtaken.
+   * Releases held readings of a partition when nothing has come from it for
+   * a while, partition by partition (each is its own lane with its own
+   * arrival clock): only a partition this member owns, whose readings wait
+   * in the engine, that has been quiet for `idleFlushMs` since its last
+   * batch, and whose whole log this member has read (its end offset is the
+   * engine's position), so a backlog waiting in the log (readings stamped
+   * during that wall time) is never overtaken. Other members' partitions and
+   * their lag play no part.
    */
   private async onIdle(): Promise<void> {
     if (this.pending.alerts.length || this.pending.late.length) await this.emit(); // a write that failed: try again
     await this.writeSnapshots(false);
-    if (this.lastArrival === -Infinity || this.opts.idleRelease === false) return;
-    const idle = this.wall() - this.lastWall;
-    if (idle < this.opts.idleFlushMs) return;
-    if ((await this.bus.lag(this.opts.groupId, TOPICS.telemetry).catch(() => 1)) > 0) return;
-    this.rules.engine.releaseHeld(this.lastArrival + idle);
-    await this.emit();
+    if (this.opts.idleRelease === false) return;
+    const now = this.wall();
+    const engine = this.rules.engine;
+    const quiet: Array<[number, number]> = [];
+    for (const p of this.next.keys()) {
+      const idle = now - (this.lastWallOf.get(p) ?? this.lastWall);
+      if (idle >= this.opts.idleFlushMs && engine.heldIn(p) > 0) quiet.push([p, idle]);
+    }
+    if (quiet.length === 0) return;
+    const ends = await this.bus.endOffsets(TOPICS.telemetry).catch(() => null);
+    if (!ends) return;
+    let released = 0;
+    for (const [p, idle] of quiet) {
+      const end = ends.get(p);
+      const next = this.next.get(p);
+      if (end === undefined || next === undefined || BigInt(end) > next) continue; // unread telemetry on p: not idle, behind
+      engine.releaseHeld(engine.arrivalClock(p) + idle, p);
+      released++;
+    }
+    if (released) await this.emit();
   }
 
   private async emit(): Promise<void> {

@@ -187,6 +187,11 @@ class MaturityQueue {
   private head = 0;
   private tail = 0;
 
+  /** Holds queued and not yet ended. */
+  get size(): number {
+    return this.tail - this.head;
+  }
+
   push(at: number, slot: Slot, ts: number): void {
     const t = this.tail;
     if (t === this.at.length) {
@@ -313,6 +318,11 @@ export class RuleEngine {
   /** A lane's arrival clock: the latest arrival time seen or advanced to. */
   arrivalClock(lane = 0): number {
     return this.lanes.get(lane)?.clock ?? -Infinity;
+  }
+
+  /** How many readings of a lane wait for their arrival-time hold to end (what an idle release could free). */
+  heldIn(lane = 0): number {
+    return this.lanes.get(lane)?.maturities.size ?? 0;
   }
 
   /** A lane's event-time watermark for timers. */
