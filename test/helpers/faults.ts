@@ -177,6 +177,11 @@ export class PipelineProcess {
     });
   }
 
+  /** The running child's process id (the `writtenBy` of the snapshots it writes ends with it). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** SIGKILL, as a crash: nothing flushed, nothing committed, no MQTT DISCONNECT. */
   async kill9(): Promise<void> {
     await this.signal('SIGKILL', 10 * SECOND);
