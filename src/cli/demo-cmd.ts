@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { swError } from '../errors.js';
 import { brokerAuthFromConfig, brokerTlsFromConfig, startEmbeddedBroker } from '../ingest/embedded-broker.js';
 import { demoAccounts } from './demo-credentials.js';
 import { newTripDirectory, startPipeline } from '../pipeline/app.js';
@@ -24,6 +25,8 @@ export interface DemoOptions {
  */
 export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<void> {
   const ctx = context({ ...g, profile: g.profile ?? 'demo' }, opts.alertsOut ? { sinks: { alertsFile: opts.alertsOut } } : {});
+  if (ctx.config.mqtt.sharedGroup !== null)
+    throw swError('SW_ERR_CONFIG_INVALID', `mqtt.sharedGroup ${JSON.stringify(ctx.config.mqtt.sharedGroup)}: the demo's embedded broker (aedes) has no shared subscriptions; expected null`);
   if (opts.alertsOut) rmSync(opts.alertsOut, { force: true });
   const speed = Number(opts.speed);
   const durationS = opts.duration ? Number(opts.duration) : null;
@@ -36,6 +39,7 @@ export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<
   const trips = newTripDirectory(ctx.config);
   for (const p of sim.trips) trips.upsert(p);
   // Per-run accounts for the pipeline and the simulated fleet: `npm start` needs no set-up, and nothing else can connect unless configured.
+  if (ctx.config.mqtt.sharedGroup !== null) throw swError('SW_ERR_CONFIG_INVALID', `mqtt.sharedGroup ${JSON.stringify(ctx.config.mqtt.sharedGroup)}: the demo's embedded broker (aedes) has no shared subscriptions; expected null`);
   const accounts = demoAccounts(ctx.config.embeddedBroker);
   const eb = ctx.config.embeddedBroker;
   const broker = await startEmbeddedBroker({

@@ -43,6 +43,16 @@ export const ConfigSchema = z
         trustReceivedAtProperty: z.boolean().default(false),
         /** PEM CA certificate(s) that sign the broker's TLS certificate (mqtts:// URLs), besides the system's. */
         caFile: z.string().min(1).nullable().default(null),
+        /**
+         * MQTT shared subscription group (`$share/{group}/{topicRoot}/#`): ingest processes with the
+         * same group share the device topics, each message going to one of them (Mosquitto, EMQX,
+         * HiveMQ; not the embedded aedes). Null: a plain subscription (one ingest process per broker).
+         */
+        sharedGroup: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a group name of 1-64 letters, digits, _ or -')
+          .nullable()
+          .default(null),
       })
       .strict()
       .prefault({}),

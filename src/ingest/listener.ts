@@ -99,8 +99,15 @@ export async function startListener(cfg: Config['mqtt'], handler: MessageHandler
   });
   client.on('error', (err) => opts.log?.warn({ err: err.message }, 'ingest.mqtt_error'));
   client.on('reconnect', () => opts.log?.info({ url }, 'ingest.mqtt_reconnecting'));
-  await client.subscribeAsync(`${cfg.topicRoot}/#`, { qos: cfg.qos });
-  opts.log?.info({ url, topic: `${cfg.topicRoot}/#`, qos: cfg.qos, maxInFlight: window ? maxInFlight : 1 }, 'ingest.subscribed');
+  // a shared subscription: the broker hands each message to one member of the group
+  const filter = cfg.sharedGroup ? `$share/${cfg.sharedGroup}/${cfg.topicRoot}/#` : `${cfg.topicRoot}/#`;
+  const granted = await client.subscribeAsync(filter, { qos: cfg.qos });
+  // a broker without shared subscriptions refuses the filter (reason code 0x80 and up): say so rather than ingest nothing
+  if (cfg.sharedGroup && granted.some((g) => g.qos >= 0x80)) {
+    client.end(true);
+    throw new SealwatchError('SW_ERR_MQTT_CONNECT', [url, `the broker refused the shared subscription ${filter} (mqtt.sharedGroup; does it support $share?)`]);
+  }
+  opts.log?.info({ url, topic: filter, qos: cfg.qos, maxInFlight: window ? maxInFlight : 1 }, 'ingest.subscribed');
   if (!window) opts.log?.warn('ingest.ack_window_unavailable: this mqtt.js has no _sendPacket; acknowledging one message at a time');
   return {
     client,

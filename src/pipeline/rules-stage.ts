@@ -250,7 +250,10 @@ export class RulesStage {
           const ms = Date.now() - t0;
           // a log trimmed past the snapshot loses the readings in between, as a rebuild from the log would
           const gap = b !== undefined && offset < BigInt(b.low);
-          this.log?.info({ partition, offset: String(offset), containers, bytes: loaded.bytes.length, writtenAt: loaded.manifest.writtenAt, writtenBy: loaded.manifest.writtenBy ?? null, ms, ...(gap ? { retainedFrom: b.low } : {}) }, 'rules.snapshot_restored');
+          this.log?.info(
+            { partition, offset: String(offset), containers, bytes: loaded.bytes.length, writtenAt: loaded.manifest.writtenAt, writtenBy: loaded.manifest.writtenBy ?? null, ms, ...(gap ? { retainedFrom: b.low } : {}) },
+            'rules.snapshot_restored',
+          );
           return offset;
         }
       } else reason = loaded.reason;

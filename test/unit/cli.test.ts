@@ -97,6 +97,12 @@ describe('the sealwatch command', () => {
     }
   });
 
+  it('demo refuses an MQTT shared subscription group: its embedded broker has none', () => {
+    const r = run(['demo', '--duration', '1', '--port', '0', '--set', 'api.port=0', '--set', 'mqtt.sharedGroup=g1']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/mqtt\.sharedGroup "g1": the demo's embedded broker \(aedes\) has no shared subscriptions; expected null/);
+  });
+
   it('warns by name about SEALWATCH_* variables that name no configuration key, and not about those that do', () => {
     const r = run(['config'], { SEALWATCH_RULES_DOOR_OPEN_MOVNG_SPEED_KN: '4', SEALWATCH_ENGINE_REORDER_WINDOW_MS: '2000' });
     expect(r.status).toBe(0);

@@ -65,6 +65,12 @@ describe('configuration', () => {
     expect(failure(() => loadConfig({ env: {}, sets: ['bus.compression=zstd'] })).message).toMatch(/bus\.compression = "zstd" \(from --set bus\.compression\): .*"none"\|"gzip"/);
   });
 
+  it('mqtt.sharedGroup: none by default, a group name on request, anything else named', () => {
+    expect(loadConfig({ env: {} }).mqtt.sharedGroup).toBeNull();
+    expect(loadConfig({ env: { SEALWATCH_MQTT_SHARED_GROUP: 'sealwatch-ingest' } }).mqtt.sharedGroup).toBe('sealwatch-ingest');
+    expect(failure(() => loadConfig({ env: {}, sets: ['mqtt.sharedGroup=a/b'] })).message).toMatch(/mqtt\.sharedGroup = "a\/b" \(from --set mqtt\.sharedGroup\): a group name of 1-64 letters/);
+  });
+
   it('an unknown key in a file is refused, by name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-cfg-'));
     const file = join(dir, 'c.yaml');
