@@ -340,6 +340,23 @@ export async function observe(config: Config, bus: KafkaBus, corpus: Corpus, fro
   };
 }
 
+/**
+ * Observes until the outcome holds everything the corpus should give or
+ * `deadlineMs` passes (every `pollMs`), then waits `settleMs` more and
+ * observes once again, so anything raised late (a second copy, an alert of
+ * no reference run) shows too.
+ */
+export async function settledOutcome(config: Config, bus: KafkaBus, corpus: Corpus, from: { telemetry: Map<number, string>; alerts: Map<number, string> }, o: { deadlineMs: number; pollMs?: number; settleMs?: number }): Promise<Outcome> {
+  const deadline = Date.now() + o.deadlineMs;
+  let outcome = await observe(config, bus, corpus, from);
+  while (!complete(corpus, outcome) && Date.now() < deadline) {
+    await sleep(o.pollMs ?? 3 * SECOND);
+    outcome = await observe(config, bus, corpus, from);
+  }
+  await sleep(o.settleMs ?? 4 * SECOND);
+  return observe(config, bus, corpus, from);
+}
+
 /** True when the outcome holds everything the corpus should give. */
 export function complete(c: Corpus, o: Outcome): boolean {
   return [...c.eventIds].every((id) => o.telemetryEventIds.has(id)) && [...c.alertIds].every((id) => o.alertIds.has(id) && o.influxAlertPoints.has(id)) && o.influxTelemetryPoints >= c.points.size;

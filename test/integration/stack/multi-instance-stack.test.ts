@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../../src/bus/kafka.js';
 import { TOPICS, topicSpecs } from '../../../src/bus/topics.js';
-import { buildCorpus, complete, FAULT_SETS, observe, PipelineProcess, positionGroupsAtEnd, publishCorpus, report, sleep } from '../../helpers/faults.js';
+import { buildCorpus, FAULT_SETS, PipelineProcess, positionGroupsAtEnd, publishCorpus, report, settledOutcome, sleep } from '../../helpers/faults.js';
 import { stackConfig } from '../../helpers/stack.js';
 
 /**
@@ -128,15 +128,7 @@ describe('several instances in one group (Mosquitto, Kafka, InfluxDB)', () => {
       });
       timeline.push(`published by ${secs()}`);
       await (faults ?? Promise.resolve());
-      const deadline = Date.now() + 180_000;
-      let outcome = await observe(config, bus, corpus, from);
-      while (!complete(corpus, outcome) && Date.now() < deadline) {
-        await sleep(3000);
-        outcome = await observe(config, bus, corpus, from);
-      }
-      // anything raised late (a second copy, an alert of no reference run) would show by now
-      await sleep(4000);
-      outcome = await observe(config, bus, corpus, from);
+      const outcome = await settledOutcome(config, bus, corpus, from, { deadlineMs: 180_000, pollMs: 3000, settleMs: 4000 });
       const logs = [r1, r2, r3, r4].map((p, i) => recoveryLog(`rules-${i + 1}`, p.logFile)).join('\n');
       process.stdout.write(`${report('multi-instance', corpus, published, outcome, timeline.join(', '))}\nrecovery log:\n${logs}\n`);
 

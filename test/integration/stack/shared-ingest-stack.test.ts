@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../../src/bus/kafka.js';
 import { TOPICS, topicSpecs } from '../../../src/bus/topics.js';
-import { buildCorpus, complete, FAULT_SETS, observe, PipelineProcess, positionGroupsAtEnd, publishCorpus, report, sleep } from '../../helpers/faults.js';
+import { buildCorpus, FAULT_SETS, PipelineProcess, positionGroupsAtEnd, publishCorpus, report, settledOutcome } from '../../helpers/faults.js';
 import { stackConfig } from '../../helpers/stack.js';
 
 /**
@@ -41,14 +41,7 @@ describe('whole instances side by side with a shared MQTT subscription (Mosquitt
       // several publishing connections, so the broker's round robin has more than one stream to share
       const published = await publishCorpus(config, corpus, runId, { ratePerS: 300, clients: 4, deadlineMs: 200_000 });
       expect(published).toBe(corpus.sim.messages.length);
-      const deadline = Date.now() + 120_000;
-      let outcome = await observe(config, bus, corpus, from);
-      while (!complete(corpus, outcome) && Date.now() < deadline) {
-        await sleep(2000);
-        outcome = await observe(config, bus, corpus, from);
-      }
-      await sleep(3000);
-      outcome = await observe(config, bus, corpus, from);
+      const outcome = await settledOutcome(config, bus, corpus, from, { deadlineMs: 120_000, pollMs: 2000, settleMs: 3000 });
       await a.stop();
       await b.stop();
       const ingested = (p: PipelineProcess) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../../src/bus/kafka.js';
 import { TOPICS, topicSpecs } from '../../../src/bus/topics.js';
-import { buildCorpus, complete, FAULT_SETS, observe, PipelineProcess, positionGroupsAtEnd, publishCorpus, report, sleep } from '../../helpers/faults.js';
+import { buildCorpus, FAULT_SETS, PipelineProcess, positionGroupsAtEnd, publishCorpus, report, settledOutcome } from '../../helpers/faults.js';
 import { stackConfig } from '../../helpers/stack.js';
 
 /**
@@ -37,15 +37,7 @@ describe('stages as separate processes (Mosquitto, Kafka, InfluxDB)', () => {
       await ingest.start();
       const published = await publishCorpus(config, corpus, runId, { ratePerS: 400, deadlineMs: 240_000 });
       expect(published).toBe(corpus.sim.messages.length);
-      const deadline = Date.now() + 120_000;
-      let outcome = await observe(config, bus, corpus, from);
-      while (!complete(corpus, outcome) && Date.now() < deadline) {
-        await sleep(2000);
-        outcome = await observe(config, bus, corpus, from);
-      }
-      // anything raised late (a second copy, an alert of no reference run) would show by now
-      await sleep(3000);
-      outcome = await observe(config, bus, corpus, from);
+      const outcome = await settledOutcome(config, bus, corpus, from, { deadlineMs: 120_000, pollMs: 2000, settleMs: 3000 });
       process.stdout.write(report('stages', corpus, published, outcome, 'ingest | rules,telemetry') + '\n');
       expect(corpus.alertIds.size).toBeGreaterThanOrEqual(5);
       expect([...outcome.alertIds].sort(), `ingest log ${ingestLog}, rules log ${rulesLog}`).toEqual([...corpus.alertIds].sort());
