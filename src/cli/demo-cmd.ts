@@ -25,8 +25,7 @@ export interface DemoOptions {
  */
 export async function demoCommand(opts: DemoOptions, g: GlobalOptions): Promise<void> {
   const ctx = context({ ...g, profile: g.profile ?? 'demo' }, opts.alertsOut ? { sinks: { alertsFile: opts.alertsOut } } : {});
-  if (ctx.config.mqtt.sharedGroup !== null)
-    throw swError('SW_ERR_CONFIG_INVALID', `mqtt.sharedGroup ${JSON.stringify(ctx.config.mqtt.sharedGroup)}: the demo's embedded broker (aedes) has no shared subscriptions; expected null`);
+  if (ctx.config.mqtt.sharedGroup !== null) throw swError('SW_ERR_CONFIG_INVALID', `mqtt.sharedGroup ${JSON.stringify(ctx.config.mqtt.sharedGroup)}: the demo's embedded broker (aedes) has no shared subscriptions; expected null`);
   if (opts.alertsOut) rmSync(opts.alertsOut, { force: true });
   const speed = Number(opts.speed);
   const durationS = opts.duration ? Number(opts.duration) : null;
