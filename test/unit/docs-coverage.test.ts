@@ -248,6 +248,11 @@ describe('links of the README and docs/', () => {
     expect(broken).toEqual([]);
   });
 
+  it('the README stays a front page: under 200 lines (the rest belongs in docs/)', () => {
+    const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').trimEnd().split('\n').length;
+    expect(lines).toBeLessThan(200);
+  });
+
   it('the README links every document in docs/', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const linked = new Set([...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]));
