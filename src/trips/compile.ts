@@ -13,6 +13,33 @@ export interface CompiledZone {
   radiusKm: number;
   polygon: Feature<Polygon> | null;
   outline: Feature<LineString> | null;
+  /**
+   * Polygon: a circle (the vertices' mean and the farthest vertex from it)
+   * holding the whole shape, so a point far from it is known to be farther
+   * than a nearer zone without measuring to every edge.
+   */
+  bound?: { lat: number; lon: number; km: number };
+}
+
+/** An authorised zone drawn as a polygon (a closed ring of [lon, lat]). */
+export function polygonZone(name: string, ring: Array<[number, number]>): CompiledZone {
+  const poly = turfPolygon([ring]);
+  return { name, locode: null, center: null, radiusKm: 0, polygon: poly, outline: polygonToLine(poly) as Feature<LineString>, bound: boundOf(ring) };
+}
+
+/** The circle round a polygon's vertices (a zone is far smaller than a hemisphere, so its edges stay inside too). */
+function boundOf(ring: ReadonlyArray<readonly number[]>): { lat: number; lon: number; km: number } {
+  let lat = 0;
+  let lon = 0;
+  for (const [x, y] of ring) {
+    lon += x!;
+    lat += y!;
+  }
+  lat /= ring.length;
+  lon /= ring.length;
+  let km = 0;
+  for (const [x, y] of ring) km = Math.max(km, greatCircleKm(lat, lon, y!, x!));
+  return { lat, lon, km };
 }
 
 export interface CompiledPlan {
@@ -99,10 +126,7 @@ function compileGeometry(plan: TripPlan, ports: PortTable, opts: PlanOptions, ro
   let zones: CompiledZone[];
   if (plan.authorisedZones && plan.authorisedZones.length > 0) {
     zones = plan.authorisedZones.flatMap((z): CompiledZone[] => {
-      if ('polygon' in z) {
-        const poly = turfPolygon([z.polygon]);
-        return [{ name: z.name, locode: null, center: null, radiusKm: 0, polygon: poly, outline: polygonToLine(poly) as Feature<LineString> }];
-      }
+      if ('polygon' in z) return [polygonZone(z.name, z.polygon)];
       if ('locode' in z) return portZone(z.locode, z.radiusKm, z.name);
       return [{ name: z.name, locode: null, center: [z.lon, z.lat] as [number, number], radiusKm: z.radiusKm, polygon: null, outline: null }];
     });
@@ -178,6 +202,9 @@ export function locateInZones(zones: readonly CompiledZone[], lat: number, lon: 
   let nearest: CompiledZone | null = null;
   let nearestKm = Infinity;
   for (const z of zones) {
+    // a polygon whose bounding circle is farther than the nearest zone so far cannot be nearer (with a
+    // margin for the edge distance's own geodesy): skipped without measuring to its edges
+    if (z.bound && (greatCircleKm(lat, lon, z.bound.lat, z.bound.lon) - z.bound.km) * 0.99 - 1 > nearestKm) continue;
     const d = distanceToZoneKm(z, lat, lon);
     if (d < nearestKm) {
       nearestKm = d;
@@ -197,8 +224,14 @@ export function locateInZones(zones: readonly CompiledZone[], lat: number, lon: 
 export function insideAnyZone(zones: readonly CompiledZone[], lat: number, lon: number): boolean {
   for (let i = 0; i < zones.length; i++) {
     const z = zones[i]!;
-    if (z.center && Math.abs(lat - z.center[1]) * 110 > z.radiusKm + 1) continue;
-    if (distanceToZoneKm(z, lat, lon) === 0) return true;
+    if (z.center) {
+      if (Math.abs(lat - z.center[1]) * 110 > z.radiusKm + 1) continue;
+      if (distanceToZoneKm(z, lat, lon) === 0) return true;
+    } else if (z.polygon) {
+      // a point clearly outside the polygon's bounding circle is not in it: no distance to the outline
+      if (z.bound && (greatCircleKm(lat, lon, z.bound.lat, z.bound.lon) - z.bound.km) * 0.99 - 1 > 0) continue;
+      if (distanceToZoneKm(z, lat, lon) === 0) return true;
+    }
   }
   return false;
 }
