@@ -281,7 +281,13 @@ export class KafkaBus implements Bus {
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
     if (opts.fromNow) await this.positionAtEnd(opts.groupId, opts.topics);
-    const consumer = this.kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 100 });
+    const consumer = this.kafka.consumer({
+      groupId: opts.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.cfg.sessionTimeoutMs,
+      heartbeatInterval: Math.max(1000, Math.floor(this.cfg.sessionTimeoutMs / 10)),
+      maxWaitTimeInMs: 100,
+    });
     await consumer.connect();
     for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? false });
     this.consumers.push(consumer);

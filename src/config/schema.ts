@@ -144,6 +144,12 @@ export const ConfigSchema = z
           .default(['127.0.0.1:9092']),
         clientId: z.string().min(1).default('sealwatch'),
         groupId: z.string().min(1).default('sealwatch-rules'),
+        /**
+         * How long the group waits for a silent member (a crashed instance) before giving its
+         * partitions to the others; heartbeats go every tenth of it. Within the broker's
+         * group.min/max.session.timeout.ms (6 s to 30 min by default).
+         */
+        sessionTimeoutMs: z.number().int().min(6000).max(1_800_000).default(30_000),
         ssl: z.boolean().default(false),
         username: z.string().nullable().default(null),
         password: z.string().nullable().default(null),

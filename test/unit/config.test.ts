@@ -71,6 +71,12 @@ describe('configuration', () => {
     expect(failure(() => loadConfig({ env: {}, sets: ['mqtt.sharedGroup=a/b'] })).message).toMatch(/mqtt\.sharedGroup = "a\/b" \(from --set mqtt\.sharedGroup\): a group name of 1-64 letters/);
   });
 
+  it('kafka.sessionTimeoutMs: 30 s by default, within 6 s and 30 min, anything else named', () => {
+    expect(loadConfig({ env: {} }).kafka.sessionTimeoutMs).toBe(30_000);
+    expect(loadConfig({ env: { SEALWATCH_KAFKA_SESSION_TIMEOUT_MS: '10000' } }).kafka.sessionTimeoutMs).toBe(10_000);
+    expect(failure(() => loadConfig({ env: {}, sets: ['kafka.sessionTimeoutMs=1000'] })).message).toMatch(/kafka\.sessionTimeoutMs = 1000 \(from --set kafka\.sessionTimeoutMs\): .*6000/);
+  });
+
   it('an unknown key in a file is refused, by name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-cfg-'));
     const file = join(dir, 'c.yaml');

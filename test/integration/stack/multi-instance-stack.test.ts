@@ -79,7 +79,8 @@ describe('several instances in one group (Mosquitto, Kafka, InfluxDB)', () => {
     const common = ['--trips', corpus.tripsDir, ...[`kafka.groupId=${groupId}`, 'mqtt.trustReceivedAtProperty=true', 'api.enabled=false', ...FAULT_SETS].flatMap((s) => ['--set', s])];
     const ingest = new PipelineProcess(['--stages', 'ingest', '--set', `mqtt.clientId=sw-multi-ingest-${runId}`, ...common], join(dir, 'ingest.log'));
     const since = new Date(Date.now() - 1000).toISOString();
-    const rules = (name: string) => new PipelineProcess(['--stages', 'rules,telemetry', '--set', `engine.recoverFrom=${since}`, '--set', 'engine.snapshotIntervalMs=2000', ...common], join(dir, `${name}.log`));
+    const rules = (name: string) =>
+      new PipelineProcess(['--stages', 'rules,telemetry', '--set', `engine.recoverFrom=${since}`, '--set', 'engine.snapshotIntervalMs=2000', '--set', 'kafka.sessionTimeoutMs=10000', ...common], join(dir, `${name}.log`));
     const [r1, r2, r3, r4] = ['rules-1', 'rules-2', 'rules-3', 'rules-4'].map(rules) as [PipelineProcess, PipelineProcess, PipelineProcess, PipelineProcess];
     const all = [ingest, r1, r2, r3, r4];
     const restoredIn = (p: PipelineProcess) => logLines(p.logFile).filter((l) => l.msg === 'rules.snapshot_restored');
@@ -115,7 +116,7 @@ describe('several instances in one group (Mosquitto, Kafka, InfluxDB)', () => {
             restoredBefore = restoredIn(r1).length + restoredIn(r3).length;
             await r2.kill9();
             timeline.push(`rules-2 (pid ${killedPid}) killed -9 at ${secs()}`);
-            // first rebalance: once the session of the dead member times out, the others take its partitions
+            // first rebalance: once the session of the dead member times out (kafka.sessionTimeoutMs, 10 s here), the others take its partitions
             await waitFor('the survivors to restore the dead instance’s partitions', 120_000, () => restoredIn(r1).length + restoredIn(r3).length > restoredBefore);
             timeline.push(`first rebalance: survivors restored by ${secs()}`);
             await r4.start();
