@@ -26,8 +26,8 @@ export interface TripShape {
   /** Farthest fix from the planned sea route (km). */
   routeFitKm: number;
   /**
-   * The track gets LEAVE_PORT_KM from its origin at least: a voyage. One
-   * that never does is harbour craft (the `harbour` corpus), shaped and
+   * The track gets LEAVE_PORT_KM from its origin and from its own first fix
+   * at least: a voyage. One that never does is harbour craft (the `harbour` corpus), shaped and
    * planned the same way.
    */
   leavesPort: boolean;
@@ -96,8 +96,12 @@ export function shapeTrip(fixes: readonly TrackFix[], recordingEnd: number, port
   if (arrived) track = track.slice(0, inDest + 1);
   if (!long(track)) return { ok: false, reason: 'too-short' };
   if (!arrived && track[track.length - 1]!.t < recordingEnd - END_SLACK_MS) return { ok: false, reason: 'stops-before-recording-end' };
-  // on the trip as cut: a track that reaches a neighbouring port first has not left port waters
-  const leavesPort = track.some((f) => haversineKm([f.lon, f.lat], [origin.lon, origin.lat]) >= LEAVE_PORT_KM);
+  // On the trip as cut: a track that reaches a neighbouring port first has not left port waters.
+  // And it must leave the waters where it was first seen: a track that begins up to ORIGIN_AREA_KM
+  // from its origin is already that far from the port before it moves (a river ferry 51 km up
+  // from Norfolk, shuttling 4 km across for a day, is not a voyage).
+  const first = track[0]!;
+  const leavesPort = track.some((f) => haversineKm([f.lon, f.lat], [origin.lon, origin.lat]) >= LEAVE_PORT_KM && haversineKm([f.lon, f.lat], [first.lon, first.lat]) >= LEAVE_PORT_KM);
   return { ok: true, trip: { fixes: track, origin, destination, arrived, routeFitKm: Math.round(fitKm * 10) / 10, leavesPort } };
 }
 

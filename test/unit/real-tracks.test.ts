@@ -7,6 +7,7 @@ import type { SimMessage } from '../../simulators/fleet.js';
 import { buildRealTrackCorpora, MAX_BOXES, MIN_BOXES, type BuiltCorpora } from '../../simulators/real-tracks/build.js';
 import { ensureRealTrackCorpus, ensureRealTrackData, VARIANTS, type RealTrackCorpus } from '../../simulators/real-tracks/cache.js';
 import { cleanTrack } from '../../simulators/real-tracks/clean.js';
+import { shapeTrip } from '../../simulators/real-tracks/trip.js';
 import { deviceReadings, wakeUps, type DeviceProfile } from '../../simulators/real-tracks/device.js';
 import { readTraj, type AisFix } from '../../simulators/real-tracks/source.js';
 import { Rng } from '../../simulators/rng.js';
@@ -25,12 +26,12 @@ import type { AlertSink } from '../../src/sinks/sink.js';
  * new user would (simulators/real-tracks/README.md), replayed through the real
  * path with the default configuration. On the voyages (2-6 containers a
  * vessel) with no injected breach: at most 1 alert per 1,000 container-days
- * and none high or critical (asserted: none high or critical, and no rise past
- * today's rate; see CEILING_ALERTS_PER_1000_CONTAINER_DAYS for why the bar
- * itself cannot be resolved on this corpus). With breaches injected on the same containers:
- * recall >= 0.99. On the harbour craft (tracks that never leave their port's
- * waters, harder than any voyage): nothing high or critical; their rate per
- * rule is printed, not bounded.
+ * and none high or critical (asserted; on 11 container-days one alert is 88
+ * per 1,000, so the bar means none at all, and so few days cannot show a rate
+ * as low as 1 per 1,000: simulators/real-tracks/README.md, Limits). With
+ * breaches injected on the same containers: recall >= 0.99. On the harbour
+ * craft (tracks that never leave their port's waters, harder than any
+ * voyage): nothing high or critical, and no rise past today's rate.
  *
  * The corpus is built from the cached AIS data (fetched once with pip,
  * scripts/real-tracks/fetch.sh) into the cache, and rebuilt only when the
@@ -40,12 +41,13 @@ import type { AlertSink } from '../../src/sinks/sink.js';
 /** Issue 16's bar: at most 1 alert per 1,000 container-days of real movement. */
 const BAR_ALERTS_PER_1000_CONTAINER_DAYS = 1;
 /**
- * What this corpus can hold the rules to: 43 container-days are too few to
- * resolve the bar (one alert is 23 per 1,000), and the voyages hold one real
- * 4-5 h stop of one vessel off its inferred route (the James River, six boxes
- * aboard: 139 per 1,000). The test fails when the rate regresses past that.
+ * The harbour craft (tugs, ferries, work boats: harder than any container's
+ * voyage, and bounded only on severity by the issue) may not get worse than
+ * today: 3 medium alerts on 103.8 container-days, 29 per 1,000 (a river
+ * ferry's five-hour midday lay-up at its landing, a vessel stopped four hours
+ * off Pacifica, a New York harbour craft silent for 2.8 days).
  */
-const CEILING_ALERTS_PER_1000_CONTAINER_DAYS = 150;
+const HARBOUR_CEILING_ALERTS_PER_1000_CONTAINER_DAYS = 30;
 const MIN_RECALL = 0.99;
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -195,6 +197,29 @@ describe('real-track converter', () => {
     expect(temps).toBeGreaterThanOrEqual(10);
     expect(temps).toBeLessThanOrEqual(13);
   });
+
+  it('takes a track for a voyage only when it leaves both its port and the waters where it was first seen', () => {
+    const ports = defaultPorts();
+    const norfolk = ports.ports.find((p) => p.locode === 'USORF')!;
+    const baltimore = ports.ports.find((p) => p.locode === 'USBAL')!;
+    const fix = (i: number, lat: number, lon: number) => ({ t: i * 120_000, lat, lon, sogKn: null, cogDeg: null });
+    // a river ferry 51 km from Norfolk, shuttling 4 km between its landings for 14 h: always 40 km from the port, never away from its waters
+    const ferry = Array.from({ length: 420 }, (_, i) => {
+      const k = Math.abs((i % 30) / 15 - 1);
+      return fix(i, 37.1856 + k * (37.2195 - 37.1856), -76.784 + k * (-76.7916 + 76.784));
+    });
+    // a ship leaving Norfolk up the bay towards Baltimore: 14 h at 8 kn
+    const ship = Array.from({ length: 420 }, (_, i) => {
+      const k = (0.6 * i) / 420;
+      return fix(i, norfolk.lat + k * (baltimore.lat - norfolk.lat), norfolk.lon + k * (baltimore.lon - norfolk.lon));
+    });
+    const ferryTrip = shapeTrip(ferry, ferry.at(-1)!.t, ports);
+    const shipTrip = shapeTrip(ship, ship.at(-1)!.t, ports);
+    expect(ferryTrip.ok && ferryTrip.trip.origin.locode).toBe('USORF');
+    expect(ferryTrip.ok && ferryTrip.trip.leavesPort).toBe(false);
+    expect(shipTrip.ok && shipTrip.trip.origin.locode).toBe('USORF');
+    expect(shipTrip.ok && shipTrip.trip.leavesPort).toBe(true);
+  });
 });
 
 describe('real-track corpus (issue 16)', () => {
@@ -235,9 +260,9 @@ describe('real-track corpus (issue 16)', () => {
           )
           .join('\n'),
     );
-    expect(s.vessels).toBeGreaterThanOrEqual(15);
-    expect(s.containers).toBeGreaterThanOrEqual(60);
-    expect(s.containerDays).toBeGreaterThanOrEqual(30);
+    expect(s.vessels).toBeGreaterThanOrEqual(5);
+    expect(s.containers).toBeGreaterThanOrEqual(20);
+    expect(s.containerDays).toBeGreaterThanOrEqual(10);
     expect(clean.trips.length).toBe(s.containers);
     expect(clean.labels).toEqual([]);
     for (const p of clean.trips) {
@@ -316,7 +341,7 @@ describe('real-track corpus (issue 16)', () => {
     expect([...gatewayDevices.values()].some((d) => d.size >= 2)).toBe(true);
   }, 60_000);
 
-  it(`clean real voyages: none high or critical; alerts per 1,000 container-days no more than today's ${CEILING_ALERTS_PER_1000_CONTAINER_DAYS} (the bar is ${BAR_ALERTS_PER_1000_CONTAINER_DAYS})`, async () => {
+  it(`clean real voyages: none high or critical; at most ${BAR_ALERTS_PER_1000_CONTAINER_DAYS} alert per 1,000 container-days`, async () => {
     const { alerts, late } = await replay(corpus.clean);
     const days = corpus.stats.containerDays;
     console.log(
@@ -326,10 +351,10 @@ describe('real-track corpus (issue 16)', () => {
     expect(alerts.filter((a) => a.severity === 'high' || a.severity === 'critical').map(describeAlert)).toEqual([]);
     const rate = (1000 * alerts.length) / days;
     console.log(`clean real voyages: ${Math.round(rate)} alerts per 1,000 container-days (issue 16's bar: ${BAR_ALERTS_PER_1000_CONTAINER_DAYS}; ${rate <= BAR_ALERTS_PER_1000_CONTAINER_DAYS ? 'met' : 'not met'})`);
-    expect(rate).toBeLessThanOrEqual(CEILING_ALERTS_PER_1000_CONTAINER_DAYS);
+    expect(rate).toBeLessThanOrEqual(BAR_ALERTS_PER_1000_CONTAINER_DAYS);
   }, 60_000);
 
-  it("harbour craft (never leave their port's waters): nothing high or critical; the rate per rule printed", async () => {
+  it(`harbour craft (never leave their port's waters): nothing high or critical, no more than today's ${HARBOUR_CEILING_ALERTS_PER_1000_CONTAINER_DAYS} alerts per 1,000 container-days`, async () => {
     const harbour = await readCorpus(corpus.harbour);
     const h = corpus.stats.harbour;
     expect(h.containers).toBeGreaterThanOrEqual(20);
@@ -344,6 +369,7 @@ describe('real-track corpus (issue 16)', () => {
     );
     expect(late).toBe(0);
     expect(alerts.filter((a) => a.severity === 'high' || a.severity === 'critical').map(describeAlert)).toEqual([]);
+    expect((1000 * alerts.length) / h.containerDays).toBeLessThanOrEqual(HARBOUR_CEILING_ALERTS_PER_1000_CONTAINER_DAYS);
   }, 60_000);
 
   it(`breaches injected on the same real voyages: recall >= ${MIN_RECALL}`, async () => {
@@ -358,7 +384,7 @@ describe('real-track corpus (issue 16)', () => {
       `real voyages with breaches: ${labels.length} labels, ${alerts.length} alerts\n${recallTable(result)}${missed.length ? `\nmissed:\n${missed.map((l) => `  ${l.rule} ${l.containerId} (${l.tripId}) ${l.from} .. ${l.to}`).join('\n')}` : ''}`,
     );
     expect(late).toBe(0);
-    expect(labels.length).toBeGreaterThanOrEqual(30);
+    expect(labels.length).toBeGreaterThanOrEqual(10);
     expect(result.recall).toBeGreaterThanOrEqual(MIN_RECALL);
   }, 60_000);
 });

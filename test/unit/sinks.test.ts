@@ -81,6 +81,24 @@ sinkContract(
   { durableOnWrite: true, timeoutMs: 5000 },
 );
 
+describe('the NDJSON alert file', () => {
+  it('exists, empty, when nothing is raised, and keeps what an earlier run wrote', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sealwatch-sink-'));
+    try {
+      const file = join(dir, 'out', 'alerts.ndjson');
+      const quiet = new NdjsonAlertSink(file);
+      await quiet.close();
+      expect(readFileSync(file, 'utf8')).toBe('');
+      const [a] = contractAlerts(1);
+      await new NdjsonAlertSink(file).write([a!]);
+      new NdjsonAlertSink(file);
+      expect(readNdjson(file, [a!]).map((x) => x.id)).toEqual([a!.alertId]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('buildSinks: the alert sinks of every command, from the configuration', () => {
   const log = createLogger('silent');
   const names = (s: AlertSink[]) => s.map((x) => x.name);
