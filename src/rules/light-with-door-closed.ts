@@ -1,5 +1,5 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
-import { defineRule, pushBounded, type RuleContext } from './rule.js';
+import { defineRule, type RuleContext } from './rule.js';
 
 /**
  * LIGHT_WITH_DOOR_CLOSED: light inside a container whose door is closed, the
@@ -67,7 +67,8 @@ export const lightWithDoorClosed = defineRule<State>({
 
 function noteInterval(state: State, ts: number): void {
   if (Number.isFinite(state.lastLightTs) && ts > state.lastLightTs) {
-    pushBounded(state.intervals, ts - state.lastLightTs, INTERVALS);
+    state.intervals.push(ts - state.lastLightTs);
+    if (state.intervals.length > INTERVALS) state.intervals.shift();
   }
   state.lastLightTs = ts;
 }

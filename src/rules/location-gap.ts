@@ -1,7 +1,7 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
 import { kmBetween, knots } from '../geo/distance.js';
 import type { CompiledPlan } from '../trips/compile.js';
-import { defineRule, pushBounded, type Fix, type RuleContext } from './rule.js';
+import { defineRule, type Fix, type RuleContext } from './rule.js';
 
 /**
  * LOCATION_GAP, two shapes:
@@ -190,7 +190,8 @@ function reportedThrough(state: State, gap: number): boolean {
 }
 
 function push(ring: number[], x: number): void {
-  pushBounded(ring, x, INTERVALS);
+  ring.push(x);
+  if (ring.length > INTERVALS) ring.shift();
 }
 
 const scratch = new Float64Array(INTERVALS);

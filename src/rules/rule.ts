@@ -92,20 +92,3 @@ export interface Rule<S = unknown> {
 export function defineRule<S>(rule: Rule<S>): Rule<S> {
   return rule;
 }
-
-/**
- * Appends to a list kept to its `max` latest entries, oldest first, exactly
- * as push then (when longer than max) one shift would, but in place: when
- * full, the entries move down one, so a full list is never reallocated
- * (shift trims the array's store at the front, and the next push regrows it:
- * garbage on every reading).
- */
-export function pushBounded<T>(list: T[], x: T, max: number): void {
-  const n = list.length;
-  if (n < max) {
-    list.push(x);
-    return;
-  }
-  for (let i = 1; i < n; i++) list[i - 1] = list[i]!;
-  list[n - 1] = x;
-}

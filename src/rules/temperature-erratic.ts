@@ -1,4 +1,4 @@
-import { pushBounded, type RuleContext } from './rule.js';
+import type { RuleContext } from './rule.js';
 import type { RollingBaseline } from './rolling-baseline.js';
 
 /**
@@ -35,18 +35,23 @@ export interface RecentWindow {
 type Cfg = RuleContext['rules']['temperatureAnomaly'];
 
 export function pushRecent(w: RecentWindow, ts: number, c: number, id: string, size: number): void {
-  pushBounded(w.ts, ts, size);
-  pushBounded(w.c, c, size);
-  pushBounded(w.ids, id, size);
+  w.ts.push(ts);
+  w.c.push(c);
+  w.ids.push(id);
+  if (w.ts.length > size) {
+    w.ts.shift();
+    w.c.shift();
+    w.ids.shift();
+  }
 }
 
-/** Scratch for medianStep (single-threaded, read at once): typed, so sorting is numeric without a comparator and nothing is allocated per reading. */
-let steps = new Float64Array(64);
-let kept = new Float64Array(64);
+const steps: number[] = [];
 const HOLD = 0.75;
 const MAX_CALM = 2;
 /** A defrost lifts the air by 2-6 °C for 20-40 min: a reading this far above the window's median may be one. */
 const DEFROST_LIFT_C = 1.5;
+
+const kept: number[] = [];
 
 /**
  * The lower median of the steps between successive readings of the window,
@@ -55,14 +60,10 @@ const DEFROST_LIFT_C = 1.5;
  */
 function medianStep(w: RecentWindow): number {
   const c = w.c;
-  const n = c.length;
-  if (kept.length < n) {
-    kept = new Float64Array(2 * n);
-    steps = new Float64Array(2 * n);
-  }
-  for (let i = 0; i < n; i++) kept[i] = c[i]!;
-  const sorted = kept.subarray(0, n).sort();
-  const mid = sorted[(n - 1) >> 1]!;
+  kept.length = 0;
+  for (const x of c) kept.push(x);
+  kept.sort((a, b) => a - b);
+  const mid = kept[(kept.length - 1) >> 1]!;
   let above = 0;
   let below = 0;
   for (const x of c) {
@@ -70,14 +71,15 @@ function medianStep(w: RecentWindow): number {
     else if (mid - x >= DEFROST_LIFT_C) below++;
   }
   const defrost = below === 0 && above > 0 && above <= 2;
-  let m = 0;
+  steps.length = 0;
   let prev = NaN;
   for (const x of c) {
     if (defrost && x - mid >= DEFROST_LIFT_C) continue;
-    if (!Number.isNaN(prev)) steps[m++] = Math.abs(x - prev);
+    if (!Number.isNaN(prev)) steps.push(Math.abs(x - prev));
     prev = x;
   }
-  return steps.subarray(0, m).sort()[(m - 1) >> 1]!;
+  steps.sort((a, b) => a - b);
+  return steps[(steps.length - 1) >> 1]!;
 }
 
 /**
