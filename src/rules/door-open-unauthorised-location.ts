@@ -33,6 +33,7 @@ function decide(place: DoorPlace, opening: { ts: number; eventId: string }, evid
 
 export const doorOpenUnauthorisedLocation = defineRule<DoorOpeningState>({
   id: 'DOOR_OPEN_UNAUTHORISED_LOCATION',
+  // no `kinds`: an opening waiting for a fix is given up at any later reading past bracketMaxMs
   initialState: () => ({ pending: null }),
   onReading: (state, r, ctx) => trackDoorOpenings(state, r, ctx, decide),
   onTimer: (state, _at, _key, ctx) => onDoorFixTimer(state, ctx, decide),

@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { RuleLookup } from '../config/rule-history.js';
 import { alertId, type Alert } from '../model/alert.js';
 import type { PortTable } from '../geo/ports.js';
-import type { Reading } from '../model/reading.js';
+import { READING_KINDS, type Reading, type ReadingKind } from '../model/reading.js';
 import type { TripDirectory } from '../trips/directory.js';
 import { Heap } from '../heap.js';
 import { compilePlan, insideAnyZone, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from '../trips/compile.js';
@@ -293,6 +293,9 @@ export class RuleEngine {
   private readonly lateness: number;
   private readonly stationary: Config['rules']['stationary'];
   private readonly ctx: EngineContext;
+  /** Per reading kind, the indices (in evaluation order) of the rules whose onReading / learn act on it. */
+  private readonly readers: Record<ReadingKind, Int32Array>;
+  private readonly learners: Record<ReadingKind, Int32Array>;
   readonly stats: EngineStats = { readingsIn: 0, processed: 0, late: 0, duplicates: 0, held: 0, containers: 0, timersFired: 0, alerts: 0 };
 
   constructor(private readonly opts: EngineOptions) {
@@ -300,6 +303,8 @@ export class RuleEngine {
     this.lateness = opts.config.engine.allowedLatenessMs;
     this.stationary = opts.config.rules.stationary;
     this.ctx = new EngineContext(this, opts);
+    this.readers = dispatchTable(opts.rules, false);
+    this.learners = dispatchTable(opts.rules, true);
     opts.trips.onChange((plan) => {
       this.plans.delete(plan.tripId);
       this.planEpoch++;
@@ -616,16 +621,18 @@ export class RuleEngine {
     if (!v.active) {
       // Before departure a bound container raises nothing, but rules that need history may learn from it.
       if (plan !== null && r.ts < plan.departure) {
-        for (let i = 0; i < rules.length; i++) {
-          const learn = rules[i]!.learn;
-          if (!learn) continue;
+        const learners = this.learners[r.kind];
+        for (let j = 0; j < learners.length; j++) {
+          const i = learners[j]!;
           ctx.bind(slot, i);
-          learn(slot.states[i], r, ctx);
+          rules[i]!.learn!(slot.states[i], r, ctx);
         }
       }
       return;
     }
-    for (let i = 0; i < rules.length; i++) {
+    const readers = this.readers[r.kind];
+    for (let j = 0; j < readers.length; j++) {
+      const i = readers[j]!;
       ctx.bind(slot, i);
       rules[i]!.onReading(slot.states[i], r, ctx);
     }
@@ -750,6 +757,26 @@ class EngineContext implements RuleContext {
   cancelTimer(key: string): void {
     this.engine.cancelTimer(this.slot, this.ruleIdx, key);
   }
+}
+
+/**
+ * For each reading kind, the rules to call with it, in evaluation order: a
+ * rule that declares `kinds` gets those kinds only, one that does not gets
+ * every reading. `learning`: only rules with a learn hook.
+ */
+function dispatchTable(rules: readonly Rule[], learning: boolean): Record<ReadingKind, Int32Array> {
+  const table = {} as Record<ReadingKind, Int32Array>;
+  for (const kind of READING_KINDS) {
+    const idx: number[] = [];
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (learning && !rule.learn) continue;
+      if (rule.kinds && !rule.kinds.includes(kind)) continue;
+      idx.push(i);
+    }
+    table[kind] = Int32Array.from(idx);
+  }
+  return table;
 }
 
 /** Inserts keeping (ts, eventId) order; false when the same event id is already held. */

@@ -31,6 +31,7 @@ const INTERVALS = 7;
 
 export const lightWithDoorClosed = defineRule<State>({
   id: 'LIGHT_WITH_DOOR_CLOSED',
+  kinds: ['door', 'light'],
   initialState: () => ({ episode: null, intervals: [], lastLightTs: NaN }),
   learn(state, r) {
     if (r.kind === 'light') noteInterval(state, r.ts);

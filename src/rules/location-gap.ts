@@ -78,6 +78,7 @@ type Cfg = RuleContext['rules']['locationGap'];
 
 export const locationGap = defineRule<State>({
   id: 'LOCATION_GAP',
+  // no `kinds`: every reading counts (silences, readings through a position gap)
   initialState: () => ({
     lastFix: null,
     lastKn: null,

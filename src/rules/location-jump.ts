@@ -16,6 +16,7 @@ interface State {
 
 export const locationJump = defineRule<State>({
   id: 'LOCATION_JUMP',
+  kinds: ['location'],
   initialState: () => ({ last: null, incident: null }),
   onReading(state, r, ctx) {
     if (r.kind !== 'location') return;

@@ -31,6 +31,7 @@ interface State {
 
 export const ripOnRipOff = defineRule<State>({
   id: 'RIP_ON_RIP_OFF',
+  kinds: ['door', 'location'],
   initialState: () => ({ opening: null, unplaced: null }),
   onReading(state, r, ctx) {
     const v = ctx.view;

@@ -20,6 +20,7 @@ interface State {
 
 export const routeDeviation = defineRule<State>({
   id: 'ROUTE_DEVIATION',
+  kinds: ['location'],
   initialState: () => ({ excursion: null, lastEvalTs: -Infinity }),
   onReading(state, r, ctx) {
     if (r.kind !== 'location') return;

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { RuleId, Severity } from '../model/alert.js';
 import type { PortTable } from '../geo/ports.js';
-import type { Reading } from '../model/reading.js';
+import type { Reading, ReadingKind } from '../model/reading.js';
 import type { CompiledPlan, ZoneFix } from '../trips/compile.js';
 
 export interface Fix {
@@ -76,6 +76,12 @@ export interface RuleContext {
  */
 export interface Rule<S = unknown> {
   readonly id: RuleId;
+  /**
+   * The reading kinds onReading and learn act on: the engine calls them for
+   * readings of these kinds only (a reading of another kind must leave the
+   * rule's state and timers as they were). Absent: every reading.
+   */
+  readonly kinds?: readonly ReadingKind[];
   initialState(): S;
   onReading(state: S, reading: Reading, ctx: RuleContext): void;
   onTimer?(state: S, at: number, key: string, ctx: RuleContext): void;

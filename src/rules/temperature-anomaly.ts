@@ -41,6 +41,7 @@ interface State {
 
 export const temperatureAnomaly = defineRule<State>({
   id: 'TEMPERATURE_ANOMALY',
+  kinds: ['temperature'],
   initialState: () => ({ baseline: null, episode: null, recent: null, erratic: null, prevTs: NaN, prevC: NaN }),
   learn(state, r, ctx) {
     // the yard days before departure are history too

@@ -23,6 +23,7 @@ interface State {
 
 export const temperatureExcursion = defineRule<State>({
   id: 'TEMPERATURE_EXCURSION',
+  kinds: ['temperature'],
   initialState: () => ({ episode: null }),
   onReading(state, r, ctx) {
     if (r.kind !== 'temperature') return;

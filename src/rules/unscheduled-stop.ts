@@ -81,6 +81,7 @@ export function placeStop(anchor: Fix, ctx: RuleContext): StopPlace {
 
 export const unscheduledStop = defineRule<State>({
   id: 'UNSCHEDULED_STOP',
+  kinds: ['door', 'location'],
   initialState: () => ({ raisedFor: null, placeFor: null, place: null, openedIn: null }),
   onReading(state, r, ctx) {
     const v = ctx.view;
