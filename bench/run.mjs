@@ -18,6 +18,9 @@
 // SEALWATCH_STACK_LOCK_HELD=1 when the caller already holds it), stops it
 // afterwards if it started it, and is skipped with a message when the stack
 // cannot start. --no-stack skips it; --quick skips it too unless named in --only.
+// The snapshot suite's real-process restore (a `sealwatch run` restoring the
+// suite's snapshots from the stack's Kafka) follows the same rules and takes
+// the same lock; without it the suite measures in-process only.
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
@@ -65,6 +68,9 @@ const FULL = {
   stormBreachEvery: 400,
   snapshotContainers: 100_000,
   snapshotHours: 27,
+  // the real-process restore: readings of the cycle after the snapshots on the telemetry topic, and a bound per process
+  snapshotTailReadings: 24_000,
+  snapshotProcessTimeoutMs: 600_000,
 };
 const QUICK = {
   warmup: 0,
@@ -98,6 +104,8 @@ const QUICK = {
   stormBreachEvery: 20,
   snapshotContainers: 200,
   snapshotHours: 27,
+  snapshotTailReadings: 200,
+  snapshotProcessTimeoutMs: 120_000,
 };
 
 function parseArgs(argv) {
@@ -125,7 +133,10 @@ function parseArgs(argv) {
       process.exit(0);
     } else throw new Error(`unknown option ${arg}`);
   }
+  const named = a.only !== null;
   a.only ??= SUITES.filter((s) => s !== 'stack' || !a.quick);
+  // the snapshot suite's real-process restore needs the local stack: as the stack suite, not with --no-stack, nor --quick unless named
+  a.snapshotRealProcess = a.stack && (!a.quick || (named && a.only.includes('snapshot')));
   if (!a.stack) a.only = a.only.filter((s) => s !== 'stack');
   for (const s of a.only) if (!SUITES.includes(s)) throw new Error(`--only: unknown suite ${s}; expected some of ${SUITES.join(', ')}`);
   if (a.rounds !== null && !(Number.isInteger(a.rounds) && a.rounds > 0)) throw new Error('--rounds: expected a whole number > 0');
@@ -138,7 +149,8 @@ function runSuite(suite, opts) {
     const argv = [process.execPath, '--expose-gc', ...heap, join(here, 'lib', 'child.mjs'), suite, JSON.stringify(opts)];
     // the stack suite holds the shared stack lock for its whole run (stack up, benchmark, stack down);
     // -o: what it starts (the stack's services) must not inherit the lock and hold it after the run
-    if (suite === 'stack' && process.env.SEALWATCH_STACK_LOCK_HELD !== '1') argv.unshift('flock', '-o', '-w', '3600', STACK_LOCK);
+    const usesStack = suite === 'stack' || (suite === 'snapshot' && opts.snapshotRealProcess);
+    if (usesStack && process.env.SEALWATCH_STACK_LOCK_HELD !== '1') argv.unshift('flock', '-o', '-w', '3600', STACK_LOCK);
     const child = spawn(argv[0], argv.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -157,7 +169,7 @@ function runSuite(suite, opts) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.build) execFileSync(process.execPath, [join(root, 'scripts', 'ensure-built.mjs')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  const opts = { ...(args.quick ? QUICK : FULL), ...(args.rounds ? { rounds: args.rounds } : {}), ...args.opts };
+  const opts = { ...(args.quick ? QUICK : FULL), snapshotRealProcess: args.snapshotRealProcess, ...(args.rounds ? { rounds: args.rounds } : {}), ...args.opts };
   if (args.growth) {
     opts.engineExtraRuns = opts.engineGrowthRuns;
     opts.engineMaxOldSpaceMb = opts.engineGrowthMaxOldSpaceMb;

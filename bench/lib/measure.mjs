@@ -63,7 +63,7 @@ export function progress(msg) {
 export const fmt = (n) => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en') : n.toPrecision(3));
 
 /** A figure in the shape the runner reports: higher is better unless `lowerIsBetter`. */
-export function figure({ bench, unit, subject, baseline, target, meets, note, lowerIsBetter = false, baselineLabel }) {
+export function figure({ bench, unit, subject, baseline, target, meets, note, lowerIsBetter = false, baselineLabel, logLines }) {
   const f = {
     bench,
     unit,
@@ -78,6 +78,8 @@ export function figure({ bench, unit, subject, baseline, target, meets, note, lo
     lowerIsBetter,
     target,
     note,
+    // lines a process logged that the figure is taken from (the report prints them under the note)
+    ...(logLines?.length ? { logLines } : {}),
   };
   f.targetMet = meets ? meets(f) : null;
   return f;

@@ -57,7 +57,7 @@ export function tableMarkdown(figures, m) {
     '',
     'Ratio = median / baseline median (rates: share of the raw component limit; bytes: multiple of the bare minimum). Baselines:',
     '',
-    ...figures.map((f) => `- ${f.bench}: ${f.baselineLabel}. ${f.note}`),
+    ...figures.flatMap((f) => [`- ${f.bench}: ${f.baselineLabel}. ${f.note}`, ...(f.logLines?.length ? ['', '  ```', ...f.logLines.map((l) => `  ${l}`), '  ```', ''] : [])]),
     '',
   ];
   return lines.join('\n');

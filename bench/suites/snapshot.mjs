@@ -10,6 +10,12 @@
 // and the snapshot's bytes per container (gzip'd, against the JSON before
 // gzip). The log replay grows with the span the log holds; the restore does
 // not (it grows with the containers).
+//
+// With `snapshotRealProcess` (bench/run.mjs sets it unless --no-stack, or
+// --quick without `--only snapshot`; it holds the stack lock then), the same
+// snapshots are also restored by a real `sealwatch run --stages rules`
+// process from the local stack's Kafka (bench/lib/restore-process.mjs),
+// timed from its start to its last `rules.snapshot_restored` log line.
 import { loadConfig } from '../../dist/src/config/load.js';
 import { defaultPorts } from '../../dist/src/geo/ports.js';
 import { newTripDirectory } from '../../dist/src/pipeline/app.js';
@@ -19,6 +25,8 @@ import { decodeLaneSnapshot, encodeLaneSnapshot, RuleEngine } from '../../dist/s
 import { ALL_RULES } from '../../dist/src/rules/index.js';
 import { makePlans, simReadings, T0 } from '../lib/fleet.mjs';
 import { figure, fmt, progress, summarise, time } from '../lib/measure.mjs';
+import { withLocalStack } from '../lib/local-stack.mjs';
+import { realProcessRestore } from '../lib/restore-process.mjs';
 
 const STEP_MS = 15 * 60_000;
 const KIND = { gps: 'location', temp: 'temperature', light: 'light', door: 'door' };
@@ -69,10 +77,14 @@ export async function run(opts) {
   progress(`snapshot ${n.toLocaleString('en')} containers: ${readings.toLocaleString('en')} readings (${hours} h) fed from the log in ${fmt(logMs)} ms`);
 
   // to a snapshot: every lane, encoded
-  let snapshots;
+  let lanes;
   const writeMs = time(() => {
-    snapshots = live.laneIds().map((id) => encodeLaneSnapshot(live.snapshotLane(id)));
+    lanes = live.laneIds().map((id) => {
+      const snap = live.snapshotLane(id);
+      return { lane: id, containers: snap.containers, bytes: encodeLaneSnapshot(snap) };
+    });
   });
+  const snapshots = lanes.map((l) => l.bytes);
   const gzBytes = snapshots.reduce((a, b) => a + b.length, 0);
   let jsonBytes = 0;
   for (const b of snapshots) jsonBytes += Buffer.byteLength(JSON.stringify(decodeLaneSnapshot(b)));
@@ -93,6 +105,7 @@ export async function run(opts) {
     progress(`snapshot ${n.toLocaleString('en')} restore round ${round + 1}: ${fmt(ms)} ms`);
   }
   const per100k = (ms) => (ms * 100_000) / n;
+  const real = opts.snapshotRealProcess ? await realProcess({ opts, plans, cycles, lanes, n, lane, logMs, hours, readings }) : [];
   const note = `${n} containers on ${PARTITIONS} lanes after ${hours} h (${readings} readings, every rule on); from the log: wire JSON parsed and ingested (no Kafka fetch); from the snapshot: gunzip, decode and restoreLane of every lane; writing the snapshots took ${Math.round(writeMs)} ms`;
   return [
     figure({
@@ -105,6 +118,7 @@ export async function run(opts) {
       target: '',
       note,
     }),
+    ...real,
     figure({
       bench: 'snapshot size',
       unit: 'bytes/container',
@@ -114,6 +128,61 @@ export async function run(opts) {
       lowerIsBetter: true,
       target: '',
       note: `${n} containers after ${hours} h (every rule's history full past 26 h); gzip'd JSON as written to sealwatch.engine-snapshots.v1`,
+    }),
+  ];
+}
+
+/** Kafka messages for readings of the telemetry topic's JSON, on the lane the engine gave their container. */
+function onLanes(texts, lane) {
+  return texts.map((value) => {
+    const key = parseWireReading(value).containerId;
+    return { partition: lane.get(key), key, value };
+  });
+}
+
+/**
+ * The same lane snapshots restored by a real `sealwatch run` process from the
+ * local stack's Kafka (bench/lib/restore-process.mjs): the last cycle the
+ * engine ingested goes on the telemetry topic before the snapshot offsets,
+ * the first `snapshotTailReadings` of the next cycle after them.
+ */
+async function realProcess({ opts, plans, cycles, lanes, n, lane, logMs, hours, readings }) {
+  const label = 'snapshot real-process';
+  const r = await withLocalStack(label, async () => {
+    const head = onLanes(cycle(plans, cycles - 1), lane);
+    const tail = onLanes(cycle(plans, cycles).slice(0, opts.snapshotTailReadings ?? 24_000), lane);
+    return realProcessRestore({ partitions: PARTITIONS, containers: n, snapshots: lanes, head, tail, rounds: opts.snapshotProcessRounds ?? opts.rounds, timeoutMs: opts.snapshotProcessTimeoutMs ?? 600_000 });
+  });
+  if (r.skipped) {
+    progress(`${label}: SKIPPED: ${r.skipped}`);
+    return [];
+  }
+  const { rounds, headMs } = r.result;
+  const base = summarise([logMs]);
+  const baselineLabel = `replaying ${hours} h of telemetry from the log in this process, this run (${readings} readings, no Kafka fetch)`;
+  const setup = `${n} containers on ${PARTITIONS} partitions after ${hours} h; the telemetry topic holds the last 15-minute cycle the engine ingested (${Math.round(headMs)} ms to produce) before the snapshot offsets and ${opts.snapshotTailReadings ?? 24_000} readings of the next after them; each round writes the ${lanes.length} lane snapshots through EngineSnapshotStore.write under a new consumer group (committed offsets = the snapshots'), starts \`sealwatch run --profile stack --stages rules\` (influx and API off) and kills it (SIGKILL) once every partition has its rules.snapshot_restored line`;
+  const lines = rounds.flatMap((x, i) => [`round ${i + 1}: restored ${fmt(x.wallMs)} ms after the process started (pipeline.running at ${x.runningMs === null ? '?' : fmt(x.runningMs)} ms)`, ...x.lines]);
+  return [
+    figure({
+      bench: `snapshot restore, real sealwatch run, ${n.toLocaleString('en')} containers (start to last restore line)`,
+      unit: 'ms',
+      subject: summarise(rounds.map((x) => x.wallMs)),
+      baseline: base,
+      baselineLabel,
+      lowerIsBetter: true,
+      target: '',
+      note: `${setup}; wall time from spawning the process to the time stamp of its last rules.snapshot_restored line (process start, config, Kafka connect, group join, reading the snapshot topic, gunzip, decode, restoreLane)`,
+      logLines: lines,
+    }),
+    figure({
+      bench: `snapshot restore, real sealwatch run, ${n.toLocaleString('en')} containers (sum of the restore lines' ms)`,
+      unit: 'ms',
+      subject: summarise(rounds.map((x) => x.totals.sumMs)),
+      baseline: base,
+      baselineLabel,
+      lowerIsBetter: true,
+      target: '',
+      note: `the same processes as the row above: the sum over the ${PARTITIONS} partitions of each rules.snapshot_restored line's ms (loading the snapshot from Kafka, checking it, gunzip, decode, restoreLane; the partitions are restored one after the other); largest line ${rounds.map((x) => `${Math.round(x.totals.maxMs)} ms`).join(', ')}`,
     }),
   ];
 }

@@ -19,7 +19,6 @@
 //
 // The stack comes from scripts/stack.sh up (run.mjs holds the stack lock);
 // a stack that cannot start skips this suite with a message.
-import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
 import pino from 'pino';
@@ -31,33 +30,16 @@ import { packagePath } from '../../dist/src/paths.js';
 import { newTripDirectory, startPipeline } from '../../dist/src/pipeline/app.js';
 import { dropSession, latencies, Publishers, rawSubscriber, sleep, TimingSink, until } from '../lib/e2e.mjs';
 import { liveT0, loadSpec, message, perCycle, plansFor } from '../lib/load.mjs';
+import { withLocalStack } from '../lib/local-stack.mjs';
 import { figure, fmt, progress, summarise } from '../lib/measure.mjs';
 
-// Descriptors above 2 are closed first: the services `up` starts would otherwise inherit the stack lock's
-// descriptor from a caller's flock and hold the lock for as long as they run.
-// biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JavaScript template
-const CLOSE_INHERITED = 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec bash "$0" "$1"';
-const stackSh = (cmd) => spawnSync('bash', ['-c', CLOSE_INHERITED, packagePath('scripts', 'stack.sh'), cmd], { stdio: ['ignore', 2, 2] }).status === 0;
-const stackUp = () => spawnSync('bash', [packagePath('scripts', 'stack.sh'), 'status'], { stdio: 'ignore' }).status === 0;
-
 export async function run(opts) {
-  let started = false;
-  if (!stackUp()) {
-    progress('stack e2e: starting the local stack (scripts/stack.sh up)');
-    if (!stackSh('up')) {
-      progress('stack e2e: SKIPPED: the local stack could not start (see the stack.sh output above)');
-      return [];
-    }
-    started = true;
+  const r = await withLocalStack('stack e2e', () => measure(opts));
+  if (r.skipped) {
+    progress(`stack e2e: SKIPPED: ${r.skipped}`);
+    return [];
   }
-  try {
-    return await measure(opts);
-  } finally {
-    if (started && process.env.SEALWATCH_KEEP_STACK !== '1') {
-      progress('stack e2e: stopping the stack this run started (SEALWATCH_KEEP_STACK=1 keeps it)');
-      stackSh('down');
-    }
-  }
+  return r.result;
 }
 
 function lineOf(spec, m) {
