@@ -18,6 +18,7 @@ import { stackEnv } from '../../dist/src/cli/common.js';
 import { loadConfig } from '../../dist/src/config/load.js';
 import { packagePath } from '../../dist/src/paths.js';
 import { EngineSnapshotStore } from '../../dist/src/pipeline/engine-snapshots.js';
+import { retry } from '../../dist/src/retry.js';
 import { fmt, progress } from './measure.mjs';
 import { lineSplitter, restoreEvent, restoreProgress, restoreTotals } from './restore-log.mjs';
 
@@ -28,16 +29,15 @@ async function produceAll(producer, messages) {
   for (let i = 0; i < messages.length; i += SEND_BATCH) await producer.send({ topic: TOPICS.telemetry, acks: -1, messages: messages.slice(i, i + SEND_BATCH) });
 }
 
-/** `fn` again while it fails with a retriable Kafka error (a topic just created has no leader yet), for up to `ms`. */
-async function retrying(label, fn, ms = 60_000) {
-  const until = Date.now() + ms;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!err?.retriable || Date.now() > until) throw new Error(`${label}: ${err.message} (attempt ${attempt})`, { cause: err });
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
-    }
+/**
+ * `fn` again while it fails with a retriable Kafka error (a topic just created has no leader yet):
+ * the project's retry helper, about a minute of backoff (100 ms doubling to 2 s) at most.
+ */
+async function retrying(label, fn) {
+  try {
+    return await retry(fn, { attempts: 45, minDelayMs: 100, maxDelayMs: 2000 });
+  } catch (err) {
+    throw new Error(`${label}: ${err.message}`, { cause: err });
   }
 }
 

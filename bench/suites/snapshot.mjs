@@ -148,10 +148,11 @@ function onLanes(texts, lane) {
  */
 async function realProcess({ opts, plans, cycles, lanes, n, lane, logMs, hours, readings }) {
   const label = 'snapshot real-process';
+  const tailReadings = opts.snapshotTailReadings;
   const r = await withLocalStack(label, async () => {
     const head = onLanes(cycle(plans, cycles - 1), lane);
-    const tail = onLanes(cycle(plans, cycles).slice(0, opts.snapshotTailReadings ?? 24_000), lane);
-    return realProcessRestore({ partitions: PARTITIONS, containers: n, snapshots: lanes, head, tail, rounds: opts.snapshotProcessRounds ?? opts.rounds, timeoutMs: opts.snapshotProcessTimeoutMs ?? 600_000 });
+    const tail = onLanes(cycle(plans, cycles).slice(0, tailReadings), lane);
+    return realProcessRestore({ partitions: PARTITIONS, containers: n, snapshots: lanes, head, tail, rounds: opts.snapshotProcessRounds ?? opts.rounds, timeoutMs: opts.snapshotProcessTimeoutMs });
   });
   if (r.skipped) {
     progress(`${label}: SKIPPED: ${r.skipped}`);
@@ -160,7 +161,7 @@ async function realProcess({ opts, plans, cycles, lanes, n, lane, logMs, hours, 
   const { rounds, headMs } = r.result;
   const base = summarise([logMs]);
   const baselineLabel = `replaying ${hours} h of telemetry from the log in this process, this run (${readings} readings, no Kafka fetch)`;
-  const setup = `${n} containers on ${PARTITIONS} partitions after ${hours} h; the telemetry topic holds the last 15-minute cycle the engine ingested (${Math.round(headMs)} ms to produce) before the snapshot offsets and ${opts.snapshotTailReadings ?? 24_000} readings of the next after them; each round writes the ${lanes.length} lane snapshots through EngineSnapshotStore.write under a new consumer group (committed offsets = the snapshots'), starts \`sealwatch run --profile stack --stages rules\` (influx and API off) and kills it (SIGKILL) once every partition has its rules.snapshot_restored line`;
+  const setup = `${n} containers on ${PARTITIONS} partitions after ${hours} h; the telemetry topic holds the last 15-minute cycle the engine ingested (${Math.round(headMs)} ms to produce) before the snapshot offsets and ${tailReadings} readings of the next after them; each round writes the ${lanes.length} lane snapshots through EngineSnapshotStore.write under a new consumer group (committed offsets = the snapshots'), starts \`sealwatch run --profile stack --stages rules\` (influx and API off) and kills it (SIGKILL) once every partition has its rules.snapshot_restored line`;
   const lines = rounds.flatMap((x, i) => [`round ${i + 1}: restored ${fmt(x.wallMs)} ms after the process started (pipeline.running at ${x.runningMs === null ? '?' : fmt(x.runningMs)} ms)`, ...x.lines]);
   return [
     figure({
