@@ -46,7 +46,7 @@ async function memAfterGc() {
  * Every container's four readings of one 15-minute cycle, in arrival order, as canonical readings
  * (temperatures in tenths of a degree, as every wire format carries them).
  */
-function cycle(plans, k) {
+export function cycle(plans, k) {
   const n = plans.length;
   const out = new Array(n * 4);
   let j = 0;

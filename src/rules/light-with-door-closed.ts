@@ -1,5 +1,6 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
 import { defineRule, type RuleContext } from './rule.js';
+import { pushBounded } from './bounded-list.js';
 
 /**
  * LIGHT_WITH_DOOR_CLOSED: light inside a container whose door is closed, the
@@ -67,8 +68,7 @@ export const lightWithDoorClosed = defineRule<State>({
 
 function noteInterval(state: State, ts: number): void {
   if (Number.isFinite(state.lastLightTs) && ts > state.lastLightTs) {
-    state.intervals.push(ts - state.lastLightTs);
-    if (state.intervals.length > INTERVALS) state.intervals.shift();
+    state.intervals = pushBounded(state.intervals, ts - state.lastLightTs, INTERVALS);
   }
   state.lastLightTs = ts;
 }

@@ -2,6 +2,7 @@ import { fmtDuration, fmtKm } from './door-opening.js';
 import { kmBetween, knots } from '../geo/distance.js';
 import type { CompiledPlan } from '../trips/compile.js';
 import { defineRule, type Fix, type RuleContext } from './rule.js';
+import { pushBounded } from './bounded-list.js';
 
 /**
  * LOCATION_GAP, two shapes:
@@ -106,7 +107,7 @@ export const locationGap = defineRule<State>({
     if (r.kind !== 'location') return;
     const fix = ctx.view.fix!;
     if (state.lastFix && fix.ts > state.lastFix.ts) {
-      push(state.intervals, fix.ts - state.lastFix.ts);
+      state.intervals = pushBounded(state.intervals, fix.ts - state.lastFix.ts, INTERVALS);
       state.medianInterval = NaN;
     }
     state.lastFix = fix;
@@ -143,10 +144,10 @@ export const locationGap = defineRule<State>({
       if (last && reportedThrough(state, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && fix.ts - last.ts >= positionGapLimit(state, cfg, declaredOf(ctx))) raiseGap(state, last, r.eventId, fix.ts, ctx);
       if (last) {
         const interval = fix.ts - last.ts;
-        push(state.intervals, interval);
+        state.intervals = pushBounded(state.intervals, interval, INTERVALS);
         state.medianInterval = NaN;
         if (v.inStop && state.lastStopped) {
-          push(state.stationaryIntervals, interval);
+          state.stationaryIntervals = pushBounded(state.stationaryIntervals, interval, INTERVALS);
           state.medianStationary = NaN;
         }
       }
@@ -187,11 +188,6 @@ export const locationGap = defineRule<State>({
 /** The device kept reporting through a position gap: several other readings, and no stretch without any reading over half of it (else it was a silence). */
 function reportedThrough(state: State, gap: number): boolean {
   return state.othersSinceFix >= 2 && state.quietSinceFix <= gap / 2;
-}
-
-function push(ring: number[], x: number): void {
-  ring.push(x);
-  if (ring.length > INTERVALS) ring.shift();
 }
 
 const scratch = new Float64Array(INTERVALS);

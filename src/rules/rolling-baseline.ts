@@ -255,8 +255,9 @@ export class RollingBaseline {
 
   private grow(): void {
     const cap = this.cap;
-    // doubling while small, then a few readings at a time: a full day's baseline leaves little unused
-    const next = cap < 64 ? cap * 2 : cap + 8;
+    // doubling while small, then four readings at a time: a full day's baseline (105 readings at a
+    // quarter-hourly rate) leaves at most three slots unused (8 bytes each)
+    const next = cap < 64 ? cap * 2 : cap + 4;
     const a = this.a;
     if (a) {
       const b = new Int16Array(4 * next);
