@@ -18,6 +18,7 @@ export const ERRORS = {
   SW_ERR_ALERTS_LINE: { message: 'alerts %s line %s: %s', retriable: false },
   SW_ERR_BUS_CLOSED: { message: 'bus is closed', retriable: false },
   SW_ERR_BUS_PRODUCE: { message: 'bus produce to %s failed: %s', retriable: true },
+  SW_ERR_BUS_GROUP_ACTIVE: { message: 'consumer group %s has running members (state %s): its offsets are not set', retriable: false },
   SW_ERR_MQTT_CONNECT: { message: 'cannot connect to MQTT broker %s: %s', retriable: true },
   SW_ERR_INFLUX_WRITE: { message: 'InfluxDB write failed: %s', retriable: true },
   SW_ERR_USAGE: { message: '%s', retriable: false },

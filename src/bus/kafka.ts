@@ -2,7 +2,7 @@ import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer, type A
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SealwatchError } from '../errors.js';
-import { retry } from '../retry.js';
+import { retry, type RetryOptions } from '../retry.js';
 import { doneCount, type Bus, type BusHealth, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
 import { TOPICS } from './topics.js';
 
@@ -74,33 +74,62 @@ export class KafkaBus implements Bus {
     });
   }
 
+  /** How an admin session (or the group positioning) is retried: 8 attempts, 0.2-5 s apart, each retry logged. */
+  private adminRetry(what: string): RetryOptions {
+    return { attempts: 8, minDelayMs: 200, maxDelayMs: 5000, onRetry: (err, attempt) => this.log?.warn({ what, attempt, err: (err as Error).message }, 'bus.kafka_admin_retry') };
+  }
+
   /**
    * One admin session, retried as a whole while the broker answers with a
    * retriable error (a topic created a moment ago may have no leader yet).
    */
   private async withAdmin<T>(what: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
-    return retry(
-      async () => {
-        const admin = this.kafka.admin();
-        await admin.connect();
-        try {
-          return await fn(admin);
-        } finally {
-          await admin.disconnect();
-        }
-      },
-      { attempts: 8, minDelayMs: 200, maxDelayMs: 5000, onRetry: (err, attempt) => this.log?.warn({ what, attempt, err: (err as Error).message }, 'bus.kafka_admin_retry') },
-    );
+    return retry(async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        return await fn(admin);
+      } finally {
+        await admin.disconnect();
+      }
+    }, this.adminRetry(what));
   }
 
-  /** Commits the group's offsets at the current end of each topic (the group must have no active member). */
-  private async positionAtEnd(groupId: string, topics: string[]): Promise<void> {
-    await this.withAdmin('position group at end', async (admin) => {
-      for (const topic of topics) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
-      }
-    });
+  /**
+   * Commits the group's offsets at the current end of each topic, or at
+   * `at` (partition -> offset) where given; the group must have no active
+   * member (else this throws and commits nothing).
+   *
+   * kafkajs's admin.setOffsets does the same through a temporary consumer
+   * that waits for its first fetch, at kafkajs's default fetch wait of 5 s:
+   * every private "from now" group (the trip plans, the rule history) cost
+   * 5 s of start-up. This is that consumer with the bus's 100 ms wait: it
+   * joins the group, pauses the topic, seeks each partition (a seek commits
+   * for a consumer that auto-commits) and leaves after its first fetch, by
+   * which the seeks are committed.
+   */
+  private async positionAtEnd(groupId: string, topics: string[], at?: Map<number, string>): Promise<void> {
+    for (const topic of topics) {
+      const ends = await this.endOffsets(topic);
+      // retried as a whole, as an admin session is, while the broker answers with a retriable error (a coordinator not yet ready)
+      await retry(async () => {
+        const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+        await consumer.connect();
+        try {
+          await consumer.subscribe({ topic, fromBeginning: true });
+          const { state } = await consumer.describeGroup();
+          if (state !== 'Empty' && state !== 'Dead') throw new SealwatchError('SW_ERR_BUS_GROUP_ACTIVE', [groupId, state]);
+          await new Promise<void>((resolve, reject) => {
+            consumer.on(consumer.events.FETCH, () => resolve());
+            consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => {} }).catch(reject);
+            consumer.pause([{ topic }]);
+            for (const [partition, end] of ends) consumer.seek({ topic, partition, offset: at?.get(partition) ?? end });
+          });
+        } finally {
+          await consumer.disconnect();
+        }
+      }, this.adminRetry('position group at end'));
+    }
   }
 
   async lag(groupId: string, topic: string): Promise<number> {
@@ -280,7 +309,7 @@ export class KafkaBus implements Bus {
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
-    if (opts.fromNow) await this.positionAtEnd(opts.groupId, opts.topics);
+    if (opts.fromNow) await this.positionAtEnd(opts.groupId, opts.topics, opts.fromNowOffsets);
     const consumer = this.kafka.consumer({
       groupId: opts.groupId,
       allowAutoTopicCreation: false,

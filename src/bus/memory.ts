@@ -83,7 +83,11 @@ export class MemoryBus implements Bus {
     }
     for (const name of opts.topics) {
       const t = this.topic(name);
-      if (opts.fromNow) for (const [i, p] of t.partitions.entries()) group.committed.set(`${name}/${i}`, p.base + p.log.length);
+      if (opts.fromNow)
+        for (const [i, p] of t.partitions.entries()) {
+          const at = opts.fromNowOffsets?.get(i);
+          group.committed.set(`${name}/${i}`, at === undefined ? p.base + p.log.length : Number(at));
+        }
     }
     let wake: () => void = () => {};
     const member: Member = { opts, running: true, wake: () => wake(), assigned: [], done: Promise.resolve() };

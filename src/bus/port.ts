@@ -40,6 +40,13 @@ export interface SubscribeOptions {
    */
   fromNow?: boolean;
   /**
+   * With fromNow and one topic: start each partition here (partition ->
+   * offset) rather than at its current end; partitions not named start at
+   * their end. A caller that read the topic up to some offsets (scan) passes
+   * them, so nothing produced between that read and subscribe() is missed.
+   */
+  fromNowOffsets?: Map<number, string>;
+  /**
    * Resolves when the batch is processed (its offsets are then committed), or
    * with the count of the batch's leading messages that are: only those are
    * committed, and the rest comes again (to this member while it runs, else
@@ -112,6 +119,13 @@ export interface Bus {
   /** One round trip to the broker, answered within `timeoutMs`; never throws. */
   health(timeoutMs: number): Promise<BusHealth>;
   close(): Promise<void>;
+}
+
+/** The messages of `topic` below `to` (partition -> end offset, from endOffsets), partition by partition in offset order. */
+export async function readUpTo(bus: Bus, topic: string, to: Map<number, string>): Promise<BusMessage[]> {
+  const out: BusMessage[] = [];
+  await bus.scan(topic, new Map(), to, (batch) => void out.push(...batch));
+  return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
 }
 
 /** Stable partition choice for a key (FNV-1a; Kafka uses its own murmur2, which is fine: only stability matters). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Bus, Subscription } from '../bus/port.js';
+import { readUpTo, type Bus, type Subscription } from '../bus/port.js';
 import { TOPICS } from '../bus/topics.js';
 import { RuleChangeSchema, type RuleChange, type RuleTimeline } from '../config/rule-history.js';
 
@@ -36,12 +36,15 @@ export async function followRuleHistory(bus: Bus, timeline: RuleTimeline, log?: 
     else if (out !== 'known') log?.error({ version: change.version, section: change.section, outcome: out }, 'rules.rule_change_refused');
   };
   // sorted by key: versions in order, whatever order compaction left them in
-  const retained = (await bus.readAll(TOPICS.ruleHistory)).sort((a, b) => ((a.key ?? '') < (b.key ?? '') ? -1 : (a.key ?? '') > (b.key ?? '') ? 1 : 0));
+  const ends = await bus.endOffsets(TOPICS.ruleHistory);
+  const retained = (await readUpTo(bus, TOPICS.ruleHistory, ends)).sort((a, b) => ((a.key ?? '') < (b.key ?? '') ? -1 : (a.key ?? '') > (b.key ?? '') ? 1 : 0));
   for (const m of retained) apply(m.value, m.offset);
   const sub = await bus.subscribe({
     groupId: `sealwatch-rule-history-${randomUUID()}`,
     topics: [TOPICS.ruleHistory],
     fromNow: true,
+    // from exactly where the read above stopped: a change published in between is not missed
+    fromNowOffsets: ends,
     handler: async (batch) => {
       for (const m of batch) apply(m.value, m.offset);
     },

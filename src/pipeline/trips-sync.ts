@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Bus, Subscription } from '../bus/port.js';
+import { readUpTo, type Bus, type Subscription } from '../bus/port.js';
 import { TOPICS } from '../bus/topics.js';
 import { TripPlanSchema, type TripPlan } from '../trips/schema.js';
 import type { TripDirectory } from '../trips/directory.js';
@@ -27,12 +27,14 @@ export async function followTrips(bus: Bus, trips: TripDirectory, log?: Logger):
       log?.error({ err: (err as Error).message }, 'trips.invalid_plan_on_topic');
     }
   };
+  // read up to these ends, then follow from exactly there: a plan published in between is not missed
   const ends = await bus.endOffsets(TOPICS.trips);
-  for (const m of await bus.readAll(TOPICS.trips)) apply(m.value);
+  for (const m of await readUpTo(bus, TOPICS.trips, ends)) apply(m.value);
   const sub = await bus.subscribe({
     groupId: `sealwatch-trips-${randomUUID()}`,
     topics: [TOPICS.trips],
     fromNow: true,
+    fromNowOffsets: ends,
     handler: async (batch) => {
       for (const m of batch) apply(m.value);
     },

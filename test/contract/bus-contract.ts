@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bus, BusMessage } from '../../src/bus/port.js';
+import { readUpTo, type Bus, type BusMessage } from '../../src/bus/port.js';
 
 /**
  * The contract every Bus adapter passes (memory in unit tests, Kafka in the
@@ -111,6 +111,30 @@ export function busContract(name: string, make: () => Promise<Bus>, opts: { sett
       await new Promise((r) => setTimeout(r, opts.settleMs));
       await sub.stop();
       expect(got.sort()).toEqual(['new-1', 'new-2']);
+    });
+
+    it('fromNow with fromNowOffsets starts where a read stopped: what was produced in between is not missed', async () => {
+      const t = topic();
+      await bus.ensureTopics([{ topic: t, partitions: 2 }]);
+      await bus.produce(t, [
+        { key: 'a', value: 'old-1' },
+        { key: 'b', value: 'old-2' },
+      ]);
+      const ends = await bus.endOffsets(t);
+      const read = (await readUpTo(bus, t, ends)).map((m) => m.value.toString());
+      await bus.produce(t, [
+        { key: 'a', value: 'between-1' },
+        { key: 'b', value: 'between-2' },
+      ]);
+      const got: string[] = [];
+      const sub = await bus.subscribe({ groupId: `g-${randomUUID()}`, topics: [t], fromNow: true, fromNowOffsets: ends, handler: async (batch) => void got.push(...batch.map((m) => m.value.toString())) });
+      await bus.produce(t, [{ key: 'a', value: 'new-1' }]);
+      const deadline = Date.now() + opts.timeoutMs;
+      while (got.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, opts.settleMs));
+      await sub.stop();
+      expect(read.sort()).toEqual(['old-1', 'old-2']);
+      expect(got.sort()).toEqual(['between-1', 'between-2', 'new-1']);
     });
 
     it('reports offset bounds and committed offsets, and scans exact ranges without joining the group', async () => {

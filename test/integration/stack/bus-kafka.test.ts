@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../../src/bus/kafka.js';
 import { busContract } from '../../contract/bus-contract.js';
 import { stackConfig } from '../../helpers/stack.js';
@@ -8,4 +10,30 @@ busContract('kafka', async () => new KafkaBus(stackConfig().kafka), {
   timeoutMs: 60_000,
   // nothing listens on port 1: the broker cannot be reached
   makeDown: async () => new KafkaBus({ ...stackConfig().kafka, brokers: ['127.0.0.1:1'] }),
+});
+
+describe('kafka bus: a "from now" group', () => {
+  it('is refused, with its offsets left as they were, when another member is already in the group', async () => {
+    const bus = new KafkaBus(stackConfig().kafka);
+    const t = `sealwatch.contract.${randomUUID().slice(0, 8)}`;
+    const groupId = `g-${randomUUID()}`;
+    try {
+      await bus.ensureTopics([{ topic: t, partitions: 2 }]);
+      await bus.produce(t, [
+        { key: 'a', value: '1' },
+        { key: 'b', value: '2' },
+      ]);
+      const got: string[] = [];
+      const first = await bus.subscribe({ groupId, topics: [t], fromBeginning: true, handler: async (batch) => void got.push(...batch.map((m) => m.value.toString())) });
+      const deadline = Date.now() + 60_000;
+      while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(got.sort()).toEqual(['1', '2']);
+      const before = await bus.committedOffsets(groupId, t);
+      await expect(bus.subscribe({ groupId, topics: [t], fromNow: true, fromNowOffsets: new Map([[0, '0']]), handler: async () => {} })).rejects.toMatchObject({ code: 'SW_ERR_BUS_GROUP_ACTIVE' });
+      expect(await bus.committedOffsets(groupId, t)).toEqual(before);
+      await first.stop();
+    } finally {
+      await bus.close();
+    }
+  });
 });
