@@ -63,7 +63,7 @@ async function census() {
     const name = snap.strings[nodes[i + iName]];
     const edgeCount = nodes[i + iEdges];
     let kind = type === 'object' || type === 'closure' || type === 'hidden' || type === 'array' ? `${type} ${name.slice(0, 60)}` : type;
-    if (kind === 'array (object elements)' || kind === 'object Array') {
+    if (kind === 'array (object elements)' || kind === 'object Array' || kind === 'array ') {
       // an array named by the property that holds it (the elements store by its array's holder)
       let j = i / f.length;
       if (kind === 'array (object elements)' && retainer[j] !== -1) j = retainer[j];

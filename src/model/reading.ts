@@ -85,7 +85,67 @@ export function readingFromWire(w: WireReading): Reading {
 
 /** Parses and validates a telemetry message value; throws a zod error when it is not a reading. */
 export function parseWireReading(json: string): Reading {
+  const doc: unknown = JSON.parse(json);
+  return readingFromValidWire(doc) ?? readingFromWire(WireReadingSchema.parse(doc));
+}
+
+/** The schema path alone (what parseWireReading's hot path must agree with; tests compare the two). */
+export function parseWireReadingBySchema(json: string): Reading {
   return readingFromWire(WireReadingSchema.parse(JSON.parse(json)));
+}
+
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const wireTime = (v: unknown): number => (typeof v === 'string' && ISO_TIME.test(v) ? Date.parse(v) : Number.NaN);
+const FORMAT_OK: Record<string, true | undefined> = { 'json-v1': true, 'csv-v1': true, 'batch-v1': true };
+
+/**
+ * The reading of a telemetry message the schema surely accepts, built
+ * directly (no copy by zod, no two spreads); null when anything is not
+ * plainly valid, and the schema then decides and names the problem. Every
+ * message the pipeline writes takes this path; the result is the schema
+ * path's, keys in the same order (the property test in
+ * test/unit/wire-reading.test.ts compares them on valid and broken messages).
+ */
+function readingFromValidWire(doc: unknown): Reading | null {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return null;
+  const w = doc as Record<string, unknown>;
+  const { eventId, deviceId, containerId, tripId, format, kind } = w;
+  if (!isText(eventId) || !isText(deviceId) || !isText(containerId) || !(tripId === null || typeof tripId === 'string')) return null;
+  if (typeof format !== 'string' || FORMAT_OK[format] !== true) return null;
+  const ts = wireTime(w.measuredAt);
+  const receivedAt = wireTime(w.receivedAt);
+  if (Number.isNaN(ts) || Number.isNaN(receivedAt)) return null;
+  const f = format as WireFormat;
+  switch (kind) {
+    case 'door':
+      return typeof w.open === 'boolean' ? { eventId, deviceId, containerId, tripId, format: f, kind, open: w.open, ts, receivedAt } : null;
+    case 'light':
+      return isNum(w.lux) && w.lux >= 0 ? { eventId, deviceId, containerId, tripId, format: f, kind, lux: w.lux, ts, receivedAt } : null;
+    case 'temperature': {
+      const { celsius, setpointC } = w;
+      if (!isNum(celsius)) return null;
+      if (setpointC === undefined) return { eventId, deviceId, containerId, tripId, format: f, kind, celsius, ts, receivedAt };
+      return isNum(setpointC) ? { eventId, deviceId, containerId, tripId, format: f, kind, celsius, setpointC, ts, receivedAt } : null;
+    }
+    case 'location': {
+      const { lat, lon, speedKn, headingDeg, hdop } = w;
+      if (!isNum(lat) || lat < -90 || lat > 90 || !isNum(lon) || lon < -180 || lon > 180) return null;
+      if (speedKn !== undefined && !(isNum(speedKn) && speedKn >= 0)) return null;
+      if (headingDeg !== undefined && !(isNum(headingDeg) && headingDeg >= 0 && headingDeg <= 360)) return null;
+      if (hdop !== undefined && !(isNum(hdop) && hdop > 0)) return null;
+      // optional values in the schema's order, present only when given (as the schema path leaves them)
+      const r: Record<string, unknown> = { eventId, deviceId, containerId, tripId, format: f, kind, lat, lon };
+      if (speedKn !== undefined) r.speedKn = speedKn;
+      if (headingDeg !== undefined) r.headingDeg = headingDeg;
+      if (hdop !== undefined) r.hdop = hdop;
+      r.ts = ts;
+      r.receivedAt = receivedAt;
+      return r as unknown as LocationReading;
+    }
+    default:
+      return null;
+  }
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
