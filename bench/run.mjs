@@ -5,7 +5,7 @@
 // --expose-gc, so heap figures can force a collection and one suite's JIT and
 // heap do not colour the next. Imports the compiled dist/ (built first).
 //
-//   node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm,snapshot] [--no-stack] [--growth] [--rounds N] [--out-dir DIR] [--no-build]
+//   node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,stack-split,storm,snapshot] [--no-stack] [--growth] [--rounds N] [--out-dir DIR] [--no-build]
 //
 // --growth adds 1,000,000 containers to the engine's 10,000 and 100,000 (the
 // growth curve), with a short history (6 h, not 27 h) and 100,000 again with the
@@ -30,7 +30,9 @@ import { machine, tableText, writeResults } from './lib/report.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const STACK_LOCK = '/tmp/sealwatch-stack.lock';
 const root = join(here, '..');
-const SUITES = ['decode', 'engine', 'replay', 'embedded', 'stack', 'storm', 'snapshot'];
+const SUITES = ['decode', 'engine', 'replay', 'embedded', 'stack', 'stack-split', 'storm', 'snapshot'];
+/** Suites on the local stack: skipped by --no-stack, and by --quick unless named. */
+const STACK_SUITES = ['stack', 'stack-split'];
 
 const FULL = {
   warmup: 1,
@@ -129,15 +131,15 @@ function parseArgs(argv) {
       a.opts[k] = Number(v);
     } else if (arg.startsWith('--out-dir')) a.outDir = value();
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,storm,snapshot] [--no-stack] [--growth] [--rounds N] [--out-dir DIR] [--no-build]\n');
+      process.stdout.write('usage: node bench/run.mjs [--quick] [--only decode,engine,replay,embedded,stack,stack-split,storm,snapshot] [--no-stack] [--growth] [--rounds N] [--out-dir DIR] [--no-build]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${arg}`);
   }
   const named = a.only !== null;
-  a.only ??= SUITES.filter((s) => s !== 'stack' || !a.quick);
+  a.only ??= SUITES.filter((s) => !STACK_SUITES.includes(s) || !a.quick);
   // the snapshot suite's real-process restore needs the local stack: as the stack suite, not with --no-stack, nor --quick unless named
   a.snapshotRealProcess = a.stack && (!a.quick || (named && a.only.includes('snapshot')));
-  if (!a.stack) a.only = a.only.filter((s) => s !== 'stack');
+  if (!a.stack) a.only = a.only.filter((s) => !STACK_SUITES.includes(s));
   for (const s of a.only) if (!SUITES.includes(s)) throw new Error(`--only: unknown suite ${s}; expected some of ${SUITES.join(', ')}`);
   if (a.rounds !== null && !(Number.isInteger(a.rounds) && a.rounds > 0)) throw new Error('--rounds: expected a whole number > 0');
   return a;
@@ -149,7 +151,7 @@ function runSuite(suite, opts) {
     const argv = [process.execPath, '--expose-gc', ...heap, join(here, 'lib', 'child.mjs'), suite, JSON.stringify(opts)];
     // the stack suite holds the shared stack lock for its whole run (stack up, benchmark, stack down);
     // -o: what it starts (the stack's services) must not inherit the lock and hold it after the run
-    const usesStack = suite === 'stack' || (suite === 'snapshot' && opts.snapshotRealProcess);
+    const usesStack = STACK_SUITES.includes(suite) || (suite === 'snapshot' && opts.snapshotRealProcess);
     if (usesStack && process.env.SEALWATCH_STACK_LOCK_HELD !== '1') argv.unshift('flock', '-o', '-w', '3600', STACK_LOCK);
     const child = spawn(argv[0], argv.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
