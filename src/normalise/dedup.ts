@@ -37,6 +37,41 @@ export const ID_TEXT = 0;
 export const ID_JSON = 1;
 export const ID_BATCH = 2;
 export const ID_CSV = 3;
+/** A json-v1 msgId or batch-v1 eventId of 1..14 characters in 1..127, as two numbers (`packId`). Tags from ID_CSV up are numeric. */
+export const ID_JSON_NUM = 4;
+export const ID_BATCH_NUM = 5;
+
+/** The two numbers of the last `packId`. */
+export const packed = { a: 0, b: 0 };
+
+/**
+ * Packs the id s[from, end) into `packed` when it has 1..14 characters, each
+ * in 1..127: seven characters a number, base 128 (below 2^49, exact), the
+ * second 0 for an id of up to seven. No character is 0, so the numbers give
+ * back the id (a shorter id is a smaller number). False: keep it as text.
+ * A function of the id's characters alone, so every decode path keys an id
+ * alike.
+ */
+export function packId(s: string, from: number, end: number): boolean {
+  const n = end - from;
+  if (n < 1 || n > 14) return false;
+  const mid = n > 7 ? from + 7 : end;
+  let a = 0;
+  for (let i = from; i < mid; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 1 || c > 127) return false;
+    a = a * 128 + c;
+  }
+  let b = 0;
+  for (let i = mid; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 1 || c > 127) return false;
+    b = b * 128 + c;
+  }
+  packed.a = a;
+  packed.b = b;
+  return true;
+}
 
 class Window extends BindingMemo {
   /** Hash (never 0) per table slot; 0 = empty. Linear probing, power-of-two size. */
@@ -77,10 +112,11 @@ function hashText(tag: number, s: string): number {
   return h === 0 ? 1 : h;
 }
 
-/** A numeric key's hash: FNV-1a over a and both halves of b, then a finalising mix (the table indexes by the low bits), never 0. */
-function hashNumbers(a: number, b: number): number {
-  let h = Math.imul(0x811c9dc5 ^ ID_CSV, FNV);
-  h = Math.imul(h ^ a, FNV);
+/** A numeric key's hash: FNV-1a over the tag and both 32-bit halves of a and b (each below 2^53), then a finalising mix (the table indexes by the low bits), never 0. */
+function hashNumbers(tag: number, a: number, b: number): number {
+  let h = Math.imul(0x811c9dc5 ^ tag, FNV);
+  h = Math.imul(h ^ (a >>> 0), FNV);
+  h = Math.imul(h ^ ((a / 4294967296) | 0), FNV);
   h = Math.imul(h ^ (b >>> 0), FNV);
   h = Math.imul(h ^ ((b / 4294967296) | 0), FNV);
   h ^= h >>> 16;
@@ -89,7 +125,7 @@ function hashNumbers(a: number, b: number): number {
   return h === 0 ? 1 : h;
 }
 
-const hashKey = (tag: number, s: string, a: number, b: number): number => (tag === ID_CSV ? hashNumbers(a, b) : hashText(tag, s));
+const hashKey = (tag: number, s: string, a: number, b: number): number => (tag >= ID_CSV ? hashNumbers(tag, a, b) : hashText(tag, s));
 
 export class Deduper implements BindingMemos {
   private readonly devices = new Map<string, Window>();
@@ -232,7 +268,7 @@ export class Deduper implements BindingMemos {
     }
     w.ringHash[pos] = h;
     w.ringTag[pos] = tag;
-    if (tag === ID_CSV) {
+    if (tag >= ID_CSV) {
       const num = (w.ringNum ??= new Float64Array(2 * w.ringHash.length));
       num[2 * pos] = a;
       num[2 * pos + 1] = b;
@@ -258,7 +294,7 @@ function holds(w: Window, tag: number, s: string, a: number, b: number, h: numbe
     if (hashes[i] !== h) continue;
     const p = slots[i]!;
     if (w.ringTag[p] !== tag) continue;
-    if (tag === ID_CSV ? w.ringNum![2 * p] === a && w.ringNum![2 * p + 1] === b : w.ring[p] === s) return true;
+    if (tag >= ID_CSV ? w.ringNum![2 * p] === a && w.ringNum![2 * p + 1] === b : w.ring[p] === s) return true;
   }
   return false;
 }

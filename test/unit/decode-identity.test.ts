@@ -166,4 +166,43 @@ describe('the decode path gives what the one before it gave', () => {
     compare(all, fuzz.FUZZ_PLANS, { deferred: { lag: 4, dropEvery: 2 } });
     compare(all, fuzz.FUZZ_PLANS, { cfg: tinyWindows });
   });
+
+  it('on one id written so that one copy takes the scanner and the other JSON.parse: escapes, spacing, non-ASCII, invalid UTF-8, ids of 14 and 15 characters', () => {
+    const T = fuzz.FUZZ_RECEIVED;
+    const ts = new Date(T - 5000).toISOString();
+    const doc = (msgId: string, spaced = false) => (spaced ? `{ "msgId" : ${msgId} ,\n "containerId":"MSCU1234566", "ts":"${ts}", "state":"open" }` : `{"msgId":${msgId},"containerId":"MSCU1234566","ts":"${ts}","state":"open"}`);
+    const ids = [
+      '"m-1"',
+      '"m\\u002d1"',
+      '"abcdefghijklmn"',
+      '"abcdefghijklm\\u006e"',
+      '"abcdefghijklmno"',
+      '"abcdefghijklmn\\u006f"',
+      '"é-1"',
+      '"\\u00e9-1"',
+      `"${'x'.repeat(40)}"`,
+      `"${'x'.repeat(39)}\\u0078"`,
+      '"tab\\t"',
+      '"a\\u0000"',
+      '"a"',
+    ];
+    const json = ids.flatMap((id) => [false, true].map((spaced) => ({ topic: 'ssd/json/acme-00042/door', payload: Buffer.from(doc(id, spaced)), t: T })));
+    // a byte that is not UTF-8 inside an otherwise valid payload, and a valid two-byte character
+    const bad = Buffer.from(doc('"m-\u00ff"'), 'latin1');
+    json.push({ topic: 'ssd/json/acme-00042/door', payload: bad, t: T }, { topic: 'ssd/json/acme-00042/door', payload: Buffer.from(doc('"m-\u00ff"'), 'utf8'), t: T });
+    const csvBad = Buffer.concat([Buffer.from(`8;D;${T / 1000 - 60};`), Buffer.from([0xff])]);
+    json.push({ topic: 'ssd/csv/acme-00042', payload: csvBad, t: T });
+    const ev = (eventId: string) => ({ eventId, equipmentReference: 'MSCU1234566', deviceId: 'acme-00042', eventDateTime: ts, eventType: 'DOOR_CLOSED' });
+    const batch = [
+      ['m-1', 'abcdefghijklmn', 'abcdefghijklmno'],
+      ['m-1', 'é-1', 'abcdefghijklmno'],
+    ].map((eventIds) => ({ topic: 'ssd/batch/VSL-9876543', payload: Buffer.from(JSON.stringify({ gatewayId: 'VSL-9876543', sentAt: new Date(T).toISOString(), events: eventIds.map(ev) })), t: T }));
+    const all = [...json, ...batch, ...json];
+    const s = compare(all, fuzz.FUZZ_PLANS);
+    expect(s.duplicates).toBeGreaterThan(json.length);
+    expect(s.reasons).toContain('not-utf8');
+    compare(all, fuzz.FUZZ_PLANS, { deferred: { lag: 0, dropEvery: 1_000_000 } });
+    compare(all, fuzz.FUZZ_PLANS, { deferred: { lag: 3, dropEvery: 2 } });
+    compare(all, fuzz.FUZZ_PLANS, { cfg: tinyWindows });
+  });
 });
