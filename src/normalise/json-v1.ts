@@ -106,6 +106,9 @@ function fromFields(deviceId: string, kind: JsonV1Kind, m: Fields, ts: number, r
     case 'door':
       return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'door', open: m.state === 'open' };
     case 'gps': {
+      // the usual fix has all three optional values: one literal, not three properties added to it
+      if (m.speedKn !== undefined && m.headingDeg !== undefined && m.hdop !== undefined)
+        return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'location', lat: m.lat!, lon: m.lon!, speedKn: m.speedKn, headingDeg: m.headingDeg, hdop: m.hdop };
       const r: Reading = { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'location', lat: m.lat!, lon: m.lon! };
       if (m.speedKn !== undefined) r.speedKn = m.speedKn;
       if (m.headingDeg !== undefined) r.headingDeg = m.headingDeg;
@@ -115,6 +118,7 @@ function fromFields(deviceId: string, kind: JsonV1Kind, m: Fields, ts: number, r
     case 'light':
       return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'light', lux: m.lux! };
     case 'temp': {
+      if (m.setpointC !== undefined) return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: m.celsius!, setpointC: m.setpointC };
       const r: Reading = { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: m.celsius! };
       if (m.setpointC !== undefined) r.setpointC = m.setpointC;
       return r;
