@@ -110,13 +110,15 @@ export function decodeBatchEvent(doc: unknown, receivedAt: number, ctx: DecodeCo
   const plan = planForContainer(ctx.trips, ctx.memos, deviceId, containerId, ts);
   const eventId = `batch-v1:${deviceId}:${e.eventId}`;
   const tripId = plan ? plan.tripId : null;
-  // One literal per kind, keys in the order the telemetry topic has always had.
+  // One literal per kind (and for the usual optional values), keys in the order the telemetry topic has always had.
   switch (e.eventType) {
     case 'DOOR_OPENED':
       return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'door', open: true };
     case 'DOOR_CLOSED':
       return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'door', open: false };
     case 'LOCATION': {
+      if (e.speedKnots !== undefined && e.headingDegrees !== undefined)
+        return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'location', lat: e.latitude!, lon: e.longitude!, speedKn: e.speedKnots, headingDeg: e.headingDegrees };
       const r: Reading = { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'location', lat: e.latitude!, lon: e.longitude! };
       if (e.speedKnots !== undefined) r.speedKn = e.speedKnots;
       if (e.headingDegrees !== undefined) r.headingDeg = e.headingDegrees;
@@ -125,6 +127,7 @@ export function decodeBatchEvent(doc: unknown, receivedAt: number, ctx: DecodeCo
     case 'LIGHT':
       return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'light', lux: e.lux! };
     case 'TEMPERATURE': {
+      if (e.setpointCelsius !== undefined) return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'temperature', celsius: e.temperatureCelsius!, setpointC: e.setpointCelsius };
       const r: Reading = { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'temperature', celsius: e.temperatureCelsius! };
       if (e.setpointCelsius !== undefined) r.setpointC = e.setpointCelsius;
       return r;

@@ -79,17 +79,26 @@ function isDecimal(s: string, a: number, b: number): boolean {
  * two are property-tested to agree on arbitrary lines.
  */
 export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, ctx: DecodeContext): Reading | Rejection {
+  return scanCsvV1(deviceId, line, receivedAt, ctx) ?? decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+}
+
+/**
+ * The scan of `decodeCsvV1`: null for a line it is not sure of (the
+ * reference decodes it). A line it answers (reading or rejection) was checked
+ * character by character, so it is all ASCII: valid UTF-8.
+ */
+export function scanCsvV1(deviceId: string, line: string, receivedAt: number, ctx: DecodeContext): Reading | Rejection | null {
   let end = line.length;
   if (end > 0 && line.charCodeAt(end - 1) === 10) end -= end > 1 && line.charCodeAt(end - 2) === 13 ? 2 : 1;
   const s1 = line.indexOf(';');
-  if (s1 < 1 || s1 > 5 || s1 >= end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
-  if (digitsEnd(line, 0, s1) !== s1) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+  if (s1 < 1 || s1 > 5 || s1 >= end) return null;
+  if (digitsEnd(line, 0, s1) !== s1) return null;
   const seqS = line.slice(0, s1);
-  if (Number(seqS) > 65535 || line.charCodeAt(s1 + 2) !== SEMI) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+  if (Number(seqS) > 65535 || line.charCodeAt(s1 + 2) !== SEMI) return null;
   const type = line.charCodeAt(s1 + 1);
   const e0 = s1 + 3;
   const s3 = line.indexOf(';', e0);
-  if (s3 < 0 || s3 >= end || s3 - e0 < 1 || s3 - e0 > 12 || digitsEnd(line, e0, s3) !== s3) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+  if (s3 < 0 || s3 >= end || s3 - e0 < 1 || s3 - e0 > 12 || digitsEnd(line, e0, s3) !== s3) return null;
   const epochS = line.slice(e0, s3);
   const ts = Number(epochS) * 1000;
   const v0 = s3 + 1;
@@ -104,14 +113,14 @@ export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, 
     case 68: {
       // 'D'
       const c = line.charCodeAt(v0);
-      if (end !== v0 + 1 || (c !== 48 && c !== 49)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      if (end !== v0 + 1 || (c !== 48 && c !== 49)) return null;
       shape = 1;
       open = c === 49;
       break;
     }
     case 76: {
       // 'L'
-      if (end - v0 < 1 || end - v0 > 7 || digitsEnd(line, v0, end) !== end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      if (end - v0 < 1 || end - v0 > 7 || digitsEnd(line, v0, end) !== end) return null;
       shape = 2;
       x = Number(line.slice(v0, end));
       break;
@@ -119,28 +128,28 @@ export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, 
     case 71: {
       // 'G'
       const a = line.indexOf(';', v0);
-      if (a < 0 || a >= end || !isDecimal(line, v0, a)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      if (a < 0 || a >= end || !isDecimal(line, v0, a)) return null;
       let b = line.indexOf(';', a + 1);
       if (b < 0 || b > end) b = end;
-      if (!isDecimal(line, a + 1, b)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      if (!isDecimal(line, a + 1, b)) return null;
       const lat = Number(line.slice(v0, a));
       const lon = Number(line.slice(a + 1, b));
-      if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
       let speed = Number.NaN;
       let heading = Number.NaN;
       if (b < end) {
         let c = line.indexOf(';', b + 1);
         if (c < 0 || c > end) c = end;
-        if (c < end && line.indexOf(';', c + 1) >= 0 && line.indexOf(';', c + 1) < end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+        if (c < end && line.indexOf(';', c + 1) >= 0 && line.indexOf(';', c + 1) < end) return null;
         if (c > b + 1) {
-          if (!isDecimal(line, b + 1, c)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+          if (!isDecimal(line, b + 1, c)) return null;
           speed = Number(line.slice(b + 1, c));
-          if (speed < 0 || speed > 1000) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+          if (speed < 0 || speed > 1000) return null;
         }
         if (c < end - 1) {
-          if (!isDecimal(line, c + 1, end)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+          if (!isDecimal(line, c + 1, end)) return null;
           heading = Number(line.slice(c + 1, end));
-          if (heading < 0 || heading > 360) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+          if (heading < 0 || heading > 360) return null;
         }
       }
       shape = 3;
@@ -155,23 +164,23 @@ export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, 
       let a = line.indexOf(';', v0);
       if (a < 0 || a > end) a = end;
       const neg0 = line.charCodeAt(v0) === 45 ? 1 : 0;
-      if (a - v0 > 6 || a - v0 - neg0 < 1 || digitsEnd(line, v0 + neg0, a) !== a) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      if (a - v0 > 6 || a - v0 - neg0 < 1 || digitsEnd(line, v0 + neg0, a) !== a) return null;
       const celsius = Number(line.slice(v0, a)) / 10;
-      if (!(celsius >= -60 && celsius <= 80)) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      if (!(celsius >= -60 && celsius <= 80)) return null;
       shape = 4;
       x = celsius;
       if (a < end - 1) {
-        if (line.indexOf(';', a + 1) >= 0 && line.indexOf(';', a + 1) < end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+        if (line.indexOf(';', a + 1) >= 0 && line.indexOf(';', a + 1) < end) return null;
         const neg1 = line.charCodeAt(a + 1) === 45 ? 1 : 0;
-        if (end - a - 1 > 6 || end - a - 1 - neg1 < 1 || digitsEnd(line, a + 1 + neg1, end) !== end) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+        if (end - a - 1 > 6 || end - a - 1 - neg1 < 1 || digitsEnd(line, a + 1 + neg1, end) !== end) return null;
         const setpoint = Number(line.slice(a + 1, end)) / 10;
-        if (Math.abs(setpoint) > 80) return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+        if (Math.abs(setpoint) > 80) return null;
         opt1 = setpoint;
       }
       break;
     }
     default:
-      return decodeCsvV1Reference(deviceId, line, receivedAt, ctx);
+      return null;
   }
   const skew = checkSkew(ts, receivedAt, ctx.limits);
   if (skew) return skew;

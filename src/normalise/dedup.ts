@@ -13,14 +13,19 @@ import { BindingMemo, type BindingMemos } from './device-binding.js';
  * read from the front only when a device must be evicted (a touch whose stamp
  * is no longer its window's is stale and skipped, so the first live one is
  * exactly the least recently heard device) and compacted when stale touches
- * outnumber devices; each window is an open-addressing table of 32-bit id
- * hashes in a typed array (grown as the window fills) beside a ring of the
- * ids themselves. An id's text is compared only when its hash matches, so a
- * duplicate is always a true duplicate.
+ * outnumber devices; each window is an open-addressing table of (32-bit id
+ * hash, ring position) pairs in one typed array (grown as the window fills),
+ * beside a ring of the keys themselves, three numbers each in one typed array
+ * (hash and tag, and a numeric key's two numbers) plus the text of text keys.
+ * A probe reads one cache line of the table; a new id touches the table, one
+ * ring entry and (once the ring is full) the entry it replaces. A key is
+ * compared only when its hash matches, so a duplicate is always a true
+ * duplicate.
  *
  * The normaliser keeps each id in its shortest exact form (`IdKey`): a csv-v1
  * id as its two numbers (seq and epoch seconds, nothing for the collector to
- * trace), a json-v1 or batch-v1 id as the device's own message id; within one
+ * trace), a json-v1 or batch-v1 id as the device's own message id (as two
+ * numbers too when it has at most 14 ASCII characters, `packId`); within one
  * device's window that form and the full event id determine each other. The
  * window also carries the device's memoised plan lookups (BindingMemo), so one
  * Map lookup per reading serves both, and the last device looked up is kept
@@ -29,25 +34,64 @@ import { BindingMemo, type BindingMemos } from './device-binding.js';
 /**
  * Which form an id is kept in (the `tag` of an id key `(tag, text, a, b)`):
  * the whole event id as text (`isDuplicate`, and csv-v1 ids whose numbers are
- * not written canonically), a json-v1 msgId, a batch-v1 eventId, or a csv-v1
+ * not written canonically), a json-v1 msgId, a batch-v1 eventId, a csv-v1
  * `{seq}@{epochSeconds}` as the numbers a and b (digits without leading
- * zeros, so the numbers give back the text).
+ * zeros, so the numbers give back the text), or a packed json-v1 msgId or
+ * batch-v1 eventId as a and b.
  */
 export const ID_TEXT = 0;
 export const ID_JSON = 1;
 export const ID_BATCH = 2;
 export const ID_CSV = 3;
+/** A json-v1 msgId or batch-v1 eventId of 1..14 characters in 1..127, as two numbers (`packId`). Tags from ID_CSV up are numeric. */
+export const ID_JSON_NUM = 4;
+export const ID_BATCH_NUM = 5;
+
+/** The two numbers of the last `packId`. */
+export const packed = { a: 0, b: 0 };
+
+/**
+ * Packs the id s[from, end) into `packed` when it has 1..14 characters, each
+ * in 1..127: seven characters a number, base 128 (below 2^49, exact), the
+ * second 0 for an id of up to seven. No character is 0, so the numbers give
+ * back the id (a shorter id is a smaller number). False: keep it as text.
+ * A function of the id's characters alone, so every decode path keys an id
+ * alike.
+ */
+export function packId(s: string, from: number, end: number): boolean {
+  const n = end - from;
+  if (n < 1 || n > 14) return false;
+  const mid = n > 7 ? from + 7 : end;
+  let a = 0;
+  for (let i = from; i < mid; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 1 || c > 127) return false;
+    a = a * 128 + c;
+  }
+  let b = 0;
+  for (let i = mid; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 1 || c > 127) return false;
+    b = b * 128 + c;
+  }
+  packed.a = a;
+  packed.b = b;
+  return true;
+}
 
 class Window extends BindingMemo {
-  /** Hash (never 0) per table slot; 0 = empty. Linear probing, power-of-two size. */
-  hashes: Int32Array;
-  /** Ring position held by each table slot. */
-  slots: Int32Array;
-  /** Per ring position: the id's text ('' for a numeric key), its tag, and (numeric keys) its two numbers. */
-  readonly ring: string[] = [];
-  ringTag: Uint8Array;
-  ringNum: Float64Array | null = null;
-  ringHash: Int32Array;
+  /**
+   * The hash table, two int32 a slot: the id's hash (never 0; 0 = empty) and
+   * its ring position, side by side so that a probe reads one cache line.
+   * Linear probing, a power-of-two number of slots, at most half full.
+   */
+  table = new Int32Array(32);
+  /** Per ring position, three numbers side by side: hash * 8 + tag (exact: below 2^35), and (numeric keys) a and b. */
+  keys: Float64Array;
+  /** Per ring position, the text of a text key ('' or unset for a numeric one); made with the first text key. */
+  texts: string[] | null = null;
+  /** Ids held (up to the window's size), and the ring position the next one replaces once full. */
+  count = 0;
   next = 0;
   /** Clock value of the last touch that recorded an id. */
   stamp = 0;
@@ -56,10 +100,7 @@ class Window extends BindingMemo {
     capacity: number,
   ) {
     super();
-    this.hashes = new Int32Array(16);
-    this.slots = new Int32Array(16);
-    this.ringHash = new Int32Array(Math.min(capacity, 8));
-    this.ringTag = new Uint8Array(this.ringHash.length);
+    this.keys = new Float64Array(3 * Math.min(capacity, 8));
   }
 }
 
@@ -77,10 +118,11 @@ function hashText(tag: number, s: string): number {
   return h === 0 ? 1 : h;
 }
 
-/** A numeric key's hash: FNV-1a over a and both halves of b, then a finalising mix (the table indexes by the low bits), never 0. */
-function hashNumbers(a: number, b: number): number {
-  let h = Math.imul(0x811c9dc5 ^ ID_CSV, FNV);
-  h = Math.imul(h ^ a, FNV);
+/** A numeric key's hash: FNV-1a over the tag and both 32-bit halves of a and b (each below 2^53), then a finalising mix (the table indexes by the low bits), never 0. */
+function hashNumbers(tag: number, a: number, b: number): number {
+  let h = Math.imul(0x811c9dc5 ^ tag, FNV);
+  h = Math.imul(h ^ (a >>> 0), FNV);
+  h = Math.imul(h ^ ((a / 4294967296) | 0), FNV);
   h = Math.imul(h ^ (b >>> 0), FNV);
   h = Math.imul(h ^ ((b / 4294967296) | 0), FNV);
   h ^= h >>> 16;
@@ -89,7 +131,7 @@ function hashNumbers(a: number, b: number): number {
   return h === 0 ? 1 : h;
 }
 
-const hashKey = (tag: number, s: string, a: number, b: number): number => (tag === ID_CSV ? hashNumbers(a, b) : hashText(tag, s));
+const hashKey = (tag: number, s: string, a: number, b: number): number => (tag >= ID_CSV ? hashNumbers(tag, a, b) : hashText(tag, s));
 
 export class Deduper implements BindingMemos {
   private readonly devices = new Map<string, Window>();
@@ -205,90 +247,80 @@ export class Deduper implements BindingMemos {
 
   private record(w: Window, tag: number, s: string, a: number, b: number, h: number): void {
     let pos: number;
-    if (w.ring.length < this.idsPerDevice) {
-      pos = w.ring.length;
-      w.ring.push(s);
-      if (pos >= w.ringHash.length) {
-        const size = Math.min(this.idsPerDevice, w.ringHash.length * 2);
-        const grown = new Int32Array(size);
-        grown.set(w.ringHash);
-        w.ringHash = grown;
-        const tags = new Uint8Array(size);
-        tags.set(w.ringTag);
-        w.ringTag = tags;
-        if (w.ringNum) {
-          const num = new Float64Array(2 * size);
-          num.set(w.ringNum);
-          w.ringNum = num;
-        }
+    let keys = w.keys;
+    if (w.count < this.idsPerDevice) {
+      pos = w.count++;
+      if (3 * pos >= keys.length) {
+        const grown = new Float64Array(3 * Math.min(this.idsPerDevice, (2 * keys.length) / 3));
+        grown.set(keys);
+        w.keys = keys = grown;
       }
       // keep the table at most half full
-      if (2 * w.ring.length > w.hashes.length) this.grow(w);
+      if (4 * w.count > w.table.length) this.grow(w);
     } else {
       pos = w.next;
-      removeSlot(w, w.ringHash[pos]!, pos);
-      w.ring[pos] = s;
+      const old = keys[3 * pos]!;
+      const oldTag = old & 7;
+      removeSlot(w.table, (old - oldTag) / 8, pos);
+      // the text of a replaced text id is let go
+      if (oldTag < ID_CSV) w.texts![pos] = '';
       w.next = pos + 1 === this.idsPerDevice ? 0 : pos + 1;
     }
-    w.ringHash[pos] = h;
-    w.ringTag[pos] = tag;
-    if (tag === ID_CSV) {
-      const num = (w.ringNum ??= new Float64Array(2 * w.ringHash.length));
-      num[2 * pos] = a;
-      num[2 * pos + 1] = b;
-    }
-    insertSlot(w.hashes, w.slots, h, pos);
+    keys[3 * pos] = h * 8 + tag;
+    keys[3 * pos + 1] = a;
+    keys[3 * pos + 2] = b;
+    if (tag < ID_CSV) (w.texts ??= [])[pos] = s;
+    insertSlot(w.table, h, pos);
   }
 
   private grow(w: Window): void {
-    const size = w.hashes.length * 2;
-    const hashes = new Int32Array(size);
-    const slots = new Int32Array(size);
-    for (let i = 0; i < w.hashes.length; i++) if (w.hashes[i] !== 0) insertSlot(hashes, slots, w.hashes[i]!, w.slots[i]!);
-    w.hashes = hashes;
-    w.slots = slots;
+    const old = w.table;
+    const table = new Int32Array(2 * old.length);
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) insertSlot(table, old[i]!, old[i + 1]!);
+    w.table = table;
   }
 }
 
 /** Whether the window holds the id key (hash h): probe the table, compare the key on a hash match. */
 function holds(w: Window, tag: number, s: string, a: number, b: number, h: number): boolean {
-  const { hashes, slots } = w;
-  const mask = hashes.length - 1;
-  for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) {
-    if (hashes[i] !== h) continue;
-    const p = slots[i]!;
-    if (w.ringTag[p] !== tag) continue;
-    if (tag === ID_CSV ? w.ringNum![2 * p] === a && w.ringNum![2 * p + 1] === b : w.ring[p] === s) return true;
+  const table = w.table;
+  const mask = table.length - 1;
+  for (let i = (2 * h) & mask; table[i] !== 0; i = (i + 2) & mask) {
+    if (table[i] !== h) continue;
+    const p = table[i + 1]!;
+    const keys = w.keys;
+    if (keys[3 * p] !== h * 8 + tag) continue;
+    if (tag >= ID_CSV ? keys[3 * p + 1] === a && keys[3 * p + 2] === b : w.texts![p] === s) return true;
   }
   return false;
 }
 
-function insertSlot(hashes: Int32Array, slots: Int32Array, h: number, pos: number): void {
-  const mask = hashes.length - 1;
-  let i = h & mask;
-  while (hashes[i] !== 0) i = (i + 1) & mask;
-  hashes[i] = h;
-  slots[i] = pos;
+/** Puts (h, pos) in the first free slot from h's home. */
+function insertSlot(table: Int32Array, h: number, pos: number): void {
+  const mask = table.length - 1;
+  let i = (2 * h) & mask;
+  while (table[i] !== 0) i = (i + 2) & mask;
+  table[i] = h;
+  table[i + 1] = pos;
 }
 
 /** Removes the entry of ring position `pos` (hash h), shifting later entries of its probe run back (no tombstones). */
-function removeSlot(w: Window, h: number, pos: number): void {
-  const { hashes, slots } = w;
-  const mask = hashes.length - 1;
-  let i = h & mask;
-  while (!(hashes[i] === h && slots[i] === pos)) i = (i + 1) & mask;
+function removeSlot(table: Int32Array, h: number, pos: number): void {
+  const mask = table.length - 1;
+  let i = (2 * h) & mask;
+  while (!(table[i] === h && table[i + 1] === pos)) i = (i + 2) & mask;
   let j = i;
   for (;;) {
-    j = (j + 1) & mask;
-    if (hashes[j] === 0) break;
-    const home = hashes[j]! & mask;
+    j = (j + 2) & mask;
+    if (table[j] === 0) break;
+    const home = (2 * table[j]!) & mask;
     // move j back to i unless its home lies cyclically in (i, j]
     if (i <= j ? home <= i || home > j : home <= i && home > j) {
-      hashes[i] = hashes[j]!;
-      slots[i] = slots[j]!;
+      table[i] = table[j]!;
+      table[i + 1] = table[j + 1]!;
       i = j;
     }
   }
-  hashes[i] = 0;
-  slots[i] = 0;
+  table[i] = 0;
+  table[i + 1] = 0;
 }

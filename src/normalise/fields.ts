@@ -36,30 +36,34 @@ function daysFromCivil(y: number, m: number, d: number): number {
  * `parseIsoTime`, so its (V8's) answer stays the answer.
  */
 export function isoTimeMs(s: unknown): number {
-  if (typeof s !== 'string') return Number.NaN;
-  const len = s.length;
-  if (len < 20 || len > 30 || s.charCodeAt(len - 1) !== 90 /* Z */) return Number.NaN;
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return Number.NaN;
-  const y1 = two(s, 0);
-  const y2 = two(s, 2);
-  const mo = two(s, 5);
-  const d = two(s, 8);
-  const h = two(s, 11);
-  const mi = two(s, 14);
-  const sec = two(s, 17);
+  return typeof s === 'string' ? isoTimeMsAt(s, 0, s.length) : Number.NaN;
+}
+
+/** `isoTimeMs` of the characters [a, end) of `s`, read in place (a payload scanned without slicing its fields). */
+export function isoTimeMsAt(s: string, a: number, end: number): number {
+  const len = end - a;
+  if (len < 20 || len > 30 || s.charCodeAt(end - 1) !== 90 /* Z */) return Number.NaN;
+  if (s.charCodeAt(a + 4) !== 45 || s.charCodeAt(a + 7) !== 45 || s.charCodeAt(a + 10) !== 84 || s.charCodeAt(a + 13) !== 58 || s.charCodeAt(a + 16) !== 58) return Number.NaN;
+  const y1 = two(s, a);
+  const y2 = two(s, a + 2);
+  const mo = two(s, a + 5);
+  const d = two(s, a + 8);
+  const h = two(s, a + 11);
+  const mi = two(s, a + 14);
+  const sec = two(s, a + 17);
   if (y1 < 0 || y2 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return Number.NaN;
   let ms = 0;
   if (len > 20) {
-    if (s.charCodeAt(19) !== 46 /* . */ || len === 21) return Number.NaN;
-    for (let i = 20; i < len - 1; i++) {
+    if (s.charCodeAt(a + 19) !== 46 /* . */ || len === 21) return Number.NaN;
+    for (let i = a + 20; i < end - 1; i++) {
       const c = digit(s, i);
       if (c < 0) return Number.NaN;
-      if (i < 23) ms = ms * 10 + c;
+      if (i < a + 23) ms = ms * 10 + c;
     }
     if (len === 22) ms *= 100;
     else if (len === 23) ms *= 10;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59) return parseIsoTime(s);
+  if (mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59) return parseIsoTime(a === 0 && end === s.length ? s : s.slice(a, end));
   return daysFromCivil(y1 * 100 + y2, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
 }
 

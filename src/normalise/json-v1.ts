@@ -3,7 +3,8 @@ import type { Reading } from '../model/reading.js';
 import { describeZodError } from '../trips/schema.js';
 import { checkSkew, parseJsonPayload, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
 import { planForContainer } from './device-binding.js';
-import { containerProblem, isoTimeMs } from './fields.js';
+import { containerProblem, isoTimeMs, isoTimeMsAt } from './fields.js';
+import { FlatMembers, scanFlatObject } from './flat-json.js';
 
 /** `json-v1`: one JSON object per reading on `{root}/json/{deviceId}/{kind}` (WIRE 1.1). */
 export const JSON_V1_KINDS = ['door', 'gps', 'light', 'temp'] as const;
@@ -87,8 +88,13 @@ export function decodeJsonV1(deviceId: string, kind: JsonV1Kind, doc: unknown, r
   }
   const ts = isoTimeMs(m.ts);
   if (Number.isNaN(ts)) return { reason: 'schema-violation', detail: `ts: expected an ISO time ending in Z, got ${JSON.stringify(m.ts).slice(0, 60)}` };
+  return fromFields(deviceId, kind, m, ts, receivedAt, ctx, false);
+}
+
+/** The reading of a valid document's fields (measured at `ts`), or why it is rejected; `containerChecked`: its containerId is known to be valid. */
+function fromFields(deviceId: string, kind: JsonV1Kind, m: Fields, ts: number, receivedAt: number, ctx: DecodeContext, containerChecked: boolean): Reading | Rejection {
   const containerId = m.containerId;
-  const problem = containerProblem(containerId);
+  const problem = containerChecked ? null : containerProblem(containerId);
   if (problem) return { reason: 'bad-container-number', detail: `containerId ${JSON.stringify(containerId).slice(0, 40)}: ${problem === 'shape' ? 'not an ISO 6346 number' : 'check digit is wrong'}` };
   const skew = checkSkew(ts, receivedAt, ctx.limits);
   if (skew) return skew;
@@ -100,6 +106,9 @@ export function decodeJsonV1(deviceId: string, kind: JsonV1Kind, doc: unknown, r
     case 'door':
       return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'door', open: m.state === 'open' };
     case 'gps': {
+      // the usual fix has all three optional values: one literal, not three properties added to it
+      if (m.speedKn !== undefined && m.headingDeg !== undefined && m.hdop !== undefined)
+        return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'location', lat: m.lat!, lon: m.lon!, speedKn: m.speedKn, headingDeg: m.headingDeg, hdop: m.hdop };
       const r: Reading = { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'location', lat: m.lat!, lon: m.lon! };
       if (m.speedKn !== undefined) r.speedKn = m.speedKn;
       if (m.headingDeg !== undefined) r.headingDeg = m.headingDeg;
@@ -109,12 +118,95 @@ export function decodeJsonV1(deviceId: string, kind: JsonV1Kind, doc: unknown, r
     case 'light':
       return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'light', lux: m.lux! };
     case 'temp': {
+      if (m.setpointC !== undefined) return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: m.celsius!, setpointC: m.setpointC };
       const r: Reading = { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: m.celsius! };
       if (m.setpointC !== undefined) r.setpointC = m.setpointC;
       return r;
     }
   }
 }
+
+/** Each kind's keys for the scanner (flat-json.ts); the first three are every kind's. */
+const KEYS: Record<JsonV1Kind, readonly string[]> = {
+  door: ['msgId', 'containerId', 'ts', 'state'],
+  gps: ['msgId', 'containerId', 'ts', 'lat', 'lon', 'speedKn', 'headingDeg', 'hdop'],
+  light: ['msgId', 'containerId', 'ts', 'lux'],
+  temp: ['msgId', 'containerId', 'ts', 'celsius', 'setpointC'],
+};
+
+/** What `scanJsonV1` reuses from one payload to the next (one per normaliser): the members scanned and the fields read from them. */
+export class JsonV1Scratch {
+  readonly members = new FlatMembers();
+  readonly fields: Fields = { msgId: '', containerId: '', ts: '', state: undefined, lat: undefined, lon: undefined, speedKn: undefined, headingDeg: undefined, hdop: undefined, lux: undefined, celsius: undefined, setpointC: undefined };
+}
+
+/** Bits of the members that must be numbers (k >= 3) and may be absent, per kind. */
+const NUMBERS: Record<JsonV1Kind, number> = { door: 0, gps: 0b11111000, light: 0b1000, temp: 0b11000 };
+const REQUIRED: Record<JsonV1Kind, number> = { door: 0b1111, gps: 0b11111, light: 0b1111, temp: 0b1111 };
+
+/**
+ * `decodeJsonV1(deviceId, kind, JSON.parse(text), ...)` without the document,
+ * for the payloads the flat scanner is sure of and `isValidJsonV1` would
+ * accept; null for any other payload (parse it and decode the usual way).
+ * Accepted text is all ASCII, so valid UTF-8. `scratch.fields.msgId` is the
+ * msgId afterwards.
+ */
+export function scanJsonV1(deviceId: string, kind: JsonV1Kind, text: string, receivedAt: number, ctx: DecodeContext, scratch: JsonV1Scratch): Reading | Rejection | null {
+  const mm = scratch.members;
+  // containerId and ts (bits 1, 2) are checked character by character below
+  if (!scanFlatObject(text, KEYS[kind], 0b110, mm)) return null;
+  const present = mm.present;
+  // the required members there, the first three strings, the rest numbers (door: its state a string)
+  if ((present & REQUIRED[kind]) !== REQUIRED[kind] || (mm.strings & 0b111) !== 0b111 || (mm.strings & NUMBERS[kind]) !== 0) return null;
+  const idLen = mm.end[0]! - mm.start[0]!;
+  if (idLen < 1 || idLen > 200) return null;
+  const f = scratch.fields;
+  const num = mm.num;
+  switch (kind) {
+    case 'door': {
+      if ((mm.strings & 0b1000) === 0) return null;
+      const a = mm.start[3]!;
+      const len = mm.end[3]! - a;
+      if (len === 4 && text.startsWith('open', a)) f.state = 'open';
+      else if (len === 6 && text.startsWith('closed', a)) f.state = 'closed';
+      else return null;
+      break;
+    }
+    case 'gps':
+      f.lat = num[3];
+      f.lon = num[4];
+      f.speedKn = optNum(mm, 5);
+      f.headingDeg = optNum(mm, 6);
+      f.hdop = optNum(mm, 7);
+      if (!(inRange(f.lat, -90, 90) && inRange(f.lon, -180, 180) && optRange(f.speedKn, 0, 1000) && optRange(f.headingDeg, 0, 360) && (f.hdop === undefined || (f.hdop > 0 && f.hdop <= 100)))) return null;
+      break;
+    case 'light':
+      f.lux = num[3];
+      if (!inRange(f.lux, 0, 1e6)) return null;
+      break;
+    case 'temp':
+      f.celsius = num[3];
+      f.setpointC = optNum(mm, 4);
+      if (!(inRange(f.celsius, -60, 80) && optRange(f.setpointC, -60, 80))) return null;
+      break;
+  }
+  // (an ISO time is ASCII digits and separators: the scan only delimited it)
+  const ts = isoTimeMsAt(text, mm.start[2]!, mm.end[2]!);
+  if (Number.isNaN(ts)) return null;
+  // a slice of 13 characters or more would keep the whole payload alive in the duplicate window: copy it from the text
+  f.msgId = idLen < 13 ? text.slice(mm.start[0], mm.end[0]) : copyOf(text.slice(mm.start[0], mm.end[0]));
+  const containerId = text.slice(mm.start[1], mm.end[1]);
+  // (a container number is ASCII letters and digits: the scan only delimited it)
+  if (containerProblem(containerId) !== null) return null;
+  f.containerId = containerId;
+  return fromFields(deviceId, kind, f, ts, receivedAt, ctx, true);
+}
+
+/** Member k's number, undefined when absent. */
+const optNum = (mm: FlatMembers, k: number): number | undefined => (mm.present & (1 << k) ? mm.num[k] : undefined);
+
+/** A flat copy of a string, not a view into the one it was sliced from. */
+const copyOf = (s: string): string => Buffer.from(s, 'latin1').toString('latin1');
 
 /** json-v1 in the registry: the kind is checked before the payload is parsed. */
 export const jsonV1: WireFormatDecoder = {

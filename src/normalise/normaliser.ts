@@ -3,11 +3,11 @@ import type { Config } from '../config/schema.js';
 import type { Reading, WireFormat } from '../model/reading.js';
 import { decodeBatchEnvelope, decodeBatchEvent, safeStringify } from './batch-v1.js';
 import type { DecodeContext, DecodeOut, DecodeResult, Rejection, WireFormatDecoder } from './context.js';
-import { decodeCsvV1 } from './csv-v1.js';
+import { decodeCsvV1Reference, scanCsvV1 } from './csv-v1.js';
 import { deadLetter, type DeadLetter } from './dead-letter.js';
-import { Deduper, ID_BATCH, ID_CSV, ID_JSON, ID_TEXT } from './dedup.js';
+import { Deduper, ID_BATCH, ID_BATCH_NUM, ID_CSV, ID_JSON, ID_JSON_NUM, ID_TEXT, packed, packId } from './dedup.js';
 import { describeMismatch, findMismatchMemo } from './device-binding.js';
-import { decodeJsonV1, isJsonV1Kind, type JsonV1Kind } from './json-v1.js';
+import { decodeJsonV1, isJsonV1Kind, JsonV1Scratch, scanJsonV1, type JsonV1Kind } from './json-v1.js';
 import { decoderFor } from './registry.js';
 import { parseTopic, topicPatterns, type Route } from './topic.js';
 import type { TripDirectory } from '../trips/directory.js';
@@ -79,6 +79,8 @@ export class Normaliser {
   private readonly unknownTopic: string;
   private readonly ctx: DecodeContext;
   private readonly topics = new Map<string, TopicRoute>();
+  /** Reused by every json-v1 payload the flat scanner reads. */
+  private readonly jsonScratch = new JsonV1Scratch();
   /** The numbers of the last csv-v1 id key (`csvKey`). */
   private keyA = 0;
   private keyB = 0;
@@ -122,8 +124,10 @@ export class Normaliser {
     if (t === null) return void out.deadLetters.push(deadLetter('unknown-topic', this.unknownTopic, topic, payload, receivedAt, isUtf8(payload) ? payload.toString('utf8') : null));
     const limit = this.opts.maxPayloadBytes[t.format];
     if (payload.length > limit) return void out.deadLetters.push(deadLetter('payload-too-large', `${payload.length} bytes, limit for ${t.format} is ${limit}`, topic, payload, receivedAt, null));
+    const text = payload.toString(); // UTF-8 (without arguments: no encoding lookup)
+    // The scans answer only for text they read character by character as ASCII (so valid UTF-8): no UTF-8 check for those.
+    if (t.format === 'json-v1' ? this.jsonScan(out, t, topic, text, receivedAt) : t.format === 'csv-v1' && this.csvScan(out, t, topic, text, receivedAt)) return;
     if (!isUtf8(payload)) return void out.deadLetters.push(deadLetter('not-utf8', `${t.format} payloads are UTF-8 text`, topic, payload, receivedAt, null));
-    const text = payload.toString('utf8');
     switch (t.format) {
       case 'json-v1':
         return void this.json(out, t, topic, text, receivedAt);
@@ -134,6 +138,24 @@ export class Normaliser {
       default:
         return void this.other(out, t, topic, text, receivedAt);
     }
+  }
+
+  /** json-v1 through the flat scanner (json-v1.ts `scanJsonV1`): false when it is not sure, nothing done. */
+  private jsonScan(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): boolean {
+    if (t.badKind !== null) return false;
+    const r = scanJsonV1(t.route.id, t.route.kind as JsonV1Kind, text, receivedAt, this.ctx, this.jsonScratch);
+    if (r === null) return false;
+    if ('reason' in r) reject(out, r.reason, r.detail, topic, text, receivedAt);
+    else this.keepId(out, r, ID_JSON, this.jsonScratch.fields.msgId, topic, receivedAt, text, null);
+    return true;
+  }
+
+  /** csv-v1 through its scan (csv-v1.ts `scanCsvV1`): false when it is not sure, nothing done. */
+  private csvScan(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): boolean {
+    const r = scanCsvV1(t.route.id, text, receivedAt, this.ctx);
+    if (r === null) return false;
+    this.csvResult(out, r, topic, text, receivedAt);
+    return true;
   }
 
   /** json-v1 (jsonV1.decode inline): the kind is checked before the payload is parsed. */
@@ -148,12 +170,15 @@ export class Normaliser {
     const r = decodeJsonV1(t.route.id, t.route.kind as JsonV1Kind, doc, receivedAt, this.ctx);
     if ('reason' in r) return void reject(out, r.reason, r.detail, topic, text, receivedAt);
     // a reading means the document passed validation: its msgId is the string the event id ends in
-    this.keep(out, r, ID_JSON, (doc as { msgId: string }).msgId, 0, 0, topic, receivedAt, text, null);
+    this.keepId(out, r, ID_JSON, (doc as { msgId: string }).msgId, topic, receivedAt, text, null);
   }
 
-  /** csv-v1 (csvV1.decode inline), the id keyed by its seq and epoch. */
+  /** csv-v1 lines the scan was not sure of, by the reference decoder (csvV1.decode inline), the id keyed by its seq and epoch. */
   private csv(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): void {
-    const r = decodeCsvV1(t.route.id, text, receivedAt, this.ctx);
+    this.csvResult(out, decodeCsvV1Reference(t.route.id, text, receivedAt, this.ctx), topic, text, receivedAt);
+  }
+
+  private csvResult(out: NormaliseResult, r: Reading | Rejection, topic: string, text: string, receivedAt: number): void {
     if ('reason' in r) return void reject(out, r.reason, r.detail, topic, text, receivedAt);
     if (this.csvKey(text)) this.keep(out, r, ID_CSV, '', this.keyA, this.keyB, topic, receivedAt, text, null);
     else this.keep(out, r, ID_TEXT, r.eventId, 0, 0, topic, receivedAt, text, null);
@@ -194,7 +219,7 @@ export class Normaliser {
       const ev = events[i];
       const r = decodeBatchEvent(ev, receivedAt, this.ctx);
       if ('reason' in r) reject(out, r.reason, `events[${i}]: ${r.detail}`, topic, safeStringify(ev), receivedAt);
-      else this.keep(out, r, ID_BATCH, (ev as { eventId: string }).eventId, 0, 0, topic, receivedAt, null, ev);
+      else this.keepId(out, r, ID_BATCH, (ev as { eventId: string }).eventId, topic, receivedAt, null, ev);
     }
   }
 
@@ -213,6 +238,12 @@ export class Normaliser {
     if (p) for (let i = 0; i < p.length; i += 6) this.dedup.seen(p[i] as string, p[i + 2] as number, p[i + 3] as string, p[i + 4] as number, p[i + 5] as number);
   }
 
+  /** `keep` for a json-v1 msgId (ID_JSON) or batch-v1 eventId (ID_BATCH): as two numbers when it packs (dedup.ts `packId`), else as text. */
+  private keepId(out: NormaliseResult, r: Reading, tag: typeof ID_JSON | typeof ID_BATCH, id: string, topic: string, receivedAt: number, text: string | null, ev: unknown): void {
+    if (packId(id, 0, id.length)) this.keep(out, r, tag === ID_JSON ? ID_JSON_NUM : ID_BATCH_NUM, '', packed.a, packed.b, topic, receivedAt, text, ev);
+    else this.keep(out, r, tag, id, 0, 0, topic, receivedAt, text, ev);
+  }
+
   /**
    * A decoded reading, with its id key (dedup.ts) and what its dead letter
    * would keep if the binding check refuses it: the payload text, or (a
@@ -228,6 +259,8 @@ export class Normaliser {
     // A reading for a container its device is not planned on never reaches the rules: dead-lettered, and alerted by the caller.
     const mismatch = findMismatchMemo(r, this.opts.trips, this.dedup);
     if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, text ?? safeStringify(ev), receivedAt), mismatch });
+    // most messages hold one reading: a one-element array, not the first push's room for sixteen
+    else if (out.readings.length === 0) out.readings = [r];
     else out.readings.push(r);
   }
 }

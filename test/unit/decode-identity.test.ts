@@ -32,9 +32,10 @@ function directory(plans: Iterable<TripPlan>): TripDirectory {
   return new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, plans);
 }
 
+const strip = (r: NormaliseResult | ReferenceResult) => ({ readings: r.readings, deadLetters: r.deadLetters, duplicates: r.duplicates });
+
 /** The result as data: key order shows in the JSON, -0 and NaN in the deep comparison. */
 function same(a: NormaliseResult, b: ReferenceResult): boolean {
-  const strip = (r: NormaliseResult | ReferenceResult) => ({ readings: r.readings, deadLetters: r.deadLetters, duplicates: r.duplicates });
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b)) && isDeepStrictEqual(strip(a), strip(b));
 }
 
@@ -60,8 +61,12 @@ function compare(messages: readonly Message[], plans: readonly TripPlan[], run: 
     const opts = { deferRecord: run.deferred !== undefined };
     const a = fresh.normalise(m.topic, m.payload, m.t, opts);
     const b = reference.normalise(m.topic, m.payload, m.t, opts);
-    if (!same(a, b))
+    if (!same(a, b)) {
       expect({ message: i, topic: m.topic, payload: m.payload.toString('utf8').slice(0, 300), fresh: a }, 'decodes differently').toEqual({ message: i, topic: m.topic, payload: m.payload.toString('utf8').slice(0, 300), fresh: b });
+      // toEqual does not see key order (nor always -0): the JSON does
+      expect(JSON.stringify(strip(a)), `message ${i}: same values, other key order`).toBe(JSON.stringify(strip(b)));
+      expect(isDeepStrictEqual(strip(a), strip(b)), `message ${i}: strictly equal`).toBe(true);
+    }
     seen.messages++;
     seen.readings += a.readings.length;
     seen.deadLetters += a.deadLetters.length;
@@ -164,6 +169,45 @@ describe('the decode path gives what the one before it gave', () => {
     expect(s.duplicates).toBeGreaterThan(40);
     compare(all, fuzz.FUZZ_PLANS, { deferred: { lag: 0, dropEvery: 1_000_000 } });
     compare(all, fuzz.FUZZ_PLANS, { deferred: { lag: 4, dropEvery: 2 } });
+    compare(all, fuzz.FUZZ_PLANS, { cfg: tinyWindows });
+  });
+
+  it('on one id written so that one copy takes the scanner and the other JSON.parse: escapes, spacing, non-ASCII, invalid UTF-8, ids of 14 and 15 characters', () => {
+    const T = fuzz.FUZZ_RECEIVED;
+    const ts = new Date(T - 5000).toISOString();
+    const doc = (msgId: string, spaced = false) => (spaced ? `{ "msgId" : ${msgId} ,\n "containerId":"MSCU1234566", "ts":"${ts}", "state":"open" }` : `{"msgId":${msgId},"containerId":"MSCU1234566","ts":"${ts}","state":"open"}`);
+    const ids = [
+      '"m-1"',
+      '"m\\u002d1"',
+      '"abcdefghijklmn"',
+      '"abcdefghijklm\\u006e"',
+      '"abcdefghijklmno"',
+      '"abcdefghijklmn\\u006f"',
+      '"é-1"',
+      '"\\u00e9-1"',
+      `"${'x'.repeat(40)}"`,
+      `"${'x'.repeat(39)}\\u0078"`,
+      '"tab\\t"',
+      '"a\\u0000"',
+      '"a"',
+    ];
+    const json = ids.flatMap((id) => [false, true].map((spaced) => ({ topic: 'ssd/json/acme-00042/door', payload: Buffer.from(doc(id, spaced)), t: T })));
+    // a byte that is not UTF-8 inside an otherwise valid payload, and a valid two-byte character
+    const bad = Buffer.from(doc('"m-\u00ff"'), 'latin1');
+    json.push({ topic: 'ssd/json/acme-00042/door', payload: bad, t: T }, { topic: 'ssd/json/acme-00042/door', payload: Buffer.from(doc('"m-\u00ff"'), 'utf8'), t: T });
+    const csvBad = Buffer.concat([Buffer.from(`8;D;${T / 1000 - 60};`), Buffer.from([0xff])]);
+    json.push({ topic: 'ssd/csv/acme-00042', payload: csvBad, t: T });
+    const ev = (eventId: string) => ({ eventId, equipmentReference: 'MSCU1234566', deviceId: 'acme-00042', eventDateTime: ts, eventType: 'DOOR_CLOSED' });
+    const batch = [
+      ['m-1', 'abcdefghijklmn', 'abcdefghijklmno'],
+      ['m-1', 'é-1', 'abcdefghijklmno'],
+    ].map((eventIds) => ({ topic: 'ssd/batch/VSL-9876543', payload: Buffer.from(JSON.stringify({ gatewayId: 'VSL-9876543', sentAt: new Date(T).toISOString(), events: eventIds.map(ev) })), t: T }));
+    const all = [...json, ...batch, ...json];
+    const s = compare(all, fuzz.FUZZ_PLANS);
+    expect(s.duplicates).toBeGreaterThan(json.length);
+    expect(s.reasons).toContain('not-utf8');
+    compare(all, fuzz.FUZZ_PLANS, { deferred: { lag: 0, dropEvery: 1_000_000 } });
+    compare(all, fuzz.FUZZ_PLANS, { deferred: { lag: 3, dropEvery: 2 } });
     compare(all, fuzz.FUZZ_PLANS, { cfg: tinyWindows });
   });
 });

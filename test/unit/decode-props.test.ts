@@ -7,7 +7,7 @@ import { BATCH_ENVELOPE_SCHEMA, BATCH_EVENT_SCHEMA, isValidBatchEnvelope, isVali
 import type { DecodeContext } from '../../src/normalise/context.js';
 import { decodeCsvV1, decodeCsvV1Reference } from '../../src/normalise/csv-v1.js';
 import { DEAD_LETTER_REASONS } from '../../src/normalise/dead-letter.js';
-import { Deduper } from '../../src/normalise/dedup.js';
+import { Deduper, ID_BATCH, ID_BATCH_NUM, ID_CSV, ID_JSON, ID_JSON_NUM, ID_TEXT } from '../../src/normalise/dedup.js';
 import { containerProblem, isoTimeMs } from '../../src/normalise/fields.js';
 import { isValidJsonV1, JSON_V1_KINDS, JSON_V1_SCHEMAS } from '../../src/normalise/json-v1.js';
 import { parseTopic, parseTopicBySplit } from '../../src/normalise/topic.js';
@@ -260,6 +260,27 @@ describe('the duplicate window is a least-recently-heard LRU of id windows', () 
         },
       ),
       { numRuns: 3000 },
+    );
+  });
+  it('answers like the model for every kind of key (text and numeric tags), with rings that wrap', () => {
+    const key = fc.oneof(
+      fc.tuple(fc.constantFrom(ID_TEXT, ID_JSON, ID_BATCH), fc.oneof(fc.nat(6).map(String), fc.string({ maxLength: 20 }))).map(([tag, s]) => [tag, s, 0, 0] as const),
+      fc
+        .tuple(fc.constantFrom(ID_CSV, ID_JSON_NUM, ID_BATCH_NUM), fc.oneof(fc.nat(5), fc.constantFrom(2 ** 48, 2 ** 49 - 1, 2 ** 32, 2 ** 32 + 1)), fc.oneof(fc.nat(5), fc.constantFrom(2 ** 40 + 3, 1767780000)))
+        .map(([tag, a, b]) => [tag, '', a, b] as const),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 3 }), fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd'), key, fc.boolean()), { minLength: 50, maxLength: 800, size: 'max' }), (ids, max, ops) => {
+        const d = new Deduper(ids, max);
+        const m = new Model(ids, max);
+        for (const [dev, [tag, s, a, b], peek] of ops) {
+          const id = JSON.stringify([tag, s, a, b]);
+          if (peek) expect(d.hasKey(dev, tag, s, a, b)).toBe(m.devices.get(dev)?.includes(id) ?? false);
+          else expect(d.seen(dev, tag, s, a, b)).toBe(m.isDuplicate(dev, id));
+        }
+        expect(d.keys()).toEqual([...m.devices.keys()]);
+      }),
+      { numRuns: 300 },
     );
   });
   it('stays bounded under device churn', () => {

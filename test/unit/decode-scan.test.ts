@@ -1,0 +1,322 @@
+import { isDeepStrictEqual } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { simulateFleet } from '../../simulators/fleet.js';
+import type { DecodeContext } from '../../src/normalise/context.js';
+import { decodeCsvV1Reference, scanCsvV1 } from '../../src/normalise/csv-v1.js';
+import { Deduper, ID_BATCH, ID_BATCH_NUM, ID_JSON, ID_JSON_NUM, packed, packId } from '../../src/normalise/dedup.js';
+import { isoTimeMs, isoTimeMsAt } from '../../src/normalise/fields.js';
+import { FlatMembers, flatMembersAsObject, scanFlatObject } from '../../src/normalise/flat-json.js';
+import { decodeJsonV1, isJsonV1Kind, JSON_V1_KINDS, JsonV1Scratch, scanJsonV1, type JsonV1Kind } from '../../src/normalise/json-v1.js';
+import { TripDirectory } from '../../src/trips/directory.js';
+import { plan, testConfig } from '../helpers/fixtures.js';
+
+/**
+ * The payload scans that skip `JSON.parse`, the UTF-8 check and text ids
+ * (issue 14 part 2, second round) against the paths they skip: whatever a
+ * scan answers, the slow path answers alike; what it accepts is ASCII; an
+ * id's numeric form is a function of its text and tells ids apart.
+ */
+
+const config = testConfig();
+const RECEIVED = Date.parse('2026-01-07T10:06:00Z');
+const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, [plan(), plan({ tripId: 'T-CSV-1', deviceId: 'sat-0091', containerId: 'CSQU3054383' })]);
+const ctx: DecodeContext = { limits: { maxBatchEvents: 10_000, maxFutureSkewMs: 3_600_000, maxPastAgeMs: 30 * 86_400_000 }, trips };
+const isAscii = (s: string) => [...s].every((c) => c.charCodeAt(0) < 128);
+const sameData = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b) && isDeepStrictEqual(a, b);
+
+const KEYS = ['msgId', 'containerId', 'ts', 'lat', 'lon', 'speedKn', 'headingDeg', 'hdop', 'state', 'lux', 'celsius', 'setpointC'];
+
+/** Number texts on and past every edge of the scanner: JSON's grammar, 15 significant digits, exponents. */
+const numberText = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
+  fc.integer({ min: -1e6, max: 1e6 }).map(String),
+  fc.tuple(fc.integer({ min: -999, max: 999 }), fc.nat(10 ** 9), fc.nat(12)).map(([i, f, z]) => `${i}.${'0'.repeat(z)}${f}`),
+  fc.constantFrom(
+    '0',
+    '-0',
+    '-0.0',
+    '0.0',
+    '1.0',
+    '01',
+    '-01',
+    '1.',
+    '.5',
+    '-',
+    '--1',
+    '1e5',
+    '1E-2',
+    '2.5e+3',
+    '123456789012345',
+    '1234567890123456',
+    '0.123456789012345',
+    '0.1234567890123456',
+    '99999999999999.9',
+    '9007199254740993',
+    '1.5.3',
+    '0x10',
+    'Infinity',
+    'NaN',
+    '1_000',
+  ),
+);
+/** String texts: plain, escaped, control, non-ASCII, lone surrogates. */
+const stringText = fc.oneof(
+  fc.string({ maxLength: 16 }).map((s) => JSON.stringify(s)),
+  fc.constantFrom('"m-1"', '"MSCU1234566"', '"2026-01-07T10:00:00Z"', '"open"', '"closed"', '"a\\"b"', '"\\u0041"', '"tab\there"', '"é"', '"\u{1F600}"', '"\ud800"', '"unterminated', '""', '"\\"', '"a\\nb"', '"\x7f"'),
+  fc.string({ maxLength: 16, unit: 'grapheme' }).map((s) => `"${s}"`),
+);
+const valueText = fc.oneof(numberText, stringText, fc.constantFrom('true', 'false', 'null', '[]', '{}', '[1]', '{"a":1}', ''));
+const ws = fc.constantFrom('', '', '', ' ', '\n', '\t', '\r\n ', '\u00a0', '\u2028');
+const keyText = fc.oneof(
+  fc.constantFrom(...KEYS).map((k) => `"${k}"`),
+  fc.constantFrom('"msgId"', '"other"', '"__proto__"', '"ms\\u0067Id"', '"lat "', 'lat', '""'),
+);
+const flatText = fc
+  .tuple(fc.array(fc.tuple(ws, keyText, ws, valueText, ws), { maxLength: 9 }), ws, ws, fc.constantFrom(',', ',', ',', ', ', ';', ''))
+  .map(([members, a, b, sep]) => `${a}{${members.map(([w1, k, w2, v, w3]) => `${w1}${k}${w2}:${w3}${v}`).join(sep)}}${b}`);
+/** Flat objects of distinct known keys with plain values: the scanner's own shape. */
+const cleanFlat = fc
+  .uniqueArray(fc.tuple(fc.constantFrom(...KEYS), fc.oneof(numberText, fc.constantFrom('"m-1"', '"MSCU1234566"', '"a b"', '""'))), { selector: ([k]) => k, maxLength: 8 })
+  .chain((members) => fc.tuple(fc.constant(members), ws).map(([m, w]) => `{${m.map(([k, v]) => `"${k}":${w}${v}`).join(`,${w}`)}}${w}`));
+/** A text with one character deleted, inserted or replaced. */
+const mutated = (text: fc.Arbitrary<string>) =>
+  fc.tuple(text, fc.nat(), fc.constantFrom('', '"', ',', '}', '{', ':', '\\', '0', 'e', '.', '-', ' ', 'é', '\u0000')).map(([s, at, c]) => {
+    const i = s.length ? at % s.length : 0;
+    return s.slice(0, i) + c + s.slice(i + (at % 3 === 0 ? 0 : 1));
+  });
+
+describe('the flat-object scanner is sure only of what JSON.parse reads alike', () => {
+  it('accepted text parses, to an object of the same members and values, and is ASCII', () => {
+    const mm = new FlatMembers();
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.oneof(cleanFlat, flatText, mutated(cleanFlat), mutated(flatText), fc.string({ maxLength: 30 })), (text) => {
+        if (!scanFlatObject(text, KEYS, 0, mm)) return;
+        accepted++;
+        expect(isAscii(text)).toBe(true);
+        const doc = JSON.parse(text) as Record<string, unknown>;
+        const got = flatMembersAsObject(text, KEYS, mm);
+        expect(Object.keys(doc).sort()).toEqual(Object.keys(got).sort());
+        for (const [k, v] of Object.entries(doc)) expect(Object.is(v, got[k]), `${k}: ${String(v)} vs ${String(got[k])}`).toBe(true);
+      }),
+      { numRuns: 30_000 },
+    );
+    expect(accepted).toBeGreaterThan(1500); // the property is not vacuous
+  });
+
+  it('reads every double JSON.stringify writes with up to 15 significant digits exactly', () => {
+    const mm = new FlatMembers();
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) => {
+        const text = `{"lat":${JSON.stringify(d)}}`;
+        if (scanFlatObject(text, KEYS, 0, mm)) expect(Object.is(mm.num[3], JSON.parse(text).lat)).toBe(true);
+        else expect(/e|\d{16}/i.test(JSON.stringify(d).replace(/[-.]/g, ''))).toBe(true); // refused only for an exponent or 16+ digits
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+});
+
+describe('json-v1 scan decodes as JSON.parse and the zod-checked decoder do', () => {
+  const ts = fc.oneof(
+    { weight: 4, arbitrary: fc.constant('2026-01-07T10:01:00.250Z') },
+    fc.constantFrom('2026-01-07T10:00:00Z', '2026-01-07T10:05:59.9Z', '2026-01-31T23:59:60Z', '2026-02-29T10:00:00Z', '2026-01-07T10:00:00.123456789Z', '2026-01-07 10:00:00Z', '2025-01-07T10:00:00Z'),
+    fc.string({ maxLength: 6 }),
+  );
+  /** Numbers mostly inside every kind's ranges, sometimes anywhere. */
+  const num = fc.oneof(
+    {
+      weight: 8,
+      arbitrary: fc.oneof(
+        fc.double({ min: 0, max: 60, noNaN: true }).map((d) => String(Number(d.toFixed(6)))),
+        fc.integer({ min: 1, max: 60 }).map(String),
+        fc.constantFrom('0.9', '14.3', '-18', '0', '-0', '0.0', '254'),
+      ),
+    },
+    { weight: 1, arbitrary: numberText },
+  );
+  /** The member in `there` of 12 cases, else absent. */
+  const member = (k: string, v: fc.Arbitrary<string>, there: number) =>
+    there === 0 ? fc.constant(undefined) : fc.oneof({ weight: there, arbitrary: v.map((x): string | undefined => `"${k}":${x}`) }, { weight: 12 - there, arbitrary: fc.constant(undefined) });
+  /** json-v1 documents near the kind's shape: its members mostly there, the other kinds' members now and then. */
+  const near = (kind: JsonV1Kind) => {
+    const mine = (k: string) => (kind === 'door' ? k === 'state' : kind === 'gps' ? ['lat', 'lon', 'speedKn', 'headingDeg', 'hdop'].includes(k) : kind === 'light' ? k === 'lux' : k === 'celsius' || k === 'setpointC');
+    const f = (k: string) => (['msgId', 'containerId', 'ts'].includes(k) ? 11 : mine(k) ? 9 : 0);
+    return fc
+      .tuple(
+        member(
+          'msgId',
+          fc.oneof(
+            { weight: 4, arbitrary: fc.constantFrom('"m-2"', '"abcdefghijklmnopq"') },
+            fc.constantFrom('"m-1"', '""', `"${'x'.repeat(200)}"`, `"${'x'.repeat(201)}"`, '"m\\u002d1"', '"abcdefghijklmn"', '"abcdefghijklmno"', '"é"', '7'),
+            stringText,
+          ),
+          f('msgId'),
+        ),
+        member('containerId', fc.constantFrom('"MSCU1234566"', '"MSCU1234566"', '"MSCU1234566"', '"MSCU1234566"', '"MSCU1234565"', '"mscu1234566"', '"MSCU123456"', '"CSQU3054383"', '"MSC\\u00551234566"', '7'), f('containerId')),
+        member(
+          'ts',
+          ts.map((t) => JSON.stringify(t)),
+          f('ts'),
+        ),
+        member('state', fc.constantFrom('"open"', '"closed"', '"OPEN"', '"ope\\u006e"', '1'), f('state')),
+        member('lat', num, f('lat')),
+        member('lon', num, f('lon')),
+        member('speedKn', num, f('speedKn')),
+        member('headingDeg', num, f('headingDeg')),
+        member('hdop', fc.oneof(num, fc.constant('0')), f('hdop')),
+        member('lux', num, f('lux')),
+        member('celsius', num, f('celsius')),
+        member('setpointC', fc.oneof(num, fc.constant('"5"')), f('setpointC')),
+        member('extra', fc.constant('1'), 1),
+        fc.oneof({ weight: 1, arbitrary: fc.constantFrom('"msgId":"again"', '"lat":1') }, { weight: 11, arbitrary: fc.constant(undefined) }),
+      )
+      .chain((members) => {
+        const present = members.filter((m): m is string => m !== undefined);
+        return fc.oneof(fc.constant(present), fc.shuffledSubarray(present, { minLength: present.length })).map((ms) => `{${ms.join(',')}}`);
+      });
+  };
+  const kindAndText = fc.constantFrom(...JSON_V1_KINDS).chain((kind) => fc.tuple(fc.constant(kind), fc.oneof(near(kind), near(kind), mutated(near(kind)), flatText)));
+  it('on near-valid and arbitrary payloads: a reading or rejection alike, or no answer', () => {
+    const scratch = new JsonV1Scratch();
+    const answered = new Map<string, number>();
+    fc.assert(
+      fc.property(
+        kindAndText,
+        fc.constantFrom('acme-00042', 'sat-0091', 'x-1'),
+        fc.oneof({ weight: 3, arbitrary: fc.constant(RECEIVED) }, fc.integer({ min: RECEIVED - 40 * 86_400_000, max: RECEIVED + 2 * 3_600_000 })),
+        ([kind, text], device, receivedAt) => {
+          const fast = scanJsonV1(device, kind, text, receivedAt, ctx, scratch);
+          if (fast === null) return;
+          answered.set(kind, (answered.get(kind) ?? 0) + 1);
+          if (!('reason' in fast)) answered.set('readings', (answered.get('readings') ?? 0) + 1);
+          expect(isAscii(text)).toBe(true);
+          const slow = decodeJsonV1(device, kind, JSON.parse(text), receivedAt, ctx);
+          expect(sameData(fast, slow), `${kind} ${text}`).toBe(true);
+          if (!('reason' in fast)) expect(scratch.fields.msgId).toBe((JSON.parse(text) as { msgId: string }).msgId);
+        },
+      ),
+      { numRuns: 40_000 },
+    );
+    for (const kind of [...JSON_V1_KINDS, 'readings']) expect(answered.get(kind) ?? 0, kind).toBeGreaterThan(100);
+  });
+
+  const fleet = simulateFleet({ seed: 7, containers: 24, start: Date.parse('2026-03-02T00:00:00Z'), voyageHours: 72 });
+  it('answers every well-formed json-v1 and csv-v1 payload of the simulator (the fast paths are the paths taken)', () => {
+    const scratch = new JsonV1Scratch();
+    const fleetTrips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, fleet.trips);
+    const c: DecodeContext = { ...ctx, trips: fleetTrips, limits: { ...ctx.limits, maxPastAgeMs: 1e12, maxFutureSkewMs: 1e12 } };
+    let json = 0;
+    let csv = 0;
+    for (const m of fleet.messages) {
+      const [, level, id, kind] = m.topic.split('/');
+      const text = m.payload.toString('utf8');
+      if (level === 'json' && isJsonV1Kind(kind!)) {
+        let doc: unknown;
+        try {
+          doc = JSON.parse(text);
+        } catch {
+          continue;
+        }
+        const slow = decodeJsonV1(id!, kind as JsonV1Kind, doc, m.t, c);
+        if ('reason' in slow || !isAscii(text)) continue; // the simulator's field faults
+        json++;
+        expect(sameData(scanJsonV1(id!, kind as JsonV1Kind, text, m.t, c, scratch), slow), text).toBe(true);
+      } else if (level === 'csv') {
+        const slow = decodeCsvV1Reference(id!, text, m.t, c);
+        if ('reason' in slow) continue;
+        csv++;
+        expect(sameData(scanCsvV1(id!, text, m.t, c), slow), text).toBe(true);
+      }
+    }
+    expect(json).toBeGreaterThan(500);
+    expect(csv).toBeGreaterThan(500);
+  });
+});
+
+describe('csv-v1 scan answers only ASCII lines', () => {
+  it('on arbitrary and near-valid lines', () => {
+    const epoch = Math.floor(RECEIVED / 1000) - 60;
+    const line = fc.oneof(
+      fc.string({ maxLength: 40, unit: 'binary' }),
+      fc
+        .tuple(
+          fc.nat(70_000),
+          fc.constantFrom('D', 'G', 'L', 'T'),
+          fc.array(fc.oneof(fc.constantFrom('1', '0', '51.5', '-0.1', '14.0', '254', '-180', '40', 'é', '\u0661', '\ufffd', ''), fc.string({ maxLength: 3, unit: 'binary' })), { minLength: 1, maxLength: 4 }),
+        )
+        .map(([s, t, v]) => [String(s), t, String(epoch), ...v].join(';')),
+    );
+    let answered = 0;
+    fc.assert(
+      fc.property(line, (text) => {
+        const r = scanCsvV1('sat-0091', text, RECEIVED, ctx);
+        if (r === null) return;
+        answered++;
+        expect(isAscii(text), text).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(answered).toBeGreaterThan(200);
+  });
+});
+
+describe('ids as numbers', () => {
+  const id = fc.oneof(
+    fc.string({ maxLength: 16 }),
+    fc.string({ maxLength: 16, unit: 'binary' }),
+    fc.constantFrom('', 'a', '\u0000', 'a\u0000', '\u0000a', 'abcdefg', 'abcdefgh', 'abcdefghijklmn', 'abcdefghijklmno', '\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f'),
+  );
+  const key = (s: string) => (packId(s, 0, s.length) ? [packed.a, packed.b] : null);
+  it('packs exactly the ids of 1..14 characters in 1..127, into safe integers, two ids alike only when they are the same', () => {
+    fc.assert(
+      fc.property(id, id, (s, t) => {
+        const ks = key(s);
+        const kt = key(t);
+        expect(ks !== null).toBe(s.length >= 1 && s.length <= 14 && [...s].every((c) => c.charCodeAt(0) >= 1 && c.charCodeAt(0) <= 127));
+        if (ks && kt) expect(ks[0] === kt[0] && ks[1] === kt[1]).toBe(s === t);
+        if (ks) expect(Number.isSafeInteger(ks[0]) && Number.isSafeInteger(ks[1])).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+  it('packs an id in place inside a longer text as it packs the id alone', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 5 }), id, fc.string({ maxLength: 5 }), (pre, s, post) => {
+        const alone = key(s);
+        const inPlace = packId(pre + s + post, pre.length, pre.length + s.length) ? [packed.a, packed.b] : null;
+        expect(inPlace).toEqual(alone);
+      }),
+    );
+  });
+  it('a window tells numeric ids from text ids, and json-v1 ids from batch-v1 ones', () => {
+    const d = new Deduper(64, 4);
+    expect(packId('m-1', 0, 3)).toBe(true);
+    const { a, b } = packed;
+    expect(d.seen('dev', ID_JSON_NUM, '', a, b)).toBe(false);
+    expect(d.seen('dev', ID_JSON_NUM, '', a, b)).toBe(true);
+    expect(d.seen('dev', ID_BATCH_NUM, '', a, b)).toBe(false); // same numbers, other format
+    expect(d.seen('dev', ID_JSON, 'm-1', 0, 0)).toBe(false); // a text key is another key (the normaliser never mixes them for one id)
+    expect(d.seen('dev', ID_BATCH, 'm-1', 0, 0)).toBe(false);
+    expect(d.seen('dev', ID_JSON_NUM, '', a, b + 1)).toBe(false);
+    expect(d.seen('dev', ID_JSON_NUM, '', a + 2 ** 40, b)).toBe(false); // the high bits count in the hash and the comparison
+    expect(d.hasKey('dev', ID_JSON_NUM, '', a + 2 ** 40, b)).toBe(true);
+  });
+});
+
+describe('ISO times read in place', () => {
+  it('are the times of the text alone', () => {
+    const iso = fc.oneof(
+      fc.date({ min: new Date(-62_000_000_000_000), max: new Date(253_402_300_799_000), noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.constantFrom('2026-01-31T23:59:60Z', '2026-02-29T10:00:00Z', '2024-02-29T24:00:00Z', '2026-01-07T10:00:00.1234567890Z', '2026-01-07T10:00:00.Z', '2026-01-07T10:00:00'),
+      fc.string({ maxLength: 26 }),
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 6 }), iso, fc.string({ maxLength: 6 }), (pre, s, post) => {
+        expect(Object.is(isoTimeMsAt(pre + s + post, pre.length, pre.length + s.length), isoTimeMs(s))).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+});
