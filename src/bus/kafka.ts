@@ -290,7 +290,9 @@ export class KafkaBus implements Bus {
     if (messages.length === 0) return;
     const p = await this.getProducer();
     try {
-      await p.send({ topic, acks: -1, compression: this.compressed.has(topic) ? CompressionTypes.GZIP : CompressionTypes.None, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
+      // in requests under the broker's batch limit, one after another (so each partition keeps its order)
+      for (const chunk of byteChunks(messages, this.cfg.maxBatchBytes))
+        await p.send({ topic, acks: -1, compression: this.compressed.has(topic) ? CompressionTypes.GZIP : CompressionTypes.None, messages: chunk.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
     } catch (err) {
       // kafkajs 2.2's idempotent producer keeps its producer id and sequence numbers across a
       // broker restart, and the broker then refuses every later send as out of order (for ever).
@@ -378,4 +380,30 @@ export class KafkaBus implements Bus {
     this.producer = null;
     this.producing = null;
   }
+}
+
+/** Bytes a message takes in a record batch, near enough: key, value, headers, and about 70 bytes of framing. */
+function messageBytes(m: OutgoingMessage): number {
+  let n = 70 + (m.key === null || m.key === undefined ? 0 : Buffer.byteLength(m.key)) + (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length);
+  if (m.headers) for (const [k, v] of Object.entries(m.headers)) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return n;
+}
+
+/** Consecutive runs of the messages, each of at most `maxBytes` (a single larger message goes alone: the broker decides). */
+export function byteChunks(messages: OutgoingMessage[], maxBytes: number): OutgoingMessage[][] {
+  const out: OutgoingMessage[][] = [];
+  let chunk: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const b = messageBytes(m);
+    if (chunk.length > 0 && bytes + b > maxBytes) {
+      out.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(m);
+    bytes += b;
+  }
+  if (chunk.length > 0) out.push(chunk);
+  return out;
 }

@@ -150,6 +150,12 @@ export const ConfigSchema = z
          * group.min/max.session.timeout.ms (6 s to 30 min by default).
          */
         sessionTimeoutMs: z.number().int().min(6000).max(1_800_000).default(30_000),
+        /**
+         * A produce is split into requests of at most this many bytes of keys, values and
+         * headers: the broker refuses a record batch over its message.max.bytes (1 MiB by
+         * default), and a bulk produce (thousands of trip plans, an ingest burst) would be one.
+         */
+        maxBatchBytes: z.number().int().min(16_384).max(100_000_000).default(900_000),
         ssl: z.boolean().default(false),
         username: z.string().nullable().default(null),
         password: z.string().nullable().default(null),

@@ -37,3 +37,20 @@ describe('kafka bus: a "from now" group', () => {
     }
   });
 });
+
+describe('kafka bus: a produce larger than the broker takes in one batch', () => {
+  it('goes in several requests and arrives whole, in order (3 MB to one partition; the broker refuses batches over 1 MiB)', async () => {
+    const bus = new KafkaBus(stackConfig().kafka);
+    const t = `sealwatch.contract.${randomUUID().slice(0, 8)}`;
+    try {
+      await bus.ensureTopics([{ topic: t, partitions: 1 }]);
+      const messages = Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, value: `${i}:${'x'.repeat(1000)}` }));
+      await bus.produce(t, messages);
+      const got = await bus.readAll(t);
+      expect(got.length).toBe(3000);
+      expect(got.map((m) => m.value.toString().split(':')[0])).toEqual(messages.map((_, i) => String(i)));
+    } finally {
+      await bus.close();
+    }
+  });
+});
