@@ -67,9 +67,16 @@ function servicePids() {
   return out;
 }
 
+/**
+ * Node options for the two stage processes, to profile them (node refuses
+ * --cpu-prof in NODE_OPTIONS): SEALWATCH_BENCH_STAGE_NODE_ARGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" writes a profile per stage process when it stops.
+ */
+const STAGE_NODE_ARGS = (process.env.SEALWATCH_BENCH_STAGE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+
 /** One `sealwatch run` child; resolves once it logs pipeline.running. */
 function startStage(name, args) {
-  const child = spawn(process.execPath, [packagePath('dist', 'src', 'cli.js'), 'run', '--profile', 'stack', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...STAGE_NODE_ARGS, packagePath('dist', 'src', 'cli.js'), 'run', '--profile', 'stack', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail = [];
   let running = false;
   const ready = new Promise((resolve, reject) => {
