@@ -22,15 +22,16 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus } from '../../dist/src/bus/kafka.js';
 import { TOPICS, topicSpecs } from '../../dist/src/bus/topics.js';
 import { stackEnv } from '../../dist/src/cli/common.js';
 import { loadConfig } from '../../dist/src/config/load.js';
 import { packagePath } from '../../dist/src/paths.js';
 import { publishPlans } from '../../dist/src/pipeline/trips-sync.js';
-import { dropSession, latencies, now, Publishers, rawSubscriber, sleep, until } from '../lib/e2e.mjs';
-import { liveT0, loadSpec, message, perCycle, plansFor } from '../lib/load.mjs';
+import { dropSession, latencies, now, Publishers, rawKafkaProduce, rawSubscriber, sleep, until } from '../lib/e2e.mjs';
+import { liveT0, loadSpec, perCycle, plansFor } from '../lib/load.mjs';
+import { lineSplitter } from '../lib/restore-log.mjs';
 import { withLocalStack } from '../lib/local-stack.mjs';
 import { figure, fmt, progress, summarise } from '../lib/measure.mjs';
 
@@ -89,16 +90,8 @@ function startStage(name, args) {
       }
     };
     for (const stream of [child.stdout, child.stderr]) {
-      let buf = '';
-      stream.on('data', (d) => {
-        buf += d;
-        let i = buf.indexOf('\n');
-        while (i >= 0) {
-          onLine(buf.slice(0, i));
-          buf = buf.slice(i + 1);
-          i = buf.indexOf('\n');
-        }
-      });
+      const lines = lineSplitter(onLine);
+      stream.on('data', (d) => lines.push(d));
     }
     child.once('exit', (code, signal) => {
       if (!running) reject(new Error(`${name} exited (${code ?? signal}) before running:\n${tail.join('\n')}`));
@@ -209,14 +202,7 @@ async function measure(opts) {
       }
 
       // raw kafkajs batched produce of the same readings
-      const msgs = [];
-      for (let m = from; m < to; m++) {
-        const x = message(spec, m);
-        msgs.push({ key: JSON.parse(x.payload).containerId, value: x.payload });
-      }
-      const t1 = performance.now();
-      for (let i = 0; i < msgs.length; i += 1000) await producer.send({ topic: rawTopic, acks: -1, compression: CompressionTypes.None, messages: msgs.slice(i, i + 1000) });
-      const kMs = performance.now() - t1;
+      const kMs = await rawKafkaProduce(producer, rawTopic, spec, from, to);
 
       // latency, paced at the target rate, through the pipeline
       const lf = next;

@@ -20,7 +20,7 @@
 // The stack comes from scripts/stack.sh up (run.mjs holds the stack lock);
 // a stack that cannot start skips this suite with a message.
 import { performance } from 'node:perf_hooks';
-import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import { TOPICS } from '../../dist/src/bus/topics.js';
 import { stackEnv } from '../../dist/src/cli/common.js';
@@ -28,7 +28,7 @@ import { loadConfig } from '../../dist/src/config/load.js';
 import { defaultPorts } from '../../dist/src/geo/ports.js';
 import { packagePath } from '../../dist/src/paths.js';
 import { newTripDirectory, startPipeline } from '../../dist/src/pipeline/app.js';
-import { dropSession, latencies, Publishers, rawSubscriber, sleep, TimingSink, until } from '../lib/e2e.mjs';
+import { dropSession, latencies, Publishers, rawKafkaProduce, rawSubscriber, sleep, TimingSink, until } from '../lib/e2e.mjs';
 import { liveT0, loadSpec, message, perCycle, plansFor } from '../lib/load.mjs';
 import { withLocalStack } from '../lib/local-stack.mjs';
 import { figure, fmt, progress, summarise } from '../lib/measure.mjs';
@@ -119,14 +119,7 @@ async function measure(opts) {
       const sMs = performance.now() - t0;
 
       // raw kafkajs batched produce of the same readings
-      const msgs = [];
-      for (let m = from; m < to; m++) {
-        const x = message(spec, m);
-        msgs.push({ key: JSON.parse(x.payload).containerId, value: x.payload });
-      }
-      const t1 = performance.now();
-      for (let i = 0; i < msgs.length; i += 1000) await producer.send({ topic: rawTopic, acks: -1, compression: CompressionTypes.None, messages: msgs.slice(i, i + 1000) });
-      const kMs = performance.now() - t1;
+      const kMs = await rawKafkaProduce(producer, rawTopic, spec, from, to);
 
       // raw InfluxDB line-protocol writes of the same readings
       const lines = [];

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SealwatchError } from '../errors.js';
 import { retry, type RetryOptions } from '../retry.js';
-import { doneCount, type Bus, type BusHealth, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
+import { doneCount, readUpTo, type Bus, type BusHealth, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
 import { TOPICS } from './topics.js';
 
 /**
@@ -171,9 +171,7 @@ export class KafkaBus implements Bus {
   }
 
   async readAll(topic: string, from: Map<number, string> = new Map()): Promise<BusMessage[]> {
-    const out: BusMessage[] = [];
-    await this.scan(topic, from, await this.endOffsets(topic), (batch) => void out.push(...batch));
-    return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+    return readUpTo(this, topic, await this.endOffsets(topic), from);
   }
 
   /**

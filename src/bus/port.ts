@@ -121,10 +121,10 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** The messages of `topic` below `to` (partition -> end offset, from endOffsets), partition by partition in offset order. */
-export async function readUpTo(bus: Bus, topic: string, to: Map<number, string>): Promise<BusMessage[]> {
+/** The messages of `topic` from `from` (default: the oldest retained) below `to` (partition -> end offset, from endOffsets), partition by partition in offset order. */
+export async function readUpTo(bus: Bus, topic: string, to: Map<number, string>, from: Map<number, string> = new Map()): Promise<BusMessage[]> {
   const out: BusMessage[] = [];
-  await bus.scan(topic, new Map(), to, (batch) => void out.push(...batch));
+  await bus.scan(topic, from, to, (batch) => void out.push(...batch));
   return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseIsoTime } from './time.js';
 
 export const WIRE_FORMATS = ['json-v1', 'csv-v1', 'batch-v1'] as const;
 export type WireFormat = (typeof WIRE_FORMATS)[number];
@@ -96,7 +97,7 @@ export function parseWireReadingBySchema(json: string): Reading {
 
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const wireTime = (v: unknown): number => (typeof v === 'string' && ISO_TIME.test(v) ? Date.parse(v) : Number.NaN);
+
 const FORMAT_OK: Record<string, true | undefined> = { 'json-v1': true, 'csv-v1': true, 'batch-v1': true };
 
 /**
@@ -113,8 +114,8 @@ function readingFromValidWire(doc: unknown): Reading | null {
   const { eventId, deviceId, containerId, tripId, format, kind } = w;
   if (!isText(eventId) || !isText(deviceId) || !isText(containerId) || !(tripId === null || typeof tripId === 'string')) return null;
   if (typeof format !== 'string' || FORMAT_OK[format] !== true) return null;
-  const ts = wireTime(w.measuredAt);
-  const receivedAt = wireTime(w.receivedAt);
+  const ts = parseIsoTime(w.measuredAt);
+  const receivedAt = parseIsoTime(w.receivedAt);
   if (Number.isNaN(ts) || Number.isNaN(receivedAt)) return null;
   const f = format as WireFormat;
   switch (kind) {
