@@ -49,6 +49,8 @@ export interface Corpus {
   alertIds: Set<string>;
   /** The reference run's alerts, by id. */
   alerts: Map<string, Alert>;
+  /** Index in `sim.messages` of the first fence message (see fenceMessages). */
+  fenceFrom: number;
 }
 
 /**
@@ -56,8 +58,8 @@ export interface Corpus {
  * an injected breach early on. The seed is this run's own (the stack keeps
  * earlier runs' data): the first from `baseSeed` on that the simulator builds.
  */
-export function buildCorpus(name: string, baseSeed: number, containers = 30, hours = 12): Corpus {
-  const config = stackConfig(FAULT_SETS);
+export function buildCorpus(name: string, baseSeed: number, containers = 30, hours = 12, sets: string[] = FAULT_SETS): Corpus {
+  const config = stackConfig(sets);
   let sim: SimResult | null = null;
   let seed = baseSeed;
   let start = 0;
@@ -72,7 +74,8 @@ export function buildCorpus(name: string, baseSeed: number, containers = 30, hou
   }
   if (!sim) throw new Error(`no seed from ${baseSeed} gave a corpus in 20 tries`);
   seed--;
-  sim.messages.push(...fenceMessages(sim.messages[sim.messages.length - 1]!.t + 10 * 60_000, seed));
+  const fenceFrom = sim.messages.length;
+  sim.messages.push(...fenceMessages(sim.messages[sim.messages.length - 1]!.t + Math.max(10 * 60_000, config.engine.reorderWindowMs + 10 * 60_000), seed));
   const dir = mkdtempSync(join(tmpdir(), `sw-fault-${name}-`));
   const tripsDir = join(dir, 'trips');
   mkdirSync(tripsDir);
@@ -94,13 +97,14 @@ export function buildCorpus(name: string, baseSeed: number, containers = 30, hou
   }
   // No flush at the end: the pipeline under test never sees an end of input. The fence instead
   // moves every lane's clock past the reorder window in both runs (see fenceMessages).
-  return { sim, seed, start, tripsDir, containers: sim.trips.map((t) => t.containerId), eventIds, points, alertIds: new Set(alerts.keys()), alerts };
+  return { sim, seed, start, tripsDir, containers: sim.trips.map((t) => t.containerId), eventIds, points, alertIds: new Set(alerts.keys()), alerts, fenceFrom };
 }
 
 /**
  * The end of a corpus: one temperature reading from each of 60 containers no
  * plan names (telemetry only, no rule judges them), arriving 10 minutes after
- * the last message. Their keys spread over every telemetry partition, so every
+ * the last message (or the reorder window and 10 minutes, when a test widens
+ * the window). Their keys spread over every telemetry partition, so every
  * lane's arrival clock passes the reorder window of everything before, in the
  * pipeline as in the reference run, without an end-of-input flush.
  */
@@ -236,7 +240,15 @@ export class PipelineProcess {
  * `onProgress(i)` is called as messages go out (the test starts its fault
  * there). Resolves once the broker acknowledged every message.
  */
-export async function publishCorpus(config: Config, corpus: Corpus, runId: string, o: { ratePerS: number; clients?: number; deadlineMs: number; onProgress?: (sent: number) => void }): Promise<number> {
+/**
+ * Publishes the corpus over MQTT at `ratePerS`, each device on one of
+ * `clients` connections. `beforeFence`, when given, is awaited before the
+ * fence goes out: the fence stands for messages that come 10 simulated
+ * minutes (or more) after the corpus, so where the pipeline could put it on
+ * Kafka ahead of corpus messages still on their way (two ingest processes),
+ * the caller waits for those first, as the field's clock would.
+ */
+export async function publishCorpus(config: Config, corpus: Corpus, runId: string, o: { ratePerS: number; clients?: number; deadlineMs: number; onProgress?: (sent: number) => void; beforeFence?: () => Promise<void> }): Promise<number> {
   const env = stackEnvSimulator();
   const n = o.clients ?? 1; // one connection: the broker and the pipeline see the corpus in its arrival order
   const clients: MqttClient[] = [];
@@ -264,7 +276,15 @@ export async function publishCorpus(config: Config, corpus: Corpus, runId: strin
     for (let i = 0; i < messages.length; i++) {
       if (failure) throw failure;
       if (Date.now() > deadline) throw new Error(`publishing timed out at message ${i} of ${messages.length}`);
-      const wait = wall0 + (i * SECOND) / o.ratePerS - Date.now();
+      if (i === corpus.fenceFrom && o.beforeFence) {
+        while (inflight.size > 0) {
+          if (Date.now() > deadline) throw new Error(`publishing timed out: ${inflight.size} messages before the fence never acknowledged`);
+          await Promise.race([...inflight, sleep(1000)]);
+        }
+        if (failure) throw failure;
+        await o.beforeFence();
+      }
+      const wait = (o.beforeFence && i >= corpus.fenceFrom ? 0 : wall0 + (i * SECOND) / o.ratePerS) - Date.now();
       if (wait > 2) await sleep(wait);
       const m = messages[i]!;
       // one device always on the same connection, so its messages stay in order
@@ -312,13 +332,32 @@ export interface Outcome {
   alertMessages: number;
   influxAlertPoints: Map<string, number>;
   influxTelemetryPoints: number;
+  /**
+   * The largest arrival-time step back between two readings of one container in
+   * the telemetry topic's order (0 when each container's readings landed in the
+   * order they arrived). Past the engine's reorder window, a reading is late.
+   */
+  arrivalInversionMs: number;
 }
 
 /** What sealwatch produced for this corpus since `from` (the topics' ends before the test), on Kafka and in InfluxDB. */
 export async function observe(config: Config, bus: KafkaBus, corpus: Corpus, from: { telemetry: Map<number, string>; alerts: Map<number, string> }): Promise<Outcome> {
   const mine = new Set(corpus.containers);
   const telemetry = (await bus.readAll(TOPICS.telemetry, from.telemetry)).filter((m) => m.key !== null && mine.has(m.key));
-  const telemetryEventIds = new Set(telemetry.map((m) => (JSON.parse(m.value.toString('utf8')) as { eventId: string }).eventId));
+  const wire = telemetry.map((m) => JSON.parse(m.value.toString('utf8')) as { eventId: string; containerId: string; receivedAt: string });
+  const telemetryEventIds = new Set(wire.map((w) => w.eventId));
+  const latest = new Map<string, number>();
+  let arrivalInversionMs = 0;
+  const seen = new Set<string>();
+  for (const w of wire) {
+    // a second copy of a reading is skipped by the engine, whenever it comes
+    if (seen.has(w.eventId)) continue;
+    seen.add(w.eventId);
+    const at = Date.parse(w.receivedAt);
+    const before = latest.get(w.containerId) ?? -Infinity;
+    if (at < before) arrivalInversionMs = Math.max(arrivalInversionMs, before - at);
+    else latest.set(w.containerId, at);
+  }
   const alerts = (await bus.readAll(TOPICS.alerts, from.alerts)).map((m) => AlertSchema.parse(JSON.parse(m.value.toString('utf8')))).filter((a) => mine.has(a.containerId));
   const query = new InfluxDB({ url: config.influx.url, token: config.influx.token ?? '', timeout: 30 * SECOND }).getQueryApi(config.influx.org);
   const set = corpus.containers.map((c) => JSON.stringify(c)).join(', ');
@@ -337,6 +376,7 @@ export async function observe(config: Config, bus: KafkaBus, corpus: Corpus, fro
     alertMessages: alerts.length,
     influxAlertPoints,
     influxTelemetryPoints: Number(counted[0]?._value ?? 0),
+    arrivalInversionMs,
   };
 }
 
@@ -357,6 +397,18 @@ export async function settledOutcome(config: Config, bus: KafkaBus, corpus: Corp
   return observe(config, bus, corpus, from);
 }
 
+/** Waits until every reading of the corpus is on the telemetry topic (after `from`), or throws past `deadlineMs`. */
+export async function corpusOnKafka(bus: KafkaBus, corpus: Corpus, from: Map<number, string>, deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const ids = new Set((await bus.readAll(TOPICS.telemetry, from)).map((m) => (JSON.parse(m.value.toString('utf8')) as { eventId: string }).eventId));
+    const missing = [...corpus.eventIds].filter((id) => !ids.has(id)).length;
+    if (missing === 0) return;
+    if (Date.now() > deadline) throw new Error(`${missing} readings of the corpus not on ${TOPICS.telemetry} after ${deadlineMs} ms`);
+    await sleep(250);
+  }
+}
+
 /** True when the outcome holds everything the corpus should give. */
 export function complete(c: Corpus, o: Outcome): boolean {
   return [...c.eventIds].every((id) => o.telemetryEventIds.has(id)) && [...c.alertIds].every((id) => o.alertIds.has(id) && o.influxAlertPoints.has(id)) && o.influxTelemetryPoints >= c.points.size;
@@ -374,7 +426,8 @@ export function report(name: string, c: Corpus, published: number, o: Outcome, t
     `on ${TOPICS.telemetry} ${o.telemetryEventIds.size} distinct event ids (${o.telemetryMessages} messages), lost ${lost}; ` +
     `InfluxDB telemetry points ${o.influxTelemetryPoints} of ${c.points.size}; ` +
     `alerts expected ${c.alertIds.size}, seen ${o.alertIds.size} distinct on ${TOPICS.alerts} (${o.alertMessages} messages), ` +
-    `in InfluxDB ${o.influxAlertPoints.size} alert ids, duplicate alert points ${dupPoints}` +
+    `in InfluxDB ${o.influxAlertPoints.size} alert ids, duplicate alert points ${dupPoints}; ` +
+    `largest arrival-time step back of a container on ${TOPICS.telemetry} ${(o.arrivalInversionMs / 1000).toFixed(0)} s` +
     missing.join('') +
     extra.join('')
   );
