@@ -20,7 +20,7 @@
 // readings and as the readings per second one core would give that process:
 // where a 2-core box is the bound, this says what more cores would buy.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus } from '../../dist/src/bus/kafka.js';
@@ -131,11 +131,17 @@ async function measure(opts) {
   const ends = await admin.fetchTopicOffsets(TOPICS.telemetry);
   for (const g of [groupId, telemetryGroup]) await admin.setOffsets({ groupId: g, topic: TOPICS.telemetry, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
   const common = ['--set', `kafka.groupId=${groupId}`, '--set', 'api.enabled=false', '--set', 'log.level=info'];
-  const ingestArgs = ['--stages', 'ingest', ...common, '--set', `mqtt.clientId=${ingestClient}`, '--set', 'mqtt.cleanSession=false'];
+  const ingestArgs = ['--stages', 'ingest', ...common, '--set', `mqtt.clientId=${ingestClient}`, '--set', 'mqtt.cleanSession=false', '--set', 'mqtt.sessionExpirySeconds=900'];
   const rules = startStage('rules,telemetry', ['--stages', 'rules,telemetry', ...common, '--set', 'engine.reorderWindowMs=0', '--set', 'engine.idleFlushMs=100', '--set', 'engine.recoverOnStart=false']);
   let ingest = startStage('ingest', ingestArgs);
   // every alert's arrival on the alerts topic, by the event ids of its evidence
   const byEvidence = new Map();
+  // and when the rules process produced it (the record's CreateTime): splits the latency at the alerts topic
+  const producedByEvidence = new Map();
+  // and, for each door reading on the telemetry topic, when ingest received it (its receivedAt) and produced it (CreateTime)
+  const doorReceived = new Map();
+  const doorProduced = new Map();
+  const doorsConsumer = kafka.consumer({ groupId: `sw-bench-split-doors-${run}`, maxWaitTimeInMs: 10 });
   const alertsConsumer = kafka.consumer({ groupId: `sw-bench-split-alerts-${run}`, maxWaitTimeInMs: 10 });
   const mq = { protocolVersion: 5, qos: 1 };
   const fleetAuth = { username: env.SEALWATCH_MQTT_SIMULATOR_USERNAME, password: env.SEALWATCH_MQTT_SIMULATOR_PASSWORD };
@@ -152,10 +158,27 @@ async function measure(opts) {
       eachMessage: async ({ message: m }) => {
         const t = now();
         const a = JSON.parse(m.value.toString());
-        for (const e of a.evidence ?? []) if (!byEvidence.has(e)) byEvidence.set(e, t);
+        const produced = Number(m.timestamp);
+        for (const e of a.evidence ?? []) {
+          if (!byEvidence.has(e)) byEvidence.set(e, t);
+          if (!producedByEvidence.has(e)) producedByEvidence.set(e, produced);
+        }
       },
     });
     await joined;
+    await doorsConsumer.connect();
+    await doorsConsumer.subscribe({ topic: TOPICS.telemetry, fromBeginning: false });
+    const doorsJoined = new Promise((r) => doorsConsumer.on(doorsConsumer.events.GROUP_JOIN, r));
+    await doorsConsumer.run({
+      eachMessage: async ({ message: m }) => {
+        const text = m.value.toString();
+        if (!text.includes('"kind":"door"')) return;
+        const w = JSON.parse(text);
+        doorReceived.set(w.eventId, Date.parse(w.receivedAt));
+        doorProduced.set(w.eventId, Number(m.timestamp));
+      },
+    });
+    await doorsJoined;
     raw = await rawSubscriber({ url: config.mqtt.url, clientId: `sw-bench-split-raw-${run}`, ...mq, username: config.mqtt.username, password: config.mqtt.password });
     await raw.client.unsubscribeAsync(`${config.mqtt.topicRoot}/#`);
     pub = await Publishers.start({ url: config.mqtt.url, clients: opts.stackClients, ...mq, ...fleetAuth, spec, clientIdPrefix: `sw-bench-split-dev-${run}`, window: 200 });
@@ -216,6 +239,15 @@ async function measure(opts) {
       await drained();
       await sleep(200); // the last alerts' way from the rules stage to this consumer
       const ls = latencies(paced.marks, byEvidence);
+      const lp = latencies(paced.marks, producedByEvidence);
+      const lr = latencies(paced.marks, doorReceived);
+      const lt1 = latencies(paced.marks, doorProduced);
+      if (process.env.SEALWATCH_BENCH_LATENCY_DUMP) {
+        // one line per door opening: publish time, then ms to each point of its way (null where not seen)
+        const rel = (m, id, t) => (m.has(id) ? Math.round(m.get(id) - t) : null);
+        const lines = [...paced.marks].map(([id, t]) => JSON.stringify([Math.round(t), rel(doorReceived, id, t), rel(doorProduced, id, t), rel(producedByEvidence, id, t), rel(byEvidence, id, t)]));
+        writeFileSync(`${process.env.SEALWATCH_BENCH_LATENCY_DUMP}.${round}.jsonl`, `${lines.join('\n')}\n`);
+      }
 
       // raw Mosquitto alone: the ingest process stopped and its session dropped (so nothing queues for it), then started again
       await ingest.stop();
@@ -246,7 +278,7 @@ async function measure(opts) {
       samples += ls.n;
       missing += ls.missing;
       progress(
-        `stack e2e (separate processes) round ${round - opts.warmup + 1}: ${fmt(res.s.at(-1))} readings/s vs kafkajs ${fmt(res.kafka.at(-1))}/s, Mosquitto pub->sub ${fmt(res.mqtt.at(-1))}/s; paced ${fmt(opts.stackRate)}/s offered -> ${fmt(res.sustained.at(-1))}/s processed, publish->alert p50 ${fmt(ls.p50)} ms p99 ${fmt(ls.p99)} ms (${ls.n} alerts, ${ls.missing} unmatched) vs Mosquitto p50 ${fmt(lb.p50)} ms p99 ${fmt(lb.p99)} ms`,
+        `stack e2e (separate processes) round ${round - opts.warmup + 1}: ${fmt(res.s.at(-1))} readings/s vs kafkajs ${fmt(res.kafka.at(-1))}/s, Mosquitto pub->sub ${fmt(res.mqtt.at(-1))}/s; paced ${fmt(opts.stackRate)}/s offered -> ${fmt(res.sustained.at(-1))}/s processed, publish->alert p50 ${fmt(ls.p50)} ms p99 ${fmt(ls.p99)} ms (${ls.n} alerts, ${ls.missing} unmatched; publish->ingest received p50 ${fmt(lr.p50)} ms p99 ${fmt(lr.p99)} ms, ->reading produced p50 ${fmt(lt1.p50)} ms p99 ${fmt(lt1.p99)} ms, ->alert produced p50 ${fmt(lp.p50)} ms p99 ${fmt(lp.p99)} ms) vs Mosquitto p50 ${fmt(lb.p50)} ms p99 ${fmt(lb.p99)} ms`,
       );
     }
     const perCore = Object.entries(cpu).map(([k, s]) => `${k} ${fmt((s * 100_000) / measuredReadings)} CPU-s per 100,000 readings (one core: ${fmt(measuredReadings / s)} readings/s)`);
@@ -299,6 +331,7 @@ async function measure(opts) {
     await ingest.stop().catch(() => {});
     await rules.stop().catch(() => {});
     await alertsConsumer.disconnect().catch(() => {});
+    await doorsConsumer.disconnect().catch(() => {});
     await dropSession({ url: config.mqtt.url, clientId: ingestClient, protocolVersion: 5, username: config.mqtt.username, password: config.mqtt.password }).catch(() => {});
     await producer.disconnect().catch(() => {});
     await admin.deleteTopics({ topics: [rawTopic] }).catch(() => {});

@@ -66,7 +66,7 @@ async function measure(opts) {
   const config = loadConfig({
     files: [packagePath('config', 'default.yaml'), packagePath('config', 'stack.yaml')],
     env,
-    sets: [`kafka.groupId=sw-bench-${run}`, `mqtt.clientId=sw-bench-ingest-${run}`, 'mqtt.cleanSession=false', 'engine.reorderWindowMs=0', 'engine.idleFlushMs=100', 'log.level=silent'],
+    sets: [`kafka.groupId=sw-bench-${run}`, `mqtt.clientId=sw-bench-ingest-${run}`, 'mqtt.cleanSession=false', 'mqtt.sessionExpirySeconds=900', 'engine.reorderWindowMs=0', 'engine.idleFlushMs=100', 'log.level=silent'],
   });
   const ports = defaultPorts();
   const trips = newTripDirectory(config);

@@ -96,6 +96,9 @@ acl_file $conf/acl
 persistence true
 persistence_location $data/
 autosave_interval 30
+# A persistent session whose client never comes back would queue every device message for good
+# (MQTT 3.1.1 has no session expiry; sealwatch's MQTT 5 listener sets mqtt.sessionExpirySeconds).
+persistent_client_expiration 1d
 # Mosquitto drops QoS 1 messages beyond 1000 queued for a slow subscriber by default:
 # the pipeline acknowledges only after Kafka has a message, so let the queue grow instead.
 # (Not 0, "no limit": with it Mosquitto 2.0.11 never answers an MQTT 5 publish its ACL denies.)

@@ -39,6 +39,17 @@ export const ConfigSchema = z
         protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
         /** A persistent session, so a restart of the pipeline misses nothing the broker kept. */
         cleanSession: z.boolean().default(false),
+        /**
+         * MQTT 5, persistent session: how long the broker keeps the session and queues for it after the
+         * listener goes away (a restart or an outage shorter than this loses nothing). A client id that
+         * never comes back costs the broker this long a queue of every device message.
+         */
+        sessionExpirySeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(4_294_967_294)
+          .default(7 * 24 * 3600),
         /** Honour the MQTT 5 user property `received-at` (set by `replay --stack`) as arrival time. */
         trustReceivedAtProperty: z.boolean().default(false),
         /** PEM CA certificate(s) that sign the broker's TLS certificate (mqtts:// URLs), besides the system's. */

@@ -41,7 +41,7 @@ export async function startListener(cfg: Config['mqtt'], handler: MessageHandler
     clean: cfg.cleanSession,
     protocolVersion: cfg.protocolVersion,
     // MQTT 5: the broker sends at most receiveMaximum unacknowledged messages (MQTT 3.1.1 brokers have their own limit)
-    ...(cfg.protocolVersion < 5 ? {} : { properties: { ...(cfg.cleanSession ? {} : { sessionExpiryInterval: 7 * 24 * 3600 }), receiveMaximum: maxInFlight } }),
+    ...(cfg.protocolVersion < 5 ? {} : { properties: { ...(cfg.cleanSession ? {} : { sessionExpiryInterval: cfg.sessionExpirySeconds }), receiveMaximum: maxInFlight } }),
     ...(cfg.username ? { username: cfg.username } : {}),
     ...(cfg.password ? { password: cfg.password } : {}),
     ...mqttTlsOptions(cfg.caFile),

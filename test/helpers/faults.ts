@@ -18,7 +18,7 @@ import { topicSpecs } from '../../src/bus/topics.js';
 import { newTripDirectory } from '../../src/pipeline/app.js';
 import { DirectProcessor } from '../../src/pipeline/processor.js';
 import { simulateFleet, type SimResult } from '../../simulators/fleet.js';
-import { stackConfig } from './stack.js';
+import { stackConfig, TEST_SESSION_EXPIRY } from './stack.js';
 
 /*
  * The fault tests' harness: a small deterministic corpus from the simulator,
@@ -160,7 +160,10 @@ export class PipelineProcess {
     this.starts++;
     const log = createWriteStream(this.logFile, { flags: 'a' });
     log.write(`--- start ${this.starts} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, [packagePath('dist', 'src', 'cli.js'), 'run', '--profile', 'stack', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SEALWATCH_LOG_LEVEL: 'info', ...this.env } });
+    const child = spawn(process.execPath, [packagePath('dist', 'src', 'cli.js'), 'run', '--profile', 'stack', '--set', TEST_SESSION_EXPIRY, ...this.args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SEALWATCH_LOG_LEVEL: 'info', ...this.env },
+    });
     this.child = child;
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });

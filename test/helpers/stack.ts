@@ -5,8 +5,17 @@ import { stackEnv } from '../../src/cli/common.js';
 import { packagePath } from '../../src/paths.js';
 
 /** The configuration of the stack profile with the settings `stack.sh up` wrote to .stack/env. */
+/**
+ * Every test listener's MQTT 5 session outlives it by 15 minutes, not the
+ * production 7 days: tests use a client id per run, and each one gone would
+ * have the shared Mosquitto queue every later device message for it (a
+ * 640 MB persistence file, rewritten every 30 s, was found stalling the
+ * broker for seconds). Restarts inside a test take seconds.
+ */
+export const TEST_SESSION_EXPIRY = 'mqtt.sessionExpirySeconds=900';
+
 export function stackConfig(sets: string[] = []): Config {
-  return loadConfig({ files: [packagePath('config', 'default.yaml'), packagePath('config', 'stack.yaml')], env: stackEnv(), sets });
+  return loadConfig({ files: [packagePath('config', 'default.yaml'), packagePath('config', 'stack.yaml')], env: stackEnv(), sets: [TEST_SESSION_EXPIRY, ...sets] });
 }
 
 /** Adds (or updates) a device account in the stack's Mosquitto. */
