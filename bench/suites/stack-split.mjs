@@ -14,7 +14,12 @@
 // Latency: paced at stackRate (30,000 readings/s), from the publish of the
 // door opening that completes an alert's evidence to the alert arriving on
 // sealwatch.alerts.v1 (read by this process), against raw Mosquitto
-// publish -> subscribe p99 of the same openings at the same rate.
+// publish -> subscribe p99 of the same openings at the same rate. The
+// latency is split where each door opening was received by ingest (the
+// reading's receivedAt), put on the telemetry topic and answered on the
+// alerts topic (the records' CreateTime): this process reads the telemetry
+// topic for that (kafkajs decoding every record, a few per cent of a core at
+// these rates, on the same two cores).
 // CPU per process: user + system time (from /proc) of each pipeline process
 // and of each service over the throughput rounds, as CPU-seconds per 100,000
 // readings and as the readings per second one core would give that process:

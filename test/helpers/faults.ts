@@ -241,15 +241,12 @@ export class PipelineProcess {
  * (the simulator account, persistent sessions, QoS 1), each message's
  * recorded arrival time as its `received-at` user property, at `ratePerS`.
  * `onProgress(i)` is called as messages go out (the test starts its fault
- * there). Resolves once the broker acknowledged every message.
- */
-/**
- * Publishes the corpus over MQTT at `ratePerS`, each device on one of
- * `clients` connections. `beforeFence`, when given, is awaited before the
- * fence goes out: the fence stands for messages that come 10 simulated
- * minutes (or more) after the corpus, so where the pipeline could put it on
- * Kafka ahead of corpus messages still on their way (two ingest processes),
- * the caller waits for those first, as the field's clock would.
+ * there). `beforeFence`, when given, is awaited before the fence goes out:
+ * the fence stands for messages 10 simulated minutes (or more) after the
+ * corpus, so where the pipeline could put it on Kafka ahead of corpus
+ * messages still on their way (two ingest processes), the caller waits for
+ * those first, as the field's clock would. Resolves once the broker
+ * acknowledged every message.
  */
 export async function publishCorpus(config: Config, corpus: Corpus, runId: string, o: { ratePerS: number; clients?: number; deadlineMs: number; onProgress?: (sent: number) => void; beforeFence?: () => Promise<void> }): Promise<number> {
   const env = stackEnvSimulator();
