@@ -342,8 +342,16 @@ export function readingPoint(r: Reading): Point {
   return p.timestamp(r.ts);
 }
 
+/**
+ * One alert as a point. Besides the contract's tags, `incident` (the alert
+ * id): two alerts of one rule, container and trip can start at the same
+ * reading (TEMPERATURE_ANOMALY keys its incidents by more than that), and
+ * with the contract's tags alone the second would overwrite the first, being
+ * the same series at the same time. The same alert written twice is still
+ * one point.
+ */
 export function alertPoint(a: Alert): Point {
-  const p = new Point('alert').tag('rule', a.rule).tag('severity', a.severity).tag('container_id', a.containerId);
+  const p = new Point('alert').tag('rule', a.rule).tag('severity', a.severity).tag('container_id', a.containerId).tag('incident', a.alertId);
   if (a.tripId) p.tag('trip_id', a.tripId);
   p.stringField('alert_id', a.alertId).stringField('summary', a.summary).stringField('detected_at', a.detectedAt);
   if (a.location) p.floatField('lat', a.location.lat).floatField('lon', a.location.lon);

@@ -117,7 +117,7 @@ describe('pipeline on the stack (Mosquitto, Kafka, InfluxDB)', () => {
     );
     const fields = Object.fromEntries(alertRows.map((r) => [r._field, r._value]));
     expect(fields).toMatchObject({ alert_id: alert.alertId, summary: alert.summary, detected_at: alert.detectedAt });
-    expect(alertRows[0]).toMatchObject({ rule: 'DOOR_OPEN_IN_TRANSIT', severity: 'critical', container_id: containerId, trip_id: tripId });
+    expect(alertRows[0]).toMatchObject({ rule: 'DOOR_OPEN_IN_TRANSIT', severity: 'critical', container_id: containerId, trip_id: tripId, incident: alert.alertId });
     expect(new Date(String(alertRows[0]!._time)).toISOString()).toBe(alert.startedAt);
     const locRows = await waitFor(
       'location points',
