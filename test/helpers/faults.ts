@@ -75,7 +75,7 @@ export function buildCorpus(name: string, baseSeed: number, containers = 30, hou
   if (!sim) throw new Error(`no seed from ${baseSeed} gave a corpus in 20 tries`);
   seed--;
   const fenceFrom = sim.messages.length;
-  sim.messages.push(...fenceMessages(sim.messages[sim.messages.length - 1]!.t + Math.max(10 * 60_000, config.engine.reorderWindowMs + 10 * 60_000), seed));
+  sim.messages.push(...fenceMessages(sim.messages[sim.messages.length - 1]!.t + config.engine.reorderWindowMs + 10 * 60_000, seed));
   const dir = mkdtempSync(join(tmpdir(), `sw-fault-${name}-`));
   const tripsDir = join(dir, 'trips');
   mkdirSync(tripsDir);
@@ -102,9 +102,8 @@ export function buildCorpus(name: string, baseSeed: number, containers = 30, hou
 
 /**
  * The end of a corpus: one temperature reading from each of 60 containers no
- * plan names (telemetry only, no rule judges them), arriving 10 minutes after
- * the last message (or the reorder window and 10 minutes, when a test widens
- * the window). Their keys spread over every telemetry partition, so every
+ * plan names (telemetry only, no rule judges them), arriving the reorder
+ * window and 10 minutes after the last message. Their keys spread over every telemetry partition, so every
  * lane's arrival clock passes the reorder window of everything before, in the
  * pipeline as in the reference run, without an end-of-input flush.
  */
@@ -242,8 +241,8 @@ export class PipelineProcess {
  * recorded arrival time as its `received-at` user property, at `ratePerS`.
  * `onProgress(i)` is called as messages go out (the test starts its fault
  * there). `beforeFence`, when given, is awaited before the fence goes out:
- * the fence stands for messages 10 simulated minutes (or more) after the
- * corpus, so where the pipeline could put it on Kafka ahead of corpus
+ * the fence stands for messages the reorder window and 10 simulated minutes
+ * after the corpus, so where the pipeline could put it on Kafka ahead of corpus
  * messages still on their way (two ingest processes), the caller waits for
  * those first, as the field's clock would. Resolves once the broker
  * acknowledged every message.
@@ -344,15 +343,14 @@ export interface Outcome {
 export async function observe(config: Config, bus: KafkaBus, corpus: Corpus, from: { telemetry: Map<number, string>; alerts: Map<number, string> }): Promise<Outcome> {
   const mine = new Set(corpus.containers);
   const telemetry = (await bus.readAll(TOPICS.telemetry, from.telemetry)).filter((m) => m.key !== null && mine.has(m.key));
-  const wire = telemetry.map((m) => JSON.parse(m.value.toString('utf8')) as { eventId: string; containerId: string; receivedAt: string });
-  const telemetryEventIds = new Set(wire.map((w) => w.eventId));
+  const telemetryEventIds = new Set<string>();
   const latest = new Map<string, number>();
   let arrivalInversionMs = 0;
-  const seen = new Set<string>();
-  for (const w of wire) {
+  for (const m of telemetry) {
+    const w = JSON.parse(m.value.toString('utf8')) as { eventId: string; containerId: string; receivedAt: string };
     // a second copy of a reading is skipped by the engine, whenever it comes
-    if (seen.has(w.eventId)) continue;
-    seen.add(w.eventId);
+    if (telemetryEventIds.has(w.eventId)) continue;
+    telemetryEventIds.add(w.eventId);
     const at = Date.parse(w.receivedAt);
     const before = latest.get(w.containerId) ?? -Infinity;
     if (at < before) arrivalInversionMs = Math.max(arrivalInversionMs, before - at);

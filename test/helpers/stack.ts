@@ -4,7 +4,6 @@ import type { Config } from '../../src/config/schema.js';
 import { stackEnv } from '../../src/cli/common.js';
 import { packagePath } from '../../src/paths.js';
 
-/** The configuration of the stack profile with the settings `stack.sh up` wrote to .stack/env. */
 /**
  * Every test listener's MQTT 5 session outlives it by 15 minutes, not the
  * production 7 days: tests use a client id per run, and each one gone would
@@ -14,6 +13,7 @@ import { packagePath } from '../../src/paths.js';
  */
 export const TEST_SESSION_EXPIRY = 'mqtt.sessionExpirySeconds=900';
 
+/** The configuration of the stack profile with the settings `stack.sh up` wrote to .stack/env. */
 export function stackConfig(sets: string[] = []): Config {
   return loadConfig({ files: [packagePath('config', 'default.yaml'), packagePath('config', 'stack.yaml')], env: stackEnv(), sets: [TEST_SESSION_EXPIRY, ...sets] });
 }
