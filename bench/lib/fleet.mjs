@@ -44,13 +44,34 @@ export function along(f) {
   return { lon: l.x0 + (l.x1 - l.x0) * k, lat: l.y0 + (l.y1 - l.y0) * k, headingDeg };
 }
 
-/** Where container i is on its voyage at T0 (spread over 5%..75% of the route). */
-export const startFraction = (i) => 0.05 + ((i * 0.6180339887) % 1) * 0.7;
+/**
+ * The fleet's voyage: how long it takes (`ms`) and where on it the containers
+ * are at T0 (fractions `from` .. `from + span`, golden-ratio spread). The
+ * default: NLRTM -> BRSSZ in 17 days (about 14 kn), containers over 5 %..75 %.
+ */
+export const STANDARD_VOYAGE = { ms: VOYAGE_MS, from: 0.05, span: 0.7 };
 
-export function makePlans(n, { prefix = 'MSCU', devicePrefix = 'bench', withRoute = true, offset = 0 } = {}) {
+/**
+ * A voyage of `days` on the same route that no container finishes within
+ * `runMs` of T0, so that every container is on a trip throughout a long run
+ * (a fleet in steady state rather than one that docks and falls silent): the
+ * containers start over 2 % .. (1 - runMs/voyage - 2 %) of it, and move (and
+ * report their speed) at 17/days of the standard voyage's ~14 kn.
+ */
+export function longVoyage(days, runMs) {
+  const ms = days * DAY;
+  const span = 1 - runMs / ms - 0.04;
+  if (!(span > 0)) throw new Error(`a voyage of ${days} days is too short for a run of ${(runMs / DAY).toFixed(1)} days`);
+  return { ms, from: 0.02, span };
+}
+
+/** Where container i is on its voyage at T0. */
+export const startFraction = (i, voyage = STANDARD_VOYAGE) => voyage.from + ((i * 0.6180339887) % 1) * voyage.span;
+
+export function makePlans(n, { prefix = 'MSCU', devicePrefix = 'bench', withRoute = true, offset = 0, voyage = STANDARD_VOYAGE } = {}) {
   const plans = [];
   for (let i = 0; i < n; i++) {
-    const departure = T0 - Math.round(startFraction(i) * VOYAGE_MS);
+    const departure = T0 - Math.round(startFraction(i, voyage) * voyage.ms);
     const plan = {
       tripId: `B-${devicePrefix}-${String(i + offset).padStart(7, '0')}`,
       containerId: makeContainerNumber(prefix, i + offset),
@@ -59,7 +80,7 @@ export function makePlans(n, { prefix = 'MSCU', devicePrefix = 'bench', withRout
       destination: 'BRSSZ',
       transshipments: [],
       departure: new Date(departure).toISOString(),
-      eta: new Date(departure + VOYAGE_MS).toISOString(),
+      eta: new Date(departure + voyage.ms).toISOString(),
       reefer: i % 5 === 0 ? { setpointC: -18, toleranceC: 2 } : null,
     };
     if (withRoute) plan.route = ROUTE;
@@ -70,15 +91,16 @@ export function makePlans(n, { prefix = 'MSCU', devicePrefix = 'bench', withRout
 
 /**
  * The four readings of container i at time ts (simulator vocabulary: door,
- * gps, light, temp): under way at ~14 kn, door closed, dark, temperature in band.
+ * gps, light, temp): under way (~14 kn on the standard voyage), door closed, dark, temperature in band.
  */
-export function simReadings(i, ts) {
-  const f = startFraction(i) + (ts - T0) / VOYAGE_MS;
+export function simReadings(i, ts, voyage = STANDARD_VOYAGE) {
+  const f = startFraction(i, voyage) + (ts - T0) / voyage.ms;
   const p = along(f);
+  const kn = 14 + (i % 7) * 0.3;
   const reefer = i % 5 === 0;
   const diurnal = Math.sin(((ts % DAY) / DAY) * 2 * Math.PI);
   return [
-    { kind: 'gps', ts, lat: p.lat, lon: p.lon, speedKn: 14 + (i % 7) * 0.3, headingDeg: p.headingDeg, hdop: 0.9 },
+    { kind: 'gps', ts, lat: p.lat, lon: p.lon, speedKn: voyage.ms === VOYAGE_MS ? kn : (kn * VOYAGE_MS) / voyage.ms, headingDeg: p.headingDeg, hdop: 0.9 },
     { kind: 'temp', ts: ts + 1000, celsius: reefer ? -18 + 0.2 * diurnal : 21 + 2 * diurnal, ...(reefer ? { setpointC: -18 } : {}) },
     { kind: 'light', ts: ts + 2000, lux: 0 },
     { kind: 'door', ts: ts + 3000, open: false },

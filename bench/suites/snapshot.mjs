@@ -1,6 +1,8 @@
 // snapshot: crash recovery of the rule engine from a snapshot against from the
 // telemetry log (issue 12). n containers on six telemetry partitions report
-// for `snapshotHours` (four readings each per 15 minutes, every rule on); then
+// for `snapshotHours` (four readings each every `snapshotStepMin`, 15 minutes
+// by default, every rule on; `snapshotVoyageDays` puts them on a voyage long
+// enough that none docks within a run of many days); then
 //  - from the log: the same readings, as the wire JSON the telemetry topic
 //    holds, parsed and fed to a fresh engine (what recovery without snapshots
 //    does, less Kafka's fetch), timed;
@@ -23,23 +25,27 @@ import { partitionFor } from '../../dist/src/bus/port.js';
 import { parseWireReading, readingToWire } from '../../dist/src/model/reading.js';
 import { decodeLaneSnapshot, encodeLaneSnapshot, RuleEngine } from '../../dist/src/rules/engine.js';
 import { ALL_RULES } from '../../dist/src/rules/index.js';
-import { makePlans, simReadings, T0 } from '../lib/fleet.mjs';
+import { longVoyage, makePlans, simReadings, STANDARD_VOYAGE, T0 } from '../lib/fleet.mjs';
 import { figure, fmt, progress, summarise, time } from '../lib/measure.mjs';
 import { withLocalStack } from '../lib/local-stack.mjs';
 import { realProcessRestore } from '../lib/restore-process.mjs';
 
-const STEP_MS = 15 * 60_000;
 const KIND = { gps: 'location', temp: 'temperature', light: 'light', door: 'door' };
 const PARTITIONS = 6;
 
-/** Every container's four readings of one 15-minute cycle, in arrival order, as the telemetry topic's JSON. */
-function cycle(plans, k) {
+/**
+ * Every container's four readings of cycle k (one cycle every `fleet.stepMs`,
+ * the containers' cycles spread over it), in arrival order, as the telemetry
+ * topic's JSON.
+ */
+function cycle(plans, k, fleet) {
   const n = plans.length;
+  const stepS = fleet.stepMs / 1000;
   const out = [];
   for (let i = 0; i < n; i++) {
     const p = plans[i];
-    const base = T0 + k * STEP_MS + Math.floor((i * 900) / n) * 1000;
-    for (const s of simReadings(i, base)) {
+    const base = T0 + k * fleet.stepMs + Math.floor((i * stepS) / n) * 1000;
+    for (const s of simReadings(i, base, fleet.voyage)) {
       const { kind, ts, ...values } = s;
       if (kind === 'temp') values.celsius = Math.round(values.celsius * 10) / 10;
       out.push({ ...values, kind: KIND[kind], eventId: `snap:${p.deviceId}:${k}-${kind}`, deviceId: p.deviceId, containerId: p.containerId, tripId: p.tripId, format: 'batch-v1', ts, receivedAt: ts + 2000 });
@@ -48,24 +54,51 @@ function cycle(plans, k) {
   return out.sort((a, b) => a.receivedAt - b.receivedAt).map((r) => JSON.stringify(readingToWire(r)));
 }
 
+/**
+ * The fleet the suite simulates: a cycle of four readings per container every
+ * `snapshotStepMin` minutes (15 by default), on the standard 17-day voyage,
+ * or with `snapshotVoyageDays` on a longer one that no container finishes
+ * within the run (bench/lib/fleet.mjs longVoyage), for runs of many days.
+ */
+function fleetOf(opts) {
+  const stepMin = opts.snapshotStepMin ?? 15;
+  if (!(Number.isInteger(stepMin) && stepMin > 0 && stepMin <= 240)) throw new Error(`snapshotStepMin: expected whole minutes 1..240, got ${stepMin}`);
+  const days = opts.snapshotVoyageDays ?? 0;
+  const runMs = (opts.snapshotHours + 2) * 3_600_000;
+  const voyage = days > 0 ? longVoyage(days, runMs) : STANDARD_VOYAGE;
+  if (days === 0 && runMs > (1 - STANDARD_VOYAGE.from - STANDARD_VOYAGE.span) * STANDARD_VOYAGE.ms)
+    throw new Error(`snapshotHours ${opts.snapshotHours}: containers of the standard voyage would reach port within the run; give snapshotVoyageDays`);
+  const voyageText = days > 0 ? `a ${days}-day voyage NLRTM-BRSSZ (about ${fmt((14 * 17) / days)} kn, no container arrives within the run)` : 'the 17-day voyage NLRTM-BRSSZ (about 14 kn)';
+  return { stepMs: stepMin * 60_000, voyage, text: `four readings per container every ${stepMin} min on ${voyageText}` };
+}
+
+/** "27 h", or "30 days" from two days on. */
+const spanText = (hours) => (hours >= 48 && hours % 24 === 0 ? `${hours / 24} days` : `${hours} h`);
+
 export async function run(opts) {
   const config = loadConfig({ env: {} });
   const ports = defaultPorts();
   const n = opts.snapshotContainers;
   const hours = opts.snapshotHours;
-  const cycles = Math.round((hours * 3_600_000) / STEP_MS);
-  const plans = makePlans(n, { devicePrefix: 'snap', withRoute: true });
+  const fleet = fleetOf(opts);
+  const cycles = Math.round((hours * 3_600_000) / fleet.stepMs);
+  const plans = makePlans(n, { devicePrefix: 'snap', withRoute: true, voyage: fleet.voyage });
   const trips = newTripDirectory(config);
   for (const p of plans) trips.upsert(p);
   const lane = new Map(plans.map((p) => [p.containerId, partitionFor(p.containerId, PARTITIONS, 0)]));
-  const engine = () => new RuleEngine({ config, trips, ports, rules: ALL_RULES, output: { alert: () => {}, late: () => {} } });
+  // alerts and late readings counted (the fleet is clean and in order: a figure other than 0 says the load is not what it claims)
+  const raised = { alerts: 0, late: 0 };
+  const output = { alert: () => raised.alerts++, late: () => raised.late++ };
+  const engine = () => new RuleEngine({ config, trips, ports, rules: ALL_RULES, output });
 
   // from the log: parse and ingest, timed per cycle (generating the wire JSON is not)
   const live = engine();
   let logMs = 0;
   let readings = 0;
+  const every = Math.max(1, Math.round(cycles / 20));
+  const fedAt = Date.now();
   for (let k = 0; k < cycles; k++) {
-    const batch = cycle(plans, k);
+    const batch = cycle(plans, k, fleet);
     readings += batch.length;
     logMs += time(() => {
       for (const text of batch) {
@@ -73,8 +106,13 @@ export async function run(opts) {
         live.ingest(r, lane.get(r.containerId));
       }
     });
+    if ((k + 1) % every === 0 && k + 1 < cycles)
+      progress(
+        `snapshot ${n.toLocaleString('en')}: from the log, cycle ${k + 1} of ${cycles}, ${readings.toLocaleString('en')} readings fed in ${fmt(logMs)} ms (${fmt((readings * 1000) / logMs)}/s; ${fmt((Date.now() - fedAt) / 1000)} s with generating them)`,
+      );
   }
-  progress(`snapshot ${n.toLocaleString('en')} containers: ${readings.toLocaleString('en')} readings (${hours} h) fed from the log in ${fmt(logMs)} ms`);
+  const fed = { ...raised };
+  progress(`snapshot ${n.toLocaleString('en')} containers: ${readings.toLocaleString('en')} readings (${spanText(hours)}, ${fleet.text}) fed from the log in ${fmt(logMs)} ms; ${fed.alerts} alerts, ${fed.late} late`);
 
   // to a snapshot: every lane, encoded
   let lanes;
@@ -105,15 +143,15 @@ export async function run(opts) {
     progress(`snapshot ${n.toLocaleString('en')} restore round ${round + 1}: ${fmt(ms)} ms`);
   }
   const per100k = (ms) => (ms * 100_000) / n;
-  const real = opts.snapshotRealProcess ? await realProcess({ opts, plans, cycles, lanes, n, lane, logMs, hours, readings }) : [];
-  const note = `${n} containers on ${PARTITIONS} lanes after ${hours} h (${readings} readings, every rule on); from the log: wire JSON parsed and ingested (no Kafka fetch); from the snapshot: gunzip, decode and restoreLane of every lane; writing the snapshots took ${Math.round(writeMs)} ms`;
+  const real = opts.snapshotRealProcess ? await realProcess({ opts, plans, fleet, cycles, lanes, n, lane, logMs, hours, readings }) : [];
+  const note = `${n} containers on ${PARTITIONS} lanes after ${spanText(hours)} (${readings} readings, ${fleet.text}, every rule on; ${fed.alerts} alerts and ${fed.late} late readings while fed); from the log: wire JSON parsed and ingested (no Kafka fetch); from the snapshot: gunzip, decode and restoreLane of every lane; writing the snapshots took ${Math.round(writeMs)} ms`;
   return [
     figure({
-      bench: `snapshot restore per 100,000 containers (${hours} h of log)`,
+      bench: `snapshot restore per 100,000 containers (${spanText(hours)} of log)`,
       unit: 'ms',
       subject: summarise(restoreMs.map(per100k)),
       baseline: summarise([per100k(logMs)]),
-      baselineLabel: `replaying ${hours} h of telemetry from the log`,
+      baselineLabel: `replaying ${spanText(hours)} of telemetry from the log`,
       lowerIsBetter: true,
       target: '',
       note,
@@ -127,7 +165,7 @@ export async function run(opts) {
       baselineLabel: 'the same snapshot as JSON before gzip',
       lowerIsBetter: true,
       target: '',
-      note: `${n} containers after ${hours} h (every rule's history full past 26 h); gzip'd JSON as written to sealwatch.engine-snapshots.v1`,
+      note: `${n} containers after ${spanText(hours)} (${fleet.text}; every rule's history full past 26 h); gzip'd JSON as written to sealwatch.engine-snapshots.v1`,
     }),
   ];
 }
@@ -146,12 +184,12 @@ function onLanes(texts, lane) {
  * engine ingested goes on the telemetry topic before the snapshot offsets,
  * the first `snapshotTailReadings` of the next cycle after them.
  */
-async function realProcess({ opts, plans, cycles, lanes, n, lane, logMs, hours, readings }) {
+async function realProcess({ opts, plans, fleet, cycles, lanes, n, lane, logMs, hours, readings }) {
   const label = 'snapshot real-process';
   const tailReadings = opts.snapshotTailReadings;
   const r = await withLocalStack(label, async () => {
-    const head = onLanes(cycle(plans, cycles - 1), lane);
-    const tail = onLanes(cycle(plans, cycles).slice(0, tailReadings), lane);
+    const head = onLanes(cycle(plans, cycles - 1, fleet), lane);
+    const tail = onLanes(cycle(plans, cycles, fleet).slice(0, tailReadings), lane);
     return realProcessRestore({ partitions: PARTITIONS, containers: n, snapshots: lanes, head, tail, rounds: opts.snapshotProcessRounds ?? opts.rounds, timeoutMs: opts.snapshotProcessTimeoutMs });
   });
   if (r.skipped) {
@@ -160,8 +198,8 @@ async function realProcess({ opts, plans, cycles, lanes, n, lane, logMs, hours, 
   }
   const { rounds, headMs } = r.result;
   const base = summarise([logMs]);
-  const baselineLabel = `replaying ${hours} h of telemetry from the log in this process, this run (${readings} readings, no Kafka fetch)`;
-  const setup = `${n} containers on ${PARTITIONS} partitions after ${hours} h; the telemetry topic holds the last 15-minute cycle the engine ingested (${Math.round(headMs)} ms to produce) before the snapshot offsets and ${tailReadings} readings of the next after them; each round writes the ${lanes.length} lane snapshots through EngineSnapshotStore.write under a new consumer group (committed offsets = the snapshots'), starts \`sealwatch run --profile stack --stages rules\` (influx and API off) and kills it (SIGKILL) once every partition has its rules.snapshot_restored line`;
+  const baselineLabel = `replaying ${spanText(hours)} of telemetry from the log in this process, this run (${readings} readings, no Kafka fetch)`;
+  const setup = `${n} containers on ${PARTITIONS} partitions after ${spanText(hours)} (${fleet.text}); the telemetry topic holds the last cycle the engine ingested (${Math.round(headMs)} ms to produce) before the snapshot offsets and ${tailReadings} readings of the next after them; each round writes the ${lanes.length} lane snapshots through EngineSnapshotStore.write under a new consumer group (committed offsets = the snapshots'), starts \`sealwatch run --profile stack --stages rules\` (influx and API off) and kills it (SIGKILL) once every partition has its rules.snapshot_restored line`;
   const lines = rounds.flatMap((x, i) => [`round ${i + 1}: restored ${fmt(x.wallMs)} ms after the process started (pipeline.running at ${x.runningMs === null ? '?' : fmt(x.runningMs)} ms)`, ...x.lines]);
   return [
     figure({
