@@ -26,6 +26,9 @@ export interface ProcessorCounts {
   late: number;
 }
 
+/** What a take gives when the engine produced nothing (most messages): one frozen object, no allocation per message. */
+const NOTHING: Collected = Object.freeze({ alerts: Object.freeze([]) as unknown as Alert[], alertArrivals: Object.freeze([]) as unknown as number[], late: Object.freeze([]) as unknown as Collected['late'] });
+
 /**
  * A rule engine whose alerts and late readings are collected for the caller
  * to hand to sinks in batches.
@@ -53,9 +56,10 @@ export class CollectingEngine {
     });
   }
 
-  /** What the engine produced since the last take. */
+  /** What the engine produced since the last take (a shared empty result when nothing: do not modify what you take). */
   take(): Collected {
     const out = this.collected;
+    if (out.alerts.length === 0 && out.late.length === 0) return NOTHING;
     this.collected = { alerts: [], alertArrivals: [], late: [] };
     return out;
   }
@@ -88,8 +92,9 @@ export class DirectProcessor {
     this.rules.engine.advanceTo(receivedAt);
     for (const r of n.readings) this.rules.engine.ingest(r);
     const c = this.rules.take();
-    const all = n.alerts.length ? { ...c, alerts: [...n.alerts, ...c.alerts], alertArrivals: [...n.alerts.map(() => receivedAt), ...c.alertArrivals] } : c;
-    return { ...this.count(all), readings: n.readings, deadLetters: n.deadLetters };
+    const all = n.alerts.length ? { alerts: [...n.alerts, ...c.alerts], alertArrivals: [...n.alerts.map(() => receivedAt), ...c.alertArrivals], late: c.late } : c;
+    this.count(all);
+    return { alerts: all.alerts, alertArrivals: all.alertArrivals, late: all.late, readings: n.readings, deadLetters: n.deadLetters };
   }
 
   /** End of input: release everything still held. */
