@@ -221,6 +221,24 @@ export class Deduper implements BindingMemos {
     return this.lookup(deviceKey);
   }
 
+  /** The window of the device looked up last (undefined: none), for a caller to keep and `resume`. */
+  get current(): BindingMemo | undefined {
+    return this.lastWindow;
+  }
+
+  /**
+   * Makes a window kept from `current` the answer to the next lookups of its
+   * device, unless it was evicted since (then the device is looked up as
+   * usual): spares a Map lookup for a caller that knows the device's window.
+   */
+  resume(memo: BindingMemo | undefined): void {
+    const w = memo as Window | undefined;
+    if (w !== undefined && w.stamp !== -1) {
+      this.lastKey = w.key;
+      this.lastWindow = w;
+    }
+  }
+
   private lookup(deviceKey: string): Window | undefined {
     if (deviceKey === this.lastKey) return this.lastWindow;
     const w = this.devices.get(deviceKey);
