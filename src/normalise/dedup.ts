@@ -13,14 +13,20 @@ import { BindingMemo, type BindingMemos } from './device-binding.js';
  * read from the front only when a device must be evicted (a touch whose stamp
  * is no longer its window's is stale and skipped, so the first live one is
  * exactly the least recently heard device) and compacted when stale touches
- * outnumber devices; each window is an open-addressing table of (32-bit id
- * hash, ring position) pairs in one typed array (grown as the window fills),
- * beside a ring of the keys themselves, three numbers each in one typed array
- * (hash and tag, and a numeric key's two numbers) plus the text of text keys.
- * A probe reads one cache line of the table; a new id touches the table, one
- * ring entry and (once the ring is full) the entry it replaces. A key is
- * compared only when its hash matches, so a duplicate is always a true
- * duplicate.
+ * outnumber devices; each window is a ring of the keys themselves, three
+ * numbers each in one typed array (hash and tag, and a numeric key's two
+ * numbers) plus the text of text keys. Devices number their messages, so a
+ * window's numeric keys mostly arrive in key order (`order`): while the whole
+ * ring is in that order the window is *ordered*, and a key after the newest
+ * one (kept on the window) is new without touching anything else, any other
+ * key is looked for by bisection of the ring. An id out of order (or a text
+ * id) gives the window an open-addressing table of (32-bit id hash, ring
+ * position) pairs in one typed array (grown as the window fills), dropped
+ * again once a whole ring of ids has come in order. A probe reads one cache
+ * line of the table; a new id touches the table, one ring entry and (once the
+ * ring is full) the entry it replaces. A key is compared only when its hash
+ * matches, so a duplicate is always a true duplicate; either way the answer
+ * is the same: whether the key is among the window's last ids.
  *
  * The normaliser keeps each id in its shortest exact form (`IdKey`): a csv-v1
  * id as its two numbers (seq and epoch seconds, nothing for the collector to
@@ -83,10 +89,15 @@ class Window extends BindingMemo {
   /**
    * The hash table, two int32 a slot: the id's hash (never 0; 0 = empty) and
    * its ring position, side by side so that a probe reads one cache line.
-   * Linear probing, a power-of-two number of slots, at most half full.
+   * Linear probing, a power-of-two number of slots, at most half full. Null
+   * while the window is ordered (below): then the ring itself is searched.
    */
-  table = new Int32Array(32);
-  /** Per ring position, three numbers side by side: hash * 8 + tag (exact: below 2^35), and (numeric keys) a and b. */
+  table: Int32Array | null = null;
+  /**
+   * Per ring position, three numbers side by side: hash * 8 + tag (exact:
+   * below 2^35; the hash is 0 for keys recorded while the window was
+   * ordered), and (numeric keys) a and b.
+   */
   keys: Float64Array;
   /** Per ring position, the text of a text key ('' or unset for a numeric one); made with the first text key. */
   texts: string[] | null = null;
@@ -95,6 +106,17 @@ class Window extends BindingMemo {
   next = 0;
   /** Clock value of the last touch that recorded an id. */
   stamp = 0;
+  /** The newest key recorded (when count > 0): its tag (-1: a text key) and numbers. */
+  lastTag = -1;
+  lastA = 0;
+  lastB = 0;
+  /**
+   * How many of the newest keys, oldest of them first, are numeric and each
+   * after the one before in key order (`after`). When that is all of the
+   * ring (run >= count) the window is ordered: no table; a key after the
+   * newest is new without a probe, any other is looked up by bisection.
+   */
+  run = 0;
   constructor(
     readonly key: string,
     capacity: number,
@@ -102,6 +124,18 @@ class Window extends BindingMemo {
     super();
     this.keys = new Float64Array(3 * Math.min(capacity, 8));
   }
+}
+
+/**
+ * The key order of an ordered window, a strict total order on numeric keys:
+ * by tag, then a csv-v1 id by epoch seconds (b) and seq (a), since a device's
+ * seq wraps but its clock goes on; any other by a, then b. Negative, 0 or
+ * positive as (tag, a, b) comes before, is, or comes after (t2, a2, b2).
+ */
+function order(tag: number, a: number, b: number, t2: number, a2: number, b2: number): number {
+  if (tag !== t2) return tag - t2;
+  if (tag === ID_CSV) return b !== b2 ? b - b2 : a - a2;
+  return a !== a2 ? a - a2 : b - b2;
 }
 
 const FNV = 0x01000193;
@@ -162,15 +196,14 @@ export class Deduper implements BindingMemos {
   /** `has` for an id key. */
   hasKey(deviceKey: string, tag: number, s: string, a: number, b: number): boolean {
     const w = this.lookup(deviceKey);
-    return w !== undefined && holds(w, tag, s, a, b, hashKey(tag, s, a, b));
+    return w !== undefined && holds(w, tag, s, a, b);
   }
 
   /** `isDuplicate` for an id key. */
   seen(deviceKey: string, tag: number, s: string, a: number, b: number): boolean {
-    const h = hashKey(tag, s, a, b);
     let w = this.lookup(deviceKey);
     if (w) {
-      if (holds(w, tag, s, a, b, h)) return true;
+      if (holds(w, tag, s, a, b)) return true;
     } else {
       if (this.devices.size >= this.maxDevices) this.evictOldest();
       w = new Window(deviceKey, this.idsPerDevice);
@@ -179,7 +212,7 @@ export class Deduper implements BindingMemos {
       this.lastWindow = w;
     }
     this.touch(w);
-    this.record(w, tag, s, a, b, h);
+    this.record(w, tag, s, a, b);
     return false;
   }
 
@@ -188,12 +221,36 @@ export class Deduper implements BindingMemos {
     return this.lookup(deviceKey);
   }
 
+  /** The window of the device looked up last (undefined: none), for a caller to keep and `resume`. */
+  get current(): BindingMemo | undefined {
+    return this.lastWindow;
+  }
+
+  /**
+   * Makes a window kept from `current` the answer to the next lookups of its
+   * device, unless it was evicted since (then the device is looked up as
+   * usual): spares a Map lookup for a caller that knows the device's window.
+   */
+  resume(memo: BindingMemo | undefined): void {
+    const w = memo as Window | undefined;
+    if (w !== undefined && w.stamp !== -1) {
+      this.lastKey = w.key;
+      this.lastWindow = w;
+    }
+  }
+
   private lookup(deviceKey: string): Window | undefined {
     if (deviceKey === this.lastKey) return this.lastWindow;
     const w = this.devices.get(deviceKey);
     this.lastKey = deviceKey;
     this.lastWindow = w;
     return w;
+  }
+
+  /** Whether the device's window is ordered (searched without a table; for tests). */
+  isOrdered(deviceKey: string): boolean {
+    const w = this.devices.get(deviceKey);
+    return w !== undefined && w.table === null;
   }
 
   get deviceCount(): number {
@@ -245,9 +302,10 @@ export class Deduper implements BindingMemos {
     }
   }
 
-  private record(w: Window, tag: number, s: string, a: number, b: number, h: number): void {
+  private record(w: Window, tag: number, s: string, a: number, b: number): void {
     let pos: number;
     let keys = w.keys;
+    const table = w.table;
     if (w.count < this.idsPerDevice) {
       pos = w.count++;
       if (3 * pos >= keys.length) {
@@ -256,34 +314,99 @@ export class Deduper implements BindingMemos {
         w.keys = keys = grown;
       }
       // keep the table at most half full
-      if (4 * w.count > w.table.length) this.grow(w);
+      if (table !== null && 4 * w.count > table.length) this.grow(w, table);
     } else {
       pos = w.next;
       const old = keys[3 * pos]!;
       const oldTag = old & 7;
-      removeSlot(w.table, (old - oldTag) / 8, pos);
+      if (table !== null) removeSlot(table, (old - oldTag) / 8, pos);
       // the text of a replaced text id is let go
       if (oldTag < ID_CSV) w.texts![pos] = '';
       w.next = pos + 1 === this.idsPerDevice ? 0 : pos + 1;
     }
-    keys[3 * pos] = h * 8 + tag;
+    // the run of keys in order that ends with this one
+    if (tag < ID_CSV) {
+      w.run = 0;
+      w.lastTag = -1;
+    } else {
+      w.run = w.lastTag >= 0 && order(tag, a, b, w.lastTag, w.lastA, w.lastB) > 0 ? w.run + 1 : 1;
+      w.lastTag = tag;
+      w.lastA = a;
+      w.lastB = b;
+    }
     keys[3 * pos + 1] = a;
     keys[3 * pos + 2] = b;
     if (tag < ID_CSV) (w.texts ??= [])[pos] = s;
-    insertSlot(w.table, h, pos);
+    if (w.table !== null) {
+      const h = hashKey(tag, s, a, b);
+      keys[3 * pos] = h * 8 + tag;
+      insertSlot(w.table, h, pos);
+      // the whole ring in key order again: bisection serves, the table goes
+      if (w.run >= w.count) w.table = null;
+    } else {
+      keys[3 * pos] = tag;
+      // out of order (or a text key): the window needs its table
+      if (w.run < w.count) index(w);
+    }
   }
 
-  private grow(w: Window): void {
-    const old = w.table;
+  private grow(w: Window, old: Int32Array): void {
     const table = new Int32Array(2 * old.length);
     for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) insertSlot(table, old[i]!, old[i + 1]!);
     w.table = table;
   }
 }
 
-/** Whether the window holds the id key (hash h): probe the table, compare the key on a hash match. */
-function holds(w: Window, tag: number, s: string, a: number, b: number, h: number): boolean {
-  const table = w.table;
+/** Gives an ordered window its table: every key of the ring hashed (its slot hash * 8 + tag) and put in a table at most half full. */
+function index(w: Window): void {
+  let size = 32;
+  while (size < 4 * w.count) size *= 2;
+  const table = new Int32Array(size);
+  const keys = w.keys;
+  for (let p = 0; p < w.count; p++) {
+    const tag = keys[3 * p]! & 7;
+    const h = tag >= ID_CSV ? hashNumbers(tag, keys[3 * p + 1]!, keys[3 * p + 2]!) : hashText(tag, w.texts![p]!);
+    keys[3 * p] = h * 8 + tag;
+    insertSlot(table, h, p);
+  }
+  w.table = table;
+}
+
+/** Whether the window holds the id key: bisect an ordered window's ring, else probe the table. */
+function holds(w: Window, tag: number, s: string, a: number, b: number): boolean {
+  if (w.count === 0) return false;
+  if (w.table === null) return tag >= ID_CSV && orderedHolds(w, tag, a, b);
+  return hashedHolds(w, w.table, tag, s, a, b, hashKey(tag, s, a, b));
+}
+
+/**
+ * An ordered window (all its keys numeric, oldest to newest in key order):
+ * a key after the newest is not there (the usual case, answered from the
+ * window alone); any other is looked for by bisection of the ring, oldest
+ * (ring position `next`) to newest.
+ */
+function orderedHolds(w: Window, tag: number, a: number, b: number): boolean {
+  const c = order(tag, a, b, w.lastTag, w.lastA, w.lastB);
+  if (c >= 0) return c === 0;
+  const keys = w.keys;
+  const n = w.count;
+  const first = w.next; // 0 until the ring is full, then the oldest
+  let lo = 0;
+  let hi = n - 2;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const p = first + mid < n ? first + mid : first + mid - n;
+    const o = 3 * p;
+    const d = order(tag, a, b, keys[o]! & 7, keys[o + 1]!, keys[o + 2]!);
+    if (d === 0) return true;
+    if (d < 0) hi = mid - 1;
+    else lo = mid + 1;
+  }
+  return false;
+}
+
+/** Whether the table holds the id key (hash h): probe, compare the key on a hash match. */
+function hashedHolds(w: Window, table: Int32Array, tag: number, s: string, a: number, b: number, h: number): boolean {
   const mask = table.length - 1;
   for (let i = (2 * h) & mask; table[i] !== 0; i = (i + 2) & mask) {
     if (table[i] !== h) continue;

@@ -63,12 +63,14 @@ export function planForContainer(trips: TripDirectory, memos: BindingMemos | und
   return m === undefined ? trips.forContainer(containerId, ts) : m.containerPlan;
 }
 
-/** `findMismatch` with the pair's binding memoised: null without building anything when a plan binds the pair. */
-export function findMismatchMemo(r: Reading, trips: TripDirectory, memos: BindingMemos | undefined): DeviceContainerMismatch | null {
-  if (r.format === 'csv-v1') return null;
-  const m = pairMemo(trips, memos, r.deviceId, r.containerId, r.ts);
-  if (m?.pairBound) return null;
-  return findMismatch(r, trips);
+/**
+ * Whether a plan binds the pair at `ts`, from the device's memo: false when
+ * it does not or there is no memo to ask (then `findMismatch` answers; it
+ * finds no mismatch for a bound pair either way).
+ */
+export function pairBoundMemo(trips: TripDirectory, memos: BindingMemos | undefined, deviceId: string, containerId: string, ts: number): boolean {
+  const m = pairMemo(trips, memos, deviceId, containerId, ts);
+  return m?.pairBound === true;
 }
 
 /**

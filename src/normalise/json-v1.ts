@@ -99,8 +99,16 @@ function fromFields(deviceId: string, kind: JsonV1Kind, m: Fields, ts: number, r
   const skew = checkSkew(ts, receivedAt, ctx.limits);
   if (skew) return skew;
   const plan = planForContainer(ctx.trips, ctx.memos, deviceId, containerId, ts);
-  const eventId = `json-v1:${deviceId}:${m.msgId}`;
-  const tripId = plan ? plan.tripId : null;
+  return jsonV1Reading(`json-v1:${deviceId}:${m.msgId}`, deviceId, kind, m, ts, receivedAt, plan ? plan.tripId : null);
+}
+
+/**
+ * The reading of a valid document's fields, once its checks are passed
+ * (container number, clock skew, the plan giving `tripId`); `eventId` is
+ * `json-v1:{deviceId}:{msgId}`. Both decode paths build their readings here.
+ */
+export function jsonV1Reading(eventId: string, deviceId: string, kind: JsonV1Kind, m: Fields, ts: number, receivedAt: number, tripId: string | null): Reading {
+  const containerId = m.containerId;
   // Built in one literal each (same key order as ever: the telemetry topic's JSON keeps its shape).
   switch (kind) {
     case 'door':
@@ -126,50 +134,75 @@ function fromFields(deviceId: string, kind: JsonV1Kind, m: Fields, ts: number, r
   }
 }
 
-/** Each kind's keys for the scanner (flat-json.ts); the first three are every kind's. */
-const KEYS: Record<JsonV1Kind, readonly string[]> = {
-  door: ['msgId', 'containerId', 'ts', 'state'],
-  gps: ['msgId', 'containerId', 'ts', 'lat', 'lon', 'speedKn', 'headingDeg', 'hdop'],
-  light: ['msgId', 'containerId', 'ts', 'lux'],
-  temp: ['msgId', 'containerId', 'ts', 'celsius', 'setpointC'],
+/**
+ * A kind as the scanner reads it (flat-json.ts): its keys, the first three
+ * every kind's; the members that must be there (bits by key index); the
+ * members that must be numbers (k >= 3) and may be absent.
+ */
+export interface JsonV1Spec {
+  readonly kind: JsonV1Kind;
+  readonly keys: readonly string[];
+  readonly required: number;
+  readonly numbers: number;
+}
+export const JSON_V1_SPECS: Readonly<Record<JsonV1Kind, JsonV1Spec>> = {
+  door: { kind: 'door', keys: ['msgId', 'containerId', 'ts', 'state'], required: 0b1111, numbers: 0 },
+  gps: { kind: 'gps', keys: ['msgId', 'containerId', 'ts', 'lat', 'lon', 'speedKn', 'headingDeg', 'hdop'], required: 0b11111, numbers: 0b11111000 },
+  light: { kind: 'light', keys: ['msgId', 'containerId', 'ts', 'lux'], required: 0b1111, numbers: 0b1000 },
+  temp: { kind: 'temp', keys: ['msgId', 'containerId', 'ts', 'celsius', 'setpointC'], required: 0b1111, numbers: 0b11000 },
 };
 
-/** What `scanJsonV1` reuses from one payload to the next (one per normaliser): the members scanned and the fields read from them. */
+/** What the json-v1 scan reuses from one payload to the next (one per normaliser): the members scanned, the fields read from them and the time. */
 export class JsonV1Scratch {
   readonly members = new FlatMembers();
   readonly fields: Fields = { msgId: '', containerId: '', ts: '', state: undefined, lat: undefined, lon: undefined, speedKn: undefined, headingDeg: undefined, hdop: undefined, lux: undefined, celsius: undefined, setpointC: undefined };
+  /** The measurement time of the last payload read (ms). */
+  ts = 0;
 }
-
-/** Bits of the members that must be numbers (k >= 3) and may be absent, per kind. */
-const NUMBERS: Record<JsonV1Kind, number> = { door: 0, gps: 0b11111000, light: 0b1000, temp: 0b11000 };
-const REQUIRED: Record<JsonV1Kind, number> = { door: 0b1111, gps: 0b11111, light: 0b1111, temp: 0b1111 };
 
 /**
  * `decodeJsonV1(deviceId, kind, JSON.parse(text), ...)` without the document,
  * for the payloads the flat scanner is sure of and `isValidJsonV1` would
  * accept; null for any other payload (parse it and decode the usual way).
  * Accepted text is all ASCII, so valid UTF-8. `scratch.fields.msgId` is the
- * msgId afterwards.
+ * msgId afterwards. The normaliser runs its two steps itself
+ * (`scanJsonV1Fields`, then the checks and `jsonV1Reading`).
  */
 export function scanJsonV1(deviceId: string, kind: JsonV1Kind, text: string, receivedAt: number, ctx: DecodeContext, scratch: JsonV1Scratch): Reading | Rejection | null {
+  // the container number of the payload before, as the normaliser gives a topic's last one
+  if (!scanJsonV1Fields(JSON_V1_SPECS[kind], text, scratch, scratch.fields.containerId)) return null;
+  return fromFields(deviceId, kind, scratch.fields, scratch.ts, receivedAt, ctx, true);
+}
+
+/**
+ * Step one of `scanJsonV1`: reads a payload of `spec`'s kind into
+ * `scratch.fields` and its measurement time into `scratch.ts` when the flat
+ * scanner is sure of it, `isValidJsonV1` would accept it, and its time and
+ * container number are valid; false for any other payload. `known`: a
+ * container number found valid before ('' for none): a payload naming it
+ * takes that string, unchecked and unsliced.
+ */
+export function scanJsonV1Fields(spec: JsonV1Spec, text: string, scratch: JsonV1Scratch, known: string): boolean {
   const mm = scratch.members;
   // containerId and ts (bits 1, 2) are checked character by character below
-  if (!scanFlatObject(text, KEYS[kind], 0b110, mm)) return null;
+  if (!scanFlatObject(text, spec.keys, 0b110, mm)) return false;
   const present = mm.present;
   // the required members there, the first three strings, the rest numbers (door: its state a string)
-  if ((present & REQUIRED[kind]) !== REQUIRED[kind] || (mm.strings & 0b111) !== 0b111 || (mm.strings & NUMBERS[kind]) !== 0) return null;
-  const idLen = mm.end[0]! - mm.start[0]!;
-  if (idLen < 1 || idLen > 200) return null;
+  if ((present & spec.required) !== spec.required || (mm.strings & 0b111) !== 0b111 || (mm.strings & spec.numbers) !== 0) return false;
+  const start = mm.start;
+  const end = mm.end;
+  const idLen = end[0]! - start[0]!;
+  if (idLen < 1 || idLen > 200) return false;
   const f = scratch.fields;
   const num = mm.num;
-  switch (kind) {
+  switch (spec.kind) {
     case 'door': {
-      if ((mm.strings & 0b1000) === 0) return null;
-      const a = mm.start[3]!;
-      const len = mm.end[3]! - a;
+      if ((mm.strings & 0b1000) === 0) return false;
+      const a = start[3]!;
+      const len = end[3]! - a;
       if (len === 4 && text.startsWith('open', a)) f.state = 'open';
       else if (len === 6 && text.startsWith('closed', a)) f.state = 'closed';
-      else return null;
+      else return false;
       break;
     }
     case 'gps':
@@ -178,28 +211,34 @@ export function scanJsonV1(deviceId: string, kind: JsonV1Kind, text: string, rec
       f.speedKn = optNum(mm, 5);
       f.headingDeg = optNum(mm, 6);
       f.hdop = optNum(mm, 7);
-      if (!(inRange(f.lat, -90, 90) && inRange(f.lon, -180, 180) && optRange(f.speedKn, 0, 1000) && optRange(f.headingDeg, 0, 360) && (f.hdop === undefined || (f.hdop > 0 && f.hdop <= 100)))) return null;
+      if (!(inRange(f.lat, -90, 90) && inRange(f.lon, -180, 180) && optRange(f.speedKn, 0, 1000) && optRange(f.headingDeg, 0, 360) && (f.hdop === undefined || (f.hdop > 0 && f.hdop <= 100)))) return false;
       break;
     case 'light':
       f.lux = num[3];
-      if (!inRange(f.lux, 0, 1e6)) return null;
+      if (!inRange(f.lux, 0, 1e6)) return false;
       break;
     case 'temp':
       f.celsius = num[3];
       f.setpointC = optNum(mm, 4);
-      if (!(inRange(f.celsius, -60, 80) && optRange(f.setpointC, -60, 80))) return null;
+      if (!(inRange(f.celsius, -60, 80) && optRange(f.setpointC, -60, 80))) return false;
       break;
   }
   // (an ISO time is ASCII digits and separators: the scan only delimited it)
-  const ts = isoTimeMsAt(text, mm.start[2]!, mm.end[2]!);
-  if (Number.isNaN(ts)) return null;
-  // a slice of 13 characters or more would keep the whole payload alive in the duplicate window: copy it from the text
-  f.msgId = idLen < 13 ? text.slice(mm.start[0], mm.end[0]) : copyOf(text.slice(mm.start[0], mm.end[0]));
-  const containerId = text.slice(mm.start[1], mm.end[1]);
+  const ts = isoTimeMsAt(text, start[2]!, end[2]!);
+  if (Number.isNaN(ts)) return false;
   // (a container number is ASCII letters and digits: the scan only delimited it)
-  if (containerProblem(containerId) !== null) return null;
+  const c0 = start[1]!;
+  let containerId: string;
+  if (end[1]! - c0 === 11 && known.length === 11 && text.startsWith(known, c0)) containerId = known;
+  else {
+    containerId = text.slice(c0, end[1]);
+    if (containerProblem(containerId) !== null) return false;
+  }
+  // a slice of 13 characters or more would keep the whole payload alive in the duplicate window: copy it from the text
+  f.msgId = idLen < 13 ? text.slice(start[0], end[0]) : copyOf(text.slice(start[0], end[0]));
   f.containerId = containerId;
-  return fromFields(deviceId, kind, f, ts, receivedAt, ctx, true);
+  scratch.ts = ts;
+  return true;
 }
 
 /** Member k's number, undefined when absent. */

@@ -2,12 +2,12 @@ import { isUtf8 } from 'node:buffer';
 import type { Config } from '../config/schema.js';
 import type { Reading, WireFormat } from '../model/reading.js';
 import { decodeBatchEnvelope, decodeBatchEvent, safeStringify } from './batch-v1.js';
-import type { DecodeContext, DecodeOut, DecodeResult, Rejection, WireFormatDecoder } from './context.js';
+import { checkSkew, type DecodeContext, type DecodeOut, type DecodeResult, type Rejection, type WireFormatDecoder } from './context.js';
 import { decodeCsvV1Reference, scanCsvV1 } from './csv-v1.js';
 import { deadLetter, type DeadLetter } from './dead-letter.js';
 import { Deduper, ID_BATCH, ID_BATCH_NUM, ID_CSV, ID_JSON, ID_JSON_NUM, ID_TEXT, packed, packId } from './dedup.js';
-import { describeMismatch, findMismatchMemo } from './device-binding.js';
-import { decodeJsonV1, isJsonV1Kind, JsonV1Scratch, scanJsonV1, type JsonV1Kind } from './json-v1.js';
+import { type BindingMemo, describeMismatch, findMismatch, pairBoundMemo, planForContainer } from './device-binding.js';
+import { decodeJsonV1, isJsonV1Kind, JSON_V1_SPECS, jsonV1Reading, JsonV1Scratch, scanJsonV1Fields, type JsonV1Kind, type JsonV1Spec } from './json-v1.js';
 import { decoderFor } from './registry.js';
 import { parseTopic, topicPatterns, type Route } from './topic.js';
 import type { TripDirectory } from '../trips/directory.js';
@@ -56,6 +56,14 @@ interface TopicRoute {
   route: NonNullable<Route>;
   /** json-v1: the unknown-reading-type detail for a kind the format does not define, else null. */
   badKind: string | null;
+  /** json-v1 of a kind the format defines: how the scanner reads it; else null. */
+  json: JsonV1Spec | null;
+  /** The event id up to the device's own id: `{format}:{deviceId}:`. */
+  eventPrefix: string;
+  /** json-v1: the container number of the last payload the scanner took on this topic ('' for none). */
+  container: string;
+  /** The device's duplicate window as last seen here (Deduper.current), to spare the device lookup. */
+  window: BindingMemo | undefined;
 }
 
 /** Topics remembered at most (then forgotten all at once: a cache, never an answer). */
@@ -113,7 +121,8 @@ export class Normaliser {
     const route = this.route(topic);
     if (!route) return null;
     const badKind = route.format === 'json-v1' && !isJsonV1Kind(route.kind!) ? `kind ${JSON.stringify(route.kind)}: expected door, gps, light or temp` : null;
-    const t: TopicRoute = { format: route.format, decoder: decoderFor(route.format), route, badKind };
+    const json = route.format === 'json-v1' && badKind === null ? JSON_V1_SPECS[route.kind as JsonV1Kind] : null;
+    const t: TopicRoute = { format: route.format, decoder: decoderFor(route.format), route, badKind, json, eventPrefix: `${route.format}:${route.id}:`, container: '', window: undefined };
     if (this.topics.size >= MAX_TOPICS) this.topics.clear();
     this.topics.set(topic, t);
     return t;
@@ -140,13 +149,35 @@ export class Normaliser {
     }
   }
 
-  /** json-v1 through the flat scanner (json-v1.ts `scanJsonV1`): false when it is not sure, nothing done. */
+  /**
+   * json-v1 through the flat scanner (json-v1.ts `scanJsonV1`, its two steps
+   * here with what the topic keeps: the kind's table, the last container
+   * number, the event id's prefix, the device's window): false when it is not
+   * sure, nothing done.
+   */
   private jsonScan(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): boolean {
-    if (t.badKind !== null) return false;
-    const r = scanJsonV1(t.route.id, t.route.kind as JsonV1Kind, text, receivedAt, this.ctx, this.jsonScratch);
-    if (r === null) return false;
-    if ('reason' in r) reject(out, r.reason, r.detail, topic, text, receivedAt);
-    else this.keepId(out, r, ID_JSON, this.jsonScratch.fields.msgId, topic, receivedAt, text, null);
+    const spec = t.json;
+    if (spec === null) return false;
+    const scratch = this.jsonScratch;
+    if (!scanJsonV1Fields(spec, text, scratch, t.container)) return false;
+    const f = scratch.fields;
+    const ts = scratch.ts;
+    t.container = f.containerId;
+    // fromFields' checks, in its order (the container number was checked by the scan)
+    const skew = checkSkew(ts, receivedAt, this.opts.limits);
+    if (skew !== null) {
+      reject(out, skew.reason, skew.detail, topic, text, receivedAt);
+      return true;
+    }
+    const deviceId = t.route.id;
+    this.dedup.resume(t.window);
+    const plan = planForContainer(this.opts.trips, this.dedup, deviceId, f.containerId, ts);
+    const id = f.msgId;
+    const eventId = t.eventPrefix + id;
+    const r = jsonV1Reading(eventId, deviceId, spec.kind, f, ts, receivedAt, plan ? plan.tripId : null);
+    if (packId(id, 0, id.length)) this.keep(out, r, deviceId, eventId, f.containerId, ts, ID_JSON_NUM, '', packed.a, packed.b, topic, receivedAt, text, null);
+    else this.keep(out, r, deviceId, eventId, f.containerId, ts, ID_JSON, id, 0, 0, topic, receivedAt, text, null);
+    t.window = this.dedup.current;
     return true;
   }
 
@@ -180,8 +211,8 @@ export class Normaliser {
 
   private csvResult(out: NormaliseResult, r: Reading | Rejection, topic: string, text: string, receivedAt: number): void {
     if ('reason' in r) return void reject(out, r.reason, r.detail, topic, text, receivedAt);
-    if (this.csvKey(text)) this.keep(out, r, ID_CSV, '', this.keyA, this.keyB, topic, receivedAt, text, null);
-    else this.keep(out, r, ID_TEXT, r.eventId, 0, 0, topic, receivedAt, text, null);
+    if (this.csvKey(text)) this.keep(out, r, r.deviceId, r.eventId, null, r.ts, ID_CSV, '', this.keyA, this.keyB, topic, receivedAt, text, null);
+    else this.keep(out, r, r.deviceId, r.eventId, null, r.ts, ID_TEXT, r.eventId, 0, 0, topic, receivedAt, text, null);
   }
 
   /**
@@ -226,7 +257,7 @@ export class Normaliser {
   /** A format registered beyond the built-in three, through its WireFormatDecoder. */
   private other(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): void {
     const decoded: DecodeOut = {
-      keep: (r, payload) => this.keep(out, r, ID_TEXT, r.eventId, 0, 0, topic, receivedAt, payload(), null),
+      keep: (r, payload) => this.keep(out, r, r.deviceId, r.eventId, r.format === 'csv-v1' ? null : r.containerId, r.ts, ID_TEXT, r.eventId, 0, 0, topic, receivedAt, payload(), null),
       reject: (r, payload) => reject(out, r.reason, r.detail, topic, payload, receivedAt),
     };
     t.decoder.decode(t.route, text, receivedAt, this.ctx, decoded);
@@ -240,24 +271,42 @@ export class Normaliser {
 
   /** `keep` for a json-v1 msgId (ID_JSON) or batch-v1 eventId (ID_BATCH): as two numbers when it packs (dedup.ts `packId`), else as text. */
   private keepId(out: NormaliseResult, r: Reading, tag: typeof ID_JSON | typeof ID_BATCH, id: string, topic: string, receivedAt: number, text: string | null, ev: unknown): void {
-    if (packId(id, 0, id.length)) this.keep(out, r, tag === ID_JSON ? ID_JSON_NUM : ID_BATCH_NUM, '', packed.a, packed.b, topic, receivedAt, text, ev);
-    else this.keep(out, r, tag, id, 0, 0, topic, receivedAt, text, ev);
+    if (packId(id, 0, id.length)) this.keep(out, r, r.deviceId, r.eventId, r.containerId, r.ts, tag === ID_JSON ? ID_JSON_NUM : ID_BATCH_NUM, '', packed.a, packed.b, topic, receivedAt, text, ev);
+    else this.keep(out, r, r.deviceId, r.eventId, r.containerId, r.ts, tag, id, 0, 0, topic, receivedAt, text, ev);
   }
 
   /**
-   * A decoded reading, with its id key (dedup.ts) and what its dead letter
-   * would keep if the binding check refuses it: the payload text, or (a
-   * batch event) the event's own JSON, made only then.
+   * A decoded reading (of `deviceId`, with `eventId`), with its id key
+   * (dedup.ts) and what its dead letter would keep if the binding check
+   * refuses it: the payload text, or (a batch event) the event's own JSON,
+   * made only then. `containerId`: the container the reading names, checked
+   * against the plans; null for a csv-v1 reading, whose container is its
+   * device's plan's.
    */
-  private keep(out: NormaliseResult, r: Reading, tag: number, s: string, a: number, b: number, topic: string, receivedAt: number, text: string | null, ev: unknown): void {
+  private keep(
+    out: NormaliseResult,
+    r: Reading,
+    deviceId: string,
+    eventId: string,
+    containerId: string | null,
+    ts: number,
+    tag: number,
+    s: string,
+    a: number,
+    b: number,
+    topic: string,
+    receivedAt: number,
+    text: string | null,
+    ev: unknown,
+  ): void {
     const pending = out.unrecorded;
     if (pending) {
       // a duplicate inside one message (a batch) is caught by scanning what this message already kept
-      if (this.dedup.hasKey(r.deviceId, tag, s, a, b) || (pending.length > 0 && isPending(pending, r))) return void out.duplicates++;
-      pending.push(r.deviceId, r.eventId, tag, s, a, b);
-    } else if (this.dedup.seen(r.deviceId, tag, s, a, b)) return void out.duplicates++;
+      if (this.dedup.hasKey(deviceId, tag, s, a, b) || (pending.length > 0 && isPending(pending, deviceId, eventId))) return void out.duplicates++;
+      pending.push(deviceId, eventId, tag, s, a, b);
+    } else if (this.dedup.seen(deviceId, tag, s, a, b)) return void out.duplicates++;
     // A reading for a container its device is not planned on never reaches the rules: dead-lettered, and alerted by the caller.
-    const mismatch = findMismatchMemo(r, this.opts.trips, this.dedup);
+    const mismatch = containerId === null || pairBoundMemo(this.opts.trips, this.dedup, deviceId, containerId, ts) ? null : findMismatch(r, this.opts.trips);
     if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, text ?? safeStringify(ev), receivedAt), mismatch });
     // most messages hold one reading: a one-element array, not the first push's room for sixteen
     else if (out.readings.length === 0) out.readings = [r];
@@ -269,9 +318,9 @@ function reject(out: NormaliseResult, reason: Rejection['reason'], detail: strin
   out.deadLetters.push(deadLetter(reason, detail, topic, text, receivedAt));
 }
 
-function isPending(pending: PendingIds, r: Reading): boolean {
+function isPending(pending: PendingIds, deviceId: string, eventId: string): boolean {
   if (pending.length < 6 * 32) {
-    for (let i = 0; i < pending.length; i += 6) if (pending[i + 1] === r.eventId && pending[i] === r.deviceId) return true;
+    for (let i = 0; i < pending.length; i += 6) if (pending[i + 1] === eventId && pending[i] === deviceId) return true;
     return false;
   }
   let keys = pendingKeys.get(pending);
@@ -280,7 +329,7 @@ function isPending(pending: PendingIds, r: Reading): boolean {
     for (let i = 0; i < pending.length; i += 6) keys.add(`${pending[i]}\u0000${pending[i + 1]}`);
     pendingKeys.set(pending, keys);
   }
-  const key = `${r.deviceId}\u0000${r.eventId}`;
+  const key = `${deviceId}\u0000${eventId}`;
   if (keys.has(key)) return true;
   keys.add(key); // the caller pushes it next
   return false;

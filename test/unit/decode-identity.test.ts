@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { simulateFleet } from '../../simulators/fleet.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { buildNormaliser, type NormaliseResult } from '../../src/normalise/normaliser.js';
@@ -172,6 +173,27 @@ describe('the decode path gives what the one before it gave', () => {
     compare(all, fuzz.FUZZ_PLANS, { cfg: tinyWindows });
   });
 
+  it('on one topic whose container and ids change under what the topic keeps (its last container number, its window): mostly in order, steps back, repeats', () => {
+    const T = fuzz.FUZZ_RECEIVED;
+    const container = fc.constantFrom('MSCU1234566', 'MSCU1234566', 'MSCU1234566', 'MSCU1234565', 'CSQU3054383', 'mscu1234566', 'MSCU123456', 'MSCU12345666');
+    const step = fc.oneof({ weight: 5, arbitrary: fc.constant(1) }, fc.integer({ min: -6, max: 0 }));
+    const kind = fc.constantFrom('door', 'light', 'temp');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(container, step, kind, fc.integer({ min: -120, max: 0 })), { minLength: 5, maxLength: 80 }), (ops) => {
+        let n = 100;
+        const messages = ops.map(([c, by, k, dt]) => {
+          n = Math.max(1, n + by);
+          const ts = new Date(T + dt * 1000).toISOString();
+          const value = k === 'door' ? '"state":"open"' : k === 'light' ? '"lux":3' : '"celsius":4.5';
+          return { topic: `ssd/json/acme-00042/${k}`, payload: Buffer.from(`{"msgId":"m-${n}","containerId":"${c}","ts":"${ts}",${value}}`), t: T };
+        });
+        const s = compare(messages, fuzz.FUZZ_PLANS);
+        expect(s.messages).toBe(ops.length);
+        compare(messages, fuzz.FUZZ_PLANS, { cfg: tinyWindows });
+      }),
+      { numRuns: 150 },
+    );
+  });
   it('on one id written so that one copy takes the scanner and the other JSON.parse: escapes, spacing, non-ASCII, invalid UTF-8, ids of 14 and 15 characters', () => {
     const T = fuzz.FUZZ_RECEIVED;
     const ts = new Date(T - 5000).toISOString();

@@ -283,6 +283,56 @@ describe('the duplicate window is a least-recently-heard LRU of id windows', () 
       { numRuns: 300 },
     );
   });
+  it('answers like the model while ids mostly come in order (ordered windows, bisection, the table made and dropped again)', () => {
+    // per device a counter that mostly goes up, sometimes steps back (a redelivery, an old id) or jumps; csv-v1 keys wrap their seq (a)
+    const step = fc.oneof({ weight: 6, arbitrary: fc.constant(1) }, fc.integer({ min: -12, max: 0 }), fc.integer({ min: 2, max: 3000 }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 48 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.constantFrom(ID_CSV, ID_JSON_NUM, ID_BATCH_NUM, ID_JSON), step, fc.boolean(), fc.boolean()), { minLength: 50, maxLength: 1500, size: 'max' }),
+        (ids, max, ops) => {
+          const d = new Deduper(ids, max);
+          const m = new Model(ids, max);
+          const counter = new Map<string, number>();
+          let ordered = 0;
+          for (const [dev, tagPick, by, peek, otherTag] of ops) {
+            const n = Math.max(0, (counter.get(dev) ?? 1000) + by);
+            counter.set(dev, n);
+            // mostly the device's own tag; sometimes another (numeric or text) in between
+            const tag = otherTag && by === 1 ? tagPick : dev === 'a' ? ID_JSON_NUM : dev === 'b' ? ID_CSV : ID_BATCH_NUM;
+            const [s, a, b] = tag === ID_JSON ? [`m-${n}`, 0, 0] : tag === ID_CSV ? ['', n % 7, 1_780_000_000 + Math.floor(n / 7)] : ['', n, n % 3 === 0 ? 2 ** 40 : 0];
+            const id = JSON.stringify([tag, s, a, b]);
+            if (peek) expect(d.hasKey(dev, tag, s, a, b)).toBe(m.devices.get(dev)?.includes(id) ?? false);
+            else expect(d.seen(dev, tag, s, a, b)).toBe(m.isDuplicate(dev, id));
+            if (d.isOrdered(dev)) ordered++;
+          }
+          expect(d.keys()).toEqual([...m.devices.keys()]);
+          // the ordered path is the one mostly taken
+          expect(ordered).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+  it('an ordered window bisects its wrapped ring: every id held is a duplicate, every id let go or never seen is not', () => {
+    for (const size of [1, 2, 3, 7, 8, 9, 64, 100]) {
+      const d = new Deduper(size, 1);
+      for (let i = 0; i < 3 * size + 5; i++) expect(d.seen('dev', ID_CSV, '', i % 5, 1_000 + i)).toBe(false);
+      expect(d.isOrdered('dev')).toBe(true);
+      const last = 3 * size + 4;
+      for (let i = 0; i <= last + 2; i++) expect(d.hasKey('dev', ID_CSV, '', i % 5, 1_000 + i)).toBe(i <= last && i > last - size);
+      expect(d.hasKey('dev', ID_CSV, '', (last + 1) % 5, 1_000 + last)).toBe(false); // same epoch, another seq
+      // one id out of order: the window takes a table, and keeps answering alike
+      expect(d.seen('dev', ID_CSV, '', 0, 999)).toBe(false);
+      expect(d.isOrdered('dev')).toBe(size === 1);
+      expect(d.seen('dev', ID_CSV, '', 0, 999)).toBe(true);
+      // a whole window of ids in order again: ordered again
+      for (let i = 0; i < size; i++) expect(d.seen('dev', ID_CSV, '', 0, 5_000 + i)).toBe(false);
+      expect(d.isOrdered('dev')).toBe(true);
+      expect(d.seen('dev', ID_CSV, '', 0, 5_000 + size - 1)).toBe(true);
+    }
+  });
   it('stays bounded under device churn', () => {
     const d = new Deduper(16, 100);
     for (let i = 0; i < 50_000; i++) d.isDuplicate(`dev-${i % 3000}`, `id-${i}`);
