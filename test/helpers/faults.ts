@@ -271,15 +271,19 @@ export async function publishCorpus(config: Config, corpus: Corpus, runId: strin
   let acked = 0;
   const wall0 = Date.now();
   const messages = corpus.sim.messages;
+  /** Waits until at most `max` publishes are unacknowledged; `what` names the wait in the timeout's message. */
+  const drainTo = async (max: number, what: () => string): Promise<void> => {
+    while (inflight.size > max) {
+      if (Date.now() > deadline) throw new Error(`publishing timed out: ${what()}`);
+      await Promise.race([...inflight, sleep(1000)]);
+    }
+  };
   try {
     for (let i = 0; i < messages.length; i++) {
       if (failure) throw failure;
       if (Date.now() > deadline) throw new Error(`publishing timed out at message ${i} of ${messages.length}`);
       if (i === corpus.fenceFrom && o.beforeFence) {
-        while (inflight.size > 0) {
-          if (Date.now() > deadline) throw new Error(`publishing timed out: ${inflight.size} messages before the fence never acknowledged`);
-          await Promise.race([...inflight, sleep(1000)]);
-        }
+        await drainTo(0, () => `${inflight.size} messages before the fence never acknowledged`);
         if (failure) throw failure;
         await o.beforeFence();
       }
@@ -294,16 +298,10 @@ export async function publishCorpus(config: Config, corpus: Corpus, runId: strin
       );
       inflight.add(p);
       void p.finally(() => inflight.delete(p));
-      while (inflight.size >= 50) {
-        if (Date.now() > deadline) throw new Error(`publishing timed out waiting for acknowledgements at message ${i}`);
-        await Promise.race([...inflight, sleep(1000)]);
-      }
+      await drainTo(49, () => `waiting for acknowledgements at message ${i}`);
       o.onProgress?.(i + 1);
     }
-    while (inflight.size > 0) {
-      if (Date.now() > deadline) throw new Error(`publishing timed out: ${inflight.size} messages never acknowledged`);
-      await Promise.race([...inflight, sleep(1000)]);
-    }
+    await drainTo(0, () => `${inflight.size} messages never acknowledged`);
     if (failure) throw failure;
     return acked;
   } finally {
