@@ -10,7 +10,9 @@ import { buildNormaliser } from '../../src/normalise/normaliser.js';
 import { RuleEngine } from '../../src/rules/engine.js';
 import { ALL_RULES } from '../../src/rules/index.js';
 import { TripDirectory } from '../../src/trips/directory.js';
-import { testConfig } from '../helpers/fixtures.js';
+import { HOUR, MIN, plan, reading, T0, testConfig } from '../helpers/fixtures.js';
+import { defineRule } from '../../src/rules/rule.js';
+import type { RuleId } from '../../src/model/alert.js';
 
 /**
  * The engine keeps every container's numbers (reasoning position, release
@@ -145,5 +147,40 @@ describe('engine container columns', () => {
     b.ingest(lateAgain, 2);
     expect(fresh.some((x) => x.containerId === victim && x.rule === 'LOCATION_GAP')).toBe(true);
     expect(byId(reused)).toEqual(byId(fresh));
+  });
+
+  it('a timer deleted and set again while its wake-up is handled is another timer: it waits its turn in the heap', () => {
+    // a probe rule: each temperature reading re-sets its timer to `celsius` minutes on; the timer raises an alert
+    const probe = defineRule<Record<string, never>>({
+      id: 'LOCATION_GAP' as RuleId,
+      kinds: ['temperature'],
+      initialState: () => ({}),
+      onReading(_s, r, ctx) {
+        if (r.kind !== 'temperature') return;
+        ctx.cancelTimer('k');
+        ctx.setTimer(r.ts + r.celsius * MIN, 'k');
+      },
+      onTimer(_s, at, key, ctx) {
+        ctx.raise({ severity: 'low', incidentKey: `${key}@${at}`, startedAt: at, detectedAt: at, location: null, summary: 'probe', evidence: [] });
+      },
+    });
+    const B = { containerId: 'TGHU7654320', tripId: 'T-2', deviceId: 'acme-00077' };
+    const cfg = testConfig(['engine.allowedLatenessMs=0']);
+    const plans = [plan(), plan({ tripId: 'T-2', containerId: B.containerId, deviceId: B.deviceId })];
+    const dir = new TripDirectory({ bindBeforeDepartureMs: cfg.trips.bindBeforeDepartureMs, activeAfterEtaMs: cfg.trips.activeAfterEtaMs }, plans);
+    const got: Alert[] = [];
+    const e = new RuleEngine({ config: cfg, trips: dir, ports: defaultPorts(), rules: [probe], router: seaLaneRouter, output: { alert: (a) => got.push(a), late: () => {} } });
+    const t0 = T0 + 24 * HOUR;
+    const at = (r: Reading, receivedAt: number): Reading => ({ ...r, receivedAt });
+    e.ingest(at(reading(t0, { kind: 'temperature', celsius: 100 }, { id: 'a1' }), t0 + 1000)); // A's timer at t0 + 100 min
+    e.ingest(at(reading(t0, { kind: 'temperature', celsius: 102 }, { ...B, id: 'b1' }), t0 + 2000)); // B's at t0 + 102 min
+    e.advanceTo(t0 + 10 * MIN);
+    // held when A's timer comes due: released first, it deletes A's timer and sets it again for t0 + 105 min
+    e.ingest(at(reading(t0 + 60 * MIN, { kind: 'temperature', celsius: 45 }, { id: 'a2' }), t0 + 60 * MIN + 1000));
+    e.advanceTo(t0 + 110 * MIN);
+    expect(got.map((a) => [a.containerId, Date.parse(a.startedAt) - t0])).toEqual([
+      [B.containerId, 102 * MIN],
+      ['MSCU1234566', 105 * MIN],
+    ]);
   });
 });
