@@ -43,55 +43,284 @@ export interface EngineStats {
   alerts: number;
 }
 
+const DOOR_STATES = ['unknown', 'open', 'closed'] as const;
+type DoorState = (typeof DOOR_STATES)[number];
+
+// bits of SlotColumns.flags
+const ACTIVE = 1;
+const DOOR_CHANGED = 2;
+const IN_STOP = 4;
+const DIRTY = 8;
+/** wayKn holds a number (clear: null). */
+const HAS_WAY = 16;
+/** arrivedAt holds a number (clear: null). */
+const HAS_ARRIVED = 32;
+
+/**
+ * The containers' numbers, one entry per container number, shared by every
+ * container of an engine: plain typed arrays, so a container's times, epochs
+ * and flags are neither object fields nor boxed doubles. Numbers freed by a
+ * dropped container are given out again.
+ */
+class SlotColumns {
+  position: Float64Array;
+  theta: Float64Array;
+  lastArrival: Float64Array;
+  lastTs: Float64Array;
+  doorSince: Float64Array;
+  arrivedAt: Float64Array;
+  wayKn: Float64Array;
+  zoneEpoch: Float64Array;
+  planEpoch: Float64Array;
+  flags: Uint8Array;
+  door: Uint8Array;
+  private used = 0;
+  private readonly free: number[] = [];
+
+  constructor(private capacity: number) {
+    this.position = new Float64Array(capacity);
+    this.theta = new Float64Array(capacity);
+    this.lastArrival = new Float64Array(capacity);
+    this.lastTs = new Float64Array(capacity);
+    this.doorSince = new Float64Array(capacity);
+    this.arrivedAt = new Float64Array(capacity);
+    this.wayKn = new Float64Array(capacity);
+    this.zoneEpoch = new Float64Array(capacity);
+    this.planEpoch = new Float64Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.door = new Uint8Array(capacity);
+  }
+
+  /** A container number, its entries set as a new container's. */
+  take(doorSince: number): number {
+    let no = this.free.pop();
+    if (no === undefined) {
+      if (this.used === this.capacity) this.grow();
+      no = this.used++;
+    }
+    this.position[no] = -Infinity;
+    this.theta[no] = -Infinity;
+    this.lastArrival[no] = -Infinity;
+    this.lastTs[no] = -Infinity;
+    this.doorSince[no] = doorSince;
+    this.arrivedAt[no] = 0;
+    this.wayKn[no] = 0;
+    this.zoneEpoch[no] = 0;
+    this.planEpoch[no] = -1;
+    this.flags[no] = 0;
+    this.door[no] = 0;
+    return no;
+  }
+
+  /** Gives a number back (its container no longer reads it). */
+  release(no: number): void {
+    this.free.push(no);
+  }
+
+  /** Copies entry `from` of `src` into entry `to` of this. */
+  copyFrom(src: SlotColumns, from: number, to: number): void {
+    this.position[to] = src.position[from]!;
+    this.theta[to] = src.theta[from]!;
+    this.lastArrival[to] = src.lastArrival[from]!;
+    this.lastTs[to] = src.lastTs[from]!;
+    this.doorSince[to] = src.doorSince[from]!;
+    this.arrivedAt[to] = src.arrivedAt[from]!;
+    this.wayKn[to] = src.wayKn[from]!;
+    this.zoneEpoch[to] = src.zoneEpoch[from]!;
+    this.planEpoch[to] = src.planEpoch[from]!;
+    this.flags[to] = src.flags[from]!;
+    this.door[to] = src.door[from]!;
+  }
+
+  private grow(): void {
+    const cap = Math.max(64, Math.ceil(this.capacity * 1.5));
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    const u8 = (a: Uint8Array): Uint8Array => {
+      const b = new Uint8Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.position = f64(this.position);
+    this.theta = f64(this.theta);
+    this.lastArrival = f64(this.lastArrival);
+    this.lastTs = f64(this.lastTs);
+    this.doorSince = f64(this.doorSince);
+    this.arrivedAt = f64(this.arrivedAt);
+    this.wayKn = f64(this.wayKn);
+    this.zoneEpoch = f64(this.zoneEpoch);
+    this.planEpoch = f64(this.planEpoch);
+    this.flags = u8(this.flags);
+    this.door = u8(this.door);
+    this.capacity = cap;
+  }
+}
+
 /**
  * The engine's record of one container: the view the rules read (the slot is
- * the view, one object per container) and the engine's own bookkeeping.
+ * the view, one object per container) and the engine's own bookkeeping. Its
+ * numbers and flags live in the engine's SlotColumns at the slot's container
+ * number (the accessors below read and write them there); the record holds
+ * the references only.
  */
 class Slot implements ContainerView {
   deviceId: string;
   plan: CompiledPlan | null = null;
-  active = false;
   fix: Fix | null = null;
   prevFix: Fix | null = null;
-  door: 'open' | 'closed' | 'unknown' = 'unknown';
-  doorSince: number;
   doorEventId: string | null = null;
-  doorChanged = false;
   stopAnchor: Fix | null = null;
-  inStop = false;
   stopOutlier: Fix | null = null;
-  wayKn: number | null = null;
-  lastTs = -Infinity;
-  arrivedAt: number | null = null;
   tripId: string | null = null;
   states: unknown[] = NO_STATES;
   /** Readings waiting for release, sorted by (ts, eventId). */
   held: Reading[] = [];
-  /** Measurement time up to which this container has been reasoned about. */
-  position = -Infinity;
-  /** Release bound from matured arrivals: the largest ts of a reading whose hold has expired. */
-  theta = -Infinity;
-  /** Arrival time of the container's latest reading. */
-  lastArrival = -Infinity;
   /** Event ids already evaluated at exactly `position` (the first, then any more), so a duplicate at that time is not evaluated twice. */
   atPosition: string | null = null;
   atPositionMore: string[] | null = null;
   /** Live timers of this container (few: one per rule and key). */
   timers: TimerState[] = NO_TIMERS;
-  /** Zone answers cached on this container's fixes are valid while this matches (a new trip starts a new epoch). */
-  zoneEpoch = 0;
-  /** The compiled plan in `plan` is current while this matches the engine's plan epoch. */
-  planEpoch = -1;
-  /** Queued in its lane's dirty list. */
-  dirty = false;
+  /** The columns holding this container's numbers, and its entry in them. */
+  private cols: SlotColumns;
+  private no: number;
   constructor(
     readonly containerId: string,
     deviceId: string,
     doorSince: number,
     public lane: Lane,
+    cols: SlotColumns,
   ) {
     this.deviceId = deviceId;
-    this.doorSince = doorSince;
+    this.cols = cols;
+    this.no = cols.take(doorSince);
+  }
+
+  /**
+   * Gives the slot's entry back to the shared columns, keeping a private copy
+   * of its numbers: a dropped slot may still be reached (a timer queued in
+   * another lane), and must then read what it held, never the entry's next
+   * owner.
+   */
+  detach(): void {
+    const own = new SlotColumns(1);
+    own.take(0);
+    own.copyFrom(this.cols, this.no, 0);
+    this.cols.release(this.no);
+    this.cols = own;
+    this.no = 0;
+  }
+
+  private flag(bit: number): boolean {
+    return (this.cols.flags[this.no]! & bit) !== 0;
+  }
+  private setFlag(bit: number, on: boolean): void {
+    const f = this.cols.flags;
+    if (on) f[this.no]! |= bit;
+    else f[this.no]! &= ~bit;
+  }
+
+  /** A plan binds the container and the trip is under way. */
+  get active(): boolean {
+    return this.flag(ACTIVE);
+  }
+  set active(on: boolean) {
+    this.setFlag(ACTIVE, on);
+  }
+  get door(): DoorState {
+    return DOOR_STATES[this.cols.door[this.no]!]!;
+  }
+  set door(d: DoorState) {
+    this.cols.door[this.no] = d === 'open' ? 1 : d === 'closed' ? 2 : 0;
+  }
+  get doorSince(): number {
+    return this.cols.doorSince[this.no]!;
+  }
+  set doorSince(ts: number) {
+    this.cols.doorSince[this.no] = ts;
+  }
+  get doorChanged(): boolean {
+    return this.flag(DOOR_CHANGED);
+  }
+  set doorChanged(on: boolean) {
+    this.setFlag(DOOR_CHANGED, on);
+  }
+  get inStop(): boolean {
+    return this.flag(IN_STOP);
+  }
+  set inStop(on: boolean) {
+    this.setFlag(IN_STOP, on);
+  }
+  get wayKn(): number | null {
+    return this.flag(HAS_WAY) ? this.cols.wayKn[this.no]! : null;
+  }
+  set wayKn(kn: number | null) {
+    if (kn === null) this.setFlag(HAS_WAY, false);
+    else {
+      this.cols.wayKn[this.no] = kn;
+      this.setFlag(HAS_WAY, true);
+    }
+  }
+  get lastTs(): number {
+    return this.cols.lastTs[this.no]!;
+  }
+  set lastTs(ts: number) {
+    this.cols.lastTs[this.no] = ts;
+  }
+  get arrivedAt(): number | null {
+    return this.flag(HAS_ARRIVED) ? this.cols.arrivedAt[this.no]! : null;
+  }
+  set arrivedAt(ts: number | null) {
+    if (ts === null) this.setFlag(HAS_ARRIVED, false);
+    else {
+      this.cols.arrivedAt[this.no] = ts;
+      this.setFlag(HAS_ARRIVED, true);
+    }
+  }
+  /** Measurement time up to which this container has been reasoned about. */
+  get position(): number {
+    return this.cols.position[this.no]!;
+  }
+  /** Sets the reasoning position as a snapshot recorded it (the evaluated ids come with it); the engine moves it with moveTo. */
+  set position(ts: number) {
+    this.cols.position[this.no] = ts;
+  }
+  /** Release bound from matured arrivals: the largest ts of a reading whose hold has expired. */
+  get theta(): number {
+    return this.cols.theta[this.no]!;
+  }
+  set theta(ts: number) {
+    this.cols.theta[this.no] = ts;
+  }
+  /** Arrival time of the container's latest reading. */
+  get lastArrival(): number {
+    return this.cols.lastArrival[this.no]!;
+  }
+  set lastArrival(at: number) {
+    this.cols.lastArrival[this.no] = at;
+  }
+  /** Zone answers cached on this container's fixes are valid while this matches (a new trip starts a new epoch). */
+  get zoneEpoch(): number {
+    return this.cols.zoneEpoch[this.no]!;
+  }
+  set zoneEpoch(e: number) {
+    this.cols.zoneEpoch[this.no] = e;
+  }
+  /** The compiled plan in `plan` is current while this matches the engine's plan epoch. */
+  get planEpoch(): number {
+    return this.cols.planEpoch[this.no]!;
+  }
+  set planEpoch(e: number) {
+    this.cols.planEpoch[this.no] = e;
+  }
+  /** Queued in its lane's dirty list. */
+  get dirty(): boolean {
+    return this.flag(DIRTY);
+  }
+  set dirty(on: boolean) {
+    this.setFlag(DIRTY, on);
   }
 
   hasEvaluated(eventId: string): boolean {
@@ -100,7 +329,7 @@ class Slot implements ContainerView {
 
   /** Moves the reasoning position forward: nothing is evaluated at the new time yet. */
   moveTo(ts: number): void {
-    this.position = ts;
+    this.cols.position[this.no] = ts;
     this.atPosition = null;
     this.atPositionMore = null;
   }
@@ -282,6 +511,8 @@ class Lane {
  */
 export class RuleEngine {
   private readonly slots = new Map<string, Slot>();
+  /** The numbers of every container this engine holds. */
+  private readonly cols = new SlotColumns(64);
   private readonly lanes = new Map<number, Lane>();
   private lastLaneId = NaN;
   private lastLane: Lane | null = null;
@@ -482,7 +713,7 @@ export class RuleEngine {
     const lane = this.lane(laneId);
     lane.clock = body.clock;
     for (const rec of body.slots) {
-      const s = new Slot(rec.containerId, rec.deviceId as string, rec.doorSince as number, lane);
+      const s = new Slot(rec.containerId, rec.deviceId as string, rec.doorSince as number, lane, this.cols);
       const target = s as unknown as Record<string, unknown>;
       for (const f of SLOT_FIELDS) target[f] = rec[f];
       if (s.states.length === 0) s.states = NO_STATES;
@@ -490,8 +721,12 @@ export class RuleEngine {
       s.plan = this.plan(s.tripId);
       s.planEpoch = this.planEpoch;
       s.zoneEpoch = ++this.zoneEpochs;
-      if (!this.slots.has(s.containerId)) this.stats.containers++;
-      else this.stats.held -= this.slots.get(s.containerId)!.held.length;
+      const old = this.slots.get(s.containerId);
+      if (!old) this.stats.containers++;
+      else {
+        this.stats.held -= old.held.length;
+        old.detach();
+      }
       this.slots.set(s.containerId, s);
       this.stats.held += s.held.length;
     }
@@ -516,6 +751,7 @@ export class RuleEngine {
       this.slots.delete(id);
       this.stats.containers--;
       this.stats.held -= s.held.length;
+      s.detach();
     }
     this.lanes.delete(laneId);
     if (this.lastLane === lane) {
@@ -552,7 +788,7 @@ export class RuleEngine {
   private slot(r: Reading, laneId: number): Slot {
     let s = this.slots.get(r.containerId);
     if (!s) {
-      s = new Slot(r.containerId, r.deviceId, r.ts, this.lane(laneId));
+      s = new Slot(r.containerId, r.deviceId, r.ts, this.lane(laneId), this.cols);
       this.slots.set(r.containerId, s);
       this.stats.containers++;
     } else if (s.lane !== this.lanes.get(laneId)) {
