@@ -56,6 +56,10 @@ const HAS_WAY = 16;
 /** arrivedAt holds a number (clear: null). */
 const HAS_ARRIVED = 32;
 
+/** SlotColumns' columns by element type: made, grown and copied by these lists (take sets each's start value). */
+const F64_COLUMNS = ['position', 'theta', 'lastArrival', 'lastTs', 'doorSince', 'arrivedAt', 'wayKn', 'zoneEpoch', 'planEpoch'] as const;
+const U8_COLUMNS = ['flags', 'door'] as const;
+
 /**
  * The containers' numbers, one entry per container number, shared by every
  * container of an engine: plain typed arrays, so a container's times, epochs
@@ -63,32 +67,23 @@ const HAS_ARRIVED = 32;
  * dropped container are given out again.
  */
 class SlotColumns {
-  position: Float64Array;
-  theta: Float64Array;
-  lastArrival: Float64Array;
-  lastTs: Float64Array;
-  doorSince: Float64Array;
-  arrivedAt: Float64Array;
-  wayKn: Float64Array;
-  zoneEpoch: Float64Array;
-  planEpoch: Float64Array;
-  flags: Uint8Array;
-  door: Uint8Array;
+  position!: Float64Array;
+  theta!: Float64Array;
+  lastArrival!: Float64Array;
+  lastTs!: Float64Array;
+  doorSince!: Float64Array;
+  arrivedAt!: Float64Array;
+  wayKn!: Float64Array;
+  zoneEpoch!: Float64Array;
+  planEpoch!: Float64Array;
+  flags!: Uint8Array;
+  door!: Uint8Array;
   private used = 0;
   private readonly free: number[] = [];
 
   constructor(private capacity: number) {
-    this.position = new Float64Array(capacity);
-    this.theta = new Float64Array(capacity);
-    this.lastArrival = new Float64Array(capacity);
-    this.lastTs = new Float64Array(capacity);
-    this.doorSince = new Float64Array(capacity);
-    this.arrivedAt = new Float64Array(capacity);
-    this.wayKn = new Float64Array(capacity);
-    this.zoneEpoch = new Float64Array(capacity);
-    this.planEpoch = new Float64Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.door = new Uint8Array(capacity);
+    for (const k of F64_COLUMNS) this[k] = new Float64Array(capacity);
+    for (const k of U8_COLUMNS) this[k] = new Uint8Array(capacity);
   }
 
   /** A container number, its entries set as a new container's. */
@@ -119,42 +114,22 @@ class SlotColumns {
 
   /** Copies entry `from` of `src` into entry `to` of this. */
   copyFrom(src: SlotColumns, from: number, to: number): void {
-    this.position[to] = src.position[from]!;
-    this.theta[to] = src.theta[from]!;
-    this.lastArrival[to] = src.lastArrival[from]!;
-    this.lastTs[to] = src.lastTs[from]!;
-    this.doorSince[to] = src.doorSince[from]!;
-    this.arrivedAt[to] = src.arrivedAt[from]!;
-    this.wayKn[to] = src.wayKn[from]!;
-    this.zoneEpoch[to] = src.zoneEpoch[from]!;
-    this.planEpoch[to] = src.planEpoch[from]!;
-    this.flags[to] = src.flags[from]!;
-    this.door[to] = src.door[from]!;
+    for (const k of F64_COLUMNS) this[k][to] = src[k][from]!;
+    for (const k of U8_COLUMNS) this[k][to] = src[k][from]!;
   }
 
   private grow(): void {
     const cap = Math.max(64, Math.ceil(this.capacity * 1.5));
-    const f64 = (a: Float64Array): Float64Array => {
+    for (const k of F64_COLUMNS) {
       const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array): Uint8Array => {
+      b.set(this[k]);
+      this[k] = b;
+    }
+    for (const k of U8_COLUMNS) {
       const b = new Uint8Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.position = f64(this.position);
-    this.theta = f64(this.theta);
-    this.lastArrival = f64(this.lastArrival);
-    this.lastTs = f64(this.lastTs);
-    this.doorSince = f64(this.doorSince);
-    this.arrivedAt = f64(this.arrivedAt);
-    this.wayKn = f64(this.wayKn);
-    this.zoneEpoch = f64(this.zoneEpoch);
-    this.planEpoch = f64(this.planEpoch);
-    this.flags = u8(this.flags);
-    this.door = u8(this.door);
+      b.set(this[k]);
+      this[k] = b;
+    }
     this.capacity = cap;
   }
 }
