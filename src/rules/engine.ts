@@ -6,7 +6,7 @@ import { READING_KINDS, type Reading, type ReadingKind } from '../model/reading.
 import type { TripDirectory } from '../trips/directory.js';
 import { Heap } from '../heap.js';
 import { compilePlan, insideAnyZone, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from '../trips/compile.js';
-import type { ContainerView, Fix, RaisedAlert, Rule, RuleContext } from './rule.js';
+import type { ContainerView, Fix, PrevFix, RaisedAlert, Rule, RuleContext } from './rule.js';
 import { trackStop } from './stop-tracker.js';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { swError } from '../errors.js';
@@ -56,9 +56,14 @@ const HAS_WAY = 16;
 /** arrivedAt holds a number (clear: null). */
 const HAS_ARRIVED = 32;
 
+// bits of SlotColumns.prevBits: the fix before the latest (prevFix) is held, and which of its optional numbers are
+const PREV_HELD = 1;
+const PREV_SPEED = 2;
+const PREV_HDOP = 4;
+
 /** SlotColumns' columns by element type: made, grown and copied by these lists (take sets each's start value). */
-const F64_COLUMNS = ['position', 'theta', 'lastArrival', 'lastTs', 'doorSince', 'arrivedAt', 'wayKn', 'zoneEpoch', 'planEpoch'] as const;
-const U8_COLUMNS = ['flags', 'door'] as const;
+const F64_COLUMNS = ['position', 'theta', 'lastArrival', 'lastTs', 'doorSince', 'arrivedAt', 'wayKn', 'zoneEpoch', 'planEpoch', 'prevTs', 'prevLat', 'prevLon', 'prevSpeedKn', 'prevHdop'] as const;
+const U8_COLUMNS = ['flags', 'door', 'prevBits'] as const;
 
 /**
  * The containers' numbers, one entry per container number, shared by every
@@ -76,8 +81,15 @@ class SlotColumns {
   wayKn!: Float64Array;
   zoneEpoch!: Float64Array;
   planEpoch!: Float64Array;
+  /** The fix before the latest, as numbers (prevBits says whether there is one, and which of speed and hdop it has). */
+  prevTs!: Float64Array;
+  prevLat!: Float64Array;
+  prevLon!: Float64Array;
+  prevSpeedKn!: Float64Array;
+  prevHdop!: Float64Array;
   flags!: Uint8Array;
   door!: Uint8Array;
+  prevBits!: Uint8Array;
   private used = 0;
   private readonly free: number[] = [];
 
@@ -104,6 +116,7 @@ class SlotColumns {
     this.planEpoch[no] = -1;
     this.flags[no] = 0;
     this.door[no] = 0;
+    this.prevBits[no] = 0;
     return no;
   }
 
@@ -145,7 +158,6 @@ class Slot implements ContainerView {
   deviceId: string;
   plan: CompiledPlan | null = null;
   fix: Fix | null = null;
-  prevFix: Fix | null = null;
   doorEventId: string | null = null;
   stopAnchor: Fix | null = null;
   stopOutlier: Fix | null = null;
@@ -289,6 +301,46 @@ class Slot implements ContainerView {
   }
   set planEpoch(e: number) {
     this.cols.planEpoch[this.no] = e;
+  }
+  /**
+   * The fix before the latest: kept as numbers in the columns, not as the
+   * fix object (which would keep its boxed numbers and event id alive), and
+   * read back as a new object on each call (rules that ask are few: speed
+   * from two fixes, at a door opening).
+   */
+  get prevFix(): PrevFix | null {
+    const c = this.cols;
+    const no = this.no;
+    const bits = c.prevBits[no]!;
+    if ((bits & PREV_HELD) === 0) return null;
+    return {
+      ts: c.prevTs[no]!,
+      lat: c.prevLat[no]!,
+      lon: c.prevLon[no]!,
+      speedKn: (bits & PREV_SPEED) !== 0 ? c.prevSpeedKn[no]! : null,
+      hdop: (bits & PREV_HDOP) !== 0 ? c.prevHdop[no]! : null,
+    };
+  }
+  set prevFix(f: PrevFix | null) {
+    const c = this.cols;
+    const no = this.no;
+    if (f === null) {
+      c.prevBits[no] = 0;
+      return;
+    }
+    c.prevTs[no] = f.ts;
+    c.prevLat[no] = f.lat;
+    c.prevLon[no] = f.lon;
+    let bits = PREV_HELD;
+    if (f.speedKn !== null) {
+      c.prevSpeedKn[no] = f.speedKn;
+      bits |= PREV_SPEED;
+    }
+    if (f.hdop !== null) {
+      c.prevHdop[no] = f.hdop;
+      bits |= PREV_HDOP;
+    }
+    c.prevBits[no] = bits;
   }
   /** Queued in its lane's dirty list. */
   get dirty(): boolean {
@@ -1012,7 +1064,7 @@ function round(x: number, digits: number): number {
 /** Marks a lane snapshot (LaneSnapshot.format). */
 export const SNAPSHOT_FORMAT = 'sealwatch.engine-lane';
 /** Bumped whenever what a snapshot holds or how changes: an engine refuses every version but its own. */
-export const SNAPSHOT_SCHEMA_VERSION = 1;
+export const SNAPSHOT_SCHEMA_VERSION = 2;
 
 /** One lane's state (RuleEngine.snapshotLane), JSON-safe. */
 export interface LaneSnapshot {

@@ -36,11 +36,8 @@ interface State {
   /** Speed at the last fix (reported, else derived from the fix before), knots. */
   lastKn: number | null;
   intervals: number[];
-  /** The median of `intervals`, NaN until computed for the current intervals. */
-  medianInterval: number;
   /** Intervals between two fixes of one stop: the device's reporting while it stands still. */
   stationaryIntervals: number[];
-  medianStationary: number;
   othersSinceFix: number;
   /** The longest stretch without any reading since the last fix: a position gap needs the rest to have gone on reporting through it. */
   quietSinceFix: number;
@@ -84,9 +81,7 @@ export const locationGap = defineRule<State>({
     lastFix: null,
     lastKn: null,
     intervals: [],
-    medianInterval: NaN,
     stationaryIntervals: [],
-    medianStationary: NaN,
     othersSinceFix: 0,
     quietSinceFix: 0,
     raisedGapOf: null,
@@ -108,7 +103,6 @@ export const locationGap = defineRule<State>({
     const fix = ctx.view.fix!;
     if (state.lastFix && fix.ts > state.lastFix.ts) {
       state.intervals = pushBounded(state.intervals, fix.ts - state.lastFix.ts, INTERVALS);
-      state.medianInterval = NaN;
     }
     state.lastFix = fix;
   },
@@ -141,15 +135,11 @@ export const locationGap = defineRule<State>({
       const fix = v.fix!;
       const last = state.lastFix;
       // (a) a position gap ended by this fix
-      if (last && reportedThrough(state, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && fix.ts - last.ts >= positionGapLimit(state, cfg, declaredOf(ctx))) raiseGap(state, last, r.eventId, fix.ts, ctx);
+      if (last && reportedThrough(state, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && pastGapLimit(state, fix.ts - last.ts, cfg, declaredOf(ctx))) raiseGap(state, last, r.eventId, fix.ts, ctx);
       if (last) {
         const interval = fix.ts - last.ts;
         state.intervals = pushBounded(state.intervals, interval, INTERVALS);
-        state.medianInterval = NaN;
-        if (v.inStop && state.lastStopped) {
-          state.stationaryIntervals = pushBounded(state.stationaryIntervals, interval, INTERVALS);
-          state.medianStationary = NaN;
-        }
+        if (v.inStop && state.lastStopped) state.stationaryIntervals = pushBounded(state.stationaryIntervals, interval, INTERVALS);
       }
       state.lastKn = fix.speedKn ?? (last && fix.ts > last.ts ? knots(kmBetween(last, fix), fix.ts - last.ts) : null);
       state.lastFix = fix;
@@ -163,7 +153,7 @@ export const locationGap = defineRule<State>({
     const last = state.lastFix;
     if (!last) return;
     state.othersSinceFix++;
-    if (r.ts - last.ts < positionGapLimit(state, cfg, declaredOf(ctx)) || state.raisedGapOf === last.eventId || !reportedThrough(state, r.ts - last.ts)) return;
+    if (!pastGapLimit(state, r.ts - last.ts, cfg, declaredOf(ctx)) || state.raisedGapOf === last.eventId || !reportedThrough(state, r.ts - last.ts)) return;
     raiseGap(state, last, r.eventId, r.ts, ctx);
   },
   onTimer(state, at, _key, ctx) {
@@ -200,14 +190,19 @@ function median(ring: readonly number[]): number {
   return scratch.subarray(0, n).sort()[Math.floor(n / 2)]!;
 }
 
+/**
+ * Whether `gap` without a fix, other readings going on, is a position gap for
+ * this device now. The limit is never below maxPositionGapMs, so a shorter
+ * gap (nearly every reading) is answered without working out the medians.
+ */
+function pastGapLimit(state: State, gap: number, cfg: Cfg, declared: Declared): boolean {
+  return gap >= cfg.maxPositionGapMs && gap >= positionGapLimit(state, cfg, declared);
+}
+
 /** How long without a fix, other readings going on, is a gap for this device now. */
 function positionGapLimit(state: State, cfg: Cfg, declared: Declared): number {
-  if (Number.isNaN(state.medianInterval)) state.medianInterval = median(state.intervals);
-  let usual = Math.max(state.medianInterval, (declared?.fixIntervalMinutes ?? 0) * MINUTE_MS);
-  if (state.lastStopped) {
-    if (Number.isNaN(state.medianStationary)) state.medianStationary = median(state.stationaryIntervals);
-    usual = Math.max(usual, state.medianStationary, (declared?.stationaryFixIntervalMinutes ?? 0) * MINUTE_MS);
-  }
+  let usual = Math.max(median(state.intervals), (declared?.fixIntervalMinutes ?? 0) * MINUTE_MS);
+  if (state.lastStopped) usual = Math.max(usual, median(state.stationaryIntervals), (declared?.stationaryFixIntervalMinutes ?? 0) * MINUTE_MS);
   // a dropout hides the fixes inside it, and the gap between fixes around it is the dropout plus up to two intervals
   return Math.max(cfg.maxPositionGapMs, cfg.gnssDropoutMs + 2 * usual, cfg.intervalFactor * usual);
 }

@@ -1,6 +1,6 @@
 import { kmBetween, knots } from '../geo/distance.js';
 import type { Config } from '../config/schema.js';
-import type { ContainerView, Fix } from './rule.js';
+import type { ContainerView, PrevFix } from './rule.js';
 
 /**
  * Speed over ground at the latest fix: the device's own figure when it sent
@@ -21,6 +21,6 @@ export function speedAtFix(view: ContainerView, cfg: Config['rules']['doorOpen']
   return { speedKn: knots(km, dt), source: 'derived' };
 }
 
-function positionErrorM(f: Fix): number {
+function positionErrorM(f: PrevFix): number {
   return Math.max(25, (f.hdop ?? 5) * 5);
 }

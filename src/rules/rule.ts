@@ -14,6 +14,9 @@ export interface Fix {
   eventId: string;
 }
 
+/** A fix without its event id: what the engine keeps of the fix before the latest. */
+export type PrevFix = Omit<Fix, 'eventId'>;
+
 /**
  * What the engine knows of one container at the current reading, shared by
  * every rule and kept up to date by the engine alone (rules only read it).
@@ -25,7 +28,8 @@ export interface ContainerView {
   /** A plan binds the container and the trip is under way (departed, not arrived, not expired). */
   active: boolean;
   fix: Fix | null;
-  prevFix: Fix | null;
+  /** The fix before `fix` (numbers only: a new object on each read, never identical to a fix held elsewhere). */
+  prevFix: PrevFix | null;
   door: 'open' | 'closed' | 'unknown';
   doorSince: number;
   doorEventId: string | null;

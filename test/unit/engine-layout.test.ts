@@ -7,11 +7,11 @@ import { seaLaneRouter } from '../../src/geo/sea-router.js';
 import type { Alert } from '../../src/model/alert.js';
 import type { Reading } from '../../src/model/reading.js';
 import { buildNormaliser } from '../../src/normalise/normaliser.js';
-import { RuleEngine } from '../../src/rules/engine.js';
+import { decodeLaneSnapshot, encodeLaneSnapshot, RuleEngine } from '../../src/rules/engine.js';
 import { ALL_RULES } from '../../src/rules/index.js';
 import { TripDirectory } from '../../src/trips/directory.js';
 import { HOUR, MIN, plan, reading, T0, testConfig } from '../helpers/fixtures.js';
-import { defineRule } from '../../src/rules/rule.js';
+import { defineRule, type PrevFix } from '../../src/rules/rule.js';
 import type { RuleId } from '../../src/model/alert.js';
 
 /**
@@ -181,6 +181,55 @@ describe('engine container columns', () => {
     expect(got.map((a) => [a.containerId, Date.parse(a.startedAt) - t0])).toEqual([
       [B.containerId, 102 * MIN],
       ['MSCU1234566', 105 * MIN],
+    ]);
+  });
+  it('the fix before the latest reads back as that fix was (a missing speed or hdop as null), across numbers taken again and a snapshot', () => {
+    // a probe rule: records view.prevFix at each fix, by the fix's event id
+    const seen: Array<[string, PrevFix | null]> = [];
+    const probe = defineRule<null>({
+      id: 'LOCATION_JUMP' as RuleId,
+      kinds: ['location'],
+      initialState: () => null,
+      onReading(_s, r, ctx) {
+        seen.push([r.eventId.split(':').at(-1)!, ctx.view.prevFix]);
+      },
+    });
+    const B = { containerId: 'TGHU7654320', tripId: 'T-2', deviceId: 'acme-00077' };
+    const plans = [plan(), plan({ tripId: 'T-2', containerId: B.containerId, deviceId: B.deviceId })];
+    const dir = () => new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, plans);
+    const make = () => new RuleEngine({ config, trips: dir(), ports: defaultPorts(), rules: [probe], router: seaLaneRouter, output: { alert: () => {}, late: () => {} } });
+    const t0 = T0 + HOUR;
+    const fix = (k: number, v: { speedKn?: number; hdop?: number }, o: { id: string; containerId?: string; tripId?: string; deviceId?: string }) =>
+      reading(t0 + k * 10 * MIN, { kind: 'location', lat: 51.9 + k / 7, lon: 4.1 - k / 9, ...v }, o);
+    const e = make();
+    // container B on lane 1 takes a number first; A on lane 0 the next
+    e.ingest(fix(0, { speedKn: 1.25 }, { ...B, id: 'b1' }), 1);
+    e.ingest(fix(1, { speedKn: 2 }, { ...B, id: 'b2' }), 1);
+    e.flush();
+    e.ingest(fix(0, { speedKn: 3.5 }, { id: 'a1' }), 0);
+    e.ingest(fix(1, { hdop: 1.2 }, { id: 'a2' }), 0);
+    e.flush();
+    // B's lane dropped: its number is given back, and B coming back takes it as a new container (no fix before);
+    // A's entry stays A's
+    e.dropLane(1);
+    e.ingest(fix(2, { speedKn: 5 }, { ...B, id: 'b3' }), 1);
+    e.flush();
+    e.ingest(fix(2, { speedKn: 0, hdop: 0.8 }, { id: 'a3' }), 0);
+    e.flush();
+    // A continues on an engine restored from a snapshot taken after a3
+    const restored = make();
+    restored.restoreLane(0, decodeLaneSnapshot(encodeLaneSnapshot(e.snapshotLane(0))));
+    restored.ingest(fix(3, {}, { id: 'a4' }), 0);
+    restored.flush();
+    const at = (k: number) => t0 + k * 10 * MIN;
+    expect(seen).toEqual([
+      ['b1', null],
+      ['b2', { ts: at(0), lat: 51.9, lon: 4.1, speedKn: 1.25, hdop: null }],
+      ['a1', null],
+      ['a2', { ts: at(0), lat: 51.9, lon: 4.1, speedKn: 3.5, hdop: null }],
+      ['b3', null],
+      ['a3', { ts: at(1), lat: 51.9 + 1 / 7, lon: 4.1 - 1 / 9, speedKn: null, hdop: 1.2 }],
+      ['a4', { ts: at(2), lat: 51.9 + 2 / 7, lon: 4.1 - 2 / 9, speedKn: 0, hdop: 0.8 }],
     ]);
   });
 });

@@ -4,7 +4,7 @@ import type { PortTable } from '../../geo/ports.js';
 import { fmtDuration, fmtKm } from '../../rules/door-opening.js';
 import { kmBetween, knots } from '../../geo/distance.js';
 import { locateInZones, type ZoneFix } from '../../trips/compile.js';
-import type { Fix, RuleContext } from '../../rules/rule.js';
+import type { Fix, PrevFix, RuleContext } from '../../rules/rule.js';
 import type { Step, Trace } from './trace.js';
 
 /**
@@ -92,7 +92,7 @@ export function zonesOf(step: Pick<Step, 'plan'>, p: { lat: number; lon: number 
 }
 
 /** Knots between two fixes, or null when they share a time. */
-export function derivedKn(prev: Fix | null, fix: Fix): number | null {
+export function derivedKn(prev: PrevFix | null, fix: Fix): number | null {
   if (!prev || fix.ts <= prev.ts) return null;
   return knots(kmBetween(prev, fix), fix.ts - prev.ts);
 }

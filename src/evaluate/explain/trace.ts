@@ -7,7 +7,7 @@ import type { TripDirectory } from '../../trips/directory.js';
 import { classifyPlace, onDoorFixTimer, trackDoorOpenings, type DoorOpeningState, type DoorPlace } from '../../rules/door-opening.js';
 import { RuleEngine } from '../../rules/engine.js';
 import type { CompiledPlan } from '../../trips/compile.js';
-import { defineRule, type ContainerView, type Fix, type Rule, type RuleContext } from '../../rules/rule.js';
+import { defineRule, type ContainerView, type Fix, type PrevFix, type Rule, type RuleContext } from '../../rules/rule.js';
 import { seaLaneRouter } from '../../geo/sea-router.js';
 
 /**
@@ -22,7 +22,7 @@ export interface Step {
   active: boolean;
   plan: CompiledPlan | null;
   fix: Fix | null;
-  prevFix: Fix | null;
+  prevFix: PrevFix | null;
   door: ContainerView['door'];
   doorSince: number;
   doorEventId: string | null;
