@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Reading, WireFormat } from '../model/reading.js';
 import { decodeBatchEnvelope, decodeBatchEvent, safeStringify } from './batch-v1.js';
 import { checkSkew, type DecodeContext, type DecodeOut, type DecodeResult, type Rejection, type WireFormatDecoder } from './context.js';
-import { decodeCsvV1Reference, scanCsvV1 } from './csv-v1.js';
+import { csvScanned, decodeCsvV1Reference, scanCsvV1 } from './csv-v1.js';
 import { deadLetter, type DeadLetter } from './dead-letter.js';
 import { Deduper, ID_BATCH, ID_BATCH_NUM, ID_CSV, ID_JSON, ID_JSON_NUM, ID_TEXT, packed, packId } from './dedup.js';
 import { type BindingMemo, describeMismatch, findMismatch, pairBoundMemo, planForContainer } from './device-binding.js';
@@ -183,9 +183,13 @@ export class Normaliser {
 
   /** csv-v1 through its scan (csv-v1.ts `scanCsvV1`): false when it is not sure, nothing done. */
   private csvScan(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): boolean {
-    const r = scanCsvV1(t.route.id, text, receivedAt, this.ctx);
+    const r = scanCsvV1(t.route.id, text, receivedAt, this.ctx, t.eventPrefix);
     if (r === null) return false;
-    this.csvResult(out, r, topic, text, receivedAt);
+    // seq and epoch as the scan read them (csvScanned): no second reading of the line for the id key
+    const c = csvScanned;
+    if (c.seq < 0) reject(out, (r as Rejection).reason, (r as Rejection).detail, topic, text, receivedAt);
+    else if (c.canonical) this.keep(out, r as Reading, t.route.id, c.eventId, null, c.ts, ID_CSV, '', c.seq, c.epoch, topic, receivedAt, text, null);
+    else this.keep(out, r as Reading, t.route.id, c.eventId, null, c.ts, ID_TEXT, c.eventId, 0, 0, topic, receivedAt, text, null);
     return true;
   }
 
