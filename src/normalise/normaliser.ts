@@ -7,7 +7,7 @@ import { csvScanned, decodeCsvV1Reference, scanCsvV1 } from './csv-v1.js';
 import { deadLetter, type DeadLetter } from './dead-letter.js';
 import { Deduper, ID_BATCH, ID_BATCH_NUM, ID_CSV, ID_JSON, ID_JSON_NUM, ID_TEXT, packed, packId } from './dedup.js';
 import { type BindingMemo, describeMismatch, findMismatch, pairBoundMemo, planForContainer } from './device-binding.js';
-import { decodeJsonV1, isJsonV1Kind, JSON_V1_SPECS, jsonV1Reading, JsonV1Scratch, scanJsonV1Fields, type JsonV1Kind, type JsonV1Spec } from './json-v1.js';
+import { decodeJsonV1, isJsonV1Kind, JSON_V1_SPECS, JsonV1Scratch, scanJsonV1Fields, scannedJsonV1Reading, type JsonV1Kind, type JsonV1Spec } from './json-v1.js';
 import { decoderFor } from './registry.js';
 import { parseTopic, topicPatterns, type Route } from './topic.js';
 import type { TripDirectory } from '../trips/directory.js';
@@ -54,6 +54,8 @@ interface TopicRoute {
   format: WireFormat;
   decoder: WireFormatDecoder;
   route: NonNullable<Route>;
+  /** The route's id (device or gateway), kept here to spare a load per message. */
+  deviceId: string;
   /** json-v1: the unknown-reading-type detail for a kind the format does not define, else null. */
   badKind: string | null;
   /** json-v1 of a kind the format defines: how the scanner reads it; else null. */
@@ -122,7 +124,7 @@ export class Normaliser {
     if (!route) return null;
     const badKind = route.format === 'json-v1' && !isJsonV1Kind(route.kind!) ? `kind ${JSON.stringify(route.kind)}: expected door, gps, light or temp` : null;
     const json = route.format === 'json-v1' && badKind === null ? JSON_V1_SPECS[route.kind as JsonV1Kind] : null;
-    const t: TopicRoute = { format: route.format, decoder: decoderFor(route.format), route, badKind, json, eventPrefix: `${route.format}:${route.id}:`, container: '', window: undefined };
+    const t: TopicRoute = { format: route.format, decoder: decoderFor(route.format), route, deviceId: route.id, badKind, json, eventPrefix: `${route.format}:${route.id}:`, container: '', window: undefined };
     if (this.topics.size >= MAX_TOPICS) this.topics.clear();
     this.topics.set(topic, t);
     return t;
@@ -169,12 +171,12 @@ export class Normaliser {
       reject(out, skew.reason, skew.detail, topic, text, receivedAt);
       return true;
     }
-    const deviceId = t.route.id;
+    const deviceId = t.deviceId;
     this.dedup.resume(t.window);
     const plan = planForContainer(this.opts.trips, this.dedup, deviceId, f.containerId, ts);
     const id = f.msgId;
     const eventId = t.eventPrefix + id;
-    const r = jsonV1Reading(eventId, deviceId, spec.kind, f, ts, receivedAt, plan ? plan.tripId : null);
+    const r = scannedJsonV1Reading(eventId, deviceId, spec.kind, scratch, receivedAt, plan ? plan.tripId : null);
     if (packId(id, 0, id.length)) this.keep(out, r, deviceId, eventId, f.containerId, ts, ID_JSON_NUM, '', packed.a, packed.b, topic, receivedAt, text, null);
     else this.keep(out, r, deviceId, eventId, f.containerId, ts, ID_JSON, id, 0, 0, topic, receivedAt, text, null);
     t.window = this.dedup.current;
@@ -183,13 +185,13 @@ export class Normaliser {
 
   /** csv-v1 through its scan (csv-v1.ts `scanCsvV1`): false when it is not sure, nothing done. */
   private csvScan(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): boolean {
-    const r = scanCsvV1(t.route.id, text, receivedAt, this.ctx, t.eventPrefix);
+    const r = scanCsvV1(t.deviceId, text, receivedAt, this.ctx, t.eventPrefix);
     if (r === null) return false;
     // seq and epoch as the scan read them (csvScanned): no second reading of the line for the id key
     const c = csvScanned;
     if (c.seq < 0) reject(out, (r as Rejection).reason, (r as Rejection).detail, topic, text, receivedAt);
-    else if (c.canonical) this.keep(out, r as Reading, t.route.id, c.eventId, null, c.ts, ID_CSV, '', c.seq, c.epoch, topic, receivedAt, text, null);
-    else this.keep(out, r as Reading, t.route.id, c.eventId, null, c.ts, ID_TEXT, c.eventId, 0, 0, topic, receivedAt, text, null);
+    else if (c.canonical) this.keep(out, r as Reading, t.deviceId, c.eventId, null, c.ts, ID_CSV, '', c.seq, c.epoch, topic, receivedAt, text, null);
+    else this.keep(out, r as Reading, t.deviceId, c.eventId, null, c.ts, ID_TEXT, c.eventId, 0, 0, topic, receivedAt, text, null);
     return true;
   }
 
