@@ -59,6 +59,13 @@ function stringEnd(s: string, i: number): number {
   return -1;
 }
 
+/** `s.startsWith(key, a)` for a key that fits in s from a (the caller checked the character after it), by charCodeAt: no builtin call per member. */
+function sameAt(s: string, a: number, key: string): boolean {
+  const n = key.length;
+  for (let j = 0; j < n; j++) if (s.charCodeAt(a + j) !== key.charCodeAt(j)) return false;
+  return true;
+}
+
 /** The key table's index of the key s[a, a + len), -1 for none. */
 function keyIndex(s: string, a: number, len: number, keys: readonly string[]): number {
   for (let k = 0; k < keys.length; k++) {
@@ -124,7 +131,7 @@ export function scanFlatObject(s: string, keys: readonly string[], checkedLater:
     let k: number;
     let keyEnd: number;
     const guess = next < keys.length ? keys[next]! : '';
-    if (guess !== '' && s.charCodeAt(i + 1 + guess.length) === QUOTE && s.startsWith(guess, i + 1)) {
+    if (guess !== '' && s.charCodeAt(i + 1 + guess.length) === QUOTE && sameAt(s, i + 1, guess)) {
       k = next;
       keyEnd = i + 1 + guess.length;
     } else {
@@ -136,9 +143,11 @@ export function scanFlatObject(s: string, keys: readonly string[], checkedLater:
     if ((out.present & (1 << k)) !== 0) return false;
     out.present |= 1 << k;
     next = k + 1;
-    i = skipWs(s, keyEnd + 1);
+    i = keyEnd + 1;
+    if (s.charCodeAt(i) <= 32) i = skipWs(s, i);
     if (s.charCodeAt(i) !== COLON) return false;
-    i = skipWs(s, i + 1);
+    i++;
+    if (s.charCodeAt(i) <= 32) i = skipWs(s, i);
     if (s.charCodeAt(i) === QUOTE) {
       const valueEnd = (checkedLater & (1 << k)) !== 0 ? s.indexOf('"', i + 1) : stringEnd(s, i + 1);
       if (valueEnd < 0) return false;
@@ -150,11 +159,12 @@ export function scanFlatObject(s: string, keys: readonly string[], checkedLater:
       i = scanNumber(s, i, out, k);
       if (i < 0) return false;
     }
-    i = skipWs(s, i);
+    if (s.charCodeAt(i) <= 32) i = skipWs(s, i);
     const c = s.charCodeAt(i);
     if (c === CLOSE) return skipWs(s, i + 1) === s.length;
     if (c !== COMMA) return false;
-    i = skipWs(s, i + 1);
+    i++;
+    if (s.charCodeAt(i) <= 32) i = skipWs(s, i);
   }
 }
 
