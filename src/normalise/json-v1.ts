@@ -160,6 +160,8 @@ export class JsonV1Scratch {
   readonly fields: Fields = { msgId: '', containerId: '', ts: '', state: undefined };
   /** The measurement time of the last payload read (ms). */
   ts = 0;
+  /** The container number `scanJsonV1` took last (its `known`). */
+  readonly known: KnownContainer = { container: '', k0: 0, k1: 0, k2: 0 };
 }
 
 /**
@@ -172,7 +174,7 @@ export class JsonV1Scratch {
  */
 export function scanJsonV1(deviceId: string, kind: JsonV1Kind, text: string, receivedAt: number, ctx: DecodeContext, scratch: JsonV1Scratch): Reading | Rejection | null {
   // the container number of the payload before, as the normaliser gives a topic's last one
-  if (!scanJsonV1Fields(JSON_V1_SPECS[kind], text, scratch, scratch.fields.containerId)) return null;
+  if (!scanJsonV1Fields(JSON_V1_SPECS[kind], text, scratch, scratch.known)) return null;
   // fromFields' checks, in its order (the container number was checked by the scan)
   const f = scratch.fields;
   const ts = scratch.ts;
@@ -222,11 +224,12 @@ export function scannedJsonV1Reading(eventId: string, deviceId: string, kind: Js
  * `scratch` (its strings into `fields`, its numbers left in `members`, its
  * measurement time into `ts`) when the flat
  * scanner is sure of it, `isValidJsonV1` would accept it, and its time and
- * container number are valid; false for any other payload. `known`: a
- * container number found valid before ('' for none): a payload naming it
- * takes that string, unchecked and unsliced.
+ * container number are valid; false for any other payload. `known`: the
+ * container number taken last (by a topic, say): a payload naming it again
+ * takes that string, unchecked and unsliced, compared by its character codes
+ * kept beside it (no read of the string itself); a payload taken updates it.
  */
-export function scanJsonV1Fields(spec: JsonV1Spec, text: string, scratch: JsonV1Scratch, known: string): boolean {
+export function scanJsonV1Fields(spec: JsonV1Spec, text: string, scratch: JsonV1Scratch, known: KnownContainer): boolean {
   const mm = scratch.members;
   // containerId and ts (bits 1, 2) are checked character by character below
   if (!scanFlatObject(text, spec.keys, 0b110, mm)) return false;
@@ -272,17 +275,54 @@ export function scanJsonV1Fields(spec: JsonV1Spec, text: string, scratch: JsonV1
   if (Number.isNaN(ts)) return false;
   // (a container number is ASCII letters and digits: the scan only delimited it)
   const c0 = start[1]!;
+  let k0 = -1;
+  let k1 = -1;
+  let k2 = -1;
+  if (end[1]! - c0 === 11) {
+    k0 = codes7(text, c0, c0 + 4);
+    k1 = codes7(text, c0 + 4, c0 + 8);
+    k2 = codes7(text, c0 + 8, c0 + 11);
+  }
   let containerId: string;
-  if (end[1]! - c0 === 11 && known.length === 11 && text.startsWith(known, c0)) containerId = known;
+  // (known.k0 is 0 for none, and k0 is -1 or at least 1: an ASCII character is not 0 here)
+  if (k0 === known.k0 && k1 === known.k1 && k2 === known.k2) containerId = known.container;
   else {
     containerId = text.slice(c0, end[1]);
     if (containerProblem(containerId) !== null) return false;
+    // (a valid container number is 11 ASCII letters and digits: k0, k1 and k2 are its codes)
   }
   // a slice of 13 characters or more would keep the whole payload alive in the duplicate window: copy it from the text
   f.msgId = idLen < 13 ? text.slice(start[0], end[0]) : copyOf(text.slice(start[0], end[0]));
   f.containerId = containerId;
   scratch.ts = ts;
+  known.container = containerId;
+  known.k0 = k0;
+  known.k1 = k1;
+  known.k2 = k2;
   return true;
+}
+
+/**
+ * A container number taken before, as a topic keeps it: its text, and its 11
+ * character codes 7 bits each in three small integers (4, 4 and 3 codes;
+ * `codes7`), 0 while there is none.
+ */
+export interface KnownContainer {
+  container: string;
+  k0: number;
+  k1: number;
+  k2: number;
+}
+
+/** The character codes of s[a, b) (at most 4), 7 bits each, in one integer below 2^28; -1 when one is 0 or above 127. */
+function codes7(s: string, a: number, b: number): number {
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 1 || c > 127) return -1;
+    v = (v << 7) | c;
+  }
+  return v;
 }
 
 /** A flat copy of a string, not a view into the one it was sliced from. */

@@ -62,8 +62,11 @@ interface TopicRoute {
   json: JsonV1Spec | null;
   /** The event id up to the device's own id: `{format}:{deviceId}:`. */
   eventPrefix: string;
-  /** json-v1: the container number of the last payload the scanner took on this topic ('' for none). */
+  /** json-v1: the container number of the last payload the scanner took on this topic ('' for none), and its codes (json-v1.ts `KnownContainer`). */
   container: string;
+  k0: number;
+  k1: number;
+  k2: number;
   /** The device's duplicate window as last seen here (Deduper.current), to spare the device lookup. */
   window: BindingMemo | undefined;
 }
@@ -124,7 +127,7 @@ export class Normaliser {
     if (!route) return null;
     const badKind = route.format === 'json-v1' && !isJsonV1Kind(route.kind!) ? `kind ${JSON.stringify(route.kind)}: expected door, gps, light or temp` : null;
     const json = route.format === 'json-v1' && badKind === null ? JSON_V1_SPECS[route.kind as JsonV1Kind] : null;
-    const t: TopicRoute = { format: route.format, decoder: decoderFor(route.format), route, deviceId: route.id, badKind, json, eventPrefix: `${route.format}:${route.id}:`, container: '', window: undefined };
+    const t: TopicRoute = { format: route.format, decoder: decoderFor(route.format), route, deviceId: route.id, badKind, json, eventPrefix: `${route.format}:${route.id}:`, container: '', k0: 0, k1: 0, k2: 0, window: undefined };
     if (this.topics.size >= MAX_TOPICS) this.topics.clear();
     this.topics.set(topic, t);
     return t;
@@ -161,10 +164,10 @@ export class Normaliser {
     const spec = t.json;
     if (spec === null) return false;
     const scratch = this.jsonScratch;
-    if (!scanJsonV1Fields(spec, text, scratch, t.container)) return false;
+    // (the scan updates what the topic keeps of its last container number)
+    if (!scanJsonV1Fields(spec, text, scratch, t)) return false;
     const f = scratch.fields;
     const ts = scratch.ts;
-    t.container = f.containerId;
     // fromFields' checks, in its order (the container number was checked by the scan)
     const skew = checkSkew(ts, receivedAt, this.opts.limits);
     if (skew !== null) {
