@@ -280,19 +280,27 @@ export class Deduper implements BindingMemos {
     if (this.touched.length > 2 * this.devices.size + 1024) this.compact();
   }
 
-  /** Drops stale touches (and evicted windows' ones): the queue stays within about twice the device count. */
+  /**
+   * Drops stale touches (and evicted windows' ones), in place: the queue stays
+   * within about twice the device count. A touch is live exactly when its
+   * stamp is still its window's: an evicted window's stamp is -1 and a touch's
+   * at least 1, and only eviction takes a window out of the device map.
+   */
   private compact(): void {
-    const ws: Window[] = [];
-    const at: number[] = [];
-    for (let i = this.front; i < this.touched.length; i++) {
-      const w = this.touched[i]!;
-      if (w.stamp === this.touchedAt[i] && this.devices.get(w.key) === w) {
-        ws.push(w);
-        at.push(w.stamp);
+    const ws = this.touched;
+    const at = this.touchedAt;
+    let n = 0;
+    for (let i = this.front; i < ws.length; i++) {
+      const w = ws[i]!;
+      const stamp = at[i]!;
+      if (w.stamp === stamp) {
+        ws[n] = w;
+        at[n] = stamp;
+        n++;
       }
     }
-    this.touched = ws;
-    this.touchedAt = at;
+    ws.length = n;
+    at.length = n;
     this.front = 0;
   }
 
