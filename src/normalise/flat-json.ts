@@ -59,8 +59,8 @@ function stringEnd(s: string, i: number): number {
   return -1;
 }
 
-/** `s.startsWith(key, a)` for a key that fits in s from a (the caller checked the character after it), by charCodeAt: no builtin call per member. */
-function sameAt(s: string, a: number, key: string): boolean {
+/** `s.startsWith(key, a)` for a key that fits in s from a (the caller checked the length), by charCodeAt: no builtin call per member. */
+export function sameAt(s: string, a: number, key: string): boolean {
   const n = key.length;
   for (let j = 0; j < n; j++) if (s.charCodeAt(a + j) !== key.charCodeAt(j)) return false;
   return true;

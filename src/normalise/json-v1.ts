@@ -4,7 +4,7 @@ import { describeZodError } from '../trips/schema.js';
 import { checkSkew, parseJsonPayload, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
 import { planForContainer } from './device-binding.js';
 import { containerProblem, isoTimeMs, isoTimeMsAt } from './fields.js';
-import { FlatMembers, scanFlatObject } from './flat-json.js';
+import { FlatMembers, sameAt, scanFlatObject } from './flat-json.js';
 
 /** `json-v1`: one JSON object per reading on `{root}/json/{deviceId}/{kind}` (WIRE 1.1). */
 export const JSON_V1_KINDS = ['door', 'gps', 'light', 'temp'] as const;
@@ -247,8 +247,8 @@ export function scanJsonV1Fields(spec: JsonV1Spec, text: string, scratch: JsonV1
       if ((mm.strings & 0b1000) === 0) return false;
       const a = start[3]!;
       const len = end[3]! - a;
-      if (len === 4 && text.startsWith('open', a)) f.state = 'open';
-      else if (len === 6 && text.startsWith('closed', a)) f.state = 'closed';
+      if (len === 4 && sameAt(text, a, 'open')) f.state = 'open';
+      else if (len === 6 && sameAt(text, a, 'closed')) f.state = 'closed';
       else return false;
       break;
     }

@@ -56,6 +56,8 @@ interface TopicRoute {
   route: NonNullable<Route>;
   /** The route's id (device or gateway), kept here to spare a load per message. */
   deviceId: string;
+  /** The format's payload size limit (maxPayloadBytes). */
+  limit: number;
   /** json-v1: the unknown-reading-type detail for a kind the format does not define, else null. */
   badKind: string | null;
   /** json-v1 of a kind the format defines: how the scanner reads it; else null. */
@@ -127,7 +129,7 @@ export class Normaliser {
     if (!route) return null;
     const badKind = route.format === 'json-v1' && !isJsonV1Kind(route.kind!) ? `kind ${JSON.stringify(route.kind)}: expected door, gps, light or temp` : null;
     const json = route.format === 'json-v1' && badKind === null ? JSON_V1_SPECS[route.kind as JsonV1Kind] : null;
-    const t: TopicRoute = { format: route.format, decoder: decoderFor(route.format), route, deviceId: route.id, badKind, json, eventPrefix: `${route.format}:${route.id}:`, container: '', k0: 0, k1: 0, k2: 0, window: undefined };
+    const t: TopicRoute = { format: route.format, decoder: decoderFor(route.format), route, deviceId: route.id, limit: this.opts.maxPayloadBytes[route.format], badKind, json, eventPrefix: `${route.format}:${route.id}:`, container: '', k0: 0, k1: 0, k2: 0, window: undefined };
     if (this.topics.size >= MAX_TOPICS) this.topics.clear();
     this.topics.set(topic, t);
     return t;
@@ -136,7 +138,7 @@ export class Normaliser {
   private decodeInto(out: NormaliseResult, topic: string, payload: Buffer, receivedAt: number): void {
     const t = this.topicRoute(topic);
     if (t === null) return void out.deadLetters.push(deadLetter('unknown-topic', this.unknownTopic, topic, payload, receivedAt, isUtf8(payload) ? payload.toString('utf8') : null));
-    const limit = this.opts.maxPayloadBytes[t.format];
+    const limit = t.limit;
     if (payload.length > limit) return void out.deadLetters.push(deadLetter('payload-too-large', `${payload.length} bytes, limit for ${t.format} is ${limit}`, topic, payload, receivedAt, null));
     const text = payload.toString(); // UTF-8 (without arguments: no encoding lookup)
     // The scans answer only for text they read character by character as ASCII (so valid UTF-8): no UTF-8 check for those.
