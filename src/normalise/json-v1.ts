@@ -3,7 +3,7 @@ import type { Reading } from '../model/reading.js';
 import { describeZodError } from '../trips/schema.js';
 import { checkSkew, parseJsonPayload, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
 import { planForContainer } from './device-binding.js';
-import { containerProblem, isoTimeMs, isoTimeMsAt } from './fields.js';
+import { containerProblem, isoTimeMs, isoTimeMsBytes } from './fields.js';
 import { FlatMembers, sameAt, scanFlatObject } from './flat-json.js';
 
 /** `json-v1`: one JSON object per reading on `{root}/json/{deviceId}/{kind}` (WIRE 1.1). */
@@ -173,8 +173,8 @@ export class JsonV1Scratch {
  * (`scanJsonV1Fields`, then the checks and `scannedJsonV1Reading`).
  */
 export function scanJsonV1(deviceId: string, kind: JsonV1Kind, text: string, receivedAt: number, ctx: DecodeContext, scratch: JsonV1Scratch): Reading | Rejection | null {
-  // the container number of the payload before, as the normaliser gives a topic's last one
-  if (!scanJsonV1Fields(JSON_V1_SPECS[kind], text, scratch, scratch.known)) return null;
+  // the payload's bytes, as the normaliser scans them; the container number of the payload before, as the normaliser gives a topic's last one
+  if (!scanJsonV1Fields(JSON_V1_SPECS[kind], Buffer.from(text), scratch, scratch.known)) return null;
   // fromFields' checks, in its order (the container number was checked by the scan)
   const f = scratch.fields;
   const ts = scratch.ts;
@@ -229,10 +229,10 @@ export function scannedJsonV1Reading(eventId: string, deviceId: string, kind: Js
  * takes that string, unchecked and unsliced, compared by its character codes
  * kept beside it (no read of the string itself); a payload taken updates it.
  */
-export function scanJsonV1Fields(spec: JsonV1Spec, text: string, scratch: JsonV1Scratch, known: KnownContainer): boolean {
+export function scanJsonV1Fields(spec: JsonV1Spec, payload: Buffer, scratch: JsonV1Scratch, known: KnownContainer): boolean {
   const mm = scratch.members;
   // containerId and ts (bits 1, 2) are checked character by character below
-  if (!scanFlatObject(text, spec.keys, 0b110, mm)) return false;
+  if (!scanFlatObject(payload, spec.keys, 0b110, mm)) return false;
   const present = mm.present;
   // the required members there, the first three strings, the rest numbers (door: its state a string)
   if ((present & spec.required) !== spec.required || (mm.strings & 0b111) !== 0b111 || (mm.strings & spec.numbers) !== 0) return false;
@@ -247,8 +247,8 @@ export function scanJsonV1Fields(spec: JsonV1Spec, text: string, scratch: JsonV1
       if ((mm.strings & 0b1000) === 0) return false;
       const a = start[3]!;
       const len = end[3]! - a;
-      if (len === 4 && sameAt(text, a, 'open')) f.state = 'open';
-      else if (len === 6 && sameAt(text, a, 'closed')) f.state = 'closed';
+      if (len === 4 && sameAt(payload, a, 'open')) f.state = 'open';
+      else if (len === 6 && sameAt(payload, a, 'closed')) f.state = 'closed';
       else return false;
       break;
     }
@@ -271,7 +271,7 @@ export function scanJsonV1Fields(spec: JsonV1Spec, text: string, scratch: JsonV1
       break;
   }
   // (an ISO time is ASCII digits and separators: the scan only delimited it)
-  const ts = isoTimeMsAt(text, start[2]!, end[2]!);
+  const ts = isoTimeMsBytes(payload, start[2]!, end[2]!);
   if (Number.isNaN(ts)) return false;
   // (a container number is ASCII letters and digits: the scan only delimited it)
   const c0 = start[1]!;
@@ -279,20 +279,21 @@ export function scanJsonV1Fields(spec: JsonV1Spec, text: string, scratch: JsonV1
   let k1 = -1;
   let k2 = -1;
   if (end[1]! - c0 === 11) {
-    k0 = codes7(text, c0, c0 + 4);
-    k1 = codes7(text, c0 + 4, c0 + 8);
-    k2 = codes7(text, c0 + 8, c0 + 11);
+    k0 = codes7(payload, c0, c0 + 4);
+    k1 = codes7(payload, c0 + 4, c0 + 8);
+    k2 = codes7(payload, c0 + 8, c0 + 11);
   }
   let containerId: string;
   // (known.k0 is 0 for none, and k0 is -1 or at least 1: an ASCII character is not 0 here)
   if (k0 === known.k0 && k1 === known.k1 && k2 === known.k2) containerId = known.container;
   else {
-    containerId = text.slice(c0, end[1]);
+    // (latin1: a byte a character, so a byte above 127 makes a character no container number has)
+    containerId = payload.toString('latin1', c0, end[1]);
     if (containerProblem(containerId) !== null) return false;
     // (a valid container number is 11 ASCII letters and digits: k0, k1 and k2 are its codes)
   }
-  // a slice of 13 characters or more would keep the whole payload alive in the duplicate window: copy it from the text
-  f.msgId = idLen < 13 ? text.slice(start[0], end[0]) : copyOf(text.slice(start[0], end[0]));
+  // (read character by character: ASCII, so its latin1 reading is its text; a string of its own, no view into a payload's)
+  f.msgId = payload.toString('latin1', start[0], end[0]);
   f.containerId = containerId;
   scratch.ts = ts;
   known.container = containerId;
@@ -314,19 +315,16 @@ export interface KnownContainer {
   k2: number;
 }
 
-/** The character codes of s[a, b) (at most 4), 7 bits each, in one integer below 2^28; -1 when one is 0 or above 127. */
-function codes7(s: string, a: number, b: number): number {
+/** The bytes s[a, b) (at most 4), 7 bits each, in one integer below 2^28; -1 when one is 0 or above 127. */
+function codes7(s: Uint8Array, a: number, b: number): number {
   let v = 0;
   for (let i = a; i < b; i++) {
-    const c = s.charCodeAt(i);
+    const c = s[i]!;
     if (c < 1 || c > 127) return -1;
     v = (v << 7) | c;
   }
   return v;
 }
-
-/** A flat copy of a string, not a view into the one it was sliced from. */
-const copyOf = (s: string): string => Buffer.from(s, 'latin1').toString('latin1');
 
 /** json-v1 in the registry: the kind is checked before the payload is parsed. */
 export const jsonV1: WireFormatDecoder = {

@@ -129,7 +129,21 @@ export class Normaliser {
     if (!route) return null;
     const badKind = route.format === 'json-v1' && !isJsonV1Kind(route.kind!) ? `kind ${JSON.stringify(route.kind)}: expected door, gps, light or temp` : null;
     const json = route.format === 'json-v1' && badKind === null ? JSON_V1_SPECS[route.kind as JsonV1Kind] : null;
-    const t: TopicRoute = { format: route.format, decoder: decoderFor(route.format), route, deviceId: route.id, limit: this.opts.maxPayloadBytes[route.format], badKind, json, eventPrefix: `${route.format}:${route.id}:`, container: '', k0: 0, k1: 0, k2: 0, window: undefined };
+    const t: TopicRoute = {
+      format: route.format,
+      decoder: decoderFor(route.format),
+      route,
+      deviceId: route.id,
+      limit: this.opts.maxPayloadBytes[route.format],
+      badKind,
+      json,
+      eventPrefix: `${route.format}:${route.id}:`,
+      container: '',
+      k0: 0,
+      k1: 0,
+      k2: 0,
+      window: undefined,
+    };
     if (this.topics.size >= MAX_TOPICS) this.topics.clear();
     this.topics.set(topic, t);
     return t;
@@ -140,9 +154,11 @@ export class Normaliser {
     if (t === null) return void out.deadLetters.push(deadLetter('unknown-topic', this.unknownTopic, topic, payload, receivedAt, isUtf8(payload) ? payload.toString('utf8') : null));
     const limit = t.limit;
     if (payload.length > limit) return void out.deadLetters.push(deadLetter('payload-too-large', `${payload.length} bytes, limit for ${t.format} is ${limit}`, topic, payload, receivedAt, null));
+    // The scans answer only for payloads they read character by character as ASCII (so valid UTF-8): no UTF-8 check for those.
+    // json-v1's reads the payload's bytes: its text is made only when a dead letter keeps it (or the scan is not sure).
+    if (t.format === 'json-v1' && this.jsonScan(out, t, topic, payload, receivedAt)) return;
     const text = payload.toString(); // UTF-8 (without arguments: no encoding lookup)
-    // The scans answer only for text they read character by character as ASCII (so valid UTF-8): no UTF-8 check for those.
-    if (t.format === 'json-v1' ? this.jsonScan(out, t, topic, text, receivedAt) : t.format === 'csv-v1' && this.csvScan(out, t, topic, text, receivedAt)) return;
+    if (t.format === 'csv-v1' && this.csvScan(out, t, topic, text, receivedAt)) return;
     if (!isUtf8(payload)) return void out.deadLetters.push(deadLetter('not-utf8', `${t.format} payloads are UTF-8 text`, topic, payload, receivedAt, null));
     switch (t.format) {
       case 'json-v1':
@@ -162,18 +178,18 @@ export class Normaliser {
    * number, the event id's prefix, the device's window): false when it is not
    * sure, nothing done.
    */
-  private jsonScan(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): boolean {
+  private jsonScan(out: NormaliseResult, t: TopicRoute, topic: string, payload: Buffer, receivedAt: number): boolean {
     const spec = t.json;
     if (spec === null) return false;
     const scratch = this.jsonScratch;
     // (the scan updates what the topic keeps of its last container number)
-    if (!scanJsonV1Fields(spec, text, scratch, t)) return false;
+    if (!scanJsonV1Fields(spec, payload, scratch, t)) return false;
     const f = scratch.fields;
     const ts = scratch.ts;
     // fromFields' checks, in its order (the container number was checked by the scan)
     const skew = checkSkew(ts, receivedAt, this.opts.limits);
     if (skew !== null) {
-      reject(out, skew.reason, skew.detail, topic, text, receivedAt);
+      reject(out, skew.reason, skew.detail, topic, payload.toString(), receivedAt);
       return true;
     }
     const deviceId = t.deviceId;
@@ -182,8 +198,8 @@ export class Normaliser {
     const id = f.msgId;
     const eventId = t.eventPrefix + id;
     const r = scannedJsonV1Reading(eventId, deviceId, spec.kind, scratch, receivedAt, plan ? plan.tripId : null);
-    if (packId(id, 0, id.length)) this.keep(out, r, deviceId, eventId, f.containerId, ts, ID_JSON_NUM, '', packed.a, packed.b, topic, receivedAt, text, null);
-    else this.keep(out, r, deviceId, eventId, f.containerId, ts, ID_JSON, id, 0, 0, topic, receivedAt, text, null);
+    if (packId(id, 0, id.length)) this.keep(out, r, deviceId, eventId, f.containerId, ts, ID_JSON_NUM, '', packed.a, packed.b, topic, receivedAt, payload, null);
+    else this.keep(out, r, deviceId, eventId, f.containerId, ts, ID_JSON, id, 0, 0, topic, receivedAt, payload, null);
     t.window = this.dedup.current;
     return true;
   }
@@ -289,8 +305,8 @@ export class Normaliser {
   /**
    * A decoded reading (of `deviceId`, with `eventId`), with its id key
    * (dedup.ts) and what its dead letter would keep if the binding check
-   * refuses it: the payload text, or (a batch event) the event's own JSON,
-   * made only then. `containerId`: the container the reading names, checked
+   * refuses it: the payload text (or the payload, its text made only then),
+   * or (a batch event) the event's own JSON, made only then. `containerId`: the container the reading names, checked
    * against the plans; null for a csv-v1 reading, whose container is its
    * device's plan's.
    */
@@ -307,7 +323,7 @@ export class Normaliser {
     b: number,
     topic: string,
     receivedAt: number,
-    text: string | null,
+    text: string | Buffer | null,
     ev: unknown,
   ): void {
     const pending = out.unrecorded;
@@ -318,7 +334,7 @@ export class Normaliser {
     } else if (this.dedup.seen(deviceId, tag, s, a, b)) return void out.duplicates++;
     // A reading for a container its device is not planned on never reaches the rules: dead-lettered, and alerted by the caller.
     const mismatch = containerId === null || pairBoundMemo(this.opts.trips, this.dedup, deviceId, containerId, ts) ? null : findMismatch(r, this.opts.trips);
-    if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, text ?? safeStringify(ev), receivedAt), mismatch });
+    if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, typeof text === 'string' ? text : text !== null ? text.toString() : safeStringify(ev), receivedAt), mismatch });
     // most messages hold one reading: a one-element array, not the first push's room for sixteen
     else if (out.readings.length === 0) out.readings = [r];
     else out.readings.push(r);
