@@ -60,16 +60,57 @@ function digitsEnd(s: string, i: number, end: number): number {
   return i;
 }
 
-/** True when s[a, b) matches `-?\d+(\.\d+)?` (DECIMAL). */
-function isDecimal(s: string, a: number, b: number): boolean {
-  if (a < b && s.charCodeAt(a) === 45) a++;
-  const intEnd = digitsEnd(s, a, b);
-  if (intEnd === a) return false;
-  if (intEnd === b) return true;
-  if (s.charCodeAt(intEnd) !== 46) return false;
-  const fracEnd = digitsEnd(s, intEnd + 1, b);
-  return fracEnd > intEnd + 1 && fracEnd === b;
+/** The number s[a, b) writes when it is 1..15 digits and nothing else (exact: below 2^53), else -1. */
+function digitsValue(s: string, a: number, b: number): number {
+  if (b <= a || b - a > 15) return -1;
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i) - D0;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
+
+/** 10^k for k = 0..15, each exact. */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * `Number(s.slice(a, b))` when s[a, b) matches `-?\d+(\.\d+)?` (DECIMAL), NaN
+ * when it does not, without the slice: up to 15 digits the digits make an
+ * integer m below 2^53 and the value is m / 10^k (k the digits after the
+ * point), one correctly rounded division of two exact numbers, which is the
+ * correctly rounded value `Number` gives; more digits go through `Number`.
+ */
+function decimalAt(s: string, a: number, b: number): number {
+  const from = a;
+  const neg = a < b && s.charCodeAt(a) === 45;
+  if (neg) a++;
+  const intEnd = digitsEnd(s, a, b);
+  if (intEnd === a) return Number.NaN;
+  let fracEnd = intEnd;
+  if (intEnd !== b) {
+    if (s.charCodeAt(intEnd) !== 46) return Number.NaN;
+    fracEnd = digitsEnd(s, intEnd + 1, b);
+    if (fracEnd === intEnd + 1 || fracEnd !== b) return Number.NaN;
+  }
+  const digits = intEnd === b ? b - a : b - a - 1;
+  if (digits > 15) return Number(s.slice(from, b));
+  let m = 0;
+  for (let i = a; i < intEnd; i++) m = m * 10 + (s.charCodeAt(i) - D0);
+  for (let i = intEnd + 1; i < fracEnd; i++) m = m * 10 + (s.charCodeAt(i) - D0);
+  const v = intEnd === b ? m : m / POW10[fracEnd - intEnd - 1]!;
+  return neg ? -v : v;
+}
+
+/**
+ * The seq and epoch seconds of the last line `scanCsvV1` made a reading of
+ * (seq -1 when its answer was a rejection or null), its event id and
+ * measurement time, and whether seq and epoch are written without leading
+ * zeros (then the two numbers give back the event id's text: the duplicate
+ * window keeps the id as them).
+ */
+export const csvScanned = { seq: -1, epoch: 0, canonical: false, eventId: '', ts: 0 };
 
 /**
  * `{seq};{type};{epochSeconds};{values...}` (WIRE 1.2), scanned once with
@@ -87,20 +128,22 @@ export function decodeCsvV1(deviceId: string, line: string, receivedAt: number, 
  * reference decodes it). A line it answers (reading or rejection) was checked
  * character by character, so it is all ASCII: valid UTF-8.
  */
-export function scanCsvV1(deviceId: string, line: string, receivedAt: number, ctx: DecodeContext): Reading | Rejection | null {
+export function scanCsvV1(deviceId: string, line: string, receivedAt: number, ctx: DecodeContext, eventPrefix?: string): Reading | Rejection | null {
+  csvScanned.seq = -1;
   let end = line.length;
   if (end > 0 && line.charCodeAt(end - 1) === 10) end -= end > 1 && line.charCodeAt(end - 2) === 13 ? 2 : 1;
   const s1 = line.indexOf(';');
   if (s1 < 1 || s1 > 5 || s1 >= end) return null;
-  if (digitsEnd(line, 0, s1) !== s1) return null;
-  const seqS = line.slice(0, s1);
-  if (Number(seqS) > 65535 || line.charCodeAt(s1 + 2) !== SEMI) return null;
+  // seq and epoch seconds read once, as numbers (at most 5 and 12 digits: exact)
+  const seq = digitsValue(line, 0, s1);
+  if (seq < 0 || seq > 65535 || line.charCodeAt(s1 + 2) !== SEMI) return null;
   const type = line.charCodeAt(s1 + 1);
   const e0 = s1 + 3;
   const s3 = line.indexOf(';', e0);
-  if (s3 < 0 || s3 >= end || s3 - e0 < 1 || s3 - e0 > 12 || digitsEnd(line, e0, s3) !== s3) return null;
-  const epochS = line.slice(e0, s3);
-  const ts = Number(epochS) * 1000;
+  if (s3 < 0 || s3 >= end || s3 - e0 > 12) return null;
+  const epoch = digitsValue(line, e0, s3);
+  if (epoch < 0) return null;
+  const ts = epoch * 1000;
   const v0 = s3 + 1;
   // the values by shape (1 door, 2 light, 3 position, 4 temperature); NaN: an optional value absent
   let shape: number;
@@ -120,21 +163,22 @@ export function scanCsvV1(deviceId: string, line: string, receivedAt: number, ct
     }
     case 76: {
       // 'L'
-      if (end - v0 < 1 || end - v0 > 7 || digitsEnd(line, v0, end) !== end) return null;
+      if (end - v0 > 7) return null;
+      x = digitsValue(line, v0, end);
+      if (x < 0) return null;
       shape = 2;
-      x = Number(line.slice(v0, end));
       break;
     }
     case 71: {
       // 'G'
       const a = line.indexOf(';', v0);
-      if (a < 0 || a >= end || !isDecimal(line, v0, a)) return null;
+      if (a < 0 || a >= end) return null;
+      const lat = decimalAt(line, v0, a);
       let b = line.indexOf(';', a + 1);
       if (b < 0 || b > end) b = end;
-      if (!isDecimal(line, a + 1, b)) return null;
-      const lat = Number(line.slice(v0, a));
-      const lon = Number(line.slice(a + 1, b));
-      if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
+      const lon = decimalAt(line, a + 1, b);
+      // (NaN: not a decimal)
+      if (!(Math.abs(lat) <= 90 && Math.abs(lon) <= 180)) return null;
       let speed = Number.NaN;
       let heading = Number.NaN;
       if (b < end) {
@@ -142,14 +186,12 @@ export function scanCsvV1(deviceId: string, line: string, receivedAt: number, ct
         if (c < 0 || c > end) c = end;
         if (c < end && line.indexOf(';', c + 1) >= 0 && line.indexOf(';', c + 1) < end) return null;
         if (c > b + 1) {
-          if (!isDecimal(line, b + 1, c)) return null;
-          speed = Number(line.slice(b + 1, c));
-          if (speed < 0 || speed > 1000) return null;
+          speed = decimalAt(line, b + 1, c);
+          if (!(speed >= 0 && speed <= 1000)) return null;
         }
         if (c < end - 1) {
-          if (!isDecimal(line, c + 1, end)) return null;
-          heading = Number(line.slice(c + 1, end));
-          if (heading < 0 || heading > 360) return null;
+          heading = decimalAt(line, c + 1, end);
+          if (!(heading >= 0 && heading <= 360)) return null;
         }
       }
       shape = 3;
@@ -163,17 +205,21 @@ export function scanCsvV1(deviceId: string, line: string, receivedAt: number, ct
       // 'T'
       let a = line.indexOf(';', v0);
       if (a < 0 || a > end) a = end;
-      const neg0 = line.charCodeAt(v0) === 45 ? 1 : 0;
-      if (a - v0 > 6 || a - v0 - neg0 < 1 || digitsEnd(line, v0 + neg0, a) !== a) return null;
-      const celsius = Number(line.slice(v0, a)) / 10;
+      const neg0 = line.charCodeAt(v0) === 45;
+      if (a - v0 > 6) return null;
+      const tenths = digitsValue(line, neg0 ? v0 + 1 : v0, a);
+      if (tenths < 0) return null;
+      const celsius = (neg0 ? -tenths : tenths) / 10;
       if (!(celsius >= -60 && celsius <= 80)) return null;
       shape = 4;
       x = celsius;
       if (a < end - 1) {
         if (line.indexOf(';', a + 1) >= 0 && line.indexOf(';', a + 1) < end) return null;
-        const neg1 = line.charCodeAt(a + 1) === 45 ? 1 : 0;
-        if (end - a - 1 > 6 || end - a - 1 - neg1 < 1 || digitsEnd(line, a + 1 + neg1, end) !== end) return null;
-        const setpoint = Number(line.slice(a + 1, end)) / 10;
+        const neg1 = line.charCodeAt(a + 1) === 45;
+        if (end - a - 1 > 6) return null;
+        const spTenths = digitsValue(line, neg1 ? a + 2 : a + 1, end);
+        if (spTenths < 0) return null;
+        const setpoint = (neg1 ? -spTenths : spTenths) / 10;
         if (Math.abs(setpoint) > 80) return null;
         opt1 = setpoint;
       }
@@ -186,7 +232,12 @@ export function scanCsvV1(deviceId: string, line: string, receivedAt: number, ct
   if (skew) return skew;
   const plan = planForDevice(ctx.trips, ctx.memos, deviceId, ts);
   if (!plan) return { reason: 'unbound-device', detail: `no trip plan binds device ${deviceId} at ${new Date(ts).toISOString()}` };
-  const eventId = `csv-v1:${deviceId}:${seqS}@${epochS}`;
+  const eventId = `${eventPrefix ?? `csv-v1:${deviceId}:`}${line.slice(0, s1)}@${line.slice(e0, s3)}`;
+  csvScanned.seq = seq;
+  csvScanned.epoch = epoch;
+  csvScanned.canonical = (s1 === 1 || line.charCodeAt(0) !== D0) && (s3 - e0 === 1 || line.charCodeAt(e0) !== D0);
+  csvScanned.eventId = eventId;
+  csvScanned.ts = ts;
   const containerId = plan.containerId;
   const tripId = plan.tripId;
   // One literal per shape, keys in the reference's order ({...values, eventId, ...}): no object grown key by key.

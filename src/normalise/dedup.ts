@@ -202,8 +202,17 @@ export class Deduper implements BindingMemos {
   /** `isDuplicate` for an id key. */
   seen(deviceKey: string, tag: number, s: string, a: number, b: number): boolean {
     let w = this.lookup(deviceKey);
+    // a hashed window's key hash, made once for the probe and the insert (0: not made)
+    let h = 0;
     if (w) {
-      if (holds(w, tag, s, a, b)) return true;
+      if (w.count > 0) {
+        if (w.table === null) {
+          if (tag >= ID_CSV && orderedHolds(w, tag, a, b)) return true;
+        } else {
+          h = hashKey(tag, s, a, b);
+          if (hashedHolds(w, w.table, tag, s, a, b, h)) return true;
+        }
+      }
     } else {
       if (this.devices.size >= this.maxDevices) this.evictOldest();
       w = new Window(deviceKey, this.idsPerDevice);
@@ -212,7 +221,7 @@ export class Deduper implements BindingMemos {
       this.lastWindow = w;
     }
     this.touch(w);
-    this.record(w, tag, s, a, b);
+    this.record(w, tag, s, a, b, h);
     return false;
   }
 
@@ -271,19 +280,27 @@ export class Deduper implements BindingMemos {
     if (this.touched.length > 2 * this.devices.size + 1024) this.compact();
   }
 
-  /** Drops stale touches (and evicted windows' ones): the queue stays within about twice the device count. */
+  /**
+   * Drops stale touches (and evicted windows' ones), in place: the queue stays
+   * within about twice the device count. A touch is live exactly when its
+   * stamp is still its window's: an evicted window's stamp is -1 and a touch's
+   * at least 1, and only eviction takes a window out of the device map.
+   */
   private compact(): void {
-    const ws: Window[] = [];
-    const at: number[] = [];
-    for (let i = this.front; i < this.touched.length; i++) {
-      const w = this.touched[i]!;
-      if (w.stamp === this.touchedAt[i] && this.devices.get(w.key) === w) {
-        ws.push(w);
-        at.push(w.stamp);
+    const ws = this.touched;
+    const at = this.touchedAt;
+    let n = 0;
+    for (let i = this.front; i < ws.length; i++) {
+      const w = ws[i]!;
+      const stamp = at[i]!;
+      if (w.stamp === stamp) {
+        ws[n] = w;
+        at[n] = stamp;
+        n++;
       }
     }
-    this.touched = ws;
-    this.touchedAt = at;
+    ws.length = n;
+    at.length = n;
     this.front = 0;
   }
 
@@ -302,7 +319,8 @@ export class Deduper implements BindingMemos {
     }
   }
 
-  private record(w: Window, tag: number, s: string, a: number, b: number): void {
+  /** Records the key; `h`: its hash when the caller made it (for the table the window has), else 0. */
+  private record(w: Window, tag: number, s: string, a: number, b: number, h: number): void {
     let pos: number;
     let keys = w.keys;
     const table = w.table;
@@ -338,7 +356,7 @@ export class Deduper implements BindingMemos {
     keys[3 * pos + 2] = b;
     if (tag < ID_CSV) (w.texts ??= [])[pos] = s;
     if (w.table !== null) {
-      const h = hashKey(tag, s, a, b);
+      if (h === 0) h = hashKey(tag, s, a, b);
       keys[3 * pos] = h * 8 + tag;
       insertSlot(w.table, h, pos);
       // the whole ring in key order again: bisection serves, the table goes

@@ -13,11 +13,6 @@ const digit = (s: string, i: number): number => {
   const c = s.charCodeAt(i) - D0;
   return c >= 0 && c <= 9 ? c : -1;
 };
-const two = (s: string, i: number): number => {
-  const a = digit(s, i);
-  const b = digit(s, i + 1);
-  return a < 0 || b < 0 ? -1 : a * 10 + b;
-};
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
 function daysFromCivil(y: number, m: number, d: number): number {
@@ -44,14 +39,24 @@ export function isoTimeMsAt(s: string, a: number, end: number): number {
   const len = end - a;
   if (len < 20 || len > 30 || s.charCodeAt(end - 1) !== 90 /* Z */) return Number.NaN;
   if (s.charCodeAt(a + 4) !== 45 || s.charCodeAt(a + 7) !== 45 || s.charCodeAt(a + 10) !== 84 || s.charCodeAt(a + 13) !== 58 || s.charCodeAt(a + 16) !== 58) return Number.NaN;
-  const y1 = two(s, a);
-  const y2 = two(s, a + 2);
-  const mo = two(s, a + 5);
-  const d = two(s, a + 8);
-  const h = two(s, a + 11);
-  const mi = two(s, a + 14);
-  const sec = two(s, a + 17);
-  if (y1 < 0 || y2 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return Number.NaN;
+  // the fourteen digits read in place (end <= s.length: every position is a character); a digit d is 0..9, so d | (9 - d) is negative exactly when one is not a digit
+  const y0 = s.charCodeAt(a) - D0;
+  const y1 = s.charCodeAt(a + 1) - D0;
+  const y2 = s.charCodeAt(a + 2) - D0;
+  const y3 = s.charCodeAt(a + 3) - D0;
+  const mo0 = s.charCodeAt(a + 5) - D0;
+  const mo1 = s.charCodeAt(a + 6) - D0;
+  const d0 = s.charCodeAt(a + 8) - D0;
+  const d1 = s.charCodeAt(a + 9) - D0;
+  const h0 = s.charCodeAt(a + 11) - D0;
+  const h1 = s.charCodeAt(a + 12) - D0;
+  const mi0 = s.charCodeAt(a + 14) - D0;
+  const mi1 = s.charCodeAt(a + 15) - D0;
+  const s0 = s.charCodeAt(a + 17) - D0;
+  const s1 = s.charCodeAt(a + 18) - D0;
+  const any = y0 | y1 | y2 | y3 | mo0 | mo1 | d0 | d1 | h0 | h1 | mi0 | mi1 | s0 | s1;
+  const nines = (9 - y0) | (9 - y1) | (9 - y2) | (9 - y3) | (9 - mo0) | (9 - mo1) | (9 - d0) | (9 - d1) | (9 - h0) | (9 - h1) | (9 - mi0) | (9 - mi1) | (9 - s0) | (9 - s1);
+  if ((any | nines) < 0) return Number.NaN;
   let ms = 0;
   if (len > 20) {
     if (s.charCodeAt(a + 19) !== 46 /* . */ || len === 21) return Number.NaN;
@@ -63,8 +68,60 @@ export function isoTimeMsAt(s: string, a: number, end: number): number {
     if (len === 22) ms *= 100;
     else if (len === 23) ms *= 10;
   }
+  const mo = mo0 * 10 + mo1;
+  const d = d0 * 10 + d1;
+  const h = h0 * 10 + h1;
+  const mi = mi0 * 10 + mi1;
+  const sec = s0 * 10 + s1;
   if (mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59) return parseIsoTime(a === 0 && end === s.length ? s : s.slice(a, end));
-  return daysFromCivil(y1 * 100 + y2, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
+  return daysFromCivil(y0 * 1000 + y1 * 100 + y2 * 10 + y3, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
+}
+
+/**
+ * `isoTimeMsAt` of a payload's bytes [a, end) (`end` within it): its
+ * character by character twin, each character a byte (an ISO time is ASCII,
+ * so a byte above 127 fails it as the character it begins would).
+ */
+export function isoTimeMsBytes(s: Uint8Array, a: number, end: number): number {
+  const len = end - a;
+  if (len < 20 || len > 30 || s[end - 1]! !== 90 /* Z */) return Number.NaN;
+  if (s[a + 4]! !== 45 || s[a + 7]! !== 45 || s[a + 10]! !== 84 || s[a + 13]! !== 58 || s[a + 16]! !== 58) return Number.NaN;
+  // the fourteen digits read in place (end <= s.length: every position is a character); a digit d is 0..9, so d | (9 - d) is negative exactly when one is not a digit
+  const y0 = s[a]! - D0;
+  const y1 = s[a + 1]! - D0;
+  const y2 = s[a + 2]! - D0;
+  const y3 = s[a + 3]! - D0;
+  const mo0 = s[a + 5]! - D0;
+  const mo1 = s[a + 6]! - D0;
+  const d0 = s[a + 8]! - D0;
+  const d1 = s[a + 9]! - D0;
+  const h0 = s[a + 11]! - D0;
+  const h1 = s[a + 12]! - D0;
+  const mi0 = s[a + 14]! - D0;
+  const mi1 = s[a + 15]! - D0;
+  const s0 = s[a + 17]! - D0;
+  const s1 = s[a + 18]! - D0;
+  const any = y0 | y1 | y2 | y3 | mo0 | mo1 | d0 | d1 | h0 | h1 | mi0 | mi1 | s0 | s1;
+  const nines = (9 - y0) | (9 - y1) | (9 - y2) | (9 - y3) | (9 - mo0) | (9 - mo1) | (9 - d0) | (9 - d1) | (9 - h0) | (9 - h1) | (9 - mi0) | (9 - mi1) | (9 - s0) | (9 - s1);
+  if ((any | nines) < 0) return Number.NaN;
+  let ms = 0;
+  if (len > 20) {
+    if (s[a + 19]! !== 46 /* . */ || len === 21) return Number.NaN;
+    for (let i = a + 20; i < end - 1; i++) {
+      const c = s[i]! - D0;
+      if (c < 0 || c > 9) return Number.NaN;
+      if (i < a + 23) ms = ms * 10 + c;
+    }
+    if (len === 22) ms *= 100;
+    else if (len === 23) ms *= 10;
+  }
+  const mo = mo0 * 10 + mo1;
+  const d = d0 * 10 + d1;
+  const h = h0 * 10 + h1;
+  const mi = mi0 * 10 + mi1;
+  const sec = s0 * 10 + s1;
+  if (mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59) return parseIsoTime(String.fromCharCode(...s.subarray(a, end)));
+  return daysFromCivil(y0 * 1000 + y1 * 100 + y2 * 10 + y3, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
 }
 
 // Letters take the values 10..38, skipping multiples of 11 (ISO 6346).

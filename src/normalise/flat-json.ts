@@ -1,14 +1,18 @@
 /**
  * A scanner for the one JSON shape the hot path sees most: a flat object of
  * known keys whose values are plain ASCII strings (no escapes) or plain
- * numbers. It reads the members in place (string values as positions, numbers
- * as doubles) instead of building the document `JSON.parse` would, and it is
+ * numbers. It reads the members in place in the payload's bytes (string
+ * values as positions, numbers as doubles), without the payload's text or the
+ * document `JSON.parse` would build, and it is
  * sure or it gives up: anything else (an unknown or repeated key, an escape,
  * a character outside printable ASCII, a nested value, true/false/null, an
  * exponent, more than 15 significant digits, a syntax error) answers -1 and
  * the caller parses with `JSON.parse` as before. What it accepts, `JSON.parse`
- * accepts with the same members and values (property-tested in
- * test/unit/decode-props.test.ts).
+ * accepts (of the payload as UTF-8 text) with the same members and values
+ * (property-tested in test/unit/decode-scan.test.ts). Every byte it reads
+ * character by character is ASCII, so there the bytes are the text and the
+ * positions its positions; a member it only delimits (`checkedLater`) the
+ * caller must check byte by byte.
  *
  * Numbers: at most 15 significant digits make an exact integer mantissa m
  * (below 2^53), and m / 10^f for f <= 22 is one correctly rounded division of
@@ -22,7 +26,7 @@ export class FlatMembers {
   present = 0;
   /** Bit k: key k's value was a string (else a number). */
   strings = 0;
-  /** String values: [start, end) of the text inside the quotes. */
+  /** String values: [start, end) of the bytes inside the quotes. */
   readonly start = new Int32Array(32);
   readonly end = new Int32Array(32);
   /** Number values. */
@@ -40,62 +44,76 @@ const D0 = 48;
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
-function skipWs(s: string, i: number): number {
+function skipWs(s: Uint8Array, i: number): number {
   for (;;) {
-    const c = s.charCodeAt(i);
+    const c = s[i]!;
     if (c > 32 || (c !== 32 && c !== 10 && c !== 13 && c !== 9)) return i;
     i++;
   }
 }
 
 /** The closing quote of a string whose text starts at i, or -1 when it holds an escape, a control or non-ASCII character, or does not end. */
-function stringEnd(s: string, i: number): number {
+function stringEnd(s: Uint8Array, i: number): number {
   const n = s.length;
   for (; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = s[i]!;
     if (c === QUOTE) return i;
     if (c === 92 || c < 32 || c > 127) return -1;
   }
   return -1;
 }
 
+/** Whether the bytes from a are the ASCII key (the caller checked that it fits). */
+export function sameAt(s: Uint8Array, a: number, key: string): boolean {
+  const n = key.length;
+  for (let j = 0; j < n; j++) if (s[a + j] !== key.charCodeAt(j)) return false;
+  return true;
+}
+
+/** The first quote from i, -1 for none (a loop: Buffer's indexOf is a call into C++). */
+function quoteFrom(s: Uint8Array, i: number): number {
+  const n = s.length;
+  for (; i < n; i++) if (s[i] === QUOTE) return i;
+  return -1;
+}
+
 /** The key table's index of the key s[a, a + len), -1 for none. */
-function keyIndex(s: string, a: number, len: number, keys: readonly string[]): number {
+function keyIndex(s: Uint8Array, a: number, len: number, keys: readonly string[]): number {
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k]!;
-    if (key.length === len && s.startsWith(key, a)) return k;
+    if (key.length === len && sameAt(s, a, key)) return k;
   }
   return -1;
 }
 
 /** Reads the number at i into out.num[k]; the index after it, or -1 when it is not one this scanner is sure of. */
-function scanNumber(s: string, i: number, out: FlatMembers, k: number): number {
-  const neg = s.charCodeAt(i) === MINUS;
+function scanNumber(s: Uint8Array, i: number, out: FlatMembers, k: number): number {
+  const neg = s[i]! === MINUS;
   if (neg) i++;
   let m = 0;
   let digits = 0;
-  let c = s.charCodeAt(i) - D0;
+  let c = s[i]! - D0;
   if (c === 0) {
     i++;
-    c = s.charCodeAt(i) - D0;
+    c = s[i]! - D0;
     if (c >= 0 && c <= 9) return -1; // a leading zero: not JSON
   } else if (c >= 1 && c <= 9) {
     do {
       m = m * 10 + c;
       digits++;
-      c = s.charCodeAt(++i) - D0;
+      c = s[++i]! - D0;
     } while (c >= 0 && c <= 9);
   } else return -1;
   let f = 0;
-  if (s.charCodeAt(i) === DOT) {
+  if (s[i]! === DOT) {
     const f0 = ++i;
-    for (c = s.charCodeAt(i) - D0; c >= 0 && c <= 9; c = s.charCodeAt(++i) - D0) m = m * 10 + c;
+    for (c = s[i]! - D0; c >= 0 && c <= 9; c = s[++i]! - D0) m = m * 10 + c;
     f = i - f0;
     if (f === 0) return -1;
     digits += f;
   }
   if (digits > 15) return -1;
-  const e = s.charCodeAt(i);
+  const e = s[i]!;
   if (e === 101 || e === 69) return -1; // an exponent: JSON.parse's to read
   const v = m / POW10[f]!;
   out.num[k] = neg ? -v : v;
@@ -111,20 +129,20 @@ function scanNumber(s: string, i: number, out: FlatMembers, k: number): number {
  * that admits only printable ASCII without backslashes (a container number,
  * an ISO time); every other string is read character by character.
  */
-export function scanFlatObject(s: string, keys: readonly string[], checkedLater: number, out: FlatMembers): boolean {
+export function scanFlatObject(s: Uint8Array, keys: readonly string[], checkedLater: number, out: FlatMembers): boolean {
   out.present = 0;
   out.strings = 0;
   let i = skipWs(s, 0);
-  if (s.charCodeAt(i) !== OPEN) return false;
+  if (s[i]! !== OPEN) return false;
   i = skipWs(s, i + 1);
-  if (s.charCodeAt(i) === CLOSE) return skipWs(s, i + 1) === s.length;
+  if (s[i]! === CLOSE) return skipWs(s, i + 1) === s.length;
   let next = 0;
   for (;;) {
-    if (s.charCodeAt(i) !== QUOTE) return false;
+    if (s[i]! !== QUOTE) return false;
     let k: number;
     let keyEnd: number;
     const guess = next < keys.length ? keys[next]! : '';
-    if (guess !== '' && s.charCodeAt(i + 1 + guess.length) === QUOTE && s.startsWith(guess, i + 1)) {
+    if (guess !== '' && s[i + 1 + guess.length]! === QUOTE && sameAt(s, i + 1, guess)) {
       k = next;
       keyEnd = i + 1 + guess.length;
     } else {
@@ -136,11 +154,13 @@ export function scanFlatObject(s: string, keys: readonly string[], checkedLater:
     if ((out.present & (1 << k)) !== 0) return false;
     out.present |= 1 << k;
     next = k + 1;
-    i = skipWs(s, keyEnd + 1);
-    if (s.charCodeAt(i) !== COLON) return false;
-    i = skipWs(s, i + 1);
-    if (s.charCodeAt(i) === QUOTE) {
-      const valueEnd = (checkedLater & (1 << k)) !== 0 ? s.indexOf('"', i + 1) : stringEnd(s, i + 1);
+    i = keyEnd + 1;
+    if (s[i]! <= 32) i = skipWs(s, i);
+    if (s[i]! !== COLON) return false;
+    i++;
+    if (s[i]! <= 32) i = skipWs(s, i);
+    if (s[i]! === QUOTE) {
+      const valueEnd = (checkedLater & (1 << k)) !== 0 ? quoteFrom(s, i + 1) : stringEnd(s, i + 1);
       if (valueEnd < 0) return false;
       out.start[k] = i + 1;
       out.end[k] = valueEnd;
@@ -150,17 +170,18 @@ export function scanFlatObject(s: string, keys: readonly string[], checkedLater:
       i = scanNumber(s, i, out, k);
       if (i < 0) return false;
     }
-    i = skipWs(s, i);
-    const c = s.charCodeAt(i);
+    if (s[i]! <= 32) i = skipWs(s, i);
+    const c = s[i]!;
     if (c === CLOSE) return skipWs(s, i + 1) === s.length;
     if (c !== COMMA) return false;
-    i = skipWs(s, i + 1);
+    i++;
+    if (s[i]! <= 32) i = skipWs(s, i);
   }
 }
 
 /** The members as `JSON.parse` would give them (for tests): key to string or number. */
-export function flatMembersAsObject(s: string, keys: readonly string[], out: FlatMembers): Record<string, string | number> {
+export function flatMembersAsObject(s: Uint8Array, keys: readonly string[], out: FlatMembers): Record<string, string | number> {
   const o: Record<string, string | number> = {};
-  for (let k = 0; k < keys.length; k++) if (out.present & (1 << k)) o[keys[k]!] = out.strings & (1 << k) ? s.slice(out.start[k], out.end[k]) : out.num[k]!;
+  for (let k = 0; k < keys.length; k++) if (out.present & (1 << k)) o[keys[k]!] = out.strings & (1 << k) ? String.fromCharCode(...s.subarray(out.start[k], out.end[k])) : out.num[k]!;
   return o;
 }

@@ -3,8 +3,8 @@ import type { Reading } from '../model/reading.js';
 import { describeZodError } from '../trips/schema.js';
 import { checkSkew, parseJsonPayload, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
 import { planForContainer } from './device-binding.js';
-import { containerProblem, isoTimeMs, isoTimeMsAt } from './fields.js';
-import { FlatMembers, scanFlatObject } from './flat-json.js';
+import { containerProblem, isoTimeMs, isoTimeMsBytes } from './fields.js';
+import { FlatMembers, sameAt, scanFlatObject } from './flat-json.js';
 
 /** `json-v1`: one JSON object per reading on `{root}/json/{deviceId}/{kind}` (WIRE 1.1). */
 export const JSON_V1_KINDS = ['door', 'gps', 'light', 'temp'] as const;
@@ -88,13 +88,13 @@ export function decodeJsonV1(deviceId: string, kind: JsonV1Kind, doc: unknown, r
   }
   const ts = isoTimeMs(m.ts);
   if (Number.isNaN(ts)) return { reason: 'schema-violation', detail: `ts: expected an ISO time ending in Z, got ${JSON.stringify(m.ts).slice(0, 60)}` };
-  return fromFields(deviceId, kind, m, ts, receivedAt, ctx, false);
+  return fromFields(deviceId, kind, m, ts, receivedAt, ctx);
 }
 
-/** The reading of a valid document's fields (measured at `ts`), or why it is rejected; `containerChecked`: its containerId is known to be valid. */
-function fromFields(deviceId: string, kind: JsonV1Kind, m: Fields, ts: number, receivedAt: number, ctx: DecodeContext, containerChecked: boolean): Reading | Rejection {
+/** The reading of a valid document's fields (measured at `ts`), or why it is rejected. */
+function fromFields(deviceId: string, kind: JsonV1Kind, m: Fields, ts: number, receivedAt: number, ctx: DecodeContext): Reading | Rejection {
   const containerId = m.containerId;
-  const problem = containerChecked ? null : containerProblem(containerId);
+  const problem = containerProblem(containerId);
   if (problem) return { reason: 'bad-container-number', detail: `containerId ${JSON.stringify(containerId).slice(0, 40)}: ${problem === 'shape' ? 'not an ISO 6346 number' : 'check digit is wrong'}` };
   const skew = checkSkew(ts, receivedAt, ctx.limits);
   if (skew) return skew;
@@ -105,7 +105,8 @@ function fromFields(deviceId: string, kind: JsonV1Kind, m: Fields, ts: number, r
 /**
  * The reading of a valid document's fields, once its checks are passed
  * (container number, clock skew, the plan giving `tripId`); `eventId` is
- * `json-v1:{deviceId}:{msgId}`. Both decode paths build their readings here.
+ * `json-v1:{deviceId}:{msgId}`. The JSON.parse path builds its readings here,
+ * the scanner's path in `scannedJsonV1Reading` (the same literals).
  */
 export function jsonV1Reading(eventId: string, deviceId: string, kind: JsonV1Kind, m: Fields, ts: number, receivedAt: number, tripId: string | null): Reading {
   const containerId = m.containerId;
@@ -155,9 +156,12 @@ export const JSON_V1_SPECS: Readonly<Record<JsonV1Kind, JsonV1Spec>> = {
 /** What the json-v1 scan reuses from one payload to the next (one per normaliser): the members scanned, the fields read from them and the time. */
 export class JsonV1Scratch {
   readonly members = new FlatMembers();
-  readonly fields: Fields = { msgId: '', containerId: '', ts: '', state: undefined, lat: undefined, lon: undefined, speedKn: undefined, headingDeg: undefined, hdop: undefined, lux: undefined, celsius: undefined, setpointC: undefined };
+  /** The strings read (msgId, containerId, a door's state); the numbers stay in `members` (`scannedJsonV1Reading`). */
+  readonly fields: Fields = { msgId: '', containerId: '', ts: '', state: undefined };
   /** The measurement time of the last payload read (ms). */
   ts = 0;
+  /** The container number `scanJsonV1` took last (its `known`). */
+  readonly known: KnownContainer = { container: '', k0: 0, k1: 0, k2: 0 };
 }
 
 /**
@@ -166,26 +170,69 @@ export class JsonV1Scratch {
  * accept; null for any other payload (parse it and decode the usual way).
  * Accepted text is all ASCII, so valid UTF-8. `scratch.fields.msgId` is the
  * msgId afterwards. The normaliser runs its two steps itself
- * (`scanJsonV1Fields`, then the checks and `jsonV1Reading`).
+ * (`scanJsonV1Fields`, then the checks and `scannedJsonV1Reading`).
  */
 export function scanJsonV1(deviceId: string, kind: JsonV1Kind, text: string, receivedAt: number, ctx: DecodeContext, scratch: JsonV1Scratch): Reading | Rejection | null {
-  // the container number of the payload before, as the normaliser gives a topic's last one
-  if (!scanJsonV1Fields(JSON_V1_SPECS[kind], text, scratch, scratch.fields.containerId)) return null;
-  return fromFields(deviceId, kind, scratch.fields, scratch.ts, receivedAt, ctx, true);
+  // the payload's bytes, as the normaliser scans them; the container number of the payload before, as the normaliser gives a topic's last one
+  if (!scanJsonV1Fields(JSON_V1_SPECS[kind], Buffer.from(text), scratch, scratch.known)) return null;
+  // fromFields' checks, in its order (the container number was checked by the scan)
+  const f = scratch.fields;
+  const ts = scratch.ts;
+  const skew = checkSkew(ts, receivedAt, ctx.limits);
+  if (skew) return skew;
+  const plan = planForContainer(ctx.trips, ctx.memos, deviceId, f.containerId, ts);
+  return scannedJsonV1Reading(`json-v1:${deviceId}:${f.msgId}`, deviceId, kind, scratch, receivedAt, plan ? plan.tripId : null);
+}
+
+/**
+ * `jsonV1Reading` of the payload `scanJsonV1Fields` last read into `scratch`,
+ * its numbers taken from the scan's members (no copy into `scratch.fields`,
+ * each stored double a box made and dropped): the same literals, keys in the
+ * same order.
+ */
+export function scannedJsonV1Reading(eventId: string, deviceId: string, kind: JsonV1Kind, scratch: JsonV1Scratch, receivedAt: number, tripId: string | null): Reading {
+  const f = scratch.fields;
+  const containerId = f.containerId;
+  const ts = scratch.ts;
+  const mm = scratch.members;
+  const num = mm.num;
+  const present = mm.present;
+  switch (kind) {
+    case 'door':
+      return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'door', open: f.state === 'open' };
+    case 'gps': {
+      // members 5, 6, 7: speedKn, headingDeg, hdop
+      if ((present & 0b11100000) === 0b11100000) return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'location', lat: num[3]!, lon: num[4]!, speedKn: num[5]!, headingDeg: num[6]!, hdop: num[7]! };
+      const r: Reading = { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'location', lat: num[3]!, lon: num[4]! };
+      if (present & 0b100000) r.speedKn = num[5]!;
+      if (present & 0b1000000) r.headingDeg = num[6]!;
+      if (present & 0b10000000) r.hdop = num[7]!;
+      return r;
+    }
+    case 'light':
+      return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'light', lux: num[3]! };
+    case 'temp': {
+      // member 4: setpointC
+      if (present & 0b10000) return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: num[3]!, setpointC: num[4]! };
+      return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: num[3]! };
+    }
+  }
 }
 
 /**
  * Step one of `scanJsonV1`: reads a payload of `spec`'s kind into
- * `scratch.fields` and its measurement time into `scratch.ts` when the flat
+ * `scratch` (its strings into `fields`, its numbers left in `members`, its
+ * measurement time into `ts`) when the flat
  * scanner is sure of it, `isValidJsonV1` would accept it, and its time and
- * container number are valid; false for any other payload. `known`: a
- * container number found valid before ('' for none): a payload naming it
- * takes that string, unchecked and unsliced.
+ * container number are valid; false for any other payload. `known`: the
+ * container number taken last (by a topic, say): a payload naming it again
+ * takes that string, unchecked and unsliced, compared by its character codes
+ * kept beside it (no read of the string itself); a payload taken updates it.
  */
-export function scanJsonV1Fields(spec: JsonV1Spec, text: string, scratch: JsonV1Scratch, known: string): boolean {
+export function scanJsonV1Fields(spec: JsonV1Spec, payload: Buffer, scratch: JsonV1Scratch, known: KnownContainer): boolean {
   const mm = scratch.members;
   // containerId and ts (bits 1, 2) are checked character by character below
-  if (!scanFlatObject(text, spec.keys, 0b110, mm)) return false;
+  if (!scanFlatObject(payload, spec.keys, 0b110, mm)) return false;
   const present = mm.present;
   // the required members there, the first three strings, the rest numbers (door: its state a string)
   if ((present & spec.required) !== spec.required || (mm.strings & 0b111) !== 0b111 || (mm.strings & spec.numbers) !== 0) return false;
@@ -200,52 +247,84 @@ export function scanJsonV1Fields(spec: JsonV1Spec, text: string, scratch: JsonV1
       if ((mm.strings & 0b1000) === 0) return false;
       const a = start[3]!;
       const len = end[3]! - a;
-      if (len === 4 && text.startsWith('open', a)) f.state = 'open';
-      else if (len === 6 && text.startsWith('closed', a)) f.state = 'closed';
+      if (len === 4 && sameAt(payload, a, 'open')) f.state = 'open';
+      else if (len === 6 && sameAt(payload, a, 'closed')) f.state = 'closed';
       else return false;
       break;
     }
-    case 'gps':
-      f.lat = num[3];
-      f.lon = num[4];
-      f.speedKn = optNum(mm, 5);
-      f.headingDeg = optNum(mm, 6);
-      f.hdop = optNum(mm, 7);
-      if (!(inRange(f.lat, -90, 90) && inRange(f.lon, -180, 180) && optRange(f.speedKn, 0, 1000) && optRange(f.headingDeg, 0, 360) && (f.hdop === undefined || (f.hdop > 0 && f.hdop <= 100)))) return false;
+    // the numbers checked where the scan left them (NaN is never a scanned number; an absent optional member passes)
+    case 'gps': {
+      const lat = num[3]!;
+      const lon = num[4]!;
+      if (!(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180)) return false;
+      if (present & 0b100000 && !(num[5]! >= 0 && num[5]! <= 1000)) return false;
+      if (present & 0b1000000 && !(num[6]! >= 0 && num[6]! <= 360)) return false;
+      if (present & 0b10000000 && !(num[7]! > 0 && num[7]! <= 100)) return false;
       break;
+    }
     case 'light':
-      f.lux = num[3];
-      if (!inRange(f.lux, 0, 1e6)) return false;
+      if (!(num[3]! >= 0 && num[3]! <= 1e6)) return false;
       break;
     case 'temp':
-      f.celsius = num[3];
-      f.setpointC = optNum(mm, 4);
-      if (!(inRange(f.celsius, -60, 80) && optRange(f.setpointC, -60, 80))) return false;
+      if (!(num[3]! >= -60 && num[3]! <= 80)) return false;
+      if (present & 0b10000 && !(num[4]! >= -60 && num[4]! <= 80)) return false;
       break;
   }
   // (an ISO time is ASCII digits and separators: the scan only delimited it)
-  const ts = isoTimeMsAt(text, start[2]!, end[2]!);
+  const ts = isoTimeMsBytes(payload, start[2]!, end[2]!);
   if (Number.isNaN(ts)) return false;
   // (a container number is ASCII letters and digits: the scan only delimited it)
   const c0 = start[1]!;
-  let containerId: string;
-  if (end[1]! - c0 === 11 && known.length === 11 && text.startsWith(known, c0)) containerId = known;
-  else {
-    containerId = text.slice(c0, end[1]);
-    if (containerProblem(containerId) !== null) return false;
+  let k0 = -1;
+  let k1 = -1;
+  let k2 = -1;
+  if (end[1]! - c0 === 11) {
+    k0 = codes7(payload, c0, c0 + 4);
+    k1 = codes7(payload, c0 + 4, c0 + 8);
+    k2 = codes7(payload, c0 + 8, c0 + 11);
   }
-  // a slice of 13 characters or more would keep the whole payload alive in the duplicate window: copy it from the text
-  f.msgId = idLen < 13 ? text.slice(start[0], end[0]) : copyOf(text.slice(start[0], end[0]));
+  let containerId: string;
+  // (known.k0 is 0 for none, and k0 is -1 or at least 1: an ASCII character is not 0 here)
+  if (k0 === known.k0 && k1 === known.k1 && k2 === known.k2) containerId = known.container;
+  else {
+    // (latin1: a byte a character, so a byte above 127 makes a character no container number has)
+    containerId = payload.toString('latin1', c0, end[1]);
+    if (containerProblem(containerId) !== null) return false;
+    // (a valid container number is 11 ASCII letters and digits: k0, k1 and k2 are its codes)
+  }
+  // (read character by character: ASCII, so its latin1 reading is its text; a string of its own, no view into a payload's)
+  f.msgId = payload.toString('latin1', start[0], end[0]);
   f.containerId = containerId;
   scratch.ts = ts;
+  known.container = containerId;
+  known.k0 = k0;
+  known.k1 = k1;
+  known.k2 = k2;
   return true;
 }
 
-/** Member k's number, undefined when absent. */
-const optNum = (mm: FlatMembers, k: number): number | undefined => (mm.present & (1 << k) ? mm.num[k] : undefined);
+/**
+ * A container number taken before, as a topic keeps it: its text, and its 11
+ * character codes 7 bits each in three small integers (4, 4 and 3 codes;
+ * `codes7`), 0 while there is none.
+ */
+export interface KnownContainer {
+  container: string;
+  k0: number;
+  k1: number;
+  k2: number;
+}
 
-/** A flat copy of a string, not a view into the one it was sliced from. */
-const copyOf = (s: string): string => Buffer.from(s, 'latin1').toString('latin1');
+/** The bytes s[a, b) (at most 4), 7 bits each, in one integer below 2^28; -1 when one is 0 or above 127. */
+function codes7(s: Uint8Array, a: number, b: number): number {
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const c = s[i]!;
+    if (c < 1 || c > 127) return -1;
+    v = (v << 7) | c;
+  }
+  return v;
+}
 
 /** json-v1 in the registry: the kind is checked before the payload is parsed. */
 export const jsonV1: WireFormatDecoder = {

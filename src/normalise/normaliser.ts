@@ -3,11 +3,11 @@ import type { Config } from '../config/schema.js';
 import type { Reading, WireFormat } from '../model/reading.js';
 import { decodeBatchEnvelope, decodeBatchEvent, safeStringify } from './batch-v1.js';
 import { checkSkew, type DecodeContext, type DecodeOut, type DecodeResult, type Rejection, type WireFormatDecoder } from './context.js';
-import { decodeCsvV1Reference, scanCsvV1 } from './csv-v1.js';
+import { csvScanned, decodeCsvV1Reference, scanCsvV1 } from './csv-v1.js';
 import { deadLetter, type DeadLetter } from './dead-letter.js';
 import { Deduper, ID_BATCH, ID_BATCH_NUM, ID_CSV, ID_JSON, ID_JSON_NUM, ID_TEXT, packed, packId } from './dedup.js';
 import { type BindingMemo, describeMismatch, findMismatch, pairBoundMemo, planForContainer } from './device-binding.js';
-import { decodeJsonV1, isJsonV1Kind, JSON_V1_SPECS, jsonV1Reading, JsonV1Scratch, scanJsonV1Fields, type JsonV1Kind, type JsonV1Spec } from './json-v1.js';
+import { decodeJsonV1, isJsonV1Kind, JSON_V1_SPECS, JsonV1Scratch, scanJsonV1Fields, scannedJsonV1Reading, type JsonV1Kind, type JsonV1Spec } from './json-v1.js';
 import { decoderFor } from './registry.js';
 import { parseTopic, topicPatterns, type Route } from './topic.js';
 import type { TripDirectory } from '../trips/directory.js';
@@ -54,14 +54,21 @@ interface TopicRoute {
   format: WireFormat;
   decoder: WireFormatDecoder;
   route: NonNullable<Route>;
+  /** The route's id (device or gateway), kept here to spare a load per message. */
+  deviceId: string;
+  /** The format's payload size limit (maxPayloadBytes). */
+  limit: number;
   /** json-v1: the unknown-reading-type detail for a kind the format does not define, else null. */
   badKind: string | null;
   /** json-v1 of a kind the format defines: how the scanner reads it; else null. */
   json: JsonV1Spec | null;
   /** The event id up to the device's own id: `{format}:{deviceId}:`. */
   eventPrefix: string;
-  /** json-v1: the container number of the last payload the scanner took on this topic ('' for none). */
+  /** json-v1: the container number of the last payload the scanner took on this topic ('' for none), and its codes (json-v1.ts `KnownContainer`). */
   container: string;
+  k0: number;
+  k1: number;
+  k2: number;
   /** The device's duplicate window as last seen here (Deduper.current), to spare the device lookup. */
   window: BindingMemo | undefined;
 }
@@ -122,7 +129,21 @@ export class Normaliser {
     if (!route) return null;
     const badKind = route.format === 'json-v1' && !isJsonV1Kind(route.kind!) ? `kind ${JSON.stringify(route.kind)}: expected door, gps, light or temp` : null;
     const json = route.format === 'json-v1' && badKind === null ? JSON_V1_SPECS[route.kind as JsonV1Kind] : null;
-    const t: TopicRoute = { format: route.format, decoder: decoderFor(route.format), route, badKind, json, eventPrefix: `${route.format}:${route.id}:`, container: '', window: undefined };
+    const t: TopicRoute = {
+      format: route.format,
+      decoder: decoderFor(route.format),
+      route,
+      deviceId: route.id,
+      limit: this.opts.maxPayloadBytes[route.format],
+      badKind,
+      json,
+      eventPrefix: `${route.format}:${route.id}:`,
+      container: '',
+      k0: 0,
+      k1: 0,
+      k2: 0,
+      window: undefined,
+    };
     if (this.topics.size >= MAX_TOPICS) this.topics.clear();
     this.topics.set(topic, t);
     return t;
@@ -131,11 +152,13 @@ export class Normaliser {
   private decodeInto(out: NormaliseResult, topic: string, payload: Buffer, receivedAt: number): void {
     const t = this.topicRoute(topic);
     if (t === null) return void out.deadLetters.push(deadLetter('unknown-topic', this.unknownTopic, topic, payload, receivedAt, isUtf8(payload) ? payload.toString('utf8') : null));
-    const limit = this.opts.maxPayloadBytes[t.format];
+    const limit = t.limit;
     if (payload.length > limit) return void out.deadLetters.push(deadLetter('payload-too-large', `${payload.length} bytes, limit for ${t.format} is ${limit}`, topic, payload, receivedAt, null));
+    // The scans answer only for payloads they read character by character as ASCII (so valid UTF-8): no UTF-8 check for those.
+    // json-v1's reads the payload's bytes: its text is made only when a dead letter keeps it (or the scan is not sure).
+    if (t.format === 'json-v1' && this.jsonScan(out, t, topic, payload, receivedAt)) return;
     const text = payload.toString(); // UTF-8 (without arguments: no encoding lookup)
-    // The scans answer only for text they read character by character as ASCII (so valid UTF-8): no UTF-8 check for those.
-    if (t.format === 'json-v1' ? this.jsonScan(out, t, topic, text, receivedAt) : t.format === 'csv-v1' && this.csvScan(out, t, topic, text, receivedAt)) return;
+    if (t.format === 'csv-v1' && this.csvScan(out, t, topic, text, receivedAt)) return;
     if (!isUtf8(payload)) return void out.deadLetters.push(deadLetter('not-utf8', `${t.format} payloads are UTF-8 text`, topic, payload, receivedAt, null));
     switch (t.format) {
       case 'json-v1':
@@ -155,37 +178,41 @@ export class Normaliser {
    * number, the event id's prefix, the device's window): false when it is not
    * sure, nothing done.
    */
-  private jsonScan(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): boolean {
+  private jsonScan(out: NormaliseResult, t: TopicRoute, topic: string, payload: Buffer, receivedAt: number): boolean {
     const spec = t.json;
     if (spec === null) return false;
     const scratch = this.jsonScratch;
-    if (!scanJsonV1Fields(spec, text, scratch, t.container)) return false;
+    // (the scan updates what the topic keeps of its last container number)
+    if (!scanJsonV1Fields(spec, payload, scratch, t)) return false;
     const f = scratch.fields;
     const ts = scratch.ts;
-    t.container = f.containerId;
     // fromFields' checks, in its order (the container number was checked by the scan)
     const skew = checkSkew(ts, receivedAt, this.opts.limits);
     if (skew !== null) {
-      reject(out, skew.reason, skew.detail, topic, text, receivedAt);
+      reject(out, skew.reason, skew.detail, topic, payload.toString(), receivedAt);
       return true;
     }
-    const deviceId = t.route.id;
+    const deviceId = t.deviceId;
     this.dedup.resume(t.window);
     const plan = planForContainer(this.opts.trips, this.dedup, deviceId, f.containerId, ts);
     const id = f.msgId;
     const eventId = t.eventPrefix + id;
-    const r = jsonV1Reading(eventId, deviceId, spec.kind, f, ts, receivedAt, plan ? plan.tripId : null);
-    if (packId(id, 0, id.length)) this.keep(out, r, deviceId, eventId, f.containerId, ts, ID_JSON_NUM, '', packed.a, packed.b, topic, receivedAt, text, null);
-    else this.keep(out, r, deviceId, eventId, f.containerId, ts, ID_JSON, id, 0, 0, topic, receivedAt, text, null);
+    const r = scannedJsonV1Reading(eventId, deviceId, spec.kind, scratch, receivedAt, plan ? plan.tripId : null);
+    if (packId(id, 0, id.length)) this.keep(out, r, deviceId, eventId, f.containerId, ts, ID_JSON_NUM, '', packed.a, packed.b, topic, receivedAt, payload, null);
+    else this.keep(out, r, deviceId, eventId, f.containerId, ts, ID_JSON, id, 0, 0, topic, receivedAt, payload, null);
     t.window = this.dedup.current;
     return true;
   }
 
   /** csv-v1 through its scan (csv-v1.ts `scanCsvV1`): false when it is not sure, nothing done. */
   private csvScan(out: NormaliseResult, t: TopicRoute, topic: string, text: string, receivedAt: number): boolean {
-    const r = scanCsvV1(t.route.id, text, receivedAt, this.ctx);
+    const r = scanCsvV1(t.deviceId, text, receivedAt, this.ctx, t.eventPrefix);
     if (r === null) return false;
-    this.csvResult(out, r, topic, text, receivedAt);
+    // seq and epoch as the scan read them (csvScanned): no second reading of the line for the id key
+    const c = csvScanned;
+    if (c.seq < 0) reject(out, (r as Rejection).reason, (r as Rejection).detail, topic, text, receivedAt);
+    else if (c.canonical) this.keep(out, r as Reading, t.deviceId, c.eventId, null, c.ts, ID_CSV, '', c.seq, c.epoch, topic, receivedAt, text, null);
+    else this.keep(out, r as Reading, t.deviceId, c.eventId, null, c.ts, ID_TEXT, c.eventId, 0, 0, topic, receivedAt, text, null);
     return true;
   }
 
@@ -278,8 +305,8 @@ export class Normaliser {
   /**
    * A decoded reading (of `deviceId`, with `eventId`), with its id key
    * (dedup.ts) and what its dead letter would keep if the binding check
-   * refuses it: the payload text, or (a batch event) the event's own JSON,
-   * made only then. `containerId`: the container the reading names, checked
+   * refuses it: the payload text (or the payload, its text made only then),
+   * or (a batch event) the event's own JSON, made only then. `containerId`: the container the reading names, checked
    * against the plans; null for a csv-v1 reading, whose container is its
    * device's plan's.
    */
@@ -296,7 +323,7 @@ export class Normaliser {
     b: number,
     topic: string,
     receivedAt: number,
-    text: string | null,
+    text: string | Buffer | null,
     ev: unknown,
   ): void {
     const pending = out.unrecorded;
@@ -307,7 +334,7 @@ export class Normaliser {
     } else if (this.dedup.seen(deviceId, tag, s, a, b)) return void out.duplicates++;
     // A reading for a container its device is not planned on never reaches the rules: dead-lettered, and alerted by the caller.
     const mismatch = containerId === null || pairBoundMemo(this.opts.trips, this.dedup, deviceId, containerId, ts) ? null : findMismatch(r, this.opts.trips);
-    if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, text ?? safeStringify(ev), receivedAt), mismatch });
+    if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, typeof text === 'string' ? text : text !== null ? text.toString() : safeStringify(ev), receivedAt), mismatch });
     // most messages hold one reading: a one-element array, not the first push's room for sixteen
     else if (out.readings.length === 0) out.readings = [r];
     else out.readings.push(r);

@@ -194,6 +194,34 @@ describe('the decode path gives what the one before it gave', () => {
       { numRuns: 150 },
     );
   });
+  it("on json-v1 payloads with bytes replaced anywhere (the container number's and the time's too) by any byte or a two-byte character: the scanner reads bytes, the decoder before it text", () => {
+    const T = fuzz.FUZZ_RECEIVED;
+    const ts = new Date(T - 5000).toISOString();
+    const bodies = ['"state":"open"', '"state":"closed"', '"lux":3', '"celsius":4.5,"setpointC":-18', '"lat":51.5,"lon":3.25,"speedKn":12.5,"headingDeg":180,"hdop":0.9'];
+    const kinds = ['door', 'door', 'light', 'temp', 'gps'];
+    const edit = fc.tuple(
+      fc.nat(120),
+      fc.oneof(
+        fc.integer({ min: 0, max: 255 }).map((b) => [b]),
+        fc.constantFrom([0xc3, 0xa9], [0xc3], [0xa9], [0x5c, 0x75]),
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(4), fc.constantFrom('MSCU1234566', 'CSQU3054383'), fc.array(edit, { maxLength: 2 })), { minLength: 1, maxLength: 12 }), (ops) => {
+        const messages = ops.map(([k, c, edits], i) => {
+          let bytes = Buffer.from(`{"msgId":"m-${i}","containerId":"${c}","ts":"${ts}",${bodies[k]!}}`);
+          for (const [at, by] of edits) {
+            const p = at % bytes.length;
+            bytes = Buffer.concat([bytes.subarray(0, p), Buffer.from(by), bytes.subarray(p + 1)]);
+          }
+          return { topic: `ssd/json/acme-00042/${kinds[k]!}`, payload: bytes, t: T };
+        });
+        compare(messages, fuzz.FUZZ_PLANS);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('on one id written so that one copy takes the scanner and the other JSON.parse: escapes, spacing, non-ASCII, invalid UTF-8, ids of 14 and 15 characters', () => {
     const T = fuzz.FUZZ_RECEIVED;
     const ts = new Date(T - 5000).toISOString();

@@ -223,6 +223,48 @@ describe('csv-v1 scan agrees with the split decoder', () => {
       { numRuns: 30_000 },
     );
   });
+
+  // The scan reads numbers from the digits (no slice, no Number) up to 15 digits: each must be Number() of its text, -0 and fractions of many digits included.
+  const digits = (min: number, max: number) => fc.array(fc.constantFrom('0', '0', '1', '3', '5', '7', '9'), { minLength: min, maxLength: max }).map((d) => d.join(''));
+  const decimal = fc
+    .tuple(
+      fc.constantFrom('', '-'),
+      digits(1, 3),
+      fc.oneof(
+        fc.constant(''),
+        digits(1, 18).map((f) => `.${f}`),
+      ),
+    )
+    .map(([sign, int, frac]) => sign + int + frac);
+  const integer = fc.tuple(fc.constantFrom('', '-'), digits(1, 4)).map(([sign, int]) => sign + int);
+  const values = fc.oneof(
+    // (the constants: more than 15 digits, where the digits as one integer are not exact and its quotient would miss Number's value)
+    fc.tuple(fc.constant('G'), fc.array(fc.oneof({ weight: 4, arbitrary: decimal }, integer, fc.constantFrom('', '23.247179262793809', '1.1681427774305037', '-62.24677152845954571')), { minLength: 2, maxLength: 4 })),
+    fc.tuple(fc.constant('L'), fc.array(fc.oneof({ weight: 4, arbitrary: digits(1, 8) }, integer), { minLength: 1, maxLength: 2 })),
+    fc.tuple(fc.constant('T'), fc.array(fc.oneof({ weight: 4, arbitrary: integer }, decimal, fc.constant('')), { minLength: 1, maxLength: 3 })),
+  );
+  const numericLine = fc
+    .tuple(fc.nat(65_535), fc.constantFrom('', '', '0', '00'), fc.integer({ min: 1767700000, max: 1767800000 }), fc.constantFrom('', '', '0'), values)
+    .map(([seq, z1, epoch, z2, [type, vs]]) => [`${z1}${seq}`, type, `${z2}${epoch}`, ...vs].join(';'));
+  it('on lines of numbers: every number of a reading is Number() of its text (Object.is: -0 too), the event id the text of seq and epoch', () => {
+    const numbers = (r: object) => Object.entries(r).filter(([, v]) => typeof v === 'number');
+    let readings = 0;
+    fc.assert(
+      fc.property(numericLine, (text) => {
+        const fast = decodeCsvV1('sat-0091', text, RECEIVED, ctx);
+        const ref = decodeCsvV1Reference('sat-0091', text, RECEIVED, ctx);
+        expect(fast).toEqual(ref);
+        expect(JSON.stringify(fast)).toBe(JSON.stringify(ref));
+        const a = numbers(fast);
+        const b = numbers(ref);
+        expect(a.map(([k]) => k)).toEqual(b.map(([k]) => k));
+        for (let i = 0; i < a.length; i++) expect(Object.is(a[i]![1], b[i]![1]), `${text}: ${a[i]![0]}`).toBe(true);
+        if (!('reason' in fast)) readings++;
+      }),
+      { numRuns: 30_000 },
+    );
+    expect(readings).toBeGreaterThan(6000);
+  });
 });
 
 describe('the duplicate window is a least-recently-heard LRU of id windows', () => {

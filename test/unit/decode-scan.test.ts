@@ -5,7 +5,7 @@ import { simulateFleet } from '../../simulators/fleet.js';
 import type { DecodeContext } from '../../src/normalise/context.js';
 import { decodeCsvV1Reference, scanCsvV1 } from '../../src/normalise/csv-v1.js';
 import { Deduper, ID_BATCH, ID_BATCH_NUM, ID_JSON, ID_JSON_NUM, packed, packId } from '../../src/normalise/dedup.js';
-import { isoTimeMs, isoTimeMsAt } from '../../src/normalise/fields.js';
+import { isoTimeMs, isoTimeMsAt, isoTimeMsBytes } from '../../src/normalise/fields.js';
 import { FlatMembers, flatMembersAsObject, scanFlatObject } from '../../src/normalise/flat-json.js';
 import { decodeJsonV1, isJsonV1Kind, JSON_V1_KINDS, JsonV1Scratch, scanJsonV1, type JsonV1Kind } from '../../src/normalise/json-v1.js';
 import { TripDirectory } from '../../src/trips/directory.js';
@@ -92,11 +92,13 @@ describe('the flat-object scanner is sure only of what JSON.parse reads alike', 
     let accepted = 0;
     fc.assert(
       fc.property(fc.oneof(cleanFlat, flatText, mutated(cleanFlat), mutated(flatText), fc.string({ maxLength: 30 })), (text) => {
-        if (!scanFlatObject(text, KEYS, 0, mm)) return;
+        // the scanner reads the payload's bytes (UTF-8)
+        const payload = Buffer.from(text);
+        if (!scanFlatObject(payload, KEYS, 0, mm)) return;
         accepted++;
         expect(isAscii(text)).toBe(true);
         const doc = JSON.parse(text) as Record<string, unknown>;
-        const got = flatMembersAsObject(text, KEYS, mm);
+        const got = flatMembersAsObject(payload, KEYS, mm);
         expect(Object.keys(doc).sort()).toEqual(Object.keys(got).sort());
         for (const [k, v] of Object.entries(doc)) expect(Object.is(v, got[k]), `${k}: ${String(v)} vs ${String(got[k])}`).toBe(true);
       }),
@@ -110,7 +112,7 @@ describe('the flat-object scanner is sure only of what JSON.parse reads alike', 
     fc.assert(
       fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) => {
         const text = `{"lat":${JSON.stringify(d)}}`;
-        if (scanFlatObject(text, KEYS, 0, mm)) expect(Object.is(mm.num[3], JSON.parse(text).lat)).toBe(true);
+        if (scanFlatObject(Buffer.from(text), KEYS, 0, mm)) expect(Object.is(mm.num[3], JSON.parse(text).lat)).toBe(true);
         else expect(/e|\d{16}/i.test(JSON.stringify(d).replace(/[-.]/g, ''))).toBe(true); // refused only for an exponent or 16+ digits
       }),
       { numRuns: 20_000 },
@@ -315,6 +317,10 @@ describe('ISO times read in place', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 6 }), iso, fc.string({ maxLength: 6 }), (pre, s, post) => {
         expect(Object.is(isoTimeMsAt(pre + s + post, pre.length, pre.length + s.length), isoTimeMs(s))).toBe(true);
+        // and in a payload's bytes (UTF-8: a character outside ASCII is bytes above 127)
+        const a = Buffer.byteLength(pre);
+        const bytes = Buffer.from(pre + s + post);
+        expect(Object.is(isoTimeMsBytes(bytes, a, a + Buffer.byteLength(s)), isoTimeMs(s)), s).toBe(true);
       }),
       { numRuns: 20_000 },
     );
