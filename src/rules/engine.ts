@@ -10,7 +10,7 @@ import type { ContainerView, Fix, RaisedAlert, Rule, RuleContext } from './rule.
 import { trackStop } from './stop-tracker.js';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { swError } from '../errors.js';
-import { RollingBaseline } from './rolling-baseline.js';
+import { RollingBaseline, type SavedBaseline } from './rolling-baseline.js';
 import { GraphDecoder, GraphEncoder, type Json, type SnapshotClass } from './snapshot-codec.js';
 
 export interface EngineOutput {
@@ -1012,7 +1012,7 @@ function round(x: number, digits: number): number {
 /** Marks a lane snapshot (LaneSnapshot.format). */
 export const SNAPSHOT_FORMAT = 'sealwatch.engine-lane';
 /** Bumped whenever what a snapshot holds or how changes: an engine refuses every version but its own. */
-export const SNAPSHOT_SCHEMA_VERSION = 1;
+export const SNAPSHOT_SCHEMA_VERSION = 2;
 
 /** One lane's state (RuleEngine.snapshotLane), JSON-safe. */
 export interface LaneSnapshot {
@@ -1055,7 +1055,7 @@ const SLOT_FIELDS = [
 /** Classes found in engine state; anything else of a class is refused by the encoder. */
 const SNAPSHOT_CLASSES: SnapshotClass[] = [
   { name: 'EngineFix', proto: EngineFix.prototype, skip: { zonesEpoch: 0, zones: null } },
-  { name: 'RollingBaseline', proto: RollingBaseline.prototype },
+  { name: 'RollingBaseline', proto: RollingBaseline.prototype, save: (b) => RollingBaseline.save(b as RollingBaseline), load: (d) => RollingBaseline.load(d as SavedBaseline) },
 ];
 
 function checkSnapshot(snap: LaneSnapshot, rules: readonly Rule[]): void {
