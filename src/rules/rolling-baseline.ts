@@ -60,7 +60,9 @@ let steps = new Float64Array(64);
  * wide baseline or a number not in use), modes, caps (capacity in
  * readings), ns (readings kept), heads (ring index of the oldest), bases
  * (compact: the oldest reading's time; narrow: the time offsets count
- * from), lasts (compact: the newest reading's time).
+ * from), lasts (compact: the newest reading's time), prevTss and prevCs
+ * (the rule's previous reading, setPrevious: numbers of a column rather than
+ * two boxed doubles of each rule state).
  */
 const COMPACT = 0;
 const NARROW = 1;
@@ -78,6 +80,8 @@ let ns = new Int32Array(0);
 let heads = new Int32Array(0);
 let bases = new Float64Array(0);
 let lasts = new Float64Array(0);
+let prevTss = new Float64Array(0);
+let prevCs = new Float64Array(0);
 const owners: Array<WeakRef<RollingBaseline> | undefined> = [];
 const freeIds: number[] = [];
 
@@ -123,6 +127,8 @@ function newId(owner: RollingBaseline): number {
   heads[id] = 0;
   bases[id] = Number.NaN;
   lasts[id] = Number.NaN;
+  prevTss[id] = Number.NaN;
+  prevCs[id] = Number.NaN;
   return id;
 }
 
@@ -138,6 +144,8 @@ function growColumns(size: number): void {
   heads = grow(heads, new Int32Array(size));
   bases = grow(bases, new Float64Array(size));
   lasts = grow(lasts, new Float64Array(size));
+  prevTss = grow(prevTss, new Float64Array(size));
+  prevCs = grow(prevCs, new Float64Array(size));
 }
 
 /** A block of `need` words; it may move every other block (read offs[] again after). */
@@ -206,7 +214,7 @@ export function compactSlab(): void {
  * values (as they are: zeros of both signs compare equal, so their order is
  * the pushes' and drops').
  */
-export type SavedBaseline = { t0: number; dt: Float64Array; v: Int16Array } | { ts: Float64Array; v: Float64Array; s: Float64Array };
+export type SavedBaseline = ({ t0: number; dt: Float64Array; v: Int16Array } | { ts: Float64Array; v: Float64Array; s: Float64Array }) & { prevTs: number; prevC: number };
 
 export class RollingBaseline {
   private readonly id: number;
@@ -339,6 +347,24 @@ export class RollingBaseline {
     return sorted[(m - 1) >> 1]!;
   }
 
+  /**
+   * The time and value of the rule's previous reading (NaN until set), kept
+   * here for TEMPERATURE_ANOMALY's dry boxes (how fast the air changed): not
+   * part of the baseline's readings, and not changed by push or trim.
+   */
+  get prevTs(): number {
+    return prevTss[this.id]!;
+  }
+
+  get prevC(): number {
+    return prevCs[this.id]!;
+  }
+
+  setPrevious(ts: number, c: number): void {
+    prevTss[this.id] = ts;
+    prevCs[this.id] = c;
+  }
+
   /** How a baseline keeps its readings, for tests: its layout, capacity (readings) and the bytes of its block or arrays. */
   static layout(b: RollingBaseline): { layout: 'compact' | 'narrow' | 'wide'; capacity: number; bytes: number } {
     const mode = modes[b.id]!;
@@ -361,12 +387,12 @@ export class RollingBaseline {
         ts[k] = wd.ts[i]!;
         v[k] = wd.values[i]!;
       }
-      return { ts, v, s: wd.sorted.slice(0, n) };
+      return { ts, v, s: wd.sorted.slice(0, n), prevTs: prevTss[id]!, prevC: prevCs[id]! };
     }
     const ts = b.ringTimes();
     const dt = new Float64Array(Math.max(0, n - 1));
     for (let k = 1; k < n; k++) dt[k - 1] = ts[k]! - ts[k - 1]!; // whole milliseconds: exact
-    return { t0: n > 0 ? ts[0]! : 0, dt, v: b.ringTenths() };
+    return { t0: n > 0 ? ts[0]! : 0, dt, v: b.ringTenths(), prevTs: prevTss[id]!, prevC: prevCs[id]! };
   }
 
   /** A baseline holding what save gave. */
@@ -392,6 +418,7 @@ export class RollingBaseline {
         b.push(t, saved.v[k]! / 10);
       }
     }
+    b.setPrevious(saved.prevTs, saved.prevC);
     return b;
   }
 

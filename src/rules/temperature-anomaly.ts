@@ -28,21 +28,22 @@ interface Episode {
   raised: boolean;
   evidence: string[];
 }
-/** `baseline`: the readings of the baseline window (rolling-baseline.ts), made on the first reading kept. */
-/** `prevTs`/`prevC`: the dry box's previous reading, for how fast it changed. */
+/**
+ * `baseline`: the readings of the baseline window (rolling-baseline.ts), made
+ * on the first reading kept (or a dry box's first judged); it also holds the
+ * previous reading (prevTs/prevC, for how fast a dry box's air changed).
+ */
 interface State {
   baseline: RollingBaseline | null;
   episode: Episode | null;
   recent: RecentWindow | null;
   erratic: ErraticEpisode | null;
-  prevTs: number;
-  prevC: number;
 }
 
 export const temperatureAnomaly = defineRule<State>({
   id: 'TEMPERATURE_ANOMALY',
   kinds: ['temperature'],
-  initialState: () => ({ baseline: null, episode: null, recent: null, erratic: null, prevTs: NaN, prevC: NaN }),
+  initialState: () => ({ baseline: null, episode: null, recent: null, erratic: null }),
   learn(state, r, ctx) {
     // the yard days before departure are history too
     if (r.kind !== 'temperature') return;
@@ -50,8 +51,7 @@ export const temperatureAnomaly = defineRule<State>({
     if (reefer && Math.abs(r.celsius - reefer.setpointC) > reefer.toleranceC) return;
     trim(state, r.ts, ctx.rules.temperatureAnomaly);
     push(state, r.ts, r.celsius);
-    state.prevTs = r.ts;
-    state.prevC = r.celsius;
+    state.baseline!.setPrevious(r.ts, r.celsius);
   },
   onReading(state, r, ctx) {
     if (r.kind !== 'temperature') return;
@@ -141,21 +141,21 @@ function raiseErratic(ep: ErraticEpisode, at: number, setpointC: number, ctx: Ru
  */
 function judgeDry(state: State, r: { ts: number; celsius: number; eventId: string }, ctx: RuleContext): void {
   const cfg = ctx.rules.temperatureAnomaly;
-  const history = state.baseline;
-  const prevTs = state.prevTs;
-  const prevC = state.prevC;
-  state.prevTs = r.ts;
-  state.prevC = r.celsius;
-  const size = history ? history.size : 0;
-  const span = size ? r.ts - history!.oldestTs() : 0;
+  // (made here if it is the first reading: every way on from an empty baseline pushes this one)
+  const history = (state.baseline ??= new RollingBaseline());
+  const prevTs = history.prevTs;
+  const prevC = history.prevC;
+  history.setPrevious(r.ts, r.celsius);
+  const size = history.size;
+  const span = size ? r.ts - history.oldestTs() : 0;
   if (size < DRY_MIN_READINGS || span < HOUR_MS) {
     push(state, r.ts, r.celsius);
     return;
   }
   const full = size >= cfg.minBaselineReadings && span >= cfg.minBaselineSpanDryMs;
   const ep0 = state.episode;
-  const hi = history!.max();
-  const lo = history!.min();
+  const hi = history.max();
+  const lo = history.min();
   const dev = ep0 ? r.celsius - ep0.baseline : r.celsius > hi ? r.celsius - hi : r.celsius < lo ? r.celsius - lo : 0;
   const rate = Number.isFinite(prevTs) && r.ts > prevTs ? Math.abs(r.celsius - prevC) / ((r.ts - prevTs) / HOUR_MS) : 0;
   const holding = ep0 !== null && Math.sign(dev) === Math.sign(ep0.peakC - ep0.baseline) && Math.abs(dev) >= 0.6 * cfg.minDeltaDryC;

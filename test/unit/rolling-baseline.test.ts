@@ -25,6 +25,7 @@ interface Step {
 class Reference {
   ts: number[] = [];
   values: number[] = [];
+  prev: [number, number] = [Number.NaN, Number.NaN];
   trim(minTs: number, max: number): void {
     while (this.ts.length && (this.ts[0]! < minTs || this.ts.length > max)) {
       this.ts.shift();
@@ -40,6 +41,7 @@ class Reference {
 }
 
 function expectSame(b: RollingBaseline, ref: Reference): void {
+  expect([b.prevTs, b.prevC]).toEqual(ref.prev);
   expect(b.size).toBe(ref.values.length);
   if (!ref.values.length) return;
   expect(b.oldestTs()).toBe(ref.ts[0]);
@@ -141,6 +143,11 @@ describe('RollingBaseline', () => {
           bs[k]!.push(now, s.c);
           refs[k]!.ts.push(now);
           refs[k]!.values.push(s.c);
+          if (s.max % 2) {
+            // the rule's previous reading, kept alongside (set for some readings only, so it lags at times)
+            bs[k]!.setPrevious(now, s.c);
+            refs[k]!.prev = [now, s.c];
+          }
         }
         for (let k = 0; k < 6; k++) expectSame(bs[k]!, refs[k]!);
       }),
