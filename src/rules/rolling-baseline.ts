@@ -293,37 +293,14 @@ export class RollingBaseline {
 
   /** The median of the values (size > 0). */
   median(): number {
-    const idx = (ns[this.id]! - 1) * 0.5;
-    if (idx % 1 === 0) return this.valueAt(idx);
-    const lo = Math.floor(idx);
-    const x = this.valueAt(lo);
-    return x + 0.5 * (this.valueAt(lo + 1) - x);
+    const id = this.id;
+    return modes[id] === WIDE ? medianOf(wides.get(id)!.sorted, 0, ns[id]!, 1) : medianOf(words, sortedFrom(id), ns[id]!, 10);
   }
 
   /** The median of |value - med| over the values, med being their median (size > 0). */
   medianAbsoluteDeviation(med: number): number {
-    const n = ns[this.id]!;
-    const idx = (n - 1) * 0.5;
-    const lo = Math.floor(idx);
-    const want = idx % 1 === 0 ? lo : lo + 1; // the last order statistic needed
-    // deviations grow outwards from the median on both sides: merge the two runs
-    let right = this.firstAtLeast(med);
-    let left = right - 1;
-    let dLo = 0;
-    let d = 0;
-    for (let k = 0; k <= want; k++) {
-      const dl = left >= 0 ? Math.abs(this.valueAt(left) - med) : Infinity;
-      const dr = right < n ? Math.abs(this.valueAt(right) - med) : Infinity;
-      if (dl <= dr) {
-        d = dl;
-        left--;
-      } else {
-        d = dr;
-        right++;
-      }
-      if (k === lo) dLo = d;
-    }
-    return want === lo ? dLo : dLo + 0.5 * (d - dLo);
+    const id = this.id;
+    return modes[id] === WIDE ? madOf(wides.get(id)!.sorted, 0, ns[id]!, med, 1) : madOf(words, sortedFrom(id), ns[id]!, med, 10);
   }
 
   /**
@@ -424,8 +401,7 @@ export class RollingBaseline {
 
   /** Index in `words` of the sorted tenths (compact or narrow). */
   private sortedAt(): number {
-    const id = this.id;
-    return offs[id]! + (modes[id] === COMPACT ? 2 : 3) * caps[id]!;
+    return sortedFrom(this.id);
   }
 
   private ringValue(i: number): number {
@@ -438,18 +414,6 @@ export class RollingBaseline {
   /** The j-th smallest value in degrees. */
   private valueAt(j: number): number {
     return modes[this.id] === WIDE ? wides.get(this.id)!.sorted[j]! : words[this.sortedAt() + j]! / 10;
-  }
-
-  /** Index of the first sorted value >= x (degrees). */
-  private firstAtLeast(x: number): number {
-    let lo = 0;
-    let hi = ns[this.id]!;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.valueAt(mid) < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 
   /** Reading i's time: any reading if narrow or wide, the oldest if compact. */
@@ -631,6 +595,54 @@ export class RollingBaseline {
     caps[id] = next;
     heads[id] = 0;
   }
+}
+
+/** Index in `words` of baseline id's sorted tenths (compact or narrow). */
+function sortedFrom(id: number): number {
+  return offs[id]! + (modes[id] === COMPACT ? 2 : 3) * caps[id]!;
+}
+
+/*
+ * The statistics over n ascending values at s[from...], in degrees after
+ * dividing by div (tenths: 10; wide: 1, which changes no double).
+ */
+
+function medianOf(s: Int16Array | Float64Array, from: number, n: number, div: number): number {
+  const idx = (n - 1) * 0.5;
+  if (idx % 1 === 0) return s[from + idx]! / div;
+  const lo = Math.floor(idx);
+  const x = s[from + lo]! / div;
+  return x + 0.5 * (s[from + lo + 1]! / div - x);
+}
+
+function madOf(s: Int16Array | Float64Array, from: number, n: number, med: number, div: number): number {
+  const idx = (n - 1) * 0.5;
+  const lo = Math.floor(idx);
+  const want = idx % 1 === 0 ? lo : lo + 1; // the last order statistic needed
+  // deviations grow outwards from the median on both sides: merge the two runs, from the first value >= med
+  let right = 0;
+  let hi = n;
+  while (right < hi) {
+    const mid = (right + hi) >> 1;
+    if (s[from + mid]! / div < med) right = mid + 1;
+    else hi = mid;
+  }
+  let left = right - 1;
+  let dLo = 0;
+  let d = 0;
+  for (let k = 0; k <= want; k++) {
+    const dl = left >= 0 ? Math.abs(s[from + left]! / div - med) : Infinity;
+    const dr = right < n ? Math.abs(s[from + right]! / div - med) : Infinity;
+    if (dl <= dr) {
+      d = dl;
+      left--;
+    } else {
+      d = dr;
+      right++;
+    }
+    if (k === lo) dLo = d;
+  }
+  return want === lo ? dLo : dLo + 0.5 * (d - dLo);
 }
 
 /** Reading i's time offset in the narrow block at word o. */
