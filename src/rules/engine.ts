@@ -11,6 +11,7 @@ import { trackStop } from './stop-tracker.js';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { swError } from '../errors.js';
 import { RollingBaseline, type SavedBaseline } from './rolling-baseline.js';
+import { AnomalyState } from './temperature-anomaly.js';
 import { GraphDecoder, GraphEncoder, type Json, type SnapshotClass } from './snapshot-codec.js';
 
 export interface EngineOutput {
@@ -1056,6 +1057,7 @@ const SLOT_FIELDS = [
 const SNAPSHOT_CLASSES: SnapshotClass[] = [
   { name: 'EngineFix', proto: EngineFix.prototype, skip: { zonesEpoch: 0, zones: null } },
   { name: 'RollingBaseline', proto: RollingBaseline.prototype, save: (b) => RollingBaseline.save(b as RollingBaseline), load: (d) => RollingBaseline.load(d as SavedBaseline) },
+  { name: 'AnomalyState', proto: AnomalyState.prototype, save: (s) => AnomalyState.saveState(s as AnomalyState), load: (d) => AnomalyState.loadState(d as Parameters<typeof AnomalyState.loadState>[0]) },
 ];
 
 function checkSnapshot(snap: LaneSnapshot, rules: readonly Rule[]): void {

@@ -217,17 +217,24 @@ export function compactSlab(): void {
 export type SavedBaseline = ({ t0: number; dt: Float64Array; v: Int16Array } | { ts: Float64Array; v: Float64Array; s: Float64Array }) & { prevTs: number; prevC: number };
 
 export class RollingBaseline {
-  private readonly id: number;
+  /** Its number in the columns; -1 until it holds something (a rule state made for a container that never reports a temperature takes none). */
+  private id = -1;
 
-  constructor(capacity = 16) {
+  /** An empty baseline: its number and block are taken at its first push (capacity 16), or at once with the capacity given. */
+  constructor(capacity?: number) {
+    if (capacity !== undefined) this.take(capacity);
+  }
+
+  private take(capacity: number): number {
     const id = newId(this);
     this.id = id;
     caps[id] = capacity;
     offs[id] = alloc(blockWords(COMPACT, capacity));
+    return id;
   }
 
   get size(): number {
-    return ns[this.id]!;
+    return this.id < 0 ? 0 : ns[this.id]!;
   }
 
   /** Measurement time of the oldest reading (size > 0). */
@@ -238,11 +245,12 @@ export class RollingBaseline {
   /** Drops the oldest readings while they are older than `minTs` or more than `max` are kept (as the rule's trim did). */
   trim(minTs: number, max: number): void {
     const id = this.id;
+    if (id < 0) return;
     while (ns[id]! > 0 && (this.tsAt(heads[id]!) < minTs || ns[id]! > max)) this.dropOldest();
   }
 
   push(ts: number, celsius: number): void {
-    const id = this.id;
+    const id = this.id < 0 ? this.take(16) : this.id;
     const tenths = Math.round(celsius * 10);
     if (modes[id] !== WIDE) {
       if (tenths / 10 !== celsius || Object.is(celsius, -0) || !(tenths >= TENTHS_MIN && tenths <= TENTHS_MAX) || !Number.isInteger(ts)) this.widen();
@@ -330,20 +338,22 @@ export class RollingBaseline {
    * part of the baseline's readings, and not changed by push or trim.
    */
   get prevTs(): number {
-    return prevTss[this.id]!;
+    return this.id < 0 ? Number.NaN : prevTss[this.id]!;
   }
 
   get prevC(): number {
-    return prevCs[this.id]!;
+    return this.id < 0 ? Number.NaN : prevCs[this.id]!;
   }
 
   setPrevious(ts: number, c: number): void {
-    prevTss[this.id] = ts;
-    prevCs[this.id] = c;
+    const id = this.id < 0 ? this.take(16) : this.id;
+    prevTss[id] = ts;
+    prevCs[id] = c;
   }
 
   /** How a baseline keeps its readings, for tests: its layout, capacity (readings) and the bytes of its block or arrays. */
   static layout(b: RollingBaseline): { layout: 'compact' | 'narrow' | 'wide'; capacity: number; bytes: number } {
+    if (b.id < 0) return { layout: 'compact', capacity: 0, bytes: 0 };
     const mode = modes[b.id]!;
     const capacity = caps[b.id]!;
     if (mode === WIDE) return { layout: 'wide', capacity, bytes: 24 * capacity };
@@ -353,6 +363,7 @@ export class RollingBaseline {
   /** The readings as a snapshot holds them (snapshot-codec.ts: a registered class's save). */
   static save(b: RollingBaseline): SavedBaseline {
     const id = b.id;
+    if (id < 0) return { t0: 0, dt: new Float64Array(0), v: new Int16Array(0), prevTs: Number.NaN, prevC: Number.NaN };
     const n = ns[id]!;
     if (modes[id] === WIDE) {
       const wd = wides.get(id)!;
@@ -374,8 +385,16 @@ export class RollingBaseline {
 
   /** A baseline holding what save gave. */
   static load(saved: SavedBaseline): RollingBaseline {
+    const b = new RollingBaseline();
+    RollingBaseline.restore(b, saved);
+    return b;
+  }
+
+  /** Puts what save gave into an empty baseline (one just made: a subclass's load). */
+  static restore(b: RollingBaseline, saved: SavedBaseline): void {
     const n = saved.v.length;
-    const b = new RollingBaseline(Math.max(16, n + ((4 - (n % 4)) % 4)));
+    if (n === 0 && Number.isNaN(saved.prevTs) && Number.isNaN(saved.prevC)) return; // nothing held: none taken
+    b.take(Math.max(16, n + ((4 - (n % 4)) % 4)));
     if ('ts' in saved) {
       const id = b.id;
       const cap = caps[id]!;
@@ -396,7 +415,6 @@ export class RollingBaseline {
       }
     }
     b.setPrevious(saved.prevTs, saved.prevC);
-    return b;
   }
 
   /** Index in `words` of the sorted tenths (compact or narrow). */

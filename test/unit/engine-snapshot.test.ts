@@ -119,7 +119,7 @@ describe('engine lane snapshots', () => {
     const run = runWithCuts([Math.floor(readings.length * 0.6)]);
     const text = run.snapshots.map((b) => JSON.stringify(decodeLaneSnapshot(b))).join('\n');
     const has = (s: string) => text.includes(s);
-    expect({ baseline: has('"c":"RollingBaseline"'), typed: has('"t":"Int16Array"'), fix: has('"c":"EngineFix"'), shared: has('"$":"r"'), nan: has('"v":"NaN"'), infinity: has('"v":"Infinity"') }).toEqual({
+    expect({ baseline: has('"c":"AnomalyState"'), typed: has('"t":"Int16Array"'), fix: has('"c":"EngineFix"'), shared: has('"$":"r"'), nan: has('"v":"NaN"'), infinity: has('"v":"Infinity"') }).toEqual({
       baseline: true,
       typed: true,
       fix: true,

@@ -196,6 +196,19 @@ describe('RollingBaseline', () => {
     expect(at4((i) => i * 65_536_000)).toBe('wide');
   });
 
+  it('takes no number or block until it holds a reading or a previous reading', () => {
+    const before = slabStats();
+    const empty = Array.from({ length: 100 }, () => new RollingBaseline());
+    empty[0]!.trim(0, 10);
+    const reloaded = RollingBaseline.load(RollingBaseline.save(empty[1]!));
+    expect(slabStats().baselines).toBe(before.baselines);
+    expect([empty[0]!.size, empty[0]!.prevTs, RollingBaseline.layout(reloaded).capacity]).toEqual([0, Number.NaN, 0]);
+    empty[2]!.push(Date.parse('2026-01-01T00:00:00Z'), 4);
+    empty[3]!.setPrevious(Date.parse('2026-01-01T00:00:00Z'), 4);
+    expect([RollingBaseline.layout(empty[2]!).capacity, RollingBaseline.layout(empty[3]!).capacity, empty[3]!.size, empty[3]!.prevC]).toEqual([16, 16, 0, 4]);
+    expect(RollingBaseline.layout(RollingBaseline.load(RollingBaseline.save(empty[3]!))).capacity).toBe(16);
+  });
+
   it('gives the blocks of baselines no longer referenced to others, and the slab shrinks when they leave it mostly empty', async () => {
     const gc = collector();
     const t0 = Date.parse('2026-01-01T00:00:00Z');
