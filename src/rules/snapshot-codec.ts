@@ -27,7 +27,7 @@ export interface SnapshotClass {
   proto: object;
   /** Own fields not written (caches), set to these values when rebuilt. */
   skip?: Record<string, unknown>;
-  /** For a class whose state is not its own fields (RollingBaseline's readings are in a shared slab): the instance as data of fresh objects, and the instance from it. */
+  /** For a class whose state is not its own fields (RollingBaseline's readings are in a shared slab): the instance as data the encoder can write (plain objects, arrays, typed arrays...), and the instance from that data as decoded. */
   save?(o: object): unknown;
   load?(data: unknown): object;
 }
