@@ -10,7 +10,8 @@ import type { ContainerView, Fix, PrevFix, RaisedAlert, Rule, RuleContext } from
 import { trackStop } from './stop-tracker.js';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { swError } from '../errors.js';
-import { RollingBaseline } from './rolling-baseline.js';
+import { RollingBaseline, type SavedBaseline } from './rolling-baseline.js';
+import { AnomalyState } from './temperature-anomaly.js';
 import { GraphDecoder, GraphEncoder, type Json, type SnapshotClass } from './snapshot-codec.js';
 
 export interface EngineOutput {
@@ -1107,7 +1108,8 @@ const SLOT_FIELDS = [
 /** Classes found in engine state; anything else of a class is refused by the encoder. */
 const SNAPSHOT_CLASSES: SnapshotClass[] = [
   { name: 'EngineFix', proto: EngineFix.prototype, skip: { zonesEpoch: 0, zones: null } },
-  { name: 'RollingBaseline', proto: RollingBaseline.prototype },
+  { name: 'RollingBaseline', proto: RollingBaseline.prototype, save: (b) => RollingBaseline.save(b as RollingBaseline), load: (d) => RollingBaseline.load(d as SavedBaseline) },
+  { name: 'AnomalyState', proto: AnomalyState.prototype, save: (s) => AnomalyState.saveState(s as AnomalyState), load: (d) => AnomalyState.loadState(d as Parameters<typeof AnomalyState.loadState>[0]) },
 ];
 
 function checkSnapshot(snap: LaneSnapshot, rules: readonly Rule[]): void {

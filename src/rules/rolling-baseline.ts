@@ -5,14 +5,25 @@
  * the median absolute deviation a walk outwards from it, not a sort per
  * reading).
  *
- * Every wire format carries tenths of a degree and millisecond times, so a
- * reading is stored as its time since a base (32 bits, rebased on the oldest
- * reading when needed) and its tenths (16 bits), with the sorted values as
- * 16-bit tenths too, all in one Int16Array: 8 bytes a reading instead of two
- * boxed doubles in growing arrays. A value that is not a whole number of
- * tenths (or a time that is not a whole millisecond, or a baseline spanning
- * more than 49 days) turns the baseline wide: float64 times and values, the
- * same answers.
+ * Every wire format carries tenths of a degree and millisecond times, and
+ * devices report on whole seconds, so a reading is stored as 16-bit words:
+ * its tenths, the same tenths again among the sorted values, and (compact
+ * layout) the whole seconds since the reading before it: 6 bytes a reading.
+ * A reading that is not a whole number of seconds after the one before it
+ * (or more than 18 h after it, or before it) turns the baseline to the
+ * narrow layout, the time as a 32-bit offset in milliseconds from a base
+ * (rebased on the oldest reading when needed): 8 bytes a reading. A value
+ * that is not a whole number of tenths (or a time that is not a whole
+ * millisecond, or a baseline spanning more than 49 days) turns it wide:
+ * float64 times and values, the same answers. A baseline only ever moves
+ * the one way, compact, narrow, wide.
+ *
+ * Where the bytes live: every compact or narrow baseline's readings are a
+ * block of one slab shared by all baselines of the process (see "The slab"
+ * below), and its counters are entries of columns shared the same way; a
+ * RollingBaseline object holds only its number in them. So a container's
+ * baseline is one small object and no typed array of its own (a typed array
+ * and its buffer are some 180 bytes of objects besides their contents).
  *
  * Medians and deviations are computed from the stored values exactly as
  * simple-statistics computes them from the same numbers (type 7 quantile at
@@ -21,62 +32,262 @@
  */
 const TENTHS_MIN = -32768;
 const TENTHS_MAX = 32767;
-/** Time offsets are 32-bit unsigned. */
+/** Narrow time offsets are 32-bit unsigned. */
 const MAX_OFFSET = 2 ** 32;
+/** Compact steps are 16-bit unsigned whole seconds. */
+const MAX_STEP_S = 65535;
 
 /** Scratch for successiveSpread, shared (the engine is single-threaded and the spread is read at once). */
 let steps = new Float64Array(64);
 
-export class RollingBaseline {
-  private n = 0;
-  private head = 0;
-  private cap: number;
-  /** Narrow layout, for capacity c: [2i, 2i+1] the low and high halves of reading i's time offset, [2c + i] its tenths, [3c + j] the sorted tenths. */
-  private a: Int16Array | null;
-  private base = NaN;
-  /** Wide: times and values in ring order, values ascending. */
-  private wTs: Float64Array | null = null;
-  private wValues: Float64Array | null = null;
-  private wSorted: Float64Array | null = null;
+/*
+ * The slab. `words` holds the compact and narrow baselines' blocks. A block
+ * of capacity c (readings) at word o:
+ *   compact (3c words): [o + i] reading i's step from the reading before it
+ *     in whole seconds (unsigned; the oldest reading's is not read: its time
+ *     is bases[id]), [o + c + i] its tenths, [o + 2c + j] the sorted tenths;
+ *   narrow (4c words): [o + 2i, o + 2i + 1] the low and high halves of
+ *     reading i's time offset from bases[id], [o + 2c + i] its tenths,
+ *     [o + 3c + j] the sorted tenths.
+ * Blocks are taken at `top`; a baseline that grows or changes layout takes a
+ * new block and leaves its old one a hole. When `top` reaches the end, the
+ * baselines no longer referenced are found (a WeakRef each: a container
+ * dropped by the engine, or a rule state replaced, frees its block without
+ * telling anyone) and the live blocks are slid together, into a larger slab
+ * if they fill most of it (or a smaller one if they fill little of it).
+ *
+ * Per baseline number (column entries): offs (block's first word; -1 for a
+ * wide baseline or a number not in use), modes, caps (capacity in
+ * readings), ns (readings kept), heads (ring index of the oldest), bases
+ * (compact: the oldest reading's time; narrow: the time offsets count
+ * from), lasts (compact: the newest reading's time), prevTss and prevCs
+ * (the rule's previous reading, setPrevious: numbers of a column rather than
+ * two boxed doubles of each rule state).
+ */
+const COMPACT = 0;
+const NARROW = 1;
+const WIDE = 2;
+const FREE = 3;
+/** The slab's capacity in words to start with. */
+const SLAB_START = 16384;
 
-  constructor(capacity = 16) {
-    this.cap = capacity;
-    this.a = new Int16Array(4 * capacity);
+let words = new Int16Array(SLAB_START);
+let top = 0;
+let offs = new Int32Array(0);
+let modes = new Uint8Array(0);
+let caps = new Int32Array(0);
+let ns = new Int32Array(0);
+let heads = new Int32Array(0);
+let bases = new Float64Array(0);
+let lasts = new Float64Array(0);
+let prevTss = new Float64Array(0);
+let prevCs = new Float64Array(0);
+const owners: Array<WeakRef<RollingBaseline> | undefined> = [];
+const freeIds: number[] = [];
+
+interface Wide {
+  ts: Float64Array;
+  values: Float64Array;
+  sorted: Float64Array;
+}
+/** Wide baselines' readings by number: times and values in ring order, values ascending. */
+const wides = new Map<number, Wide>();
+
+/** Words a block of capacity `cap` takes in layout `mode`. */
+function blockWords(mode: number, cap: number): number {
+  return (mode === COMPACT ? 3 : 4) * cap;
+}
+
+/** Forgets the baselines no longer referenced: their numbers are given out again, their blocks are holes. */
+function sweep(): void {
+  for (let id = 0; id < owners.length; id++) {
+    const w = owners[id];
+    if (w === undefined || w.deref() !== undefined) continue;
+    owners[id] = undefined;
+    offs[id] = -1;
+    modes[id] = FREE;
+    wides.delete(id);
+    freeIds.push(id);
+  }
+}
+
+function newId(owner: RollingBaseline): number {
+  if (freeIds.length === 0 && owners.length === offs.length && offs.length > 0) sweep();
+  let id = freeIds.pop();
+  if (id === undefined) {
+    id = owners.length;
+    owners.push(undefined);
+    if (id >= offs.length) growColumns(Math.max(64, Math.ceil(offs.length * 1.5)));
+  }
+  owners[id] = new WeakRef(owner);
+  offs[id] = -1;
+  modes[id] = COMPACT;
+  caps[id] = 0;
+  ns[id] = 0;
+  heads[id] = 0;
+  bases[id] = Number.NaN;
+  lasts[id] = Number.NaN;
+  prevTss[id] = Number.NaN;
+  prevCs[id] = Number.NaN;
+  return id;
+}
+
+function growColumns(size: number): void {
+  const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, b: T): T => {
+    b.set(a);
+    return b;
+  };
+  offs = grow(offs, new Int32Array(size));
+  modes = grow(modes, new Uint8Array(size));
+  caps = grow(caps, new Int32Array(size));
+  ns = grow(ns, new Int32Array(size));
+  heads = grow(heads, new Int32Array(size));
+  bases = grow(bases, new Float64Array(size));
+  lasts = grow(lasts, new Float64Array(size));
+  prevTss = grow(prevTss, new Float64Array(size));
+  prevCs = grow(prevCs, new Float64Array(size));
+}
+
+/** A block of `need` words; it may move every other block (read offs[] again after). */
+function alloc(need: number): number {
+  if (top + need > words.length) makeRoom(need);
+  const at = top;
+  top += need;
+  return at;
+}
+
+/** Slides the live blocks together, into a slab sized for them and `need` more words with room to spare. */
+function makeRoom(need: number): void {
+  sweep();
+  const live: number[] = [];
+  let used = 0;
+  for (let id = 0; id < owners.length; id++) {
+    if (offs[id]! < 0) continue;
+    live.push(id);
+    used += blockWords(modes[id]!, caps[id]!);
+  }
+  const size = words.length;
+  const want = used + need;
+  // grow by a sixteenth at least (a slab filled by growth is copied some 16 times over: cheap
+  // next to the readings that filled it), shrink when less than half would be used
+  const next = want > size - (size >> 4) || want < size >> 1 ? Math.max(SLAB_START, want + (want >> 4)) : size;
+  const to = next === size ? words : new Int16Array(next);
+  live.sort((x, y) => offs[x]! - offs[y]!);
+  let at = 0;
+  for (const id of live) {
+    const from = offs[id]!;
+    const len = blockWords(modes[id]!, caps[id]!);
+    if (to === words) {
+      if (from !== at) words.copyWithin(at, from, from + len);
+    } else to.set(words.subarray(from, from + len), at);
+    offs[id] = at;
+    at += len;
+  }
+  words = to;
+  top = at;
+}
+
+/** The slab's figures, for tests: capacity and top in words, numbers given out and in use, baselines by layout, the live blocks' words. */
+export function slabStats(): { capacity: number; top: number; numbers: number; baselines: number; compact: number; narrow: number; wide: number; used: number } {
+  const out = { capacity: words.length, top, numbers: owners.length, baselines: 0, compact: 0, narrow: 0, wide: 0, used: 0 };
+  for (let id = 0; id < owners.length; id++) {
+    const m = modes[id]!;
+    if (m === FREE) continue;
+    out.baselines++;
+    if (m === COMPACT) out.compact++;
+    else if (m === NARROW) out.narrow++;
+    else out.wide++;
+    if (offs[id]! >= 0) out.used += blockWords(m, caps[id]!);
+  }
+  return out;
+}
+
+/** Forgets unreferenced baselines and compacts the slab now (tests; the slab does it when it fills). */
+export function compactSlab(): void {
+  makeRoom(0);
+}
+
+/**
+ * A baseline as snapshots hold it, its readings in ring order, oldest first:
+ * compact or narrow, the first time, the steps from each reading to the next
+ * in milliseconds and the tenths; wide, the times, the values and the sorted
+ * values (as they are: zeros of both signs compare equal, so their order is
+ * the pushes' and drops').
+ */
+export type SavedBaseline = ({ t0: number; dt: Float64Array; v: Int16Array } | { ts: Float64Array; v: Float64Array; s: Float64Array }) & { prevTs: number; prevC: number };
+
+export class RollingBaseline {
+  /** Its number in the columns; -1 until it holds something (a rule state made for a container that never reports a temperature takes none). */
+  private id = -1;
+
+  /** An empty baseline: its number and block are taken at its first push (capacity 16), or at once with the capacity given. */
+  constructor(capacity?: number) {
+    if (capacity !== undefined) this.take(capacity);
+  }
+
+  private take(capacity: number): number {
+    const id = newId(this);
+    this.id = id;
+    caps[id] = capacity;
+    offs[id] = alloc(blockWords(COMPACT, capacity));
+    return id;
   }
 
   get size(): number {
-    return this.n;
+    return this.id < 0 ? 0 : ns[this.id]!;
   }
 
   /** Measurement time of the oldest reading (size > 0). */
   oldestTs(): number {
-    return this.tsAt(this.head);
+    return this.tsAt(heads[this.id]!);
   }
 
   /** Drops the oldest readings while they are older than `minTs` or more than `max` are kept (as the rule's trim did). */
   trim(minTs: number, max: number): void {
-    while (this.n > 0 && (this.tsAt(this.head) < minTs || this.n > max)) this.dropOldest();
+    const id = this.id;
+    if (id < 0) return;
+    while (ns[id]! > 0 && (this.tsAt(heads[id]!) < minTs || ns[id]! > max)) this.dropOldest();
   }
 
   push(ts: number, celsius: number): void {
-    if (this.a && !this.fitsNarrow(ts, celsius)) this.widen();
-    if (this.n === this.cap) this.grow();
-    const i = (this.head + this.n) % this.cap;
-    const a = this.a;
-    if (a) {
-      if (this.n === 0) this.base = ts;
-      const off = ts - this.base;
-      const tenths = Math.round(celsius * 10);
-      a[2 * i] = off % 65536;
-      a[2 * i + 1] = Math.floor(off / 65536);
-      a[2 * this.cap + i] = tenths;
-      this.insertSorted(tenths);
-    } else {
-      this.wTs![i] = ts;
-      this.wValues![i] = celsius;
-      this.insertSorted(celsius);
+    const id = this.id < 0 ? this.take(16) : this.id;
+    const tenths = Math.round(celsius * 10);
+    if (modes[id] !== WIDE) {
+      if (tenths / 10 !== celsius || Object.is(celsius, -0) || !(tenths >= TENTHS_MIN && tenths <= TENTHS_MAX) || !Number.isInteger(ts)) this.widen();
+      else if (modes[id] === COMPACT && !this.fitsCompact(ts)) {
+        // (a compact baseline's steps may add up to more than narrow offsets hold)
+        if (lasts[id]! - bases[id]! < MAX_OFFSET) this.relayout(NARROW, caps[id]!);
+        else this.widen();
+      }
+      if (modes[id] === NARROW && !this.fitsNarrow(ts)) this.widen();
     }
-    this.n++;
+    if (ns[id] === caps[id]) this.grow();
+    const cap = caps[id]!;
+    const n = ns[id]!;
+    const i = (heads[id]! + n) % cap;
+    const o = offs[id]!;
+    const a = words;
+    const mode = modes[id];
+    if (mode === COMPACT) {
+      if (n === 0) bases[id] = ts;
+      a[o + i] = (ts - (n === 0 ? ts : lasts[id]!)) / 1000;
+      lasts[id] = ts;
+      a[o + cap + i] = tenths;
+      insertSorted(a, o + 2 * cap, n, tenths);
+    } else if (mode === NARROW) {
+      if (n === 0) bases[id] = ts;
+      const off = ts - bases[id]!;
+      a[o + 2 * i] = off % 65536;
+      a[o + 2 * i + 1] = Math.floor(off / 65536);
+      a[o + 2 * cap + i] = tenths;
+      insertSorted(a, o + 3 * cap, n, tenths);
+    } else {
+      const wd = wides.get(id)!;
+      wd.ts[i] = ts;
+      wd.values[i] = celsius;
+      insertSorted(wd.sorted, 0, n, celsius);
+    }
+    ns[id] = n + 1;
   }
 
   /** The smallest and the largest value (size > 0). */
@@ -85,42 +296,19 @@ export class RollingBaseline {
   }
 
   max(): number {
-    return this.valueAt(this.n - 1);
+    return this.valueAt(ns[this.id]! - 1);
   }
 
   /** The median of the values (size > 0). */
   median(): number {
-    const idx = (this.n - 1) * 0.5;
-    if (idx % 1 === 0) return this.valueAt(idx);
-    const lo = Math.floor(idx);
-    const x = this.valueAt(lo);
-    return x + 0.5 * (this.valueAt(lo + 1) - x);
+    const id = this.id;
+    return modes[id] === WIDE ? medianOf(wides.get(id)!.sorted, 0, ns[id]!, 1) : medianOf(words, sortedFrom(id), ns[id]!, 10);
   }
 
   /** The median of |value - med| over the values, med being their median (size > 0). */
   medianAbsoluteDeviation(med: number): number {
-    const n = this.n;
-    const idx = (n - 1) * 0.5;
-    const lo = Math.floor(idx);
-    const want = idx % 1 === 0 ? lo : lo + 1; // the last order statistic needed
-    // deviations grow outwards from the median on both sides: merge the two runs
-    let right = this.firstAtLeast(med);
-    let left = right - 1;
-    let dLo = 0;
-    let d = 0;
-    for (let k = 0; k <= want; k++) {
-      const dl = left >= 0 ? Math.abs(this.valueAt(left) - med) : Infinity;
-      const dr = right < n ? Math.abs(this.valueAt(right) - med) : Infinity;
-      if (dl <= dr) {
-        d = dl;
-        left--;
-      } else {
-        d = dr;
-        right++;
-      }
-      if (k === lo) dLo = d;
-    }
-    return want === lo ? dLo : dLo + 0.5 * (d - dLo);
+    const id = this.id;
+    return modes[id] === WIDE ? madOf(wides.get(id)!.sorted, 0, ns[id]!, med, 1) : madOf(words, sortedFrom(id), ns[id]!, med, 10);
   }
 
   /**
@@ -129,11 +317,14 @@ export class RollingBaseline {
    * spike, which makes only two large steps.
    */
   successiveSpread(): number {
-    const m = this.n - 1;
+    const id = this.id;
+    const m = ns[id]! - 1;
+    const head = heads[id]!;
+    const cap = caps[id]!;
     if (steps.length < m) steps = new Float64Array(Math.max(m, 2 * steps.length));
-    let prev = this.ringValue(this.head);
+    let prev = this.ringValue(head);
     for (let k = 1; k <= m; k++) {
-      const v = this.ringValue((this.head + k) % this.cap);
+      const v = this.ringValue((head + k) % cap);
       steps[k - 1] = Math.abs(v - prev);
       prev = v;
     }
@@ -141,81 +332,188 @@ export class RollingBaseline {
     return sorted[(m - 1) >> 1]!;
   }
 
+  /**
+   * The time and value of the rule's previous reading (NaN until set), kept
+   * here for TEMPERATURE_ANOMALY's dry boxes (how fast the air changed): not
+   * part of the baseline's readings, and not changed by push or trim.
+   */
+  get prevTs(): number {
+    return this.id < 0 ? Number.NaN : prevTss[this.id]!;
+  }
+
+  get prevC(): number {
+    return this.id < 0 ? Number.NaN : prevCs[this.id]!;
+  }
+
+  setPrevious(ts: number, c: number): void {
+    const id = this.id < 0 ? this.take(16) : this.id;
+    prevTss[id] = ts;
+    prevCs[id] = c;
+  }
+
+  /** How a baseline keeps its readings, for tests: its layout, capacity (readings) and the bytes of its block or arrays. */
+  static layout(b: RollingBaseline): { layout: 'compact' | 'narrow' | 'wide'; capacity: number; bytes: number } {
+    if (b.id < 0) return { layout: 'compact', capacity: 0, bytes: 0 };
+    const mode = modes[b.id]!;
+    const capacity = caps[b.id]!;
+    if (mode === WIDE) return { layout: 'wide', capacity, bytes: 24 * capacity };
+    return { layout: mode === COMPACT ? 'compact' : 'narrow', capacity, bytes: 2 * blockWords(mode, capacity) };
+  }
+
+  /** The readings as a snapshot holds them (snapshot-codec.ts: a registered class's save). */
+  static save(b: RollingBaseline): SavedBaseline {
+    const id = b.id;
+    if (id < 0) return { t0: 0, dt: new Float64Array(0), v: new Int16Array(0), prevTs: Number.NaN, prevC: Number.NaN };
+    const n = ns[id]!;
+    if (modes[id] === WIDE) {
+      const wd = wides.get(id)!;
+      const ts = new Float64Array(n);
+      const v = new Float64Array(n);
+      const cap = caps[id]!;
+      for (let k = 0; k < n; k++) {
+        const i = (heads[id]! + k) % cap;
+        ts[k] = wd.ts[i]!;
+        v[k] = wd.values[i]!;
+      }
+      return { ts, v, s: wd.sorted.slice(0, n), prevTs: prevTss[id]!, prevC: prevCs[id]! };
+    }
+    const ts = b.ringTimes();
+    const dt = new Float64Array(Math.max(0, n - 1));
+    for (let k = 1; k < n; k++) dt[k - 1] = ts[k]! - ts[k - 1]!; // whole milliseconds: exact
+    return { t0: n > 0 ? ts[0]! : 0, dt, v: b.ringTenths(), prevTs: prevTss[id]!, prevC: prevCs[id]! };
+  }
+
+  /** A baseline holding what save gave. */
+  static load(saved: SavedBaseline): RollingBaseline {
+    const b = new RollingBaseline();
+    RollingBaseline.restore(b, saved);
+    return b;
+  }
+
+  /** Puts what save gave into an empty baseline (one just made: a subclass's load). */
+  static restore(b: RollingBaseline, saved: SavedBaseline): void {
+    const n = saved.v.length;
+    if (n === 0 && Number.isNaN(saved.prevTs) && Number.isNaN(saved.prevC)) return; // nothing held: none taken
+    b.take(Math.max(16, n + ((4 - (n % 4)) % 4)));
+    if ('ts' in saved) {
+      const id = b.id;
+      const cap = caps[id]!;
+      const wd: Wide = { ts: new Float64Array(cap), values: new Float64Array(cap), sorted: new Float64Array(cap) };
+      wd.ts.set(saved.ts);
+      wd.values.set(saved.v);
+      wd.sorted.set(saved.s);
+      offs[id] = -1; // the block is a hole now
+      modes[id] = WIDE;
+      wides.set(id, wd);
+      ns[id] = n;
+    } else {
+      // whole tenths and whole milliseconds: pushed again, they make the same readings, sorted the same
+      let t = saved.t0;
+      for (let k = 0; k < n; k++) {
+        if (k > 0) t += saved.dt[k - 1]!;
+        b.push(t, saved.v[k]! / 10);
+      }
+    }
+    b.setPrevious(saved.prevTs, saved.prevC);
+  }
+
+  /** Index in `words` of the sorted tenths (compact or narrow). */
+  private sortedAt(): number {
+    return sortedFrom(this.id);
+  }
+
   private ringValue(i: number): number {
-    const a = this.a;
-    return a ? a[2 * this.cap + i]! / 10 : this.wValues![i]!;
+    const id = this.id;
+    const mode = modes[id];
+    if (mode === WIDE) return wides.get(id)!.values[i]!;
+    return words[offs[id]! + (mode === COMPACT ? 1 : 2) * caps[id]! + i]! / 10;
   }
 
   /** The j-th smallest value in degrees. */
   private valueAt(j: number): number {
-    const a = this.a;
-    return a ? a[3 * this.cap + j]! / 10 : this.wSorted![j]!;
+    return modes[this.id] === WIDE ? wides.get(this.id)!.sorted[j]! : words[this.sortedAt() + j]! / 10;
   }
 
-  /** Index of the first sorted value >= x (degrees). */
-  private firstAtLeast(x: number): number {
-    let lo = 0;
-    let hi = this.n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.valueAt(mid) < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private offsetAt(i: number): number {
-    const a = this.a!;
-    return (a[2 * i + 1]! & 0xffff) * 65536 + (a[2 * i]! & 0xffff);
-  }
-
+  /** Reading i's time: any reading if narrow or wide, the oldest if compact. */
   private tsAt(i: number): number {
-    return this.a ? this.base + this.offsetAt(i) : this.wTs![i]!;
+    const id = this.id;
+    const mode = modes[id];
+    if (mode === COMPACT) return bases[id]!;
+    if (mode === NARROW) return bases[id]! + offsetAt(offs[id]!, i);
+    return wides.get(id)!.ts[i]!;
+  }
+
+  /** The times of the readings in ring order (compact or narrow). */
+  private ringTimes(): Float64Array {
+    const id = this.id;
+    const n = ns[id]!;
+    const head = heads[id]!;
+    const cap = caps[id]!;
+    const o = offs[id]!;
+    const out = new Float64Array(n);
+    if (modes[id] === COMPACT) {
+      let t = bases[id]!;
+      for (let k = 0; k < n; k++) {
+        const i = (head + k) % cap;
+        if (k > 0) t += (words[o + i]! & 0xffff) * 1000;
+        out[k] = t;
+      }
+    } else for (let k = 0; k < n; k++) out[k] = bases[id]! + offsetAt(o, (head + k) % cap);
+    return out;
+  }
+
+  /** The tenths of the readings in ring order (compact or narrow). */
+  private ringTenths(): Int16Array {
+    const id = this.id;
+    const n = ns[id]!;
+    const head = heads[id]!;
+    const cap = caps[id]!;
+    const at = offs[id]! + (modes[id] === COMPACT ? 1 : 2) * cap;
+    const out = new Int16Array(n);
+    for (let k = 0; k < n; k++) out[k] = words[at + ((head + k) % cap)]!;
+    return out;
   }
 
   private dropOldest(): void {
-    const a = this.a;
-    // the value in the unit of the sorted values: tenths (narrow) or degrees (wide)
-    const v = a ? a[2 * this.cap + this.head]! : this.wValues![this.head]!;
-    this.head = (this.head + 1) % this.cap;
-    this.n--;
-    // remove one copy of v from the sorted values (n + 1 of them before the drop)
-    const s: Int16Array | Float64Array = a ?? this.wSorted!;
-    const from = a ? 3 * this.cap : 0;
-    let lo = 0;
-    let hi = this.n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (s[from + mid]! < v) lo = mid + 1;
-      else hi = mid;
+    const id = this.id;
+    const mode = modes[id];
+    const cap = caps[id]!;
+    const head = heads[id]!;
+    const n = ns[id]! - 1;
+    const next = (head + 1) % cap;
+    heads[id] = next;
+    ns[id] = n;
+    const o = offs[id]!;
+    if (mode === COMPACT) {
+      if (n > 0) bases[id] = bases[id]! + (words[o + next]! & 0xffff) * 1000;
+      removeSorted(words, o + 2 * cap, n, words[o + cap + head]!);
+    } else if (mode === NARROW) {
+      removeSorted(words, o + 3 * cap, n, words[o + 2 * cap + head]!);
+    } else {
+      const wd = wides.get(id)!;
+      removeSorted(wd.sorted, 0, n, wd.values[head]!);
     }
-    s.copyWithin(from + lo, from + lo + 1, from + this.n + 1);
   }
 
-  private insertSorted(v: number): void {
-    const s: Int16Array | Float64Array = this.a ?? this.wSorted!;
-    const from = this.a ? 3 * this.cap : 0;
-    let lo = 0;
-    let hi = this.n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (s[from + mid]! <= v) lo = mid + 1;
-      else hi = mid;
-    }
-    s.copyWithin(from + lo + 1, from + lo, from + this.n);
-    s[from + lo] = v;
+  /** A whole number of seconds, up to MAX_STEP_S, after the newest reading. */
+  private fitsCompact(ts: number): boolean {
+    const id = this.id;
+    if (ns[id] === 0) return true;
+    const step = ts - lasts[id]!;
+    return step >= 0 && step % 1000 === 0 && step <= MAX_STEP_S * 1000;
   }
 
-  private fitsNarrow(ts: number, celsius: number): boolean {
-    const tenths = Math.round(celsius * 10);
-    if (tenths / 10 !== celsius || Object.is(celsius, -0) || !(tenths >= TENTHS_MIN && tenths <= TENTHS_MAX)) return false;
-    if (!Number.isInteger(ts)) return false;
-    if (this.n === 0) return true;
-    const off = ts - this.base;
+  private fitsNarrow(ts: number): boolean {
+    const id = this.id;
+    const n = ns[id]!;
+    if (n === 0) return true;
+    const off = ts - bases[id]!;
     if (off >= 0 && off < MAX_OFFSET) return true;
     // rebase on the earliest kept reading, if that brings it in range
+    const head = heads[id]!;
+    const cap = caps[id]!;
     let earliest = Infinity;
-    for (let k = 0; k < this.n; k++) earliest = Math.min(earliest, this.tsAt((this.head + k) % this.cap));
+    for (let k = 0; k < n; k++) earliest = Math.min(earliest, this.tsAt((head + k) % cap));
     const off2 = ts - earliest;
     if (off2 < 0 || off2 >= MAX_OFFSET) return false;
     this.rebase(earliest);
@@ -223,67 +521,175 @@ export class RollingBaseline {
   }
 
   private rebase(newBase: number): void {
-    const a = this.a!;
-    const shift = newBase - this.base;
-    for (let k = 0; k < this.n; k++) {
-      const i = (this.head + k) % this.cap;
-      const off = this.offsetAt(i) - shift;
-      a[2 * i] = off % 65536;
-      a[2 * i + 1] = Math.floor(off / 65536);
+    const id = this.id;
+    const o = offs[id]!;
+    const a = words;
+    const shift = newBase - bases[id]!;
+    const n = ns[id]!;
+    const head = heads[id]!;
+    const cap = caps[id]!;
+    for (let k = 0; k < n; k++) {
+      const i = (head + k) % cap;
+      const off = offsetAt(o, i) - shift;
+      a[o + 2 * i] = off % 65536;
+      a[o + 2 * i + 1] = Math.floor(off / 65536);
     }
-    this.base = newBase;
+    bases[id] = newBase;
   }
 
   private widen(): void {
-    const cap = this.cap;
-    const ts = new Float64Array(cap);
-    const values = new Float64Array(cap);
-    const sorted = new Float64Array(cap);
-    const a = this.a!;
-    for (let k = 0; k < this.n; k++) {
-      const i = (this.head + k) % cap;
-      ts[k] = this.tsAt(i);
-      values[k] = a[2 * cap + i]! / 10;
-      sorted[k] = a[3 * cap + k]! / 10;
+    const id = this.id;
+    const cap = caps[id]!;
+    const n = ns[id]!;
+    const wd: Wide = { ts: new Float64Array(cap), values: new Float64Array(cap), sorted: new Float64Array(cap) };
+    wd.ts.set(this.ringTimes());
+    const tenths = this.ringTenths();
+    const sortedAt = this.sortedAt();
+    for (let k = 0; k < n; k++) {
+      wd.values[k] = tenths[k]! / 10;
+      wd.sorted[k] = words[sortedAt + k]! / 10;
     }
-    this.a = null;
-    this.wTs = ts;
-    this.wValues = values;
-    this.wSorted = sorted;
-    this.head = 0;
+    offs[id] = -1; // the block is a hole now
+    modes[id] = WIDE;
+    wides.set(id, wd);
+    heads[id] = 0;
+  }
+
+  /** Moves the readings of a compact or narrow baseline to a new block of the given layout and capacity, oldest first. */
+  private relayout(mode: number, cap: number): void {
+    const id = this.id;
+    const n = ns[id]!;
+    const ts = this.ringTimes();
+    const tenths = this.ringTenths();
+    const at = alloc(blockWords(mode, cap)); // may move the old block: its offset is read after
+    const sortedFrom = this.sortedAt();
+    const a = words;
+    if (mode === COMPACT) {
+      for (let k = 0; k < n; k++) {
+        a[at + k] = k === 0 ? 0 : (ts[k]! - ts[k - 1]!) / 1000;
+        a[at + cap + k] = tenths[k]!;
+      }
+      a.copyWithin(at + 2 * cap, sortedFrom, sortedFrom + n);
+    } else {
+      // offsets from the base the narrow layout counts from (the oldest reading's time, coming from compact)
+      if (modes[id] === COMPACT) bases[id] = n > 0 ? ts[0]! : Number.NaN;
+      for (let k = 0; k < n; k++) {
+        const off = ts[k]! - bases[id]!;
+        a[at + 2 * k] = off % 65536;
+        a[at + 2 * k + 1] = Math.floor(off / 65536);
+        a[at + 2 * cap + k] = tenths[k]!;
+      }
+      a.copyWithin(at + 3 * cap, sortedFrom, sortedFrom + n);
+    }
+    offs[id] = at; // the old block is a hole now
+    modes[id] = mode;
+    caps[id] = cap;
+    heads[id] = 0;
   }
 
   private grow(): void {
-    const cap = this.cap;
+    const id = this.id;
+    const cap = caps[id]!;
     // doubling while small, then four readings at a time: a full day's baseline (105 readings at a
-    // quarter-hourly rate) leaves at most three slots unused (8 bytes each)
+    // quarter-hourly rate) leaves at most three slots unused
     const next = cap < 64 ? cap * 2 : cap + 4;
-    const a = this.a;
-    if (a) {
-      const b = new Int16Array(4 * next);
-      for (let k = 0; k < this.n; k++) {
-        const i = (this.head + k) % cap;
-        b[2 * k] = a[2 * i]!;
-        b[2 * k + 1] = a[2 * i + 1]!;
-        b[2 * next + k] = a[2 * cap + i]!;
-      }
-      b.set(a.subarray(3 * cap, 3 * cap + this.n), 3 * next);
-      this.a = b;
-    } else {
-      const ts = new Float64Array(next);
-      const values = new Float64Array(next);
-      for (let k = 0; k < this.n; k++) {
-        const i = (this.head + k) % cap;
-        ts[k] = this.wTs![i]!;
-        values[k] = this.wValues![i]!;
-      }
-      const sorted = new Float64Array(next);
-      sorted.set(this.wSorted!.subarray(0, this.n));
-      this.wTs = ts;
-      this.wValues = values;
-      this.wSorted = sorted;
+    if (modes[id] !== WIDE) {
+      this.relayout(modes[id]!, next);
+      return;
     }
-    this.cap = next;
-    this.head = 0;
+    const n = ns[id]!;
+    const head = heads[id]!;
+    const wd = wides.get(id)!;
+    const ts = new Float64Array(next);
+    const values = new Float64Array(next);
+    for (let k = 0; k < n; k++) {
+      const i = (head + k) % cap;
+      ts[k] = wd.ts[i]!;
+      values[k] = wd.values[i]!;
+    }
+    const sorted = new Float64Array(next);
+    sorted.set(wd.sorted.subarray(0, n));
+    wides.set(id, { ts, values, sorted });
+    caps[id] = next;
+    heads[id] = 0;
   }
+}
+
+/** Index in `words` of baseline id's sorted tenths (compact or narrow). */
+function sortedFrom(id: number): number {
+  return offs[id]! + (modes[id] === COMPACT ? 2 : 3) * caps[id]!;
+}
+
+/*
+ * The statistics over n ascending values at s[from...], in degrees after
+ * dividing by div (tenths: 10; wide: 1, which changes no double).
+ */
+
+function medianOf(s: Int16Array | Float64Array, from: number, n: number, div: number): number {
+  const idx = (n - 1) * 0.5;
+  if (idx % 1 === 0) return s[from + idx]! / div;
+  const lo = Math.floor(idx);
+  const x = s[from + lo]! / div;
+  return x + 0.5 * (s[from + lo + 1]! / div - x);
+}
+
+function madOf(s: Int16Array | Float64Array, from: number, n: number, med: number, div: number): number {
+  const idx = (n - 1) * 0.5;
+  const lo = Math.floor(idx);
+  const want = idx % 1 === 0 ? lo : lo + 1; // the last order statistic needed
+  // deviations grow outwards from the median on both sides: merge the two runs, from the first value >= med
+  let right = 0;
+  let hi = n;
+  while (right < hi) {
+    const mid = (right + hi) >> 1;
+    if (s[from + mid]! / div < med) right = mid + 1;
+    else hi = mid;
+  }
+  let left = right - 1;
+  let dLo = 0;
+  let d = 0;
+  for (let k = 0; k <= want; k++) {
+    const dl = left >= 0 ? Math.abs(s[from + left]! / div - med) : Infinity;
+    const dr = right < n ? Math.abs(s[from + right]! / div - med) : Infinity;
+    if (dl <= dr) {
+      d = dl;
+      left--;
+    } else {
+      d = dr;
+      right++;
+    }
+    if (k === lo) dLo = d;
+  }
+  return want === lo ? dLo : dLo + 0.5 * (d - dLo);
+}
+
+/** Reading i's time offset in the narrow block at word o. */
+function offsetAt(o: number, i: number): number {
+  const a = words;
+  return (a[o + 2 * i + 1]! & 0xffff) * 65536 + (a[o + 2 * i]! & 0xffff);
+}
+
+/** Inserts v among the n ascending values at s[from...]. */
+function insertSorted(s: Int16Array | Float64Array, from: number, n: number, v: number): void {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s[from + mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  s.copyWithin(from + lo + 1, from + lo, from + n);
+  s[from + lo] = v;
+}
+
+/** Removes one copy of v from the n + 1 ascending values at s[from...]. */
+function removeSorted(s: Int16Array | Float64Array, from: number, n: number, v: number): void {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s[from + mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  s.copyWithin(from + lo, from + lo + 1, from + n + 1);
 }

@@ -11,7 +11,9 @@ import { swError } from '../errors.js';
  * - typed arrays: `{ $: 'ta', t: 'Int16Array', d: base64 of its bytes }`;
  * - Map and Set: `{ $: 'map', e: [[k, v], ...] }`, `{ $: 'set', e: [...] }`;
  * - an instance of a registered class (EngineFix, RollingBaseline):
- *   `{ $: 'c', c: name, v: own fields }`, rebuilt on the class's prototype;
+ *   `{ $: 'c', c: name, v: own fields }`, rebuilt on the class's prototype,
+ *   or for a class with save/load, `v` the encoding of what save gives,
+ *   rebuilt by load;
  * - a plain object that has a `$` member of its own: `{ $: 'o', v: object }`;
  * - an object met before: `{ $: 'r', i: n }`, n counting objects (arrays
  *   included) in the order the encoder first met them. Shared references stay
@@ -25,6 +27,9 @@ export interface SnapshotClass {
   proto: object;
   /** Own fields not written (caches), set to these values when rebuilt. */
   skip?: Record<string, unknown>;
+  /** For a class whose state is not its own fields (RollingBaseline's readings are in a shared slab): the instance as data the encoder can write (plain objects, arrays, typed arrays...), and the instance from that data as decoded. */
+  save?(o: object): unknown;
+  load?(data: unknown): object;
 }
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -71,6 +76,7 @@ export class GraphEncoder {
     }
     const cls = this.byProto.get(proto);
     if (!cls) throw new Error(`snapshot: cannot encode an instance of ${(proto as { constructor?: { name?: string } }).constructor?.name ?? 'an unknown class'} at ${path} (not a registered class)`);
+    if (cls.save) return { $: 'c', c: cls.name, v: this.encode(cls.save(v), `${path}.saved`) };
     return { $: 'c', c: cls.name, v: this.fields(v as Record<string, unknown>, path, cls.skip) };
   }
 
@@ -155,6 +161,14 @@ export class GraphDecoder {
       case 'c': {
         const cls = this.byName.get(j.c as string);
         if (!cls) throw corrupt(`an unknown class ${String(j.c)}`);
+        if (cls.load) {
+          // numbered before what it holds, as the encoder met them
+          const at = this.objects.length;
+          this.objects.push(undefined);
+          const loaded = cls.load(this.decode(j.v!));
+          this.objects[at] = loaded;
+          return loaded;
+        }
         const out = Object.create(cls.proto) as Record<string, unknown>;
         this.fill(out, j.v as { [k: string]: Json });
         if (cls.skip) for (const [k, v] of Object.entries(cls.skip)) out[k] = v;

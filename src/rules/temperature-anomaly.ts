@@ -1,7 +1,7 @@
 import { fmtDuration } from './door-opening.js';
 import { reeferBand } from './temperature-excursion.js';
 import { defineRule, type RuleContext } from './rule.js';
-import { RollingBaseline } from './rolling-baseline.js';
+import { RollingBaseline, type SavedBaseline } from './rolling-baseline.js';
 import { judgeErratic, pushRecent, type ErraticEpisode, type RecentWindow } from './temperature-erratic.js';
 
 /**
@@ -28,21 +28,39 @@ interface Episode {
   raised: boolean;
   evidence: string[];
 }
-/** `baseline`: the readings of the baseline window (rolling-baseline.ts), made on the first reading kept. */
-/** `prevTs`/`prevC`: the dry box's previous reading, for how fast it changed. */
-interface State {
-  baseline: RollingBaseline | null;
-  episode: Episode | null;
-  recent: RecentWindow | null;
-  erratic: ErraticEpisode | null;
-  prevTs: number;
-  prevC: number;
+/**
+ * A container's state: itself the readings of its baseline window (a
+ * RollingBaseline, rolling-baseline.ts, whose block is taken at the first
+ * reading kept), and the previous reading (prevTs/prevC, for how fast a dry
+ * box's air changed), with the level's episode, the erratic window and
+ * episode as fields: one object per container, not a state object and a
+ * baseline object. Snapshots write it through save/load (engine.ts,
+ * SNAPSHOT_CLASSES).
+ */
+export class AnomalyState extends RollingBaseline {
+  episode: Episode | null = null;
+  recent: RecentWindow | null = null;
+  erratic: ErraticEpisode | null = null;
+
+  static saveState(s: AnomalyState): { baseline: SavedBaseline; episode: Episode | null; recent: RecentWindow | null; erratic: ErraticEpisode | null } {
+    return { baseline: RollingBaseline.save(s), episode: s.episode, recent: s.recent, erratic: s.erratic };
+  }
+
+  static loadState(d: ReturnType<typeof AnomalyState.saveState>): AnomalyState {
+    const s = new AnomalyState();
+    RollingBaseline.restore(s, d.baseline);
+    s.episode = d.episode;
+    s.recent = d.recent;
+    s.erratic = d.erratic;
+    return s;
+  }
 }
+type State = AnomalyState;
 
 export const temperatureAnomaly = defineRule<State>({
   id: 'TEMPERATURE_ANOMALY',
   kinds: ['temperature'],
-  initialState: () => ({ baseline: null, episode: null, recent: null, erratic: null, prevTs: NaN, prevC: NaN }),
+  initialState: () => new AnomalyState(),
   learn(state, r, ctx) {
     // the yard days before departure are history too
     if (r.kind !== 'temperature') return;
@@ -50,8 +68,7 @@ export const temperatureAnomaly = defineRule<State>({
     if (reefer && Math.abs(r.celsius - reefer.setpointC) > reefer.toleranceC) return;
     trim(state, r.ts, ctx.rules.temperatureAnomaly);
     push(state, r.ts, r.celsius);
-    state.prevTs = r.ts;
-    state.prevC = r.celsius;
+    state.setPrevious(r.ts, r.celsius);
   },
   onReading(state, r, ctx) {
     if (r.kind !== 'temperature') return;
@@ -69,7 +86,7 @@ export const temperatureAnomaly = defineRule<State>({
       // a swinging unit crosses the band's edge now and then: those readings belong to the swing
       const w = (state.recent ??= { ts: [], c: [], ids: [] });
       pushRecent(w, r.ts, r.celsius, r.eventId, cfg.erraticReadings);
-      const judged = off > reefer.toleranceC && !state.erratic ? { episode: null, raise: false } : judgeErratic(state.erratic, w, state.baseline, reefer.setpointC, cfg);
+      const judged = off > reefer.toleranceC && !state.erratic ? { episode: null, raise: false } : judgeErratic(state.erratic, w, state, reefer.setpointC, cfg);
       state.erratic = judged.episode;
       if (judged.raise) raiseErratic(judged.episode!, r.ts, reefer.setpointC, ctx);
       // Just outside the band the level is the excursion rule's to judge; a shift that straddles the
@@ -80,16 +97,16 @@ export const temperatureAnomaly = defineRule<State>({
     // erratic readings stay out of the baseline, or the swings would soon look normal
     if (state.erratic) return;
     if (!reefer) return judgeDry(state, r, ctx);
-    const history = state.baseline;
-    const size = history ? history.size : 0;
-    const span = size ? r.ts - history!.oldestTs() : 0;
+    const history = state;
+    const size = history.size;
+    const span = size ? r.ts - history.oldestTs() : 0;
     if (size < cfg.minBaselineReadings || span < cfg.minBaselineSpanReeferMs) {
       push(state, r.ts, r.celsius);
       return;
     }
     const ep0 = state.episode;
-    const base = ep0 ? ep0.baseline : history!.median();
-    const sigma = ep0 ? ep0.sigma : Math.max(cfg.minSigmaC, 1.4826 * history!.medianAbsoluteDeviation(base));
+    const base = ep0 ? ep0.baseline : history.median();
+    const sigma = ep0 ? ep0.sigma : Math.max(cfg.minSigmaC, 1.4826 * history.medianAbsoluteDeviation(base));
     const dev = r.celsius - base;
     const threshold = Math.max(cfg.robustZ * sigma, cfg.minDeltaReeferC);
     // Hysteresis: an episode starts at the threshold and lasts while the shift holds above
@@ -141,21 +158,20 @@ function raiseErratic(ep: ErraticEpisode, at: number, setpointC: number, ctx: Ru
  */
 function judgeDry(state: State, r: { ts: number; celsius: number; eventId: string }, ctx: RuleContext): void {
   const cfg = ctx.rules.temperatureAnomaly;
-  const history = state.baseline;
-  const prevTs = state.prevTs;
-  const prevC = state.prevC;
-  state.prevTs = r.ts;
-  state.prevC = r.celsius;
-  const size = history ? history.size : 0;
-  const span = size ? r.ts - history!.oldestTs() : 0;
+  const history = state;
+  const prevTs = history.prevTs;
+  const prevC = history.prevC;
+  history.setPrevious(r.ts, r.celsius);
+  const size = history.size;
+  const span = size ? r.ts - history.oldestTs() : 0;
   if (size < DRY_MIN_READINGS || span < HOUR_MS) {
     push(state, r.ts, r.celsius);
     return;
   }
   const full = size >= cfg.minBaselineReadings && span >= cfg.minBaselineSpanDryMs;
   const ep0 = state.episode;
-  const hi = history!.max();
-  const lo = history!.min();
+  const hi = history.max();
+  const lo = history.min();
   const dev = ep0 ? r.celsius - ep0.baseline : r.celsius > hi ? r.celsius - hi : r.celsius < lo ? r.celsius - lo : 0;
   const rate = Number.isFinite(prevTs) && r.ts > prevTs ? Math.abs(r.celsius - prevC) / ((r.ts - prevTs) / HOUR_MS) : 0;
   const holding = ep0 !== null && Math.sign(dev) === Math.sign(ep0.peakC - ep0.baseline) && Math.abs(dev) >= 0.6 * cfg.minDeltaDryC;
@@ -197,9 +213,9 @@ const HOUR_MS = 3_600_000;
 const DRY_MIN_READINGS = 4;
 
 function trim(state: State, now: number, cfg: RuleContext['rules']['temperatureAnomaly']): void {
-  state.baseline?.trim(now - cfg.baselineMs, cfg.maxBaselineReadings);
+  state.trim(now - cfg.baselineMs, cfg.maxBaselineReadings);
 }
 
 function push(state: State, ts: number, c: number): void {
-  (state.baseline ??= new RollingBaseline()).push(ts, c);
+  state.push(ts, c);
 }

@@ -119,7 +119,7 @@ describe('engine lane snapshots', () => {
     const run = runWithCuts([Math.floor(readings.length * 0.6)]);
     const text = run.snapshots.map((b) => JSON.stringify(decodeLaneSnapshot(b))).join('\n');
     const has = (s: string) => text.includes(s);
-    expect({ baseline: has('"c":"RollingBaseline"'), typed: has('"t":"Int16Array"'), fix: has('"c":"EngineFix"'), shared: has('"$":"r"'), nan: has('"v":"NaN"'), infinity: has('"v":"Infinity"') }).toEqual({
+    expect({ baseline: has('"c":"AnomalyState"'), typed: has('"t":"Int16Array"'), fix: has('"c":"EngineFix"'), shared: has('"$":"r"'), nan: has('"v":"NaN"'), infinity: has('"v":"Infinity"') }).toEqual({
       baseline: true,
       typed: true,
       fix: true,
@@ -138,7 +138,7 @@ describe('engine lane snapshots', () => {
     const future: LaneSnapshot = { ...snap, schemaVersion: SNAPSHOT_SCHEMA_VERSION + 1 };
     expect(() => target.restoreLane(snap.lane, future)).toThrow(/SW_ERR_SNAPSHOT_UNREADABLE|schemaVersion/);
     expect(() => decodeLaneSnapshot(encodeLaneSnapshot(future))).toThrow(new RegExp(`schemaVersion ${SNAPSHOT_SCHEMA_VERSION + 1} is not readable`));
-    // version 1 held the fix before the latest as a fix object (with its event id): not readable now
+    // version 1 held the fix before the latest as a fix object (with its event id) and baselines as their own typed arrays: not readable now
     expect(() => target.restoreLane(snap.lane, { ...snap, schemaVersion: 1 })).toThrow(/schemaVersion 1 is not readable/);
     expect(() => decodeLaneSnapshot(Buffer.from('{"format":"sealwatch.engine-lane","schemaVersion":1}'))).toThrow(/cannot be read/);
     expect(() => target.restoreLane(snap.lane, { ...snap, format: 'other' })).toThrow(/not an engine lane snapshot/);
