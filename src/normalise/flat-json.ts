@@ -44,7 +44,7 @@ const D0 = 48;
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
-function skipWs(s: Uint8Array, i: number): number {
+export function skipWs(s: Uint8Array, i: number): number {
   for (;;) {
     const c = s[i]!;
     if (c > 32 || (c !== 32 && c !== 10 && c !== 13 && c !== 9)) return i;
@@ -52,15 +52,15 @@ function skipWs(s: Uint8Array, i: number): number {
   }
 }
 
+/** 1 for the bytes a string may hold as they are (printable ASCII but the quote and the backslash), else 0. */
+const PLAIN = new Uint8Array(256);
+for (let c = 32; c < 128; c++) PLAIN[c] = c === QUOTE || c === 92 ? 0 : 1;
+
 /** The closing quote of a string whose text starts at i, or -1 when it holds an escape, a control or non-ASCII character, or does not end. */
-function stringEnd(s: Uint8Array, i: number): number {
+export function stringEnd(s: Uint8Array, i: number): number {
   const n = s.length;
-  for (; i < n; i++) {
-    const c = s[i]!;
-    if (c === QUOTE) return i;
-    if (c === 92 || c < 32 || c > 127) return -1;
-  }
-  return -1;
+  while (i < n && PLAIN[s[i]!] === 1) i++;
+  return i < n && s[i] === QUOTE ? i : -1;
 }
 
 /** Whether the bytes from a are the ASCII key (the caller checked that it fits). */
@@ -70,6 +70,34 @@ export function sameAt(s: Uint8Array, a: number, key: string): boolean {
   return true;
 }
 
+/** Whether the bytes from a are `codes` (n of them; the caller checked that they fit). */
+export function sameCodes(s: Uint8Array, a: number, codes: Uint8Array, n: number): boolean {
+  for (let j = 0; j < n; j++) if (s[a + j] !== codes[j]) return false;
+  return true;
+}
+
+/** An ASCII text's character codes, to compare with bytes (`sameCodes`): cheaper than its charCodeAt, a string's every read checks its representation. */
+export function asciiCodes(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+/** The key tables' codes (`asciiCodes` of each key), made once per table; the last table's kept at hand. */
+const tableCodes = new WeakMap<readonly string[], readonly Uint8Array[]>();
+let lastTable: readonly string[] | null = null;
+let lastCodes: readonly Uint8Array[] = [];
+function codesOf(keys: readonly string[]): readonly Uint8Array[] {
+  if (keys === lastTable) return lastCodes;
+  let codes = tableCodes.get(keys);
+  if (codes === undefined) {
+    codes = keys.map(asciiCodes);
+    tableCodes.set(keys, codes);
+  }
+  lastTable = keys;
+  lastCodes = codes;
+  return codes;
+}
+const NO_KEY = new Uint8Array(0);
+
 /** The first quote from i, -1 for none (a loop: Buffer's indexOf is a call into C++). */
 function quoteFrom(s: Uint8Array, i: number): number {
   const n = s.length;
@@ -78,10 +106,10 @@ function quoteFrom(s: Uint8Array, i: number): number {
 }
 
 /** The key table's index of the key s[a, a + len), -1 for none. */
-function keyIndex(s: Uint8Array, a: number, len: number, keys: readonly string[]): number {
-  for (let k = 0; k < keys.length; k++) {
-    const key = keys[k]!;
-    if (key.length === len && sameAt(s, a, key)) return k;
+function keyIndex(s: Uint8Array, a: number, len: number, codes: readonly Uint8Array[]): number {
+  for (let k = 0; k < codes.length; k++) {
+    const key = codes[k]!;
+    if (key.length === len && sameCodes(s, a, key, len)) return k;
   }
   return -1;
 }
@@ -130,50 +158,62 @@ function scanNumber(s: Uint8Array, i: number, out: FlatMembers, k: number): numb
  * an ISO time); every other string is read character by character.
  */
 export function scanFlatObject(s: Uint8Array, keys: readonly string[], checkedLater: number, out: FlatMembers): boolean {
+  const end = scanFlatObjectAt(s, skipWs(s, 0), keys, checkedLater, out);
+  return end >= 0 && skipWs(s, end) === s.length;
+}
+
+/**
+ * `scanFlatObject` of the one flat object whose `{` is at i, inside a larger
+ * text (a batch's event, say): the index just after its `}`, or -1 when the
+ * scanner is not sure of it. What follows the object is not looked at.
+ */
+export function scanFlatObjectAt(s: Uint8Array, i: number, keys: readonly string[], checkedLater: number, out: FlatMembers): number {
   out.present = 0;
   out.strings = 0;
-  let i = skipWs(s, 0);
-  if (s[i]! !== OPEN) return false;
+  if (s[i]! !== OPEN) return -1;
+  // (the keys' codes: a key compared as bytes with bytes, not with a string's charCodeAt)
+  const codes = codesOf(keys);
   i = skipWs(s, i + 1);
-  if (s[i]! === CLOSE) return skipWs(s, i + 1) === s.length;
+  if (s[i]! === CLOSE) return i + 1;
   let next = 0;
   for (;;) {
-    if (s[i]! !== QUOTE) return false;
+    if (s[i]! !== QUOTE) return -1;
     let k: number;
     let keyEnd: number;
-    const guess = next < keys.length ? keys[next]! : '';
-    if (guess !== '' && s[i + 1 + guess.length]! === QUOTE && sameAt(s, i + 1, guess)) {
+    const guess = next < codes.length ? codes[next]! : NO_KEY;
+    const len = guess.length;
+    if (len !== 0 && s[i + 1 + len]! === QUOTE && sameCodes(s, i + 1, guess, len)) {
       k = next;
-      keyEnd = i + 1 + guess.length;
+      keyEnd = i + 1 + len;
     } else {
       keyEnd = stringEnd(s, i + 1);
-      if (keyEnd < 0) return false;
-      k = keyIndex(s, i + 1, keyEnd - i - 1, keys);
-      if (k < 0) return false;
+      if (keyEnd < 0) return -1;
+      k = keyIndex(s, i + 1, keyEnd - i - 1, codes);
+      if (k < 0) return -1;
     }
-    if ((out.present & (1 << k)) !== 0) return false;
+    if ((out.present & (1 << k)) !== 0) return -1;
     out.present |= 1 << k;
     next = k + 1;
     i = keyEnd + 1;
     if (s[i]! <= 32) i = skipWs(s, i);
-    if (s[i]! !== COLON) return false;
+    if (s[i]! !== COLON) return -1;
     i++;
     if (s[i]! <= 32) i = skipWs(s, i);
     if (s[i]! === QUOTE) {
       const valueEnd = (checkedLater & (1 << k)) !== 0 ? quoteFrom(s, i + 1) : stringEnd(s, i + 1);
-      if (valueEnd < 0) return false;
+      if (valueEnd < 0) return -1;
       out.start[k] = i + 1;
       out.end[k] = valueEnd;
       out.strings |= 1 << k;
       i = valueEnd + 1;
     } else {
       i = scanNumber(s, i, out, k);
-      if (i < 0) return false;
+      if (i < 0) return -1;
     }
     if (s[i]! <= 32) i = skipWs(s, i);
     const c = s[i]!;
-    if (c === CLOSE) return skipWs(s, i + 1) === s.length;
-    if (c !== COMMA) return false;
+    if (c === CLOSE) return i + 1;
+    if (c !== COMMA) return -1;
     i++;
     if (s[i]! <= 32) i = skipWs(s, i);
   }

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Config } from '../config/schema.js';
 import type { Reading, WireFormat } from '../model/reading.js';
-import { decodeBatchEnvelope, decodeBatchEvent, safeStringify } from './batch-v1.js';
+import { BatchScratch, decodeBatchEnvelope, decodeBatchEvent, safeStringify, scanBatchV1, scannedBatchReading } from './batch-v1.js';
 import { checkSkew, type DecodeContext, type DecodeOut, type DecodeResult, type Rejection, type WireFormatDecoder } from './context.js';
 import { csvScanned, decodeCsvV1Reference, scanCsvV1 } from './csv-v1.js';
 import { deadLetter, type DeadLetter } from './dead-letter.js';
@@ -96,6 +96,10 @@ export class Normaliser {
   private readonly topics = new Map<string, TopicRoute>();
   /** Reused by every json-v1 payload the flat scanner reads. */
   private readonly jsonScratch = new JsonV1Scratch();
+  /** Reused by every batch-v1 payload the batch scan reads. */
+  private readonly batchScratch = new BatchScratch();
+  /** The event a scanned batch's reading came from, for its dead letter (`keep`). */
+  private readonly scannedEvent = new ScannedEvent();
   /** The numbers of the last csv-v1 id key (`csvKey`). */
   private keyA = 0;
   private keyB = 0;
@@ -157,6 +161,7 @@ export class Normaliser {
     // The scans answer only for payloads they read character by character as ASCII (so valid UTF-8): no UTF-8 check for those.
     // json-v1's reads the payload's bytes: its text is made only when a dead letter keeps it (or the scan is not sure).
     if (t.format === 'json-v1' && this.jsonScan(out, t, topic, payload, receivedAt)) return;
+    if (t.format === 'batch-v1' && this.batchScan(out, t, topic, payload, receivedAt)) return;
     const text = payload.toString(); // UTF-8 (without arguments: no encoding lookup)
     if (t.format === 'csv-v1' && this.csvScan(out, t, topic, text, receivedAt)) return;
     if (!isUtf8(payload)) return void out.deadLetters.push(deadLetter('not-utf8', `${t.format} payloads are UTF-8 text`, topic, payload, receivedAt, null));
@@ -213,6 +218,37 @@ export class Normaliser {
     if (c.seq < 0) reject(out, (r as Rejection).reason, (r as Rejection).detail, topic, text, receivedAt);
     else if (c.canonical) this.keep(out, r as Reading, t.deviceId, c.eventId, null, c.ts, ID_CSV, '', c.seq, c.epoch, topic, receivedAt, text, null);
     else this.keep(out, r as Reading, t.deviceId, c.eventId, null, c.ts, ID_TEXT, c.eventId, 0, 0, topic, receivedAt, text, null);
+    return true;
+  }
+
+  /**
+   * batch-v1 through the batch scan (batch-v1.ts `scanBatchV1`): false when
+   * it is not sure of the whole payload, nothing done. Every event is then
+   * decoded in order as `batch` decodes it: by the scan's reading
+   * (`scannedBatchReading`), or, for an event that gives none (invalid,
+   * refused), by `decodeBatchEvent` of the event's JSON (its bytes: ASCII,
+   * the text `JSON.parse` reads back as the very event), which says why.
+   */
+  private batchScan(out: NormaliseResult, t: TopicRoute, topic: string, payload: Buffer, receivedAt: number): boolean {
+    const sc = this.batchScratch;
+    if (!scanBatchV1(payload, t.deviceId, this.opts.limits.maxBatchEvents, sc)) return false;
+    const n = sc.count;
+    const ref = this.scannedEvent;
+    ref.payload = payload;
+    for (let i = 0; i < n; i++) {
+      const r = scannedBatchReading(payload, sc, i, receivedAt, this.ctx);
+      if (r !== null) {
+        ref.start = sc.spanStart(i);
+        ref.end = sc.spanEnd(i);
+        this.keepId(out, r, ID_BATCH, sc.eventId, topic, receivedAt, null, ref);
+        continue;
+      }
+      const ev: unknown = JSON.parse(payload.toString('latin1', sc.spanStart(i), sc.spanEnd(i)));
+      const d = decodeBatchEvent(ev, receivedAt, this.ctx);
+      if ('reason' in d) reject(out, d.reason, `events[${i}]: ${d.detail}`, topic, safeStringify(ev), receivedAt);
+      else this.keepId(out, d, ID_BATCH, (ev as { eventId: string }).eventId, topic, receivedAt, null, ev);
+    }
+    ref.payload = null;
     return true;
   }
 
@@ -334,11 +370,29 @@ export class Normaliser {
     } else if (this.dedup.seen(deviceId, tag, s, a, b)) return void out.duplicates++;
     // A reading for a container its device is not planned on never reaches the rules: dead-lettered, and alerted by the caller.
     const mismatch = containerId === null || pairBoundMemo(this.opts.trips, this.dedup, deviceId, containerId, ts) ? null : findMismatch(r, this.opts.trips);
-    if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, typeof text === 'string' ? text : text !== null ? text.toString() : safeStringify(ev), receivedAt), mismatch });
+    if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, keptText(text, ev), receivedAt), mismatch });
     // most messages hold one reading: a one-element array, not the first push's room for sixteen
     else if (out.readings.length === 0) out.readings = [r];
     else out.readings.push(r);
   }
+}
+
+/** A scanned batch's event as `keep` takes it: its JSON is made only for a dead letter. */
+class ScannedEvent {
+  payload: Buffer | null = null;
+  start = 0;
+  end = 0;
+  /** The event's JSON as `batch` keeps it: `safeStringify` of what `JSON.parse` gives of its bytes. */
+  json(): string {
+    return safeStringify(JSON.parse(this.payload!.toString('latin1', this.start, this.end)));
+  }
+}
+
+/** What a reading's dead letter keeps: the payload's text, or a batch event's JSON. */
+function keptText(text: string | Buffer | null, ev: unknown): string {
+  if (typeof text === 'string') return text;
+  if (text !== null) return text.toString();
+  return ev instanceof ScannedEvent ? ev.json() : safeStringify(ev);
 }
 
 function reject(out: NormaliseResult, reason: Rejection['reason'], detail: string, topic: string, text: string, receivedAt: number): void {

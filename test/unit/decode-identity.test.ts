@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { simulateFleet } from '../../simulators/fleet.js';
 import { ConfigSchema } from '../../src/config/schema.js';
+import { BatchScratch, scanBatchV1 } from '../../src/normalise/batch-v1.js';
 import { buildNormaliser, type NormaliseResult } from '../../src/normalise/normaliser.js';
 import { packagePath } from '../../src/paths.js';
 import { TripDirectory } from '../../src/trips/directory.js';
@@ -259,5 +260,88 @@ describe('the decode path gives what the one before it gave', () => {
     compare(all, fuzz.FUZZ_PLANS, { deferred: { lag: 0, dropEvery: 1_000_000 } });
     compare(all, fuzz.FUZZ_PLANS, { deferred: { lag: 3, dropEvery: 2 } });
     compare(all, fuzz.FUZZ_PLANS, { cfg: tinyWindows });
+  });
+  // batch-v1 (issue 14 part 2, batch scan): the scan reads the whole batch or none of it; an event it gives no reading for goes through decodeBatchEvent of its JSON
+  const T = fuzz.FUZZ_RECEIVED;
+  const near = new Date(T - 9000).toISOString();
+  /** Events of every type, valid and not: each writes its JSON text (members in the given order). */
+  const eventTexts = [
+    `{"eventId":"g-1","equipmentReference":"MSCU1234566","deviceId":"acme-00042","eventDateTime":"${near}","eventType":"LOCATION","latitude":51.5,"longitude":-3.25,"speedKnots":12.5,"headingDegrees":180}`,
+    `{"eventId":"g-2","equipmentReference":"MSCU1234566","deviceId":"acme-00042","eventDateTime":"${near}","eventType":"LOCATION","latitude":-0,"longitude":180,"headingDegrees":0}`,
+    `{"eventId":"g-3","equipmentReference":"CSQU3054383","deviceId":"sat-0091","eventDateTime":"${near}","eventType":"TEMPERATURE","temperatureCelsius":-18.25,"setpointCelsius":-18}`,
+    `{"eventId":"g-4","equipmentReference":"CSQU3054383","deviceId":"sat-0091","eventDateTime":"${near}","eventType":"TEMPERATURE","temperatureCelsius":4.5}`,
+    `{"eventId":"g-5","equipmentReference":"TGHU7654320","deviceId":"acme-00077","eventDateTime":"${near}","eventType":"LIGHT","lux":0}`,
+    `{"eventId":"g-6","equipmentReference":"TGHU7654320","deviceId":"acme-00077","eventDateTime":"${near}","eventType":"DOOR_OPENED"}`,
+    `{"eventType":"DOOR_CLOSED","deviceId":"acme-00077","eventId":"g-7","eventDateTime":"${near}","equipmentReference":"TGHU7654320"}`,
+    // refused: unknown type, bad container number, check digit, a time that is no ISO time, clock skew, out of range, a string for a number, a missing member, an empty id
+    `{"eventId":"b-1","equipmentReference":"MSCU1234566","deviceId":"acme-00042","eventDateTime":"${near}","eventType":"HUMIDITY","lux":3}`,
+    `{"eventId":"b-2","equipmentReference":"MSCU123456","deviceId":"acme-00042","eventDateTime":"${near}","eventType":"DOOR_OPENED"}`,
+    `{"eventId":"b-3","equipmentReference":"MSCU1234567","deviceId":"acme-00042","eventDateTime":"${near}","eventType":"DOOR_OPENED"}`,
+    `{"eventId":"b-4","equipmentReference":"MSCU1234566","deviceId":"acme-00042","eventDateTime":"2026-01-07 10:00:00Z","eventType":"DOOR_OPENED"}`,
+    `{"eventId":"b-5","equipmentReference":"MSCU1234566","deviceId":"acme-00042","eventDateTime":"2025-01-07T10:00:00Z","eventType":"DOOR_OPENED"}`,
+    `{"eventId":"b-6","equipmentReference":"MSCU1234566","deviceId":"acme-00042","eventDateTime":"${near}","eventType":"LOCATION","latitude":90.5,"longitude":3}`,
+    `{"eventId":"b-7","equipmentReference":"MSCU1234566","deviceId":"acme-00042","eventDateTime":"${near}","eventType":"TEMPERATURE","temperatureCelsius":"4.5"}`,
+    `{"eventId":"b-8","equipmentReference":"MSCU1234566","deviceId":"acme-00042","eventType":"LIGHT","lux":3}`,
+    `{"eventId":"","equipmentReference":"MSCU1234566","deviceId":"acme-00042","eventDateTime":"${near}","eventType":"LIGHT","lux":3}`,
+    `{"eventId":"b-9","equipmentReference":"MSCU1234566","deviceId":"acme-00042","eventDateTime":"${near}","eventType":"LOCATION","latitude":1,"longitude":2,"speedKnots":"fast"}`,
+    // kept, or dead-lettered by the binding check: a device on another plan's container, a device no plan names
+    `{"eventId":"m-1","equipmentReference":"CSQU3054383","deviceId":"acme-00042","eventDateTime":"${near}","eventType":"DOOR_OPENED"}`,
+    `{"eventId":"m-2","equipmentReference":"MSCU1234566","deviceId":"nobody-1","eventDateTime":"${near}","eventType":"LIGHT","lux":12.75,"latitude":"extra, not read"}`,
+  ];
+  const batchText = (gatewayId: string, events: readonly string[], sep = ',') => `{"gatewayId":"${gatewayId}","sentAt":"${new Date(T).toISOString()}","events":[${events.join(sep)}]}`;
+  const pick = fc.array(fc.nat(eventTexts.length - 1), { maxLength: 14 }).map((ix) => ix.map((i) => eventTexts[i]!));
+  const scanned = (messages: readonly Message[]) => {
+    const sc = new BatchScratch();
+    return messages.filter((m) => scanBatchV1(m.payload, 'VSL-9876543', config.ingest.maxBatchEvents, sc)).length;
+  };
+
+  it('on batch-v1 batches of valid and refused events, in any order, repeated, spaced or not: the scan answers most, with the same readings, dead letters and duplicates', () => {
+    let answered = 0;
+    let total = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(pick, fc.constantFrom(',', ', ', ',\n  ', ' ,'), fc.constantFrom('VSL-9876543', 'VSL-9876543', 'VSL-1')), { minLength: 1, maxLength: 6 }), (batches) => {
+        const messages = batches.map(([events, sep, gw]) => ({ topic: 'ssd/batch/VSL-9876543', payload: Buffer.from(batchText(gw, events, sep)), t: T }));
+        answered += scanned(messages);
+        total += messages.length;
+        compare(messages, fuzz.FUZZ_PLANS);
+        compare(messages, fuzz.FUZZ_PLANS, { deferred: { lag: 1, dropEvery: 2 } });
+        compare(messages, fuzz.FUZZ_PLANS, { cfg: tinyWindows });
+        compare(messages, fuzz.FUZZ_PLANS, { cfg: { ...config, ingest: { ...config.ingest, maxBatchEvents: 5 } } });
+      }),
+      { numRuns: 400 },
+    );
+    // the scan path is the one mostly taken (a gateway not the topic's, the only batches it leaves to JSON.parse here)
+    expect(answered / total).toBeGreaterThan(0.5);
+  });
+
+  it('on batch-v1 payloads with bytes replaced anywhere (keys, numbers, times, container numbers, between events) by any byte or a two-byte character', () => {
+    const edit = fc.tuple(
+      fc.nat(4000),
+      fc.oneof(
+        fc.integer({ min: 0, max: 255 }).map((b) => [b]),
+        fc.constantFrom([0xc3, 0xa9], [0xc3], [0xa9], [0x5c, 0x75], [0x5c, 0x22], [0x20], [0x2c], [0x7b], [0x7d], [0x5b], [0x5d], [0x22], [0x3a], [0x30], [0x2d], [0x65], [0x2e]),
+      ),
+    );
+    let answered = 0;
+    let edited = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(pick, fc.array(edit, { minLength: 1, maxLength: 2 })), { minLength: 1, maxLength: 6 }), (batches) => {
+        const messages = batches.map(([events, edits]) => {
+          let bytes = Buffer.from(batchText('VSL-9876543', events));
+          for (const [at, by] of edits) {
+            const p = at % bytes.length;
+            bytes = Buffer.concat([bytes.subarray(0, p), Buffer.from(by), bytes.subarray(p + 1)]);
+          }
+          return { topic: 'ssd/batch/VSL-9876543', payload: bytes, t: T };
+        });
+        answered += scanned(messages);
+        edited += messages.length;
+        compare(messages, fuzz.FUZZ_PLANS);
+      }),
+      { numRuns: 3000 },
+    );
+    // edited batches the scan still read (an edit inside a value it decodes, or one it sees through) and ones it left to JSON.parse
+    expect(answered).toBeGreaterThan(edited / 20);
+    expect(answered).toBeLessThan(edited);
   });
 });

@@ -6,7 +6,8 @@ import type { DecodeContext } from '../../src/normalise/context.js';
 import { decodeCsvV1Reference, scanCsvV1 } from '../../src/normalise/csv-v1.js';
 import { Deduper, ID_BATCH, ID_BATCH_NUM, ID_JSON, ID_JSON_NUM, packed, packId } from '../../src/normalise/dedup.js';
 import { isoTimeMs, isoTimeMsAt, isoTimeMsBytes } from '../../src/normalise/fields.js';
-import { FlatMembers, flatMembersAsObject, scanFlatObject } from '../../src/normalise/flat-json.js';
+import { BATCH_EVENT_KEYS, BatchScratch, decodeBatchEvent, isValidBatchEnvelope, scanBatchV1, scannedBatchReading } from '../../src/normalise/batch-v1.js';
+import { FlatMembers, flatMembersAsObject, scanFlatObject, scanFlatObjectAt } from '../../src/normalise/flat-json.js';
 import { decodeJsonV1, isJsonV1Kind, JSON_V1_KINDS, JsonV1Scratch, scanJsonV1, type JsonV1Kind } from '../../src/normalise/json-v1.js';
 import { TripDirectory } from '../../src/trips/directory.js';
 import { plan, testConfig } from '../helpers/fixtures.js';
@@ -120,6 +121,140 @@ describe('the flat-object scanner is sure only of what JSON.parse reads alike', 
   });
 });
 
+describe('the batch scan is sure only of what JSON.parse reads alike', () => {
+  it('a flat object inside a larger text: what it reads from its { to the end it answers is the object JSON.parse reads there', () => {
+    const mm = new FlatMembers();
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.constantFrom('', '[', '{"events":[', '  '), fc.oneof(cleanFlat, flatText, mutated(cleanFlat), mutated(flatText)), fc.constantFrom('', ']', ',{"a":1}]', '}', 'x'), (before, text, after) => {
+        const payload = Buffer.from(before + text + after);
+        const at = Buffer.byteLength(before) + (text.length - text.trimStart().length);
+        const end = scanFlatObjectAt(payload, at, KEYS, 0, mm);
+        if (end < 0) return;
+        accepted++;
+        const inner = payload.toString('utf8', at, end);
+        expect(isAscii(inner)).toBe(true);
+        const doc = JSON.parse(inner) as Record<string, unknown>;
+        const got = flatMembersAsObject(payload, KEYS, mm);
+        expect(Object.keys(doc).sort()).toEqual(Object.keys(got).sort());
+        for (const [k, v] of Object.entries(doc)) expect(Object.is(v, got[k]), `${k}: ${String(v)} vs ${String(got[k])}`).toBe(true);
+        // the object alone, as the whole text: scanFlatObject answers alike
+        expect(scanFlatObject(Buffer.from(inner), KEYS, 0, new FlatMembers())).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(accepted).toBeGreaterThan(1000);
+  });
+
+  /** Events near the valid ones: the members of a type in any order, now and then one missing, one of another type, a value out of range or of the wrong kind. */
+  const POOL: Record<string, readonly string[]> = {
+    eventId: ['"e-1"', '"e-2"', '"e-1"', '""', `"${'x'.repeat(201)}"`],
+    equipmentReference: ['"MSCU1234566"', '"CSQU3054383"', '"MSCU1234566"', '"MSCU1234567"', '"MSCU123456"', '"mscu1234566"'],
+    deviceId: ['"acme-00042"', '"sat-0091"', '"acme-00042"', '"nobody-1"', '""'],
+    eventDateTime: ['"2026-01-07T10:00:00Z"', '"2026-01-07T10:05:59.9Z"', '"2026-01-07T10:00:00Z"', '"2026-02-30T10:00:00Z"', '"2026-01-07 10:00:00Z"', '"2025-01-07T10:00:00Z"'],
+    eventType: ['"DOOR_OPENED"', '"DOOR_CLOSED"', '"LOCATION"', '"LIGHT"', '"TEMPERATURE"', '"LOCATION"', '"TEMPERATURE"', '"HUMIDITY"', '"light"'],
+  };
+  /** Each number's range (WIRE 1.3): values drawn a little beyond it on both sides, and on and just past its bounds. */
+  const RANGE: Record<string, [number, number]> = { latitude: [-90, 90], longitude: [-180, 180], speedKnots: [0, 1000], headingDegrees: [0, 360], lux: [0, 1e6], temperatureCelsius: [-60, 80], setpointCelsius: [-60, 80] };
+  const value = (k: string) => {
+    if (POOL[k]) return fc.constantFrom(...POOL[k]!);
+    const [lo, hi] = RANGE[k]!;
+    const edges = [lo, hi, lo - 0.5, hi + 0.5, lo - 1e-9, hi + 1e-9].map((v) => JSON.stringify(v));
+    return fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(fc.double({ min: lo - 5, max: hi + 5, noNaN: true }), fc.nat(7)).map(([d, f]) => (f === 7 ? JSON.stringify(d) : d.toFixed(f))) },
+      { weight: 2, arbitrary: fc.constantFrom(...edges) },
+      numberText,
+      fc.constantFrom('"4"', '0', '-0', '-0.0'),
+    );
+  };
+  const TYPE_KEYS: Record<string, string[]> = { DOOR_OPENED: [], DOOR_CLOSED: [], LOCATION: ['latitude', 'longitude', 'speedKnots', 'headingDegrees'], LIGHT: ['lux'], TEMPERATURE: ['temperatureCelsius', 'setpointCelsius'] };
+  const nearEvent = fc
+    .tuple(fc.constantFrom(...Object.keys(TYPE_KEYS)), fc.nat(3), fc.constantFrom(...BATCH_EVENT_KEYS), fc.boolean(), fc.boolean())
+    .chain(([type, drop, other, shuffle, add]) => {
+      const keys = ['eventId', 'equipmentReference', 'deviceId', 'eventDateTime', 'eventType', ...TYPE_KEYS[type]!.filter((_, i) => i < 2 || drop !== i)];
+      if (drop === 3) keys.splice(drop, 1);
+      if (add && !keys.includes(other)) keys.push(other);
+      return fc.tuple(shuffle ? fc.shuffledSubarray(keys, { minLength: keys.length }) : fc.constant(keys), fc.constant(type));
+    })
+    .chain(([keys, type]) => fc.tuple(fc.constant(keys), fc.tuple(...keys.map((k) => (k === 'eventType' ? fc.oneof({ weight: 5, arbitrary: fc.constant(`"${type}"`) }, value(k)) : value(k)))), ws))
+    .map(([keys, values, w]) => `{${keys.map((k, i) => `"${k}":${w}${values[i]}`).join(`,${w}`)}}`);
+  const event = fc.oneof(
+    { weight: 4, arbitrary: nearEvent },
+    fc
+      .uniqueArray(
+        fc.tuple(
+          fc.constantFrom(...BATCH_EVENT_KEYS, 'other'),
+          fc.oneof(numberText, fc.constantFrom('"e-1"', '"MSCU1234566"', '"acme-00042"', '"2026-01-07T10:00:00Z"', '"LIGHT"', '"DOOR_OPENED"', '""'), stringText, fc.constantFrom('true', 'null', '[]', '{}')),
+        ),
+        { selector: ([k]) => k, maxLength: 12 },
+      )
+      .chain((members) => fc.tuple(fc.constant(members), ws).map(([m, w]) => `${w}{${m.map(([k, v]) => `"${k}":${w}${v}`).join(`,${w}`)}}${w}`)),
+  );
+  const batchText = fc
+    .tuple(
+      fc.array(event, { maxLength: 5 }),
+      fc.constantFrom('"VSL-1"', '"VSL-1"', '"VSL-1"', '"VSL-1"', '"VSL-2"', '""', '1', '"VSL\\u002d1"'),
+      fc.constantFrom('"2026-01-07T10:05:00Z"', '"2026-01-07T10:05:00.5Z"', '"2026-01-07T10:05:00Z"', '"yesterday"', '0'),
+      fc.constantFrom('gse', 'gse', 'egs', 'gs', 'gsee', 'gsex'),
+      ws,
+    )
+    .map(([events, gw, sent, order, w]) => {
+      const member = { g: `"gatewayId":${w}${gw}`, s: `"sentAt":${sent}`, e: `"events":${w}[${events.join(',')}]`, x: '"extra":1' } as Record<string, string>;
+      return `${w}{${[...order].map((c) => member[c]).join(`,${w}`)}}${w}`;
+    });
+
+  it('a batch it answers is valid JSON, ASCII, an envelope decodeBatchEnvelope accepts, and each event read is the event JSON.parse gives', () => {
+    const sc = new BatchScratch();
+    let accepted = 0;
+    let events = 0;
+    fc.assert(
+      fc.property(fc.oneof(batchText, mutated(batchText)), fc.integer({ min: 0, max: 6 }), (text, max) => {
+        const payload = Buffer.from(text);
+        if (!scanBatchV1(payload, 'VSL-1', max, sc)) return;
+        accepted++;
+        expect(isAscii(text)).toBe(true);
+        const doc = JSON.parse(text) as { gatewayId: string; sentAt: string; events: unknown[] };
+        expect(isValidBatchEnvelope(doc)).toBe(true);
+        expect(doc.gatewayId).toBe('VSL-1');
+        expect(isoTimeMs(doc.sentAt)).not.toBeNaN();
+        expect(doc.events.length).toBeLessThanOrEqual(max);
+        expect(sc.count).toBe(doc.events.length);
+        for (let i = 0; i < sc.count; i++) {
+          events++;
+          const ev = JSON.parse(payload.toString('latin1', sc.spanStart(i), sc.spanEnd(i)));
+          expect(sameData(ev, doc.events[i])).toBe(true);
+        }
+      }),
+      { numRuns: 30_000 },
+    );
+    expect(accepted).toBeGreaterThan(250);
+    expect(events).toBeGreaterThan(250);
+  });
+
+  it("a scanned event's reading is decodeBatchEvent's, or there is none and decodeBatchEvent gives none (and no plan was looked up)", () => {
+    const sc = new BatchScratch();
+    let readings = 0;
+    fc.assert(
+      fc.property(fc.array(event, { minLength: 1, maxLength: 4 }), fc.oneof({ weight: 4, arbitrary: fc.constant(RECEIVED) }, fc.integer({ min: RECEIVED - 40 * 86_400_000, max: RECEIVED + 2 * 3_600_000 })), (events, receivedAt) => {
+        const payload = Buffer.from(`{"gatewayId":"VSL-1","sentAt":"2026-01-07T10:05:00Z","events":[${events.join(',')}]}`);
+        if (!scanBatchV1(payload, 'VSL-1', 10, sc)) return;
+        for (let i = 0; i < sc.count; i++) {
+          const slow = decodeBatchEvent(JSON.parse(payload.toString('latin1', sc.spanStart(i), sc.spanEnd(i))), receivedAt, ctx);
+          const fast = scannedBatchReading(payload, sc, i, receivedAt, ctx);
+          if ('reason' in slow) expect(fast).toBeNull();
+          else {
+            readings++;
+            expect(sameData(fast, slow)).toBe(true);
+            expect(sc.eventId).toBe(slow.eventId.slice(`batch-v1:${slow.deviceId}:`.length));
+          }
+        }
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(readings).toBeGreaterThan(200);
+  });
+});
+
 describe('json-v1 scan decodes as JSON.parse and the zod-checked decoder do', () => {
   const ts = fc.oneof(
     { weight: 4, arbitrary: fc.constant('2026-01-07T10:01:00.250Z') },
@@ -205,12 +340,15 @@ describe('json-v1 scan decodes as JSON.parse and the zod-checked decoder do', ()
   });
 
   const fleet = simulateFleet({ seed: 7, containers: 24, start: Date.parse('2026-03-02T00:00:00Z'), voyageHours: 72 });
-  it('answers every well-formed json-v1 and csv-v1 payload of the simulator (the fast paths are the paths taken)', () => {
+  it('answers every well-formed json-v1, csv-v1 and batch-v1 payload of the simulator (the fast paths are the paths taken)', () => {
     const scratch = new JsonV1Scratch();
     const fleetTrips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, fleet.trips);
     const c: DecodeContext = { ...ctx, trips: fleetTrips, limits: { ...ctx.limits, maxPastAgeMs: 1e12, maxFutureSkewMs: 1e12 } };
     let json = 0;
     let csv = 0;
+    let batch = 0;
+    let batchEvents = 0;
+    const batchScratch = new BatchScratch();
     for (const m of fleet.messages) {
       const [, level, id, kind] = m.topic.split('/');
       const text = m.payload.toString('utf8');
@@ -225,6 +363,22 @@ describe('json-v1 scan decodes as JSON.parse and the zod-checked decoder do', ()
         if ('reason' in slow || !isAscii(text)) continue; // the simulator's field faults
         json++;
         expect(sameData(scanJsonV1(id!, kind as JsonV1Kind, text, m.t, c, scratch), slow), text).toBe(true);
+      } else if (level === 'batch') {
+        let doc: { gatewayId?: unknown; events?: unknown[] };
+        try {
+          doc = JSON.parse(text);
+        } catch {
+          continue;
+        }
+        if (!isValidBatchEnvelope(doc) || doc.gatewayId !== id || !isAscii(text)) continue;
+        batch++;
+        expect(scanBatchV1(m.payload, id!, 10_000, batchScratch), text).toBe(true);
+        for (let i = 0; i < doc.events!.length; i++) {
+          const slow = decodeBatchEvent(doc.events![i], m.t, c);
+          if ('reason' in slow) continue;
+          batchEvents++;
+          expect(sameData(scannedBatchReading(m.payload, batchScratch, i, m.t, c), slow)).toBe(true);
+        }
       } else if (level === 'csv') {
         const slow = decodeCsvV1Reference(id!, text, m.t, c);
         if ('reason' in slow) continue;
@@ -234,6 +388,8 @@ describe('json-v1 scan decodes as JSON.parse and the zod-checked decoder do', ()
     }
     expect(json).toBeGreaterThan(500);
     expect(csv).toBeGreaterThan(500);
+    expect(batch).toBeGreaterThan(20);
+    expect(batchEvents).toBeGreaterThan(500);
   });
 });
 
