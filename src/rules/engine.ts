@@ -4,7 +4,7 @@ import { alertId, type Alert } from '../model/alert.js';
 import type { PortTable } from '../geo/ports.js';
 import { READING_KINDS, type Reading, type ReadingKind } from '../model/reading.js';
 import type { TripDirectory } from '../trips/directory.js';
-import { Heap } from '../heap.js';
+import { type HeapPlace, IndexedHeap } from '../heap.js';
 import { compilePlan, insideAnyZone, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from '../trips/compile.js';
 import type { ContainerView, Fix, PrevFix, RaisedAlert, Rule, RuleContext } from './rule.js';
 import { trackStop } from './stop-tracker.js';
@@ -169,8 +169,8 @@ class Slot implements ContainerView {
   /** Event ids already evaluated at exactly `position` (the first, then any more), so a duplicate at that time is not evaluated twice. */
   atPosition: string | null = null;
   atPositionMore: string[] | null = null;
-  /** Live timers of this container (few: one per rule and key). */
-  timers: TimerState[] = NO_TIMERS;
+  /** Live timers of this container (few: one per rule and key), linked through `next` in the order they were set. */
+  timers: Timer | null = null;
   /** The columns holding this container's numbers, and its entry in them. */
   private cols: SlotColumns;
   private no: number;
@@ -369,7 +369,6 @@ class Slot implements ContainerView {
 }
 
 const NO_STATES: unknown[] = [];
-const NO_TIMERS: TimerState[] = [];
 
 /** A fix as the engine keeps it, with the authorised-zone answer cached for the container's current trip. */
 class EngineFix implements Fix {
@@ -386,44 +385,48 @@ class EngineFix implements Fix {
 }
 
 /**
- * A queued wake-up of one (container, rule, key) timer; `due` orders the heap.
- * The timer's own event time lives in the slot's timer state, so re-arming a
- * timer later (as a rule does on every reading) costs no new heap entry: at
- * most one entry per timer is queued, and a popped one that is early
- * re-queues itself.
+ * One live (container, rule, key) timer: at the same time the container's
+ * record of it (`at`, the event time it fires at, in the slot's list) and
+ * its lane's heap entry (`queued`, the time it wakes up at, orders the heap).
+ * Re-arming a timer later (as a rule does on every reading) leaves it where
+ * it is queued: it wakes early and queues itself again for `at`. Re-arming it
+ * earlier moves it up in its heap in place. A timer set is queued in the heap
+ * of its container's lane and stays there (re-queued there when it wakes
+ * early) unless re-armed earlier after the container moved to another lane.
  */
-interface Timer {
-  due: number;
-  slot: Slot;
-  ruleIdx: number;
-  key: string;
-}
-interface TimerState {
-  ruleIdx: number;
-  key: string;
-  at: number;
-  queued: number;
+class Timer implements HeapPlace {
+  /** Place in the heap of the lane it is queued in; -1 while not queued (being handled, or its lane dropped). */
+  heapIndex = -1;
+  /** The container's next timer. */
+  next: Timer | null = null;
+  constructor(
+    readonly slot: Slot,
+    readonly ruleIdx: number,
+    readonly key: string,
+    public at: number,
+    public queued: number,
+  ) {}
 }
 
-function findTimer(slot: Slot, ruleIdx: number, key: string): TimerState | undefined {
-  const ts = slot.timers;
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i]!;
-    if (t.ruleIdx === ruleIdx && t.key === key) return t;
+function findTimer(slot: Slot, ruleIdx: number, key: string): Timer | null {
+  for (let t = slot.timers; t !== null; t = t.next) if (t.ruleIdx === ruleIdx && t.key === key) return t;
+  return null;
+}
+
+/** Takes a timer out of its container's list. */
+function unlinkTimer(slot: Slot, timer: Timer): void {
+  let prev: Timer | null = null;
+  for (let t = slot.timers; t !== null; prev = t, t = t.next) {
+    if (t !== timer) continue;
+    if (prev === null) slot.timers = t.next;
+    else prev.next = t.next;
+    t.next = null;
+    return;
   }
-  return undefined;
-}
-
-function deleteTimer(slot: Slot, state: TimerState): void {
-  const ts = slot.timers;
-  const i = ts.indexOf(state);
-  if (i < 0) return;
-  if (ts.length === 1) slot.timers = NO_TIMERS;
-  else ts.splice(i, 1);
 }
 
 function timerLess(a: Timer, b: Timer): boolean {
-  if (a.due !== b.due) return a.due < b.due;
+  if (a.queued !== b.queued) return a.queued < b.queued;
   const ca = a.slot.containerId;
   const cb = b.slot.containerId;
   if (ca !== cb) return ca < cb;
@@ -515,7 +518,7 @@ class MaturityQueue {
 class Lane {
   clock = -Infinity;
   readonly maturities = new MaturityQueue();
-  readonly timers = new Heap<Timer>(timerLess);
+  readonly timers = new IndexedHeap<Timer>(timerLess);
   /** Slots whose release bound moved, in the order they first did: the first `dirtyCount` (emptied by each release pass). */
   readonly dirty: Slot[] = [];
   dirtyCount = 0;
@@ -628,30 +631,30 @@ export class RuleEngine {
     lane.clock = arrival;
     this.mature(lane, arrival);
     const wm = lane.clock - this.lateness;
-    for (let t = lane.timers.peek(); t && t.due <= wm; t = lane.timers.peek()) {
-      lane.timers.pop();
+    const heap = lane.timers;
+    // every queued timer is live: cancelling or dropping a timer takes it out of its heap
+    for (let t = heap.peek(); t !== undefined && t.queued <= wm; t = heap.peek()) {
       const slot = t.slot;
-      const state = findTimer(slot, t.ruleIdx, t.key);
-      if (!state || state.queued !== t.due) continue; // cancelled, or a stale entry of a re-queued timer
       // A container still delivering (a store-and-forward backlog arriving now) is not silent:
       // its timers wait until it has been quiet, in arrival time, for the allowed lateness too.
-      const due = Math.max(state.at, slot.lastArrival);
+      const due = Math.max(t.at, slot.lastArrival);
       if (due > wm) {
-        state.queued = due;
-        lane.timers.push({ due, slot, ruleIdx: t.ruleIdx, key: t.key });
+        // woken early (re-armed later, or still delivering): it waits again, moved down from the top in place
+        t.queued = due;
+        heap.update(t);
         continue;
       }
-      this.release(slot, Math.max(slot.theta, state.at));
-      if (findTimer(slot, t.ruleIdx, t.key) !== state) continue; // a released reading cancelled it
-      if (state.at > wm) {
-        // a released reading re-armed it for later
-        state.queued = state.at;
-        lane.timers.push({ due: state.at, slot, ruleIdx: t.ruleIdx, key: t.key });
+      heap.pop();
+      this.release(slot, Math.max(slot.theta, t.at));
+      if (findTimer(slot, t.ruleIdx, t.key) !== t) continue; // a released reading cancelled it
+      if (t.at > wm) {
+        // a released reading re-armed it for later (and perhaps earlier first, queuing it in its container's lane)
+        this.requeue(t, lane, t.at);
         continue;
       }
-      deleteTimer(slot, state);
-      if (state.at > slot.position) slot.moveTo(state.at);
-      this.fire(slot, state.at, t.ruleIdx, t.key);
+      this.deleteTimer(slot, t);
+      if (t.at > slot.position) slot.moveTo(t.at);
+      this.fire(slot, t.at, t.ruleIdx, t.key);
     }
     this.releaseDirty(lane, wm);
   }
@@ -710,7 +713,9 @@ export class RuleEngine {
         if (s.lane !== lane) continue;
         const rec: Record<string, unknown> = { containerId: s.containerId };
         for (const f of SLOT_FIELDS) rec[f] = s[f];
-        rec.timers = s.timers.map((t) => [t.ruleIdx, t.key, t.at, t.queued]);
+        const timers: Array<[number, string, number, number]> = [];
+        for (let t = s.timers; t !== null; t = t.next) timers.push([t.ruleIdx, t.key, t.at, t.queued]);
+        rec.timers = timers;
         slots.push(rec);
       }
     }
@@ -718,7 +723,7 @@ export class RuleEngine {
       clock: lane?.clock ?? -Infinity,
       slots,
       maturities: lane ? lane.maturities.entries().map(([at, slot, ts]) => [at, slot.containerId, ts]) : [],
-      timers: lane ? lane.timers.contents().map((t) => [t.due, t.slot.containerId, t.ruleIdx, t.key]) : [],
+      timers: lane ? lane.timers.contents().map((t) => [t.queued, t.slot.containerId, t.ruleIdx, t.key]) : [],
     };
     return { format: SNAPSHOT_FORMAT, schemaVersion: SNAPSHOT_SCHEMA_VERSION, lane: laneId, rules: this.opts.rules.map((r) => r.id), containers: slots.length, body: enc.encode(body) };
   }
@@ -745,7 +750,13 @@ export class RuleEngine {
       const target = s as unknown as Record<string, unknown>;
       for (const f of SLOT_FIELDS) target[f] = rec[f];
       if (s.states.length === 0) s.states = NO_STATES;
-      s.timers = rec.timers.length === 0 ? NO_TIMERS : rec.timers.map(([ruleIdx, key, at, queued]) => ({ ruleIdx, key, at, queued }));
+      let tail: Timer | null = null;
+      for (const [ruleIdx, key, at, queued] of rec.timers) {
+        const t = new Timer(s, ruleIdx, key, at, queued);
+        if (tail === null) s.timers = t;
+        else tail.next = t;
+        tail = t;
+      }
       s.plan = this.plan(s.tripId);
       s.planEpoch = this.planEpoch;
       s.zoneEpoch = ++this.zoneEpochs;
@@ -763,9 +774,11 @@ export class RuleEngine {
       const slot = this.slots.get(id);
       if (slot) lane.maturities.push(at, slot, ts);
     }
+    // a timer is queued once, at the time its record says (an older build's snapshot may also list stale wake-ups)
     for (const [due, id, ruleIdx, key] of body.timers) {
       const slot = this.slots.get(id);
-      if (slot) lane.timers.push({ due, slot, ruleIdx, key });
+      const t = slot ? findTimer(slot, ruleIdx, key) : null;
+      if (t !== null && t.queued === due && t.heapIndex < 0) lane.timers.push(t);
     }
     return { containers: body.slots.length };
   }
@@ -781,6 +794,8 @@ export class RuleEngine {
       this.stats.held -= s.held.length;
       s.detach();
     }
+    // timers queued here of containers of other lanes are left not queued (they never wake unless set earlier again)
+    lane.timers.clear();
     this.lanes.delete(laneId);
     if (this.lastLane === lane) {
       this.lastLane = null;
@@ -847,7 +862,7 @@ export class RuleEngine {
     if (r.tripId !== slot.tripId) {
       slot.tripId = r.tripId;
       slot.states = this.opts.rules.map((rule) => rule.initialState());
-      slot.timers = NO_TIMERS;
+      this.dropTimers(slot);
       v.arrivedAt = null;
       v.stopAnchor = null;
       v.stopOutlier = null;
@@ -944,23 +959,63 @@ export class RuleEngine {
 
   /** @internal */
   setTimer(slot: Slot, ruleIdx: number, at: number, key: string): void {
-    let state = findTimer(slot, ruleIdx, key);
-    if (state) {
-      state.at = at;
-      if (state.queued <= at) return; // the queued entry wakes first and re-queues for `at`
-    } else {
-      state = { ruleIdx, key, at, queued: Infinity };
-      if (slot.timers === NO_TIMERS) slot.timers = [state];
-      else slot.timers.push(state);
+    let t = findTimer(slot, ruleIdx, key);
+    if (t === null) {
+      t = new Timer(slot, ruleIdx, key, at, at);
+      if (slot.timers === null) slot.timers = t;
+      else {
+        let last = slot.timers;
+        while (last.next !== null) last = last.next;
+        last.next = t;
+      }
+      slot.lane.timers.push(t);
+      return;
     }
-    state.queued = at;
-    slot.lane.timers.push({ due: at, slot, ruleIdx, key });
+    t.at = at;
+    if (t.queued <= at) return; // it wakes first and re-queues itself for `at`
+    this.requeue(t, slot.lane, at);
   }
 
   /** @internal */
   cancelTimer(slot: Slot, ruleIdx: number, key: string): void {
-    const state = findTimer(slot, ruleIdx, key);
-    if (state) deleteTimer(slot, state);
+    const t = findTimer(slot, ruleIdx, key);
+    if (t !== null) this.deleteTimer(slot, t);
+  }
+
+  /** The lane whose heap a timer is queued in, if any (its container's lane, unless the container moved). */
+  private laneHolding(t: Timer): Lane | null {
+    if (t.heapIndex < 0) return null;
+    if (t.slot.lane.timers.has(t)) return t.slot.lane;
+    for (const lane of this.lanes.values()) if (lane.timers.has(t)) return lane;
+    return null;
+  }
+
+  /** Queues a timer to wake at `due` in `lane`'s heap, taking it out of the heap it was queued in. */
+  private requeue(t: Timer, lane: Lane, due: number): void {
+    const holder = this.laneHolding(t);
+    t.queued = due;
+    if (holder === lane) lane.timers.update(t);
+    else {
+      holder?.timers.remove(t);
+      lane.timers.push(t);
+    }
+  }
+
+  /** Forgets a timer: out of its container's list and out of its heap. */
+  private deleteTimer(slot: Slot, t: Timer): void {
+    unlinkTimer(slot, t);
+    this.laneHolding(t)?.timers.remove(t);
+  }
+
+  /** Forgets every timer of a container (a new trip). */
+  private dropTimers(slot: Slot): void {
+    for (let t = slot.timers; t !== null; ) {
+      const next = t.next;
+      this.laneHolding(t)?.timers.remove(t);
+      t.next = null;
+      t = next;
+    }
+    slot.timers = null;
   }
 
   /** @internal */
