@@ -68,13 +68,8 @@ export function isoTimeMsAt(s: string, a: number, end: number): number {
     if (len === 22) ms *= 100;
     else if (len === 23) ms *= 10;
   }
-  const mo = mo0 * 10 + mo1;
-  const d = d0 * 10 + d1;
-  const h = h0 * 10 + h1;
-  const mi = mi0 * 10 + mi1;
-  const sec = s0 * 10 + s1;
-  if (mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59) return parseIsoTime(a === 0 && end === s.length ? s : s.slice(a, end));
-  return daysFromCivil(y0 * 1000 + y1 * 100 + y2 * 10 + y3, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
+  const t = plainCivilMs(y0 * 1000 + y1 * 100 + y2 * 10 + y3, mo0 * 10 + mo1, d0 * 10 + d1, h0 * 10 + h1, mi0 * 10 + mi1, s0 * 10 + s1, ms);
+  return Number.isNaN(t) ? parseIsoTime(a === 0 && end === s.length ? s : s.slice(a, end)) : t;
 }
 
 /**
@@ -115,13 +110,18 @@ export function isoTimeMsBytes(s: Uint8Array, a: number, end: number): number {
     if (len === 22) ms *= 100;
     else if (len === 23) ms *= 10;
   }
-  const mo = mo0 * 10 + mo1;
-  const d = d0 * 10 + d1;
-  const h = h0 * 10 + h1;
-  const mi = mi0 * 10 + mi1;
-  const sec = s0 * 10 + s1;
-  if (mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59) return parseIsoTime(String.fromCharCode(...s.subarray(a, end)));
-  return daysFromCivil(y0 * 1000 + y1 * 100 + y2 * 10 + y3, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
+  const t = plainCivilMs(y0 * 1000 + y1 * 100 + y2 * 10 + y3, mo0 * 10 + mo1, d0 * 10 + d1, h0 * 10 + h1, mi0 * 10 + mi1, s0 * 10 + s1, ms);
+  return Number.isNaN(t) ? parseIsoTime(String.fromCharCode(...s.subarray(a, end))) : t;
+}
+
+/**
+ * Milliseconds since the epoch of a UTC date and time whose fields are in
+ * the plain ranges (month 1-12, day 1-28, hour 0-23, minute and second
+ * 0-59); NaN outside them, where the caller asks `parseIsoTime` instead.
+ */
+function plainCivilMs(y: number, mo: number, d: number, h: number, mi: number, sec: number, ms: number): number {
+  if (mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59) return Number.NaN;
+  return daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
 }
 
 // Letters take the values 10..38, skipping multiples of 11 (ISO 6346).
