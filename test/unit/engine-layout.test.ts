@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { simulateFleet } from '../../simulators/fleet.js';
 import { partitionFor } from '../../src/bus/port.js';
 import { defaultPorts } from '../../src/geo/ports.js';
 import { seaLaneRouter } from '../../src/geo/sea-router.js';
 import type { Alert } from '../../src/model/alert.js';
 import type { Reading } from '../../src/model/reading.js';
-import { buildNormaliser } from '../../src/normalise/normaliser.js';
 import { decodeLaneSnapshot, encodeLaneSnapshot, RuleEngine } from '../../src/rules/engine.js';
 import { ALL_RULES } from '../../src/rules/index.js';
 import { TripDirectory } from '../../src/trips/directory.js';
 import { HOUR, MIN, plan, reading, T0, testConfig } from '../helpers/fixtures.js';
+import { byAlertId, DARK_FROM, engineFleet } from '../helpers/engine-fleet.js';
 import { defineRule, type PrevFix } from '../../src/rules/rule.js';
 import type { RuleId } from '../../src/model/alert.js';
 
@@ -24,26 +23,15 @@ import type { RuleId } from '../../src/model/alert.js';
  */
 const config = testConfig();
 const PARTITIONS = 4;
-const sim = simulateFleet({ seed: 5, containers: 16, start: Date.parse('2026-03-02T00:00:00Z'), demo: true, faults: true, voyageHours: 72 });
-const trips = () => new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, sim.trips);
-const darkFrom = Date.parse('2026-03-03T00:00:00Z');
-
-const readings: Reading[] = (() => {
-  const n = buildNormaliser(config, trips());
-  const out: Reading[] = [];
-  for (const m of sim.messages) out.push(...n.normalise(m.topic, m.payload, m.t).readings);
-  // a quarter of the containers fall silent for good a day in: their silence timers fire
-  const ids = [...new Set(out.map((r) => r.containerId))].sort();
-  const silenced = new Set(ids.filter((_, i) => i % 4 === 1));
-  return out.filter((r) => !(silenced.has(r.containerId) && r.ts > darkFrom)).sort((a, b) => a.receivedAt - b.receivedAt);
-})();
+const { trips, readings } = engineFleet(config, 5, 16);
+const darkFrom = DARK_FROM;
 const laneOf = (r: Reading) => partitionFor(r.containerId, PARTITIONS, 0);
 
 function engine(alerts: Alert[]): RuleEngine {
   return new RuleEngine({ config, trips: trips(), ports: defaultPorts(), rules: ALL_RULES, router: seaLaneRouter, output: { alert: (a) => alerts.push(a), late: () => {} } });
 }
 
-const byId = (alerts: Alert[]) => [...alerts].sort((a, b) => (a.alertId < b.alertId ? -1 : a.alertId > b.alertId ? 1 : 0));
+const byId = byAlertId;
 
 /**
  * Every reading in arrival order through one engine; at each cut every lane

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { simulateFleet } from '../../simulators/fleet.js';
 import { partitionFor } from '../../src/bus/port.js';
 import { defaultPorts } from '../../src/geo/ports.js';
 import { seaLaneRouter } from '../../src/geo/sea-router.js';
 import type { Alert } from '../../src/model/alert.js';
 import type { Reading } from '../../src/model/reading.js';
-import { buildNormaliser } from '../../src/normalise/normaliser.js';
 import { decodeLaneSnapshot, encodeLaneSnapshot, RuleEngine, SNAPSHOT_SCHEMA_VERSION, type LaneSnapshot } from '../../src/rules/engine.js';
 import { ALL_RULES } from '../../src/rules/index.js';
-import { TripDirectory } from '../../src/trips/directory.js';
 import { testConfig } from '../helpers/fixtures.js';
+import { byAlertId, engineFleet } from '../helpers/engine-fleet.js';
 
 /**
  * Engine snapshots (RuleEngine.snapshotLane / restoreLane): a run cut
@@ -20,22 +18,9 @@ import { testConfig } from '../helpers/fixtures.js';
  */
 const config = testConfig();
 const PARTITIONS = 6;
-const sim = simulateFleet({ seed: 21, containers: 24, start: Date.parse('2026-03-02T00:00:00Z'), demo: true, faults: true, voyageHours: 72 });
-const trips = () => new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, sim.trips);
-
-const readings: Reading[] = (() => {
-  const n = buildNormaliser(config, trips());
-  const out: Reading[] = [];
-  for (const m of sim.messages) out.push(...n.normalise(m.topic, m.payload, m.t).readings);
-  // some containers fall silent for good a day in (their silence timers fire while their lanes go on)
-  const ids = [...new Set(out.map((r) => r.containerId))].sort();
-  const silenced = new Set(ids.filter((_, i) => i % 4 === 1));
-  const darkFrom = Date.parse('2026-03-03T00:00:00Z');
-  out.splice(0, out.length, ...out.filter((r) => !(silenced.has(r.containerId) && r.ts > darkFrom)));
-  // redeliveries: some again within the hold (duplicates), some long after (late, or duplicates at the reasoning position)
-  const again = out.flatMap((r, i) => (i % 40 === 0 ? [{ ...r, receivedAt: r.receivedAt + 1000 }] : i % 53 === 0 ? [{ ...r, receivedAt: r.receivedAt + 15 * 60_000 }] : []));
-  return [...out, ...again].sort((a, b) => a.receivedAt - b.receivedAt);
-})();
+// some containers fall silent for good a day in (their silence timers fire while their lanes go on);
+// redeliveries: some again within the hold (duplicates), some long after (late, or duplicates at the reasoning position)
+const { trips, readings } = engineFleet(config, 21, 24, (r, i) => (i % 40 === 0 ? [{ ...r, receivedAt: r.receivedAt + 1000 }] : i % 53 === 0 ? [{ ...r, receivedAt: r.receivedAt + 15 * 60_000 }] : []));
 const laneOf = (r: Reading) => partitionFor(r.containerId, PARTITIONS, 0);
 
 interface Run {
@@ -82,7 +67,7 @@ function runWithCuts(cuts: number[], idle: number[] = []): Run {
   return run;
 }
 
-const byId = (alerts: Alert[]) => [...alerts].sort((a, b) => (a.alertId < b.alertId ? -1 : a.alertId > b.alertId ? 1 : 0));
+const byId = byAlertId;
 
 describe('engine lane snapshots', () => {
   const reference = runWithCuts([]);
