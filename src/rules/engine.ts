@@ -774,7 +774,7 @@ export class RuleEngine {
       const slot = this.slots.get(id);
       if (slot) lane.maturities.push(at, slot, ts);
     }
-    // a timer is queued once, at the time its record says (an older build's snapshot may also list stale wake-ups)
+    // a timer is queued once, at the time its record says: a listed wake-up that does not match its container's timer, or a second one, queues nothing
     for (const [due, id, ruleIdx, key] of body.timers) {
       const slot = this.slots.get(id);
       const t = slot ? findTimer(slot, ruleIdx, key) : null;

@@ -37,6 +37,11 @@ const MAX_OFFSET = 2 ** 32;
 /** Compact steps are 16-bit unsigned whole seconds. */
 const MAX_STEP_S = 65535;
 
+/** A step between readings the compact layout holds: a whole number of seconds, up to MAX_STEP_S. */
+function compactStep(ms: number): boolean {
+  return ms >= 0 && ms % 1000 === 0 && ms <= MAX_STEP_S * 1000;
+}
+
 /** Scratch for successiveSpread, shared (the engine is single-threaded and the spread is read at once). */
 let steps = new Float64Array(64);
 
@@ -442,10 +447,7 @@ export class RollingBaseline {
     const n = saved.v.length;
     const dt = saved.dt;
     if (n === 0 || !Number.isInteger(saved.t0)) return false;
-    for (let k = 0; k < n - 1; k++) {
-      const step = dt[k]!;
-      if (!(step >= 0 && step % 1000 === 0 && step <= MAX_STEP_S * 1000)) return false;
-    }
+    for (let k = 0; k < n - 1; k++) if (!compactStep(dt[k]!)) return false;
     const id = b.id;
     const cap = caps[id]!;
     const o = offs[id]!;
@@ -548,8 +550,7 @@ export class RollingBaseline {
   private fitsCompact(ts: number): boolean {
     const id = this.id;
     if (ns[id] === 0) return true;
-    const step = ts - lasts[id]!;
-    return step >= 0 && step % 1000 === 0 && step <= MAX_STEP_S * 1000;
+    return compactStep(ts - lasts[id]!);
   }
 
   private fitsNarrow(ts: number): boolean {
