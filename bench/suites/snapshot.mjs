@@ -122,6 +122,7 @@ export async function run(opts) {
       return { lane: id, containers: snap.containers, bytes: encodeLaneSnapshot(snap) };
     });
   });
+  live.close(); // (a restore after a crash has no engine alive beside it)
   const snapshots = lanes.map((l) => l.bytes);
   const gzBytes = snapshots.reduce((a, b) => a + b.length, 0);
   let jsonBytes = 0;
@@ -139,6 +140,7 @@ export async function run(opts) {
       }
     });
     if (fresh.stats.containers !== n) throw new Error(`snapshot bench: restored ${fresh.stats.containers} containers of ${n}`);
+    fresh.close(); // (else the trip directory keeps every round's engine, and the slab its baselines)
     if (round >= opts.warmup) restoreMs.push(ms);
     progress(`snapshot ${n.toLocaleString('en')} restore round ${round + 1}: ${fmt(ms)} ms`);
   }

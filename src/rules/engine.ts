@@ -10,7 +10,7 @@ import type { ContainerView, Fix, PrevFix, RaisedAlert, Rule, RuleContext } from
 import { trackStop } from './stop-tracker.js';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { swError } from '../errors.js';
-import { RollingBaseline, type SavedBaseline } from './rolling-baseline.js';
+import { RollingBaseline, type SavedBaseline, slabBulk } from './rolling-baseline.js';
 import { AnomalyState } from './temperature-anomaly.js';
 import { GraphDecoder, GraphEncoder, type Json, type SnapshotClass } from './snapshot-codec.js';
 
@@ -548,6 +548,7 @@ export class RuleEngine {
   private lastLaneId = NaN;
   private lastLane: Lane | null = null;
   private readonly plans = new Map<string, CompiledPlan | null>();
+  private readonly unsubscribe: () => void;
   /** Bumped whenever a plan changes: slots then look their compiled plan up again. */
   private planEpoch = 0;
   private zoneEpochs = 0;
@@ -567,10 +568,22 @@ export class RuleEngine {
     this.ctx = new EngineContext(this, opts);
     this.readers = dispatchTable(opts.rules, false);
     this.learners = dispatchTable(opts.rules, true);
-    opts.trips.onChange((plan) => {
+    this.unsubscribe = opts.trips.onChange((plan) => {
       this.plans.delete(plan.tripId);
       this.planEpoch++;
     });
+  }
+
+  /**
+   * Lets go of everything: every lane dropped (its containers' states and
+   * baselines left to the collector), and the trip directory no longer told
+   * to call this engine (it would keep the engine, and all it holds, alive as
+   * long as the directory lives). A closed engine is not used again.
+   */
+  close(): void {
+    this.unsubscribe();
+    for (const id of this.laneIds()) this.dropLane(id);
+    this.plans.clear();
   }
 
   private lane(id: number): Lane {
@@ -736,7 +749,8 @@ export class RuleEngine {
    */
   restoreLane(laneId: number, snap: LaneSnapshot): { containers: number } {
     checkSnapshot(snap, this.opts.rules);
-    const body = new GraphDecoder(SNAPSHOT_CLASSES).decode(snap.body) as {
+    // (the baselines' blocks are all taken here: the slab doubles while they are, and is fitted after)
+    const body = slabBulk(() => new GraphDecoder(SNAPSHOT_CLASSES).decode(snap.body)) as {
       clock: number;
       slots: Array<Record<string, unknown> & { containerId: string; timers: Array<[number, string, number, number]> }>;
       maturities: Array<[number, string, number]>;

@@ -163,8 +163,37 @@ function alloc(need: number): number {
   return at;
 }
 
-/** Slides the live blocks together, into a slab sized for them and `need` more words with room to spare. */
-function makeRoom(need: number): void {
+/**
+ * Depth of slabBulk calls: while above 0 the slab doubles when it fills
+ * (instead of growing by a sixteenth), and the outermost call's end fits it
+ * to what it holds.
+ */
+let bulk = 0;
+
+/**
+ * Runs `fill`, which takes many blocks at once (a snapshot restore re-adds
+ * every container's readings), with the slab doubling as it fills: a few
+ * copies and sweeps instead of one every sixteenth. A slab grown by a
+ * sixteenth is copied some 16 times over while it fills, and each new array
+ * counts as external memory, which starts full collections. At the end the
+ * slab is fitted to its live blocks with a sixteenth to spare, as growth
+ * outside this call would leave it.
+ */
+export function slabBulk<T>(fill: () => T): T {
+  bulk++;
+  try {
+    return fill();
+  } finally {
+    if (--bulk === 0 && words.length > SLAB_START && top + (top >> 4) < words.length - (words.length >> 4)) makeRoom(0, true);
+  }
+}
+
+/**
+ * Slides the live blocks together, into a slab sized for them and `need`
+ * more words with room to spare (in bulk, twice what they need); with `fit`,
+ * into one sized for them with a sixteenth to spare whatever its size now.
+ */
+function makeRoom(need: number, fit = false): void {
   sweep();
   // the live blocks in the order they lie: keyed offset x span + number in a Float64Array and sorted
   // natively (no comparator called per pair); exact while offset x span < 2^53 (offsets < 2^32)
@@ -185,8 +214,9 @@ function makeRoom(need: number): void {
   const size = words.length;
   const want = used + need;
   // grow by a sixteenth at least (a slab filled by growth is copied some 16 times over: cheap
-  // next to the readings that filled it), shrink when less than half would be used
-  const next = want > size - (size >> 4) || want < size >> 1 ? Math.max(SLAB_START, want + (want >> 4)) : size;
+  // next to the readings that filled it; in bulk, double), shrink when less than half would be used
+  const fitted = Math.max(SLAB_START, want + (want >> 4));
+  const next = fit || want < size >> 1 ? fitted : want > size - (size >> 4) ? (bulk > 0 ? Math.max(2 * size, fitted) : fitted) : size;
   const to = next === size ? words : new Int16Array(next);
   let at = 0;
   for (const key of live) {

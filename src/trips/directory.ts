@@ -60,8 +60,12 @@ export class TripDirectory {
     return this.changes;
   }
 
-  onChange(listener: (plan: TripPlan) => void): void {
+  /** Calls `listener` with every plan upserted from now on, until the function returned is called. */
+  onChange(listener: (plan: TripPlan) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   get(tripId: string): TripPlan | undefined {

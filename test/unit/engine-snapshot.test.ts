@@ -9,6 +9,8 @@ import { decodeLaneSnapshot, encodeLaneSnapshot, RuleEngine, SNAPSHOT_SCHEMA_VER
 import { ALL_RULES } from '../../src/rules/index.js';
 import { testConfig } from '../helpers/fixtures.js';
 import { byAlertId, engineFleet } from '../helpers/engine-fleet.js';
+import { collector } from '../helpers/collector.js';
+import { compactSlab, slabStats } from '../../src/rules/rolling-baseline.js';
 
 /**
  * Engine snapshots (RuleEngine.snapshotLane / restoreLane): a run cut
@@ -151,5 +153,41 @@ describe('engine lane snapshots', () => {
     e.restoreLane(lane, snap);
     expect(e.stats.containers).toBe(before);
     expect(JSON.stringify(e.snapshotLane(lane))).toBe(JSON.stringify(snap));
+  });
+  it('close lets go of the engine: the trip directory no longer holds it, its containers and baselines are dropped', async () => {
+    const gc = collector();
+    const dir = trips();
+    const run: Run = { alerts: [], timersFired: 0, late: [], duplicates: 0, lateCount: 0, snapshots: [] };
+    const make = () => new RuleEngine({ config, trips: dir, ports: defaultPorts(), rules: ALL_RULES, router: seaLaneRouter, output: { alert: (a) => run.alerts.push(a), late: () => {} } });
+    /** An engine fed the fleet, closed or not, then let go of: whether it was collected, and the slab's baselines meanwhile. */
+    const letGo = async (close: boolean) => {
+      let e: RuleEngine | null = make();
+      for (const r of readings) e.ingest(r, laneOf(r));
+      const ref = new WeakRef(e);
+      const held = slabStats().baselines;
+      if (close) {
+        e.close();
+        expect([e.stats.containers, e.laneIds()]).toEqual([0, []]);
+      }
+      e = null;
+      await new Promise((r) => setTimeout(r, 0));
+      gc();
+      await new Promise((r) => setTimeout(r, 0));
+      gc();
+      compactSlab();
+      return { collected: ref.deref() === undefined, held, after: slabStats().baselines };
+    };
+    // not closed, the directory's change listener keeps it (and the slab its baselines)
+    expect((await letGo(false)).collected).toBe(false);
+    const closed = await letGo(true);
+    expect(closed.collected).toBe(true);
+    expect(closed.after).toBeLessThan(closed.held);
+    // a plan changed after close reaches no engine, and one engine made after works as before
+    dir.upsert({ ...dir.all()[0]! });
+    const alertsBefore = run.alerts.length;
+    const e = make();
+    for (const r of readings) e.ingest(r, laneOf(r));
+    e.flush();
+    expect(run.alerts.length).toBeGreaterThan(alertsBefore);
   });
 });

@@ -1,9 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
-import { compactSlab, RollingBaseline, slabStats } from '../../src/rules/rolling-baseline.js';
+import { compactSlab, RollingBaseline, slabBulk, slabStats } from '../../src/rules/rolling-baseline.js';
+import { collector } from '../helpers/collector.js';
 
 // The anomaly rule's compact baseline against the plain arrays and
 // simple-statistics it replaced: the same kept readings, the same medians and
@@ -71,12 +70,6 @@ function check(steps: Step[]): void {
 const step = (temp: fc.Arbitrary<number>, dt: fc.Arbitrary<number> = fc.integer({ min: 0, max: 3_600_000 })) => fc.record({ dt, c: temp, trimMs: fc.constantFrom(2 * 3_600_000, 26 * 3_600_000), max: fc.integer({ min: 3, max: 60 }) });
 /** Whole seconds, mostly a quarter hour or so, now and then more than the 18 h a compact step holds. */
 const seconds = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 1_800 }) }, { weight: 1, arbitrary: fc.integer({ min: 60_000, max: 70_000 }) }).map((s) => s * 1000);
-
-/** The collector, for the tests of blocks freed by baselines no longer referenced. */
-function collector(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
 
 describe('RollingBaseline', () => {
   it('keeps the same readings and gives the same median and MAD as simple-statistics (tenths, any millisecond)', () => {
@@ -241,5 +234,42 @@ describe('RollingBaseline', () => {
     expect(slabStats().baselines).toBe(emptied.baselines + 1990);
     expect(slabStats().numbers).toBe(emptied.numbers);
     expect(again[1989]!.median()).toBe((1989 % 50) / 10);
+  });
+  it('in bulk the slab doubles as it fills, and is fitted to its blocks when the bulk ends', () => {
+    const t0 = Date.parse('2026-01-01T00:00:00Z');
+    const source = new RollingBaseline();
+    for (let i = 0; i < 104; i++) source.push(t0 + i * 900_000, (i % 30) / 10);
+    const saved = RollingBaseline.save(source);
+    /** Loads `count` copies of the saved baseline; the capacities the slab went through on the way. */
+    const load = (count: number, into: RollingBaseline[]) => {
+      const seen = [slabStats().capacity];
+      for (let i = 0; i < count; i++) {
+        into.push(RollingBaseline.load(saved));
+        const c = slabStats().capacity;
+        if (c !== seen.at(-1)) seen.push(c);
+      }
+      return seen;
+    };
+    const ratios = (seen: number[]) => seen.slice(1).map((c, i) => c / seen[i]!);
+    const kept: RollingBaseline[] = [];
+    compactSlab();
+    // one by one, the slab grows by about a sixteenth each time it fills
+    const singly = load(3000, kept);
+    expect(singly.length).toBeGreaterThan(5);
+    for (const r of ratios(singly)) expect(r).toBeLessThan(1.2);
+    compactSlab();
+    const inBulk = slabBulk(() => load(6000, kept));
+    expect(inBulk.length).toBeGreaterThan(1);
+    for (const r of ratios(inBulk)) expect(r).toBeGreaterThanOrEqual(2);
+    // fitted after: the live blocks with a sixteenth to spare, not the doubled slab
+    const after = slabStats();
+    expect(after.top).toBe(after.used);
+    expect(after.capacity).toBeLessThan(inBulk.at(-1)!);
+    expect(after.capacity).toBeLessThanOrEqual(after.used + (after.used >> 4));
+    expect(after.used).toBeGreaterThanOrEqual(9000 * 3 * 104);
+    // every baseline still holds what was saved
+    for (const b of [kept[0]!, kept[2999]!, kept[3000]!, kept.at(-1)!]) {
+      expect([b.size, b.oldestTs(), b.median(), b.max()]).toEqual([104, t0, source.median(), source.max()]);
+    }
   });
 });
