@@ -12,6 +12,7 @@ import { defaultPorts } from '../dist/src/geo/ports.js';
 import { newTripDirectory } from '../dist/src/pipeline/app.js';
 import { RuleEngine } from '../dist/src/rules/engine.js';
 import { ALL_RULES } from '../dist/src/rules/index.js';
+import { slabBytes } from '../dist/src/rules/rolling-baseline.js';
 import { makePlans } from './lib/fleet.mjs';
 import { cycle } from './suites/engine.mjs';
 
@@ -30,7 +31,9 @@ async function census() {
     await new Promise((r) => setTimeout(r, 20));
   }
   globalThis.gc();
-  const { arrayBuffers, heapUsed } = process.memoryUsage();
+  const { heapUsed } = process.memoryUsage();
+  // (the baselines' slab is a resizable ArrayBuffer, which memoryUsage's arrayBuffers does not count)
+  const arrayBuffers = process.memoryUsage().arrayBuffers + slabBytes();
   if (bytesOnly) return { kinds: new Map(), arrayBuffers, heapUsed };
   const chunks = [];
   for await (const c of getHeapSnapshot()) chunks.push(c);
@@ -119,4 +122,4 @@ process.stdout.write(
 );
 process.stdout.write('bytes/container  objects/container  kind\n');
 for (const [kind, d, c] of rows) process.stdout.write(`${d.toFixed(1).padStart(15)}  ${c.toFixed(2).padStart(17)}  ${kind}\n`);
-process.stdout.write(`${buffers.toFixed(1).padStart(15)}  ${''.padStart(17)}  (typed-array backing stores, outside the heap)\n`);
+process.stdout.write(`${buffers.toFixed(1).padStart(15)}  ${''.padStart(17)}  (typed-array backing stores and the baselines' slab, outside the heap)\n`);

@@ -77,8 +77,36 @@ const FREE = 3;
 const MAX_KEYED_SPAN = 2 ** 21;
 /** The slab's capacity in words to start with. */
 const SLAB_START = 16384;
+/**
+ * The most bytes the slab grows to in place. Its memory is a resizable
+ * ArrayBuffer: growing commits more of one address range (reserved, not
+ * used, up to this), so a growing slab is neither copied nor allocated
+ * anew, and the collector sees only the bytes added (a new 100 MB array each
+ * time it filled started full collections of the whole heap). Past this
+ * (a billion words: some 1.5 million containers of full histories) it moves
+ * to a new buffer, copied.
+ */
+const SLAB_MAX_BYTES = 2 ** 31;
 
-let words = new Int16Array(SLAB_START);
+/** A resizable buffer of `size` words that grows in place up to SLAB_MAX_BYTES (or `size`, if more). */
+function newSlab(size: number): Int16Array {
+  const options = { maxByteLength: Math.max(2 * size, SLAB_MAX_BYTES) };
+  return new Int16Array(new (ArrayBuffer as unknown as new (bytes: number, o: typeof options) => ArrayBuffer)(2 * size, options), 0, size);
+}
+
+/** The slab as `size` words: resized in place when its buffer allows (the words below `keep` kept), else a new slab holding them. */
+function resizeSlab(size: number, keep: number): Int16Array {
+  const buffer = words.buffer as ArrayBuffer & { resize(bytes: number): void; maxByteLength: number };
+  if (2 * size <= buffer.maxByteLength) {
+    buffer.resize(2 * size);
+    return new Int16Array(buffer, 0, size); // (a view of fixed length: element access as fast as a plain array's, a length-tracking one is not)
+  }
+  const to = newSlab(size);
+  to.set(words.subarray(0, keep));
+  return to;
+}
+
+let words = newSlab(SLAB_START);
 let top = 0;
 let offs = new Int32Array(0);
 let modes = new Uint8Array(0);
@@ -217,19 +245,17 @@ function makeRoom(need: number, fit = false): void {
   // next to the readings that filled it; in bulk, double), shrink when less than half would be used
   const fitted = Math.max(SLAB_START, want + (want >> 4));
   const next = fit || want < size >> 1 ? fitted : want > size - (size >> 4) ? (bulk > 0 ? Math.max(2 * size, fitted) : fitted) : size;
-  const to = next === size ? words : new Int16Array(next);
+  // slid down in place (blocks in offset order: each lands at or below where it was), then resized
   let at = 0;
   for (const key of live) {
     const id = span <= MAX_KEYED_SPAN ? key % span : key;
     const from = offs[id]!;
     const len = blockWords(modes[id]!, caps[id]!);
-    if (to === words) {
-      if (from !== at) words.copyWithin(at, from, from + len);
-    } else to.set(words.subarray(from, from + len), at);
+    if (from !== at) words.copyWithin(at, from, from + len);
     offs[id] = at;
     at += len;
   }
-  words = to;
+  if (next !== size) words = resizeSlab(next, at);
   top = at;
 }
 
@@ -246,6 +272,15 @@ export function slabStats(): { capacity: number; top: number; numbers: number; b
     if (offs[id]! >= 0) out.used += blockWords(m, caps[id]!);
   }
   return out;
+}
+
+/**
+ * The bytes the slab holds now. Memory benches add them to what
+ * process.memoryUsage() says: a resizable ArrayBuffer's memory is counted in
+ * neither `arrayBuffers` nor `external`.
+ */
+export function slabBytes(): number {
+  return words.buffer.byteLength;
 }
 
 /** Forgets unreferenced baselines and compacts the slab now (tests; the slab does it when it fills). */

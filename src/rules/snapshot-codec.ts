@@ -90,7 +90,7 @@ export class GraphEncoder {
   }
 }
 
-const TYPED: Record<string, new (b: ArrayBuffer) => ArrayBufferView> = {
+const TYPED: Record<string, { new (b: ArrayBuffer, offset: number, length: number): ArrayBufferView; readonly BYTES_PER_ELEMENT: number }> = {
   Int8Array,
   Uint8Array,
   Uint8ClampedArray,
@@ -104,9 +104,23 @@ const TYPED: Record<string, new (b: ArrayBuffer) => ArrayBufferView> = {
   BigUint64Array,
 };
 
+/** Bytes of the blocks a decoder's typed arrays are written into. */
+const ARENA_BYTES = 1 << 20;
+
 export class GraphDecoder {
   private readonly objects: unknown[] = [];
   private readonly byName = new Map<string, SnapshotClass>();
+  /**
+   * The typed arrays decoded are views into blocks of this decoder's own
+   * (never written again once given out), not an ArrayBuffer each: a lane
+   * snapshot holds two or three small arrays per container, which load
+   * hooks copy and drop (RollingBaseline's into its slab), and an
+   * ArrayBuffer of its own each is memory outside the heap that the
+   * collector must account for and free one by one. A state that keeps a
+   * decoded array keeps its block alive.
+   */
+  private arena: Buffer | null = null;
+  private arenaAt = 0;
 
   constructor(classes: readonly SnapshotClass[]) {
     for (const c of classes) this.byName.set(c.name, c);
@@ -137,10 +151,17 @@ export class GraphDecoder {
       case 'ta': {
         const Ctor = TYPED[j.t as string];
         if (!Ctor) throw corrupt(`an unknown typed array ${String(j.t)}`);
-        const bytes = Buffer.from(j.d as string, 'base64');
-        const copy = new ArrayBuffer(bytes.length);
-        new Uint8Array(copy).set(bytes);
-        const out = new Ctor(copy);
+        const text = j.d as string;
+        if (typeof text !== 'string') throw corrupt(`a typed array ${String(j.t)} without its bytes`);
+        const most = Math.ceil((text.length * 3) / 4);
+        if (this.arena === null || this.arenaAt + most > this.arena.length) {
+          this.arena = Buffer.allocUnsafeSlow(Math.max(ARENA_BYTES, most));
+          this.arenaAt = 0;
+        }
+        const bytes = this.arena.write(text, this.arenaAt, 'base64');
+        if (bytes % Ctor.BYTES_PER_ELEMENT !== 0) throw corrupt(`a typed array ${String(j.t)} of ${bytes} bytes`);
+        const out = new Ctor(this.arena.buffer as ArrayBuffer, this.arena.byteOffset + this.arenaAt, bytes / Ctor.BYTES_PER_ELEMENT);
+        this.arenaAt += (bytes + 7) & ~7; // (the next array's offset a multiple of 8, as Float64Array needs)
         this.objects.push(out);
         return out;
       }
