@@ -129,9 +129,7 @@ export function decodeBatchEvent(doc: unknown, receivedAt: number, ctx: DecodeCo
       return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'light', lux: e.lux! };
     case 'TEMPERATURE': {
       if (e.setpointCelsius !== undefined) return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'temperature', celsius: e.temperatureCelsius!, setpointC: e.setpointCelsius };
-      const r: Reading = { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'temperature', celsius: e.temperatureCelsius! };
-      if (e.setpointCelsius !== undefined) r.setpointC = e.setpointCelsius;
-      return r;
+      return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'temperature', celsius: e.temperatureCelsius! };
     }
   }
 }

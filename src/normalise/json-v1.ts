@@ -128,9 +128,7 @@ export function jsonV1Reading(eventId: string, deviceId: string, kind: JsonV1Kin
       return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'light', lux: m.lux! };
     case 'temp': {
       if (m.setpointC !== undefined) return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: m.celsius!, setpointC: m.setpointC };
-      const r: Reading = { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: m.celsius! };
-      if (m.setpointC !== undefined) r.setpointC = m.setpointC;
-      return r;
+      return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: m.celsius! };
     }
   }
 }
