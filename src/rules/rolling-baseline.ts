@@ -88,16 +88,30 @@ const SLAB_START = 16384;
  */
 const SLAB_MAX_BYTES = 2 ** 31;
 
-/** A resizable buffer of `size` words that grows in place up to SLAB_MAX_BYTES (or `size`, if more). */
+type Resizable = ArrayBuffer & { resize(bytes: number): void; readonly maxByteLength: number; readonly resizable: boolean };
+const ResizableBuffer = ArrayBuffer as unknown as new (bytes: number, o?: { maxByteLength: number }) => Resizable;
+
+/**
+ * A buffer of `size` words that grows in place up to SLAB_MAX_BYTES (or
+ * `size`, if more); where that much address space cannot be reserved (a
+ * process limited by ulimit -v), a quarter of it, else a plain buffer
+ * (copied to grow, as any other).
+ */
 function newSlab(size: number): Int16Array {
-  const options = { maxByteLength: Math.max(2 * size, SLAB_MAX_BYTES) };
-  return new Int16Array(new (ArrayBuffer as unknown as new (bytes: number, o: typeof options) => ArrayBuffer)(2 * size, options), 0, size);
+  for (const most of [SLAB_MAX_BYTES, SLAB_MAX_BYTES / 4]) {
+    try {
+      return new Int16Array(new ResizableBuffer(2 * size, { maxByteLength: Math.max(2 * size, most) }), 0, size);
+    } catch {
+      // (address space refused: try less)
+    }
+  }
+  return new Int16Array(size);
 }
 
 /** The slab as `size` words: resized in place when its buffer allows (the words below `keep` kept), else a new slab holding them. */
 function resizeSlab(size: number, keep: number): Int16Array {
-  const buffer = words.buffer as ArrayBuffer & { resize(bytes: number): void; maxByteLength: number };
-  if (2 * size <= buffer.maxByteLength) {
+  const buffer = words.buffer as Resizable;
+  if (buffer.resizable && 2 * size <= buffer.maxByteLength) {
     buffer.resize(2 * size);
     return new Int16Array(buffer, 0, size); // (a view of fixed length: element access as fast as a plain array's, a length-tracking one is not)
   }
@@ -275,12 +289,13 @@ export function slabStats(): { capacity: number; top: number; numbers: number; b
 }
 
 /**
- * The bytes the slab holds now. Memory benches add them to what
- * process.memoryUsage() says: a resizable ArrayBuffer's memory is counted in
- * neither `arrayBuffers` nor `external`.
+ * The bytes of the slab that process.memoryUsage() does not count, for memory
+ * benches to add: a resizable ArrayBuffer's are counted in neither
+ * `arrayBuffers` nor `external` (0 for a plain buffer, which is).
  */
 export function slabBytes(): number {
-  return words.buffer.byteLength;
+  const buffer = words.buffer as Resizable;
+  return buffer.resizable ? buffer.byteLength : 0;
 }
 
 /** Forgets unreferenced baselines and compacts the slab now (tests; the slab does it when it fills). */
