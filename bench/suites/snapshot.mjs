@@ -132,6 +132,10 @@ export async function run(opts) {
   // from the snapshot: decode and restore into a fresh engine, a few rounds
   const restoreMs = [];
   for (let round = 0; round < opts.warmup + opts.rounds; round++) {
+    // a job of its own: a WeakRef's target lives to the end of the job that made it, so rounds run
+    // in one job would keep every earlier round's baselines (and the slab their blocks), as no real
+    // restore does (the rules stage restores each partition in a job of its own)
+    await new Promise((resolve) => setImmediate(resolve));
     const fresh = engine();
     const ms = time(() => {
       for (const b of snapshots) {
