@@ -1,5 +1,6 @@
 import type { RuleContext } from './rule.js';
 import type { RollingBaseline } from './rolling-baseline.js';
+import { pushBounded } from './bounded-list.js';
 
 /**
  * The erratic half of TEMPERATURE_ANOMALY: a reefer's controller holds the air
@@ -36,36 +37,14 @@ type Cfg = RuleContext['rules']['temperatureAnomaly'];
 
 /**
  * Adds the newest reading; a full window (`size` readings, or more if the
- * size was lowered since) drops its oldest. The arrays are copied once, when
- * they first fill, to arrays of exactly `size` elements, and moved along in
- * place after: a growing array keeps room for some 16 elements, and shift()
- * lets it grow again now and then (a reefer's window is then some 200 bytes
- * smaller).
+ * size was lowered since) drops its oldest. Each array is a bounded list
+ * (bounded-list.ts): copied once, when it first fills, to exactly `size`
+ * elements, and moved along in place after.
  */
 export function pushRecent(w: RecentWindow, ts: number, c: number, id: string, size: number): void {
-  const n = w.ts.length;
-  if (n < size) {
-    w.ts.push(ts);
-    w.c.push(c);
-    w.ids.push(id);
-    if (n + 1 === size) {
-      w.ts = w.ts.slice();
-      w.c = w.c.slice();
-      w.ids = w.ids.slice();
-    }
-    return;
-  }
-  const wts = w.ts;
-  const wc = w.c;
-  const ids = w.ids;
-  for (let i = 0; i < n - 1; i++) {
-    wts[i] = wts[i + 1]!;
-    wc[i] = wc[i + 1]!;
-    ids[i] = ids[i + 1]!;
-  }
-  wts[n - 1] = ts;
-  wc[n - 1] = c;
-  ids[n - 1] = id;
+  w.ts = pushBounded(w.ts, ts, size);
+  w.c = pushBounded(w.c, c, size);
+  w.ids = pushBounded(w.ids, id, size);
 }
 
 const steps: number[] = [];
