@@ -1,7 +1,7 @@
-/** A binary min-heap; `less` must be a strict total order for deterministic pops. */
-export class Heap<T> {
-  private readonly items: T[] = [];
-  constructor(private readonly less: (a: T, b: T) => boolean) {}
+/** What both heaps share: the items in heap order and their order; `less` must be a strict total order for deterministic pops. */
+abstract class BinaryHeap<T> {
+  protected readonly items: T[] = [];
+  constructor(protected readonly less: (a: T, b: T) => boolean) {}
 
   get size(): number {
     return this.items.length;
@@ -15,7 +15,10 @@ export class Heap<T> {
   peek(): T | undefined {
     return this.items[0];
   }
+}
 
+/** A binary min-heap. */
+export class Heap<T> extends BinaryHeap<T> {
   push(item: T): void {
     const a = this.items;
     a.push(item);
@@ -62,27 +65,11 @@ export interface HeapPlace {
  * can leave from anywhere (`remove`). An item is in at most one such heap at
  * a time; `less` must be a strict total order for deterministic pops.
  */
-export class IndexedHeap<T extends HeapPlace> {
-  private readonly items: T[] = [];
-  constructor(private readonly less: (a: T, b: T) => boolean) {}
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  /** The queued items, in heap (not pop) order. */
-  contents(): readonly T[] {
-    return this.items;
-  }
-
+export class IndexedHeap<T extends HeapPlace> extends BinaryHeap<T> {
   /** Whether `item` is queued in this heap. */
   has(item: T): boolean {
     const i = item.heapIndex;
     return i >= 0 && this.items[i] === item;
-  }
-
-  peek(): T | undefined {
-    return this.items[0];
   }
 
   push(item: T): void {
