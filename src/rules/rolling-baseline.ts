@@ -548,11 +548,6 @@ export class RollingBaseline {
     return true;
   }
 
-  /** Index in `words` of the sorted tenths (compact or narrow). */
-  private sortedAt(): number {
-    return sortedFrom(this.id);
-  }
-
   private ringValue(i: number): number {
     const id = this.id;
     const mode = modes[id];
@@ -562,7 +557,7 @@ export class RollingBaseline {
 
   /** The j-th smallest value in degrees. */
   private valueAt(j: number): number {
-    return modes[this.id] === WIDE ? wides.get(this.id)!.sorted[j]! : words[this.sortedAt() + j]! / 10;
+    return modes[this.id] === WIDE ? wides.get(this.id)!.sorted[j]! : words[sortedFrom(this.id) + j]! / 10;
   }
 
   /** Reading i's time: any reading if narrow or wide, the oldest if compact. */
@@ -674,10 +669,10 @@ export class RollingBaseline {
     const wd: Wide = { ts: new Float64Array(cap), values: new Float64Array(cap), sorted: new Float64Array(cap) };
     wd.ts.set(this.ringTimes());
     const tenths = this.ringTenths();
-    const sortedAt = this.sortedAt();
+    const from = sortedFrom(id);
     for (let k = 0; k < n; k++) {
       wd.values[k] = tenths[k]! / 10;
-      wd.sorted[k] = words[sortedAt + k]! / 10;
+      wd.sorted[k] = words[from + k]! / 10;
     }
     offs[id] = -1; // the block is a hole now
     modes[id] = WIDE;
@@ -692,14 +687,14 @@ export class RollingBaseline {
     const ts = this.ringTimes();
     const tenths = this.ringTenths();
     const at = alloc(blockWords(mode, cap)); // may move the old block: its offset is read after
-    const sortedFrom = this.sortedAt();
+    const from = sortedFrom(id);
     const a = words;
     if (mode === COMPACT) {
       for (let k = 0; k < n; k++) {
         a[at + k] = k === 0 ? 0 : (ts[k]! - ts[k - 1]!) / 1000;
         a[at + cap + k] = tenths[k]!;
       }
-      a.copyWithin(at + 2 * cap, sortedFrom, sortedFrom + n);
+      a.copyWithin(at + 2 * cap, from, from + n);
     } else {
       // offsets from the base the narrow layout counts from (the oldest reading's time, coming from compact)
       if (modes[id] === COMPACT) bases[id] = n > 0 ? ts[0]! : Number.NaN;
@@ -709,7 +704,7 @@ export class RollingBaseline {
         a[at + 2 * k + 1] = Math.floor(off / 65536);
         a[at + 2 * cap + k] = tenths[k]!;
       }
-      a.copyWithin(at + 3 * cap, sortedFrom, sortedFrom + n);
+      a.copyWithin(at + 3 * cap, from, from + n);
     }
     offs[id] = at; // the old block is a hole now
     modes[id] = mode;

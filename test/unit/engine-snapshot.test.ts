@@ -34,8 +34,8 @@ interface Run {
   snapshots: Buffer[];
 }
 
-function engine(run: Run, rules = ALL_RULES): RuleEngine {
-  return new RuleEngine({ config, trips: trips(), ports: defaultPorts(), rules, router: seaLaneRouter, output: { alert: (a) => run.alerts.push(a), late: (r) => run.late.push(r.eventId) } });
+function engine(run: Run, rules = ALL_RULES, dir = trips()): RuleEngine {
+  return new RuleEngine({ config, trips: dir, ports: defaultPorts(), rules, router: seaLaneRouter, output: { alert: (a) => run.alerts.push(a), late: (r) => run.late.push(r.eventId) } });
 }
 
 /** Feeds every reading in arrival order; at each cut, snapshots every lane to bytes and continues on a new engine restored from them. */
@@ -158,7 +158,7 @@ describe('engine lane snapshots', () => {
     const gc = collector();
     const dir = trips();
     const run: Run = { alerts: [], timersFired: 0, late: [], duplicates: 0, lateCount: 0, snapshots: [] };
-    const make = () => new RuleEngine({ config, trips: dir, ports: defaultPorts(), rules: ALL_RULES, router: seaLaneRouter, output: { alert: (a) => run.alerts.push(a), late: () => {} } });
+    const make = () => engine(run, ALL_RULES, dir);
     /** An engine fed the fleet, closed or not, then let go of: whether it was collected, and the slab's baselines meanwhile. */
     const letGo = async (close: boolean) => {
       let e: RuleEngine | null = make();
