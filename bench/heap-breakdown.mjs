@@ -5,7 +5,10 @@
 // objects, V8's node type otherwise), largest first, with the typed arrays'
 // backing stores (outside the heap) on a line of their own.
 //
-//   npm run build && node --expose-gc bench/heap-breakdown.mjs [containers] [hours] [--bytes-only]
+//   npm run build && node --expose-gc bench/heap-breakdown.mjs [containers] [hours] [--bytes-only] [--without RULE_ID]
+//
+// --without RULE_ID (repeatable) leaves a rule out of the engine: the
+// difference from a run with every rule is that rule's bytes per container.
 import { getHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../dist/src/config/load.js';
 import { defaultPorts } from '../dist/src/geo/ports.js';
@@ -16,7 +19,16 @@ import { slabBytes } from '../dist/src/rules/rolling-baseline.js';
 import { makePlans } from './lib/fleet.mjs';
 import { cycle } from './suites/engine.mjs';
 
-const args = process.argv.slice(2).filter((a) => a !== '--bytes-only');
+const argv = process.argv.slice(2);
+/** Rules left out (--without RULE_ID). */
+const without = new Set();
+for (let i = argv.indexOf('--without'); i !== -1; i = argv.indexOf('--without')) {
+  const id = argv[i + 1];
+  if (!ALL_RULES.some((r) => r.id === id)) throw new Error(`--without: no rule ${id} (rules: ${ALL_RULES.map((r) => r.id).join(', ')})`);
+  without.add(id);
+  argv.splice(i, 2);
+}
+const args = argv.filter((a) => a !== '--bytes-only');
 /** --bytes-only: the bytes per container alone, without heap snapshots (quicker, and nothing of the snapshots' own allocation in the figure). */
 const bytesOnly = process.argv.includes('--bytes-only');
 const n = Number(args[0] ?? 2000);
@@ -102,7 +114,7 @@ const plans = makePlans(n, { devicePrefix: 'eng', withRoute: true });
 const trips = newTripDirectory(config);
 for (const p of plans) trips.upsert(p);
 const before = await census();
-const engine = new RuleEngine({ config, trips, ports, rules: ALL_RULES, output: { alert: () => {}, late: () => {} } });
+const engine = new RuleEngine({ config, trips, ports, rules: ALL_RULES.filter((r) => !without.has(r.id)), output: { alert: () => {}, late: () => {} } });
 const cycles = Math.round((hours * 3_600_000) / (15 * 60_000));
 for (let k = 0; k < cycles; k++) for (const r of cycle(plans, k)) engine.ingest(r);
 const after = await census();
@@ -118,7 +130,7 @@ rows.sort((a, b) => b[1] - a[1]);
 const buffers = (after.arrayBuffers - before.arrayBuffers) / n;
 const used = (after.heapUsed - before.heapUsed) / n;
 process.stdout.write(
-  `${n} containers after ${hours} h (${engine.stats.processed} readings): ${(used + buffers).toFixed(0)} bytes per container in use after collections (heap ${used.toFixed(0)} + array buffers ${buffers.toFixed(0)}, as the engine bench counts); the snapshot's objects below sum to ${total.toFixed(0)} (it may count garbage the collector had not yet taken)\n`,
+  `${without.size ? `without ${[...without].join(', ')}: ` : ''}${n} containers after ${hours} h (${engine.stats.processed} readings): ${(used + buffers).toFixed(0)} bytes per container in use after collections (heap ${used.toFixed(0)} + array buffers ${buffers.toFixed(0)}, as the engine bench counts); the snapshot's objects below sum to ${total.toFixed(0)} (it may count garbage the collector had not yet taken)\n`,
 );
 process.stdout.write('bytes/container  objects/container  kind\n');
 for (const [kind, d, c] of rows) process.stdout.write(`${d.toFixed(1).padStart(15)}  ${c.toFixed(2).padStart(17)}  ${kind}\n`);

@@ -1,22 +1,28 @@
 /**
  * A container's recent temperature readings for TEMPERATURE_ANOMALY, kept
- * compact and sorted: the readings in time order in a ring (to drop the
- * oldest) and their values in ascending order (so the median is a lookup and
- * the median absolute deviation a walk outwards from it, not a sort per
- * reading).
+ * compact: the readings in time order in a ring (to drop the oldest).
  *
  * Every wire format carries tenths of a degree and millisecond times, and
  * devices report on whole seconds, so a reading is stored as 16-bit words:
- * its tenths, the same tenths again among the sorted values, and (compact
- * layout) the whole seconds since the reading before it: 6 bytes a reading.
- * A reading that is not a whole number of seconds after the one before it
- * (or more than 18 h after it, or before it) turns the baseline to the
- * narrow layout, the time as a 32-bit offset in milliseconds from a base
- * (rebased on the oldest reading when needed): 8 bytes a reading. A value
- * that is not a whole number of tenths (or a time that is not a whole
- * millisecond, or a baseline spanning more than 49 days) turns it wide:
- * float64 times and values, the same answers. A baseline only ever moves
- * the one way, compact, narrow, wide.
+ * its tenths and (compact layout) the whole seconds since the reading before
+ * it: 4 bytes a reading. A reading that is not a whole number of seconds
+ * after the one before it (or more than 18 h after it, or before it) turns
+ * the baseline to the narrow layout, the time as a 32-bit offset in
+ * milliseconds from a base (rebased on the oldest reading when needed):
+ * 6 bytes a reading. A value that is not a whole number of tenths (or a time
+ * that is not a whole millisecond, or a baseline spanning more than 49 days)
+ * turns it wide: float64 times and values, and the values again in
+ * ascending order, the same answers. A baseline only ever moves the one
+ * way, compact, narrow, wide.
+ *
+ * The median and the median absolute deviation of a compact or narrow
+ * baseline are taken from its tenths sorted when asked (sortTenths: a
+ * counting sort, since a day of one container's temperatures spans a few
+ * hundred tenths at most, into a scratch array shared by all baselines),
+ * the smallest and largest by one pass. A sorted copy kept beside the ring
+ * cost a third of the slab (2 bytes a reading) and two shifts of it per
+ * reading; the count costs a pass or two over a day of readings at the
+ * reading that asks.
  *
  * Where the bytes live: every compact or narrow baseline's readings are a
  * block of one slab shared by all baselines of the process (see "The slab"
@@ -48,12 +54,11 @@ let steps = new Float64Array(64);
 /*
  * The slab. `words` holds the compact and narrow baselines' blocks. A block
  * of capacity c (readings) at word o:
- *   compact (3c words): [o + i] reading i's step from the reading before it
+ *   compact (2c words): [o + i] reading i's step from the reading before it
  *     in whole seconds (unsigned; the oldest reading's is not read: its time
- *     is bases[id]), [o + c + i] its tenths, [o + 2c + j] the sorted tenths;
- *   narrow (4c words): [o + 2i, o + 2i + 1] the low and high halves of
- *     reading i's time offset from bases[id], [o + 2c + i] its tenths,
- *     [o + 3c + j] the sorted tenths.
+ *     is bases[id]), [o + c + i] its tenths;
+ *   narrow (3c words): [o + 2i, o + 2i + 1] the low and high halves of
+ *     reading i's time offset from bases[id], [o + 2c + i] its tenths.
  * Blocks are taken at `top`; a baseline that grows or changes layout takes a
  * new block and leaves its old one a hole. When `top` reaches the end, the
  * baselines no longer referenced are found (a WeakRef each: a container
@@ -144,7 +149,7 @@ const wides = new Map<number, Wide>();
 
 /** Words a block of capacity `cap` takes in layout `mode`. */
 function blockWords(mode: number, cap: number): number {
-  return (mode === COMPACT ? 3 : 4) * cap;
+  return (mode === COMPACT ? 2 : 3) * cap;
 }
 
 /** Forgets the baselines no longer referenced: their numbers are given out again, their blocks are holes. */
@@ -326,6 +331,7 @@ export class RollingBaseline {
     this.id = id;
     caps[id] = capacity;
     offs[id] = alloc(blockWords(COMPACT, capacity));
+    stamp++;
     return id;
   }
 
@@ -369,14 +375,12 @@ export class RollingBaseline {
       a[o + i] = (ts - (n === 0 ? ts : lasts[id]!)) / 1000;
       lasts[id] = ts;
       a[o + cap + i] = tenths;
-      insertSorted(a, o + 2 * cap, n, tenths);
     } else if (mode === NARROW) {
       if (n === 0) bases[id] = ts;
       const off = ts - bases[id]!;
       a[o + 2 * i] = off % 65536;
       a[o + 2 * i + 1] = Math.floor(off / 65536);
       a[o + 2 * cap + i] = tenths;
-      insertSorted(a, o + 3 * cap, n, tenths);
     } else {
       const wd = wides.get(id)!;
       wd.ts[i] = ts;
@@ -384,27 +388,34 @@ export class RollingBaseline {
       insertSorted(wd.sorted, 0, n, celsius);
     }
     ns[id] = n + 1;
+    stamp++;
   }
 
   /** The smallest and the largest value (size > 0). */
   min(): number {
-    return this.valueAt(0);
+    const id = this.id;
+    if (modes[id] === WIDE) return wides.get(id)!.sorted[0]!;
+    extremes(id);
+    return lowest / 10;
   }
 
   max(): number {
-    return this.valueAt(ns[this.id]! - 1);
+    const id = this.id;
+    if (modes[id] === WIDE) return wides.get(id)!.sorted[ns[id]! - 1]!;
+    extremes(id);
+    return highest / 10;
   }
 
   /** The median of the values (size > 0). */
   median(): number {
     const id = this.id;
-    return modes[id] === WIDE ? medianOf(wides.get(id)!.sorted, 0, ns[id]!, 1) : medianOf(words, sortedFrom(id), ns[id]!, 10);
+    return modes[id] === WIDE ? medianOf(wides.get(id)!.sorted, 0, ns[id]!, 1) : medianOf(sortTenths(id), 0, ns[id]!, 10);
   }
 
   /** The median of |value - med| over the values, med being their median (size > 0). */
   medianAbsoluteDeviation(med: number): number {
     const id = this.id;
-    return modes[id] === WIDE ? madOf(wides.get(id)!.sorted, 0, ns[id]!, med, 1) : madOf(words, sortedFrom(id), ns[id]!, med, 10);
+    return modes[id] === WIDE ? madOf(wides.get(id)!.sorted, 0, ns[id]!, med, 1) : madOf(sortTenths(id), 0, ns[id]!, med, 10);
   }
 
   /**
@@ -503,9 +514,9 @@ export class RollingBaseline {
       wides.set(id, wd);
       ns[id] = n;
     } else if (RollingBaseline.fillCompact(b, saved)) {
-      // (every step a whole second: written as push would write it, the sorted tenths sorted once)
+      // (every step a whole second: written as push would write it)
     } else {
-      // whole tenths and whole milliseconds: pushed again, they make the same readings, sorted the same
+      // whole tenths and whole milliseconds: pushed again, they make the same readings
       let t = saved.t0;
       for (let k = 0; k < n; k++) {
         if (k > 0) t += saved.dt[k - 1]!;
@@ -518,10 +529,9 @@ export class RollingBaseline {
   /**
    * Restores a saved narrow-or-compact baseline whose steps all fit the
    * compact layout straight into its block (just taken, empty, capacity at
-   * least its readings): the ring as n pushes would leave it, the sorted
-   * tenths by one native sort instead of an insertion per reading (a
-   * 100,000-container restore re-adds some ten million readings). False,
-   * nothing written, when a step does not fit.
+   * least its readings): the ring as n pushes would leave it, in two copies
+   * rather than a push per reading (a 100,000-container restore re-adds some
+   * ten million readings). False, nothing written, when a step does not fit.
    */
   private static fillCompact(b: RollingBaseline, saved: { t0: number; dt: Float64Array; v: Int16Array }): boolean {
     const n = saved.v.length;
@@ -538,9 +548,7 @@ export class RollingBaseline {
       t += dt[k - 1]!;
     }
     words.set(saved.v, o + cap);
-    const sorted = words.subarray(o + 2 * cap, o + 2 * cap + n);
-    sorted.set(saved.v);
-    sorted.sort();
+    stamp++;
     bases[id] = saved.t0;
     lasts[id] = t;
     heads[id] = 0;
@@ -553,11 +561,6 @@ export class RollingBaseline {
     const mode = modes[id];
     if (mode === WIDE) return wides.get(id)!.values[i]!;
     return words[offs[id]! + (mode === COMPACT ? 1 : 2) * caps[id]! + i]! / 10;
-  }
-
-  /** The j-th smallest value in degrees. */
-  private valueAt(j: number): number {
-    return modes[this.id] === WIDE ? wides.get(this.id)!.sorted[j]! : words[sortedFrom(this.id) + j]! / 10;
   }
 
   /** Reading i's time: any reading if narrow or wide, the oldest if compact. */
@@ -609,13 +612,10 @@ export class RollingBaseline {
     const next = (head + 1) % cap;
     heads[id] = next;
     ns[id] = n;
-    const o = offs[id]!;
+    stamp++;
     if (mode === COMPACT) {
-      if (n > 0) bases[id] = bases[id]! + (words[o + next]! & 0xffff) * 1000;
-      removeSorted(words, o + 2 * cap, n, words[o + cap + head]!);
-    } else if (mode === NARROW) {
-      removeSorted(words, o + 3 * cap, n, words[o + 2 * cap + head]!);
-    } else {
+      if (n > 0) bases[id] = bases[id]! + (words[offs[id]! + next]! & 0xffff) * 1000;
+    } else if (mode === WIDE) {
       const wd = wides.get(id)!;
       removeSorted(wd.sorted, 0, n, wd.values[head]!);
     }
@@ -669,10 +669,10 @@ export class RollingBaseline {
     const wd: Wide = { ts: new Float64Array(cap), values: new Float64Array(cap), sorted: new Float64Array(cap) };
     wd.ts.set(this.ringTimes());
     const tenths = this.ringTenths();
-    const from = sortedFrom(id);
+    const sorted = n > 0 ? sortTenths(id) : tenths;
     for (let k = 0; k < n; k++) {
       wd.values[k] = tenths[k]! / 10;
-      wd.sorted[k] = words[from + k]! / 10;
+      wd.sorted[k] = sorted[k]! / 10;
     }
     offs[id] = -1; // the block is a hole now
     modes[id] = WIDE;
@@ -686,15 +686,13 @@ export class RollingBaseline {
     const n = ns[id]!;
     const ts = this.ringTimes();
     const tenths = this.ringTenths();
-    const at = alloc(blockWords(mode, cap)); // may move the old block: its offset is read after
-    const from = sortedFrom(id);
+    const at = alloc(blockWords(mode, cap)); // may move the old block
     const a = words;
     if (mode === COMPACT) {
       for (let k = 0; k < n; k++) {
         a[at + k] = k === 0 ? 0 : (ts[k]! - ts[k - 1]!) / 1000;
         a[at + cap + k] = tenths[k]!;
       }
-      a.copyWithin(at + 2 * cap, from, from + n);
     } else {
       // offsets from the base the narrow layout counts from (the oldest reading's time, coming from compact)
       if (modes[id] === COMPACT) bases[id] = n > 0 ? ts[0]! : Number.NaN;
@@ -704,7 +702,6 @@ export class RollingBaseline {
         a[at + 2 * k + 1] = Math.floor(off / 65536);
         a[at + 2 * cap + k] = tenths[k]!;
       }
-      a.copyWithin(at + 3 * cap, from, from + n);
     }
     offs[id] = at; // the old block is a hole now
     modes[id] = mode;
@@ -740,9 +737,80 @@ export class RollingBaseline {
   }
 }
 
-/** Index in `words` of baseline id's sorted tenths (compact or narrow). */
-function sortedFrom(id: number): number {
-  return offs[id]! + (modes[id] === COMPACT ? 2 : 3) * caps[id]!;
+/*
+ * The order statistics of a compact or narrow baseline, computed when asked
+ * into scratch shared by every baseline (the engine is single-threaded and
+ * reads them at once): valid for baseline sortedId (extremesId) while no
+ * baseline's readings changed since (stamp, bumped by every push, drop and
+ * restore).
+ */
+let stamp = 0;
+/** Tenths spanning fewer buckets than this are counted; a wider span (some 200 degrees) is sorted natively. */
+const COUNT_SPAN = 2048;
+const counts = new Int32Array(COUNT_SPAN);
+let sortedScratch = new Int16Array(128);
+let sortedId = -1;
+let sortedStamp = -1;
+let extremesId = -1;
+let extremesStamp = -1;
+let lowest = 0;
+let highest = 0;
+
+/** Sets lowest and highest to the smallest and largest tenths of baseline id (compact or narrow, size > 0). */
+function extremes(id: number): void {
+  if (extremesId === id && extremesStamp === stamp) return;
+  const cap = caps[id]!;
+  const head = heads[id]!;
+  const at = offs[id]! + (modes[id] === COMPACT ? 1 : 2) * cap;
+  const end = head + ns[id]!; // the ring's entries: [head, min(end, cap)) and, wrapped, [0, end - cap)
+  const a = words;
+  let lo = TENTHS_MAX;
+  let hi = TENTHS_MIN;
+  for (let i = at + head, stop = at + Math.min(end, cap); i < stop; i++) {
+    const v = a[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  for (let i = at, stop = at + end - cap; i < stop; i++) {
+    const v = a[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  lowest = lo;
+  highest = hi;
+  extremesId = id;
+  extremesStamp = stamp;
+}
+
+/** Baseline id's tenths (compact or narrow, size > 0) in ascending order: the first ns[id] entries of the array returned (scratch, valid until the next call). */
+function sortTenths(id: number): Int16Array {
+  if (sortedId === id && sortedStamp === stamp) return sortedScratch;
+  const n = ns[id]!;
+  if (sortedScratch.length < n) sortedScratch = new Int16Array(Math.max(n, 2 * sortedScratch.length));
+  extremes(id);
+  const cap = caps[id]!;
+  const head = heads[id]!;
+  const at = offs[id]! + (modes[id] === COMPACT ? 1 : 2) * cap;
+  const end = head + n;
+  const a = words;
+  const out = sortedScratch;
+  const lo = lowest;
+  const span = highest - lo + 1;
+  if (span <= COUNT_SPAN) {
+    counts.fill(0, 0, span);
+    for (let i = at + head, stop = at + Math.min(end, cap); i < stop; i++) counts[a[i]! - lo]!++;
+    for (let i = at, stop = at + end - cap; i < stop; i++) counts[a[i]! - lo]!++;
+    let k = 0;
+    for (let b = 0; b < span; b++) for (let m = counts[b]!; m > 0; m--) out[k++] = b + lo;
+  } else {
+    const first = Math.min(end, cap) - head;
+    out.set(a.subarray(at + head, at + head + first));
+    if (end > cap) out.set(a.subarray(at, at + end - cap), first);
+    out.subarray(0, n).sort();
+  }
+  sortedId = id;
+  sortedStamp = stamp;
+  return out;
 }
 
 /*
@@ -795,7 +863,7 @@ function offsetAt(o: number, i: number): number {
 }
 
 /** Inserts v among the n ascending values at s[from...]. */
-function insertSorted(s: Int16Array | Float64Array, from: number, n: number, v: number): void {
+function insertSorted(s: Float64Array, from: number, n: number, v: number): void {
   let lo = 0;
   let hi = n;
   while (lo < hi) {
@@ -808,7 +876,7 @@ function insertSorted(s: Int16Array | Float64Array, from: number, n: number, v: 
 }
 
 /** Removes one copy of v from the n + 1 ascending values at s[from...]. */
-function removeSorted(s: Int16Array | Float64Array, from: number, n: number, v: number): void {
+function removeSorted(s: Float64Array, from: number, n: number, v: number): void {
   let lo = 0;
   let hi = n;
   while (lo < hi) {
