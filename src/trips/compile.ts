@@ -103,14 +103,47 @@ export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions,
     if (cache.size > MAX_GEOMETRIES) cache.delete(cache.keys().next().value as string);
   }
   const eta = Date.parse(plan.eta);
-  return {
-    plan,
-    tripId: plan.tripId,
-    departure: Date.parse(plan.departure),
-    eta,
-    activeUntil: eta + opts.activeAfterEtaMs,
-    ...geo,
-  };
+  return new Compiled(plan, Date.parse(plan.departure), eta, eta + opts.activeAfterEtaMs, geo);
+}
+
+/**
+ * A compiled plan: its own times, and its geometry by reference (shared by
+ * every plan with the same ports and route). One held per container: the
+ * geometry's seven fields copied into it (an object spread) were a property
+ * array of their own besides the object, some 64 bytes per container.
+ */
+class Compiled implements CompiledPlan {
+  readonly tripId: string;
+  constructor(
+    readonly plan: TripPlan,
+    readonly departure: number,
+    readonly eta: number,
+    readonly activeUntil: number,
+    private readonly geo: PlanGeometry,
+  ) {
+    this.tripId = plan.tripId;
+  }
+  get zones(): CompiledZone[] {
+    return this.geo.zones;
+  }
+  get destinationZones(): CompiledZone[] {
+    return this.geo.destinationZones;
+  }
+  get plannedLocodes(): string[] {
+    return this.geo.plannedLocodes;
+  }
+  get plannedPorts(): CompiledPlan['plannedPorts'] {
+    return this.geo.plannedPorts;
+  }
+  get route(): Feature<LineString> | null {
+    return this.geo.route;
+  }
+  get routeIndex(): PointIndex | null {
+    return this.geo.routeIndex;
+  }
+  get unknownPorts(): string[] {
+    return this.geo.unknownPorts;
+  }
 }
 
 function compileGeometry(plan: TripPlan, ports: PortTable, opts: PlanOptions, router?: SeaRouter): PlanGeometry {
