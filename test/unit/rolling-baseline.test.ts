@@ -82,7 +82,10 @@ describe('RollingBaseline', () => {
 
   it('does the same when the tenths span more than are counted into buckets (sorted natively), and when they are all one value', () => {
     // COUNT_SPAN is 2,048 tenths: these span up to 6,000, or one
-    const far = fc.oneof(fc.integer({ min: -3000, max: 3000 }).map((t) => t / 10), fc.constantFrom(-3276.8, 3276.7));
+    const far = fc.oneof(
+      fc.integer({ min: -3000, max: 3000 }).map((t) => t / 10),
+      fc.constantFrom(-3276.8, 3276.7),
+    );
     fc.assert(fc.property(fc.array(step(far, seconds), { minLength: 1, maxLength: 300 }), check), { numRuns: 100 });
     fc.assert(fc.property(fc.array(step(fc.constant(-1.5), seconds), { minLength: 1, maxLength: 120 }), check), { numRuns: 20 });
   });
