@@ -72,7 +72,9 @@ let steps = new Float64Array(64);
  * (compact: the oldest reading's time; narrow: the time offsets count
  * from), lasts (compact: the newest reading's time), prevTss and prevCs
  * (the rule's previous reading, setPrevious: numbers of a column rather than
- * two boxed doubles of each rule state).
+ * two boxed doubles of each rule state), lows and highs (the smallest and
+ * largest tenths held, kept as readings come and found again by a pass when
+ * a reading holding one leaves; lows > highs when not known).
  */
 const COMPACT = 0;
 const NARROW = 1;
@@ -136,6 +138,8 @@ let bases = new Float64Array(0);
 let lasts = new Float64Array(0);
 let prevTss = new Float64Array(0);
 let prevCs = new Float64Array(0);
+let lows = new Int16Array(0);
+let highs = new Int16Array(0);
 const owners: Array<WeakRef<RollingBaseline> | undefined> = [];
 const freeIds: number[] = [];
 
@@ -183,11 +187,13 @@ function newId(owner: RollingBaseline): number {
   lasts[id] = Number.NaN;
   prevTss[id] = Number.NaN;
   prevCs[id] = Number.NaN;
+  lows[id] = TENTHS_MAX; // (lows > highs: not known)
+  highs[id] = TENTHS_MIN;
   return id;
 }
 
 function growColumns(size: number): void {
-  const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, b: T): T => {
+  const grow = <T extends Int32Array | Float64Array | Uint8Array | Int16Array>(a: T, b: T): T => {
     b.set(a);
     return b;
   };
@@ -200,6 +206,8 @@ function growColumns(size: number): void {
   lasts = grow(lasts, new Float64Array(size));
   prevTss = grow(prevTss, new Float64Array(size));
   prevCs = grow(prevCs, new Float64Array(size));
+  lows = grow(lows, new Int16Array(size));
+  highs = grow(highs, new Int16Array(size));
 }
 
 /** A block of `need` words; it may move every other block (read offs[] again after). */
@@ -375,12 +383,14 @@ export class RollingBaseline {
       a[o + i] = (ts - (n === 0 ? ts : lasts[id]!)) / 1000;
       lasts[id] = ts;
       a[o + cap + i] = tenths;
+      noteTenths(id, n, tenths);
     } else if (mode === NARROW) {
       if (n === 0) bases[id] = ts;
       const off = ts - bases[id]!;
       a[o + 2 * i] = off % 65536;
       a[o + 2 * i + 1] = Math.floor(off / 65536);
       a[o + 2 * cap + i] = tenths;
+      noteTenths(id, n, tenths);
     } else {
       const wd = wides.get(id)!;
       wd.ts[i] = ts;
@@ -548,7 +558,7 @@ export class RollingBaseline {
       t += dt[k - 1]!;
     }
     words.set(saved.v, o + cap);
-    stamp++;
+    stamp++; // (its smallest and largest: not known since take)
     bases[id] = saved.t0;
     lasts[id] = t;
     heads[id] = 0;
@@ -613,6 +623,14 @@ export class RollingBaseline {
     heads[id] = next;
     ns[id] = n;
     stamp++;
+    if (mode !== WIDE) {
+      // the reading leaving held the smallest or largest tenths: found again by a pass when asked
+      const gone = words[offs[id]! + (mode === COMPACT ? 1 : 2) * cap + head]!;
+      if (gone === lows[id] || gone === highs[id]) {
+        lows[id] = TENTHS_MAX;
+        highs[id] = TENTHS_MIN;
+      }
+    }
     if (mode === COMPACT) {
       if (n > 0) bases[id] = bases[id]! + (words[offs[id]! + next]! & 0xffff) * 1000;
     } else if (mode === WIDE) {
@@ -740,9 +758,11 @@ export class RollingBaseline {
 /*
  * The order statistics of a compact or narrow baseline, computed when asked
  * into scratch shared by every baseline (the engine is single-threaded and
- * reads them at once): valid for baseline sortedId (extremesId) while no
- * baseline's readings changed since (stamp, bumped by every push, drop and
- * restore).
+ * reads them at once): valid for baseline sortedId while no baseline's
+ * readings changed since (stamp, bumped by every push, drop and restore).
+ * The smallest and largest tenths are kept per baseline (lows, highs) as
+ * readings come, and found again by a pass only when a reading holding one
+ * of them leaves.
  */
 let stamp = 0;
 /** Tenths spanning fewer buckets than this are counted; a wider span (some 200 degrees) is sorted natively. */
@@ -751,14 +771,27 @@ const counts = new Int32Array(COUNT_SPAN);
 let sortedScratch = new Int16Array(128);
 let sortedId = -1;
 let sortedStamp = -1;
-let extremesId = -1;
-let extremesStamp = -1;
 let lowest = 0;
 let highest = 0;
 
+/** A compact or narrow baseline that held n readings has taken one of `tenths`: its smallest and largest, if known (or its first). */
+function noteTenths(id: number, n: number, tenths: number): void {
+  if (n === 0) {
+    lows[id] = tenths;
+    highs[id] = tenths;
+  } else if (lows[id]! <= highs[id]!) {
+    if (tenths < lows[id]!) lows[id] = tenths;
+    if (tenths > highs[id]!) highs[id] = tenths;
+  }
+}
+
 /** Sets lowest and highest to the smallest and largest tenths of baseline id (compact or narrow, size > 0). */
 function extremes(id: number): void {
-  if (extremesId === id && extremesStamp === stamp) return;
+  if (lows[id]! <= highs[id]!) {
+    lowest = lows[id]!;
+    highest = highs[id]!;
+    return;
+  }
   const cap = caps[id]!;
   const head = heads[id]!;
   const at = offs[id]! + (modes[id] === COMPACT ? 1 : 2) * cap;
@@ -778,8 +811,8 @@ function extremes(id: number): void {
   }
   lowest = lo;
   highest = hi;
-  extremesId = id;
-  extremesStamp = stamp;
+  lows[id] = lo;
+  highs[id] = hi;
 }
 
 /** Baseline id's tenths (compact or narrow, size > 0) in ascending order: the first ns[id] entries of the array returned (scratch, valid until the next call). */
