@@ -848,8 +848,9 @@ export class RuleEngine {
       s = new Slot(r.containerId, r.deviceId, r.ts, this.lane(laneId), this.cols);
       this.slots.set(r.containerId, s);
       this.stats.containers++;
-    } else if (s.lane !== this.lanes.get(laneId)) {
-      s.lane = this.lane(laneId); // the container's partition moved; its pending timers still fire from the old lane
+    } else {
+      const lane = this.lane(laneId); // (the last lane used is cached: no Map lookup per reading)
+      if (s.lane !== lane) s.lane = lane; // the container's partition moved; its pending timers still fire from the old lane
     }
     return s;
   }
