@@ -47,25 +47,26 @@ export function pushRecent(w: RecentWindow, ts: number, c: number, id: string, s
   w.ids = pushBounded(w.ids, id, size);
 }
 
-const steps: number[] = [];
+/** Scratch for medianStep, sorted natively (no comparator called per pair): the window's values, then its steps. */
+let scratch = new Float64Array(16);
 const HOLD = 0.75;
 const MAX_CALM = 2;
 /** A defrost lifts the air by 2-6 °C for 20-40 min: a reading this far above the window's median may be one. */
 const DEFROST_LIFT_C = 1.5;
-
-const kept: number[] = [];
 
 /**
  * The lower median of the steps between successive readings of the window,
  * a defrost taken out first: one or two readings well above the rest and
  * none well below are the coil being heated, not the unit losing control.
  */
-function medianStep(w: RecentWindow): number {
+export function medianStep(w: RecentWindow): number {
   const c = w.c;
-  kept.length = 0;
-  for (const x of c) kept.push(x);
-  kept.sort((a, b) => a - b);
-  const mid = kept[(kept.length - 1) >> 1]!;
+  const n = c.length;
+  if (scratch.length < n) scratch = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) scratch[i] = c[i]!;
+  // (a native sort orders -0 before 0, a comparator leaves them as they come: the median
+  // is only subtracted from below, where either zero gives the same differences)
+  const mid = scratch.subarray(0, n).sort()[(n - 1) >> 1]!;
   let above = 0;
   let below = 0;
   for (const x of c) {
@@ -73,15 +74,14 @@ function medianStep(w: RecentWindow): number {
     else if (mid - x >= DEFROST_LIFT_C) below++;
   }
   const defrost = below === 0 && above > 0 && above <= 2;
-  steps.length = 0;
+  let m = 0;
   let prev = NaN;
   for (const x of c) {
     if (defrost && x - mid >= DEFROST_LIFT_C) continue;
-    if (!Number.isNaN(prev)) steps.push(Math.abs(x - prev));
+    if (!Number.isNaN(prev)) scratch[m++] = Math.abs(x - prev);
     prev = x;
   }
-  steps.sort((a, b) => a - b);
-  return steps[(steps.length - 1) >> 1]!;
+  return scratch.subarray(0, m).sort()[(m - 1) >> 1]!;
 }
 
 /**
