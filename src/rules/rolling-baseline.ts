@@ -18,8 +18,9 @@
  * The median and the median absolute deviation of a compact or narrow
  * baseline are taken from its tenths sorted when asked (sortTenths: a
  * counting sort, since a day of one container's temperatures spans a few
- * hundred tenths at most, into a scratch array shared by all baselines),
- * the smallest and largest by one pass. A sorted copy kept beside the ring
+ * hundred tenths at most, into a scratch array shared by all baselines);
+ * the smallest and largest are kept as readings come (a pass when a reading
+ * holding one of them leaves). A sorted copy kept beside the ring
  * cost a third of the slab (2 bytes a reading) and two shifts of it per
  * reading; the count costs a pass or two over a day of readings at the
  * reading that asks.
@@ -406,14 +407,14 @@ export class RollingBaseline {
     const id = this.id;
     if (modes[id] === WIDE) return wides.get(id)!.sorted[0]!;
     extremes(id);
-    return lowest / 10;
+    return lows[id]! / 10;
   }
 
   max(): number {
     const id = this.id;
     if (modes[id] === WIDE) return wides.get(id)!.sorted[ns[id]! - 1]!;
     extremes(id);
-    return highest / 10;
+    return highs[id]! / 10;
   }
 
   /** The median of the values (size > 0). */
@@ -603,14 +604,7 @@ export class RollingBaseline {
 
   /** The tenths of the readings in ring order (compact or narrow). */
   private ringTenths(): Int16Array {
-    const id = this.id;
-    const n = ns[id]!;
-    const head = heads[id]!;
-    const cap = caps[id]!;
-    const at = offs[id]! + (modes[id] === COMPACT ? 1 : 2) * cap;
-    const out = new Int16Array(n);
-    for (let k = 0; k < n; k++) out[k] = words[at + ((head + k) % cap)]!;
-    return out;
+    return ringTenthsInto(this.id, new Int16Array(ns[this.id]!));
   }
 
   private dropOldest(): void {
@@ -771,8 +765,6 @@ const counts = new Int32Array(COUNT_SPAN);
 let sortedScratch = new Int16Array(128);
 let sortedId = -1;
 let sortedStamp = -1;
-let lowest = 0;
-let highest = 0;
 
 /** A compact or narrow baseline that held n readings has taken one of `tenths`: its smallest and largest, if known (or its first). */
 function noteTenths(id: number, n: number, tenths: number): void {
@@ -785,13 +777,9 @@ function noteTenths(id: number, n: number, tenths: number): void {
   }
 }
 
-/** Sets lowest and highest to the smallest and largest tenths of baseline id (compact or narrow, size > 0). */
+/** Makes lows[id] and highs[id] the smallest and largest tenths of baseline id (compact or narrow, size > 0), by a pass if not known. */
 function extremes(id: number): void {
-  if (lows[id]! <= highs[id]!) {
-    lowest = lows[id]!;
-    highest = highs[id]!;
-    return;
-  }
+  if (lows[id]! <= highs[id]!) return;
   const cap = caps[id]!;
   const head = heads[id]!;
   const at = offs[id]! + (modes[id] === COMPACT ? 1 : 2) * cap;
@@ -809,10 +797,20 @@ function extremes(id: number): void {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  lowest = lo;
-  highest = hi;
   lows[id] = lo;
   highs[id] = hi;
+}
+
+/** Copies baseline id's tenths (compact or narrow) into `out` in ring order, oldest first; returns out. */
+function ringTenthsInto(id: number, out: Int16Array): Int16Array {
+  const cap = caps[id]!;
+  const head = heads[id]!;
+  const at = offs[id]! + (modes[id] === COMPACT ? 1 : 2) * cap;
+  const end = head + ns[id]!; // the ring's entries: [head, min(end, cap)) and, wrapped, [0, end - cap)
+  const first = Math.min(end, cap) - head;
+  out.set(words.subarray(at + head, at + head + first));
+  if (end > cap) out.set(words.subarray(at, at + end - cap), first);
+  return out;
 }
 
 /** Baseline id's tenths (compact or narrow, size > 0) in ascending order: the first ns[id] entries of the array returned (scratch, valid until the next call). */
@@ -820,27 +818,17 @@ function sortTenths(id: number): Int16Array {
   if (sortedId === id && sortedStamp === stamp) return sortedScratch;
   const n = ns[id]!;
   if (sortedScratch.length < n) sortedScratch = new Int16Array(Math.max(n, 2 * sortedScratch.length));
+  const out = ringTenthsInto(id, sortedScratch);
   extremes(id);
-  const cap = caps[id]!;
-  const head = heads[id]!;
-  const at = offs[id]! + (modes[id] === COMPACT ? 1 : 2) * cap;
-  const end = head + n;
-  const a = words;
-  const out = sortedScratch;
-  const lo = lowest;
-  const span = highest - lo + 1;
+  const lo = lows[id]!;
+  const span = highs[id]! - lo + 1;
   if (span <= COUNT_SPAN) {
+    // counted, then written back over the copy in ascending order
     counts.fill(0, 0, span);
-    for (let i = at + head, stop = at + Math.min(end, cap); i < stop; i++) counts[a[i]! - lo]!++;
-    for (let i = at, stop = at + end - cap; i < stop; i++) counts[a[i]! - lo]!++;
+    for (let i = 0; i < n; i++) counts[out[i]! - lo]!++;
     let k = 0;
     for (let b = 0; b < span; b++) for (let m = counts[b]!; m > 0; m--) out[k++] = b + lo;
-  } else {
-    const first = Math.min(end, cap) - head;
-    out.set(a.subarray(at + head, at + head + first));
-    if (end > cap) out.set(a.subarray(at, at + end - cap), first);
-    out.subarray(0, n).sort();
-  }
+  } else out.subarray(0, n).sort();
   sortedId = id;
   sortedStamp = stamp;
   return out;
