@@ -1,9 +1,10 @@
-import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer, type Admin, CompressionTypes } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type KafkaConfig, type Message, type Producer, type Admin, CompressionTypes } from 'kafkajs';
+import { keyPartitioner } from './kafka-partitioner.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SealwatchError } from '../errors.js';
 import { retry, type RetryOptions } from '../retry.js';
-import { doneCount, readUpTo, type Bus, type BusHealth, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
+import { doneCount, readUpTo, type Bus, type BusHealth, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicMessages, type TopicSpec } from './port.js';
 import { TOPICS } from './topics.js';
 
 /**
@@ -276,7 +277,7 @@ export class KafkaBus implements Bus {
   private async getProducer(): Promise<Producer> {
     if (this.producer) return this.producer;
     this.producing ??= (async () => {
-      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: keyPartitioner });
       await p.connect();
       this.producer = p;
       return p;
@@ -285,12 +286,42 @@ export class KafkaBus implements Bus {
   }
 
   async produce(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
+    await this.produceAll([{ topic, messages }]);
+  }
+
+  /**
+   * Several topics' messages in as few produce requests as the broker's batch
+   * limit allows: topics that share a compression setting go in one request
+   * when each fits in one record batch (ingest's raw copies and readings:
+   * one request, one round trip, not two); larger produces go in chunks under
+   * the limit, one after another, so each partition keeps its order.
+   */
+  async produceAll(batches: ReadonlyArray<TopicMessages>): Promise<void> {
+    if (batches.every((b) => b.messages.length === 0)) return;
     const p = await this.getProducer();
+    const groups = new Map<CompressionTypes, Array<{ topic: string; messages: Message[] }>>();
+    const large: TopicMessages[] = [];
+    for (const b of batches) {
+      if (b.messages.length === 0) continue;
+      if (byteChunks(b.messages, this.cfg.maxBatchBytes).length > 1) {
+        large.push(b);
+        continue;
+      }
+      const codec = this.codecOf(b.topic);
+      let g = groups.get(codec);
+      if (!g) groups.set(codec, (g = []));
+      g.push({ topic: b.topic, messages: b.messages.map(toKafkaMessage) });
+    }
+    let topic = '';
     try {
-      // in requests under the broker's batch limit, one after another (so each partition keeps its order)
-      for (const chunk of byteChunks(messages, this.cfg.maxBatchBytes))
-        await p.send({ topic, acks: -1, compression: this.compressed.has(topic) ? CompressionTypes.GZIP : CompressionTypes.None, messages: chunk.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
+      for (const [compression, topicMessages] of groups) {
+        topic = topicMessages.map((t) => t.topic).join(',');
+        await p.sendBatch({ acks: -1, compression, topicMessages });
+      }
+      for (const b of large) {
+        topic = b.topic;
+        for (const chunk of byteChunks(b.messages, this.cfg.maxBatchBytes)) await p.send({ topic, acks: -1, compression: this.codecOf(topic), messages: chunk.map(toKafkaMessage) });
+      }
     } catch (err) {
       // kafkajs 2.2's idempotent producer keeps its producer id and sequence numbers across a
       // broker restart, and the broker then refuses every later send as out of order (for ever).
@@ -298,6 +329,10 @@ export class KafkaBus implements Bus {
       if (PRODUCER_STATE_ERRORS.test(`${(err as { type?: string }).type ?? ''} ${(err as Error).message}`)) await this.resetProducer(p, err as Error);
       throw new SealwatchError('SW_ERR_BUS_PRODUCE', [topic, (err as Error).message], { cause: err });
     }
+  }
+
+  private codecOf(topic: string): CompressionTypes {
+    return this.compressed.has(topic) ? CompressionTypes.GZIP : CompressionTypes.None;
   }
 
   private async resetProducer(p: Producer, err: Error): Promise<void> {
@@ -378,6 +413,11 @@ export class KafkaBus implements Bus {
     this.producer = null;
     this.producing = null;
   }
+}
+
+/** A message as kafkajs takes it (headers only when there are some). */
+function toKafkaMessage(m: OutgoingMessage): Message {
+  return m.headers ? { key: m.key, value: m.value, headers: m.headers } : { key: m.key, value: m.value };
 }
 
 /** Bytes a message takes in a record batch, near enough: key, value, headers, and about 70 bytes of framing. */

@@ -1,5 +1,5 @@
 import { swError } from '../errors.js';
-import { doneCount, partitionFor, type Bus, type BusHealth, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicSpec } from './port.js';
+import { doneCount, partitionFor, type Bus, type BusHealth, type BusMessage, type OutgoingMessage, type SubscribeOptions, type Subscription, type TopicMessages, type TopicSpec } from './port.js';
 
 interface Partition {
   log: BusMessage[];
@@ -72,6 +72,10 @@ export class MemoryBus implements Bus {
     }
     if (!t.compacted) for (const [i, part] of t.partitions.entries()) this.trim(topic, i, part);
     for (const g of this.groups.values()) for (const mem of g.members) mem.wake();
+  }
+
+  async produceAll(batches: ReadonlyArray<TopicMessages>): Promise<void> {
+    for (const b of batches) await this.produce(b.topic, b.messages);
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {

@@ -19,6 +19,12 @@ export interface OutgoingMessage {
   headers?: Record<string, string>;
 }
 
+/** One topic's share of a produce of several topics. */
+export interface TopicMessages {
+  topic: string;
+  messages: OutgoingMessage[];
+}
+
 export interface BusMessage {
   topic: string;
   partition: number;
@@ -92,6 +98,13 @@ export interface Bus {
   readonly kind: 'memory' | 'kafka';
   ensureTopics(specs: TopicSpec[]): Promise<void>;
   produce(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /**
+   * The messages of several topics, each topic's as `produce` would write
+   * them (same partitions, same order); resolves when all are written, and
+   * rejects if any is not (some may be written then, as with a failed
+   * `produce`). Kafka puts them in one request where the batch limit allows.
+   */
+  produceAll(batches: ReadonlyArray<TopicMessages>): Promise<void>;
   subscribe(opts: SubscribeOptions): Promise<Subscription>;
   /** Messages of `topic` not yet committed by `groupId`, over all partitions (a group with no commit counts from the start). */
   lag(groupId: string, topic: string): Promise<number>;

@@ -18,7 +18,8 @@ interface Batch {
 }
 
 /**
- * Many ingest messages, one bus produce per topic: messages added within the
+ * Many ingest messages, one bus produce of all their topics (one Kafka
+ * request where the batch limit allows): messages added within the
  * linger window (or while the previous batch is still being written) share a
  * batch, and every caller's promise settles when its whole batch is on the
  * bus. Batches are written one after another, in order, so per-key order on
@@ -81,7 +82,7 @@ export class ProduceBatcher {
 
   private async send(b: Batch): Promise<void> {
     try {
-      await Promise.all([...b.topics].map(([topic, messages]) => this.bus.produce(topic, messages)));
+      await this.bus.produceAll(Array.from(b.topics, ([topic, messages]) => ({ topic, messages })));
       b.resolve();
     } catch (err) {
       b.reject(err);

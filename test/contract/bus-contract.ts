@@ -55,6 +55,35 @@ export function busContract(name: string, make: () => Promise<Bus>, opts: { sett
       expect(got.every((m) => m.topic === t)).toBe(true);
     });
 
+    it('produceAll writes each topic as produce would: every message, headers kept, in order per key, a key in one partition', async () => {
+      const [a, b] = [topic(), topic()];
+      await bus.ensureTopics([
+        { topic: a, partitions: 3 },
+        { topic: b, partitions: 3 },
+      ]);
+      const msgs = (t: string) => Array.from({ length: 40 }, (_, i) => ({ key: `k${i % 5}`, value: JSON.stringify({ t, i }), headers: { 'mqtt-topic': `ssd/${t}/${i}` } }));
+      await bus.produceAll([
+        { topic: a, messages: msgs(a).slice(0, 20) },
+        { topic: b, messages: msgs(b).slice(0, 20) },
+        { topic: a, messages: [] },
+      ]);
+      await bus.produceAll([
+        { topic: b, messages: msgs(b).slice(20) },
+        { topic: a, messages: msgs(a).slice(20) },
+      ]);
+      for (const t of [a, b]) {
+        const { got, sub } = await collect(bus, t, `g-${randomUUID()}`, (g) => g.length >= 40);
+        await sub.stop();
+        expect(got).toHaveLength(40);
+        expect(got.every((m) => m.topic === t && m.headers['mqtt-topic']!.startsWith(`ssd/${t}/`))).toBe(true);
+        for (let k = 0; k < 5; k++) {
+          const mine = got.filter((m) => m.key === `k${k}`);
+          expect(mine.map((m) => JSON.parse(m.value.toString()).i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((j) => k + 5 * j));
+          expect(new Set(mine.map((m) => m.partition)).size).toBe(1);
+        }
+      }
+    });
+
     it('each group gets every message; a group resumes after its committed offset', async () => {
       const t = topic();
       await bus.ensureTopics([{ topic: t, partitions: 2 }]);

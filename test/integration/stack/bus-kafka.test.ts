@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../../src/bus/kafka.js';
+import { murmur2 } from '../../../src/bus/kafka-partitioner.js';
 import { busContract } from '../../contract/bus-contract.js';
 import { stackConfig } from '../../helpers/stack.js';
 
@@ -49,6 +50,33 @@ describe('kafka bus: a produce larger than the broker takes in one batch', () =>
       const got = await bus.readAll(t);
       expect(got.length).toBe(3000);
       expect(got.map((m) => m.value.toString().split(':')[0])).toEqual(messages.map((_, i) => String(i)));
+    } finally {
+      await bus.close();
+    }
+  });
+});
+
+describe('kafka bus: produceAll', () => {
+  it('puts each key on the partition the Java client would, and writes a topic too large for one request in chunks beside a small one', async () => {
+    const bus = new KafkaBus(stackConfig().kafka);
+    const [small, large] = [`sealwatch.contract.${randomUUID().slice(0, 8)}`, `sealwatch.contract.${randomUUID().slice(0, 8)}`];
+    try {
+      await bus.ensureTopics([
+        { topic: small, partitions: 6 },
+        { topic: large, partitions: 1 },
+      ]);
+      const keys = Array.from({ length: 60 }, (_, i) => `MSKU${String(1_000_000 + i * 7919).padStart(7, '0')}`);
+      const big = Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, value: `${i}:${'x'.repeat(1000)}` }));
+      await bus.produceAll([
+        { topic: small, messages: keys.map((k) => ({ key: k, value: k })) },
+        { topic: large, messages: big },
+      ]);
+      const got = await bus.readAll(small);
+      expect(got.length).toBe(60);
+      for (const m of got) expect(m.partition).toBe((murmur2(m.key!) & 0x7fffffff) % 6);
+      expect(new Set(got.map((m) => m.partition)).size).toBeGreaterThan(3);
+      const bigGot = await bus.readAll(large);
+      expect(bigGot.map((m) => m.value.toString().split(':')[0])).toEqual(big.map((_, i) => String(i)));
     } finally {
       await bus.close();
     }
