@@ -59,6 +59,7 @@ export class ContainerView {
     this.sub = await bus.subscribe({
       groupId: `sealwatch-api-telemetry-${randomUUID()}`,
       topics: [TOPICS.telemetry],
+      bulk: true,
       fromBeginning: true,
       fromNow,
       handler: async (batch) => {

@@ -351,6 +351,7 @@ export class KafkaBus implements Bus {
       sessionTimeout: this.cfg.sessionTimeoutMs,
       heartbeatInterval: Math.max(1000, Math.floor(this.cfg.sessionTimeoutMs / 10)),
       maxWaitTimeInMs: 100,
+      minBytes: opts.bulk ? this.cfg.fetchMinBytes : 1,
     });
     await consumer.connect();
     for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? false });

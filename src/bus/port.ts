@@ -60,6 +60,14 @@ export interface SubscribeOptions {
    */
   handler: (batch: BusMessage[]) => Promise<unknown>;
   /**
+   * The topics carry the bulk of the traffic (telemetry): the bus may hold a
+   * fetch back briefly to hand over fewer, larger batches (Kafka: until
+   * `kafka.fetchMinBytes` are ready, at most 100 ms), which saves the broker
+   * a commit per small batch. Off (default): a batch as soon as anything is
+   * there. The memory bus ignores it.
+   */
+  bulk?: boolean;
+  /**
    * Batches of different partitions handled at once, at most (default 1).
    * Each partition's batches still come one after another, in order. The
    * memory bus hands out one batch at a time whatever this says.

@@ -167,6 +167,13 @@ export const ConfigSchema = z
          * default), and a bulk produce (thousands of trip plans, an ingest burst) would be one.
          */
         maxBatchBytes: z.number().int().min(16_384).max(100_000_000).default(900_000),
+        /**
+         * A consumer of the bulk topic (telemetry: rules, telemetry and the container view) asks the broker to answer a fetch once
+         * this many bytes are ready, or after 100 ms: fewer, larger fetches and batches, so fewer
+         * offset commits, which cost the broker more than the messages themselves. 1: answer as
+         * soon as anything is there.
+         */
+        fetchMinBytes: z.number().int().min(1).max(10_485_760).default(65_536),
         ssl: z.boolean().default(false),
         username: z.string().nullable().default(null),
         password: z.string().nullable().default(null),

@@ -104,6 +104,7 @@ export class RulesStage {
     this.sub = await this.bus.subscribe({
       groupId: this.opts.groupId,
       topics: [TOPICS.telemetry],
+      bulk: true,
       fromBeginning: true,
       fromNow: this.opts.fromNow ?? false,
       handler: (batch) => this.enqueue(() => this.onBatch(batch)),

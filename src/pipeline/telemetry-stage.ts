@@ -67,6 +67,7 @@ export class TelemetryStage {
     this.sub = await this.bus.subscribe({
       groupId: this.groupId,
       topics: [TOPICS.telemetry],
+      bulk: true,
       fromBeginning: true,
       fromNow: this.opts.fromNow,
       concurrency: this.opts.concurrency,

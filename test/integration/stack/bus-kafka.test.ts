@@ -82,3 +82,37 @@ describe('kafka bus: produceAll', () => {
     }
   });
 });
+
+describe('kafka bus: a bulk subscription (kafka.fetchMinBytes)', () => {
+  it('gets fewer, larger batches while readings trickle in, and every message even when less than fetchMinBytes ever comes', async () => {
+    const bus = new KafkaBus({ ...stackConfig().kafka, fetchMinBytes: 1_048_576 });
+    const t = `sealwatch.contract.${randomUUID().slice(0, 8)}`;
+    const batches = { bulk: [] as number[], plain: [] as number[] };
+    try {
+      await bus.ensureTopics([{ topic: t, partitions: 1 }]);
+      const subs = await Promise.all(
+        (['bulk', 'plain'] as const).map((kind) => bus.subscribe({ groupId: `g-${kind}-${randomUUID()}`, topics: [t], bulk: kind === 'bulk', fromBeginning: true, handler: async (b) => void batches[kind].push(b.length) })),
+      );
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      // both groups are fetching before anything is produced
+      await new Promise((r) => setTimeout(r, 1500));
+      // 20 produces of 10, 25 ms apart: 500 ms of trickle, far less than 1 MiB in all
+      for (let i = 0; i < 20; i++) {
+        await bus.produce(
+          t,
+          Array.from({ length: 10 }, (_, j) => ({ key: 'k', value: `${i * 10 + j}` })),
+        );
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      for (const deadline = Date.now() + 30_000; (sum(batches.bulk) < 200 || sum(batches.plain) < 200) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      for (const s of subs) await s.stop();
+      expect(sum(batches.bulk)).toBe(200);
+      expect(sum(batches.plain)).toBe(200);
+      // the broker holds a bulk fetch up to its 100 ms wait: about one batch per 100 ms of trickle, against one per produce
+      expect(batches.bulk.length).toBeLessThanOrEqual(9);
+      expect(batches.plain.length).toBeGreaterThan(batches.bulk.length);
+    } finally {
+      await bus.close();
+    }
+  });
+});
