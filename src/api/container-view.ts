@@ -124,7 +124,7 @@ export class ContainerView {
   readings(containerId: string, from: number, to: number, limit: number): WireReading[] {
     return window(this.byId.get(containerId)?.readings ?? [], from, to)
       .slice(0, limit)
-      .map(readingToWire);
+      .map((r) => readingToWire(r));
   }
 
   async stop(): Promise<void> {

@@ -44,7 +44,7 @@ export class IngestStage {
       writes.push(
         this.batcher.add(
           TOPICS.telemetry,
-          n.readings.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r)) })),
+          n.readings.map((r) => ({ key: r.containerId, value: JSON.stringify(readingToWire(r, r.receivedAt === receivedAt ? receivedIso : undefined)) })),
         ),
       );
     if (n.deadLetters.length) {

@@ -99,3 +99,29 @@ describe('parseWireReading', () => {
     }
   });
 });
+
+describe('readingToWire', () => {
+  // the form it had: a rest spread of the reading without its times, then the two ISO times
+  const bySpread = (r: Reading) => {
+    const { ts, receivedAt, ...rest } = r;
+    return { ...rest, measuredAt: new Date(ts).toISOString(), receivedAt: new Date(receivedAt).toISOString() };
+  };
+  // decoders build readings with their keys in orders of their own (csv-v1 puts the values first)
+  const anyOrder = reading.chain((r) => {
+    const entries = Object.entries(r);
+    return fc.shuffledSubarray(entries, { minLength: entries.length, maxLength: entries.length }).map((e) => Object.fromEntries(e) as unknown as Reading);
+  });
+
+  it('gives the spread form, keys in the reading’s own order, with or without the receipt time given as ISO', () => {
+    fc.assert(
+      fc.property(anyOrder, (r) => {
+        const want = bySpread(r);
+        for (const got of [readingToWire(r), readingToWire(r, new Date(r.receivedAt).toISOString())]) {
+          expect(Object.keys(got)).toEqual(Object.keys(want));
+          expect(JSON.stringify(got)).toBe(JSON.stringify(want));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
