@@ -547,9 +547,8 @@ export class RuleEngine {
   private readonly lanes = new Map<number, Lane>();
   private lastLaneId = NaN;
   private lastLane: Lane | null = null;
-  private readonly plans = new Map<string, CompiledPlan | null>();
   private readonly unsubscribe: () => void;
-  /** Bumped whenever a plan changes: slots then look their compiled plan up again. */
+  /** Bumped whenever a plan changes: slots then look their plan up again (and compile it only if it is not the one they hold). */
   private planEpoch = 0;
   private zoneEpochs = 0;
   private readonly window: number;
@@ -568,8 +567,7 @@ export class RuleEngine {
     this.ctx = new EngineContext(this, opts);
     this.readers = dispatchTable(opts.rules, false);
     this.learners = dispatchTable(opts.rules, true);
-    this.unsubscribe = opts.trips.onChange((plan) => {
-      this.plans.delete(plan.tripId);
+    this.unsubscribe = opts.trips.onChange(() => {
       this.planEpoch++;
     });
   }
@@ -583,7 +581,6 @@ export class RuleEngine {
   close(): void {
     this.unsubscribe();
     for (const id of this.laneIds()) this.dropLane(id);
-    this.plans.clear();
   }
 
   private lane(id: number): Lane {
@@ -771,7 +768,7 @@ export class RuleEngine {
         else tail.next = t;
         tail = t;
       }
-      s.plan = this.plan(s.tripId);
+      s.plan = this.plan(s.tripId, null);
       s.planEpoch = this.planEpoch;
       s.zoneEpoch = ++this.zoneEpochs;
       const old = this.slots.get(s.containerId);
@@ -855,15 +852,19 @@ export class RuleEngine {
     return s;
   }
 
-  private plan(tripId: string | null): CompiledPlan | null {
+  /**
+   * The compiled plan of `tripId` as the directory has it now: `held` again
+   * when it was compiled from the very plan the directory holds (most plan
+   * changes are other containers' trips), else compiled afresh. Each
+   * container keeps its own compiled plan; no engine-wide cache by trip id
+   * (a Map entry per container, some 40 bytes, for answers the slot holds).
+   */
+  private plan(tripId: string | null, held: CompiledPlan | null): CompiledPlan | null {
     if (tripId === null) return null;
-    let p = this.plans.get(tripId);
-    if (p === undefined) {
-      const plan = this.opts.trips.get(tripId);
-      p = plan ? compilePlan(plan, this.opts.ports, this.opts.config.trips, this.opts.router) : null;
-      this.plans.set(tripId, p);
-    }
-    return p;
+    const plan = this.opts.trips.get(tripId);
+    if (plan === undefined) return null;
+    if (held !== null && held.plan === plan) return held;
+    return compilePlan(plan, this.opts.ports, this.opts.config.trips, this.opts.router);
   }
 
   private currentArrival = 0;
@@ -887,7 +888,10 @@ export class RuleEngine {
       slot.planEpoch = -1;
     }
     if (slot.planEpoch !== this.planEpoch) {
-      v.plan = this.plan(r.tripId);
+      const plan = this.plan(r.tripId, v.plan);
+      // a plan amended mid-trip may move its zones: answers cached on the fixes no longer hold
+      if (plan !== v.plan) slot.zoneEpoch = ++this.zoneEpochs;
+      v.plan = plan;
       slot.planEpoch = this.planEpoch;
     }
     const plan = v.plan;

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Reading } from '../../src/model/reading.js';
-import { harness, HOUR, MIN, plan, reading, T0, track } from '../helpers/fixtures.js';
+import { harness, HOUR, MIN, plan, reading, T0, testConfig, track } from '../helpers/fixtures.js';
+import { defaultPorts } from '../../src/geo/ports.js';
+import type { RuleId } from '../../src/model/alert.js';
+import { RuleEngine } from '../../src/rules/engine.js';
+import { defineRule } from '../../src/rules/rule.js';
+import type { CompiledPlan } from '../../src/trips/compile.js';
+import { TripDirectory } from '../../src/trips/directory.js';
 
 const DAY1 = T0 + 24 * HOUR;
 const PLANS = [plan({ reefer: { setpointC: -18, toleranceC: 2 } }), plan({ tripId: 'T-2', containerId: 'TGHU7654320', deviceId: 'acme-00077' })];
@@ -156,5 +162,47 @@ describe('store-and-forward backlogs', () => {
     expect(h.alerts.filter((a) => a.rule === 'LOCATION_GAP').map((a) => a.severity)).toEqual(['high']);
     expect(h.engine.stats.late).toBeGreaterThan(0);
     expect(h.late.every((r) => r.containerId === 'MSCU1234566')).toBe(true);
+  });
+});
+
+describe('trip plans changed while the engine runs', () => {
+  const INLAND_FR: [number, number] = [47.3, 2.0];
+
+  it("keeps a container's compiled plan when another trip changes, and compiles its own amended plan at its next reading", () => {
+    const config = testConfig();
+    const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, PLANS);
+    const seen: Array<CompiledPlan | null> = [];
+    const probe = defineRule<null>({ id: 'PROBE' as RuleId, initialState: () => null, onReading: (_s, _r, ctx) => void seen.push(ctx.view.plan) });
+    const engine = new RuleEngine({ config, trips, ports: defaultPorts(), rules: [probe], output: { alert: () => {}, late: () => {} } });
+    const at = (m: number) => {
+      engine.ingest(reading(DAY1 + m * MIN, { kind: 'temperature', celsius: 10 }));
+      engine.flush();
+      return seen.at(-1)!;
+    };
+    const first = at(0);
+    expect(first?.plan).toBe(PLANS[0]);
+    trips.upsert({ ...PLANS[1]!, eta: '2026-01-30T06:00:00Z' });
+    expect(at(10)).toBe(first);
+    const amended = { ...PLANS[0]!, eta: '2026-01-28T06:00:00Z' };
+    trips.upsert(amended);
+    const second = at(20);
+    expect(second).not.toBe(first);
+    expect(second?.plan).toBe(amended);
+    expect(second?.eta).toBe(Date.parse('2026-01-28T06:00:00Z'));
+    expect(at(30)).toBe(second);
+  });
+
+  it('answers zone questions from the amended plan at once, even on the fix whose answer was cached before', () => {
+    const h = harness([plan(), plan({ tripId: 'T-2', containerId: 'TGHU7654320', deviceId: 'acme-00077' })]);
+    const doors = () => h.alerts.filter((a) => a.rule === 'DOOR_OPEN_UNAUTHORISED_LOCATION');
+    // standing inland outside every zone: an opening there is unauthorised
+    h.feed([...track(INLAND_FR, INLAND_FR, DAY1, 60, 10, 0), reading(DAY1 + 61 * MIN, { kind: 'door', open: true }), reading(DAY1 + 62 * MIN, { kind: 'door', open: false })]);
+    expect(doors()).toHaveLength(1);
+    // the plan now authorises a depot there; no new fix comes before the next opening
+    h.engine.ingest(reading(DAY1 + 63 * MIN, { kind: 'temperature', celsius: 12 }));
+    const trips = (h.engine as unknown as { opts: { trips: TripDirectory } }).opts.trips;
+    trips.upsert(plan({ authorisedZones: [{ name: 'Inland depot', lat: INLAND_FR[0], lon: INLAND_FR[1], radiusKm: 5 }] }));
+    h.feed([reading(DAY1 + 64 * MIN, { kind: 'door', open: true }), reading(DAY1 + 65 * MIN, { kind: 'door', open: false })]);
+    expect(doors()).toHaveLength(1);
   });
 });
