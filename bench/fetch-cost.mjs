@@ -10,21 +10,20 @@
 // this process's own CPU per reading.
 //
 //   npm run build && node bench/fetch-cost.mjs [rounds=2] [readings=40000] [rate=5000]
-import { readFileSync } from 'node:fs';
 import { KafkaBus } from '../dist/src/bus/kafka.js';
-import { stackEnv } from '../dist/src/cli/common.js';
-import { loadConfig } from '../dist/src/config/load.js';
-import { packagePath } from '../dist/src/paths.js';
+import { cpuTicks, servicePids, stackConfig } from './lib/local-stack.mjs';
+import { summarise } from './lib/measure.mjs';
 
 const [rounds = 2, readings = 40_000, rate = 5000] = process.argv.slice(2).map(Number);
-const config = loadConfig({ files: [packagePath('config', 'default.yaml'), packagePath('config', 'stack.yaml')], env: stackEnv(), sets: ['log.level=silent'] });
-const brokerPid = Number(readFileSync(packagePath('.stack', 'run', 'kafka.pid'), 'utf8').trim());
+const config = stackConfig();
+const brokerPid = servicePids().kafka;
+if (brokerPid === undefined) throw new Error('fetch-cost: no Kafka pid file in .stack/run (scripts/stack.sh up first)');
 
 /** Clock ticks (100 a second) of user + system time the broker has used so far. */
 function brokerTicks() {
-  const stat = readFileSync(`/proc/${brokerPid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
+  const ticks = cpuTicks(brokerPid);
+  if (Number.isNaN(ticks)) throw new Error(`fetch-cost: cannot read the CPU time of the Kafka broker (pid ${brokerPid})`);
+  return ticks;
 }
 
 const PER_PRODUCE = 25;
@@ -85,11 +84,10 @@ for (let r = 0; r < rounds; r++)
     results.get(label).push(m);
     process.stderr.write(`[fetch-cost] round ${r + 1} ${label}: broker ${m.brokerCpuSPer100k.toFixed(2)} CPU-s per 100,000 readings, ${m.batches} batches, this process ${m.clientUsPerReading.toFixed(1)} CPU-us per reading\n`);
   }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 for (const [label, ms] of results) {
-  const cpu = ms.map((m) => m.brokerCpuSPer100k);
+  const cpu = summarise(ms.map((m) => m.brokerCpuSPer100k));
   console.log(
-    `${label.padEnd(22)} broker ${median(cpu).toFixed(2)} CPU-s per 100,000 readings (${Math.min(...cpu).toFixed(2)}-${Math.max(...cpu).toFixed(2)}), ${median(ms.map((m) => m.batches))} batches, this process ${median(ms.map((m) => m.clientUsPerReading)).toFixed(1)} CPU-us per reading`,
+    `${label.padEnd(22)} broker ${cpu.median.toFixed(2)} CPU-s per 100,000 readings (${cpu.min.toFixed(2)}-${cpu.max.toFixed(2)}), ${Math.round(summarise(ms.map((m) => m.batches)).median)} batches, this process ${summarise(ms.map((m) => m.clientUsPerReading)).median.toFixed(1)} CPU-us per reading`,
   );
 }
 console.log(`${readings} readings at ${rate}/s into 6 partitions, ${ways[1][1]} consumer groups, ${rounds} rounds`);

@@ -16,12 +16,11 @@
 //   npm run build && node bench/produce-cost.mjs [rounds=3] [readings=60000] [batch=50]
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus } from '../dist/src/bus/kafka.js';
-import { stackEnv } from '../dist/src/cli/common.js';
-import { loadConfig } from '../dist/src/config/load.js';
-import { packagePath } from '../dist/src/paths.js';
+import { stackConfig } from './lib/local-stack.mjs';
+import { summarise } from './lib/measure.mjs';
 
 const [rounds = 3, readings = 60_000, batch = 50] = process.argv.slice(2).map(Number);
-const config = loadConfig({ files: [packagePath('config', 'default.yaml'), packagePath('config', 'stack.yaml')], env: stackEnv(), sets: ['log.level=silent'] });
+const config = stackConfig();
 const run = `${process.pid}-${Date.now().toString(36)}`;
 const raw = `sealwatch.bench.raw.${run}`;
 const telemetry = `sealwatch.bench.telemetry.${run}`;
@@ -98,12 +97,12 @@ try {
   await separate.disconnect();
   await bus.close();
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const us = {};
 for (const way of ['separate', 'bus']) {
-  const us = results[way].map((m) => m.usPerReading);
-  const rate = results[way].map((m) => m.perSecond);
+  us[way] = summarise(results[way].map((m) => m.usPerReading));
+  const rate = summarise(results[way].map((m) => m.perSecond));
   console.log(
-    `${way.padEnd(8)} ${median(us).toFixed(1)} CPU-us per reading (${Math.min(...us).toFixed(1)}-${Math.max(...us).toFixed(1)}), ${Math.round(median(rate))} readings/s (${Math.round(Math.min(...rate))}-${Math.round(Math.max(...rate))}); ${readings} readings in produces of ${batch}, ${rounds} rounds`,
+    `${way.padEnd(8)} ${us[way].median.toFixed(1)} CPU-us per reading (${us[way].min.toFixed(1)}-${us[way].max.toFixed(1)}), ${Math.round(rate.median)} readings/s (${Math.round(rate.min)}-${Math.round(rate.max)}); ${readings} readings in produces of ${batch}, ${rounds} rounds`,
   );
 }
-console.log(`bus / separate: ${(median(results.bus.map((m) => m.usPerReading)) / median(results.separate.map((m) => m.usPerReading))).toFixed(2)} of the CPU per reading`);
+console.log(`bus / separate: ${(us.bus.median / us.separate.median).toFixed(2)} of the CPU per reading`);

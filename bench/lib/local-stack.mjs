@@ -2,6 +2,9 @@
 // when it is down and stopped afterwards by whoever started it. The caller
 // holds the shared stack lock (bench/run.mjs takes it for these suites).
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { stackEnv } from '../../dist/src/cli/common.js';
+import { loadConfig } from '../../dist/src/config/load.js';
 import { packagePath } from '../../dist/src/paths.js';
 import { progress } from './measure.mjs';
 
@@ -32,4 +35,33 @@ export async function withLocalStack(label, fn) {
       stackSh('down');
     }
   }
+}
+
+/** The configuration `sealwatch run --profile stack` has against the local stack, quiet, with `sets` applied. */
+export function stackConfig(sets = []) {
+  return loadConfig({ files: [packagePath('config', 'default.yaml'), packagePath('config', 'stack.yaml')], env: stackEnv(), sets: [...sets, 'log.level=silent'] });
+}
+
+/** Clock ticks of user + system time of a process so far (Linux /proc; 100 a second); NaN when it cannot be read. */
+export function cpuTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The stack's service processes, by the pid files scripts/stack.sh writes (a service without one is left out). */
+export function servicePids() {
+  const out = {};
+  for (const s of ['mosquitto', 'kafka', 'influxdb']) {
+    try {
+      out[s] = Number(readFileSync(packagePath('.stack', 'run', `${s}.pid`), 'utf8').trim());
+    } catch {
+      // not ours to measure
+    }
+  }
+  return out;
 }

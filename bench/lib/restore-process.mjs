@@ -14,11 +14,10 @@ import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus } from '../../dist/src/bus/kafka.js';
 import { TOPICS, topicSpecs } from '../../dist/src/bus/topics.js';
-import { stackEnv } from '../../dist/src/cli/common.js';
-import { loadConfig } from '../../dist/src/config/load.js';
 import { packagePath } from '../../dist/src/paths.js';
 import { EngineSnapshotStore } from '../../dist/src/pipeline/engine-snapshots.js';
 import { retry } from '../../dist/src/retry.js';
+import { stackConfig } from './local-stack.mjs';
 import { fmt, progress } from './measure.mjs';
 import { lineSplitter, restoreEvent, restoreProgress, restoreTotals } from './restore-log.mjs';
 
@@ -53,7 +52,7 @@ async function retrying(label, fn) {
  */
 export async function realProcessRestore(a) {
   const run = `${process.pid}-${Date.now().toString(36)}`;
-  const config = loadConfig({ files: [packagePath('config', 'default.yaml'), packagePath('config', 'stack.yaml')], env: stackEnv(), sets: ['log.level=silent'] });
+  const config = stackConfig();
   if (config.kafka.partitions.telemetry !== a.partitions) throw new Error(`real-process restore: kafka.partitions.telemetry is ${config.kafka.partitions.telemetry}, the bench's lanes ${a.partitions}`);
   const bus = new KafkaBus(config.kafka);
   const kafka = new Kafka({ clientId: `sw-bench-restore-${run}`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });

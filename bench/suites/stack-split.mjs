@@ -25,19 +25,18 @@
 // readings and as the readings per second one core would give that process:
 // where a 2-core box is the bound, this says what more cores would buy.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus } from '../../dist/src/bus/kafka.js';
 import { TOPICS, topicSpecs } from '../../dist/src/bus/topics.js';
 import { stackEnv } from '../../dist/src/cli/common.js';
-import { loadConfig } from '../../dist/src/config/load.js';
 import { packagePath } from '../../dist/src/paths.js';
 import { publishPlans } from '../../dist/src/pipeline/trips-sync.js';
 import { dropSession, latencies, now, Publishers, rawKafkaProduce, rawSubscriber, sleep, until } from '../lib/e2e.mjs';
 import { liveT0, loadSpec, perCycle, plansFor } from '../lib/load.mjs';
 import { lineSplitter } from '../lib/restore-log.mjs';
-import { withLocalStack } from '../lib/local-stack.mjs';
+import { cpuTicks, servicePids, stackConfig, withLocalStack } from '../lib/local-stack.mjs';
 import { figure, fmt, progress, summarise } from '../lib/measure.mjs';
 
 export async function run(opts) {
@@ -47,30 +46,6 @@ export async function run(opts) {
     return [];
   }
   return r.result;
-}
-
-/** Clock ticks of user + system time of a process so far (Linux /proc; 100 a second). */
-function cpuTicks(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** The stack's service processes, by the pid files scripts/stack.sh writes. */
-function servicePids() {
-  const out = {};
-  for (const s of ['mosquitto', 'kafka', 'influxdb']) {
-    try {
-      out[s] = Number(readFileSync(packagePath('.stack', 'run', `${s}.pid`), 'utf8').trim());
-    } catch {
-      // not ours to measure
-    }
-  }
-  return out;
 }
 
 /**
@@ -128,7 +103,7 @@ async function measure(opts) {
   const run = `${process.pid}-${Date.now().toString(36)}`;
   const groupId = `sw-bench-split-${run}`;
   const ingestClient = `sw-bench-split-ingest-${run}`;
-  const config = loadConfig({ files: [packagePath('config', 'default.yaml'), packagePath('config', 'stack.yaml')], env, sets: [`kafka.groupId=${groupId}`, 'log.level=silent'] });
+  const config = stackConfig([`kafka.groupId=${groupId}`]);
   const telemetryGroup = `${groupId}-telemetry-influx`;
   const bus = new KafkaBus(config.kafka);
   const kafka = new Kafka({ clientId: `sw-bench-split-${run}`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });

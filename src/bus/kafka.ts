@@ -300,11 +300,12 @@ export class KafkaBus implements Bus {
     if (batches.every((b) => b.messages.length === 0)) return;
     const p = await this.getProducer();
     const groups = new Map<CompressionTypes, Array<{ topic: string; messages: Message[] }>>();
-    const large: TopicMessages[] = [];
+    const large: Array<{ topic: string; chunks: OutgoingMessage[][] }> = [];
     for (const b of batches) {
       if (b.messages.length === 0) continue;
-      if (byteChunks(b.messages, this.cfg.maxBatchBytes).length > 1) {
-        large.push(b);
+      const chunks = byteChunks(b.messages, this.cfg.maxBatchBytes);
+      if (chunks.length > 1) {
+        large.push({ topic: b.topic, chunks });
         continue;
       }
       const codec = this.codecOf(b.topic);
@@ -320,7 +321,7 @@ export class KafkaBus implements Bus {
       }
       for (const b of large) {
         topic = b.topic;
-        for (const chunk of byteChunks(b.messages, this.cfg.maxBatchBytes)) await p.send({ topic, acks: -1, compression: this.codecOf(topic), messages: chunk.map(toKafkaMessage) });
+        for (const chunk of b.chunks) await p.send({ topic, acks: -1, compression: this.codecOf(topic), messages: chunk.map(toKafkaMessage) });
       }
     } catch (err) {
       // kafkajs 2.2's idempotent producer keeps its producer id and sequence numbers across a
