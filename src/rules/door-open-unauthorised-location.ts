@@ -35,6 +35,7 @@ export const doorOpenUnauthorisedLocation = defineRule<DoorOpeningState>({
   id: 'DOOR_OPEN_UNAUTHORISED_LOCATION',
   // no `kinds`: an opening waiting for a fix is given up at any later reading past bracketMaxMs
   initialState: () => ({ pending: null }),
+  idle: (s) => s.pending === null,
   onReading: (state, r, ctx) => trackDoorOpenings(state, r, ctx, decide),
   onTimer: (state, _at, _key, ctx) => onDoorFixTimer(state, ctx, decide),
 });

@@ -163,9 +163,10 @@ class Slot implements ContainerView {
   stopAnchor: Fix | null = null;
   stopOutlier: Fix | null = null;
   tripId: string | null = null;
+  /** Each rule's state, by evaluation order; null for a rule with `idle` while its state is idle (RuleEngine.stateFor). */
   states: unknown[] = NO_STATES;
   /** Readings waiting for release, sorted by (ts, eventId). */
-  held: Reading[] = [];
+  held: Reading[] | null = null;
   /** Event ids already evaluated at exactly `position` (the first, then any more), so a duplicate at that time is not evaluated twice. */
   atPosition: string | null = null;
   atPositionMore: string[] | null = null;
@@ -558,6 +559,9 @@ export class RuleEngine {
   /** Per reading kind, the indices (in evaluation order) of the rules whose onReading / learn act on it. */
   private readonly readers: Record<ReadingKind, Int32Array>;
   private readonly learners: Record<ReadingKind, Int32Array>;
+  /** Per rule, its `idle` (null for a rule without one), and the spare state handed to it for containers that keep none. */
+  private readonly idlers: Array<((state: unknown) => boolean) | null>;
+  private readonly spares: unknown[];
   readonly stats: EngineStats = { readingsIn: 0, processed: 0, late: 0, duplicates: 0, held: 0, containers: 0, timersFired: 0, alerts: 0 };
 
   constructor(private readonly opts: EngineOptions) {
@@ -567,6 +571,8 @@ export class RuleEngine {
     this.ctx = new EngineContext(this, opts);
     this.readers = dispatchTable(opts.rules, false);
     this.learners = dispatchTable(opts.rules, true);
+    this.idlers = opts.rules.map((r) => (r.idle ? (r.idle.bind(r) as (state: unknown) => boolean) : null));
+    this.spares = opts.rules.map(() => null);
     this.unsubscribe = opts.trips.onChange(() => {
       this.planEpoch++;
     });
@@ -623,7 +629,8 @@ export class RuleEngine {
       this.opts.output.late(r, `measured ${new Date(r.ts).toISOString()}, but ${r.containerId} was already evaluated up to ${new Date(slot.position).toISOString()}`);
       return;
     }
-    if (!insertSorted(slot.held, r)) {
+    if (slot.held === null) slot.held = [r];
+    else if (!insertSorted(slot.held, r)) {
       this.stats.duplicates++;
       return;
     }
@@ -774,11 +781,12 @@ export class RuleEngine {
       const old = this.slots.get(s.containerId);
       if (!old) this.stats.containers++;
       else {
-        this.stats.held -= old.held.length;
+        this.stats.held -= old.held?.length ?? 0;
         old.detach();
       }
       this.slots.set(s.containerId, s);
-      this.stats.held += s.held.length;
+      if (s.held?.length === 0) s.held = null;
+      this.stats.held += s.held?.length ?? 0;
     }
     // entries of a container that has since moved to another lane resolve to it there, if this engine holds it
     for (const [at, id, ts] of body.maturities) {
@@ -802,7 +810,7 @@ export class RuleEngine {
       if (s.lane !== lane) continue;
       this.slots.delete(id);
       this.stats.containers--;
-      this.stats.held -= s.held.length;
+      this.stats.held -= s.held?.length ?? 0;
       s.detach();
     }
     // timers queued here of containers of other lanes are left not queued (they never wake unless set earlier again)
@@ -825,6 +833,7 @@ export class RuleEngine {
 
   private release(slot: Slot, upTo: number): void {
     const held = slot.held;
+    if (held === null) return;
     const len = held.length;
     let n = 0;
     while (n < len && held[n]!.ts <= upTo) n++;
@@ -832,7 +841,7 @@ export class RuleEngine {
     this.stats.held -= n;
     // processing never adds to a slot's held readings (only ingest does), so they are processed in place and dropped after
     for (let i = 0; i < n; i++) this.process(slot, held[i]!);
-    if (n === len) held.length = 0;
+    if (n === len) slot.held = null;
     else {
       for (let i = n; i < len; i++) held[i - n] = held[i]!;
       held.length = len - n;
@@ -877,7 +886,7 @@ export class RuleEngine {
     const v = slot;
     if (r.tripId !== slot.tripId) {
       slot.tripId = r.tripId;
-      slot.states = this.opts.rules.map((rule) => rule.initialState());
+      slot.states = this.opts.rules.map((rule) => (rule.idle ? null : rule.initialState()));
       this.dropTimers(slot);
       v.arrivedAt = null;
       v.stopAnchor = null;
@@ -923,7 +932,9 @@ export class RuleEngine {
         for (let j = 0; j < learners.length; j++) {
           const i = learners[j]!;
           ctx.bind(slot, i);
-          rules[i]!.learn!(slot.states[i], r, ctx);
+          const state = this.stateFor(slot, i);
+          rules[i]!.learn!(state, r, ctx);
+          this.settle(slot, i, state);
         }
       }
       return;
@@ -932,7 +943,9 @@ export class RuleEngine {
     for (let j = 0; j < readers.length; j++) {
       const i = readers[j]!;
       ctx.bind(slot, i);
-      rules[i]!.onReading(slot.states[i], r, ctx);
+      const state = this.stateFor(slot, i);
+      rules[i]!.onReading(state, r, ctx);
+      this.settle(slot, i, state);
     }
     if (r.kind === 'location' && plan!.destinationZones.length > 0 && r.ts >= plan!.departure) {
       if (insideAnyZone(plan!.destinationZones, r.lat, r.lon)) v.arrivedAt = r.ts;
@@ -950,7 +963,42 @@ export class RuleEngine {
     v.active = true;
     v.doorChanged = false;
     this.ctx.bind(slot, ruleIdx);
-    rule.onTimer(slot.states[ruleIdx], at, key, this.ctx);
+    const state = this.stateFor(slot, ruleIdx);
+    rule.onTimer(state, at, key, this.ctx);
+    this.settle(slot, ruleIdx, state);
+  }
+
+  /**
+   * The state to hand rule `i` for this container: its own, or, while it
+   * keeps none (a rule with `idle` whose state was idle), the rule's spare
+   * state, which is idle.
+   */
+  private stateFor(slot: Slot, i: number): unknown {
+    const own = slot.states[i];
+    if (own !== null || this.idlers[i] === null) return own;
+    let spare = this.spares[i];
+    if (spare === null) spare = this.spares[i] = this.opts.rules[i]!.initialState();
+    return spare;
+  }
+
+  /**
+   * After a call with `state` (stateFor's): a spare the call left not idle
+   * becomes the container's own (the next container gets a new spare); an
+   * own state the call left idle is let go (kept as the spare if there is
+   * none).
+   */
+  private settle(slot: Slot, i: number, state: unknown): void {
+    const idle = this.idlers[i];
+    if (idle === null) return;
+    if (slot.states[i] === null) {
+      if (!idle(state)) {
+        slot.states[i] = state;
+        this.spares[i] = null;
+      }
+    } else if (idle(state)) {
+      slot.states[i] = null;
+      if (this.spares[i] === null) this.spares[i] = state;
+    }
   }
 
   /** @internal used by the context */
@@ -1138,8 +1186,19 @@ function round(x: number, digits: number): number {
 
 /** Marks a lane snapshot (LaneSnapshot.format). */
 export const SNAPSHOT_FORMAT = 'sealwatch.engine-lane';
-/** Bumped whenever what a snapshot holds or how changes: an engine refuses every version but its own. */
-export const SNAPSHOT_SCHEMA_VERSION = 2;
+/** Bumped whenever what a snapshot holds or how changes. */
+export const SNAPSHOT_SCHEMA_VERSION = 3;
+/**
+ * The versions this engine restores: its own, and 2, whose snapshots differ
+ * only in holding every rule state (3 writes null for an idle one, Rule.idle)
+ * and an empty array for no held readings (3: null); both read as they are.
+ * An engine refuses every other version.
+ */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [2, SNAPSHOT_SCHEMA_VERSION];
+
+function unreadableVersion(version: unknown): Error {
+  return swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot schemaVersion ${JSON.stringify(version)} is not readable by this version (it reads ${READABLE_SCHEMA_VERSIONS.join(' and ')})`);
+}
 
 /** One lane's state (RuleEngine.snapshotLane), JSON-safe. */
 export interface LaneSnapshot {
@@ -1188,7 +1247,7 @@ const SNAPSHOT_CLASSES: SnapshotClass[] = [
 
 function checkSnapshot(snap: LaneSnapshot, rules: readonly Rule[]): void {
   if (snap === null || typeof snap !== 'object' || snap.format !== SNAPSHOT_FORMAT) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `not an engine lane snapshot (format ${JSON.stringify((snap as { format?: unknown } | null)?.format)})`);
-  if (snap.schemaVersion !== SNAPSHOT_SCHEMA_VERSION) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot schemaVersion ${JSON.stringify(snap.schemaVersion)} is not readable by this version (it reads ${SNAPSHOT_SCHEMA_VERSION})`);
+  if (!READABLE_SCHEMA_VERSIONS.includes(snap.schemaVersion)) throw unreadableVersion(snap.schemaVersion);
   const ids = rules.map((r) => r.id);
   if (!Array.isArray(snap.rules) || snap.rules.join(',') !== ids.join(',')) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot was taken with rules ${JSON.stringify(snap.rules)}, this engine runs ${JSON.stringify(ids)}`);
 }
@@ -1207,6 +1266,6 @@ export function decodeLaneSnapshot(bytes: Buffer): LaneSnapshot {
     throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot cannot be read: ${(err as Error).message}`);
   }
   if (snap === null || typeof snap !== 'object' || snap.format !== SNAPSHOT_FORMAT) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', 'not an engine lane snapshot');
-  if (snap.schemaVersion !== SNAPSHOT_SCHEMA_VERSION) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot schemaVersion ${JSON.stringify(snap.schemaVersion)} is not readable by this version (it reads ${SNAPSHOT_SCHEMA_VERSION})`);
+  if (!READABLE_SCHEMA_VERSIONS.includes(snap.schemaVersion)) throw unreadableVersion(snap.schemaVersion);
   return snap;
 }

@@ -33,6 +33,7 @@ export const ripOnRipOff = defineRule<State>({
   id: 'RIP_ON_RIP_OFF',
   kinds: ['door', 'location'],
   initialState: () => ({ opening: null, unplaced: null }),
+  idle: (s) => s.opening === null && s.unplaced === null,
   onReading(state, r, ctx) {
     const v = ctx.view;
     const waitMs = ctx.rules.doorOpen.fixMaxAgeMs;

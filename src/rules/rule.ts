@@ -87,6 +87,18 @@ export interface Rule<S = unknown> {
    */
   readonly kinds?: readonly ReadingKind[];
   initialState(): S;
+  /**
+   * True only when `state` is as initialState() makes it (nothing pending,
+   * nothing learnt). A rule that says so is kept no state of its own for a
+   * container while its state is idle: the engine hands it a spare state,
+   * shared by every such container, and keeps the state only once a call
+   * has left it otherwise (it lets it go again when it is idle once more).
+   * So a rule whose state is idle for most containers costs them nothing.
+   * Absent: every container keeps its state. `idle` must read the state
+   * only; a state it calls idle must be one the rule can start any
+   * container from.
+   */
+  idle?(state: S): boolean;
   onReading(state: S, reading: Reading, ctx: RuleContext): void;
   onTimer?(state: S, at: number, key: string, ctx: RuleContext): void;
   /** Readings of a bound container before departure: history to learn from, never alerts. */

@@ -25,6 +25,7 @@ export const temperatureExcursion = defineRule<State>({
   id: 'TEMPERATURE_EXCURSION',
   kinds: ['temperature'],
   initialState: () => ({ episode: null }),
+  idle: (s) => s.episode === null,
   onReading(state, r, ctx) {
     if (r.kind !== 'temperature') return;
     const band = reeferBand(ctx, r.setpointC);

@@ -83,6 +83,7 @@ export const unscheduledStop = defineRule<State>({
   id: 'UNSCHEDULED_STOP',
   kinds: ['door', 'location'],
   initialState: () => ({ raisedFor: null, placeFor: null, place: null, openedIn: null }),
+  idle: (s) => s.raisedFor === null && s.placeFor === null && s.place === null && s.openedIn === null,
   onReading(state, r, ctx) {
     const v = ctx.view;
     // Nobody opens a box while queueing: a door opened during a stop takes its excuse away.
