@@ -62,15 +62,18 @@ const PREV_HELD = 1;
 const PREV_SPEED = 2;
 const PREV_HDOP = 4;
 
-/** SlotColumns' columns by element type: made, grown and copied by these lists (take sets each's start value). */
+/** SlotColumns' columns by element type: made and copied by these lists (take sets each's start value). */
 const F64_COLUMNS = ['position', 'theta', 'lastArrival', 'lastTs', 'doorSince', 'arrivedAt', 'wayKn', 'zoneEpoch', 'planEpoch', 'prevTs', 'prevLat', 'prevLon', 'prevSpeedKn', 'prevHdop'] as const;
 const U8_COLUMNS = ['flags', 'door', 'prevBits'] as const;
 
 /**
- * The containers' numbers, one entry per container number, shared by every
- * container of an engine: plain typed arrays, so a container's times, epochs
- * and flags are neither object fields nor boxed doubles. Numbers freed by a
- * dropped container are given out again.
+ * The numbers of up to `capacity` containers, an entry each (a page of the
+ * engine's ColumnPages): plain typed arrays, so a container's times, epochs,
+ * flags and rule cells are neither object fields nor boxed doubles. Entries
+ * freed by a dropped container are given out again. A page never grows:
+ * more containers take a new page, so nothing is copied and at most the
+ * newest page is partly empty (a growing array left up to a third of itself
+ * unused after each growth).
  */
 class SlotColumns {
   position!: Float64Array;
@@ -91,19 +94,62 @@ class SlotColumns {
   flags!: Uint8Array;
   door!: Uint8Array;
   prevBits!: Uint8Array;
+  /** Per rule, its cells (Rule.cells): `widths[i]` numbers per container number, from `widths[i] * no`; an empty array for a rule without. */
+  cells: Float64Array[];
   private used = 0;
   private readonly free: number[] = [];
 
-  constructor(private capacity: number) {
+  constructor(
+    readonly capacity: number,
+    /** Per rule, its cells' values at a new trip (empty: none). */
+    readonly initials: ReadonlyArray<readonly number[]>,
+  ) {
     for (const k of F64_COLUMNS) this[k] = new Float64Array(capacity);
     for (const k of U8_COLUMNS) this[k] = new Uint8Array(capacity);
+    this.cells = initials.map((init) => new Float64Array(init.length * capacity));
   }
 
-  /** A container number, its entries set as a new container's. */
+  /** Sets container `no`'s cells of every rule to their values at a new trip. */
+  resetCells(no: number): void {
+    for (let i = 0; i < this.initials.length; i++) {
+      const init = this.initials[i]!;
+      if (init.length > 0) this.cells[i]!.set(init, init.length * no);
+    }
+  }
+
+  /** Container `no`'s cells, every rule's in rule order, as plain numbers (a snapshot's). */
+  cellsOf(no: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.initials.length; i++) {
+      const w = this.initials[i]!.length;
+      for (let k = 0; k < w; k++) out.push(this.cells[i]![w * no + k]!);
+    }
+    return out;
+  }
+
+  /** Puts cellsOf's numbers back as container `no`'s (false, nothing changed, when they are not as many as the rules' cells). */
+  setCellsOf(no: number, values: readonly number[]): boolean {
+    let n = 0;
+    for (const init of this.initials) n += init.length;
+    if (values.length !== n || !values.every((v) => typeof v === 'number')) return false;
+    let j = 0;
+    for (let i = 0; i < this.initials.length; i++) {
+      const w = this.initials[i]!.length;
+      for (let k = 0; k < w; k++) this.cells[i]![w * no + k] = values[j++]!;
+    }
+    return true;
+  }
+
+  /** Whether take has an entry to give. */
+  get roomy(): boolean {
+    return this.free.length > 0 || this.used < this.capacity;
+  }
+
+  /** An entry (there must be room), set as a new container's. */
   take(doorSince: number): number {
     let no = this.free.pop();
     if (no === undefined) {
-      if (this.used === this.capacity) this.grow();
+      if (this.used === this.capacity) throw new Error('SlotColumns.take: the page is full');
       no = this.used++;
     }
     this.position[no] = -Infinity;
@@ -118,6 +164,7 @@ class SlotColumns {
     this.flags[no] = 0;
     this.door[no] = 0;
     this.prevBits[no] = 0;
+    this.resetCells(no);
     return no;
   }
 
@@ -130,21 +177,43 @@ class SlotColumns {
   copyFrom(src: SlotColumns, from: number, to: number): void {
     for (const k of F64_COLUMNS) this[k][to] = src[k][from]!;
     for (const k of U8_COLUMNS) this[k][to] = src[k][from]!;
+    for (let i = 0; i < this.initials.length; i++) {
+      const w = this.initials[i]!.length;
+      if (w > 0) this.cells[i]!.set(src.cells[i]!.subarray(w * from, w * from + w), w * to);
+    }
+  }
+}
+
+/** Pages are 64 entries at first, each twice the one before up to this. */
+const PAGE_MOST = 4096;
+
+/** The engine's SlotColumns pages: a new container takes an entry of the first page with room. */
+class ColumnPages {
+  private readonly pages: SlotColumns[] = [];
+  /** Pages before this one have no room (a container dropped moves it back). */
+  private firstRoomy = 0;
+  constructor(readonly initials: ReadonlyArray<readonly number[]>) {}
+
+  /** A page with an entry to take. */
+  withRoom(): SlotColumns {
+    for (let i = this.firstRoomy; i < this.pages.length; i++) {
+      if (this.pages[i]!.roomy) {
+        this.firstRoomy = i;
+        return this.pages[i]!;
+      }
+    }
+    const last = this.pages.at(-1);
+    const page = new SlotColumns(last ? Math.min(PAGE_MOST, 2 * last.capacity) : 64, this.initials);
+    this.pages.push(page);
+    this.firstRoomy = this.pages.length - 1;
+    return page;
   }
 
-  private grow(): void {
-    const cap = Math.max(64, Math.ceil(this.capacity * 1.5));
-    for (const k of F64_COLUMNS) {
-      const b = new Float64Array(cap);
-      b.set(this[k]);
-      this[k] = b;
-    }
-    for (const k of U8_COLUMNS) {
-      const b = new Uint8Array(cap);
-      b.set(this[k]);
-      this[k] = b;
-    }
-    this.capacity = cap;
+  /** Gives entry `no` of `page` back. */
+  release(page: SlotColumns, no: number): void {
+    page.release(no);
+    const i = this.pages.indexOf(page);
+    if (i >= 0 && i < this.firstRoomy) this.firstRoomy = i;
   }
 }
 
@@ -180,11 +249,11 @@ class Slot implements ContainerView {
     deviceId: string,
     doorSince: number,
     public lane: Lane,
-    cols: SlotColumns,
+    pages: ColumnPages,
   ) {
     this.deviceId = deviceId;
-    this.cols = cols;
-    this.no = cols.take(doorSince);
+    this.cols = pages.withRoom();
+    this.no = this.cols.take(doorSince);
   }
 
   /**
@@ -193,13 +262,32 @@ class Slot implements ContainerView {
    * another lane), and must then read what it held, never the entry's next
    * owner.
    */
-  detach(): void {
-    const own = new SlotColumns(1);
+  detach(pages: ColumnPages): void {
+    const own = new SlotColumns(1, this.cols.initials);
     own.take(0);
     own.copyFrom(this.cols, this.no, 0);
-    this.cols.release(this.no);
+    pages.release(this.cols, this.no);
     this.cols = own;
     this.no = 0;
+  }
+
+  /** Rule `i`'s cells array and this container's first entry in it (RuleContext.cells, base). */
+  cellsArray(i: number): Float64Array {
+    return this.cols.cells[i]!;
+  }
+  cellsBase(i: number): number {
+    return this.cols.initials[i]!.length * this.no;
+  }
+  /** Sets every rule's cells to their values at a new trip. */
+  resetCells(): void {
+    this.cols.resetCells(this.no);
+  }
+  /** Every rule's cells, in rule order (snapshots). */
+  get cells(): number[] {
+    return this.cols.cellsOf(this.no);
+  }
+  set cells(values: number[]) {
+    if (!this.cols.setCellsOf(this.no, values)) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot holds ${values.length} rule cells for ${this.containerId}, not as many as this engine's rules keep`);
   }
 
   private flag(bit: number): boolean {
@@ -370,6 +458,7 @@ class Slot implements ContainerView {
 }
 
 const NO_STATES: unknown[] = [];
+const NO_CELLS = new Float64Array(0);
 
 /** A fix as the engine keeps it, with the authorised-zone answer cached for the container's current trip. */
 class EngineFix implements Fix {
@@ -544,7 +633,7 @@ class Lane {
 export class RuleEngine {
   private readonly slots = new Map<string, Slot>();
   /** The numbers of every container this engine holds. */
-  private readonly cols = new SlotColumns(64);
+  private readonly cols: ColumnPages;
   private readonly lanes = new Map<number, Lane>();
   private lastLaneId = NaN;
   private lastLane: Lane | null = null;
@@ -568,6 +657,7 @@ export class RuleEngine {
     this.window = opts.config.engine.reorderWindowMs;
     this.lateness = opts.config.engine.allowedLatenessMs;
     this.stationary = opts.config.rules.stationary;
+    this.cols = new ColumnPages(opts.rules.map((r) => r.cells ?? []));
     this.ctx = new EngineContext(this, opts);
     this.readers = dispatchTable(opts.rules, false);
     this.learners = dispatchTable(opts.rules, true);
@@ -782,7 +872,7 @@ export class RuleEngine {
       if (!old) this.stats.containers++;
       else {
         this.stats.held -= old.held?.length ?? 0;
-        old.detach();
+        old.detach(this.cols);
       }
       this.slots.set(s.containerId, s);
       if (s.held?.length === 0) s.held = null;
@@ -811,7 +901,7 @@ export class RuleEngine {
       this.slots.delete(id);
       this.stats.containers--;
       this.stats.held -= s.held?.length ?? 0;
-      s.detach();
+      s.detach(this.cols);
     }
     // timers queued here of containers of other lanes are left not queued (they never wake unless set earlier again)
     lane.timers.clear();
@@ -887,6 +977,7 @@ export class RuleEngine {
     if (r.tripId !== slot.tripId) {
       slot.tripId = r.tripId;
       slot.states = this.opts.rules.map((rule) => (rule.idle ? null : rule.initialState()));
+      slot.resetCells();
       this.dropTimers(slot);
       v.arrivedAt = null;
       v.stopAnchor = null;
@@ -1101,27 +1192,39 @@ export class RuleEngine {
 class EngineContext implements RuleContext {
   private slot!: Slot;
   private ruleIdx = 0;
-  private readonly base: Config['rules'];
+  private readonly baseRules: Config['rules'];
   private readonly timeline: RuleLookup | null;
   readonly ports: PortTable;
+  /** Per rule, whether it has cells (bind looks its array and base up only then). */
+  private readonly hasCells: boolean[];
+  cells: Float64Array = NO_CELLS;
+  base = 0;
 
   constructor(
     private readonly engine: RuleEngine,
     opts: EngineOptions,
   ) {
-    this.base = opts.config.rules;
+    this.baseRules = opts.config.rules;
     this.timeline = opts.ruleTimeline ?? null;
     this.ports = opts.ports;
+    this.hasCells = opts.rules.map((r) => (r.cells?.length ?? 0) > 0);
   }
 
   /** The thresholds in force at the bound container's reasoning time (its reading's, or its timer's when later). */
   get rules(): Config['rules'] {
-    return this.timeline ? this.timeline.at(this.slot.position).rules : this.base;
+    return this.timeline ? this.timeline.at(this.slot.position).rules : this.baseRules;
   }
 
   bind(slot: Slot, ruleIdx: number): void {
     this.slot = slot;
     this.ruleIdx = ruleIdx;
+    if (this.hasCells[ruleIdx]) {
+      this.cells = slot.cellsArray(ruleIdx);
+      this.base = slot.cellsBase(ruleIdx);
+    } else {
+      this.cells = NO_CELLS;
+      this.base = 0;
+    }
   }
 
   get view(): ContainerView {
@@ -1187,14 +1290,14 @@ function round(x: number, digits: number): number {
 /** Marks a lane snapshot (LaneSnapshot.format). */
 export const SNAPSHOT_FORMAT = 'sealwatch.engine-lane';
 /** Bumped whenever what a snapshot holds or how changes. */
-export const SNAPSHOT_SCHEMA_VERSION = 3;
+export const SNAPSHOT_SCHEMA_VERSION = 4;
 /**
- * The versions this engine restores: its own, and 2, whose snapshots differ
- * only in holding every rule state (3 writes null for an idle one, Rule.idle)
- * and an empty array for no held readings (3: null); both read as they are.
- * An engine refuses every other version.
+ * The versions this engine restores: its own only. (3 wrote idle rule
+ * states as null, Rule.idle; 4 adds every container's rule cells, Rule.cells,
+ * and LOCATION_GAP's numbers moved from its state to its cells: a version 2
+ * or 3 snapshot's LOCATION_GAP state is not one this version reads.)
  */
-export const READABLE_SCHEMA_VERSIONS: readonly number[] = [2, SNAPSHOT_SCHEMA_VERSION];
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [SNAPSHOT_SCHEMA_VERSION];
 
 function unreadableVersion(version: unknown): Error {
   return swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot schemaVersion ${JSON.stringify(version)} is not readable by this version (it reads ${READABLE_SCHEMA_VERSIONS.join(' and ')})`);
@@ -1236,6 +1339,7 @@ const SLOT_FIELDS = [
   'lastArrival',
   'atPosition',
   'atPositionMore',
+  'cells',
 ] as const satisfies ReadonlyArray<keyof Slot>;
 
 /** Classes found in engine state; anything else of a class is refused by the encoder. */

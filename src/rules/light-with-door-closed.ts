@@ -1,6 +1,5 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
 import { defineRule, type RuleContext } from './rule.js';
-import { pushBounded } from './bounded-list.js';
 
 /**
  * LIGHT_WITH_DOOR_CLOSED: light inside a container whose door is closed, the
@@ -23,19 +22,28 @@ interface Episode {
 }
 interface State {
   episode: Episode | null;
-  /** Recent intervals between light readings: a device reporting on change has long ones. */
-  intervals: number[];
-  lastLightTs: number;
 }
 
+/*
+ * The rule's cells (Rule.cells): the latest light reading's time, and the
+ * recent intervals between light readings (a device reporting on change has
+ * long ones): how many, then up to INTERVALS of them, oldest first.
+ */
 const INTERVALS = 7;
+const LAST_LIGHT_TS = 0;
+const N_INTERVALS = 1;
+const INTERVAL0 = 2;
+const CELLS: readonly number[] = [NaN, ...new Array<number>(1 + INTERVALS).fill(0)];
+const scratch = new Float64Array(INTERVALS);
 
 export const lightWithDoorClosed = defineRule<State>({
   id: 'LIGHT_WITH_DOOR_CLOSED',
   kinds: ['door', 'light'],
-  initialState: () => ({ episode: null, intervals: [], lastLightTs: NaN }),
-  learn(state, r) {
-    if (r.kind === 'light') noteInterval(state, r.ts);
+  initialState: () => ({ episode: null }),
+  idle: (s) => s.episode === null,
+  cells: CELLS,
+  learn(_state, r, ctx) {
+    if (r.kind === 'light') noteInterval(ctx.cells, ctx.base, r.ts);
   },
   onReading(state, r, ctx) {
     const cfg = ctx.rules.lightWithDoorClosed;
@@ -45,12 +53,14 @@ export const lightWithDoorClosed = defineRule<State>({
       return;
     }
     if (r.kind !== 'light') return;
-    const sinceLast = r.ts - state.lastLightTs;
-    noteInterval(state, r.ts);
+    const c = ctx.cells;
+    const b = ctx.base;
+    const sinceLast = r.ts - c[b + LAST_LIGHT_TS]!;
+    noteInterval(c, b, r.ts);
     const ep0 = state.episode;
     if (v.door !== 'closed' || r.ts - v.doorSince < cfg.doorClosedGraceMs || r.lux < cfg.luxThreshold) {
       // dark again: from a device that reports on change, a lit reading that held this long is an incident
-      if (ep0 && !ep0.raised && v.door === 'closed' && ep0.count === 1 && r.lux < cfg.luxThreshold && reportsOnChange(state, sinceLast) && r.ts - ep0.startTs >= cfg.confirmWithinMs) {
+      if (ep0 && !ep0.raised && v.door === 'closed' && ep0.count === 1 && r.lux < cfg.luxThreshold && reportsOnChange(c, b, sinceLast) && r.ts - ep0.startTs >= cfg.confirmWithinMs) {
         ep0.evidence.push(r.eventId);
         raise(ep0, r.ts, ctx, `lit for ${fmtDuration(r.ts - ep0.startTs)} until this dark reading`);
       }
@@ -66,11 +76,20 @@ export const lightWithDoorClosed = defineRule<State>({
   },
 });
 
-function noteInterval(state: State, ts: number): void {
-  if (Number.isFinite(state.lastLightTs) && ts > state.lastLightTs) {
-    state.intervals = pushBounded(state.intervals, ts - state.lastLightTs, INTERVALS);
+function noteInterval(c: Float64Array, b: number, ts: number): void {
+  const last = c[b + LAST_LIGHT_TS]!;
+  if (Number.isFinite(last) && ts > last) {
+    const n = c[b + N_INTERVALS]!;
+    const first = b + INTERVAL0;
+    if (n < INTERVALS) {
+      c[first + n] = ts - last;
+      c[b + N_INTERVALS] = n + 1;
+    } else {
+      for (let i = 0; i < INTERVALS - 1; i++) c[first + i] = c[first + i + 1]!;
+      c[first + INTERVALS - 1] = ts - last;
+    }
   }
-  state.lastLightTs = ts;
+  c[b + LAST_LIGHT_TS] = ts;
 }
 
 /**
@@ -79,10 +98,11 @@ function noteInterval(state: State, ts: number): void {
  * light held until then. A device sampling on a timer reports dark at its
  * next tick, which says nothing of how long the light lasted.
  */
-function reportsOnChange(state: State, sinceLast: number): boolean {
-  const n = state.intervals.length;
+function reportsOnChange(c: Float64Array, b: number, sinceLast: number): boolean {
+  const n = c[b + N_INTERVALS]!;
   if (n < 3) return false;
-  const sorted = [...state.intervals].sort((a, b) => a - b);
+  for (let i = 0; i < n; i++) scratch[i] = c[b + INTERVAL0 + i]!;
+  const sorted = scratch.subarray(0, n).sort();
   return sinceLast * 4 <= sorted[n >> 1]!;
 }
 

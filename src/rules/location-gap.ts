@@ -2,7 +2,6 @@ import { fmtDuration, fmtKm } from './door-opening.js';
 import { kmBetween, knots } from '../geo/distance.js';
 import type { CompiledPlan } from '../trips/compile.js';
 import { defineRule, type Fix, type RuleContext } from './rule.js';
-import { pushBounded } from './bounded-list.js';
 
 /**
  * LOCATION_GAP, two shapes:
@@ -33,27 +32,121 @@ import { pushBounded } from './bounded-list.js';
  */
 interface State {
   lastFix: Fix | null;
-  /** Speed at the last fix (reported, else derived from the fix before), knots. */
-  lastKn: number | null;
-  intervals: number[];
-  /** Intervals between two fixes of one stop: the device's reporting while it stands still. */
-  stationaryIntervals: number[];
-  othersSinceFix: number;
-  /** The longest stretch without any reading since the last fix: a position gap needs the rest to have gone on reporting through it. */
-  quietSinceFix: number;
   raisedGapOf: string | null;
-  firstTs: number;
-  lastTs: number;
   lastEventId: string | null;
   /** Whether the container stood in a stop at its last fix, and the door at the last reading. */
   lastStopped: boolean;
   lastDoor: 'open' | 'closed' | 'unknown';
-  /** The longest silence that ended as a coverage hole or a sleeping tracker would: how quiet this device gets. */
-  longestQuiet: number;
   raisedSilenceAfter: string | null;
   /** A silence that ended with a reading other than a fix: judged at the next fix, when it shows where the container is. */
   pending: Silence | null;
 }
+
+/*
+ * The rule's numbers are its cells (Rule.cells), not fields of the state:
+ * per container, at ctx.base in ctx.cells.
+ */
+const INTERVALS = 9;
+/** Speed at the last fix (reported, else derived from the fix before), knots; HAS_KN 1 when there is one. */
+const LAST_KN = 0;
+const HAS_KN = 1;
+const FIRST_TS = 2;
+const LAST_TS = 3;
+const OTHERS_SINCE_FIX = 4;
+/** The longest stretch without any reading since the last fix: a position gap needs the rest to have gone on reporting through it. */
+const QUIET_SINCE_FIX = 5;
+/** The longest silence that ended as a coverage hole or a sleeping tracker would: how quiet this device gets. */
+const LONGEST_QUIET = 6;
+/** The last intervals between fixes (up to INTERVALS, oldest first), and how many. */
+const N_INTERVALS = 7;
+const INTERVAL0 = 8;
+/** The same of intervals between two fixes of one stop: the device's reporting while it stands still. */
+const N_STATIONARY = INTERVAL0 + INTERVALS;
+const STATIONARY0 = N_STATIONARY + 1;
+const WIDTH = STATIONARY0 + INTERVALS;
+
+/** The cells at a new trip. */
+const INITIAL_CELLS: readonly number[] = (() => {
+  const c = new Array<number>(WIDTH).fill(0);
+  c[FIRST_TS] = NaN;
+  c[LAST_TS] = -Infinity;
+  return c;
+})();
+
+/** The bound container's numbers, read and written in its cells (one cursor, moved to a container by `at`). */
+class Numbers {
+  private c: Float64Array = new Float64Array(0);
+  private b = 0;
+  at(ctx: RuleContext): this {
+    this.c = ctx.cells;
+    this.b = ctx.base;
+    return this;
+  }
+  get lastKn(): number | null {
+    return this.c[this.b + HAS_KN] === 1 ? this.c[this.b + LAST_KN]! : null;
+  }
+  set lastKn(kn: number | null) {
+    this.c[this.b + HAS_KN] = kn === null ? 0 : 1;
+    this.c[this.b + LAST_KN] = kn ?? 0;
+  }
+  get firstTs(): number {
+    return this.c[this.b + FIRST_TS]!;
+  }
+  set firstTs(ts: number) {
+    this.c[this.b + FIRST_TS] = ts;
+  }
+  get lastTs(): number {
+    return this.c[this.b + LAST_TS]!;
+  }
+  set lastTs(ts: number) {
+    this.c[this.b + LAST_TS] = ts;
+  }
+  get othersSinceFix(): number {
+    return this.c[this.b + OTHERS_SINCE_FIX]!;
+  }
+  set othersSinceFix(n: number) {
+    this.c[this.b + OTHERS_SINCE_FIX] = n;
+  }
+  get quietSinceFix(): number {
+    return this.c[this.b + QUIET_SINCE_FIX]!;
+  }
+  set quietSinceFix(ms: number) {
+    this.c[this.b + QUIET_SINCE_FIX] = ms;
+  }
+  get longestQuiet(): number {
+    return this.c[this.b + LONGEST_QUIET]!;
+  }
+  set longestQuiet(ms: number) {
+    this.c[this.b + LONGEST_QUIET] = ms;
+  }
+  /** Appends an interval between fixes, keeping the last INTERVALS (`stationary`: to the stop's). */
+  push(stationary: boolean, ms: number): void {
+    const c = this.c;
+    const count = this.b + (stationary ? N_STATIONARY : N_INTERVALS);
+    const first = count + 1;
+    const n = c[count]!;
+    if (n < INTERVALS) {
+      c[first + n] = ms;
+      c[count] = n + 1;
+      return;
+    }
+    for (let i = 0; i < INTERVALS - 1; i++) c[first + i] = c[first + i + 1]!;
+    c[first + INTERVALS - 1] = ms;
+  }
+  /** The median of the intervals (with fewer than three, the longest: a sparse tracker is not judged on a guess). */
+  median(stationary: boolean): number {
+    const c = this.c;
+    const count = this.b + (stationary ? N_STATIONARY : N_INTERVALS);
+    const n = c[count]!;
+    if (n === 0) return 0;
+    for (let i = 0; i < n; i++) scratch[i] = c[count + 1 + i]!;
+    const held = scratch.subarray(0, n);
+    if (n < 3) return n === 1 ? held[0]! : Math.max(held[0]!, held[1]!);
+    return held.sort()[Math.floor(n / 2)]!;
+  }
+}
+const cursor = new Numbers();
+const scratch = new Float64Array(INTERVALS);
 
 /** A silence of every reading, from the last reading before it to the one that ended it (or the timer). */
 interface Silence {
@@ -70,8 +163,6 @@ interface Silence {
   longestQuiet: number;
 }
 
-const INTERVALS = 9;
-
 type Cfg = RuleContext['rules']['locationGap'];
 
 export const locationGap = defineRule<State>({
@@ -79,91 +170,85 @@ export const locationGap = defineRule<State>({
   // no `kinds`: every reading counts (silences, readings through a position gap)
   initialState: () => ({
     lastFix: null,
-    lastKn: null,
-    intervals: [],
-    stationaryIntervals: [],
-    othersSinceFix: 0,
-    quietSinceFix: 0,
     raisedGapOf: null,
-    firstTs: NaN,
-    lastTs: -Infinity,
     lastEventId: null,
     lastStopped: false,
     lastDoor: 'unknown',
-    longestQuiet: 0,
     raisedSilenceAfter: null,
     pending: null,
   }),
+  cells: INITIAL_CELLS,
   learn(state, r, ctx) {
+    const n = cursor.at(ctx);
     // the yard days before departure are the start of the device's profile
-    if (Number.isNaN(state.firstTs)) state.firstTs = r.ts;
-    if (Number.isFinite(state.lastTs) && r.ts - state.lastTs > state.longestQuiet) state.longestQuiet = r.ts - state.lastTs;
-    state.lastTs = r.ts;
+    if (Number.isNaN(n.firstTs)) n.firstTs = r.ts;
+    if (Number.isFinite(n.lastTs) && r.ts - n.lastTs > n.longestQuiet) n.longestQuiet = r.ts - n.lastTs;
+    n.lastTs = r.ts;
     if (r.kind !== 'location') return;
     const fix = ctx.view.fix!;
-    if (state.lastFix && fix.ts > state.lastFix.ts) {
-      state.intervals = pushBounded(state.intervals, fix.ts - state.lastFix.ts, INTERVALS);
-    }
+    if (state.lastFix && fix.ts > state.lastFix.ts) n.push(false, fix.ts - state.lastFix.ts);
     state.lastFix = fix;
   },
   onReading(state, r, ctx) {
     const cfg = ctx.rules.locationGap;
     const v = ctx.view;
-    if (Number.isNaN(state.firstTs)) state.firstTs = r.ts;
-    const sincePrevious = r.ts - state.lastTs;
-    if (state.lastFix && sincePrevious > state.quietSinceFix) state.quietSinceFix = sincePrevious;
+    const n = cursor.at(ctx);
+    if (Number.isNaN(n.firstTs)) n.firstTs = r.ts;
+    const sincePrevious = r.ts - n.lastTs;
+    if (state.lastFix && sincePrevious > n.quietSinceFix) n.quietSinceFix = sincePrevious;
     // (b) a silence of every reading, noticed when readings resume; judged against the longest
     // quiet before it, then part of the device's profile itself
-    const quietBefore = state.longestQuiet;
-    if (Number.isFinite(sincePrevious) && sincePrevious > state.longestQuiet && (sincePrevious < cfg.maxSilenceMs || state.raisedSilenceAfter === state.lastEventId)) state.longestQuiet = sincePrevious;
+    const quietBefore = n.longestQuiet;
+    if (Number.isFinite(sincePrevious) && sincePrevious > n.longestQuiet && (sincePrevious < cfg.maxSilenceMs || state.raisedSilenceAfter === state.lastEventId)) n.longestQuiet = sincePrevious;
     if (state.lastEventId && state.raisedSilenceAfter !== state.lastEventId && sincePrevious >= cfg.maxSilenceMs) {
       state.raisedSilenceAfter = state.lastEventId;
       // the same gap must not come again as "no position while other readings continue"
       if (state.lastFix) state.raisedGapOf = state.lastFix.eventId;
-      const silence = silenceOf(state, r.ts, r.eventId, quietBefore);
-      if (r.kind === 'location' || r.kind === 'door') judgeSilence(state, silence, ctx, r.kind === 'location' ? r : null);
+      const silence = silenceOf(state, n, r.ts, r.eventId, quietBefore);
+      if (r.kind === 'location' || r.kind === 'door') judgeSilence(n, silence, ctx, r.kind === 'location' ? r : null);
       else state.pending = silence;
     } else if (state.pending && (r.kind === 'location' || (r.kind === 'door' && v.doorChanged))) {
-      judgeSilence(state, state.pending, ctx, r.kind === 'location' ? r : null);
+      judgeSilence(n, state.pending, ctx, r.kind === 'location' ? r : null);
       state.pending = null;
     }
-    state.lastTs = r.ts;
+    n.lastTs = r.ts;
     state.lastEventId = r.eventId;
     state.lastDoor = v.door;
-    ctx.setTimer(r.ts + timerLimit(state, cfg, declaredOf(ctx)), 'silence');
+    ctx.setTimer(r.ts + timerLimit(state, n, cfg, declaredOf(ctx)), 'silence');
     if (r.kind === 'location') {
       const fix = v.fix!;
       const last = state.lastFix;
       // (a) a position gap ended by this fix
-      if (last && reportedThrough(state, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && pastGapLimit(state, fix.ts - last.ts, cfg, declaredOf(ctx))) raiseGap(state, last, r.eventId, fix.ts, ctx);
+      if (last && reportedThrough(n, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && pastGapLimit(state, n, fix.ts - last.ts, cfg, declaredOf(ctx))) raiseGap(state, n, last, r.eventId, fix.ts, ctx);
       if (last) {
         const interval = fix.ts - last.ts;
-        state.intervals = pushBounded(state.intervals, interval, INTERVALS);
-        if (v.inStop && state.lastStopped) state.stationaryIntervals = pushBounded(state.stationaryIntervals, interval, INTERVALS);
+        n.push(false, interval);
+        if (v.inStop && state.lastStopped) n.push(true, interval);
       }
-      state.lastKn = fix.speedKn ?? (last && fix.ts > last.ts ? knots(kmBetween(last, fix), fix.ts - last.ts) : null);
+      n.lastKn = fix.speedKn ?? (last && fix.ts > last.ts ? knots(kmBetween(last, fix), fix.ts - last.ts) : null);
       state.lastFix = fix;
       state.lastStopped = v.inStop;
-      state.othersSinceFix = 0;
-      state.quietSinceFix = 0;
-      ctx.setTimer(r.ts + timerLimit(state, cfg, declaredOf(ctx)), 'silence');
+      n.othersSinceFix = 0;
+      n.quietSinceFix = 0;
+      ctx.setTimer(r.ts + timerLimit(state, n, cfg, declaredOf(ctx)), 'silence');
       return;
     }
     // (a) positions stopped, other readings continue
     const last = state.lastFix;
     if (!last) return;
-    state.othersSinceFix++;
-    if (!pastGapLimit(state, r.ts - last.ts, cfg, declaredOf(ctx)) || state.raisedGapOf === last.eventId || !reportedThrough(state, r.ts - last.ts)) return;
-    raiseGap(state, last, r.eventId, r.ts, ctx);
+    n.othersSinceFix++;
+    if (!pastGapLimit(state, n, r.ts - last.ts, cfg, declaredOf(ctx)) || state.raisedGapOf === last.eventId || !reportedThrough(n, r.ts - last.ts)) return;
+    raiseGap(state, n, last, r.eventId, r.ts, ctx);
   },
   onTimer(state, at, _key, ctx) {
-    if (!state.lastEventId || state.raisedSilenceAfter === state.lastEventId || at - state.lastTs < timerLimit(state, ctx.rules.locationGap, declaredOf(ctx))) return;
+    const n = cursor.at(ctx);
+    if (!state.lastEventId || state.raisedSilenceAfter === state.lastEventId || at - n.lastTs < timerLimit(state, n, ctx.rules.locationGap, declaredOf(ctx))) return;
     // near a port, trackers go quiet in stacks, sheds and holds: judged when it speaks again, not before
     if (state.lastFix && nearPort(state.lastFix, ctx)) return;
     state.raisedSilenceAfter = state.lastEventId;
     state.pending = null;
     if (state.lastFix) state.raisedGapOf = state.lastFix.eventId;
-    const s = silenceOf(state, at, null);
+    const s = silenceOf(state, n, at, null);
     raiseSilence(
       s,
       ctx,
@@ -176,18 +261,8 @@ export const locationGap = defineRule<State>({
 });
 
 /** The device kept reporting through a position gap: several other readings, and no stretch without any reading over half of it (else it was a silence). */
-function reportedThrough(state: State, gap: number): boolean {
-  return state.othersSinceFix >= 2 && state.quietSinceFix <= gap / 2;
-}
-
-const scratch = new Float64Array(INTERVALS);
-
-/** The median of a ring of intervals (with fewer than three, the longest: a sparse tracker is not judged on a guess), sorted in a reused buffer. */
-function median(ring: readonly number[]): number {
-  const n = ring.length;
-  if (n < 3) return n === 0 ? 0 : Math.max(...ring);
-  for (let i = 0; i < n; i++) scratch[i] = ring[i]!;
-  return scratch.subarray(0, n).sort()[Math.floor(n / 2)]!;
+function reportedThrough(n: Numbers, gap: number): boolean {
+  return n.othersSinceFix >= 2 && n.quietSinceFix <= gap / 2;
 }
 
 /**
@@ -195,21 +270,21 @@ function median(ring: readonly number[]): number {
  * this device now. The limit is never below maxPositionGapMs, so a shorter
  * gap (nearly every reading) is answered without working out the medians.
  */
-function pastGapLimit(state: State, gap: number, cfg: Cfg, declared: Declared): boolean {
-  return gap >= cfg.maxPositionGapMs && gap >= positionGapLimit(state, cfg, declared);
+function pastGapLimit(state: State, n: Numbers, gap: number, cfg: Cfg, declared: Declared): boolean {
+  return gap >= cfg.maxPositionGapMs && gap >= positionGapLimit(state, n, cfg, declared);
 }
 
 /** How long without a fix, other readings going on, is a gap for this device now. */
-function positionGapLimit(state: State, cfg: Cfg, declared: Declared): number {
-  let usual = Math.max(median(state.intervals), (declared?.fixIntervalMinutes ?? 0) * MINUTE_MS);
-  if (state.lastStopped) usual = Math.max(usual, median(state.stationaryIntervals), (declared?.stationaryFixIntervalMinutes ?? 0) * MINUTE_MS);
+function positionGapLimit(state: State, n: Numbers, cfg: Cfg, declared: Declared): number {
+  let usual = Math.max(n.median(false), (declared?.fixIntervalMinutes ?? 0) * MINUTE_MS);
+  if (state.lastStopped) usual = Math.max(usual, n.median(true), (declared?.stationaryFixIntervalMinutes ?? 0) * MINUTE_MS);
   // a dropout hides the fixes inside it, and the gap between fixes around it is the dropout plus up to two intervals
   return Math.max(cfg.maxPositionGapMs, cfg.gnssDropoutMs + 2 * usual, cfg.intervalFactor * usual);
 }
 
 /** How long without any reading before the timer speaks, for this device now. */
-function timerLimit(state: State, cfg: Cfg, declared: Declared): number {
-  const quiet = Math.max(state.longestQuiet, (declared?.maxQuietHours ?? 0) * HOUR_MS);
+function timerLimit(state: State, n: Numbers, cfg: Cfg, declared: Declared): number {
+  const quiet = Math.max(n.longestQuiet, (declared?.maxQuietHours ?? 0) * HOUR_MS);
   return Math.max(state.lastStopped ? cfg.maxStationarySilenceMs : cfg.maxUnresumedSilenceMs, cfg.intervalFactor * quiet);
 }
 
@@ -227,7 +302,7 @@ function nearPort(fix: Fix, ctx: RuleContext): { name: string; km: number } | nu
   return n && n.distanceKm <= ctx.rules.locationGap.nearPortKm ? { name: `${n.port.name} (${n.port.locode})`, km: n.distanceKm } : null;
 }
 
-function raiseGap(state: State, last: Fix, eventId: string, at: number, ctx: RuleContext): void {
+function raiseGap(state: State, n: Numbers, last: Fix, eventId: string, at: number, ctx: RuleContext): void {
   state.raisedGapOf = last.eventId;
   const gap = at - last.ts;
   const near = nearPort(last, ctx);
@@ -237,29 +312,29 @@ function raiseGap(state: State, last: Fix, eventId: string, at: number, ctx: Rul
     startedAt: last.ts,
     detectedAt: at,
     location: { lat: last.lat, lon: last.lon },
-    summary: `No position for ${fmtDuration(gap)} while the device kept reporting (${state.othersSinceFix} other readings): possible GNSS jamming or shielding; last fix shown${near ? `, ${fmtKm(near.km)} from ${near.name}` : ''}`,
+    summary: `No position for ${fmtDuration(gap)} while the device kept reporting (${n.othersSinceFix} other readings): possible GNSS jamming or shielding; last fix shown${near ? `, ${fmtKm(near.km)} from ${near.name}` : ''}`,
     evidence: [last.eventId, eventId],
-    details: { gapMin: Math.round(gap / 60000), otherReadings: state.othersSinceFix, nearPort: near?.name ?? null, stationary: state.lastStopped },
+    details: { gapMin: Math.round(gap / 60000), otherReadings: n.othersSinceFix, nearPort: near?.name ?? null, stationary: state.lastStopped },
   });
 }
 
-function silenceOf(state: State, toTs: number, resumedEventId: string | null, quietBefore = state.longestQuiet): Silence {
+function silenceOf(state: State, n: Numbers, toTs: number, resumedEventId: string | null, quietBefore = n.longestQuiet): Silence {
   return {
     afterEventId: state.lastEventId!,
-    fromTs: state.lastTs,
+    fromTs: n.lastTs,
     toTs,
     lastFix: state.lastFix,
-    lastKn: state.lastKn,
+    lastKn: n.lastKn,
     stopped: state.lastStopped,
     door: state.lastDoor,
     resumedEventId,
-    historyMs: state.lastTs - state.firstTs,
+    historyMs: n.lastTs - n.firstTs,
     longestQuiet: quietBefore,
   };
 }
 
 /** Judges a silence that has ended, by how it ended (see the rule's comment); a benign one teaches the device's profile. */
-function judgeSilence(state: State, s: Silence, ctx: RuleContext, resumedAt: { lat: number; lon: number; eventId: string; ts: number } | null): void {
+function judgeSilence(n: Numbers, s: Silence, ctx: RuleContext, resumedAt: { lat: number; lon: number; eventId: string; ts: number } | null): void {
   const cfg = ctx.rules.locationGap;
   const gap = s.toTs - s.fromTs;
   const last = s.lastFix;
@@ -290,7 +365,7 @@ function judgeSilence(state: State, s: Silence, ctx: RuleContext, resumedAt: { l
     return;
   }
   // A silence is part of this device's normal from now on, whatever is decided about this one.
-  if (gap > state.longestQuiet) state.longestQuiet = gap;
+  if (gap > n.longestQuiet) n.longestQuiet = gap;
   // It woke where it fell asleep, nothing changed: a tracker that sleeps while it stands still.
   const samePlace = moved !== null && moved <= ctx.rules.stationary.radiusKm;
   const declaredQuiet = (declaredOf(ctx)?.maxQuietHours ?? 0) * HOUR_MS;

@@ -15,21 +15,24 @@ interface Excursion {
 }
 interface State {
   excursion: Excursion | null;
-  lastEvalTs: number;
 }
+/** The rule's one cell (Rule.cells): the time of the fix it last evaluated. */
+const LAST_EVAL_TS = 0;
 
 export const routeDeviation = defineRule<State>({
   id: 'ROUTE_DEVIATION',
   kinds: ['location'],
-  initialState: () => ({ excursion: null, lastEvalTs: -Infinity }),
+  initialState: () => ({ excursion: null }),
+  idle: (s) => s.excursion === null,
+  cells: [-Infinity],
   onReading(state, r, ctx) {
     if (r.kind !== 'location') return;
     const cfg = ctx.rules.routeDeviation;
     const route = ctx.view.plan?.routeIndex;
     if (!route) return;
     // Within an excursion every fix counts; otherwise one fix per interval is enough to notice one.
-    if (!state.excursion && r.ts - state.lastEvalTs < cfg.evaluateEveryMs) return;
-    state.lastEvalTs = r.ts;
+    if (!state.excursion && r.ts - ctx.cells[ctx.base + LAST_EVAL_TS]! < cfg.evaluateEveryMs) return;
+    ctx.cells[ctx.base + LAST_EVAL_TS] = r.ts;
     const fix = ctx.view.fix!;
     // Near the route (the usual case) is decided from the route's cached cell bound: no zone or distance
     // needed, since inside a zone and within the return distance both end any excursion and raise nothing.

@@ -63,6 +63,13 @@ export interface RaisedAlert {
 export interface RuleContext {
   readonly rules: Config['rules'];
   readonly view: ContainerView;
+  /**
+   * The numbers of a rule with `cells`, for the bound container: entries
+   * `base` to `base + cells.length - 1` of this array (read and write them
+   * there; another container's are elsewhere in it). Empty for a rule without.
+   */
+  readonly cells: Float64Array;
+  readonly base: number;
   readonly ports: PortTable;
   /** The authorised-zone situation of a fix under the current plan (cached per fix). */
   zones(fix: Fix): ZoneFix;
@@ -99,6 +106,17 @@ export interface Rule<S = unknown> {
    * container from.
    */
   idle?(state: S): boolean;
+  /**
+   * Numbers the rule keeps per container outside its state: their values at
+   * a new trip (the list's length is how many). The engine keeps every
+   * container's numbers in one Float64Array per rule, so they are neither
+   * fields of an object nor boxed doubles (16 bytes each): reset with the
+   * state at a new trip, written into snapshots, kept by a dropped container
+   * a timer still reaches. The rule reads and writes them as
+   * `ctx.cells[ctx.base + k]`, in any of its hooks. `idle` speaks of the
+   * state alone: the cells are the container's whatever it says.
+   */
+  readonly cells?: readonly number[];
   onReading(state: S, reading: Reading, ctx: RuleContext): void;
   onTimer?(state: S, at: number, key: string, ctx: RuleContext): void;
   /** Readings of a bound container before departure: history to learn from, never alerts. */

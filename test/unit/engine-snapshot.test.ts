@@ -127,6 +127,8 @@ describe('engine lane snapshots', () => {
     expect(() => decodeLaneSnapshot(encodeLaneSnapshot(future))).toThrow(new RegExp(`schemaVersion ${SNAPSHOT_SCHEMA_VERSION + 1} is not readable`));
     // version 1 held the fix before the latest as a fix object (with its event id) and baselines as their own typed arrays: not readable now
     expect(() => target.restoreLane(snap.lane, { ...snap, schemaVersion: 1 })).toThrow(/schemaVersion 1 is not readable/);
+    // versions 2 and 3 held LOCATION_GAP's numbers in its state (4: in its cells): not readable now
+    for (const v of [2, 3]) expect(() => target.restoreLane(snap.lane, { ...snap, schemaVersion: v })).toThrow(new RegExp(`schemaVersion ${v} is not readable`));
     expect(() => decodeLaneSnapshot(Buffer.from('{"format":"sealwatch.engine-lane","schemaVersion":1}'))).toThrow(/cannot be read/);
     expect(() => target.restoreLane(snap.lane, { ...snap, format: 'other' })).toThrow(/not an engine lane snapshot/);
     expect(() => engine(run, ALL_RULES.slice(1)).restoreLane(snap.lane, snap)).toThrow(/rules/);

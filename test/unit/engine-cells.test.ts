@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { defaultPorts } from '../../src/geo/ports.js';
+import { seaLaneRouter } from '../../src/geo/sea-router.js';
+import type { Alert, RuleId } from '../../src/model/alert.js';
+import type { Reading } from '../../src/model/reading.js';
+import { decodeLaneSnapshot, encodeLaneSnapshot, RuleEngine } from '../../src/rules/engine.js';
+import { defineRule, type Rule } from '../../src/rules/rule.js';
+import { GraphDecoder } from '../../src/rules/snapshot-codec.js';
+import { TripDirectory } from '../../src/trips/directory.js';
+import { HOUR, MIN, plan, reading, testConfig } from '../helpers/fixtures.js';
+
+/**
+ * Rule cells (Rule.cells): numbers a rule keeps per container in the
+ * engine's columns. Each container's are its own, set to the rule's initial
+ * values at a new trip, carried by snapshots and kept by a container whose
+ * number was given back.
+ */
+const config = testConfig(['engine.allowedLatenessMs=0']);
+
+/**
+ * A probe: cell 0 counts the container's readings, cell 1 holds the first
+ * reading's time (NaN until then), cell 2 the latest door reading's time
+ * (-Infinity until then); every reading raises an alert carrying the three,
+ * and a timer an hour on raises them again.
+ */
+const probe = defineRule<null>({
+  id: 'LOCATION_GAP' as RuleId,
+  initialState: () => null,
+  cells: [0, NaN, -Infinity],
+  onReading(_s, r, ctx) {
+    const c = ctx.cells;
+    const b = ctx.base;
+    c[b] = c[b]! + 1;
+    if (Number.isNaN(c[b + 1]!)) c[b + 1] = r.ts;
+    if (r.kind === 'door') c[b + 2] = r.ts;
+    ctx.raise({ severity: 'low', incidentKey: r.eventId, startedAt: r.ts, detectedAt: r.ts, location: null, summary: 'probe', evidence: [], details: { n: c[b]!, first: String(c[b + 1]), door: String(c[b + 2]) } });
+    ctx.setTimer(r.ts + HOUR, 'again');
+  },
+  onTimer(_s, at, _key, ctx) {
+    const c = ctx.cells;
+    const b = ctx.base;
+    ctx.raise({ severity: 'low', incidentKey: `t@${at}`, startedAt: at, detectedAt: at, location: null, summary: 'timer', evidence: [], details: { n: c[b]!, first: String(c[b + 1]), door: String(c[b + 2]) } });
+  },
+});
+
+const boxes = ['MSCU1234566', 'TGHU7654320'];
+const plans = [
+  plan({ tripId: 'T-0', containerId: boxes[0], deviceId: 'dev-0' }),
+  plan({ tripId: 'T-1', containerId: boxes[1], deviceId: 'dev-1' }),
+  plan({ tripId: 'T-9', containerId: boxes[0], deviceId: 'dev-0', departure: '2026-01-30T10:00:00Z', eta: '2026-02-20T10:00:00Z' }),
+];
+const t = Date.parse(plan().departure) + HOUR;
+const r = (k: number, i: number, door: boolean, trip = `T-${i}`): Reading =>
+  reading(t + k * MIN, door ? { kind: 'door', open: false } : { kind: 'light', lux: 1 }, { containerId: boxes[i], tripId: trip, deviceId: `dev-${i}`, id: `${i}-${k}` });
+const readings = [r(0, 0, false), r(1, 1, true), r(2, 0, true), r(3, 1, false), r(4, 0, false), r(5, 1, false)];
+
+function engine(rules: readonly Rule[] = [probe]): { e: RuleEngine; alerts: Alert[] } {
+  const alerts: Alert[] = [];
+  const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, plans);
+  return { e: new RuleEngine({ config, trips, ports: defaultPorts(), rules, router: seaLaneRouter, output: { alert: (a) => alerts.push(a), late: () => {} } }), alerts };
+}
+const seen = (alerts: Alert[]) => alerts.map((a) => `${a.containerId.slice(0, 4)} ${a.summary} ${a.details!.n} ${Number(a.details!.first) - t} ${Number(a.details!.door) - t}`);
+
+describe('rule cells', () => {
+  it("each container's cells are its own, start at the rule's initial values, and a timer reads them", () => {
+    const { e, alerts } = engine();
+    for (const x of readings) e.ingest(x);
+    e.advanceTo(t + 3 * HOUR);
+    expect(seen(alerts)).toEqual([
+      'MSCU probe 1 0 -Infinity',
+      'TGHU probe 1 60000 60000',
+      'MSCU probe 2 0 120000',
+      'TGHU probe 2 60000 60000',
+      'MSCU probe 3 0 120000',
+      'MSCU timer 3 0 120000',
+      'TGHU probe 3 60000 60000',
+      'TGHU timer 3 60000 60000',
+    ]);
+  });
+
+  it('a new trip starts the cells again from their initial values', () => {
+    const { e, alerts } = engine();
+    for (const x of readings.slice(0, 3)) e.ingest(x);
+    const later = Date.parse('2026-01-30T11:00:00Z');
+    e.ingest(reading(later, { kind: 'light', lux: 2 }, { containerId: boxes[0], tripId: 'T-9', deviceId: 'dev-0', id: 'new-trip' }));
+    e.flush();
+    const last = alerts.at(-1)!;
+    expect([last.tripId, last.details]).toEqual(['T-9', { n: 1, first: String(later), door: '-Infinity' }]);
+  });
+
+  it('snapshots carry the cells (NaN and infinities too); a restored engine goes on counting from them', () => {
+    const whole = engine();
+    for (const x of readings) whole.e.ingest(x);
+    whole.e.flush();
+    const first = engine();
+    for (const x of readings.slice(0, 1)) first.e.ingest(x);
+    first.e.flush();
+    const snap = decodeLaneSnapshot(encodeLaneSnapshot(first.e.snapshotLane(0)));
+    // the one container seen so far: one reading counted, its time, no door yet
+    expect(JSON.stringify(snap.body)).toContain('-Infinity');
+    const second = engine();
+    second.e.restoreLane(0, snap);
+    for (const x of readings.slice(1)) second.e.ingest(x);
+    second.e.flush();
+    expect(seen([...first.alerts, ...second.alerts])).toEqual(seen(whole.alerts));
+  });
+
+  it('a container whose lane is dropped keeps its cells for a timer that still reaches it; the container that takes its number starts afresh', () => {
+    const { e, alerts } = engine();
+    // MSCU on lane 1 sets a timer queued in lane 1, then moves to lane 0 (the timer stays queued in lane 1); lane 0 is dropped:
+    // MSCU is forgotten and its number given back
+    const moveAndDrop = () => {
+      e.ingest(r(0, 0, true), 1);
+      e.ingest(r(1, 0, false), 1);
+      e.flush();
+      e.ingest(r(2, 0, false), 0);
+      e.flush();
+      e.dropLane(0);
+    };
+    moveAndDrop();
+    // a container without a trip takes the number: it holds the initial values, not MSCU's
+    e.ingest(reading(t + 3 * MIN, { kind: 'light', lux: 1 }, { containerId: 'CAIU1000007', tripId: null, deviceId: 'dev-7', id: 'no-trip' }), 1);
+    e.flush();
+    const body = new GraphDecoder([]).decode(e.snapshotLane(1).body) as { slots: Array<{ containerId: string; cells: number[] }> };
+    expect(body.slots.find((x) => x.containerId === 'CAIU1000007')!.cells).toEqual([0, NaN, -Infinity]);
+    // again from the start (lane 1 dropped too), and this time TGHU takes the number
+    e.dropLane(1);
+    moveAndDrop();
+    e.ingest(r(3, 1, false), 1);
+    e.flush();
+    alerts.length = 0;
+    e.advanceTo(t + 5 * HOUR, 1);
+    expect(seen(alerts).sort()).toEqual(['MSCU timer 3 0 0', 'TGHU timer 1 180000 -Infinity']);
+  });
+
+  it('refuses a snapshot whose cells are not as many as the rules keep', () => {
+    const first = engine();
+    for (const x of readings) first.e.ingest(x);
+    const snap = first.e.snapshotLane(0);
+    const wider = defineRule<null>({ ...probe, cells: [0, NaN, -Infinity, 0] });
+    expect(() => engine([wider]).e.restoreLane(0, snap)).toThrow(/rule cells/);
+  });
+});
