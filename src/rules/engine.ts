@@ -56,6 +56,8 @@ const DIRTY = 8;
 const HAS_WAY = 16;
 /** arrivedAt holds a number (clear: null). */
 const HAS_ARRIVED = 32;
+/** The rules' states are set (a trip has started; clear: none, a snapshot's empty list). */
+const HAS_STATES = 64;
 
 // bits of SlotColumns.prevBits: the fix before the latest (prevFix) is held, and which of its optional numbers are
 const PREV_HELD = 1;
@@ -96,6 +98,8 @@ class SlotColumns {
   prevBits!: Uint8Array;
   /** Per rule, its cells (Rule.cells): `widths[i]` numbers per container number, from `widths[i] * no`; an empty array for a rule without. */
   cells: Float64Array[];
+  /** Per rule, each entry's state of that rule (null for an idle one, Rule.idle, or before a trip): an array per rule, not one per container. */
+  readonly states: unknown[][];
   private used = 0;
   private readonly free: number[] = [];
 
@@ -107,6 +111,7 @@ class SlotColumns {
     for (const k of F64_COLUMNS) this[k] = new Float64Array(capacity);
     for (const k of U8_COLUMNS) this[k] = new Uint8Array(capacity);
     this.cells = initials.map((init) => new Float64Array(init.length * capacity));
+    this.states = initials.map(() => new Array<unknown>(capacity).fill(null));
   }
 
   /** Sets container `no`'s cells of every rule to their values at a new trip. */
@@ -168,8 +173,9 @@ class SlotColumns {
     return no;
   }
 
-  /** Gives a number back (its container no longer reads it). */
+  /** Gives a number back (its container no longer reads it); its states are let go. */
   release(no: number): void {
+    for (const col of this.states) col[no] = null;
     this.free.push(no);
   }
 
@@ -177,6 +183,7 @@ class SlotColumns {
   copyFrom(src: SlotColumns, from: number, to: number): void {
     for (const k of F64_COLUMNS) this[k][to] = src[k][from]!;
     for (const k of U8_COLUMNS) this[k][to] = src[k][from]!;
+    for (let i = 0; i < this.states.length; i++) this.states[i]![to] = src.states[i]![from];
     for (let i = 0; i < this.initials.length; i++) {
       const w = this.initials[i]!.length;
       if (w > 0) this.cells[i]!.set(src.cells[i]!.subarray(w * from, w * from + w), w * to);
@@ -232,8 +239,6 @@ class Slot implements ContainerView {
   stopAnchor: Fix | null = null;
   stopOutlier: Fix | null = null;
   tripId: string | null = null;
-  /** Each rule's state, by evaluation order; null for a rule with `idle` while its state is idle (RuleEngine.stateFor). */
-  states: unknown[] = NO_STATES;
   /** Readings waiting for release, sorted by (ts, eventId). */
   held: Reading[] | null = null;
   /** Event ids already evaluated at exactly `position` (the first, then any more), so a duplicate at that time is not evaluated twice. */
@@ -269,6 +274,24 @@ class Slot implements ContainerView {
     pages.release(this.cols, this.no);
     this.cols = own;
     this.no = 0;
+  }
+
+  /** Rule `i`'s state for this container (null for a rule with `idle` while its state is idle: RuleEngine.stateFor). */
+  stateOf(i: number): unknown {
+    return this.cols.states[i]![this.no];
+  }
+  setState(i: number, state: unknown): void {
+    this.cols.states[i]![this.no] = state;
+  }
+  /** Every rule's state in evaluation order (snapshots); empty before a trip has started. */
+  get states(): unknown[] {
+    return this.flag(HAS_STATES) ? this.cols.states.map((col) => col[this.no]) : [];
+  }
+  set states(list: unknown[]) {
+    const cols = this.cols.states;
+    if (list.length !== 0 && list.length !== cols.length) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot holds ${list.length} rule states for ${this.containerId}, this engine runs ${cols.length} rules`);
+    for (let i = 0; i < cols.length; i++) cols[i]![this.no] = list.length === 0 ? null : list[i];
+    this.setFlag(HAS_STATES, list.length !== 0);
   }
 
   /** Rule `i`'s cells array and this container's first entry in it (RuleContext.cells, base). */
@@ -457,7 +480,6 @@ class Slot implements ContainerView {
   }
 }
 
-const NO_STATES: unknown[] = [];
 const NO_CELLS = new Float64Array(0);
 
 /** A fix as the engine keeps it, with the authorised-zone answer cached for the container's current trip. */
@@ -857,7 +879,6 @@ export class RuleEngine {
       const s = new Slot(rec.containerId, rec.deviceId as string, rec.doorSince as number, lane, this.cols);
       const target = s as unknown as Record<string, unknown>;
       for (const f of SLOT_FIELDS) target[f] = rec[f];
-      if (s.states.length === 0) s.states = NO_STATES;
       let tail: Timer | null = null;
       for (const [ruleIdx, key, at, queued] of rec.timers) {
         const t = new Timer(s, ruleIdx, key, at, queued);
@@ -1065,7 +1086,7 @@ export class RuleEngine {
    * state, which is idle.
    */
   private stateFor(slot: Slot, i: number): unknown {
-    const own = slot.states[i];
+    const own = slot.stateOf(i);
     if (own !== null || this.idlers[i] === null) return own;
     let spare = this.spares[i];
     if (spare === null) spare = this.spares[i] = this.opts.rules[i]!.initialState();
@@ -1081,13 +1102,13 @@ export class RuleEngine {
   private settle(slot: Slot, i: number, state: unknown): void {
     const idle = this.idlers[i];
     if (idle === null) return;
-    if (slot.states[i] === null) {
+    if (slot.stateOf(i) === null) {
       if (!idle(state)) {
-        slot.states[i] = state;
+        slot.setState(i, state);
         this.spares[i] = null;
       }
     } else if (idle(state)) {
-      slot.states[i] = null;
+      slot.setState(i, null);
       if (this.spares[i] === null) this.spares[i] = state;
     }
   }
