@@ -34,9 +34,6 @@ interface State {
   lastFix: Fix | null;
   raisedGapOf: string | null;
   lastEventId: string | null;
-  /** Whether the container stood in a stop at its last fix, and the door at the last reading. */
-  lastStopped: boolean;
-  lastDoor: 'open' | 'closed' | 'unknown';
   raisedSilenceAfter: string | null;
   /** A silence that ended with a reading other than a fix: judged at the next fix, when it shows where the container is. */
   pending: Silence | null;
@@ -63,7 +60,11 @@ const INTERVAL0 = 8;
 /** The same of intervals between two fixes of one stop: the device's reporting while it stands still. */
 const N_STATIONARY = INTERVAL0 + INTERVALS;
 const STATIONARY0 = N_STATIONARY + 1;
-const WIDTH = STATIONARY0 + INTERVALS;
+/** Whether the container stood in a stop at its last fix (1) or not (0), and the door at the last reading (DOORS' index). */
+const LAST_STOPPED = STATIONARY0 + INTERVALS;
+const LAST_DOOR = LAST_STOPPED + 1;
+const WIDTH = LAST_DOOR + 1;
+const DOORS = ['unknown', 'open', 'closed'] as const;
 
 /** The cells at a new trip. */
 const INITIAL_CELLS: readonly number[] = (() => {
@@ -119,6 +120,18 @@ class Numbers {
   set longestQuiet(ms: number) {
     this.c[this.b + LONGEST_QUIET] = ms;
   }
+  get lastStopped(): boolean {
+    return this.c[this.b + LAST_STOPPED] === 1;
+  }
+  set lastStopped(stopped: boolean) {
+    this.c[this.b + LAST_STOPPED] = stopped ? 1 : 0;
+  }
+  get lastDoor(): (typeof DOORS)[number] {
+    return DOORS[this.c[this.b + LAST_DOOR]!]!;
+  }
+  set lastDoor(door: (typeof DOORS)[number]) {
+    this.c[this.b + LAST_DOOR] = DOORS.indexOf(door);
+  }
   /** Appends an interval between fixes, keeping the last INTERVALS (`stationary`: to the stop's). */
   push(stationary: boolean, ms: number): void {
     const c = this.c;
@@ -172,8 +185,6 @@ export const locationGap = defineRule<State>({
     lastFix: null,
     raisedGapOf: null,
     lastEventId: null,
-    lastStopped: false,
-    lastDoor: 'unknown',
     raisedSilenceAfter: null,
     pending: null,
   }),
@@ -213,36 +224,36 @@ export const locationGap = defineRule<State>({
     }
     n.lastTs = r.ts;
     state.lastEventId = r.eventId;
-    state.lastDoor = v.door;
-    ctx.setTimer(r.ts + timerLimit(state, n, cfg, declaredOf(ctx)), 'silence');
+    n.lastDoor = v.door;
+    ctx.setTimer(r.ts + timerLimit(n, cfg, declaredOf(ctx)), 'silence');
     if (r.kind === 'location') {
       const fix = v.fix!;
       const last = state.lastFix;
       // (a) a position gap ended by this fix
-      if (last && reportedThrough(n, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && pastGapLimit(state, n, fix.ts - last.ts, cfg, declaredOf(ctx))) raiseGap(state, n, last, r.eventId, fix.ts, ctx);
+      if (last && reportedThrough(n, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && pastGapLimit(n, fix.ts - last.ts, cfg, declaredOf(ctx))) raiseGap(state, n, last, r.eventId, fix.ts, ctx);
       if (last) {
         const interval = fix.ts - last.ts;
         n.push(false, interval);
-        if (v.inStop && state.lastStopped) n.push(true, interval);
+        if (v.inStop && n.lastStopped) n.push(true, interval);
       }
       n.lastKn = fix.speedKn ?? (last && fix.ts > last.ts ? knots(kmBetween(last, fix), fix.ts - last.ts) : null);
       state.lastFix = fix;
-      state.lastStopped = v.inStop;
+      n.lastStopped = v.inStop;
       n.othersSinceFix = 0;
       n.quietSinceFix = 0;
-      ctx.setTimer(r.ts + timerLimit(state, n, cfg, declaredOf(ctx)), 'silence');
+      ctx.setTimer(r.ts + timerLimit(n, cfg, declaredOf(ctx)), 'silence');
       return;
     }
     // (a) positions stopped, other readings continue
     const last = state.lastFix;
     if (!last) return;
     n.othersSinceFix++;
-    if (!pastGapLimit(state, n, r.ts - last.ts, cfg, declaredOf(ctx)) || state.raisedGapOf === last.eventId || !reportedThrough(n, r.ts - last.ts)) return;
+    if (!pastGapLimit(n, r.ts - last.ts, cfg, declaredOf(ctx)) || state.raisedGapOf === last.eventId || !reportedThrough(n, r.ts - last.ts)) return;
     raiseGap(state, n, last, r.eventId, r.ts, ctx);
   },
   onTimer(state, at, _key, ctx) {
     const n = cursor.at(ctx);
-    if (!state.lastEventId || state.raisedSilenceAfter === state.lastEventId || at - n.lastTs < timerLimit(state, n, ctx.rules.locationGap, declaredOf(ctx))) return;
+    if (!state.lastEventId || state.raisedSilenceAfter === state.lastEventId || at - n.lastTs < timerLimit(n, ctx.rules.locationGap, declaredOf(ctx))) return;
     // near a port, trackers go quiet in stacks, sheds and holds: judged when it speaks again, not before
     if (state.lastFix && nearPort(state.lastFix, ctx)) return;
     state.raisedSilenceAfter = state.lastEventId;
@@ -270,22 +281,22 @@ function reportedThrough(n: Numbers, gap: number): boolean {
  * this device now. The limit is never below maxPositionGapMs, so a shorter
  * gap (nearly every reading) is answered without working out the medians.
  */
-function pastGapLimit(state: State, n: Numbers, gap: number, cfg: Cfg, declared: Declared): boolean {
-  return gap >= cfg.maxPositionGapMs && gap >= positionGapLimit(state, n, cfg, declared);
+function pastGapLimit(n: Numbers, gap: number, cfg: Cfg, declared: Declared): boolean {
+  return gap >= cfg.maxPositionGapMs && gap >= positionGapLimit(n, cfg, declared);
 }
 
 /** How long without a fix, other readings going on, is a gap for this device now. */
-function positionGapLimit(state: State, n: Numbers, cfg: Cfg, declared: Declared): number {
+function positionGapLimit(n: Numbers, cfg: Cfg, declared: Declared): number {
   let usual = Math.max(n.median(false), (declared?.fixIntervalMinutes ?? 0) * MINUTE_MS);
-  if (state.lastStopped) usual = Math.max(usual, n.median(true), (declared?.stationaryFixIntervalMinutes ?? 0) * MINUTE_MS);
+  if (n.lastStopped) usual = Math.max(usual, n.median(true), (declared?.stationaryFixIntervalMinutes ?? 0) * MINUTE_MS);
   // a dropout hides the fixes inside it, and the gap between fixes around it is the dropout plus up to two intervals
   return Math.max(cfg.maxPositionGapMs, cfg.gnssDropoutMs + 2 * usual, cfg.intervalFactor * usual);
 }
 
 /** How long without any reading before the timer speaks, for this device now. */
-function timerLimit(state: State, n: Numbers, cfg: Cfg, declared: Declared): number {
+function timerLimit(n: Numbers, cfg: Cfg, declared: Declared): number {
   const quiet = Math.max(n.longestQuiet, (declared?.maxQuietHours ?? 0) * HOUR_MS);
-  return Math.max(state.lastStopped ? cfg.maxStationarySilenceMs : cfg.maxUnresumedSilenceMs, cfg.intervalFactor * quiet);
+  return Math.max(n.lastStopped ? cfg.maxStationarySilenceMs : cfg.maxUnresumedSilenceMs, cfg.intervalFactor * quiet);
 }
 
 /** The device's reporting profile as its trip plan declares it, if it does (trip plans: `reporting`). */
@@ -314,7 +325,7 @@ function raiseGap(state: State, n: Numbers, last: Fix, eventId: string, at: numb
     location: { lat: last.lat, lon: last.lon },
     summary: `No position for ${fmtDuration(gap)} while the device kept reporting (${n.othersSinceFix} other readings): possible GNSS jamming or shielding; last fix shown${near ? `, ${fmtKm(near.km)} from ${near.name}` : ''}`,
     evidence: [last.eventId, eventId],
-    details: { gapMin: Math.round(gap / 60000), otherReadings: n.othersSinceFix, nearPort: near?.name ?? null, stationary: state.lastStopped },
+    details: { gapMin: Math.round(gap / 60000), otherReadings: n.othersSinceFix, nearPort: near?.name ?? null, stationary: n.lastStopped },
   });
 }
 
@@ -325,8 +336,8 @@ function silenceOf(state: State, n: Numbers, toTs: number, resumedEventId: strin
     toTs,
     lastFix: state.lastFix,
     lastKn: n.lastKn,
-    stopped: state.lastStopped,
-    door: state.lastDoor,
+    stopped: n.lastStopped,
+    door: n.lastDoor,
     resumedEventId,
     historyMs: n.lastTs - n.firstTs,
     longestQuiet: quietBefore,

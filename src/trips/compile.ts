@@ -102,8 +102,7 @@ export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions,
     cache.set(key, geo);
     if (cache.size > MAX_GEOMETRIES) cache.delete(cache.keys().next().value as string);
   }
-  const eta = Date.parse(plan.eta);
-  return new Compiled(plan, Date.parse(plan.departure), eta, eta + opts.activeAfterEtaMs, geo);
+  return new Compiled(plan, Date.parse(plan.departure), Date.parse(plan.eta) + opts.activeAfterEtaMs, geo);
 }
 
 /**
@@ -113,15 +112,19 @@ export function compilePlan(plan: TripPlan, ports: PortTable, opts: PlanOptions,
  * array of their own besides the object, some 64 bytes per container.
  */
 class Compiled implements CompiledPlan {
-  readonly tripId: string;
+  // (a compiled plan per container: the trip id and eta, rarely read, are the plan's, not fields of their own with the eta a
+  // boxed double; departure and activeUntil are read at every reading)
   constructor(
     readonly plan: TripPlan,
     readonly departure: number,
-    readonly eta: number,
     readonly activeUntil: number,
     private readonly geo: PlanGeometry,
-  ) {
-    this.tripId = plan.tripId;
+  ) {}
+  get tripId(): string {
+    return this.plan.tripId;
+  }
+  get eta(): number {
+    return Date.parse(this.plan.eta);
   }
   get zones(): CompiledZone[] {
     return this.geo.zones;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTripPlans, parseTripPlan } from '../../src/trips/load.js';
 import type { SealwatchError } from '../../src/errors.js';
 import { defaultPorts } from '../../src/geo/ports.js';
+import { compilePlan } from '../../src/trips/compile.js';
 import { harness, HOUR, MIN, plan, reading, T0, track } from '../helpers/fixtures.js';
 
 const opts = { defaultZoneRadiusKm: 15, activeAfterEtaMs: 72 * HOUR };
@@ -46,5 +47,16 @@ describe('trip plans', () => {
       reading(day + 2 * HOUR + 12 * MIN, { kind: 'door', open: true }, { tripId: 'T-ODD' }),
     ]);
     expect(alerts.filter((a) => a.rule.startsWith('DOOR')).map((a) => a.rule)).toEqual(['DOOR_OPEN_IN_TRANSIT']);
+  });
+
+  it("a compiled plan's times and trip id are the plan's: departure, eta, and active until eta plus the grace", () => {
+    const p = plan({ tripId: 'T-TIMES', departure: '2026-02-01T06:30:00Z', eta: '2026-02-20T18:00:00.250Z' });
+    const c = compilePlan(p, defaultPorts(), opts);
+    expect({ tripId: c.tripId, departure: c.departure, eta: c.eta, activeUntil: c.activeUntil }).toEqual({
+      tripId: 'T-TIMES',
+      departure: Date.parse('2026-02-01T06:30:00Z'),
+      eta: Date.parse('2026-02-20T18:00:00.250Z'),
+      activeUntil: Date.parse('2026-02-20T18:00:00.250Z') + 72 * HOUR,
+    });
   });
 });
