@@ -328,6 +328,9 @@ describe('the duplicate window is a least-recently-heard LRU of id windows', () 
   it('answers like the model while ids mostly come in order (ordered windows, bisection, the table made and dropped again)', () => {
     // per device a counter that mostly goes up, sometimes steps back (a redelivery, an old id) or jumps; csv-v1 keys wrap their seq (a)
     const step = fc.oneof({ weight: 6, arbitrary: fc.constant(1) }, fc.integer({ min: -12, max: 0 }), fc.integer({ min: 2, max: 3000 }));
+    // cases, and cases in which the ordered path was taken at least once
+    let cases = 0;
+    let casesOrdered = 0;
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 48 }),
@@ -350,12 +353,15 @@ describe('the duplicate window is a least-recently-heard LRU of id windows', () 
             if (d.isOrdered(dev)) ordered++;
           }
           expect(d.keys()).toEqual([...m.devices.keys()]);
-          // the ordered path is the one mostly taken
-          expect(ordered).toBeGreaterThan(0);
+          cases++;
+          if (ordered > 0) casesOrdered++;
         },
       ),
       { numRuns: 300 },
     );
+    // the ordered path is the one mostly taken: counted over the cases, since a generated case may now and then never
+    // take it (one in some hundreds: a case asserting it alone failed about that often)
+    expect(casesOrdered / cases).toBeGreaterThan(0.9);
   });
   it('an ordered window bisects its wrapped ring: every id held is a duplicate, every id let go or never seen is not', () => {
     for (const size of [1, 2, 3, 7, 8, 9, 64, 100]) {
