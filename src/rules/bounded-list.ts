@@ -20,3 +20,27 @@ export function pushBounded<T>(list: T[], x: T, max: number): T[] {
   list[last] = x;
   return list;
 }
+
+/**
+ * The same list kept in a rule's cells (Rule.cells): `c[at]` holds how many
+ * entries there are, `c[at + 1]` on up to `max` of them, oldest first.
+ * Appends `x`; a full list moves its entries down one, as pushBounded does.
+ */
+export function pushBoundedCells(c: Float64Array, at: number, x: number, max: number): void {
+  const n = c[at]!;
+  const first = at + 1;
+  if (n < max) {
+    c[first + n] = x;
+    c[at] = n + 1;
+    return;
+  }
+  for (let i = 0; i < max - 1; i++) c[first + i] = c[first + i + 1]!;
+  c[first + max - 1] = x;
+}
+
+/** The entries of a pushBoundedCells list in ascending order: copied into `scratch` (as long as the bound at least) and sorted there, a view of it. */
+export function sortedCells(c: Float64Array, at: number, scratch: Float64Array): Float64Array {
+  const n = c[at]!;
+  for (let i = 0; i < n; i++) scratch[i] = c[at + 1 + i]!;
+  return scratch.subarray(0, n).sort();
+}

@@ -6,7 +6,7 @@ import { READING_KINDS, type Reading, type ReadingKind } from '../model/reading.
 import type { TripDirectory } from '../trips/directory.js';
 import { type HeapPlace, IndexedHeap } from '../heap.js';
 import { compilePlan, insideAnyZone, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from '../trips/compile.js';
-import type { ContainerView, Fix, PrevFix, RaisedAlert, Rule, RuleContext } from './rule.js';
+import { type ContainerView, DOOR_STATES, type DoorState, type Fix, type PrevFix, type RaisedAlert, type Rule, type RuleContext } from './rule.js';
 import { trackStop } from './stop-tracker.js';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { swError } from '../errors.js';
@@ -43,9 +43,6 @@ export interface EngineStats {
   timersFired: number;
   alerts: number;
 }
-
-const DOOR_STATES = ['unknown', 'open', 'closed'] as const;
-type DoorState = (typeof DOOR_STATES)[number];
 
 // bits of SlotColumns.flags
 const ACTIVE = 1;
@@ -96,7 +93,7 @@ class SlotColumns {
   flags!: Uint8Array;
   door!: Uint8Array;
   prevBits!: Uint8Array;
-  /** Per rule, its cells (Rule.cells): `widths[i]` numbers per container number, from `widths[i] * no`; an empty array for a rule without. */
+  /** Per rule, its cells (Rule.cells): `initials[i].length` numbers per entry, entry `no`'s from `initials[i].length * no`; an empty array for a rule without. */
   cells: Float64Array[];
   /** Per rule, each entry's state of that rule (null for an idle one, Rule.idle, or before a trip): an array per rule, not one per container. */
   readonly states: unknown[][];

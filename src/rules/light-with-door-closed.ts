@@ -1,5 +1,6 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
 import { defineRule, type RuleContext } from './rule.js';
+import { pushBoundedCells, sortedCells } from './bounded-list.js';
 
 /**
  * LIGHT_WITH_DOOR_CLOSED: light inside a container whose door is closed, the
@@ -32,7 +33,6 @@ interface State {
 const INTERVALS = 7;
 const LAST_LIGHT_TS = 0;
 const N_INTERVALS = 1;
-const INTERVAL0 = 2;
 const CELLS: readonly number[] = [NaN, ...new Array<number>(1 + INTERVALS).fill(0)];
 const scratch = new Float64Array(INTERVALS);
 
@@ -78,17 +78,7 @@ export const lightWithDoorClosed = defineRule<State>({
 
 function noteInterval(c: Float64Array, b: number, ts: number): void {
   const last = c[b + LAST_LIGHT_TS]!;
-  if (Number.isFinite(last) && ts > last) {
-    const n = c[b + N_INTERVALS]!;
-    const first = b + INTERVAL0;
-    if (n < INTERVALS) {
-      c[first + n] = ts - last;
-      c[b + N_INTERVALS] = n + 1;
-    } else {
-      for (let i = 0; i < INTERVALS - 1; i++) c[first + i] = c[first + i + 1]!;
-      c[first + INTERVALS - 1] = ts - last;
-    }
-  }
+  if (Number.isFinite(last) && ts > last) pushBoundedCells(c, b + N_INTERVALS, ts - last, INTERVALS);
   c[b + LAST_LIGHT_TS] = ts;
 }
 
@@ -101,9 +91,7 @@ function noteInterval(c: Float64Array, b: number, ts: number): void {
 function reportsOnChange(c: Float64Array, b: number, sinceLast: number): boolean {
   const n = c[b + N_INTERVALS]!;
   if (n < 3) return false;
-  for (let i = 0; i < n; i++) scratch[i] = c[b + INTERVAL0 + i]!;
-  const sorted = scratch.subarray(0, n).sort();
-  return sinceLast * 4 <= sorted[n >> 1]!;
+  return sinceLast * 4 <= sortedCells(c, b + N_INTERVALS, scratch)[n >> 1]!;
 }
 
 function raise(ep: Episode, at: number, ctx: RuleContext, how: string): void {

@@ -1,7 +1,8 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
 import { kmBetween, knots } from '../geo/distance.js';
 import type { CompiledPlan } from '../trips/compile.js';
-import { defineRule, type Fix, type RuleContext } from './rule.js';
+import { defineRule, DOOR_STATES, type DoorState, type Fix, type RuleContext } from './rule.js';
+import { pushBoundedCells, sortedCells } from './bounded-list.js';
 
 /**
  * LOCATION_GAP, two shapes:
@@ -60,11 +61,10 @@ const INTERVAL0 = 8;
 /** The same of intervals between two fixes of one stop: the device's reporting while it stands still. */
 const N_STATIONARY = INTERVAL0 + INTERVALS;
 const STATIONARY0 = N_STATIONARY + 1;
-/** Whether the container stood in a stop at its last fix (1) or not (0), and the door at the last reading (DOORS' index). */
+/** Whether the container stood in a stop at its last fix (1) or not (0), and the door at the last reading (its index in DOOR_STATES). */
 const LAST_STOPPED = STATIONARY0 + INTERVALS;
 const LAST_DOOR = LAST_STOPPED + 1;
 const WIDTH = LAST_DOOR + 1;
-const DOORS = ['unknown', 'open', 'closed'] as const;
 
 /** The cells at a new trip. */
 const INITIAL_CELLS: readonly number[] = (() => {
@@ -126,36 +126,22 @@ class Numbers {
   set lastStopped(stopped: boolean) {
     this.c[this.b + LAST_STOPPED] = stopped ? 1 : 0;
   }
-  get lastDoor(): (typeof DOORS)[number] {
-    return DOORS[this.c[this.b + LAST_DOOR]!]!;
+  get lastDoor(): DoorState {
+    return DOOR_STATES[this.c[this.b + LAST_DOOR]!]!;
   }
-  set lastDoor(door: (typeof DOORS)[number]) {
-    this.c[this.b + LAST_DOOR] = DOORS.indexOf(door);
+  set lastDoor(door: DoorState) {
+    this.c[this.b + LAST_DOOR] = DOOR_STATES.indexOf(door);
   }
   /** Appends an interval between fixes, keeping the last INTERVALS (`stationary`: to the stop's). */
   push(stationary: boolean, ms: number): void {
-    const c = this.c;
-    const count = this.b + (stationary ? N_STATIONARY : N_INTERVALS);
-    const first = count + 1;
-    const n = c[count]!;
-    if (n < INTERVALS) {
-      c[first + n] = ms;
-      c[count] = n + 1;
-      return;
-    }
-    for (let i = 0; i < INTERVALS - 1; i++) c[first + i] = c[first + i + 1]!;
-    c[first + INTERVALS - 1] = ms;
+    pushBoundedCells(this.c, this.b + (stationary ? N_STATIONARY : N_INTERVALS), ms, INTERVALS);
   }
   /** The median of the intervals (with fewer than three, the longest: a sparse tracker is not judged on a guess). */
   median(stationary: boolean): number {
-    const c = this.c;
-    const count = this.b + (stationary ? N_STATIONARY : N_INTERVALS);
-    const n = c[count]!;
+    const sorted = sortedCells(this.c, this.b + (stationary ? N_STATIONARY : N_INTERVALS), scratch);
+    const n = sorted.length;
     if (n === 0) return 0;
-    for (let i = 0; i < n; i++) scratch[i] = c[count + 1 + i]!;
-    const held = scratch.subarray(0, n);
-    if (n < 3) return n === 1 ? held[0]! : Math.max(held[0]!, held[1]!);
-    return held.sort()[Math.floor(n / 2)]!;
+    return n < 3 ? sorted[n - 1]! : sorted[Math.floor(n / 2)]!;
   }
 }
 const cursor = new Numbers();
@@ -169,7 +155,7 @@ interface Silence {
   lastFix: Fix | null;
   lastKn: number | null;
   stopped: boolean;
-  door: 'open' | 'closed' | 'unknown';
+  door: DoorState;
   resumedEventId: string | null;
   /** History observed before the silence, ms. */
   historyMs: number;

@@ -4,6 +4,10 @@ import type { PortTable } from '../geo/ports.js';
 import type { Reading, ReadingKind } from '../model/reading.js';
 import type { CompiledPlan, ZoneFix } from '../trips/compile.js';
 
+/** A container's door as the engine knows it, in the order the engine's columns and rules' cells number them. */
+export const DOOR_STATES = ['unknown', 'open', 'closed'] as const;
+export type DoorState = (typeof DOOR_STATES)[number];
+
 export interface Fix {
   ts: number;
   lat: number;
@@ -30,7 +34,7 @@ export interface ContainerView {
   fix: Fix | null;
   /** The fix before `fix` (numbers only: a new object on each read, never identical to a fix held elsewhere). */
   prevFix: PrevFix | null;
-  door: 'open' | 'closed' | 'unknown';
+  door: DoorState;
   doorSince: number;
   doorEventId: string | null;
   /** The door reading being processed changed the state (closed/unknown -> open or back). */

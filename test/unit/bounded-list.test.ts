@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pushBounded } from '../../src/rules/bounded-list.js';
+import { pushBounded, pushBoundedCells, sortedCells } from '../../src/rules/bounded-list.js';
 
 // The rules' short histories (LOCATION_GAP's fix intervals, LIGHT_WITH_DOOR_CLOSED's
 // light intervals) against the push-then-shift they replaced: the same entries in
@@ -39,5 +39,27 @@ describe('pushBounded', () => {
     let list = [1, 2, 3, 4, 5];
     list = pushBounded(list, 6, 3);
     expect(list).toEqual([2, 3, 4, 5, 6]);
+  });
+});
+
+// The same lists kept in a rule's cells (LOCATION_GAP's and LIGHT_WITH_DOOR_CLOSED's intervals since they moved there).
+describe('pushBoundedCells', () => {
+  it('holds what pushBounded holds after every push, at its place in the cells, and sortedCells gives it in ascending order', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 5 }), fc.array(fc.oneof(fc.integer(), fc.double({ noNaN: true })), { maxLength: 60 }), (max, at, xs) => {
+        const c = new Float64Array(at + 1 + max + 2).fill(-7);
+        c[at] = 0;
+        const scratch = new Float64Array(max);
+        let list: number[] = [];
+        for (const x of xs) {
+          list = pushBounded(list, x, max);
+          pushBoundedCells(c, at, x, max);
+          expect([...c.subarray(at + 1, at + 1 + c[at]!)]).toEqual(list);
+          expect([...sortedCells(c, at, scratch)]).toEqual([...Float64Array.from(list).sort()]);
+        }
+        // nothing written outside the list
+        expect([...c.subarray(0, at)].every((v) => v === -7) && [...c.subarray(at + 1 + max)].every((v) => v === -7)).toBe(true);
+      }),
+    );
   });
 });
