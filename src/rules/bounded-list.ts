@@ -21,12 +21,28 @@ export function pushBounded<T>(list: T[], x: T, max: number): T[] {
   return list;
 }
 
+/** The cells a bounded list may be kept in: a rule's cells or its 32-bit cells (Rule.cells, Rule.cells32). */
+export type CellArray = Float64Array | Uint32Array;
+
+/** The largest number a 32-bit cell holds. */
+export const U32_MAX = 0xffffffff;
+
 /**
- * The same list kept in a rule's cells (Rule.cells): `c[at]` holds how many
- * entries there are, `c[at + 1]` on up to `max` of them, oldest first.
- * Appends `x`; a full list moves its entries down one, as pushBounded does.
+ * `x` as a 32-bit cell keeps it: at most U32_MAX (a longer interval in
+ * milliseconds, over 49.7 days, is kept as 49.7 days), at least 0. A
+ * Uint32Array would wrap it instead.
  */
-export function pushBoundedCells(c: Float64Array, at: number, x: number, max: number): void {
+export function clampU32(x: number): number {
+  return Math.min(Math.max(x, 0), U32_MAX);
+}
+
+/**
+ * The same list kept in a rule's cells (Rule.cells or Rule.cells32): `c[at]`
+ * holds how many entries there are, `c[at + 1]` on up to `max` of them,
+ * oldest first. Appends `x`; a full list moves its entries down one, as
+ * pushBounded does.
+ */
+export function pushBoundedCells(c: CellArray, at: number, x: number, max: number): void {
   const n = c[at]!;
   const first = at + 1;
   if (n < max) {
@@ -39,8 +55,8 @@ export function pushBoundedCells(c: Float64Array, at: number, x: number, max: nu
 }
 
 /** The entries of a pushBoundedCells list in ascending order: copied into `scratch` (as long as the bound at least) and sorted there, a view of it. */
-export function sortedCells(c: Float64Array, at: number, scratch: Float64Array): Float64Array {
+export function sortedCells<T extends CellArray>(c: CellArray, at: number, scratch: T): T {
   const n = c[at]!;
   for (let i = 0; i < n; i++) scratch[i] = c[at + 1 + i]!;
-  return scratch.subarray(0, n).sort();
+  return scratch.subarray(0, n).sort() as T;
 }

@@ -95,6 +95,8 @@ class SlotColumns {
   prevBits!: Uint8Array;
   /** Per rule, its cells (Rule.cells): `initials[i].length` numbers per entry, entry `no`'s from `initials[i].length * no`; an empty array for a rule without. */
   cells: Float64Array[];
+  /** The same of its 32-bit cells (Rule.cells32), by `initials32`. */
+  cells32: Uint32Array[];
   /** Per rule, each entry's state of that rule (null for an idle one, Rule.idle, or before a trip): an array per rule, not one per container. */
   readonly states: unknown[][];
   private used = 0;
@@ -104,10 +106,13 @@ class SlotColumns {
     readonly capacity: number,
     /** Per rule, its cells' values at a new trip (empty: none). */
     readonly initials: ReadonlyArray<readonly number[]>,
+    /** Per rule, its 32-bit cells' values at a new trip (empty: none). */
+    readonly initials32: ReadonlyArray<readonly number[]>,
   ) {
     for (const k of F64_COLUMNS) this[k] = new Float64Array(capacity);
     for (const k of U8_COLUMNS) this[k] = new Uint8Array(capacity);
     this.cells = initials.map((init) => new Float64Array(init.length * capacity));
+    this.cells32 = initials32.map((init) => new Uint32Array(init.length * capacity));
     this.states = initials.map(() => new Array<unknown>(capacity).fill(null));
   }
 
@@ -116,29 +121,44 @@ class SlotColumns {
     for (let i = 0; i < this.initials.length; i++) {
       const init = this.initials[i]!;
       if (init.length > 0) this.cells[i]!.set(init, init.length * no);
+      const init32 = this.initials32[i]!;
+      if (init32.length > 0) this.cells32[i]!.set(init32, init32.length * no);
     }
   }
 
-  /** Container `no`'s cells, every rule's in rule order, as plain numbers (a snapshot's). */
-  cellsOf(no: number): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < this.initials.length; i++) {
-      const w = this.initials[i]!.length;
-      for (let k = 0; k < w; k++) out.push(this.cells[i]![w * no + k]!);
+  /** Where container `no`'s cells are, in a snapshot's order: every rule's cells in rule order, then every rule's 32-bit cells. */
+  private cellPlaces(no: number): Array<[Float64Array | Uint32Array, number]> {
+    const out: Array<[Float64Array | Uint32Array, number]> = [];
+    const kinds = [
+      [this.initials, this.cells],
+      [this.initials32, this.cells32],
+    ] as const;
+    for (const [initials, arrays] of kinds) {
+      for (let i = 0; i < initials.length; i++) {
+        const w = initials[i]!.length;
+        for (let k = 0; k < w; k++) out.push([arrays[i]!, w * no + k]);
+      }
     }
     return out;
   }
 
-  /** Puts cellsOf's numbers back as container `no`'s (false, nothing changed, when they are not as many as the rules' cells). */
+  /** Container `no`'s cells as plain numbers (a snapshot's), in cellPlaces' order. */
+  cellsOf(no: number): number[] {
+    return this.cellPlaces(no).map(([a, i]) => a[i]!);
+  }
+
+  /**
+   * Puts cellsOf's numbers back as container `no`'s (false, nothing changed,
+   * when they are not as many as the rules' cells, or one meant for a 32-bit
+   * cell is not a whole number from 0 to 2^32 - 1).
+   */
   setCellsOf(no: number, values: readonly number[]): boolean {
-    let n = 0;
-    for (const init of this.initials) n += init.length;
-    if (values.length !== n || !values.every((v) => typeof v === 'number')) return false;
-    let j = 0;
-    for (let i = 0; i < this.initials.length; i++) {
-      const w = this.initials[i]!.length;
-      for (let k = 0; k < w; k++) this.cells[i]![w * no + k] = values[j++]!;
-    }
+    const places = this.cellPlaces(no);
+    const fits = (v: unknown, a: Float64Array | Uint32Array) => typeof v === 'number' && (a instanceof Float64Array || (Number.isInteger(v) && v >= 0 && v <= 0xffffffff));
+    if (values.length !== places.length || !places.every(([a], j) => fits(values[j], a))) return false;
+    places.forEach(([a, i], j) => {
+      a[i] = values[j]!;
+    });
     return true;
   }
 
@@ -184,6 +204,8 @@ class SlotColumns {
     for (let i = 0; i < this.initials.length; i++) {
       const w = this.initials[i]!.length;
       if (w > 0) this.cells[i]!.set(src.cells[i]!.subarray(w * from, w * from + w), w * to);
+      const w32 = this.initials32[i]!.length;
+      if (w32 > 0) this.cells32[i]!.set(src.cells32[i]!.subarray(w32 * from, w32 * from + w32), w32 * to);
     }
   }
 }
@@ -196,7 +218,10 @@ class ColumnPages {
   private readonly pages: SlotColumns[] = [];
   /** Pages before this one have no room (a container dropped moves it back). */
   private firstRoomy = 0;
-  constructor(readonly initials: ReadonlyArray<readonly number[]>) {}
+  constructor(
+    readonly initials: ReadonlyArray<readonly number[]>,
+    readonly initials32: ReadonlyArray<readonly number[]>,
+  ) {}
 
   /** A page with an entry to take. */
   withRoom(): SlotColumns {
@@ -207,7 +232,7 @@ class ColumnPages {
       }
     }
     const last = this.pages.at(-1);
-    const page = new SlotColumns(last ? Math.min(PAGE_MOST, 2 * last.capacity) : 64, this.initials);
+    const page = new SlotColumns(last ? Math.min(PAGE_MOST, 2 * last.capacity) : 64, this.initials, this.initials32);
     this.pages.push(page);
     this.firstRoomy = this.pages.length - 1;
     return page;
@@ -265,7 +290,7 @@ class Slot implements ContainerView {
    * owner.
    */
   detach(pages: ColumnPages): void {
-    const own = new SlotColumns(1, this.cols.initials);
+    const own = new SlotColumns(1, this.cols.initials, this.cols.initials32);
     own.take(0);
     own.copyFrom(this.cols, this.no, 0);
     pages.release(this.cols, this.no);
@@ -298,16 +323,26 @@ class Slot implements ContainerView {
   cellsBase(i: number): number {
     return this.cols.initials[i]!.length * this.no;
   }
+  cells32Array(i: number): Uint32Array {
+    return this.cols.cells32[i]!;
+  }
+  cells32Base(i: number): number {
+    return this.cols.initials32[i]!.length * this.no;
+  }
   /** Sets every rule's cells to their values at a new trip. */
   resetCells(): void {
     this.cols.resetCells(this.no);
   }
-  /** Every rule's cells, in rule order (snapshots). */
+  /** Every rule's cells, in rule order, then every rule's 32-bit cells (snapshots). */
   get cells(): number[] {
     return this.cols.cellsOf(this.no);
   }
   set cells(values: number[]) {
-    if (!this.cols.setCellsOf(this.no, values)) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot holds ${values.length} rule cells for ${this.containerId}, not as many as this engine's rules keep`);
+    if (!this.cols.setCellsOf(this.no, values))
+      throw swError(
+        'SW_ERR_SNAPSHOT_UNREADABLE',
+        `engine snapshot holds ${values.length} rule cells for ${this.containerId}, not as many as this engine's rules keep (or one meant for a 32-bit cell is not a whole number from 0 to 4294967295)`,
+      );
   }
 
   private flag(bit: number): boolean {
@@ -478,6 +513,7 @@ class Slot implements ContainerView {
 }
 
 const NO_CELLS = new Float64Array(0);
+const NO_CELLS32 = new Uint32Array(0);
 
 /** A fix as the engine keeps it, with the authorised-zone answer cached for the container's current trip. */
 class EngineFix implements Fix {
@@ -676,7 +712,10 @@ export class RuleEngine {
     this.window = opts.config.engine.reorderWindowMs;
     this.lateness = opts.config.engine.allowedLatenessMs;
     this.stationary = opts.config.rules.stationary;
-    this.cols = new ColumnPages(opts.rules.map((r) => r.cells ?? []));
+    this.cols = new ColumnPages(
+      opts.rules.map((r) => r.cells ?? []),
+      opts.rules.map((r) => r.cells32 ?? []),
+    );
     this.ctx = new EngineContext(this, opts);
     this.readers = dispatchTable(opts.rules, false);
     this.learners = dispatchTable(opts.rules, true);
@@ -1215,8 +1254,11 @@ class EngineContext implements RuleContext {
   readonly ports: PortTable;
   /** Per rule, whether it has cells (bind looks its array and base up only then). */
   private readonly hasCells: boolean[];
+  private readonly hasCells32: boolean[];
   cells: Float64Array = NO_CELLS;
   base = 0;
+  cells32: Uint32Array = NO_CELLS32;
+  base32 = 0;
 
   constructor(
     private readonly engine: RuleEngine,
@@ -1226,6 +1268,7 @@ class EngineContext implements RuleContext {
     this.timeline = opts.ruleTimeline ?? null;
     this.ports = opts.ports;
     this.hasCells = opts.rules.map((r) => (r.cells?.length ?? 0) > 0);
+    this.hasCells32 = opts.rules.map((r) => (r.cells32?.length ?? 0) > 0);
   }
 
   /** The thresholds in force at the bound container's reasoning time (its reading's, or its timer's when later). */
@@ -1242,6 +1285,13 @@ class EngineContext implements RuleContext {
     } else {
       this.cells = NO_CELLS;
       this.base = 0;
+    }
+    if (this.hasCells32[ruleIdx]) {
+      this.cells32 = slot.cells32Array(ruleIdx);
+      this.base32 = slot.cells32Base(ruleIdx);
+    } else {
+      this.cells32 = NO_CELLS32;
+      this.base32 = 0;
     }
   }
 
@@ -1308,12 +1358,15 @@ function round(x: number, digits: number): number {
 /** Marks a lane snapshot (LaneSnapshot.format). */
 export const SNAPSHOT_FORMAT = 'sealwatch.engine-lane';
 /** Bumped whenever what a snapshot holds or how changes. */
-export const SNAPSHOT_SCHEMA_VERSION = 4;
+export const SNAPSHOT_SCHEMA_VERSION = 5;
 /**
  * The versions this engine restores: its own only. (3 wrote idle rule
  * states as null, Rule.idle; 4 adds every container's rule cells, Rule.cells,
  * and LOCATION_GAP's numbers moved from its state to its cells: a version 2
- * or 3 snapshot's LOCATION_GAP state is not one this version reads.)
+ * or 3 snapshot's LOCATION_GAP state is not one this version reads; 5 adds
+ * the 32-bit cells, Rule.cells32, after the others, and LOCATION_GAP and
+ * LIGHT_WITH_DOOR_CLOSED keep their counts and intervals there: a version 4
+ * snapshot's cells are laid out otherwise.)
  */
 export const READABLE_SCHEMA_VERSIONS: readonly number[] = [SNAPSHOT_SCHEMA_VERSION];
 

@@ -1,6 +1,6 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
 import { defineRule, type RuleContext } from './rule.js';
-import { pushBoundedCells, sortedCells } from './bounded-list.js';
+import { clampU32, pushBoundedCells, sortedCells } from './bounded-list.js';
 
 /**
  * LIGHT_WITH_DOOR_CLOSED: light inside a container whose door is closed, the
@@ -26,15 +26,18 @@ interface State {
 }
 
 /*
- * The rule's cells (Rule.cells): the latest light reading's time, and the
+ * The rule's cells: the latest light reading's time (Rule.cells), and the
  * recent intervals between light readings (a device reporting on change has
- * long ones): how many, then up to INTERVALS of them, oldest first.
+ * long ones) in its 32-bit cells (Rule.cells32, whole milliseconds, one over
+ * 49.7 days kept as 49.7 days): how many, then up to INTERVALS of them,
+ * oldest first.
  */
 const INTERVALS = 7;
 const LAST_LIGHT_TS = 0;
-const N_INTERVALS = 1;
-const CELLS: readonly number[] = [NaN, ...new Array<number>(1 + INTERVALS).fill(0)];
-const scratch = new Float64Array(INTERVALS);
+const N_INTERVALS = 0;
+const CELLS: readonly number[] = [NaN];
+const CELLS32: readonly number[] = new Array<number>(1 + INTERVALS).fill(0);
+const scratch = new Uint32Array(INTERVALS);
 
 export const lightWithDoorClosed = defineRule<State>({
   id: 'LIGHT_WITH_DOOR_CLOSED',
@@ -42,8 +45,9 @@ export const lightWithDoorClosed = defineRule<State>({
   initialState: () => ({ episode: null }),
   idle: (s) => s.episode === null,
   cells: CELLS,
+  cells32: CELLS32,
   learn(_state, r, ctx) {
-    if (r.kind === 'light') noteInterval(ctx.cells, ctx.base, r.ts);
+    if (r.kind === 'light') noteInterval(ctx, r.ts);
   },
   onReading(state, r, ctx) {
     const cfg = ctx.rules.lightWithDoorClosed;
@@ -53,14 +57,12 @@ export const lightWithDoorClosed = defineRule<State>({
       return;
     }
     if (r.kind !== 'light') return;
-    const c = ctx.cells;
-    const b = ctx.base;
-    const sinceLast = r.ts - c[b + LAST_LIGHT_TS]!;
-    noteInterval(c, b, r.ts);
+    const sinceLast = r.ts - ctx.cells[ctx.base + LAST_LIGHT_TS]!;
+    noteInterval(ctx, r.ts);
     const ep0 = state.episode;
     if (v.door !== 'closed' || r.ts - v.doorSince < cfg.doorClosedGraceMs || r.lux < cfg.luxThreshold) {
       // dark again: from a device that reports on change, a lit reading that held this long is an incident
-      if (ep0 && !ep0.raised && v.door === 'closed' && ep0.count === 1 && r.lux < cfg.luxThreshold && reportsOnChange(c, b, sinceLast) && r.ts - ep0.startTs >= cfg.confirmWithinMs) {
+      if (ep0 && !ep0.raised && v.door === 'closed' && ep0.count === 1 && r.lux < cfg.luxThreshold && reportsOnChange(ctx.cells32, ctx.base32, sinceLast) && r.ts - ep0.startTs >= cfg.confirmWithinMs) {
         ep0.evidence.push(r.eventId);
         raise(ep0, r.ts, ctx, `lit for ${fmtDuration(r.ts - ep0.startTs)} until this dark reading`);
       }
@@ -76,10 +78,10 @@ export const lightWithDoorClosed = defineRule<State>({
   },
 });
 
-function noteInterval(c: Float64Array, b: number, ts: number): void {
-  const last = c[b + LAST_LIGHT_TS]!;
-  if (Number.isFinite(last) && ts > last) pushBoundedCells(c, b + N_INTERVALS, ts - last, INTERVALS);
-  c[b + LAST_LIGHT_TS] = ts;
+function noteInterval(ctx: RuleContext, ts: number): void {
+  const last = ctx.cells[ctx.base + LAST_LIGHT_TS]!;
+  if (Number.isFinite(last) && ts > last) pushBoundedCells(ctx.cells32, ctx.base32 + N_INTERVALS, clampU32(ts - last), INTERVALS);
+  ctx.cells[ctx.base + LAST_LIGHT_TS] = ts;
 }
 
 /**
@@ -88,7 +90,7 @@ function noteInterval(c: Float64Array, b: number, ts: number): void {
  * light held until then. A device sampling on a timer reports dark at its
  * next tick, which says nothing of how long the light lasted.
  */
-function reportsOnChange(c: Float64Array, b: number, sinceLast: number): boolean {
+function reportsOnChange(c: Uint32Array, b: number, sinceLast: number): boolean {
   const n = c[b + N_INTERVALS]!;
   if (n < 3) return false;
   return sinceLast * 4 <= sortedCells(c, b + N_INTERVALS, scratch)[n >> 1]!;

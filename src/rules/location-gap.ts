@@ -2,7 +2,7 @@ import { fmtDuration, fmtKm } from './door-opening.js';
 import { kmBetween, knots } from '../geo/distance.js';
 import type { CompiledPlan } from '../trips/compile.js';
 import { defineRule, DOOR_STATES, type DoorState, type Fix, type RuleContext } from './rule.js';
-import { pushBoundedCells, sortedCells } from './bounded-list.js';
+import { clampU32, pushBoundedCells, sortedCells } from './bounded-list.js';
 
 /**
  * LOCATION_GAP, two shapes:
@@ -41,30 +41,35 @@ interface State {
 }
 
 /*
- * The rule's numbers are its cells (Rule.cells), not fields of the state:
- * per container, at ctx.base in ctx.cells.
+ * The rule's numbers are its cells, not fields of the state, per container:
+ * times and the speed at ctx.base in ctx.cells (Rule.cells, float64); counts,
+ * flags and durations at ctx.base32 in ctx.cells32 (Rule.cells32: whole
+ * milliseconds, a duration over 49.7 days kept as 49.7 days, clampU32; every
+ * limit they are judged against is hours or days).
  */
 const INTERVALS = 9;
-/** Speed at the last fix (reported, else derived from the fix before), knots; HAS_KN 1 when there is one. */
+/** Speed at the last fix (reported, else derived from the fix before), knots; HAS_KN (32-bit) 1 when there is one. */
 const LAST_KN = 0;
-const HAS_KN = 1;
-const FIRST_TS = 2;
-const LAST_TS = 3;
-const OTHERS_SINCE_FIX = 4;
+const FIRST_TS = 1;
+const LAST_TS = 2;
+const WIDTH = LAST_TS + 1;
+// the 32-bit cells
+const HAS_KN = 0;
+const OTHERS_SINCE_FIX = 1;
 /** The longest stretch without any reading since the last fix: a position gap needs the rest to have gone on reporting through it. */
-const QUIET_SINCE_FIX = 5;
+const QUIET_SINCE_FIX = 2;
 /** The longest silence that ended as a coverage hole or a sleeping tracker would: how quiet this device gets. */
-const LONGEST_QUIET = 6;
+const LONGEST_QUIET = 3;
+/** Whether the container stood in a stop at its last fix (1) or not (0), and the door at the last reading (its index in DOOR_STATES). */
+const LAST_STOPPED = 4;
+const LAST_DOOR = 5;
 /** The last intervals between fixes (up to INTERVALS, oldest first), and how many. */
-const N_INTERVALS = 7;
-const INTERVAL0 = 8;
+const N_INTERVALS = 6;
+const INTERVAL0 = N_INTERVALS + 1;
 /** The same of intervals between two fixes of one stop: the device's reporting while it stands still. */
 const N_STATIONARY = INTERVAL0 + INTERVALS;
 const STATIONARY0 = N_STATIONARY + 1;
-/** Whether the container stood in a stop at its last fix (1) or not (0), and the door at the last reading (its index in DOOR_STATES). */
-const LAST_STOPPED = STATIONARY0 + INTERVALS;
-const LAST_DOOR = LAST_STOPPED + 1;
-const WIDTH = LAST_DOOR + 1;
+const WIDTH32 = STATIONARY0 + INTERVALS;
 
 /** The cells at a new trip. */
 const INITIAL_CELLS: readonly number[] = (() => {
@@ -73,21 +78,26 @@ const INITIAL_CELLS: readonly number[] = (() => {
   c[LAST_TS] = -Infinity;
   return c;
 })();
+const INITIAL_CELLS32: readonly number[] = new Array<number>(WIDTH32).fill(0);
 
 /** The bound container's numbers, read and written in its cells (one cursor, moved to a container by `at`). */
 class Numbers {
   private c: Float64Array = new Float64Array(0);
   private b = 0;
+  private u: Uint32Array = new Uint32Array(0);
+  private ub = 0;
   at(ctx: RuleContext): this {
     this.c = ctx.cells;
     this.b = ctx.base;
+    this.u = ctx.cells32;
+    this.ub = ctx.base32;
     return this;
   }
   get lastKn(): number | null {
-    return this.c[this.b + HAS_KN] === 1 ? this.c[this.b + LAST_KN]! : null;
+    return this.u[this.ub + HAS_KN] === 1 ? this.c[this.b + LAST_KN]! : null;
   }
   set lastKn(kn: number | null) {
-    this.c[this.b + HAS_KN] = kn === null ? 0 : 1;
+    this.u[this.ub + HAS_KN] = kn === null ? 0 : 1;
     this.c[this.b + LAST_KN] = kn ?? 0;
   }
   get firstTs(): number {
@@ -103,49 +113,49 @@ class Numbers {
     this.c[this.b + LAST_TS] = ts;
   }
   get othersSinceFix(): number {
-    return this.c[this.b + OTHERS_SINCE_FIX]!;
+    return this.u[this.ub + OTHERS_SINCE_FIX]!;
   }
   set othersSinceFix(n: number) {
-    this.c[this.b + OTHERS_SINCE_FIX] = n;
+    this.u[this.ub + OTHERS_SINCE_FIX] = clampU32(n);
   }
   get quietSinceFix(): number {
-    return this.c[this.b + QUIET_SINCE_FIX]!;
+    return this.u[this.ub + QUIET_SINCE_FIX]!;
   }
   set quietSinceFix(ms: number) {
-    this.c[this.b + QUIET_SINCE_FIX] = ms;
+    this.u[this.ub + QUIET_SINCE_FIX] = clampU32(ms);
   }
   get longestQuiet(): number {
-    return this.c[this.b + LONGEST_QUIET]!;
+    return this.u[this.ub + LONGEST_QUIET]!;
   }
   set longestQuiet(ms: number) {
-    this.c[this.b + LONGEST_QUIET] = ms;
+    this.u[this.ub + LONGEST_QUIET] = clampU32(ms);
   }
   get lastStopped(): boolean {
-    return this.c[this.b + LAST_STOPPED] === 1;
+    return this.u[this.ub + LAST_STOPPED] === 1;
   }
   set lastStopped(stopped: boolean) {
-    this.c[this.b + LAST_STOPPED] = stopped ? 1 : 0;
+    this.u[this.ub + LAST_STOPPED] = stopped ? 1 : 0;
   }
   get lastDoor(): DoorState {
-    return DOOR_STATES[this.c[this.b + LAST_DOOR]!]!;
+    return DOOR_STATES[this.u[this.ub + LAST_DOOR]!]!;
   }
   set lastDoor(door: DoorState) {
-    this.c[this.b + LAST_DOOR] = DOOR_STATES.indexOf(door);
+    this.u[this.ub + LAST_DOOR] = DOOR_STATES.indexOf(door);
   }
   /** Appends an interval between fixes, keeping the last INTERVALS (`stationary`: to the stop's). */
   push(stationary: boolean, ms: number): void {
-    pushBoundedCells(this.c, this.b + (stationary ? N_STATIONARY : N_INTERVALS), ms, INTERVALS);
+    pushBoundedCells(this.u, this.ub + (stationary ? N_STATIONARY : N_INTERVALS), clampU32(ms), INTERVALS);
   }
   /** The median of the intervals (with fewer than three, the longest: a sparse tracker is not judged on a guess). */
   median(stationary: boolean): number {
-    const sorted = sortedCells(this.c, this.b + (stationary ? N_STATIONARY : N_INTERVALS), scratch);
+    const sorted = sortedCells(this.u, this.ub + (stationary ? N_STATIONARY : N_INTERVALS), scratch);
     const n = sorted.length;
     if (n === 0) return 0;
     return n < 3 ? sorted[n - 1]! : sorted[Math.floor(n / 2)]!;
   }
 }
 const cursor = new Numbers();
-const scratch = new Float64Array(INTERVALS);
+const scratch = new Uint32Array(INTERVALS);
 
 /** A silence of every reading, from the last reading before it to the one that ended it (or the timer). */
 interface Silence {
@@ -175,6 +185,7 @@ export const locationGap = defineRule<State>({
     pending: null,
   }),
   cells: INITIAL_CELLS,
+  cells32: INITIAL_CELLS32,
   learn(state, r, ctx) {
     const n = cursor.at(ctx);
     // the yard days before departure are the start of the device's profile

@@ -74,6 +74,9 @@ export interface RuleContext {
    */
   readonly cells: Float64Array;
   readonly base: number;
+  /** The same for a rule with `cells32`: entries `base32` to `base32 + cells32.length - 1` of this array. */
+  readonly cells32: Uint32Array;
+  readonly base32: number;
   readonly ports: PortTable;
   /** The authorised-zone situation of a fix under the current plan (cached per fix). */
   zones(fix: Fix): ZoneFix;
@@ -121,6 +124,15 @@ export interface Rule<S = unknown> {
    * state alone: the cells are the container's whatever it says.
    */
   readonly cells?: readonly number[];
+  /**
+   * The same for whole numbers from 0 to 4,294,967,295 (counts, flags,
+   * intervals in whole milliseconds up to 49.7 days), four bytes each
+   * instead of eight: one Uint32Array per rule, read and written as
+   * `ctx.cells32[ctx.base32 + k]`. A value written outside that range wraps
+   * and a fraction is cut, as a Uint32Array does: the rule clamps what could
+   * be larger (clampU32 in bounded-list.ts).
+   */
+  readonly cells32?: readonly number[];
   onReading(state: S, reading: Reading, ctx: RuleContext): void;
   onTimer?(state: S, at: number, key: string, ctx: RuleContext): void;
   /** Readings of a bound container before departure: history to learn from, never alerts. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pushBounded, pushBoundedCells, sortedCells } from '../../src/rules/bounded-list.js';
+import { clampU32, pushBounded, pushBoundedCells, sortedCells, U32_MAX } from '../../src/rules/bounded-list.js';
 
 // The rules' short histories (LOCATION_GAP's fix intervals, LIGHT_WITH_DOOR_CLOSED's
 // light intervals) against the push-then-shift they replaced: the same entries in
@@ -61,5 +61,41 @@ describe('pushBoundedCells', () => {
         expect([...c.subarray(0, at)].every((v) => v === -7) && [...c.subarray(at + 1 + max)].every((v) => v === -7)).toBe(true);
       }),
     );
+  });
+});
+
+// The same in 32-bit cells (Rule.cells32), where the two rules keep their intervals now: whole
+// milliseconds, clamped to what a Uint32Array holds.
+describe('pushBoundedCells in 32-bit cells', () => {
+  it('holds what pushBounded holds of the clamped values, and sortedCells sorts them as numbers', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 5 }), fc.array(fc.oneof(fc.nat({ max: 10_000 }), fc.integer({ min: 0, max: 2 ** 34 })), { maxLength: 60 }), (max, at, xs) => {
+        const c = new Uint32Array(at + 1 + max + 2).fill(7);
+        c[at] = 0;
+        const scratch = new Uint32Array(max);
+        let list: number[] = [];
+        for (const x of xs) {
+          list = pushBounded(list, Math.min(x, U32_MAX), max);
+          pushBoundedCells(c, at, clampU32(x), max);
+          expect([...c.subarray(at + 1, at + 1 + c[at]!)]).toEqual(list);
+          expect([...sortedCells(c, at, scratch)]).toEqual([...list].sort((a, b) => a - b));
+        }
+        expect([...c.subarray(0, at)].every((v) => v === 7) && [...c.subarray(at + 1 + max)].every((v) => v === 7)).toBe(true);
+      }),
+    );
+  });
+
+  it('clampU32 keeps what a 32-bit cell holds: longer than 49.7 days is 49.7 days, never a wrapped short one', () => {
+    const DAY = 86_400_000;
+    expect([0, 1, 3_600_000, U32_MAX].map(clampU32)).toEqual([0, 1, 3_600_000, U32_MAX]);
+    expect(clampU32(60 * DAY)).toBe(U32_MAX);
+    expect(clampU32(Infinity)).toBe(U32_MAX);
+    expect(clampU32(-5)).toBe(0);
+    // what the cell would have held unclamped: 60 days as some 10 days
+    const raw = new Uint32Array(1);
+    raw[0] = 60 * DAY;
+    expect(raw[0]).toBeLessThan(11 * DAY);
+    raw[0] = clampU32(60 * DAY);
+    expect(raw[0]).toBeGreaterThan(49 * DAY);
   });
 });

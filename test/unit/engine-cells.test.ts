@@ -59,6 +59,19 @@ function engine(rules: readonly Rule[] = [probe]): { e: RuleEngine; alerts: Aler
   const trips = new TripDirectory({ bindBeforeDepartureMs: config.trips.bindBeforeDepartureMs, activeAfterEtaMs: config.trips.activeAfterEtaMs }, plans);
   return { e: new RuleEngine({ config, trips, ports: defaultPorts(), rules, router: seaLaneRouter, output: { alert: (a) => alerts.push(a), late: () => {} } }), alerts };
 }
+/**
+ * MSCU on lane 1 sets a timer queued in lane 1, then moves to lane 0 (the
+ * timer stays queued in lane 1); lane 0 is dropped: MSCU is forgotten and its
+ * number given back.
+ */
+function moveAndDrop(e: RuleEngine): void {
+  e.ingest(r(0, 0, true), 1);
+  e.ingest(r(1, 0, false), 1);
+  e.flush();
+  e.ingest(r(2, 0, false), 0);
+  e.flush();
+  e.dropLane(0);
+}
 const seen = (alerts: Alert[]) => alerts.map((a) => `${a.containerId.slice(0, 4)} ${a.summary} ${a.details!.n} ${Number(a.details!.first) - t} ${Number(a.details!.door) - t}`);
 
 describe('rule cells', () => {
@@ -107,17 +120,7 @@ describe('rule cells', () => {
 
   it('a container whose lane is dropped keeps its cells for a timer that still reaches it; the container that takes its number starts afresh', () => {
     const { e, alerts } = engine();
-    // MSCU on lane 1 sets a timer queued in lane 1, then moves to lane 0 (the timer stays queued in lane 1); lane 0 is dropped:
-    // MSCU is forgotten and its number given back
-    const moveAndDrop = () => {
-      e.ingest(r(0, 0, true), 1);
-      e.ingest(r(1, 0, false), 1);
-      e.flush();
-      e.ingest(r(2, 0, false), 0);
-      e.flush();
-      e.dropLane(0);
-    };
-    moveAndDrop();
+    moveAndDrop(e);
     // a container without a trip takes the number: it holds the initial values, not MSCU's
     e.ingest(reading(t + 3 * MIN, { kind: 'light', lux: 1 }, { containerId: 'CAIU1000007', tripId: null, deviceId: 'dev-7', id: 'no-trip' }), 1);
     e.flush();
@@ -125,7 +128,7 @@ describe('rule cells', () => {
     expect(body.slots.find((x) => x.containerId === 'CAIU1000007')!.cells).toEqual([0, NaN, -Infinity]);
     // again from the start (lane 1 dropped too), and this time TGHU takes the number
     e.dropLane(1);
-    moveAndDrop();
+    moveAndDrop(e);
     e.ingest(r(3, 1, false), 1);
     e.flush();
     alerts.length = 0;
@@ -139,5 +142,94 @@ describe('rule cells', () => {
     const snap = first.e.snapshotLane(0);
     const wider = defineRule<null>({ ...probe, cells: [0, NaN, -Infinity, 0] });
     expect(() => engine([wider]).e.restoreLane(0, snap)).toThrow(/rule cells/);
+  });
+});
+
+/**
+ * A probe with 32-bit cells (Rule.cells32) beside its cells: cell 0 holds the
+ * first reading's time (NaN until then); 32-bit cell 0 counts readings from
+ * 3, 32-bit cell 1 holds the seconds since the first reading.
+ */
+const probe32 = defineRule<null>({
+  id: 'LOCATION_GAP' as RuleId,
+  initialState: () => null,
+  cells: [NaN],
+  cells32: [3, 0],
+  onReading(_s, r, ctx) {
+    if (Number.isNaN(ctx.cells[ctx.base]!)) ctx.cells[ctx.base] = r.ts;
+    const u = ctx.cells32;
+    const b = ctx.base32;
+    u[b] = u[b]! + 1;
+    u[b + 1] = (r.ts - ctx.cells[ctx.base]!) / 1000;
+    ctx.raise({ severity: 'low', incidentKey: r.eventId, startedAt: r.ts, detectedAt: r.ts, location: null, summary: 'probe32', evidence: [], details: { n: u[b]!, s: u[b + 1]! } });
+    ctx.setTimer(r.ts + HOUR, 'again');
+  },
+  onTimer(_s, at, _key, ctx) {
+    const u = ctx.cells32;
+    ctx.raise({ severity: 'low', incidentKey: `t@${at}`, startedAt: at, detectedAt: at, location: null, summary: 'timer32', evidence: [], details: { n: u[ctx.base32]!, s: u[ctx.base32 + 1]! } });
+  },
+});
+const seen32 = (alerts: Alert[]) => alerts.map((a) => `${a.containerId.slice(0, 4)} ${a.tripId} ${a.details!.n} ${a.details!.s}`);
+
+describe('32-bit rule cells', () => {
+  it("each container's are its own, start at the rule's values and start again at a new trip", () => {
+    const { e, alerts } = engine([probe32]);
+    for (const x of readings) e.ingest(x);
+    e.ingest(reading(Date.parse('2026-01-30T11:00:00Z'), { kind: 'light', lux: 2 }, { containerId: boxes[0], tripId: 'T-9', deviceId: 'dev-0', id: 'new-trip' }));
+    e.flush();
+    expect(seen32(alerts.filter((a) => a.summary === 'probe32'))).toEqual(['MSCU T-0 4 0', 'TGHU T-1 4 0', 'MSCU T-0 5 120', 'TGHU T-1 5 120', 'MSCU T-0 6 240', 'TGHU T-1 6 240', 'MSCU T-9 4 0']);
+  });
+
+  it('snapshots carry them after the float cells; a restored engine goes on from them', () => {
+    const whole = engine([probe32]);
+    for (const x of readings) whole.e.ingest(x);
+    whole.e.flush();
+    const first = engine([probe32]);
+    for (const x of readings.slice(0, 3)) first.e.ingest(x);
+    first.e.flush();
+    const snap = decodeLaneSnapshot(encodeLaneSnapshot(first.e.snapshotLane(0)));
+    const body = new GraphDecoder([]).decode(snap.body) as { slots: Array<{ containerId: string; cells: number[] }> };
+    expect(body.slots.find((x) => x.containerId === boxes[0])!.cells).toEqual([t, 5, 120]);
+    const second = engine([probe32]);
+    second.e.restoreLane(0, snap);
+    for (const x of readings.slice(3)) second.e.ingest(x);
+    second.e.flush();
+    expect(seen32([...first.alerts, ...second.alerts])).toEqual(seen32(whole.alerts));
+  });
+
+  it('a container whose lane is dropped keeps them for a timer that still reaches it', () => {
+    const { e, alerts } = engine([probe32]);
+    // then TGHU takes MSCU's number in lane 1
+    moveAndDrop(e);
+    e.ingest(r(3, 1, false), 1);
+    e.flush();
+    alerts.length = 0;
+    e.advanceTo(t + 5 * HOUR, 1);
+    expect(seen32(alerts).sort()).toEqual(['MSCU T-0 6 120', 'TGHU T-1 4 0']);
+  });
+
+  it('refuses a snapshot whose number for a 32-bit cell is not a whole number from 0 to 2^32 - 1', () => {
+    // as many cells, the second a float cell holding a fraction, then a negative number, then 2^32
+    for (const value of [0.5, -1, 2 ** 32]) {
+      const floats = defineRule<null>({
+        id: 'LOCATION_GAP' as RuleId,
+        initialState: () => null,
+        cells: [NaN, 0, 0],
+        onReading(_s, _r, ctx) {
+          ctx.cells[ctx.base + 1] = value;
+        },
+      });
+      const first = engine([floats]);
+      first.e.ingest(readings[0]!);
+      first.e.flush();
+      const snap = first.e.snapshotLane(0);
+      expect(() => engine([probe32]).e.restoreLane(0, snap)).toThrow(/32-bit cell/);
+    }
+    // and the same snapshot with whole numbers in range is read
+    const fine = defineRule<null>({ id: 'LOCATION_GAP' as RuleId, initialState: () => null, cells: [NaN, 0, 0], onReading() {} });
+    const first = engine([fine]);
+    first.e.ingest(readings[0]!);
+    first.e.flush();
+    expect(() => engine([probe32]).e.restoreLane(0, first.e.snapshotLane(0))).not.toThrow();
   });
 });

@@ -84,7 +84,7 @@ export function contextAt(step: Step, input: Pick<ProbeInput, 'rules' | 'ports'>
   const refuse = (): never => {
     throw new Error('a probe context cannot raise alerts or set timers');
   };
-  return { rules: input.rules, view, ports: input.ports, cells: new Float64Array(0), base: 0, zones: (fix: Fix) => zonesOf(step, fix), raise: refuse, setTimer: refuse, cancelTimer: refuse };
+  return { rules: input.rules, view, ports: input.ports, cells: new Float64Array(0), base: 0, cells32: new Uint32Array(0), base32: 0, zones: (fix: Fix) => zonesOf(step, fix), raise: refuse, setTimer: refuse, cancelTimer: refuse };
 }
 
 export function zonesOf(step: Pick<Step, 'plan'>, p: { lat: number; lon: number }): ZoneFix {
