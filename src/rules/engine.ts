@@ -706,6 +706,13 @@ export class RuleEngine {
   /** Per rule, its `idle` (null for a rule without one), and the spare state handed to it for containers that keep none. */
   private readonly idlers: Array<((state: unknown) => boolean) | null>;
   private readonly spares: unknown[];
+  /**
+   * Held-reading arrays emptied by release, for the next container that holds
+   * a reading: a container's readings are held for the reorder window and
+   * released together, so most readings would otherwise make a new array
+   * and grow it (some 300 bytes of garbage per container and window).
+   */
+  private readonly heldPool: Reading[][] = [];
   readonly stats: EngineStats = { readingsIn: 0, processed: 0, late: 0, duplicates: 0, held: 0, containers: 0, timersFired: 0, alerts: 0 };
 
   constructor(private readonly opts: EngineOptions) {
@@ -777,8 +784,14 @@ export class RuleEngine {
       this.opts.output.late(r, `measured ${new Date(r.ts).toISOString()}, but ${r.containerId} was already evaluated up to ${new Date(slot.position).toISOString()}`);
       return;
     }
-    if (slot.held === null) slot.held = [r];
-    else if (!insertSorted(slot.held, r)) {
+    if (slot.held === null) {
+      const pooled = this.heldPool.pop();
+      if (pooled === undefined) slot.held = [r];
+      else {
+        pooled.push(r);
+        slot.held = pooled;
+      }
+    } else if (!insertSorted(slot.held, r)) {
       this.stats.duplicates++;
       return;
     }
@@ -988,10 +1001,16 @@ export class RuleEngine {
     this.stats.held -= n;
     // processing never adds to a slot's held readings (only ingest does), so they are processed in place and dropped after
     for (let i = 0; i < n; i++) this.process(slot, held[i]!);
-    if (n === len) slot.held = null;
-    else {
+    if (n === len) {
+      slot.held = null;
+      if (len <= HELD_POOLED_MOST && this.heldPool.length < HELD_POOL_MOST) {
+        for (let i = 0; i < len; i++) held.pop();
+        this.heldPool.push(held);
+      }
+    } else {
       for (let i = n; i < len; i++) held[i - n] = held[i]!;
-      held.length = len - n;
+      // (popped, not cut by setting the length: that lets the array's store go, and the next reading held grows a new one)
+      for (let i = 0; i < n; i++) held.pop();
     }
   }
 
@@ -1336,9 +1355,14 @@ function dispatchTable(rules: readonly Rule[], learning: boolean): Record<Readin
   return table;
 }
 
+/** Held-reading arrays pooled at most (RuleEngine.heldPool), and the most readings an array may have held to be pooled (a longer one has grown a store too large to keep). */
+const HELD_POOL_MOST = 1024;
+const HELD_POOLED_MOST = 16;
+
 /** Inserts keeping (ts, eventId) order; false when the same event id is already held. */
 function insertSorted(held: Reading[], r: Reading): boolean {
-  let i = held.length;
+  const len = held.length;
+  let i = len;
   while (i > 0) {
     const h = held[i - 1]!;
     if (h.ts < r.ts || (h.ts === r.ts && h.eventId < r.eventId)) break;
@@ -1346,7 +1370,10 @@ function insertSorted(held: Reading[], r: Reading): boolean {
     i--;
   }
   for (let j = i - 1; j >= 0 && held[j]!.ts === r.ts; j--) if (held[j]!.eventId === r.eventId) return false;
-  held.splice(i, 0, r);
+  // moved up one in place (splice would make a result array each time)
+  held.push(r);
+  for (let j = len; j > i; j--) held[j] = held[j - 1]!;
+  held[i] = r;
   return true;
 }
 

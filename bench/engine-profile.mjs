@@ -1,0 +1,106 @@
+// The engine's steady state under a CPU profile: N containers (default
+// 20,000) loaded for H hours (default 27, every rule's history full) untimed,
+// then R more hours (default 6) inside the profile. Every rule on, plans with
+// a route, the engine suite's readings.
+//
+//   npm run build && node bench/engine-profile.mjs [containers] [hours] [profiled hours] --out DIR
+//   node bench/profile-top.mjs DIR/engine.cpuprofile 30
+//
+// --time runs the profiled hours without a profiler and prints events/s
+// (for comparing two builds on the same box, one run after the other).
+// --no-rules runs the engine with no rule at all: what its own record
+// keeping (holds, release, timers, the container's record) costs per event.
+// --alloc samples allocations instead (V8's sampling heap profiler, every
+// 4 KB on average) and prints the sites that allocated most during the
+// profiled hours, garbage or not.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { loadConfig } from '../dist/src/config/load.js';
+import { defaultPorts } from '../dist/src/geo/ports.js';
+import { newTripDirectory } from '../dist/src/pipeline/app.js';
+import { RuleEngine } from '../dist/src/rules/engine.js';
+import { ALL_RULES } from '../dist/src/rules/index.js';
+import { makePlans } from './lib/fleet.mjs';
+import { cycle } from './suites/engine.mjs';
+
+const argv = process.argv.slice(2);
+const alloc = argv.includes('--alloc');
+if (alloc) argv.splice(argv.indexOf('--alloc'), 1);
+const timeOnly = argv.includes('--time');
+if (timeOnly) argv.splice(argv.indexOf('--time'), 1);
+const noRules = argv.includes('--no-rules');
+if (noRules) argv.splice(argv.indexOf('--no-rules'), 1);
+const outAt = argv.indexOf('--out');
+if (!timeOnly && (outAt < 0 || !argv[outAt + 1])) throw new Error('usage: engine-profile.mjs [containers] [hours] [profiled hours] --out DIR');
+const outDir = outAt < 0 ? null : argv[outAt + 1];
+if (outAt >= 0) argv.splice(outAt, 2);
+const [n = 20_000, hours = 27, profiled = 6] = argv.map(Number);
+if (!(n > 0) || !(hours > 0) || !(profiled > 0)) throw new Error('containers, hours and profiled hours must be > 0');
+
+const config = loadConfig({ env: {} });
+const trips = newTripDirectory(config);
+const plans = makePlans(n, { devicePrefix: 'eng', withRoute: true });
+for (const p of plans) trips.upsert(p);
+const engine = new RuleEngine({ config, trips, ports: defaultPorts(), rules: noRules ? [] : ALL_RULES, output: { alert: () => {}, late: () => {} } });
+const perHour = 4;
+let k = 0;
+for (; k < hours * perHour; k++) for (const r of cycle(plans, k)) engine.ingest(r);
+process.stderr.write(`${n} containers, ${hours} h loaded; profiling ${profiled} h\n`);
+const batches = [];
+for (let i = 0; i < profiled * perHour; i++) batches.push(cycle(plans, k + i));
+const session = new Session();
+session.connect();
+if (timeOnly) {
+  // no profiler
+} else if (alloc) {
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+} else {
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+}
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+let events = 0;
+const rates = [];
+for (let h = 0; h < profiled; h++) {
+  const h0 = performance.now();
+  let e = 0;
+  for (const batch of batches.slice(h * perHour, (h + 1) * perHour)) {
+    for (const r of batch) engine.ingest(r);
+    e += batch.length;
+  }
+  rates.push((e * 1000) / (performance.now() - h0));
+  events += e;
+}
+const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+if (timeOnly) {
+  process.stdout.write(`${Math.round((events * 1e6) / (cpu.user + cpu.system))} events per CPU-second of the process (every thread, the collector's too)\n`);
+  const sorted = [...rates].sort((a, b) => a - b);
+  process.stdout.write(`events/s per hour of readings: ${rates.map((x) => Math.round(x)).join(' ')}; median ${Math.round(sorted[sorted.length >> 1])}\n`);
+}
+process.stderr.write(`${events} events in ${Math.round(ms)} ms: ${Math.round((events * 1000) / ms)} events/s under the profiler\n`);
+if (timeOnly) {
+  // nothing to write
+} else if (alloc) {
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  writeFileSync(join(outDir, 'engine.heapprofile'), JSON.stringify(profile));
+  // self bytes per function and line, largest first
+  const sites = new Map();
+  let total = 0;
+  const walk = (node) => {
+    const f = node.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+    sites.set(key, (sites.get(key) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    for (const c of node.children) walk(c);
+  };
+  walk(profile.head);
+  for (const [key, bytes] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 30)) process.stdout.write(`${(bytes / events).toFixed(1).padStart(7)} B/event  ${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${key}\n`);
+  process.stdout.write(`${(total / events).toFixed(1)} bytes allocated per event in all\n`);
+} else {
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(join(outDir, 'engine.cpuprofile'), JSON.stringify(profile));
+}
