@@ -55,6 +55,13 @@ const HAS_WAY = 16;
 const HAS_ARRIVED = 32;
 /** The rules' states are set (a trip has started; clear: none, a snapshot's empty list). */
 const HAS_STATES = 64;
+/**
+ * Another lane's holds, timers or dirty list may name the container (it
+ * moved lanes, or a restored lane's entries resolved to it in its lane): its
+ * lane dropped, it keeps a private copy of its numbers (Slot.detach); one
+ * without is forgotten outright (Slot.forget).
+ */
+const ELSEWHERE = 128;
 
 // bits of SlotColumns.prevBits: the fix before the latest (prevFix) is held, and which of its optional numbers are
 const PREV_HELD = 1;
@@ -238,6 +245,16 @@ class ColumnPages {
     return page;
   }
 
+  private inertPage: SlotColumns | null = null;
+  /** A one-entry page of no container's (Slot.forget). */
+  inert(): SlotColumns {
+    if (this.inertPage === null) {
+      this.inertPage = new SlotColumns(1, this.initials, this.initials32);
+      this.inertPage.take(0);
+    }
+    return this.inertPage;
+  }
+
   /** Gives entry `no` of `page` back. */
   release(page: SlotColumns, no: number): void {
     page.release(no);
@@ -296,6 +313,26 @@ class Slot implements ContainerView {
     pages.release(this.cols, this.no);
     this.cols = own;
     this.no = 0;
+  }
+
+  /**
+   * Gives the slot's entry back to the shared columns outright, for a slot
+   * nothing will reach again (its lane dropped, no other lane naming it: not
+   * ELSEWHERE). It is pointed at the columns' inert entry, so even a stray
+   * read or write could never touch the entry's next owner.
+   */
+  forget(pages: ColumnPages): void {
+    pages.release(this.cols, this.no);
+    this.cols = pages.inert();
+    this.no = 0;
+  }
+
+  /** Another lane may name this container (ELSEWHERE). */
+  get elsewhere(): boolean {
+    return this.flag(ELSEWHERE);
+  }
+  set elsewhere(on: boolean) {
+    this.setFlag(ELSEWHERE, on);
   }
 
   /** Rule `i`'s state for this container (null for a rule with `idle` while its state is idle: RuleEngine.stateFor). */
@@ -951,13 +988,17 @@ export class RuleEngine {
     // entries of a container that has since moved to another lane resolve to it there, if this engine holds it
     for (const [at, id, ts] of body.maturities) {
       const slot = this.slots.get(id);
-      if (slot) lane.maturities.push(at, slot, ts);
+      if (!slot) continue;
+      if (slot.lane !== lane) slot.elsewhere = true;
+      lane.maturities.push(at, slot, ts);
     }
     // a timer is queued once, at the time its record says: a listed wake-up that does not match its container's timer, or a second one, queues nothing
     for (const [due, id, ruleIdx, key] of body.timers) {
       const slot = this.slots.get(id);
       const t = slot ? findTimer(slot, ruleIdx, key) : null;
-      if (t !== null && t.queued === due && t.heapIndex < 0) lane.timers.push(t);
+      if (t === null || t.queued !== due || t.heapIndex >= 0) continue;
+      if (slot!.lane !== lane) slot!.elsewhere = true;
+      lane.timers.push(t);
     }
     return { containers: body.slots.length };
   }
@@ -971,7 +1012,9 @@ export class RuleEngine {
       this.slots.delete(id);
       this.stats.containers--;
       this.stats.held -= s.held?.length ?? 0;
-      s.detach(this.cols);
+      // a copy of its numbers only for a container another lane may still reach
+      if (s.elsewhere) s.detach(this.cols);
+      else s.forget(this.cols);
     }
     // timers queued here of containers of other lanes are left not queued (they never wake unless set earlier again)
     lane.timers.clear();
@@ -1022,7 +1065,11 @@ export class RuleEngine {
       this.stats.containers++;
     } else {
       const lane = this.lane(laneId); // (the last lane used is cached: no Map lookup per reading)
-      if (s.lane !== lane) s.lane = lane; // the container's partition moved; its pending timers still fire from the old lane
+      if (s.lane !== lane) {
+        // the container's partition moved; its pending timers still fire from the old lane
+        s.lane = lane;
+        s.elsewhere = true;
+      }
     }
     return s;
   }

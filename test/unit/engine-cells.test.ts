@@ -136,6 +136,70 @@ describe('rule cells', () => {
     expect(seen(alerts).sort()).toEqual(['MSCU timer 3 0 0', 'TGHU timer 1 180000 -Infinity']);
   });
 
+  it("a dropped lane's container no other lane names is forgotten: its timers never fire and the container taking its number starts afresh", () => {
+    const { e, alerts } = engine();
+    e.ingest(r(0, 0, true), 0);
+    e.ingest(r(1, 0, false), 0);
+    e.flush();
+    e.dropLane(0);
+    e.ingest(reading(t + 3 * MIN, { kind: 'light', lux: 1 }, { containerId: 'CAIU1000007', tripId: null, deviceId: 'dev-7', id: 'no-trip' }), 0);
+    e.flush();
+    const body = new GraphDecoder([]).decode(e.snapshotLane(0).body) as { slots: Array<{ containerId: string; cells: number[] }> };
+    expect(body.slots.map((x) => [x.containerId, x.cells])).toEqual([['CAIU1000007', [0, NaN, -Infinity]]]);
+    alerts.length = 0;
+    e.advanceTo(t + 5 * HOUR, 0);
+    expect(alerts).toEqual([]);
+  });
+
+  it("a restored lane's hold naming a container of another lane keeps it reachable when that lane is dropped", () => {
+    // the probe without its timer: only the hold names the container
+    const counting = defineRule<null>({
+      id: 'LOCATION_GAP' as RuleId,
+      initialState: () => null,
+      cells: [0, NaN, -Infinity],
+      onReading(_s, x, ctx) {
+        ctx.cells[ctx.base] = ctx.cells[ctx.base]! + 1;
+        ctx.raise({ severity: 'low', incidentKey: x.eventId, startedAt: x.ts, detectedAt: x.ts, location: null, summary: 'probe', evidence: [], details: { n: ctx.cells[ctx.base]!, first: 'NaN', door: 'NaN' } });
+      },
+    });
+    // MSCU reads twice in lane 1 (one processed, one still held), then moves to lane 0: lane 1's hold names it there
+    const first = engine([counting]);
+    first.e.ingest(r(0, 0, true), 1);
+    first.e.advanceTo(t + 10 * MIN, 1);
+    first.e.ingest(r(10, 0, false), 1);
+    first.e.ingest(r(11, 0, false), 0);
+    const snaps = [first.e.snapshotLane(0), first.e.snapshotLane(1)];
+    // a fresh engine restores both (lane 0 first, so lane 1's hold resolves to MSCU there), then lane 0 is dropped
+    const { e, alerts } = engine([counting]);
+    e.restoreLane(0, snaps[0]!);
+    e.restoreLane(1, snaps[1]!);
+    e.dropLane(0);
+    // TGHU takes MSCU's number; lane 1's hold ends: MSCU's held readings go on from its own count
+    e.ingest(r(12, 1, false), 1);
+    e.advanceTo(t + 20 * MIN, 1);
+    expect(alerts.map((a) => `${a.containerId.slice(0, 4)} ${a.details!.n}`)).toEqual(['MSCU 2', 'MSCU 3', 'TGHU 1']);
+  });
+
+  it("a restored lane's timer of a container of another lane keeps it reachable when that lane is dropped", () => {
+    // MSCU reads in lane 1 (its timer queued there), then moves to lane 0 and reads there (nothing held in lane 1)
+    const first = engine();
+    first.e.ingest(r(0, 0, true), 1);
+    first.e.ingest(r(1, 0, false), 1);
+    first.e.advanceTo(t + 10 * MIN, 1);
+    first.e.ingest(r(10, 0, false), 0);
+    first.e.advanceTo(t + 20 * MIN, 0);
+    const snaps = [first.e.snapshotLane(0), first.e.snapshotLane(1)];
+    const { e, alerts } = engine();
+    e.restoreLane(0, snaps[0]!);
+    e.restoreLane(1, snaps[1]!);
+    e.dropLane(0);
+    e.ingest(r(12, 1, false), 1);
+    alerts.length = 0;
+    e.advanceTo(t + 5 * HOUR, 1);
+    // lane 1 wakes MSCU's timer (set for an hour after its last reading, in lane 0): it reads MSCU's count, not another's
+    expect(seen(alerts.filter((a) => a.summary === 'timer'))).toEqual(['MSCU timer 3 0 0']);
+  });
+
   it('refuses a snapshot whose cells are not as many as the rules keep', () => {
     const first = engine();
     for (const x of readings) first.e.ingest(x);
