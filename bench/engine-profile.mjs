@@ -51,12 +51,10 @@ const batches = [];
 for (let i = 0; i < profiled * perHour; i++) batches.push(cycle(plans, k + i));
 const session = new Session();
 session.connect();
-if (timeOnly) {
-  // no profiler
-} else if (alloc) {
+if (alloc) {
   await session.post('HeapProfiler.enable');
   await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-} else {
+} else if (!timeOnly) {
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
 }
@@ -81,10 +79,8 @@ if (timeOnly) {
   const sorted = [...rates].sort((a, b) => a - b);
   process.stdout.write(`events/s per hour of readings: ${rates.map((x) => Math.round(x)).join(' ')}; median ${Math.round(sorted[sorted.length >> 1])}\n`);
 }
-process.stderr.write(`${events} events in ${Math.round(ms)} ms: ${Math.round((events * 1000) / ms)} events/s under the profiler\n`);
-if (timeOnly) {
-  // nothing to write
-} else if (alloc) {
+process.stderr.write(`${events} events in ${Math.round(ms)} ms: ${Math.round((events * 1000) / ms)} events/s${timeOnly ? '' : ' under the profiler'}\n`);
+if (alloc) {
   const { profile } = await session.post('HeapProfiler.stopSampling');
   writeFileSync(join(outDir, 'engine.heapprofile'), JSON.stringify(profile));
   // self bytes per function and line, largest first
@@ -100,7 +96,7 @@ if (timeOnly) {
   walk(profile.head);
   for (const [key, bytes] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 30)) process.stdout.write(`${(bytes / events).toFixed(1).padStart(7)} B/event  ${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${key}\n`);
   process.stdout.write(`${(total / events).toFixed(1)} bytes allocated per event in all\n`);
-} else {
+} else if (!timeOnly) {
   const { profile } = await session.post('Profiler.stop');
   writeFileSync(join(outDir, 'engine.cpuprofile'), JSON.stringify(profile));
 }

@@ -8,6 +8,7 @@ import { type HeapPlace, IndexedHeap } from '../heap.js';
 import { compilePlan, insideAnyZone, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from '../trips/compile.js';
 import { type ContainerView, DOOR_STATES, type DoorState, type Fix, type PrevFix, type RaisedAlert, type Rule, type RuleContext } from './rule.js';
 import { trackStop } from './stop-tracker.js';
+import { U32_MAX } from './bounded-list.js';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { swError } from '../errors.js';
 import { RollingBaseline, type SavedBaseline, slabBulk } from './rolling-baseline.js';
@@ -161,7 +162,7 @@ class SlotColumns {
    */
   setCellsOf(no: number, values: readonly number[]): boolean {
     const places = this.cellPlaces(no);
-    const fits = (v: unknown, a: Float64Array | Uint32Array) => typeof v === 'number' && (a instanceof Float64Array || (Number.isInteger(v) && v >= 0 && v <= 0xffffffff));
+    const fits = (v: unknown, a: Float64Array | Uint32Array) => typeof v === 'number' && (a instanceof Float64Array || (Number.isInteger(v) && v >= 0 && v <= U32_MAX));
     if (values.length !== places.length || !places.every(([a], j) => fits(values[j], a))) return false;
     places.forEach(([a, i], j) => {
       a[i] = values[j]!;
