@@ -1,4 +1,5 @@
-import { ISO_TIME } from './reading.js';
+/** An RFC 3339 UTC time: date, time, optional fraction of up to nine digits, `Z`. */
+export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 /** Parses an RFC 3339 UTC time (`Z` suffix, optional fraction) to ms, or NaN. */
 export function parseIsoTime(value: unknown): number {

@@ -5,7 +5,7 @@ import type { PortTable } from '../geo/ports.js';
 import type { TripDirectory } from '../trips/directory.js';
 import { DirectProcessor, type ProcessorCounts } from '../pipeline/processor.js';
 import type { AlertSink } from '../sinks/sink.js';
-import { readCapture } from './capture.js';
+import { readCaptureAhead } from './capture-ahead.js';
 
 export interface ReplayOptions {
   /** 'max' as fast as possible; a number N replays at N times the recorded pace. */
@@ -37,17 +37,21 @@ export async function replayCapture(file: string, config: Config, trips: TripDir
   let firstT: number | null = null;
   let lastT: number | null = null;
   const wallStart = Date.now();
-  for await (const m of readCapture(file)) {
-    if (opts.signal?.aborted) break;
-    if (firstT === null) firstT = m.t;
-    if (opts.speed !== 'max') {
-      const due = (m.t - firstT) / opts.speed - (Date.now() - wallStart);
-      if (due > 1) await sleep(due);
+  // the capture is read and parsed in a worker thread, ahead of the rules (capture-ahead.ts); a batch's messages are fed without a wait each
+  reading: for await (const batch of readCaptureAhead(file)) {
+    for (let i = 0; i < batch.length; i++) {
+      if (opts.signal?.aborted) break reading;
+      const t = batch.times[i]!;
+      if (firstT === null) firstT = t;
+      if (opts.speed !== 'max') {
+        const due = (t - firstT) / opts.speed - (Date.now() - wallStart);
+        if (due > 1) await sleep(due);
+      }
+      lastT = t;
+      const out = proc.message(batch.topic(i), batch.payload(i), t);
+      if (out.alerts.length) await sink.write(out.alerts);
+      if (opts.onProgress && proc.counts.messages % 5000 === 0) opts.onProgress(proc.counts.messages, t);
     }
-    lastT = m.t;
-    const out = proc.message(m.topic, m.payload, m.t);
-    if (out.alerts.length) await sink.write(out.alerts);
-    if (opts.onProgress && proc.counts.messages % 5000 === 0) opts.onProgress(proc.counts.messages, m.t);
   }
   const end = proc.finish();
   if (end.alerts.length) await sink.write(end.alerts);
