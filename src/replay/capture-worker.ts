@@ -1,12 +1,12 @@
 /**
  * The worker thread of readCaptureAhead (capture-ahead.ts): reads and parses
- * a capture with readCapture and posts its messages to the replaying thread
+ * a capture as readCapture does and posts its messages to the replaying thread
  * in batches, in file order, each batch's numbers and payload bytes in
  * transferred buffers (no copy between the threads). It runs at most
  * `credits` batches ahead of the reader, who gives one back per batch taken.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { readCapture } from './capture.js';
+import { captureLines, parseCaptureFields } from './capture.js';
 import type { AheadData, AheadMessage } from './capture-ahead.js';
 
 const port = parentPort!;
@@ -31,6 +31,8 @@ let topicAt = new Map<string, number>();
 let bytes = Buffer.allocUnsafeSlow(batchBytes);
 let used = 0;
 let count = 0;
+/** Messages the batch being filled takes: the first batches are small, so the reader can start while this thread is still warming up, then double up to batchMessages. */
+let limit = Math.min(64, batchMessages);
 
 async function post(last: boolean): Promise<void> {
   while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
@@ -47,25 +49,31 @@ async function post(last: boolean): Promise<void> {
   bytes = Buffer.allocUnsafeSlow(batchBytes);
   used = 0;
   count = 0;
+  limit = Math.min(2 * limit, batchMessages);
 }
 
 try {
-  for await (const m of readCapture(file)) {
-    const size = m.payload.length;
+  let n = 0;
+  for await (const line of captureLines(file)) {
+    n++;
+    if (line.trim() === '') continue;
+    const f = parseCaptureFields(line, file, n);
+    // the payload written straight into the batch (readCapture makes a Buffer of it first)
+    const encoding = f.base64 ? 'base64' : 'utf8';
+    const size = Buffer.byteLength(f.text, encoding);
     if (count > 0 && used + size > bytes.length) await post(false);
     // a payload larger than a batch travels in a batch of its own, sized for it
     if (size > bytes.length) bytes = Buffer.allocUnsafeSlow(size);
-    times[count] = m.t;
-    let k = topicAt.get(m.topic);
+    times[count] = f.t;
+    let k = topicAt.get(f.topic);
     if (k === undefined) {
-      k = topics.push(m.topic) - 1;
-      topicAt.set(m.topic, k);
+      k = topics.push(f.topic) - 1;
+      topicAt.set(f.topic, k);
     }
     topicOf[count] = k;
-    m.payload.copy(bytes, used);
-    used += size;
+    used += bytes.write(f.text, used, size, encoding);
     ends[count++] = used;
-    if (count === batchMessages) await post(false);
+    if (count === limit) await post(false);
   }
   await post(true);
 } catch (err) {

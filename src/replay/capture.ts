@@ -15,6 +15,14 @@ export interface CapturedMessage {
 
 const LINE_SHAPE = 'expected {"t", "topic", "payload" | "payloadBase64"}';
 
+/** A capture line's fields: its arrival time (epoch ms), topic, and payload as written (base64 text for payloadBase64). */
+export interface CaptureFields {
+  t: number;
+  topic: string;
+  text: string;
+  base64: boolean;
+}
+
 /**
  * A parsed line's fields when it is exactly {"t", "topic", "payload"} or
  * {"t", "topic", "payloadBase64"}, all strings, the topic not empty (no
@@ -40,7 +48,8 @@ export function captureLine(m: CapturedMessage): string {
   return isUtf8(m.payload) ? JSON.stringify({ t, topic: m.topic, payload: m.payload.toString('utf8') }) : JSON.stringify({ t, topic: m.topic, payloadBase64: m.payload.toString('base64') });
 }
 
-export function parseCaptureLine(line: string, file: string, lineNo: number): CapturedMessage {
+/** One capture line's fields (WIRE section 4); a line that is not one throws SW_ERR_CAPTURE_LINE naming the file and line. */
+export function parseCaptureFields(line: string, file: string, lineNo: number): CaptureFields {
   let doc: unknown;
   try {
     doc = JSON.parse(line);
@@ -51,16 +60,25 @@ export function parseCaptureLine(line: string, file: string, lineNo: number): Ca
   if (f === null) throw swError('SW_ERR_CAPTURE_LINE', file, lineNo, LINE_SHAPE);
   const t = parseIsoTime(f.t);
   if (Number.isNaN(t)) throw swError('SW_ERR_CAPTURE_LINE', file, lineNo, `t ${JSON.stringify(f.t)} is not an ISO time ending in Z`);
-  return { t, topic: f.topic, payload: Buffer.from(f.text, f.base64 ? 'base64' : 'utf8') };
+  return { t, topic: f.topic, text: f.text, base64: f.base64 };
+}
+
+export function parseCaptureLine(line: string, file: string, lineNo: number): CapturedMessage {
+  const f = parseCaptureFields(line, file, lineNo);
+  return { t: f.t, topic: f.topic, payload: Buffer.from(f.text, f.base64 ? 'base64' : 'utf8') };
+}
+
+/** A capture's lines (`.ndjson`, or gunzipped `.ndjson.gz`), blank ones included: line numbers count them. */
+export function captureLines(file: string): AsyncIterable<string> {
+  const raw = createReadStream(file);
+  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  return createInterface({ input, crlfDelay: Infinity });
 }
 
 /** Reads a capture (`.ndjson` or `.ndjson.gz`) line by line, in file order. */
 export async function* readCapture(file: string): AsyncGenerator<CapturedMessage> {
-  const raw = createReadStream(file);
-  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
-  for await (const line of lines) {
+  for await (const line of captureLines(file)) {
     n++;
     if (line.trim() === '') continue;
     yield parseCaptureLine(line, file, n);
