@@ -16,6 +16,7 @@ import { defaultPorts } from '../../dist/src/geo/ports.js';
 import { newTripDirectory } from '../../dist/src/pipeline/app.js';
 import { RuleEngine } from '../../dist/src/rules/engine.js';
 import { ALL_RULES } from '../../dist/src/rules/index.js';
+import { doorReading, lightReading, locationReading, temperatureReading } from '../../dist/src/model/reading.js';
 import { slabBytes } from '../../dist/src/rules/rolling-baseline.js';
 import { compilePlan } from '../../dist/src/trips/compile.js';
 import { makePlans, simReadings, T0 } from '../lib/fleet.mjs';
@@ -23,7 +24,6 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { figure, fmt, progress, summarise, time } from '../lib/measure.mjs';
 
 const STEP_MS = 15 * 60_000;
-const KIND = { gps: 'location', temp: 'temperature', light: 'light', door: 'door' };
 /** Hours of readings before anything is measured: past TEMPERATURE_ANOMALY's 26 h baseline, so every rule's state is at its steady size. */
 const LOAD_HOURS = 27;
 
@@ -46,7 +46,8 @@ async function memAfterGc() {
 
 /**
  * Every container's four readings of one 15-minute cycle, in arrival order, as canonical readings
- * (temperatures in tenths of a degree, as every wire format carries them).
+ * (temperatures in tenths of a degree, as every wire format carries them), made as the decoders make
+ * them: by model/reading.ts's four functions, every reading of one shape.
  */
 export function cycle(plans, k) {
   const n = plans.length;
@@ -56,11 +57,13 @@ export function cycle(plans, k) {
     const p = plans[i];
     const base = T0 + k * STEP_MS + Math.floor((i * 900) / n) * 1000; // spread over the quarter hour
     for (const s of simReadings(i, base)) {
-      const { kind, ts, ...values } = s;
-      if (kind === 'temp') values.celsius = Math.round(values.celsius * 10) / 10;
       // a flat string, as decoding gives (a template literal would be a rope of five pieces, retained as such)
-      const eventId = ['bench:', p.deviceId, ':', k, '-', kind].join('');
-      out[j++] = { ...values, kind: KIND[kind], eventId, deviceId: p.deviceId, containerId: p.containerId, tripId: p.tripId, format: 'batch-v1', ts, receivedAt: ts + 2000 };
+      const eventId = ['bench:', p.deviceId, ':', k, '-', s.kind].join('');
+      const at = [eventId, p.deviceId, p.containerId, p.tripId, 'batch-v1', s.ts, s.ts + 2000];
+      if (s.kind === 'gps') out[j++] = locationReading(...at, s.lat, s.lon, s.speedKn, s.headingDeg, s.hdop);
+      else if (s.kind === 'temp') out[j++] = temperatureReading(...at, Math.round(s.celsius * 10) / 10, s.setpointC);
+      else if (s.kind === 'light') out[j++] = lightReading(...at, s.lux);
+      else out[j++] = doorReading(...at, s.open);
     }
   }
   return out.sort((a, b) => a.receivedAt - b.receivedAt);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Reading } from '../model/reading.js';
+import { doorReading, lightReading, locationReading, type Reading, temperatureReading } from '../model/reading.js';
 import { describeZodError } from '../trips/schema.js';
 import { checkSkew, parseJsonPayload, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
 import { planForContainer } from './device-binding.js';
@@ -111,26 +111,18 @@ export function decodeBatchEvent(doc: unknown, receivedAt: number, ctx: DecodeCo
   const plan = planForContainer(ctx.trips, ctx.memos, deviceId, containerId, ts);
   const eventId = `batch-v1:${deviceId}:${e.eventId}`;
   const tripId = plan ? plan.tripId : null;
-  // One literal per kind (and for the usual optional values), keys in the order the telemetry topic has always had.
+  // every reading of one shape (model/reading.ts)
   switch (e.eventType) {
     case 'DOOR_OPENED':
-      return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'door', open: true };
+      return doorReading(eventId, deviceId, containerId, tripId, 'batch-v1', ts, receivedAt, true);
     case 'DOOR_CLOSED':
-      return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'door', open: false };
-    case 'LOCATION': {
-      if (e.speedKnots !== undefined && e.headingDegrees !== undefined)
-        return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'location', lat: e.latitude!, lon: e.longitude!, speedKn: e.speedKnots, headingDeg: e.headingDegrees };
-      const r: Reading = { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'location', lat: e.latitude!, lon: e.longitude! };
-      if (e.speedKnots !== undefined) r.speedKn = e.speedKnots;
-      if (e.headingDegrees !== undefined) r.headingDeg = e.headingDegrees;
-      return r;
-    }
+      return doorReading(eventId, deviceId, containerId, tripId, 'batch-v1', ts, receivedAt, false);
+    case 'LOCATION':
+      return locationReading(eventId, deviceId, containerId, tripId, 'batch-v1', ts, receivedAt, e.latitude!, e.longitude!, e.speedKnots, e.headingDegrees, undefined);
     case 'LIGHT':
-      return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'light', lux: e.lux! };
-    case 'TEMPERATURE': {
-      if (e.setpointCelsius !== undefined) return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'temperature', celsius: e.temperatureCelsius!, setpointC: e.setpointCelsius };
-      return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'temperature', celsius: e.temperatureCelsius! };
-    }
+      return lightReading(eventId, deviceId, containerId, tripId, 'batch-v1', ts, receivedAt, e.lux!);
+    case 'TEMPERATURE':
+      return temperatureReading(eventId, deviceId, containerId, tripId, 'batch-v1', ts, receivedAt, e.temperatureCelsius!, e.setpointCelsius);
   }
 }
 
@@ -373,21 +365,15 @@ export function scannedBatchReading(s: Buffer, sc: BatchScratch, i: number, rece
   const p = i * NUMS - 5;
   switch (type) {
     case 0:
-      return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'door', open: true };
+      return doorReading(eventId, deviceId, containerId, tripId, 'batch-v1', ts, receivedAt, true);
     case 1:
-      return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'door', open: false };
-    case 2: {
-      if ((present & 0b110000000) === 0b110000000) return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'location', lat: num[p + 5]!, lon: num[p + 6]!, speedKn: num[p + 7]!, headingDeg: num[p + 8]! };
-      const r: Reading = { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'location', lat: num[p + 5]!, lon: num[p + 6]! };
-      if (present & 0b10000000) r.speedKn = num[p + 7]!;
-      if (present & 0b100000000) r.headingDeg = num[p + 8]!;
-      return r;
-    }
+      return doorReading(eventId, deviceId, containerId, tripId, 'batch-v1', ts, receivedAt, false);
+    case 2:
+      return locationReading(eventId, deviceId, containerId, tripId, 'batch-v1', ts, receivedAt, num[p + 5]!, num[p + 6]!, present & 0b10000000 ? num[p + 7]! : undefined, present & 0b100000000 ? num[p + 8]! : undefined, undefined);
     case 3:
-      return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'light', lux: num[p + 9]! };
+      return lightReading(eventId, deviceId, containerId, tripId, 'batch-v1', ts, receivedAt, num[p + 9]!);
     default:
-      if (present & 0b100000000000) return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'temperature', celsius: num[p + 10]!, setpointC: num[p + 11]! };
-      return { eventId, deviceId, containerId, tripId, format: 'batch-v1', ts, receivedAt, kind: 'temperature', celsius: num[p + 10]! };
+      return temperatureReading(eventId, deviceId, containerId, tripId, 'batch-v1', ts, receivedAt, num[p + 10]!, present & 0b100000000000 ? num[p + 11]! : undefined);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Reading, ReadingValues } from '../model/reading.js';
+import { doorReading, lightReading, locationReading, oneShape, type Reading, type ReadingValues, temperatureReading } from '../model/reading.js';
 import { checkSkew, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
 import { planForDevice } from './device-binding.js';
 
@@ -44,7 +44,7 @@ export function decodeCsvV1Reference(deviceId: string, line: string, receivedAt:
   if (skew) return skew;
   const plan = planForDevice(ctx.trips, ctx.memos, deviceId, ts);
   if (!plan) return { reason: 'unbound-device', detail: `no trip plan binds device ${deviceId} at ${new Date(ts).toISOString()}` };
-  return { ...partial, eventId: `csv-v1:${deviceId}:${seqS}@${epochS}`, deviceId, containerId: plan.containerId, tripId: plan.tripId, format: 'csv-v1', ts, receivedAt } as Reading;
+  return oneShape({ ...partial, eventId: `csv-v1:${deviceId}:${seqS}@${epochS}`, deviceId, containerId: plan.containerId, tripId: plan.tripId, format: 'csv-v1', ts, receivedAt } as Reading);
 }
 
 const SEMI = 59;
@@ -240,23 +240,17 @@ export function scanCsvV1(deviceId: string, line: string, receivedAt: number, ct
   csvScanned.ts = ts;
   const containerId = plan.containerId;
   const tripId = plan.tripId;
-  // One literal per shape, keys in the reference's order ({...values, eventId, ...}): no object grown key by key.
+  // every reading of one shape (model/reading.ts); NaN: the optional value was not given
   const format = 'csv-v1';
   switch (shape) {
     case 1:
-      return { kind: 'door', open, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
+      return doorReading(eventId, deviceId, containerId, tripId, format, ts, receivedAt, open);
     case 2:
-      return { kind: 'light', lux: x, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
+      return lightReading(eventId, deviceId, containerId, tripId, format, ts, receivedAt, x);
     case 3:
-      if (Number.isNaN(opt1)) {
-        if (Number.isNaN(opt2)) return { kind: 'location', lat: x, lon: y, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
-        return { kind: 'location', lat: x, lon: y, headingDeg: opt2, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
-      }
-      if (Number.isNaN(opt2)) return { kind: 'location', lat: x, lon: y, speedKn: opt1, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
-      return { kind: 'location', lat: x, lon: y, speedKn: opt1, headingDeg: opt2, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
+      return locationReading(eventId, deviceId, containerId, tripId, format, ts, receivedAt, x, y, Number.isNaN(opt1) ? undefined : opt1, Number.isNaN(opt2) ? undefined : opt2, undefined);
     default:
-      if (Number.isNaN(opt1)) return { kind: 'temperature', celsius: x, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
-      return { kind: 'temperature', celsius: x, setpointC: opt1, eventId, deviceId, containerId, tripId, format, ts, receivedAt };
+      return temperatureReading(eventId, deviceId, containerId, tripId, format, ts, receivedAt, x, Number.isNaN(opt1) ? undefined : opt1);
   }
 }
 

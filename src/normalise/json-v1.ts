@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Reading } from '../model/reading.js';
+import { doorReading, lightReading, locationReading, type Reading, temperatureReading } from '../model/reading.js';
 import { describeZodError } from '../trips/schema.js';
 import { checkSkew, parseJsonPayload, type DecodeContext, type Rejection, type WireFormatDecoder } from './context.js';
 import { planForContainer } from './device-binding.js';
@@ -110,26 +110,16 @@ function fromFields(deviceId: string, kind: JsonV1Kind, m: Fields, ts: number, r
  */
 export function jsonV1Reading(eventId: string, deviceId: string, kind: JsonV1Kind, m: Fields, ts: number, receivedAt: number, tripId: string | null): Reading {
   const containerId = m.containerId;
-  // Built in one literal each (same key order as ever: the telemetry topic's JSON keeps its shape).
+  // every reading of one shape (model/reading.ts)
   switch (kind) {
     case 'door':
-      return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'door', open: m.state === 'open' };
-    case 'gps': {
-      // the usual fix has all three optional values: one literal, not three properties added to it
-      if (m.speedKn !== undefined && m.headingDeg !== undefined && m.hdop !== undefined)
-        return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'location', lat: m.lat!, lon: m.lon!, speedKn: m.speedKn, headingDeg: m.headingDeg, hdop: m.hdop };
-      const r: Reading = { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'location', lat: m.lat!, lon: m.lon! };
-      if (m.speedKn !== undefined) r.speedKn = m.speedKn;
-      if (m.headingDeg !== undefined) r.headingDeg = m.headingDeg;
-      if (m.hdop !== undefined) r.hdop = m.hdop;
-      return r;
-    }
+      return doorReading(eventId, deviceId, containerId, tripId, 'json-v1', ts, receivedAt, m.state === 'open');
+    case 'gps':
+      return locationReading(eventId, deviceId, containerId, tripId, 'json-v1', ts, receivedAt, m.lat!, m.lon!, m.speedKn, m.headingDeg, m.hdop);
     case 'light':
-      return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'light', lux: m.lux! };
-    case 'temp': {
-      if (m.setpointC !== undefined) return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: m.celsius!, setpointC: m.setpointC };
-      return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: m.celsius! };
-    }
+      return lightReading(eventId, deviceId, containerId, tripId, 'json-v1', ts, receivedAt, m.lux!);
+    case 'temp':
+      return temperatureReading(eventId, deviceId, containerId, tripId, 'json-v1', ts, receivedAt, m.celsius!, m.setpointC);
   }
 }
 
@@ -197,23 +187,28 @@ export function scannedJsonV1Reading(eventId: string, deviceId: string, kind: Js
   const present = mm.present;
   switch (kind) {
     case 'door':
-      return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'door', open: f.state === 'open' };
-    case 'gps': {
+      return doorReading(eventId, deviceId, containerId, tripId, 'json-v1', ts, receivedAt, f.state === 'open');
+    case 'gps':
       // members 5, 6, 7: speedKn, headingDeg, hdop
-      if ((present & 0b11100000) === 0b11100000) return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'location', lat: num[3]!, lon: num[4]!, speedKn: num[5]!, headingDeg: num[6]!, hdop: num[7]! };
-      const r: Reading = { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'location', lat: num[3]!, lon: num[4]! };
-      if (present & 0b100000) r.speedKn = num[5]!;
-      if (present & 0b1000000) r.headingDeg = num[6]!;
-      if (present & 0b10000000) r.hdop = num[7]!;
-      return r;
-    }
+      return locationReading(
+        eventId,
+        deviceId,
+        containerId,
+        tripId,
+        'json-v1',
+        ts,
+        receivedAt,
+        num[3]!,
+        num[4]!,
+        present & 0b100000 ? num[5]! : undefined,
+        present & 0b1000000 ? num[6]! : undefined,
+        present & 0b10000000 ? num[7]! : undefined,
+      );
     case 'light':
-      return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'light', lux: num[3]! };
-    case 'temp': {
+      return lightReading(eventId, deviceId, containerId, tripId, 'json-v1', ts, receivedAt, num[3]!);
+    case 'temp':
       // member 4: setpointC
-      if (present & 0b10000) return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: num[3]!, setpointC: num[4]! };
-      return { eventId, deviceId, containerId, tripId, format: 'json-v1', ts, receivedAt, kind: 'temperature', celsius: num[3]! };
-    }
+      return temperatureReading(eventId, deviceId, containerId, tripId, 'json-v1', ts, receivedAt, num[3]!, present & 0b10000 ? num[4]! : undefined);
   }
 }
 

@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { RuleLookup } from '../config/rule-history.js';
 import { alertId, type Alert } from '../model/alert.js';
 import type { PortTable } from '../geo/ports.js';
-import { READING_KINDS, type Reading, type ReadingKind } from '../model/reading.js';
+import { oneShape, READING_KINDS, type Reading, type ReadingKind } from '../model/reading.js';
 import type { TripDirectory } from '../trips/directory.js';
 import { type HeapPlace, IndexedHeap } from '../heap.js';
 import { compilePlan, insideAnyZone, locateInZones, type CompiledPlan, type SeaRouter, type ZoneFix } from '../trips/compile.js';
@@ -984,6 +984,8 @@ export class RuleEngine {
       }
       this.slots.set(s.containerId, s);
       if (s.held?.length === 0) s.held = null;
+      // held readings decoded from the snapshot, made again by model/reading.ts: of the one shape every reading has
+      else if (s.held) s.held = s.held.map(oneShape);
       this.stats.held += s.held?.length ?? 0;
     }
     // entries of a container that has since moved to another lane resolve to it there, if this engine holds it

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Config } from '../../../src/config/schema.js';
-import type { Reading, WireFormat } from '../../../src/model/reading.js';
+import { oneShape, type Reading, type WireFormat } from '../../../src/model/reading.js';
 import type { DecodeContext, DecodeOut, DecodeResult, Rejection } from './context.js';
 import { deadLetter, type DeadLetter } from '../../../src/normalise/dead-letter.js';
 import { Deduper } from './dedup.js';
@@ -99,7 +99,8 @@ export class Normaliser {
     // A reading for a container its device is not planned on never reaches the rules: dead-lettered, and alerted by the caller.
     const mismatch = findMismatch(r, this.opts.trips);
     if (mismatch) out.deadLetters.push({ ...deadLetter('device-container-mismatch', describeMismatch(mismatch), topic, payload(), receivedAt), mismatch });
-    else out.readings.push(r);
+    // (the values as this reference decoded them, in the one shape every reading has since: model/reading.ts)
+    else out.readings.push(oneShape(r));
   }
 }
 
