@@ -64,9 +64,9 @@ export function medianStep(w: RecentWindow): number {
   const n = c.length;
   if (scratch.length < n) scratch = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) scratch[i] = c[i]!;
-  // (a native sort orders -0 before 0, a comparator leaves them as they come: the median
+  // (a native sort orders -0 before 0, the insertion sort leaves them as they come: the median
   // is only subtracted from below, where either zero gives the same differences)
-  const mid = scratch.subarray(0, n).sort()[(n - 1) >> 1]!;
+  const mid = lowerMedian(scratch, n);
   let above = 0;
   let below = 0;
   for (const x of c) {
@@ -81,7 +81,26 @@ export function medianStep(w: RecentWindow): number {
     if (!Number.isNaN(prev)) scratch[m++] = Math.abs(x - prev);
     prev = x;
   }
-  return scratch.subarray(0, m).sort()[(m - 1) >> 1]!;
+  return lowerMedian(scratch, m);
+}
+
+/**
+ * The lower median of a[0..n): sorted in place, by insertion for the window's
+ * few values (no view object made per call, as `subarray(0, n).sort()` did:
+ * two per temperature reading), natively for a longer one.
+ */
+function lowerMedian(a: Float64Array, n: number): number {
+  if (n > 32) return a.subarray(0, n).sort()[(n - 1) >> 1]!;
+  for (let i = 1; i < n; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && a[j]! > x) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = x;
+  }
+  return a[(n - 1) >> 1]!;
 }
 
 /**
