@@ -144,7 +144,7 @@ export const WireReadingSchema = z.discriminatedUnion('kind', [
 export type WireReading = z.infer<typeof WireReadingSchema>;
 
 /**
- * The wire form of a reading: its own keys in its own order, then
+ * The wire form of a reading: its fields that have a value, in their order, then
  * `measuredAt` and `receivedAt` as ISO strings. `receivedIso`, when the
  * caller has it, is `receivedAt` as an ISO string already (ingest makes one
  * per MQTT message for the raw copy). Copied key by key rather than by a rest
@@ -155,7 +155,12 @@ export type WireReading = z.infer<typeof WireReadingSchema>;
 export function readingToWire(r: Reading, receivedIso?: string): WireReading {
   const src = r as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const k in src) if (k !== 'ts' && k !== 'receivedAt') out[k] = src[k];
+  for (const k in src) {
+    // (the fields of other kinds, and optional ones not given, are undefined: not written)
+    if (k === 'ts' || k === 'receivedAt') continue;
+    const v = src[k];
+    if (v !== undefined) out[k] = v;
+  }
   out.measuredAt = new Date(r.ts).toISOString();
   out.receivedAt = receivedIso ?? new Date(r.receivedAt).toISOString();
   return out as WireReading;
