@@ -106,7 +106,7 @@ describe('readingToWire', () => {
     const { ts, receivedAt, ...rest } = r;
     return { ...rest, measuredAt: new Date(ts).toISOString(), receivedAt: new Date(receivedAt).toISOString() };
   };
-  // decoders build readings with their keys in orders of their own (csv-v1 puts the values first)
+  // readings made elsewhere (tests, snapshots of older versions) have their keys in orders of their own; decoders make one shape (below)
   const anyOrder = reading.chain((r) => {
     const entries = Object.entries(r);
     return fc.shuffledSubarray(entries, { minLength: entries.length, maxLength: entries.length }).map((e) => Object.fromEntries(e) as unknown as Reading);
