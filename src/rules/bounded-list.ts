@@ -54,9 +54,38 @@ export function pushBoundedCells(c: CellArray, at: number, x: number, max: numbe
   c[first + max - 1] = x;
 }
 
-/** The entries of a pushBoundedCells list in ascending order: copied into `scratch` (as long as the bound at least) and sorted there, a view of it. */
-export function sortedCells<T extends CellArray>(c: CellArray, at: number, scratch: T): T {
+/**
+ * The entries of a pushBoundedCells list in ascending order: copied into
+ * `scratch` (as long as the bound at least) and sorted there; returns how
+ * many there are (scratch[0] to scratch[n - 1]).
+ */
+export function sortedCells(c: CellArray, at: number, scratch: CellArray): number {
   const n = c[at]!;
   for (let i = 0; i < n; i++) scratch[i] = c[at + 1 + i]!;
-  return scratch.subarray(0, n).sort() as T;
+  sortPrefix(scratch, n);
+  return n;
+}
+
+/**
+ * Sorts a[0] to a[n - 1] ascending in place, in the order a typed array's
+ * own sort gives (-0 before 0; no NaN expected). The rules sort a few
+ * entries per reading: by insertion, without the view object that
+ * `a.subarray(0, n).sort()` makes each time; past 32 entries natively.
+ */
+export function sortPrefix(a: CellArray, n: number): void {
+  if (n > 32) {
+    a.subarray(0, n).sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    for (; j >= 0; j--) {
+      const y = a[j]!;
+      // (1 / x < 1 / y: x is -0 and y is 0)
+      if (!(y > x || (y === x && x === 0 && 1 / x < 1 / y))) break;
+      a[j + 1] = y;
+    }
+    a[j + 1] = x;
+  }
 }

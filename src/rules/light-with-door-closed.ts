@@ -93,7 +93,8 @@ function noteInterval(ctx: RuleContext, ts: number): void {
 function reportsOnChange(c: Uint32Array, b: number, sinceLast: number): boolean {
   const n = c[b + N_INTERVALS]!;
   if (n < 3) return false;
-  return sinceLast * 4 <= sortedCells(c, b + N_INTERVALS, scratch)[n >> 1]!;
+  sortedCells(c, b + N_INTERVALS, scratch);
+  return sinceLast * 4 <= scratch[n >> 1]!;
 }
 
 function raise(ep: Episode, at: number, ctx: RuleContext, how: string): void {

@@ -148,10 +148,9 @@ class Numbers {
   }
   /** The median of the intervals (with fewer than three, the longest: a sparse tracker is not judged on a guess). */
   median(stationary: boolean): number {
-    const sorted = sortedCells(this.u, this.ub + (stationary ? N_STATIONARY : N_INTERVALS), scratch);
-    const n = sorted.length;
+    const n = sortedCells(this.u, this.ub + (stationary ? N_STATIONARY : N_INTERVALS), scratch);
     if (n === 0) return 0;
-    return n < 3 ? sorted[n - 1]! : sorted[Math.floor(n / 2)]!;
+    return n < 3 ? scratch[n - 1]! : scratch[Math.floor(n / 2)]!;
   }
 }
 const cursor = new Numbers();

@@ -1,6 +1,6 @@
 import type { RuleContext } from './rule.js';
 import type { RollingBaseline } from './rolling-baseline.js';
-import { pushBounded } from './bounded-list.js';
+import { pushBounded, sortPrefix } from './bounded-list.js';
 
 /**
  * The erratic half of TEMPERATURE_ANOMALY: a reefer's controller holds the air
@@ -64,9 +64,9 @@ export function medianStep(w: RecentWindow): number {
   const n = c.length;
   if (scratch.length < n) scratch = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) scratch[i] = c[i]!;
-  // (a native sort orders -0 before 0, the insertion sort leaves them as they come: the median
-  // is only subtracted from below, where either zero gives the same differences)
-  const mid = lowerMedian(scratch, n);
+  // (-0 sorts before 0: the median is only subtracted from below, where either zero gives the same differences)
+  sortPrefix(scratch, n);
+  const mid = scratch[(n - 1) >> 1]!;
   let above = 0;
   let below = 0;
   for (const x of c) {
@@ -81,26 +81,8 @@ export function medianStep(w: RecentWindow): number {
     if (!Number.isNaN(prev)) scratch[m++] = Math.abs(x - prev);
     prev = x;
   }
-  return lowerMedian(scratch, m);
-}
-
-/**
- * The lower median of a[0..n): sorted in place, by insertion for the window's
- * few values (no view object made per call, as `subarray(0, n).sort()` did:
- * two per temperature reading), natively for a longer one.
- */
-function lowerMedian(a: Float64Array, n: number): number {
-  if (n > 32) return a.subarray(0, n).sort()[(n - 1) >> 1]!;
-  for (let i = 1; i < n; i++) {
-    const x = a[i]!;
-    let j = i - 1;
-    while (j >= 0 && a[j]! > x) {
-      a[j + 1] = a[j]!;
-      j--;
-    }
-    a[j + 1] = x;
-  }
-  return a[(n - 1) >> 1]!;
+  sortPrefix(scratch, m);
+  return scratch[(m - 1) >> 1]!;
 }
 
 /**

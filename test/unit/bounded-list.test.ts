@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clampU32, pushBounded, pushBoundedCells, sortedCells, U32_MAX } from '../../src/rules/bounded-list.js';
+import { clampU32, pushBounded, pushBoundedCells, sortedCells, sortPrefix, U32_MAX } from '../../src/rules/bounded-list.js';
 
 // The rules' short histories (LOCATION_GAP's fix intervals, LIGHT_WITH_DOOR_CLOSED's
 // light intervals) against the push-then-shift they replaced: the same entries in
@@ -55,7 +55,8 @@ describe('pushBoundedCells', () => {
           list = pushBounded(list, x, max);
           pushBoundedCells(c, at, x, max);
           expect([...c.subarray(at + 1, at + 1 + c[at]!)]).toEqual(list);
-          expect([...sortedCells(c, at, scratch)]).toEqual([...Float64Array.from(list).sort()]);
+          const k = sortedCells(c, at, scratch);
+          expect([...scratch.subarray(0, k)]).toEqual([...Float64Array.from(list).sort()]);
         }
         // nothing written outside the list
         expect([...c.subarray(0, at)].every((v) => v === -7) && [...c.subarray(at + 1 + max)].every((v) => v === -7)).toBe(true);
@@ -78,7 +79,8 @@ describe('pushBoundedCells in 32-bit cells', () => {
           list = pushBounded(list, Math.min(x, U32_MAX), max);
           pushBoundedCells(c, at, clampU32(x), max);
           expect([...c.subarray(at + 1, at + 1 + c[at]!)]).toEqual(list);
-          expect([...sortedCells(c, at, scratch)]).toEqual([...list].sort((a, b) => a - b));
+          const k = sortedCells(c, at, scratch);
+          expect([...scratch.subarray(0, k)]).toEqual([...list].sort((a, b) => a - b));
         }
         expect([...c.subarray(0, at)].every((v) => v === 7) && [...c.subarray(at + 1 + max)].every((v) => v === 7)).toBe(true);
       }),
@@ -97,5 +99,27 @@ describe('pushBoundedCells in 32-bit cells', () => {
     expect(raw[0]).toBeLessThan(11 * DAY);
     raw[0] = clampU32(60 * DAY);
     expect(raw[0]).toBeGreaterThan(49 * DAY);
+  });
+});
+
+// The rules' in-place sort of a few entries against the typed array's own sort of a view: the same
+// order to the sign of zero, by insertion up to 32 entries and natively past them; nothing after
+// the prefix moved.
+describe('sortPrefix', () => {
+  const signed = (xs: Iterable<number>) => Array.from(xs, (v) => (Object.is(v, -0) ? '-0' : v));
+
+  it('sorts a[0..n) as the native sort does, -0 before 0, and leaves the rest', () => {
+    const value = fc.oneof(fc.double({ noNaN: true }), fc.constantFrom(0, -0, 1, -1), fc.integer({ min: -5, max: 5 }));
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 45 }), fc.nat(), (xs, cut) => {
+        const n = xs.length === 0 ? 0 : cut % (xs.length + 1);
+        const a = Float64Array.from(xs);
+        const want = Float64Array.from(xs);
+        want.subarray(0, n).sort();
+        sortPrefix(a, n);
+        expect(signed(a)).toEqual(signed(want));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
