@@ -15,7 +15,7 @@ import { replayCapture } from '../../dist/src/replay/replay.js';
 import { CAPTURE_FILE, writeCorpus } from '../../dist/simulators/corpus.js';
 import { simulateFleet } from '../../dist/simulators/fleet.js';
 import { T0 } from '../lib/fleet.mjs';
-import { compare, figure, fmt, progress, time, timeAsync } from '../lib/measure.mjs';
+import { compare, figure, fmt, progress, summarise, time, timeAsync } from '../lib/measure.mjs';
 
 export async function run(opts) {
   const config = loadConfig({ env: {} });
@@ -37,43 +37,34 @@ export async function run(opts) {
     const sink = { name: 'bench', write: async () => {}, close: async () => {} };
     // CPU time of the process (every thread, the collector's too) per round, for readings per CPU-second
     const cpu = { subject: [], baseline: [] };
-    const cpuMs = (f) => async () => {
+    const timed = async (fn) => {
       const c0 = process.cpuUsage();
-      await f();
+      const ms = await timeAsync(fn);
       const c = process.cpuUsage(c0);
-      return (c.user + c.system) / 1000;
+      return { ms, cpuMs: (c.user + c.system) / 1000 };
     };
     const subject = async () => {
-      let used = 0;
-      const ms = await timeAsync(async () => {
-        used = await cpuMs(async () => {
-          summary = await replayCapture(file, config, trips, ports, sink, { speed: 'max' });
-        })();
+      const { ms, cpuMs } = await timed(async () => {
+        summary = await replayCapture(file, config, trips, ports, sink, { speed: 'max' });
       });
       readings = summary.readings;
-      cpu.subject.push(used);
+      cpu.subject.push(cpuMs);
       return { units: readings, ms };
     };
     // the same readings over the time it takes only to gunzip, split and parse the capture lines
     const baseline = async () => {
       let messages = 0;
-      let used = 0;
-      const ms = await timeAsync(async () => {
-        used = await cpuMs(async () => {
-          for await (const m of readCapture(file)) messages += m.payload.length > 0 ? 1 : 0;
-        })();
+      const { ms, cpuMs } = await timed(async () => {
+        for await (const m of readCapture(file)) messages += m.payload.length > 0 ? 1 : 0;
       });
-      cpu.baseline.push(used);
+      cpu.baseline.push(cpuMs);
       if (messages !== summary.messages) throw new Error(`replay baseline read ${messages} messages, replay ${summary.messages}`);
       return { units: readings, ms };
     };
     const r = await compare({ warmup: opts.warmup, rounds: opts.rounds, subject, baseline, onRound: (i, s, b) => progress(`replay round ${i}: ${fmt(s)} vs ${fmt(b)} readings/s`) });
     const alerts = Object.values(summary.alerts).reduce((a, b) => a + b, 0);
     // the rounds' CPU, warm-up left out (compare runs it first)
-    const perCpuSecond = (list) => {
-      const timed = list.slice(-opts.rounds).map((ms) => readings / (ms / 1000));
-      return timed.sort((a, b) => a - b)[Math.floor(timed.length / 2)];
-    };
+    const perCpuSecond = (list) => summarise(list.slice(-opts.rounds).map((ms) => readings / (ms / 1000))).median;
     const subjectCpu = perCpuSecond(cpu.subject);
     const baselineCpu = perCpuSecond(cpu.baseline);
     return [

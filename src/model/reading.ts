@@ -212,9 +212,8 @@ function readingFromValidWire(doc: unknown): Reading | null {
       return isNum(w.lux) && w.lux >= 0 ? lightReading(eventId, deviceId, containerId, tripId, f, ts, receivedAt, w.lux) : null;
     case 'temperature': {
       const { celsius, setpointC } = w;
-      if (!isNum(celsius)) return null;
-      if (setpointC === undefined) return temperatureReading(eventId, deviceId, containerId, tripId, f, ts, receivedAt, celsius, undefined);
-      return isNum(setpointC) ? temperatureReading(eventId, deviceId, containerId, tripId, f, ts, receivedAt, celsius, setpointC) : null;
+      if (!isNum(celsius) || (setpointC !== undefined && !isNum(setpointC))) return null;
+      return temperatureReading(eventId, deviceId, containerId, tripId, f, ts, receivedAt, celsius, setpointC as number | undefined);
     }
     case 'location': {
       const { lat, lon, speedKn, headingDeg, hdop } = w;

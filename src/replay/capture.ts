@@ -24,22 +24,21 @@ export interface CaptureFields {
 }
 
 /**
- * A parsed line's fields when it is exactly {"t", "topic", "payload"} or
- * {"t", "topic", "payloadBase64"}, all strings, the topic not empty (no
+ * The payload's key when a parsed line is exactly {"t", "topic", "payload"}
+ * or {"t", "topic", "payloadBase64"}, all strings, the topic not empty (no
  * other key); else null. Checked by hand, not with a schema library: the
  * capture reader's worker thread (capture-worker.ts) loads this module, and
  * a lighter module starts sooner.
  */
-function lineFields(doc: unknown): { t: string; topic: string; text: string; base64: boolean } | null {
+function payloadKey(doc: unknown): 'payload' | 'payloadBase64' | null {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return null;
   const o = doc as Record<string, unknown>;
-  const { t, topic } = o;
-  if (typeof t !== 'string' || typeof topic !== 'string' || topic.length === 0) return null;
+  if (typeof o.t !== 'string' || typeof o.topic !== 'string' || o.topic.length === 0) return null;
   let keys = 0;
   for (const k in o) if (Object.hasOwn(o, k)) keys++;
   if (keys !== 3) return null;
-  if (typeof o.payload === 'string') return { t, topic, text: o.payload, base64: false };
-  if (typeof o.payloadBase64 === 'string') return { t, topic, text: o.payloadBase64, base64: true };
+  if (typeof o.payload === 'string') return 'payload';
+  if (typeof o.payloadBase64 === 'string') return 'payloadBase64';
   return null;
 }
 
@@ -56,11 +55,12 @@ export function parseCaptureFields(line: string, file: string, lineNo: number): 
   } catch (err) {
     throw swError('SW_ERR_CAPTURE_LINE', file, lineNo, `invalid JSON: ${(err as Error).message}`);
   }
-  const f = lineFields(doc);
-  if (f === null) throw swError('SW_ERR_CAPTURE_LINE', file, lineNo, LINE_SHAPE);
-  const t = parseIsoTime(f.t);
-  if (Number.isNaN(t)) throw swError('SW_ERR_CAPTURE_LINE', file, lineNo, `t ${JSON.stringify(f.t)} is not an ISO time ending in Z`);
-  return { t, topic: f.topic, text: f.text, base64: f.base64 };
+  const key = payloadKey(doc);
+  if (key === null) throw swError('SW_ERR_CAPTURE_LINE', file, lineNo, LINE_SHAPE);
+  const o = doc as Record<string, string>;
+  const t = parseIsoTime(o.t);
+  if (Number.isNaN(t)) throw swError('SW_ERR_CAPTURE_LINE', file, lineNo, `t ${JSON.stringify(o.t)} is not an ISO time ending in Z`);
+  return { t, topic: o.topic!, text: o[key]!, base64: key === 'payloadBase64' };
 }
 
 export function parseCaptureLine(line: string, file: string, lineNo: number): CapturedMessage {
