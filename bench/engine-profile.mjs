@@ -10,6 +10,11 @@
 // (for comparing two builds on the same box, one run after the other).
 // --no-rules runs the engine with no rule at all: what its own record
 // keeping (holds, release, timers, the container's record) costs per event.
+// --noop-rules runs every rule with hooks that do nothing: what handing a
+// reading to the rules costs (dispatch, states, cells, idle checks) without
+// the rules' own work.
+// --without ID[,ID] leaves those rules out: what each costs at the margin.
+// bench/engine-pair.mjs runs two of these side by side to compare them.
 // --alloc samples allocations instead (V8's sampling heap profiler, every
 // 4 KB on average) and prints the sites that allocated most during the
 // profiled hours, garbage or not.
@@ -31,6 +36,12 @@ const timeOnly = argv.includes('--time');
 if (timeOnly) argv.splice(argv.indexOf('--time'), 1);
 const noRules = argv.includes('--no-rules');
 if (noRules) argv.splice(argv.indexOf('--no-rules'), 1);
+const noopRules = argv.includes('--noop-rules');
+if (noopRules) argv.splice(argv.indexOf('--noop-rules'), 1);
+const withoutAt = argv.indexOf('--without');
+const without = withoutAt < 0 ? [] : argv[withoutAt + 1].split(',');
+if (withoutAt >= 0) argv.splice(withoutAt, 2);
+for (const id of without) if (!ALL_RULES.some((r) => r.id === id)) throw new Error(`--without ${id}: no such rule`);
 const outAt = argv.indexOf('--out');
 if (!timeOnly && (outAt < 0 || !argv[outAt + 1])) throw new Error('usage: engine-profile.mjs [containers] [hours] [profiled hours] --out DIR');
 const outDir = outAt < 0 ? null : argv[outAt + 1];
@@ -42,7 +53,10 @@ const config = loadConfig({ env: {} });
 const trips = newTripDirectory(config);
 const plans = makePlans(n, { devicePrefix: 'eng', withRoute: true });
 for (const p of plans) trips.upsert(p);
-const engine = new RuleEngine({ config, trips, ports: defaultPorts(), rules: noRules ? [] : ALL_RULES, output: { alert: () => {}, late: () => {} } });
+const nothing = () => {};
+const noop = (r) => ({ ...r, learn: r.learn && nothing, onReading: nothing, onTimer: r.onTimer && nothing });
+const rules = noRules ? [] : ALL_RULES.filter((r) => !without.includes(r.id)).map((r) => (noopRules ? noop(r) : r));
+const engine = new RuleEngine({ config, trips, ports: defaultPorts(), rules, output: { alert: () => {}, late: () => {} } });
 const perHour = 4;
 let k = 0;
 for (; k < hours * perHour; k++) for (const r of cycle(plans, k)) engine.ingest(r);

@@ -1,0 +1,74 @@
+// Two engine runs side by side, for changes smaller than this box's noise.
+// Runs bench/engine-profile.mjs --time in two checkouts (or one checkout
+// with two sets of options) at the same time, each pinned to a core of its
+// own with taskset, the cores swapped every round; prints each round's
+// events per CPU-second and the ratio B/A, then the median ratio. Whatever
+// slows the box slows both runs of a round, so the ratio varies far less
+// than the runs do one after the other (a build against itself: 0.96-1.04;
+// the same build in runs one after the other: 0.5-1.3).
+//
+//   node bench/engine-pair.mjs --a "/tmp/wt-before" --b "." [--rounds 4] -- 100000 8 4
+//   node bench/engine-pair.mjs --a ". --no-rules" --b ". --noop-rules" -- 100000 8 4
+//
+// --a and --b: a checkout (built: dist/ current) and options of its own for
+// engine-profile.mjs; what follows -- is given to both. Each checkout runs
+// its own engine-profile.mjs.
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+
+const argv = process.argv.slice(2);
+const dash = argv.indexOf('--');
+const common = dash < 0 ? [] : argv.slice(dash + 1);
+const own = dash < 0 ? argv : argv.slice(0, dash);
+const opt = (name, fallback) => {
+  const at = own.indexOf(name);
+  if (at < 0 || own[at + 1] === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new Error(`usage: engine-pair.mjs --a "DIR [options]" --b "DIR [options]" [--rounds N] -- [engine-profile arguments]; ${name} missing`);
+  }
+  return own[at + 1];
+};
+const side = (spec) => {
+  const [dir, ...extra] = spec.trim().split(/\s+/);
+  return { dir: resolve(dir), args: [...common, ...extra, '--time'] };
+};
+const a = side(opt('--a'));
+const b = side(opt('--b'));
+const rounds = Number(opt('--rounds', '4'));
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${rounds}: expected a whole number >= 1`);
+if (availableParallelism() < 2) throw new Error('engine-pair.mjs needs two cores: one for each run');
+
+/** One engine-profile run on `core`: its events per CPU-second. */
+function runOn(core, { dir, args }) {
+  return new Promise((done, fail) => {
+    const child = spawn('taskset', ['-c', String(core), process.execPath, 'bench/engine-profile.mjs', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const m = /^(\d+) events per CPU-second/m.exec(out);
+      if (code !== 0 || !m) fail(new Error(`engine-profile.mjs in ${dir} (${args.join(' ')}) exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
+      else done(Number(m[1]));
+    });
+  });
+}
+
+const ratios = [];
+process.stdout.write(`A: ${a.dir} ${a.args.join(' ')}\nB: ${b.dir} ${b.args.join(' ')}\n`);
+for (let i = 0; i < rounds; i++) {
+  const [ca, cb] = i % 2 === 0 ? [0, 1] : [1, 0];
+  const [ra, rb] = await Promise.all([runOn(ca, a), runOn(cb, b)]);
+  ratios.push(rb / ra);
+  process.stdout.write(`round ${i + 1}/${rounds}: A ${ra.toLocaleString('en')} (core ${ca}), B ${rb.toLocaleString('en')} (core ${cb}) events per CPU-second, B/A ${(rb / ra).toFixed(3)}\n`);
+}
+const sorted = [...ratios].sort((x, y) => x - y);
+const mid = sorted.length >> 1;
+const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+process.stdout.write(`B/A median ${median.toFixed(3)} (${sorted[0].toFixed(3)}-${sorted.at(-1).toFixed(3)}) over ${rounds} rounds\n`);
