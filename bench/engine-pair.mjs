@@ -11,8 +11,9 @@
 //   node bench/engine-pair.mjs --a ". --no-rules" --b ". --noop-rules" -- 100000 8 4
 //
 // --a and --b: a checkout (built: dist/ current) and options of its own for
-// engine-profile.mjs; what follows -- is given to both. Each checkout runs
-// its own engine-profile.mjs.
+// engine-profile.mjs (an option written node:OPTION goes to node itself,
+// e.g. node:--max-semi-space-size=64); what follows -- is given to both.
+// Each checkout runs its own engine-profile.mjs.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -31,7 +32,8 @@ const opt = (name, fallback) => {
 };
 const side = (spec) => {
   const [dir, ...extra] = spec.trim().split(/\s+/);
-  return { dir: resolve(dir), args: [...common, ...extra, '--time'] };
+  const node = extra.filter((x) => x.startsWith('node:')).map((x) => x.slice(5));
+  return { dir: resolve(dir), node, args: [...common, ...extra.filter((x) => !x.startsWith('node:')), '--time'] };
 };
 const a = side(opt('--a'));
 const b = side(opt('--b'));
@@ -40,9 +42,9 @@ if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${rounds}
 if (availableParallelism() < 2) throw new Error('engine-pair.mjs needs two cores: one for each run');
 
 /** One engine-profile run on `core`: its events per CPU-second. */
-function runOn(core, { dir, args }) {
+function runOn(core, { dir, node, args }) {
   return new Promise((done, fail) => {
-    const child = spawn('taskset', ['-c', String(core), process.execPath, 'bench/engine-profile.mjs', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('taskset', ['-c', String(core), process.execPath, ...node, 'bench/engine-profile.mjs', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => {
@@ -54,14 +56,15 @@ function runOn(core, { dir, args }) {
     child.on('error', fail);
     child.on('close', (code) => {
       const m = /^(\d+) events per CPU-second/m.exec(out);
-      if (code !== 0 || !m) fail(new Error(`engine-profile.mjs in ${dir} (${args.join(' ')}) exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
+      if (code !== 0 || !m) fail(new Error(`engine-profile.mjs in ${dir} (${[...node, ...args].join(' ')}) exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
       else done(Number(m[1]));
     });
   });
 }
 
 const ratios = [];
-process.stdout.write(`A: ${a.dir} ${a.args.join(' ')}\nB: ${b.dir} ${b.args.join(' ')}\n`);
+const show = (x) => `${x.dir} ${[...x.node.map((o) => `node:${o}`), ...x.args].join(' ')}`;
+process.stdout.write(`A: ${show(a)}\nB: ${show(b)}\n`);
 for (let i = 0; i < rounds; i++) {
   const [ca, cb] = i % 2 === 0 ? [0, 1] : [1, 0];
   const [ra, rb] = await Promise.all([runOn(ca, a), runOn(cb, b)]);

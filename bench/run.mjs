@@ -22,6 +22,7 @@
 // suite's snapshots from the stack's Kafka) follows the same rules and takes
 // the same lock; without it the suite measures in-process only.
 import { execFileSync, spawn } from 'node:child_process';
+import { DEPLOYED_NODE_ARGS } from './lib/deployed.mjs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 import { writeGrowthSvg } from './lib/plot.mjs';
@@ -148,7 +149,9 @@ function parseArgs(argv) {
 function runSuite(suite, opts) {
   return new Promise((resolve, reject) => {
     const heap = suite === 'engine' && opts.engineMaxOldSpaceMb > 0 ? [`--max-old-space-size=${opts.engineMaxOldSpaceMb}`] : [];
-    const argv = [process.execPath, '--expose-gc', ...heap, join(here, 'lib', 'child.mjs'), suite, JSON.stringify(opts)];
+    // the engine runs in the rules stage's process: measured with the Node options a deployment gives it
+    const deployed = suite === 'engine' ? DEPLOYED_NODE_ARGS : [];
+    const argv = [process.execPath, '--expose-gc', ...deployed, ...heap, join(here, 'lib', 'child.mjs'), suite, JSON.stringify(opts)];
     // the stack suite holds the shared stack lock for its whole run (stack up, benchmark, stack down);
     // -o: what it starts (the stack's services) must not inherit the lock and hold it after the run
     const usesStack = STACK_SUITES.includes(suite) || (suite === 'snapshot' && opts.snapshotRealProcess);

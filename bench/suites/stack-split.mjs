@@ -28,6 +28,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
+import { DEPLOYED_NODE_ARGS } from '../lib/deployed.mjs';
 import { KafkaBus } from '../../dist/src/bus/kafka.js';
 import { TOPICS, topicSpecs } from '../../dist/src/bus/topics.js';
 import { stackEnv } from '../../dist/src/cli/common.js';
@@ -55,7 +56,7 @@ export async function run(opts) {
  */
 const STAGE_NODE_ARGS = [
   // the young generation docs/operations.md recommends for the stages (the Dockerfile sets it): measured as deployed
-  '--max-semi-space-size=64',
+  ...DEPLOYED_NODE_ARGS,
   ...(process.env.SEALWATCH_BENCH_STAGE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
 ];
 
