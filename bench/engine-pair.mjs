@@ -17,6 +17,7 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { summarise } from './lib/measure.mjs';
 
 const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
@@ -71,7 +72,5 @@ for (let i = 0; i < rounds; i++) {
   ratios.push(rb / ra);
   process.stdout.write(`round ${i + 1}/${rounds}: A ${ra.toLocaleString('en')} (core ${ca}), B ${rb.toLocaleString('en')} (core ${cb}) events per CPU-second, B/A ${(rb / ra).toFixed(3)}\n`);
 }
-const sorted = [...ratios].sort((x, y) => x - y);
-const mid = sorted.length >> 1;
-const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-process.stdout.write(`B/A median ${median.toFixed(3)} (${sorted[0].toFixed(3)}-${sorted.at(-1).toFixed(3)}) over ${rounds} rounds\n`);
+const { median, min, max } = summarise(ratios);
+process.stdout.write(`B/A median ${median.toFixed(3)} (${min.toFixed(3)}-${max.toFixed(3)}) over ${rounds} rounds\n`);
