@@ -18,7 +18,7 @@
 // --alloc samples allocations instead (V8's sampling heap profiler, every
 // 4 KB on average) and prints the sites that allocated most during the
 // profiled hours, garbage or not.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { loadConfig } from '../dist/src/config/load.js';
@@ -48,6 +48,7 @@ const outAt = argv.indexOf('--out');
 if (!timeOnly && (outAt < 0 || !argv[outAt + 1])) throw new Error('usage: engine-profile.mjs [containers] [hours] [profiled hours] --out DIR');
 const outDir = outAt < 0 ? null : argv[outAt + 1];
 if (outAt >= 0) argv.splice(outAt, 2);
+if (outDir) mkdirSync(outDir, { recursive: true }); // (made up front: an hour of loading is not lost to a missing folder at the end)
 const [n = 20_000, hours = 27, profiled = 6] = argv.map(Number);
 if (!(n > 0) || !(hours > 0) || !(profiled > 0)) throw new Error('containers, hours and profiled hours must be > 0');
 

@@ -25,6 +25,21 @@ export function kmBetween(a: { lat: number; lon: number }, b: { lat: number; lon
   return greatCircleKm(a.lat, a.lon, b.lat, b.lon);
 }
 
+/**
+ * A distance never below kmBetween(a, b), without trigonometry: along the
+ * meridian and then the parallel is never shorter than the great circle, nor
+ * a parallel longer than the equator, so R x (|dlat| + |dlon|) in radians,
+ * with R above geokdbush's 6371 km by a millionth and more (far above the
+ * rounding of either), and a micrometre more (points a hair apart, whose
+ * sines squared fall below the doubles' normal range, measure up to some
+ * 1e-157 km however close they are). For rules that only need a distance
+ * when it may be large.
+ */
+export function kmAtMost(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  return (Math.abs(b.lat - a.lat) + Math.abs(b.lon - a.lon)) * BOUND_KM_PER_RAD * RAD + 1e-9;
+}
+const BOUND_KM_PER_RAD = 6371.01;
+
 /** Knots implied by covering `km` in `ms`. */
 export function knots(km: number, ms: number): number {
   return ms > 0 ? km / KM_PER_NM / (ms / 3_600_000) : Infinity;

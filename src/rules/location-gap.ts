@@ -221,7 +221,6 @@ export const locationGap = defineRule<State>({
     n.lastTs = r.ts;
     state.lastEventId = r.eventId;
     n.lastDoor = v.door;
-    ctx.setTimer(r.ts + timerLimit(n, cfg, declaredOf(ctx)), 'silence');
     if (r.kind === 'location') {
       const fix = v.fix!;
       const last = state.lastFix;
@@ -237,9 +236,11 @@ export const locationGap = defineRule<State>({
       n.lastStopped = v.inStop;
       n.othersSinceFix = 0;
       n.quietSinceFix = 0;
+      // (set once, here: its limit depends on whether this fix stands in a stop)
       ctx.setTimer(r.ts + timerLimit(n, cfg, declaredOf(ctx)), 'silence');
       return;
     }
+    ctx.setTimer(r.ts + timerLimit(n, cfg, declaredOf(ctx)), 'silence');
     // (a) positions stopped, other readings continue
     const last = state.lastFix;
     if (!last) return;

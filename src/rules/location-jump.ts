@@ -1,5 +1,5 @@
 import { fmtDuration, fmtKm } from './door-opening.js';
-import { kmBetween, knots } from '../geo/distance.js';
+import { kmAtMost, kmBetween, knots } from '../geo/distance.js';
 import { defineRule, type Fix } from './rule.js';
 
 /**
@@ -25,8 +25,11 @@ export const locationJump = defineRule<State>({
     const fix = ctx.view.fix!;
     state.last = fix;
     if (!prev) return;
-    const km = kmBetween(prev, fix);
     const dt = fix.ts - prev.ts;
+    // most fixes are a ship's or a truck's few km on: a bound says so without the great circle's trigonometry
+    const most = kmAtMost(prev, fix);
+    if (most < cfg.minDistanceKm || knots(most, dt) <= cfg.maxSpeedKn) return;
+    const km = kmBetween(prev, fix);
     const kn = knots(km, dt);
     if (km < cfg.minDistanceKm || kn <= cfg.maxSpeedKn) return;
     if (state.incident && fix.ts - state.incident.lastJumpTs <= cfg.incidentMs) {

@@ -2,7 +2,7 @@ import { fmtDuration } from './door-opening.js';
 import { reeferBand } from './temperature-excursion.js';
 import { defineRule, type RuleContext } from './rule.js';
 import { RollingBaseline, type SavedBaseline } from './rolling-baseline.js';
-import { judgeErratic, pushRecent, type ErraticEpisode, type RecentWindow } from './temperature-erratic.js';
+import { judgeErratic, NOTHING, pushRecent, type ErraticEpisode, type RecentWindow } from './temperature-erratic.js';
 
 /**
  * TEMPERATURE_ANOMALY: temperature unlike the container's own recent history,
@@ -86,7 +86,7 @@ export const temperatureAnomaly = defineRule<State>({
       // a swinging unit crosses the band's edge now and then: those readings belong to the swing
       const w = (state.recent ??= { ts: [], c: [], ids: [] });
       pushRecent(w, r.ts, r.celsius, r.eventId, cfg.erraticReadings);
-      const judged = off > reefer.toleranceC && !state.erratic ? { episode: null, raise: false } : judgeErratic(state.erratic, w, state, reefer.setpointC, cfg);
+      const judged = off > reefer.toleranceC && !state.erratic ? NOTHING : judgeErratic(state.erratic, w, state, reefer.setpointC, cfg);
       state.erratic = judged.episode;
       if (judged.raise) raiseErratic(judged.episode!, r.ts, reefer.setpointC, ctx);
       // Just outside the band the level is the excursion rule's to judge; a shift that straddles the
@@ -105,9 +105,18 @@ export const temperatureAnomaly = defineRule<State>({
       return;
     }
     const ep0 = state.episode;
+    if (ep0 === null && calmReefer(history, r.celsius, cfg)) {
+      push(state, r.ts, r.celsius);
+      return;
+    }
     const base = ep0 ? ep0.baseline : history.median();
-    const sigma = ep0 ? ep0.sigma : Math.max(cfg.minSigmaC, 1.4826 * history.medianAbsoluteDeviation(base));
     const dev = r.celsius - base;
+    if (ep0 === null && Math.abs(dev) < leastThreshold(cfg)) {
+      // under any threshold the deviation could give: no need of it
+      push(state, r.ts, r.celsius);
+      return;
+    }
+    const sigma = ep0 ? ep0.sigma : Math.max(cfg.minSigmaC, 1.4826 * history.medianAbsoluteDeviation(base));
     const threshold = Math.max(cfg.robustZ * sigma, cfg.minDeltaReeferC);
     // Hysteresis: an episode starts at the threshold and lasts while the shift holds above
     // 60 % of it, so sensor noise round the threshold does not restart it.
@@ -133,6 +142,30 @@ export const temperatureAnomaly = defineRule<State>({
     });
   },
 });
+
+/**
+ * The smallest threshold a reefer's shift is judged against: sigma is never
+ * below minSigmaC, so robustZ x sigma never below robustZ x minSigmaC (as
+ * doubles too: a product rounds monotonically), nor the threshold below that
+ * or minDeltaReeferC.
+ */
+function leastThreshold(cfg: RuleContext['rules']['temperatureAnomaly']): number {
+  return Math.max(cfg.robustZ * cfg.minSigmaC, cfg.minDeltaReeferC);
+}
+
+/**
+ * A reading closer than the least threshold to both the smallest and the
+ * largest value of the baseline is that close to its median too, which lies
+ * between them (median() takes the middle value or a point between the two
+ * middle ones; a difference rounds monotonically, so the doubles keep the
+ * order): not anomalous, whatever the median and the deviation are, so
+ * neither is worked out. A controlled reefer's every reading: its day spans
+ * a degree or so.
+ */
+function calmReefer(history: State, c: number, cfg: RuleContext['rules']['temperatureAnomaly']): boolean {
+  const least = leastThreshold(cfg);
+  return Math.abs(c - history.min()) < least && Math.abs(c - history.max()) < least;
+}
 
 function raiseErratic(ep: ErraticEpisode, at: number, setpointC: number, ctx: RuleContext): void {
   const fix = ctx.view.fix;

@@ -89,18 +89,22 @@ export function medianStep(w: RecentWindow): number {
  * Updates the episode with the window ending at the newest reading; returns
  * the episode (null when there is none) and whether it should be raised now.
  */
-export function judgeErratic(ep: ErraticEpisode | null, w: RecentWindow, history: RollingBaseline | null, setpointC: number, cfg: Cfg): { episode: ErraticEpisode | null; raise: boolean } {
+export function judgeErratic(ep: ErraticEpisode | null, w: RecentWindow, history: RollingBaseline | null, setpointC: number, cfg: Cfg): Judged {
   const n = w.ts.length;
-  if (n < cfg.erraticReadings || w.ts[n - 1]! - w.ts[0]! > cfg.erraticMaxWindowMs) return { episode: ep, raise: false };
+  if (n < cfg.erraticReadings || w.ts[n - 1]! - w.ts[0]! > cfg.erraticMaxWindowMs) return ep === null ? NOTHING : { episode: ep, raise: false };
+  // A window whose readings all lie within the least spread of each other holds no step that large
+  // and no swing (which needs readings that far off on both sides): nothing, without sorting
+  // (a controlled reefer's every reading; the same answer the sorts below would give).
+  if (ep === null && rangeOf(w.c) < cfg.erraticMinSpreadC) return NOTHING;
   const spread = medianStep(w);
   const swinging = swingsBothWays(w, setpointC, cfg.erraticMinSpreadC);
-  if (!swinging && spread < cfg.erraticMinSpreadC && ep === null) return { episode: null, raise: false };
+  if (!swinging && spread < cfg.erraticMinSpreadC && ep === null) return NOTHING;
   const base = ep ? ep.baseSpreadC : history && history.size >= cfg.erraticReadings ? history.successiveSpread() : 0;
   const threshold = ep ? ep.thresholdC : Math.max(cfg.erraticMinSpreadC, cfg.erraticFactor * base);
   // Hysteresis: an episode starts at the threshold and holds while the step stays above 3/4 of it;
   // a few calm windows in a row end it (erratic data has calm stretches by chance).
   if (!swinging && spread < (ep ? HOLD * threshold : threshold)) {
-    if (!ep) return { episode: null, raise: false };
+    if (!ep) return NOTHING;
     ep.calm++;
     // once raised, only a whole window of calm readings ends it, so one anomaly is one alert
     return { episode: ep.calm > (ep.raised ? cfg.erraticReadings : MAX_CALM) ? null : ep, raise: false };
@@ -117,6 +121,31 @@ export function judgeErratic(ep: ErraticEpisode | null, w: RecentWindow, history
   const raise = !ep.raised && w.ts[n - 1]! - ep.startTs >= cfg.erraticSustainMs;
   if (raise) ep.raised = true;
   return { episode: ep, raise };
+}
+
+/** judgeErratic's answer: the episode after this window (null when there is none), and whether to raise it now. */
+export interface Judged {
+  readonly episode: ErraticEpisode | null;
+  readonly raise: boolean;
+}
+/** No episode, nothing to raise: one answer shared by every call that gives it (not an object per reading). */
+export const NOTHING: Judged = Object.freeze({ episode: null, raise: false });
+
+/**
+ * The largest value less the smallest. Every step between two of the values
+ * is at most this (as doubles too: a difference rounds monotonically), so
+ * under the least spread no median step reaches it; and a swing needs values
+ * that far above and below the setpoint, twice that apart.
+ */
+function rangeOf(c: readonly number[]): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < c.length; i++) {
+    const x = c[i]!;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return hi - lo;
 }
 
 /**

@@ -49,6 +49,9 @@ function expectSame(b: RollingBaseline, ref: Reference): void {
   expect(b.medianAbsoluteDeviation(m)).toBe(medianAbsoluteDeviation(ref.values));
   expect(b.min()).toBe(Math.min(...ref.values));
   expect(b.max()).toBe(Math.max(...ref.values));
+  // the anomaly rule's calm-reefer test rests on the median lying between the two, as doubles
+  expect(b.median()).toBeGreaterThanOrEqual(b.min());
+  expect(b.median()).toBeLessThanOrEqual(b.max());
   if (ref.values.length > 1) expect(b.successiveSpread()).toBe(ref.spread());
 }
 

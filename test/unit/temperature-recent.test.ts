@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { medianStep, pushRecent, type RecentWindow } from '../../src/rules/temperature-erratic.js';
+import { judgeErratic, medianStep, NOTHING, pushRecent, type RecentWindow } from '../../src/rules/temperature-erratic.js';
 
 // TEMPERATURE_ANOMALY's window of recent readings, moved along in place once
 // full, against the push-then-shift it replaced: the same readings in the
@@ -92,5 +92,50 @@ describe('medianStep', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+// judgeErratic answers a window whose readings lie within the least spread of
+// each other without sorting: nothing. That must be what the whole judgement
+// gives: a median step under the least spread and no swing to both sides.
+// Windows round a setpoint with ranges on both sides of the least spread
+// (tenths, so a range of exactly the spread comes up), defrost lifts in some.
+describe('judgeErratic on a narrow window', () => {
+  const cfg = { erraticReadings: 8, erraticMaxWindowMs: 8 * 3_600_000, erraticMinSpreadC: 1, erraticFactor: 4, erraticSustainMs: 2 * 3_600_000 } as Parameters<typeof judgeErratic>[4];
+  /** Most readings a spread or more off the setpoint, two or more each side (the rule's swing, written out). */
+  function swings(c: number[], setpointC: number, off: number): boolean {
+    const high = c.filter((x) => x - setpointC >= off).length;
+    const low = c.filter((x) => setpointC - x >= off).length;
+    return high >= 2 && low >= 2 && (high + low) * 10 >= 6 * c.length;
+  }
+  it('says nothing exactly when the median step is under the least spread and there is no swing, for every window that narrow', () => {
+    const setpoint = fc.integer({ min: -250, max: 150 }).map((t) => t / 10);
+    const window = fc.tuple(setpoint, fc.integer({ min: 0, max: 14 }), fc.array(fc.integer({ min: 0, max: 11 }), { minLength: 8, maxLength: 8 }), fc.boolean(), fc.nat());
+    let narrow = 0;
+    fc.assert(
+      fc.property(window, ([sp, low, offsets, lift, at]) => {
+        const c = offsets.map((o) => Math.round((sp - 0.7 + (low + o) / 10) * 10) / 10);
+        if (lift) c[at % c.length] = Math.round((c[at % c.length]! + 2) * 10) / 10;
+        const w: RecentWindow = { ts: c.map((_, i) => i * 900_000), c, ids: c.map((_, i) => `e${i}`) };
+        const judged = judgeErratic(null, w, null, sp, cfg);
+        const range = Math.max(...c) - Math.min(...c);
+        if (range >= cfg.erraticMinSpreadC) return;
+        narrow++;
+        expect(medianStep(w)).toBeLessThan(cfg.erraticMinSpreadC);
+        expect(swings(c, sp, cfg.erraticMinSpreadC)).toBe(false);
+        expect(judged).toBe(NOTHING);
+      }),
+      { numRuns: 1000 },
+    );
+    expect(narrow).toBeGreaterThan(100);
+  });
+
+  it('goes on to judge a window just one least spread wide', () => {
+    // calm at the setpoint, then every other reading a whole degree off: median step 1, an episode starts
+    const c = [-18, -18, -18, -17, -18, -17, -18, -17];
+    const w: RecentWindow = { ts: c.map((_, i) => i * 900_000), c, ids: c.map((_, i) => `e${i}`) };
+    const judged = judgeErratic(null, w, null, -18, cfg);
+    expect(judged.episode).not.toBeNull();
+    expect(judged.episode!.startEventId).toBe('e3');
   });
 });
