@@ -14,7 +14,20 @@
 // engine-profile.mjs (an option written node:OPTION goes to node itself,
 // e.g. node:--max-semi-space-size=64); what follows -- is given to both.
 // Each checkout runs its own engine-profile.mjs.
-import { spawn } from 'node:child_process';
+//
+// --instructions counts instead of timing: each side runs under valgrind
+// (cachegrind, no cache simulation; Debian's valgrind package) with node's
+// --predictable --single-threaded, once with the timed hours given and once
+// with SHORT_HOURS (2), and the difference of the two runs' instructions over
+// the difference of their events is the instructions per event of the hours
+// between: start-up, loading and compiling cancel out. Not time (a wait for
+// memory costs no instruction), but not swayed by the box either: the same
+// build counted twice agreed within about 3 %, while timed rounds on a noisy
+// evening spread from 0.85 to 1.66. Some 60 times slower than --time: use
+// 1,000 or so containers.
+//
+//   node bench/engine-pair.mjs --instructions --a "/tmp/wt-before" --b "." --rounds 1 -- 1000 27 26
+import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { summarise } from './lib/measure.mjs';
@@ -36,11 +49,49 @@ const side = (spec) => {
   const node = extra.filter((x) => x.startsWith('node:')).map((x) => x.slice(5));
   return { dir: resolve(dir), node, args: [...common, ...extra.filter((x) => !x.startsWith('node:')), '--time'] };
 };
+const counting = own.includes('--instructions');
+const SHORT_HOURS = 2;
 const a = side(opt('--a'));
 const b = side(opt('--b'));
 const rounds = Number(opt('--rounds', '4'));
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${rounds}: expected a whole number >= 1`);
 if (availableParallelism() < 2) throw new Error('engine-pair.mjs needs two cores: one for each run');
+
+if (counting) {
+  if (!(Number(common[2]) > SHORT_HOURS)) throw new Error(`--instructions: give containers, hours and profiled hours (more than ${SHORT_HOURS}) after --`);
+  if (spawnSync('valgrind', ['--version']).status !== 0) throw new Error('--instructions needs valgrind (apt-get install valgrind)');
+}
+
+/** One engine-profile run under cachegrind on `core`, with `hours` timed: its instructions and timed events. */
+function countOn(core, { dir, node, args }, hours) {
+  const given = args.filter((x) => x !== '--time');
+  const withHours = [given[0], given[1], String(hours), ...given.slice(3), '--time'];
+  const cmd = ['-c', String(core), 'valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--predictable', '--single-threaded', ...node, 'bench/engine-profile.mjs', ...withHours];
+  return new Promise((done, fail) => {
+    const child = spawn('taskset', cmd, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const refs = /I\s+refs:\s+([\d,]+)/.exec(out);
+      const events = /^(\d+) events in/m.exec(out);
+      if (code !== 0 || !refs || !events) fail(new Error(`valgrind engine-profile.mjs in ${dir} exited ${code}: ${out.trim().split('\n').slice(-3).join(' | ')}`));
+      else done({ instructions: Number(refs[1].replaceAll(',', '')), events: Number(events[1]) });
+    });
+  });
+}
+
+/** Instructions per event of a side over the hours between SHORT_HOURS and the hours given, its two runs on `core`. */
+async function perEvent(core, x) {
+  const short = await countOn(core, x, SHORT_HOURS);
+  const long = await countOn(core, x, Number(common[2]));
+  return (long.instructions - short.instructions) / (long.events - short.events);
+}
 
 /** One engine-profile run on `core`: its events per CPU-second. */
 function runOn(core, { dir, node, args }) {
@@ -66,11 +117,16 @@ function runOn(core, { dir, node, args }) {
 const ratios = [];
 const show = (x) => `${x.dir} ${[...x.node.map((o) => `node:${o}`), ...x.args].join(' ')}`;
 process.stdout.write(`A: ${show(a)}\nB: ${show(b)}\n`);
-for (let i = 0; i < rounds; i++) {
+for (let i = 0; i < rounds && counting; i++) {
+  const [ia, ib] = await Promise.all([perEvent(0, a), perEvent(1, b)]);
+  ratios.push(ia / ib);
+  process.stdout.write(`round ${i + 1}/${rounds}: A ${Math.round(ia).toLocaleString('en')}, B ${Math.round(ib).toLocaleString('en')} instructions per event, A/B ${(ia / ib).toFixed(3)}\n`);
+}
+for (let i = 0; i < rounds && !counting; i++) {
   const [ca, cb] = i % 2 === 0 ? [0, 1] : [1, 0];
   const [ra, rb] = await Promise.all([runOn(ca, a), runOn(cb, b)]);
   ratios.push(rb / ra);
   process.stdout.write(`round ${i + 1}/${rounds}: A ${ra.toLocaleString('en')} (core ${ca}), B ${rb.toLocaleString('en')} (core ${cb}) events per CPU-second, B/A ${(rb / ra).toFixed(3)}\n`);
 }
 const { median, min, max } = summarise(ratios);
-process.stdout.write(`B/A median ${median.toFixed(3)} (${min.toFixed(3)}-${max.toFixed(3)}) over ${rounds} rounds\n`);
+process.stdout.write(`${counting ? 'A/B instructions' : 'B/A'} median ${median.toFixed(3)} (${min.toFixed(3)}-${max.toFixed(3)}) over ${rounds} rounds\n`);

@@ -225,7 +225,7 @@ export const locationGap = defineRule<State>({
       const fix = v.fix!;
       const last = state.lastFix;
       // (a) a position gap ended by this fix
-      if (last && reportedThrough(n, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && pastGapLimit(n, fix.ts - last.ts, cfg, declaredOf(ctx))) raiseGap(state, n, last, r.eventId, fix.ts, ctx);
+      if (last && reportedThrough(n, fix.ts - last.ts) && state.raisedGapOf !== last.eventId && pastGapLimit(n, fix.ts - last.ts, cfg, ctx)) raiseGap(state, n, last, r.eventId, fix.ts, ctx);
       if (last) {
         const interval = fix.ts - last.ts;
         n.push(false, interval);
@@ -245,7 +245,7 @@ export const locationGap = defineRule<State>({
     const last = state.lastFix;
     if (!last) return;
     n.othersSinceFix++;
-    if (!pastGapLimit(n, r.ts - last.ts, cfg, declaredOf(ctx)) || state.raisedGapOf === last.eventId || !reportedThrough(n, r.ts - last.ts)) return;
+    if (!pastGapLimit(n, r.ts - last.ts, cfg, ctx) || state.raisedGapOf === last.eventId || !reportedThrough(n, r.ts - last.ts)) return;
     raiseGap(state, n, last, r.eventId, r.ts, ctx);
   },
   onTimer(state, at, _key, ctx) {
@@ -276,10 +276,11 @@ function reportedThrough(n: Numbers, gap: number): boolean {
 /**
  * Whether `gap` without a fix, other readings going on, is a position gap for
  * this device now. The limit is never below maxPositionGapMs, so a shorter
- * gap (nearly every reading) is answered without working out the medians.
+ * gap (nearly every reading) is answered without working out the medians or
+ * reading the plan's declared profile.
  */
-function pastGapLimit(n: Numbers, gap: number, cfg: Cfg, declared: Declared): boolean {
-  return gap >= cfg.maxPositionGapMs && gap >= positionGapLimit(n, cfg, declared);
+function pastGapLimit(n: Numbers, gap: number, cfg: Cfg, ctx: RuleContext): boolean {
+  return gap >= cfg.maxPositionGapMs && gap >= positionGapLimit(n, cfg, declaredOf(ctx));
 }
 
 /** How long without a fix, other readings going on, is a gap for this device now. */
