@@ -62,28 +62,34 @@ if (counting) {
   if (spawnSync('valgrind', ['--version']).status !== 0) throw new Error('--instructions needs valgrind (apt-get install valgrind)');
 }
 
-/** One engine-profile run under cachegrind on `core`, with `hours` timed: its instructions and timed events. */
-function countOn(core, { dir, node, args }, hours) {
-  const given = args.filter((x) => x !== '--time');
-  const withHours = [given[0], given[1], String(hours), ...given.slice(3), '--time'];
-  const cmd = ['-c', String(core), 'valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--predictable', '--single-threaded', ...node, 'bench/engine-profile.mjs', ...withHours];
+/** Runs `taskset -c core ...command` in `dir`: its exit code and what it wrote (stdout, stderr). */
+function pinned(core, command, dir) {
   return new Promise((done, fail) => {
-    const child = spawn('taskset', cmd, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('taskset', ['-c', String(core), ...command], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d) => {
       out += d;
     });
     child.stderr.on('data', (d) => {
-      out += d;
+      err += d;
     });
     child.on('error', fail);
-    child.on('close', (code) => {
-      const refs = /I\s+refs:\s+([\d,]+)/.exec(out);
-      const events = /^(\d+) events in/m.exec(out);
-      if (code !== 0 || !refs || !events) fail(new Error(`valgrind engine-profile.mjs in ${dir} exited ${code}: ${out.trim().split('\n').slice(-3).join(' | ')}`));
-      else done({ instructions: Number(refs[1].replaceAll(',', '')), events: Number(events[1]) });
-    });
+    child.on('close', (code) => done({ code, out, err }));
   });
+}
+const tail = (text) => text.trim().split('\n').slice(-3).join(' | ');
+
+/** One engine-profile run under cachegrind on `core`, with `hours` timed: its instructions and timed events. */
+async function countOn(core, { dir, node, args }, hours) {
+  const given = args.filter((x) => x !== '--time');
+  const withHours = [given[0], given[1], String(hours), ...given.slice(3), '--time'];
+  const valgrind = ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null'];
+  const { code, out, err } = await pinned(core, [...valgrind, process.execPath, '--predictable', '--single-threaded', ...node, 'bench/engine-profile.mjs', ...withHours], dir);
+  const refs = /I\s+refs:\s+([\d,]+)/.exec(err);
+  const events = /^(\d+) events in/m.exec(out + err);
+  if (code !== 0 || !refs || !events) throw new Error(`valgrind engine-profile.mjs in ${dir} exited ${code}: ${tail(err)}`);
+  return { instructions: Number(refs[1].replaceAll(',', '')), events: Number(events[1]) };
 }
 
 /** Instructions per event of a side over the hours between SHORT_HOURS and the hours given, its two runs on `core`. */
@@ -94,24 +100,11 @@ async function perEvent(core, x) {
 }
 
 /** One engine-profile run on `core`: its events per CPU-second. */
-function runOn(core, { dir, node, args }) {
-  return new Promise((done, fail) => {
-    const child = spawn('taskset', ['-c', String(core), process.execPath, ...node, 'bench/engine-profile.mjs', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => {
-      const m = /^(\d+) events per CPU-second/m.exec(out);
-      if (code !== 0 || !m) fail(new Error(`engine-profile.mjs in ${dir} (${[...node, ...args].join(' ')}) exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
-      else done(Number(m[1]));
-    });
-  });
+async function runOn(core, { dir, node, args }) {
+  const { code, out, err } = await pinned(core, [process.execPath, ...node, 'bench/engine-profile.mjs', ...args], dir);
+  const m = /^(\d+) events per CPU-second/m.exec(out);
+  if (code !== 0 || !m) throw new Error(`engine-profile.mjs in ${dir} (${[...node, ...args].join(' ')}) exited ${code}: ${tail(err)}`);
+  return Number(m[1]);
 }
 
 const ratios = [];
