@@ -14,6 +14,9 @@
 // reading to the rules costs (dispatch, states, cells, idle checks) without
 // the rules' own work.
 // --without ID[,ID] leaves those rules out: what each costs at the margin.
+// --make-only makes the profiled hours' readings and hands none of them to
+// the engine: what making them costs (engine-pair.mjs --instructions takes
+// it off its counts).
 // bench/engine-pair.mjs runs two of these side by side to compare them.
 // --alloc samples allocations instead (V8's sampling heap profiler, every
 // 4 KB on average) and prints the sites that allocated most during the
@@ -36,6 +39,8 @@ const timeOnly = argv.includes('--time');
 if (timeOnly) argv.splice(argv.indexOf('--time'), 1);
 const noRules = argv.includes('--no-rules');
 if (noRules) argv.splice(argv.indexOf('--no-rules'), 1);
+const makeOnly = argv.includes('--make-only');
+if (makeOnly) argv.splice(argv.indexOf('--make-only'), 1);
 const noopRules = argv.includes('--noop-rules');
 if (noopRules) argv.splice(argv.indexOf('--noop-rules'), 1);
 if (noRules && noopRules) throw new Error('--no-rules and --noop-rules: one or the other');
@@ -83,7 +88,7 @@ for (let h = 0; h < profiled; h++) {
   const h0 = performance.now();
   let e = 0;
   for (const batch of batches.slice(h * perHour, (h + 1) * perHour)) {
-    for (const r of batch) engine.ingest(r);
+    if (!makeOnly) for (const r of batch) engine.ingest(r);
     e += batch.length;
   }
   rates.push((e * 1000) / (performance.now() - h0));
