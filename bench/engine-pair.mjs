@@ -22,8 +22,9 @@
 // the difference of their events is the instructions per event of the hours
 // between: start-up, loading and compiling cancel out. engine-profile.mjs
 // makes those hours' readings before it times them; two more runs of this
-// checkout with --make-only count that, and it is taken off both sides. Not time (a wait for
-// memory costs no instruction), but not swayed by the box either: the same
+// checkout with --make-only count that, and it is taken off both sides.
+// Not time (a wait for memory costs no instruction), but not swayed by the
+// box either: the same
 // build counted twice agreed within about 3 %, while timed rounds on a noisy
 // evening spread from 0.85 to 1.66. Some 60 times slower than --time: use
 // 1,000 or so containers.
@@ -83,8 +84,8 @@ function pinned(core, command, dir) {
 const tail = (text) => text.trim().split('\n').slice(-3).join(' | ');
 
 /** One engine-profile run under cachegrind on `core`, with `hours` timed: its instructions and timed events. */
-async function countOn(core, { dir, node, args }, hours, extra = []) {
-  const given = [...args.filter((x) => x !== '--time'), ...extra];
+async function countOn(core, { dir, node, args }, hours) {
+  const given = args.filter((x) => x !== '--time');
   const withHours = [given[0], given[1], String(hours), ...given.slice(3), '--time'];
   const valgrind = ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null'];
   const { code, out, err } = await pinned(core, [...valgrind, process.execPath, '--predictable', '--single-threaded', ...node, 'bench/engine-profile.mjs', ...withHours], dir);
@@ -94,11 +95,13 @@ async function countOn(core, { dir, node, args }, hours, extra = []) {
   return { instructions: Number(refs[1].replaceAll(',', '')), events: Number(events[1]) };
 }
 
-/** Instructions per event of a side over the hours between SHORT_HOURS and the hours given, its two runs on `core`, less `making` per event. */
-async function perEvent(core, x, making) {
+/** Instructions per event of the hours between a short run and a long one. */
+const between = (short, long) => (long.instructions - short.instructions) / (long.events - short.events);
+
+/** Instructions per event of a side over the hours between SHORT_HOURS and the hours given, its two runs on `core`. */
+async function perEvent(core, x) {
   const short = await countOn(core, x, SHORT_HOURS);
-  const long = await countOn(core, x, Number(common[2]));
-  return (long.instructions - short.instructions) / (long.events - short.events) - making;
+  return between(short, await countOn(core, x, Number(common[2])));
 }
 
 /** One engine-profile run on `core`: its events per CPU-second. */
@@ -110,19 +113,17 @@ async function runOn(core, { dir, node, args }) {
 }
 
 const ratios = [];
-let making0 = 0;
 const show = (x) => `${x.dir} ${[...x.node.map((o) => `node:${o}`), ...x.args].join(' ')}`;
 process.stdout.write(`A: ${show(a)}\nB: ${show(b)}\n`);
+let making = 0;
+if (counting) {
+  // what making the readings costs, counted once with this checkout's engine-profile.mjs and no rule (its two runs side by side)
+  const maker = { dir: resolve('.'), node: [], args: [...common, '--no-rules', '--make-only'] };
+  making = between(...(await Promise.all([countOn(0, maker, SHORT_HOURS), countOn(1, maker, Number(common[2]))])));
+  process.stdout.write(`making the readings: ${Math.round(making).toLocaleString('en')} instructions per event, taken off both sides\n`);
+}
 for (let i = 0; i < rounds && counting; i++) {
-  // what making the readings costs, counted with this checkout's engine-profile.mjs and no rule
-  const maker = { dir: resolve('.'), node: [], args: [...common, '--no-rules'] };
-  if (i === 0) {
-    const [short, long] = await Promise.all([countOn(0, maker, SHORT_HOURS, ['--make-only']), countOn(1, maker, Number(common[2]), ['--make-only'])]);
-    making0 = (long.instructions - short.instructions) / (long.events - short.events);
-  }
-  const making = making0;
-  if (i === 0) process.stdout.write(`making the readings: ${Math.round(making).toLocaleString('en')} instructions per event, taken off both sides\n`);
-  const [ia, ib] = await Promise.all([perEvent(0, a, making), perEvent(1, b, making)]);
+  const [ia, ib] = (await Promise.all([perEvent(0, a), perEvent(1, b)])).map((x) => x - making);
   ratios.push(ia / ib);
   process.stdout.write(`round ${i + 1}/${rounds}: A ${Math.round(ia).toLocaleString('en')}, B ${Math.round(ib).toLocaleString('en')} instructions per event, A/B ${(ia / ib).toFixed(3)}\n`);
 }

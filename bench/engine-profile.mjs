@@ -33,16 +33,17 @@ import { makePlans } from './lib/fleet.mjs';
 import { cycle } from './suites/engine.mjs';
 
 const argv = process.argv.slice(2);
-const alloc = argv.includes('--alloc');
-if (alloc) argv.splice(argv.indexOf('--alloc'), 1);
-const timeOnly = argv.includes('--time');
-if (timeOnly) argv.splice(argv.indexOf('--time'), 1);
-const noRules = argv.includes('--no-rules');
-if (noRules) argv.splice(argv.indexOf('--no-rules'), 1);
-const makeOnly = argv.includes('--make-only');
-if (makeOnly) argv.splice(argv.indexOf('--make-only'), 1);
-const noopRules = argv.includes('--noop-rules');
-if (noopRules) argv.splice(argv.indexOf('--noop-rules'), 1);
+/** Whether the option `name` was given (taken out of argv, which then holds the numbers and --out/--without). */
+const flag = (name) => {
+  const at = argv.indexOf(name);
+  if (at >= 0) argv.splice(at, 1);
+  return at >= 0;
+};
+const alloc = flag('--alloc');
+const timeOnly = flag('--time');
+const noRules = flag('--no-rules');
+const makeOnly = flag('--make-only');
+const noopRules = flag('--noop-rules');
 if (noRules && noopRules) throw new Error('--no-rules and --noop-rules: one or the other');
 const withoutAt = argv.indexOf('--without');
 if (withoutAt >= 0 && !argv[withoutAt + 1]) throw new Error('--without: expected rule ids, comma-separated');

@@ -105,13 +105,14 @@ export const temperatureAnomaly = defineRule<State>({
       return;
     }
     const ep0 = state.episode;
-    if (ep0 === null && calmReefer(history, r.celsius, cfg)) {
+    const least = leastThreshold(cfg);
+    if (ep0 === null && calmReefer(history, r.celsius, least)) {
       push(state, r.ts, r.celsius);
       return;
     }
     const base = ep0 ? ep0.baseline : history.median();
     const dev = r.celsius - base;
-    if (ep0 === null && Math.abs(dev) < leastThreshold(cfg)) {
+    if (ep0 === null && Math.abs(dev) < least) {
       // under any threshold the deviation could give: no need of it
       push(state, r.ts, r.celsius);
       return;
@@ -162,8 +163,7 @@ function leastThreshold(cfg: RuleContext['rules']['temperatureAnomaly']): number
  * neither is worked out. A controlled reefer's every reading: its day spans
  * a degree or so.
  */
-function calmReefer(history: State, c: number, cfg: RuleContext['rules']['temperatureAnomaly']): boolean {
-  const least = leastThreshold(cfg);
+function calmReefer(history: State, c: number, least: number): boolean {
   return Math.abs(c - history.min()) < least && Math.abs(c - history.max()) < least;
 }
 
