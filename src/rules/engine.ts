@@ -69,84 +69,118 @@ const PREV_HELD = 1;
 const PREV_SPEED = 2;
 const PREV_HDOP = 4;
 
-/** SlotColumns' columns by element type: made and copied by these lists (take sets each's start value). */
-const F64_COLUMNS = ['position', 'theta', 'lastArrival', 'lastTs', 'doorSince', 'arrivedAt', 'wayKn', 'zoneEpoch', 'planEpoch', 'prevTs', 'prevLat', 'prevLon', 'prevSpeedKn', 'prevHdop'] as const;
-const U8_COLUMNS = ['flags', 'door', 'prevBits'] as const;
+// SlotColumns' header bytes (the first word of a record)
+const B_FLAGS = 0;
+const B_DOOR = 1;
+const B_PREV_BITS = 2;
+// SlotColumns' float64 words of a record, after the header word; the ones every reading touches first
+const W_POSITION = 1;
+const W_THETA = 2;
+const W_LAST_ARRIVAL = 3;
+const W_LAST_TS = 4;
+const W_PLAN_EPOCH = 5;
+const W_DOOR_SINCE = 6;
+const W_ARRIVED_AT = 7;
+const W_WAY_KN = 8;
+const W_ZONE_EPOCH = 9;
+/** The fix before the latest, as numbers (the prevBits byte says whether there is one, and which of speed and hdop it has). */
+const W_PREV_TS = 10;
+const W_PREV_LAT = 11;
+const W_PREV_LON = 12;
+const W_PREV_SPEED = 13;
+const W_PREV_HDOP = 14;
+/** Words of a record the engine's own numbers take (the header word included); the rules' cells follow. */
+const ENGINE_WORDS = 15;
 
 /**
- * The numbers of up to `capacity` containers, an entry each (a page of the
- * engine's ColumnPages): plain typed arrays, so a container's times, epochs,
- * flags and rule cells are neither object fields nor boxed doubles. Entries
- * freed by a dropped container are given out again. A page never grows:
- * more containers take a new page, so nothing is copied and at most the
- * newest page is partly empty (a growing array left up to a third of itself
- * unused after each growth).
+ * Where a container's numbers lie in its record: the header word (flags,
+ * door, prevBits, a byte each), the engine's numbers (the W_ words), every
+ * rule's cells in rule order, then every rule's 32-bit cells, the whole
+ * rounded up to whole 8-byte words.
  */
-class SlotColumns {
-  position!: Float64Array;
-  theta!: Float64Array;
-  lastArrival!: Float64Array;
-  lastTs!: Float64Array;
-  doorSince!: Float64Array;
-  arrivedAt!: Float64Array;
-  wayKn!: Float64Array;
-  zoneEpoch!: Float64Array;
-  planEpoch!: Float64Array;
-  /** The fix before the latest, as numbers (prevBits says whether there is one, and which of speed and hdop it has). */
-  prevTs!: Float64Array;
-  prevLat!: Float64Array;
-  prevLon!: Float64Array;
-  prevSpeedKn!: Float64Array;
-  prevHdop!: Float64Array;
-  flags!: Uint8Array;
-  door!: Uint8Array;
-  prevBits!: Uint8Array;
-  /** Per rule, its cells (Rule.cells): `initials[i].length` numbers per entry, entry `no`'s from `initials[i].length * no`; an empty array for a rule without. */
-  cells: Float64Array[];
-  /** The same of its 32-bit cells (Rule.cells32), by `initials32`. */
-  cells32: Uint32Array[];
-  /** Per rule, each entry's state of that rule (null for an idle one, Rule.idle, or before a trip): an array per rule, not one per container. */
-  readonly states: unknown[][];
-  private used = 0;
-  private readonly free: number[] = [];
-
+class RecordLayout {
+  /** Record size in 8-byte words. */
+  readonly words: number;
+  /** Per rule, the word of the record its first cell is at (Rule.cells). */
+  readonly cellAt: number[] = [];
+  /** Per rule, the 4-byte place in the record of its first 32-bit cell (Rule.cells32). */
+  readonly cell32At: number[] = [];
   constructor(
-    readonly capacity: number,
     /** Per rule, its cells' values at a new trip (empty: none). */
     readonly initials: ReadonlyArray<readonly number[]>,
     /** Per rule, its 32-bit cells' values at a new trip (empty: none). */
     readonly initials32: ReadonlyArray<readonly number[]>,
   ) {
-    for (const k of F64_COLUMNS) this[k] = new Float64Array(capacity);
-    for (const k of U8_COLUMNS) this[k] = new Uint8Array(capacity);
-    this.cells = initials.map((init) => new Float64Array(init.length * capacity));
-    this.cells32 = initials32.map((init) => new Uint32Array(init.length * capacity));
-    this.states = initials.map(() => new Array<unknown>(capacity).fill(null));
+    let word = ENGINE_WORDS;
+    for (const init of initials) {
+      this.cellAt.push(word);
+      word += init.length;
+    }
+    let quad = 2 * word;
+    for (const init of initials32) {
+      this.cell32At.push(quad);
+      quad += init.length;
+    }
+    this.words = Math.ceil(quad / 2);
+  }
+}
+
+/**
+ * The numbers of up to `capacity` containers, a record each (a page of the
+ * engine's ColumnPages): one buffer, seen as bytes, float64s and uint32s, so
+ * a container's times, epochs, flags and rule cells are neither object fields
+ * nor boxed doubles, and lie together. A record per container, not a column
+ * per number: what one reading touches (its container's times and flags and
+ * its rules' cells) shares a few cache lines, where columns put each number
+ * on a line of its own, at 100,000 containers nearly every one a miss. The
+ * rules' states are kept the same way: a container's one after another.
+ * Entries freed by a dropped container are given out again. A page never
+ * grows: more containers take a new page, so nothing is copied and at most
+ * the newest page is partly empty (a growing array left up to a third of
+ * itself unused after each growth).
+ */
+class SlotColumns {
+  readonly f: Float64Array;
+  readonly u: Uint32Array;
+  readonly b: Uint8Array;
+  /** Each entry's state of each rule (null for an idle one, Rule.idle, or before a trip): entry `no`'s from `rules * no`. */
+  readonly states: unknown[];
+  /** How many rules (states per entry). */
+  readonly rules: number;
+  private used = 0;
+  private readonly free: number[] = [];
+
+  constructor(
+    readonly capacity: number,
+    readonly layout: RecordLayout,
+  ) {
+    const buffer = new ArrayBuffer(capacity * layout.words * 8);
+    this.f = new Float64Array(buffer);
+    this.u = new Uint32Array(buffer);
+    this.b = new Uint8Array(buffer);
+    this.rules = layout.initials.length;
+    this.states = new Array<unknown>(capacity * this.rules).fill(null);
   }
 
   /** Sets container `no`'s cells of every rule to their values at a new trip. */
   resetCells(no: number): void {
-    for (let i = 0; i < this.initials.length; i++) {
-      const init = this.initials[i]!;
-      if (init.length > 0) this.cells[i]!.set(init, init.length * no);
-      const init32 = this.initials32[i]!;
-      if (init32.length > 0) this.cells32[i]!.set(init32, init32.length * no);
+    const { initials, initials32, cellAt, cell32At, words } = this.layout;
+    const at = no * words;
+    for (let i = 0; i < initials.length; i++) {
+      const init = initials[i]!;
+      if (init.length > 0) this.f.set(init, at + cellAt[i]!);
+      const init32 = initials32[i]!;
+      if (init32.length > 0) this.u.set(init32, 2 * at + cell32At[i]!);
     }
   }
 
   /** Where container `no`'s cells are, in a snapshot's order: every rule's cells in rule order, then every rule's 32-bit cells. */
   private cellPlaces(no: number): Array<[Float64Array | Uint32Array, number]> {
+    const { initials, initials32, cellAt, cell32At, words } = this.layout;
     const out: Array<[Float64Array | Uint32Array, number]> = [];
-    const kinds = [
-      [this.initials, this.cells],
-      [this.initials32, this.cells32],
-    ] as const;
-    for (const [initials, arrays] of kinds) {
-      for (let i = 0; i < initials.length; i++) {
-        const w = initials[i]!.length;
-        for (let k = 0; k < w; k++) out.push([arrays[i]!, w * no + k]);
-      }
-    }
+    const at = no * words;
+    for (let i = 0; i < initials.length; i++) for (let k = 0; k < initials[i]!.length; k++) out.push([this.f, at + cellAt[i]! + k]);
+    for (let i = 0; i < initials32.length; i++) for (let k = 0; k < initials32[i]!.length; k++) out.push([this.u, 2 * at + cell32At[i]! + k]);
     return out;
   }
 
@@ -182,39 +216,34 @@ class SlotColumns {
       if (this.used === this.capacity) throw new Error('SlotColumns.take: the page is full');
       no = this.used++;
     }
-    this.position[no] = -Infinity;
-    this.theta[no] = -Infinity;
-    this.lastArrival[no] = -Infinity;
-    this.lastTs[no] = -Infinity;
-    this.doorSince[no] = doorSince;
-    this.arrivedAt[no] = 0;
-    this.wayKn[no] = 0;
-    this.zoneEpoch[no] = 0;
-    this.planEpoch[no] = -1;
-    this.flags[no] = 0;
-    this.door[no] = 0;
-    this.prevBits[no] = 0;
+    const at = no * this.layout.words;
+    const f = this.f;
+    f[at] = 0; // the header: flags, door, prevBits
+    f[at + W_POSITION] = -Infinity;
+    f[at + W_THETA] = -Infinity;
+    f[at + W_LAST_ARRIVAL] = -Infinity;
+    f[at + W_LAST_TS] = -Infinity;
+    f[at + W_PLAN_EPOCH] = -1;
+    f[at + W_DOOR_SINCE] = doorSince;
+    f[at + W_ARRIVED_AT] = 0;
+    f[at + W_WAY_KN] = 0;
+    f[at + W_ZONE_EPOCH] = 0;
     this.resetCells(no);
     return no;
   }
 
   /** Gives a number back (its container no longer reads it); its states are let go. */
   release(no: number): void {
-    for (const col of this.states) col[no] = null;
+    this.states.fill(null, no * this.rules, (no + 1) * this.rules);
     this.free.push(no);
   }
 
-  /** Copies entry `from` of `src` into entry `to` of this. */
+  /** Copies entry `from` of `src` (of the same layout) into entry `to` of this. */
   copyFrom(src: SlotColumns, from: number, to: number): void {
-    for (const k of F64_COLUMNS) this[k][to] = src[k][from]!;
-    for (const k of U8_COLUMNS) this[k][to] = src[k][from]!;
-    for (let i = 0; i < this.states.length; i++) this.states[i]![to] = src.states[i]![from];
-    for (let i = 0; i < this.initials.length; i++) {
-      const w = this.initials[i]!.length;
-      if (w > 0) this.cells[i]!.set(src.cells[i]!.subarray(w * from, w * from + w), w * to);
-      const w32 = this.initials32[i]!.length;
-      if (w32 > 0) this.cells32[i]!.set(src.cells32[i]!.subarray(w32 * from, w32 * from + w32), w32 * to);
-    }
+    const w = this.layout.words;
+    this.f.set(src.f.subarray(w * from, w * from + w), w * to);
+    const n = this.rules;
+    for (let i = 0; i < n; i++) this.states[n * to + i] = src.states[n * from + i];
   }
 }
 
@@ -226,10 +255,7 @@ class ColumnPages {
   private readonly pages: SlotColumns[] = [];
   /** Pages before this one have no room (a container dropped moves it back). */
   private firstRoomy = 0;
-  constructor(
-    readonly initials: ReadonlyArray<readonly number[]>,
-    readonly initials32: ReadonlyArray<readonly number[]>,
-  ) {}
+  constructor(readonly layout: RecordLayout) {}
 
   /** A page with an entry to take. */
   withRoom(): SlotColumns {
@@ -240,7 +266,7 @@ class ColumnPages {
       }
     }
     const last = this.pages.at(-1);
-    const page = new SlotColumns(last ? Math.min(PAGE_MOST, 2 * last.capacity) : 64, this.initials, this.initials32);
+    const page = new SlotColumns(last ? Math.min(PAGE_MOST, 2 * last.capacity) : 64, this.layout);
     this.pages.push(page);
     this.firstRoomy = this.pages.length - 1;
     return page;
@@ -250,7 +276,7 @@ class ColumnPages {
   /** A one-entry page of no container's (Slot.forget). */
   inert(): SlotColumns {
     if (this.inertPage === null) {
-      this.inertPage = new SlotColumns(1, this.initials, this.initials32);
+      this.inertPage = new SlotColumns(1, this.layout);
       this.inertPage.take(0);
     }
     return this.inertPage;
@@ -286,9 +312,10 @@ class Slot implements ContainerView {
   atPositionMore: string[] | null = null;
   /** Live timers of this container (few: one per rule and key), linked through `next` in the order they were set. */
   timers: Timer | null = null;
-  /** The columns holding this container's numbers, and its entry in them. */
+  /** The page holding this container's numbers, its entry in it, and where the entry's record starts (float64 words). */
   private cols: SlotColumns;
   private no: number;
+  private at: number;
   constructor(
     readonly containerId: string,
     deviceId: string,
@@ -299,6 +326,14 @@ class Slot implements ContainerView {
     this.deviceId = deviceId;
     this.cols = pages.withRoom();
     this.no = this.cols.take(doorSince);
+    this.at = this.no * this.cols.layout.words;
+  }
+
+  /** Points the slot at entry `no` of `cols`. */
+  private place(cols: SlotColumns, no: number): void {
+    this.cols = cols;
+    this.no = no;
+    this.at = no * cols.layout.words;
   }
 
   /**
@@ -308,12 +343,11 @@ class Slot implements ContainerView {
    * owner.
    */
   detach(pages: ColumnPages): void {
-    const own = new SlotColumns(1, this.cols.initials, this.cols.initials32);
+    const own = new SlotColumns(1, this.cols.layout);
     own.take(0);
     own.copyFrom(this.cols, this.no, 0);
     pages.release(this.cols, this.no);
-    this.cols = own;
-    this.no = 0;
+    this.place(own, 0);
   }
 
   /**
@@ -324,8 +358,7 @@ class Slot implements ContainerView {
    */
   forget(pages: ColumnPages): void {
     pages.release(this.cols, this.no);
-    this.cols = pages.inert();
-    this.no = 0;
+    this.place(pages.inert(), 0);
   }
 
   /** Another lane may name this container (ELSEWHERE). */
@@ -338,34 +371,36 @@ class Slot implements ContainerView {
 
   /** Rule `i`'s state for this container (null for a rule with `idle` while its state is idle: RuleEngine.stateFor). */
   stateOf(i: number): unknown {
-    return this.cols.states[i]![this.no];
+    return this.cols.states[this.no * this.cols.rules + i];
   }
   setState(i: number, state: unknown): void {
-    this.cols.states[i]![this.no] = state;
+    this.cols.states[this.no * this.cols.rules + i] = state;
   }
   /** Every rule's state in evaluation order (snapshots); empty before a trip has started. */
   get states(): unknown[] {
-    return this.flag(HAS_STATES) ? this.cols.states.map((col) => col[this.no]) : [];
+    const n = this.cols.rules;
+    return this.flag(HAS_STATES) ? this.cols.states.slice(this.no * n, this.no * n + n) : [];
   }
   set states(list: unknown[]) {
-    const cols = this.cols.states;
-    if (list.length !== 0 && list.length !== cols.length) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot holds ${list.length} rule states for ${this.containerId}, this engine runs ${cols.length} rules`);
-    for (let i = 0; i < cols.length; i++) cols[i]![this.no] = list.length === 0 ? null : list[i];
+    const n = this.cols.rules;
+    if (list.length !== 0 && list.length !== n) throw swError('SW_ERR_SNAPSHOT_UNREADABLE', `engine snapshot holds ${list.length} rule states for ${this.containerId}, this engine runs ${n} rules`);
+    for (let i = 0; i < n; i++) this.cols.states[this.no * n + i] = list.length === 0 ? null : list[i];
     this.setFlag(HAS_STATES, list.length !== 0);
   }
 
-  /** Rule `i`'s cells array and this container's first entry in it (RuleContext.cells, base). */
-  cellsArray(i: number): Float64Array {
-    return this.cols.cells[i]!;
+  /** The page's float64 view (every rule's cells are in it: RuleContext.cells), and where rule `i`'s cells of this container start. */
+  get f64(): Float64Array {
+    return this.cols.f;
   }
   cellsBase(i: number): number {
-    return this.cols.initials[i]!.length * this.no;
+    return this.at + this.cols.layout.cellAt[i]!;
   }
-  cells32Array(i: number): Uint32Array {
-    return this.cols.cells32[i]!;
+  /** The same for the 32-bit cells (RuleContext.cells32, base32). */
+  get u32(): Uint32Array {
+    return this.cols.u;
   }
   cells32Base(i: number): number {
-    return this.cols.initials32[i]!.length * this.no;
+    return 2 * this.at + this.cols.layout.cell32At[i]!;
   }
   /** Sets every rule's cells to their values at a new trip. */
   resetCells(): void {
@@ -384,12 +419,13 @@ class Slot implements ContainerView {
   }
 
   private flag(bit: number): boolean {
-    return (this.cols.flags[this.no]! & bit) !== 0;
+    return (this.cols.b[8 * this.at + B_FLAGS]! & bit) !== 0;
   }
   private setFlag(bit: number, on: boolean): void {
-    const f = this.cols.flags;
-    if (on) f[this.no]! |= bit;
-    else f[this.no]! &= ~bit;
+    const b = this.cols.b;
+    const k = 8 * this.at + B_FLAGS;
+    if (on) b[k]! |= bit;
+    else b[k]! &= ~bit;
   }
 
   /** A plan binds the container and the trip is under way. */
@@ -400,16 +436,16 @@ class Slot implements ContainerView {
     this.setFlag(ACTIVE, on);
   }
   get door(): DoorState {
-    return DOOR_STATES[this.cols.door[this.no]!]!;
+    return DOOR_STATES[this.cols.b[8 * this.at + B_DOOR]!]!;
   }
   set door(d: DoorState) {
-    this.cols.door[this.no] = d === 'open' ? 1 : d === 'closed' ? 2 : 0;
+    this.cols.b[8 * this.at + B_DOOR] = d === 'open' ? 1 : d === 'closed' ? 2 : 0;
   }
   get doorSince(): number {
-    return this.cols.doorSince[this.no]!;
+    return this.cols.f[this.at + W_DOOR_SINCE]!;
   }
   set doorSince(ts: number) {
-    this.cols.doorSince[this.no] = ts;
+    this.cols.f[this.at + W_DOOR_SINCE] = ts;
   }
   get doorChanged(): boolean {
     return this.flag(DOOR_CHANGED);
@@ -424,66 +460,66 @@ class Slot implements ContainerView {
     this.setFlag(IN_STOP, on);
   }
   get wayKn(): number | null {
-    return this.flag(HAS_WAY) ? this.cols.wayKn[this.no]! : null;
+    return this.flag(HAS_WAY) ? this.cols.f[this.at + W_WAY_KN]! : null;
   }
   set wayKn(kn: number | null) {
     if (kn === null) this.setFlag(HAS_WAY, false);
     else {
-      this.cols.wayKn[this.no] = kn;
+      this.cols.f[this.at + W_WAY_KN] = kn;
       this.setFlag(HAS_WAY, true);
     }
   }
   get lastTs(): number {
-    return this.cols.lastTs[this.no]!;
+    return this.cols.f[this.at + W_LAST_TS]!;
   }
   set lastTs(ts: number) {
-    this.cols.lastTs[this.no] = ts;
+    this.cols.f[this.at + W_LAST_TS] = ts;
   }
   get arrivedAt(): number | null {
-    return this.flag(HAS_ARRIVED) ? this.cols.arrivedAt[this.no]! : null;
+    return this.flag(HAS_ARRIVED) ? this.cols.f[this.at + W_ARRIVED_AT]! : null;
   }
   set arrivedAt(ts: number | null) {
     if (ts === null) this.setFlag(HAS_ARRIVED, false);
     else {
-      this.cols.arrivedAt[this.no] = ts;
+      this.cols.f[this.at + W_ARRIVED_AT] = ts;
       this.setFlag(HAS_ARRIVED, true);
     }
   }
   /** Measurement time up to which this container has been reasoned about. */
   get position(): number {
-    return this.cols.position[this.no]!;
+    return this.cols.f[this.at + W_POSITION]!;
   }
   /** Sets the reasoning position as a snapshot recorded it (the evaluated ids come with it); the engine moves it with moveTo. */
   set position(ts: number) {
-    this.cols.position[this.no] = ts;
+    this.cols.f[this.at + W_POSITION] = ts;
   }
   /** Release bound from matured arrivals: the largest ts of a reading whose hold has expired. */
   get theta(): number {
-    return this.cols.theta[this.no]!;
+    return this.cols.f[this.at + W_THETA]!;
   }
   set theta(ts: number) {
-    this.cols.theta[this.no] = ts;
+    this.cols.f[this.at + W_THETA] = ts;
   }
   /** Arrival time of the container's latest reading. */
   get lastArrival(): number {
-    return this.cols.lastArrival[this.no]!;
+    return this.cols.f[this.at + W_LAST_ARRIVAL]!;
   }
   set lastArrival(at: number) {
-    this.cols.lastArrival[this.no] = at;
+    this.cols.f[this.at + W_LAST_ARRIVAL] = at;
   }
   /** Zone answers cached on this container's fixes are valid while this matches (a new trip starts a new epoch). */
   get zoneEpoch(): number {
-    return this.cols.zoneEpoch[this.no]!;
+    return this.cols.f[this.at + W_ZONE_EPOCH]!;
   }
   set zoneEpoch(e: number) {
-    this.cols.zoneEpoch[this.no] = e;
+    this.cols.f[this.at + W_ZONE_EPOCH] = e;
   }
   /** The compiled plan in `plan` is current while this matches the engine's plan epoch. */
   get planEpoch(): number {
-    return this.cols.planEpoch[this.no]!;
+    return this.cols.f[this.at + W_PLAN_EPOCH]!;
   }
   set planEpoch(e: number) {
-    this.cols.planEpoch[this.no] = e;
+    this.cols.f[this.at + W_PLAN_EPOCH] = e;
   }
   /**
    * The fix before the latest: kept as numbers in the columns, not as the
@@ -492,38 +528,38 @@ class Slot implements ContainerView {
    * from two fixes, at a door opening).
    */
   get prevFix(): PrevFix | null {
-    const c = this.cols;
-    const no = this.no;
-    const bits = c.prevBits[no]!;
+    const f = this.cols.f;
+    const at = this.at;
+    const bits = this.cols.b[8 * at + B_PREV_BITS]!;
     if ((bits & PREV_HELD) === 0) return null;
     return {
-      ts: c.prevTs[no]!,
-      lat: c.prevLat[no]!,
-      lon: c.prevLon[no]!,
-      speedKn: (bits & PREV_SPEED) !== 0 ? c.prevSpeedKn[no]! : null,
-      hdop: (bits & PREV_HDOP) !== 0 ? c.prevHdop[no]! : null,
+      ts: f[at + W_PREV_TS]!,
+      lat: f[at + W_PREV_LAT]!,
+      lon: f[at + W_PREV_LON]!,
+      speedKn: (bits & PREV_SPEED) !== 0 ? f[at + W_PREV_SPEED]! : null,
+      hdop: (bits & PREV_HDOP) !== 0 ? f[at + W_PREV_HDOP]! : null,
     };
   }
-  set prevFix(f: PrevFix | null) {
-    const c = this.cols;
-    const no = this.no;
-    if (f === null) {
-      c.prevBits[no] = 0;
+  set prevFix(p: PrevFix | null) {
+    const f = this.cols.f;
+    const at = this.at;
+    if (p === null) {
+      this.cols.b[8 * at + B_PREV_BITS] = 0;
       return;
     }
-    c.prevTs[no] = f.ts;
-    c.prevLat[no] = f.lat;
-    c.prevLon[no] = f.lon;
+    f[at + W_PREV_TS] = p.ts;
+    f[at + W_PREV_LAT] = p.lat;
+    f[at + W_PREV_LON] = p.lon;
     let bits = PREV_HELD;
-    if (f.speedKn !== null) {
-      c.prevSpeedKn[no] = f.speedKn;
+    if (p.speedKn !== null) {
+      f[at + W_PREV_SPEED] = p.speedKn;
       bits |= PREV_SPEED;
     }
-    if (f.hdop !== null) {
-      c.prevHdop[no] = f.hdop;
+    if (p.hdop !== null) {
+      f[at + W_PREV_HDOP] = p.hdop;
       bits |= PREV_HDOP;
     }
-    c.prevBits[no] = bits;
+    this.cols.b[8 * at + B_PREV_BITS] = bits;
   }
   /** Queued in its lane's dirty list. */
   get dirty(): boolean {
@@ -539,7 +575,7 @@ class Slot implements ContainerView {
 
   /** Moves the reasoning position forward: nothing is evaluated at the new time yet. */
   moveTo(ts: number): void {
-    this.cols.position[this.no] = ts;
+    this.cols.f[this.at + W_POSITION] = ts;
     this.atPosition = null;
     this.atPositionMore = null;
   }
@@ -758,8 +794,10 @@ export class RuleEngine {
     this.lateness = opts.config.engine.allowedLatenessMs;
     this.stationary = opts.config.rules.stationary;
     this.cols = new ColumnPages(
-      opts.rules.map((r) => r.cells ?? []),
-      opts.rules.map((r) => r.cells32 ?? []),
+      new RecordLayout(
+        opts.rules.map((r) => r.cells ?? []),
+        opts.rules.map((r) => r.cells32 ?? []),
+      ),
     );
     this.ctx = new EngineContext(this, opts);
     this.readers = dispatchTable(opts.rules, false);
@@ -1349,14 +1387,14 @@ class EngineContext implements RuleContext {
     this.slot = slot;
     this.ruleIdx = ruleIdx;
     if (this.hasCells[ruleIdx]) {
-      this.cells = slot.cellsArray(ruleIdx);
+      this.cells = slot.f64;
       this.base = slot.cellsBase(ruleIdx);
     } else {
       this.cells = NO_CELLS;
       this.base = 0;
     }
     if (this.hasCells32[ruleIdx]) {
-      this.cells32 = slot.cells32Array(ruleIdx);
+      this.cells32 = slot.u32;
       this.base32 = slot.cells32Base(ruleIdx);
     } else {
       this.cells32 = NO_CELLS32;

@@ -115,9 +115,12 @@ export interface Rule<S = unknown> {
   idle?(state: S): boolean;
   /**
    * Numbers the rule keeps per container outside its state: their values at
-   * a new trip (the list's length is how many). The engine keeps every
-   * container's numbers in one Float64Array per rule, so they are neither
-   * fields of an object nor boxed doubles (16 bytes each): reset with the
+   * a new trip (the list's length is how many). The engine keeps them in
+   * the container's record, beside its own numbers and the other rules'
+   * cells (one buffer per page of containers, seen as a Float64Array), so
+   * they are neither fields of an object nor boxed doubles (16 bytes each),
+   * and lie on the cache lines the container's reading touches anyway: a
+   * rule reads and writes its own entries only. Reset with the
    * state at a new trip, written into snapshots, kept by a dropped container
    * a timer still reaches. The rule reads and writes them as
    * `ctx.cells[ctx.base + k]`, in any of its hooks. `idle` speaks of the
@@ -127,7 +130,7 @@ export interface Rule<S = unknown> {
   /**
    * The same for whole numbers from 0 to 4,294,967,295 (counts, flags,
    * intervals in whole milliseconds up to 49.7 days), four bytes each
-   * instead of eight: one Uint32Array per rule, read and written as
+   * instead of eight: the same records seen as a Uint32Array, read and written as
    * `ctx.cells32[ctx.base32 + k]`. A value written outside that range wraps
    * and a fraction is cut, as a Uint32Array does: the rule clamps what could
    * be larger (clampU32 in bounded-list.ts).
