@@ -20,6 +20,8 @@ export const doorOpenInTransit = defineRule<DoorOpeningState>({
   // no `kinds`: an opening waiting for a fix is given up at any later reading past bracketMaxMs
   initialState: () => ({ pending: null }),
   idle: (s) => s.pending === null,
+  // idle (no opening waiting for a fix), only an opening starts anything
+  wakes: ['door-opening'],
   onReading: (state, r, ctx) => trackDoorOpenings(state, r, ctx, decide),
   onTimer: (state, _at, _key, ctx) => onDoorFixTimer(state, ctx, decide),
 });

@@ -777,6 +777,8 @@ export class RuleEngine {
   /** Per reading kind, the indices (in evaluation order) of the rules whose onReading / learn act on it. */
   private readonly readers: Record<ReadingKind, Int32Array>;
   private readonly learners: Record<ReadingKind, Int32Array>;
+  /** Per reading kind and rule, when an idle rule is called with it (WAKE_ALWAYS, WAKE_NEVER, WAKE_ON_OPENING: Rule.wakes). */
+  private readonly wakes: Record<ReadingKind, Uint8Array>;
   /** Per rule, its `idle` (null for a rule without one), and the spare state handed to it for containers that keep none. */
   private readonly idlers: Array<((state: unknown) => boolean) | null>;
   private readonly spares: unknown[];
@@ -802,6 +804,7 @@ export class RuleEngine {
     this.ctx = new EngineContext(this, opts);
     this.readers = dispatchTable(opts.rules, false);
     this.learners = dispatchTable(opts.rules, true);
+    this.wakes = wakeTable(opts.rules);
     this.idlers = opts.rules.map((r) => (r.idle ? (r.idle.bind(r) as (state: unknown) => boolean) : null));
     this.spares = opts.rules.map(() => null);
     this.unsubscribe = opts.trips.onChange(() => {
@@ -1195,8 +1198,13 @@ export class RuleEngine {
       return;
     }
     const readers = this.readers[r.kind];
+    const wakes = this.wakes[r.kind];
+    const opening = r.kind === 'door' && r.open && v.doorChanged;
     for (let j = 0; j < readers.length; j++) {
       const i = readers[j]!;
+      const w = wakes[i]!;
+      // a rule idle for this container is not called with a reading that cannot wake it (Rule.wakes)
+      if (w !== WAKE_ALWAYS && (w === WAKE_NEVER || !opening) && slot.stateOf(i) === null) continue;
       ctx.bind(slot, i);
       const state = this.stateFor(slot, i);
       rules[i]!.onReading(state, r, ctx);
@@ -1421,6 +1429,38 @@ class EngineContext implements RuleContext {
   cancelTimer(key: string): void {
     this.engine.cancelTimer(this.slot, this.ruleIdx, key);
   }
+}
+
+// how an idle rule takes a reading of a kind (RuleEngine.wakes)
+const WAKE_NEVER = 0;
+const WAKE_ALWAYS = 1;
+/** Only a door reading that opens the door. */
+const WAKE_ON_OPENING = 2;
+
+/**
+ * For each reading kind, per rule, whether a reading of that kind is given
+ * to the rule while it is idle for the container (Rule.wakes): always for a
+ * rule that declares no `wakes`. Refuses `wakes` on a rule without `idle`,
+ * or naming a kind the rule does not read.
+ */
+function wakeTable(rules: readonly Rule[]): Record<ReadingKind, Uint8Array> {
+  for (const rule of rules) {
+    if (!rule.wakes) continue;
+    if (!rule.idle) throw new Error(`rule ${rule.id}: wakes needs idle (a rule that keeps its state for every container is called with every reading)`);
+    for (const w of rule.wakes) {
+      const kind = w === 'door-opening' ? 'door' : w;
+      if (!(READING_KINDS as readonly string[]).includes(kind) || (rule.kinds && !rule.kinds.includes(kind)))
+        throw new Error(`rule ${rule.id}: wakes names ${w}, but the rule reads ${rule.kinds ? rule.kinds.join(', ') : 'every kind'} (expected some of ${[...(rule.kinds ?? READING_KINDS), 'door-opening'].join(', ')})`);
+    }
+  }
+  const table = {} as Record<ReadingKind, Uint8Array>;
+  for (const kind of READING_KINDS) {
+    table[kind] = Uint8Array.from(rules, (rule) => {
+      if (!rule.wakes || rule.wakes.includes(kind)) return WAKE_ALWAYS;
+      return kind === 'door' && rule.wakes.includes('door-opening') ? WAKE_ON_OPENING : WAKE_NEVER;
+    });
+  }
+  return table;
 }
 
 /**

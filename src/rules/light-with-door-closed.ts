@@ -44,6 +44,8 @@ export const lightWithDoorClosed = defineRule<State>({
   kinds: ['door', 'light'],
   initialState: () => ({ episode: null }),
   idle: (s) => s.episode === null,
+  // idle (no lit episode), a door reading only ends an episode there is not
+  wakes: ['light'],
   cells: CELLS,
   cells32: CELLS32,
   learn(_state, r, ctx) {

@@ -34,6 +34,8 @@ export const ripOnRipOff = defineRule<State>({
   kinds: ['door', 'location'],
   initialState: () => ({ opening: null, unplaced: null }),
   idle: (s) => s.opening === null && s.unplaced === null,
+  // idle (no opening in a stop, none waiting for its stop), a fix or a close finds nothing to go on
+  wakes: ['door-opening'],
   onReading(state, r, ctx) {
     const v = ctx.view;
     const waitMs = ctx.rules.doorOpen.fixMaxAgeMs;

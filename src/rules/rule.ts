@@ -114,6 +114,19 @@ export interface Rule<S = unknown> {
    */
   idle?(state: S): boolean;
   /**
+   * What can take the rule out of its idle state (needs `idle`): readings of
+   * the kinds listed, and with 'door-opening' a door reading that opens the
+   * door (ContainerView.doorChanged, open). While a container keeps no state
+   * of the rule, the engine calls onReading with those readings only: from
+   * an idle state any other reading must change nothing, neither the state
+   * nor the cells nor a timer, and raise nothing. Once a call has left the
+   * state otherwise, every reading of `kinds` is given again. A door rule
+   * that waits for an opening is idle for nearly every reading of nearly
+   * every container: the engine then spares it the call. Absent: every
+   * reading of `kinds`, idle or not.
+   */
+  readonly wakes?: readonly (ReadingKind | 'door-opening')[];
+  /**
    * Numbers the rule keeps per container outside its state: their values at
    * a new trip (the list's length is how many). The engine keeps them in
    * the container's record, beside its own numbers and the other rules'

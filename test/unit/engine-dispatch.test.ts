@@ -73,4 +73,98 @@ describe('engine dispatch by reading kind', () => {
     expect(declared.length).toBeGreaterThan(10);
     expect(declared).toEqual(undeclared);
   });
+
+  it("the built-in rules' declared wakes are honest: a simulated fleet raises the same alerts, in the same order, when every idle rule is given every reading of its kinds", () => {
+    const c = decodedCorpus({ seed: 22, containers: 40, start: T0, voyageHours: 400, breachShare: 0.6 });
+    const plans = [...c.plans.values()];
+    const all = [...c.readings.values()].flat().sort((a, b) => a.receivedAt - b.receivedAt || (a.eventId < b.eventId ? -1 : 1));
+    const run = (rules: readonly Rule[]) => {
+      const { engine, alerts } = engineWith(rules, plans);
+      for (const r of all) engine.ingest(r);
+      engine.flush();
+      return alerts;
+    };
+    const declared = run(ALL_RULES);
+    const undeclared = run(ALL_RULES.map(({ wakes: _wakes, ...rest }) => rest as Rule));
+    expect(ALL_RULES.filter((r) => r.wakes).length).toBeGreaterThanOrEqual(4);
+    // the fleet wakes them: each of the four rules that declare wakes raises in it
+    for (const id of ['DOOR_OPEN_IN_TRANSIT', 'DOOR_OPEN_UNAUTHORISED_LOCATION', 'LIGHT_WITH_DOOR_CLOSED', 'RIP_ON_RIP_OFF'])
+      expect(
+        declared.some((a) => a.rule === id),
+        id,
+      ).toBe(true);
+    expect(declared.length).toBeGreaterThan(10);
+    expect(declared).toEqual(undeclared);
+  });
+});
+
+/**
+ * A rule idle until a reading wakes it: it records every reading it is
+ * given; a light reading over 100 lux (or a door opening, with `wakes`
+ * naming 'door-opening') leaves it holding a state, a light reading under
+ * 10 lux makes it idle again.
+ */
+function sleeper(wakes: Rule['wakes'], seen: string[]): Rule {
+  return defineRule<{ awake: boolean }>({
+    id: 'LIGHT_WITH_DOOR_CLOSED',
+    kinds: ['door', 'light', 'location'],
+    wakes,
+    initialState: () => ({ awake: false }),
+    idle: (s) => !s.awake,
+    onReading: (s, r, ctx) => {
+      seen.push(r.eventId.split(':').at(-1)!);
+      if ((r.kind === 'light' && r.lux > 100) || (r.kind === 'door' && r.open && ctx.view.doorChanged)) s.awake = true;
+      if (r.kind === 'light' && r.lux < 10) s.awake = false;
+    },
+  });
+}
+
+describe('engine dispatch to idle rules (Rule.wakes)', () => {
+  const p = plan();
+  const t = Date.parse(p.departure) + HOUR;
+  const at = (k: number, values: Parameters<typeof reading>[1], id: string) => reading(t + k * MIN, values, { id });
+  const readings = [
+    at(0, { kind: 'location', lat: 44, lon: -9 }, 'fix-idle'),
+    at(1, { kind: 'door', open: false }, 'closed-idle'),
+    at(2, { kind: 'light', lux: 5 }, 'dark-idle'),
+    at(3, { kind: 'light', lux: 500 }, 'lit'),
+    at(4, { kind: 'location', lat: 44, lon: -9.01 }, 'fix-awake'),
+    at(5, { kind: 'door', open: false }, 'closed-awake'),
+    at(6, { kind: 'light', lux: 1 }, 'dark'),
+    at(7, { kind: 'location', lat: 44, lon: -9.02 }, 'fix-idle-again'),
+    at(8, { kind: 'door', open: true }, 'opening'),
+    at(9, { kind: 'location', lat: 44, lon: -9.03 }, 'fix-after-opening'),
+  ];
+
+  it('an idle rule is given only the kinds that can wake it; once it holds a state, every reading of its kinds', () => {
+    const seen: string[] = [];
+    const { engine } = engineWith([sleeper(['light'], seen)], [p]);
+    for (const r of readings) engine.ingest(r);
+    engine.flush();
+    expect(seen).toEqual(['dark-idle', 'lit', 'fix-awake', 'closed-awake', 'dark']);
+  });
+
+  it("'door-opening' wakes an idle rule with a door reading that opens the door, not with one that leaves it closed", () => {
+    const seen: string[] = [];
+    const { engine } = engineWith([sleeper(['door-opening'], seen)], [p]);
+    for (const r of readings) engine.ingest(r);
+    engine.flush();
+    expect(seen).toEqual(['opening', 'fix-after-opening']);
+  });
+
+  it('a rule without wakes is given every reading of its kinds, idle or not', () => {
+    const seen: string[] = [];
+    const { engine } = engineWith([sleeper(undefined, seen)], [p]);
+    for (const r of readings) engine.ingest(r);
+    engine.flush();
+    expect(seen).toEqual(readings.map((r) => r.eventId.split(':').at(-1)));
+  });
+
+  it('refuses wakes on a rule without idle, and wakes naming a kind the rule does not read', () => {
+    const base = sleeper(['light'], []);
+    const { idle: _idle, ...noIdle } = base;
+    expect(() => engineWith([noIdle as Rule], [p])).toThrow(/LIGHT_WITH_DOOR_CLOSED: wakes needs idle/);
+    expect(() => engineWith([{ ...base, wakes: ['temperature'] }], [p])).toThrow(/wakes names temperature, but the rule reads door, light, location/);
+    expect(() => engineWith([{ ...base, kinds: ['light'], wakes: ['door-opening'] }], [p])).toThrow(/wakes names door-opening/);
+  });
 });
