@@ -27,7 +27,8 @@ function engineWith(rules: readonly Rule[], plans: TripPlan[]): { engine: RuleEn
   return { engine, alerts };
 }
 
-const withoutIdle = (rules: readonly Rule[]): Rule[] => rules.map(({ idle: _idle, ...rest }) => rest as Rule);
+// (wakes goes with idle: it speaks of idle states, and the engine refuses it on a rule without idle)
+const withoutIdle = (rules: readonly Rule[]): Rule[] => rules.map(({ idle: _idle, wakes: _wakes, ...rest }) => rest as Rule);
 
 const corpus = decodedCorpus({ seed: 33, containers: 40, start: Date.parse('2026-01-07T10:00:00Z'), voyageHours: 400, breachShare: 0.6 });
 const plans = [...corpus.plans.values()];
