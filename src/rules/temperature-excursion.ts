@@ -58,9 +58,10 @@ export const temperatureExcursion = defineRule<State>({
 });
 
 /** A reefer's band: the plan's setpoint and tolerance, else the reading's setpoint with the default tolerance; null for a dry box. */
-export function reeferBand(ctx: RuleContext, readingSetpoint: number | undefined): { setpointC: number; toleranceC: number } | null {
+export function reeferBand(ctx: RuleContext, readingSetpoint: number | undefined): Readonly<{ setpointC: number; toleranceC: number }> | null {
   const reefer = ctx.view.plan?.plan.reefer;
-  if (reefer) return { setpointC: reefer.setpointC, toleranceC: reefer.toleranceC };
+  // (the plan's own object, read only: no object per reading)
+  if (reefer) return reefer;
   if (readingSetpoint !== undefined) return { setpointC: readingSetpoint, toleranceC: ctx.rules.temperatureExcursion.defaultToleranceC };
   return null;
 }
