@@ -297,3 +297,56 @@ describe('32-bit rule cells', () => {
     expect(() => engine([probe32]).e.restoreLane(0, first.e.snapshotLane(0))).not.toThrow();
   });
 });
+
+/**
+ * Two rules whose cells share each container's record with the engine's own
+ * numbers: each fills all its cells and 32-bit cells with its own stamp at
+ * every reading and first checks the stamp it left at the container's last
+ * reading, and the engine's numbers beside them (the door, the time of a
+ * door change, the latest reading's time) must read as the readings set them.
+ */
+function stamper(id: RuleId, no: number, widths: [number, number], seenBy: string[]): Rule {
+  return defineRule<null>({
+    id,
+    initialState: () => null,
+    cells: new Array<number>(widths[0]).fill(0),
+    cells32: new Array<number>(widths[1]).fill(0),
+    onReading(_s, x, ctx) {
+      const v = ctx.view;
+      const before = ctx.cells[ctx.base]!;
+      const intact = [...ctx.cells.subarray(ctx.base, ctx.base + widths[0]), ...ctx.cells32.subarray(ctx.base32, ctx.base32 + widths[1])].every((c) => c === before);
+      seenBy.push(`${id} ${x.containerId} ${intact} ${before % 1000} ${v.lastTs === x.ts} ${v.door} ${x.kind === 'door' && v.doorChanged ? v.doorSince === x.ts : ''}`);
+      const stamp = 1000 * no + (before % 1000) + 1;
+      const engineNumbers = () => JSON.stringify([v.door, v.doorSince, v.doorChanged, v.lastTs, v.wayKn, v.arrivedAt, v.prevFix, v.inStop, v.active]);
+      const was = engineNumbers();
+      ctx.cells.fill(stamp, ctx.base, ctx.base + widths[0]);
+      ctx.cells32.fill(stamp, ctx.base32, ctx.base32 + widths[1]);
+      if (engineNumbers() !== was) seenBy.push(`${id} ${x.containerId} wrote over the engine's numbers`);
+    },
+  });
+}
+
+describe('rule cells in the container record', () => {
+  it("each rule's cells and 32-bit cells hold what it wrote, next to another rule's and the engine's numbers", () => {
+    const seenBy: string[] = [];
+    const { e } = engine([stamper('LOCATION_GAP' as RuleId, 1, [3, 2], seenBy), stamper('LIGHT_WITH_DOOR_CLOSED' as RuleId, 2, [1, 5], seenBy)]);
+    const doorOpen = (k: number, i: number): Reading => reading(t + k * MIN, { kind: 'door', open: true }, { containerId: boxes[i], tripId: `T-${i}`, deviceId: `dev-${i}`, id: `${i}-${k}o` });
+    const fix = (k: number, i: number): Reading =>
+      reading(t + k * MIN, { kind: 'location', lat: 44 + k / 100, lon: -9, speedKn: 12 + k, hdop: 0.5 + k / 10 }, { containerId: boxes[i], tripId: `T-${i}`, deviceId: `dev-${i}`, id: `${i}-${k}f` });
+    for (const x of [fix(0, 0), ...readings, fix(5, 0), doorOpen(6, 0), fix(6, 1), r(7, 0, false), fix(7, 1), r(8, 1, true)]) e.ingest(x);
+    e.flush();
+    expect(seenBy.filter((l) => l.includes('wrote over'))).toEqual([]);
+    const lines = seenBy.map((l) => l.split(' '));
+    expect(lines.length).toBe(26);
+    // every check found the stamps intact and the engine's numbers as the readings set them
+    expect(lines.every(([, , intact, , lastTs]) => intact === 'true' && lastTs === 'true')).toBe(true);
+    expect(lines.filter(([, , , , , , door]) => door !== '').every(([, , , , , , door]) => door === 'true')).toBe(true);
+    // each rule counts each container's readings on from its own stamp: 0, 1, 2, ... per rule and container
+    for (const rule of ['LOCATION_GAP', 'LIGHT_WITH_DOOR_CLOSED'])
+      for (const box of boxes) {
+        const counts = lines.filter(([id, c]) => id === rule && c === box).map(([, , , n]) => Number(n));
+        expect(counts).toEqual(counts.map((_, k) => k));
+      }
+    expect(lines.filter(([id, c]) => id === 'LOCATION_GAP' && c === boxes[0]).map(([, , , , , d]) => d)).toContain('open');
+  });
+});
