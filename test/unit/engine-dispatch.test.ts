@@ -30,6 +30,19 @@ function recorder(kinds: readonly ReadingKind[] | undefined, seen: { reading: Re
   });
 }
 
+/** A simulated fleet of 40 containers (seed `seed`, most of them breached): run(rules) feeds all its readings, in arrival order, to an engine with those rules and gives its alerts. */
+function fleetRun(seed: number): (rules: readonly Rule[]) => Alert[] {
+  const c = decodedCorpus({ seed, containers: 40, start: T0, voyageHours: 400, breachShare: 0.6 });
+  const plans = [...c.plans.values()];
+  const all = [...c.readings.values()].flat().sort((a, b) => a.receivedAt - b.receivedAt || (a.eventId < b.eventId ? -1 : 1));
+  return (rules) => {
+    const { engine, alerts } = engineWith(rules, plans);
+    for (const r of all) engine.ingest(r);
+    engine.flush();
+    return alerts;
+  };
+}
+
 describe('engine dispatch by reading kind', () => {
   const p = plan();
   const departure = Date.parse(p.departure);
@@ -58,15 +71,7 @@ describe('engine dispatch by reading kind', () => {
   });
 
   it("the built-in rules' declared kinds are honest: a simulated fleet raises the same alerts, in the same order, when every rule is given every reading", () => {
-    const c = decodedCorpus({ seed: 21, containers: 40, start: T0, voyageHours: 400, breachShare: 0.6 });
-    const plans = [...c.plans.values()];
-    const all = [...c.readings.values()].flat().sort((a, b) => a.receivedAt - b.receivedAt || (a.eventId < b.eventId ? -1 : 1));
-    const run = (rules: readonly Rule[]) => {
-      const { engine, alerts } = engineWith(rules, plans);
-      for (const r of all) engine.ingest(r);
-      engine.flush();
-      return alerts;
-    };
+    const run = fleetRun(21);
     const declared = run(ALL_RULES);
     const undeclared = run(ALL_RULES.map(({ kinds: _kinds, ...rest }) => rest as Rule));
     expect(ALL_RULES.some((r) => r.kinds)).toBe(true);
@@ -75,15 +80,7 @@ describe('engine dispatch by reading kind', () => {
   });
 
   it("the built-in rules' declared wakes are honest: a simulated fleet raises the same alerts, in the same order, when every idle rule is given every reading of its kinds", () => {
-    const c = decodedCorpus({ seed: 22, containers: 40, start: T0, voyageHours: 400, breachShare: 0.6 });
-    const plans = [...c.plans.values()];
-    const all = [...c.readings.values()].flat().sort((a, b) => a.receivedAt - b.receivedAt || (a.eventId < b.eventId ? -1 : 1));
-    const run = (rules: readonly Rule[]) => {
-      const { engine, alerts } = engineWith(rules, plans);
-      for (const r of all) engine.ingest(r);
-      engine.flush();
-      return alerts;
-    };
+    const run = fleetRun(22);
     const declared = run(ALL_RULES);
     const undeclared = run(ALL_RULES.map(({ wakes: _wakes, ...rest }) => rest as Rule));
     expect(ALL_RULES.filter((r) => r.wakes).length).toBeGreaterThanOrEqual(4);
